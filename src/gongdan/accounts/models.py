@@ -1,0 +1,205 @@
+"""People and who they belong to: users with a role, teams, skills, organisations, API tokens."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from gongdan.bilingual import BilingualNamed
+
+
+class Role(models.TextChoices):
+    REQUESTER = "requester", _("Requester")
+    AGENT = "agent", _("Agent")
+    TEAM_LEAD = "team_lead", _("Team lead")
+    MANAGER = "manager", _("Manager")
+    ADMIN = "admin", _("Administrator")
+
+
+STAFF_ROLES = frozenset({Role.AGENT, Role.TEAM_LEAD, Role.MANAGER, Role.ADMIN})
+
+
+class Language(models.TextChoices):
+    ZH_HANS = "zh-hans", "简体中文"
+    EN = "en", "English"
+
+
+class ServiceTier(models.TextChoices):
+    STANDARD = "standard", _("Standard")
+    PRIORITY = "priority", _("Priority")
+    VIP = "vip", _("VIP")
+
+
+class Organisation(models.Model):
+    """A customer company or an internal department that requesters belong to."""
+
+    class Kind(models.TextChoices):
+        CUSTOMER = "customer", _("Customer company")
+        INTERNAL = "internal", _("Internal department")
+
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.INTERNAL)
+    service_tier = models.CharField(
+        _("service tier"), max_length=20, choices=ServiceTier.choices, default=ServiceTier.STANDARD
+    )
+    email_domain = models.CharField(_("email domain"), max_length=200, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class User(AbstractUser):
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.REQUESTER)
+    display_name = models.CharField(_("display name"), max_length=150, blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    language = models.CharField(_("language"), max_length=10, choices=Language.choices, default=Language.ZH_HANS)
+    time_zone = models.CharField(_("time zone"), max_length=64, default="Asia/Shanghai")
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("organisation"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="members",
+    )
+    sees_organisation_tickets = models.BooleanField(
+        _("sees the organisation's tickets"),
+        default=False,
+        help_text=_("A requester with this grant sees every ticket of their organisation."),
+    )
+    skills = models.ManyToManyField("Skill", through="AgentSkill", related_name="agents", blank=True)
+
+    objects = UserManager()
+
+    class Meta:
+        ordering = ["username"]
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        constraints = [
+            models.UniqueConstraint(
+                Lower("email"), condition=~models.Q(email=""), name="accounts_user_email_unique_ci"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        return self.display_name or self.get_full_name() or self.username
+
+    @property
+    def is_staff_member(self) -> bool:
+        """Agents, leads, managers and admins work tickets; requesters only report them."""
+        return self.role in STAFF_ROLES
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.ADMIN or self.is_superuser
+
+    @property
+    def sees_everything(self) -> bool:
+        return self.role in (Role.ADMIN, Role.MANAGER) or self.is_superuser
+
+
+class Team(BilingualNamed):
+    """A team or department: owns a queue of tickets."""
+
+    description = models.TextField(_("description"), blank=True)
+    email = models.EmailField(_("team email"), blank=True)
+    parent = models.ForeignKey(
+        "self", verbose_name=_("parent team"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    members = models.ManyToManyField(User, through="Membership", related_name="teams", blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("team")
+        verbose_name_plural = _("teams")
+        constraints = [models.UniqueConstraint(fields=["name"], name="accounts_team_name_unique")]
+
+
+class Membership(models.Model):
+    class TeamRole(models.TextChoices):
+        MEMBER = "member", _("Member")
+        LEAD = "lead", _("Lead")
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    team_role = models.CharField(max_length=10, choices=TeamRole.choices, default=TeamRole.MEMBER)
+    joined_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["team", "user"], name="accounts_membership_unique")]
+        verbose_name = _("team membership")
+        verbose_name_plural = _("team memberships")
+
+
+class Skill(BilingualNamed):
+    description = models.TextField(_("description"), blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("skill")
+        verbose_name_plural = _("skills")
+        constraints = [models.UniqueConstraint(fields=["name"], name="accounts_skill_name_unique")]
+
+
+class AgentSkill(models.Model):
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="agent_skills")
+    skill = models.ForeignKey(Skill, on_delete=models.CASCADE, related_name="agent_skills")
+    level = models.PositiveSmallIntegerField(_("level"), default=3)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "skill"], name="accounts_agentskill_unique"),
+            models.CheckConstraint(condition=models.Q(level__gte=1, level__lte=5), name="accounts_agentskill_level_1_5"),
+        ]
+
+
+class ApiToken(models.Model):
+    """A bearer token. Only its SHA-256 is stored; the token itself is shown once."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("name"), max_length=100, blank=True)
+    key_hash = models.CharField(max_length=64, unique=True)
+    prefix = models.CharField(max_length=12)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.user})"
+
+
+class IdempotencyRecord(models.Model):
+    """The answer given to a POST carrying an Idempotency-Key, replayed when the same client retries."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    method = models.CharField(max_length=10)
+    path = models.CharField(max_length=500)
+    request_hash = models.CharField(max_length=64)
+    status_code = models.PositiveSmallIntegerField(null=True)
+    response_body = models.JSONField(null=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="accounts_idempotency_unique")]

@@ -1,0 +1,40 @@
+from gongdan.tickets.models.activity import Attachment, Comment, TicketEvent, TimeEntry
+from gongdan.tickets.models.config import (
+    Category,
+    CustomField,
+    FieldType,
+    Priority,
+    TicketNumbering,
+    TicketType,
+    WorkflowTransition,
+)
+from gongdan.tickets.models.ticket import (
+    OPEN_STATUSES,
+    Channel,
+    Status,
+    Tag,
+    Ticket,
+    TicketLink,
+    TicketSequence,
+)
+
+__all__ = [
+    "OPEN_STATUSES",
+    "Attachment",
+    "Category",
+    "Channel",
+    "Comment",
+    "CustomField",
+    "FieldType",
+    "Priority",
+    "Status",
+    "Tag",
+    "Ticket",
+    "TicketEvent",
+    "TicketLink",
+    "TicketNumbering",
+    "TicketSequence",
+    "TicketType",
+    "TimeEntry",
+    "WorkflowTransition",
+]

@@ -1,0 +1,81 @@
+"""Reads whose answer depends on who asks. Every view and endpoint reads tickets through here."""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch, QuerySet, Sum
+from django.utils.translation import gettext as _
+
+from gongdan.accounts.models import User
+from gongdan.domain_errors import NotFound
+from gongdan.tickets import events
+from gongdan.tickets.access import can_work, visible_tickets
+from gongdan.tickets.filters import TicketFilters
+from gongdan.tickets.models import Attachment, Comment, Tag, Ticket, TicketEvent, TimeEntry
+
+LIST_RELATED = ("priority", "ticket_type", "category", "team", "assignee", "requester")
+
+
+def ticket_list(*, actor: User, filters: TicketFilters | None = None) -> QuerySet[Ticket]:
+    filters = filters or TicketFilters()
+    tickets = filters.apply(visible_tickets(actor), actor=actor)
+    return tickets.select_related(*LIST_RELATED).defer("search_text", "search_notes", "description_html")
+
+
+def ticket_get(*, actor: User, number: str) -> Ticket:
+    """The ticket by number, or NotFound, also when it exists but the actor may not see it."""
+    ticket = (
+        visible_tickets(actor)
+        .select_related(*LIST_RELATED, "organisation", "location", "parent", "duplicate_of", "created_by")
+        .prefetch_related(Prefetch("tags", queryset=Tag.objects.order_by("name")), "watchers")
+        .filter(number=(number or "").strip().upper())
+        .first()
+    )
+    if ticket is None:
+        raise NotFound(_("Ticket %(number)s not found.") % {"number": number})
+    return ticket
+
+
+def ticket_comments(*, actor: User, ticket: Ticket) -> QuerySet[Comment]:
+    comments = ticket.comments.select_related("author").prefetch_related("attachments")
+    if not can_work(actor, ticket):
+        comments = comments.filter(is_internal=False)
+    return comments
+
+
+def ticket_attachments(*, actor: User, ticket: Ticket) -> QuerySet[Attachment]:
+    attachments = ticket.attachments.select_related("uploaded_by")
+    if not can_work(actor, ticket):
+        attachments = attachments.filter(is_internal=False)
+    return attachments
+
+
+def ticket_timeline(*, actor: User, ticket: Ticket) -> list[TicketEvent]:
+    """The ticket's history as the actor may see it, oldest first, with comments and their files."""
+    timeline = ticket.events.select_related("actor", "comment", "comment__author").prefetch_related(
+        "comment__attachments"
+    )
+    if not can_work(actor, ticket):
+        timeline = timeline.filter(is_internal=False, kind__in=events.PUBLIC_KINDS)
+    return list(timeline.order_by("created_at", "id"))
+
+
+def ticket_time_total(*, ticket: Ticket) -> int:
+    return ticket.time_entries.aggregate(total=Sum("minutes"))["total"] or 0
+
+
+def ticket_time_entries(*, actor: User, ticket: Ticket) -> QuerySet[TimeEntry]:
+    if not can_work(actor, ticket):
+        return TimeEntry.objects.none()
+    return ticket.time_entries.select_related("user")
+
+
+def attachment_get(*, actor: User, attachment_id: int) -> Attachment:
+    """An attachment the actor may download; NotFound otherwise (same answer as for a missing one)."""
+    attachment = (
+        Attachment.objects.select_related("ticket")
+        .filter(pk=attachment_id, ticket__in=visible_tickets(actor))
+        .first()
+    )
+    if attachment is None or (attachment.is_internal and not can_work(actor, attachment.ticket)):
+        raise NotFound(_("Attachment not found."))
+    return attachment

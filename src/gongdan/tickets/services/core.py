@@ -1,0 +1,576 @@
+"""The one door for changing tickets (rule 1): create, update fields, assign, transition, link, merge.
+
+Each function validates, checks the actor's rights, locks the row, writes with update_fields, bumps the
+version, appends a TicketEvent in the same transaction and returns the ticket.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Model
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from gongdan.accounts.models import Role, Team, User
+from gongdan.assets.models import Location
+from gongdan.domain_errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from gongdan.html_sanitize import render_markdown
+from gongdan.tickets import events
+from gongdan.tickets.access import can_view, can_work, is_team_lead_of
+from gongdan.tickets.models import (
+    Category,
+    Channel,
+    Priority,
+    Status,
+    Tag,
+    Ticket,
+    TicketEvent,
+    TicketLink,
+    TicketType,
+    WorkflowTransition,
+)
+from gongdan.tickets.models.ticket import OPEN_STATUSES
+from gongdan.tickets.services.custom_fields import clean_custom_values
+from gongdan.tickets.services.numbering import next_ticket_number
+
+MAX_SUBJECT = 200
+MAX_DESCRIPTION = 50_000
+MAX_TAGS = 20
+MAX_TAG_LENGTH = 50
+UNSET: Any = object()
+
+# Fields a requester may set when reporting; the rest belong to the people who work the ticket.
+REQUESTER_CREATE_FIELDS = frozenset({"subject", "description", "category", "ticket_type", "custom_values",
+                                     "location", "location_text", "channel", "requester"})  # fmt: skip
+UPDATABLE_FIELDS = (
+    "subject", "description", "category", "ticket_type", "priority", "team", "requester", "due_at",
+    "location", "location_text", "custom_values", "tags", "watchers", "parent",
+)  # fmt: skip
+
+
+def append_event(
+    ticket: Ticket,
+    *,
+    actor: User | None,
+    kind: str,
+    data: dict[str, Any] | None = None,
+    is_internal: bool = False,
+    comment: Any = None,
+    at: datetime | None = None,
+) -> TicketEvent:
+    return TicketEvent.objects.create(
+        ticket=ticket,
+        actor=actor,
+        kind=kind,
+        data=data or {},
+        is_internal=is_internal,
+        comment=comment,
+        created_at=at or timezone.now(),
+    )
+
+
+def build_search_text(*parts: str) -> str:
+    return "\n".join(p.strip().lower() for p in parts if p and p.strip())
+
+
+def lock_ticket(ticket: Ticket, *, expected_version: int | None) -> Ticket:
+    """Re-read the ticket under a row lock and refuse a writer who read an older version."""
+    locked = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    if expected_version is not None and locked.version != expected_version:
+        raise Conflict(
+            _("This ticket was changed by someone else (you had version %(yours)d, it is now %(now)d). "
+              "Reload it and try again.") % {"yours": expected_version, "now": locked.version},
+            code="version_conflict",
+            details={"version": [str(locked.version)]},
+        )  # fmt: skip
+    return locked
+
+
+def touch(ticket: Ticket, fields: Iterable[str], *, now: datetime | None = None) -> None:
+    ticket.version += 1
+    ticket.updated_at = now or timezone.now()
+    ticket.save(update_fields=sorted({*fields, "version", "updated_at"}))
+
+
+def _require_work(actor: User, ticket: Ticket) -> None:
+    if not can_view(actor, ticket):
+        raise NotFound(_("Ticket not found."))
+    if not can_work(actor, ticket):
+        raise PermissionDenied(_("Only the people who work this ticket can do that."))
+
+
+def _label(value: Any) -> Any:
+    if value is None:
+        return None
+    if isinstance(value, Model):
+        return {"id": value.pk, "label": str(getattr(value, "number", None) or value)}
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return value
+
+
+def _clean_subject(subject: str) -> str:
+    subject = " ".join((subject or "").split())
+    if not subject:
+        raise ValidationFailed(_("A subject is required."), details={"subject": [_("This field is required.")]})
+    if len(subject) > MAX_SUBJECT:
+        message = _("The subject is too long (at most %(max)d characters).") % {"max": MAX_SUBJECT}
+        raise ValidationFailed(message, details={"subject": [message]})
+    return subject
+
+
+def _clean_description(description: str) -> str:
+    description = (description or "").strip()
+    if len(description) > MAX_DESCRIPTION:
+        message = _("The description is too long (at most %(max)d characters).") % {"max": MAX_DESCRIPTION}
+        raise ValidationFailed(message, details={"description": [message]})
+    return description
+
+
+def _clean_tags(names: Iterable[str]) -> list[Tag]:
+    cleaned: list[str] = []
+    for name in names:
+        name = " ".join(str(name).split()).lower()
+        if not name:
+            continue
+        if len(name) > MAX_TAG_LENGTH:
+            message = _("A tag is at most %(max)d characters.") % {"max": MAX_TAG_LENGTH}
+            raise ValidationFailed(message, details={"tags": [message]})
+        if name not in cleaned:
+            cleaned.append(name)
+    if len(cleaned) > MAX_TAGS:
+        message = _("A ticket has at most %(max)d tags.") % {"max": MAX_TAGS}
+        raise ValidationFailed(message, details={"tags": [message]})
+    existing = {t.name: t for t in Tag.objects.filter(name__in=cleaned)}
+    for name in cleaned:
+        if name not in existing:
+            existing[name], _created = Tag.objects.get_or_create(name=name)
+    return [existing[name] for name in cleaned]
+
+
+def _check_assignable(assignee: User | None, team: Team | None) -> None:
+    if assignee is None:
+        return
+    if not assignee.is_active or not assignee.is_staff_member:
+        message = _("%(name)s cannot be assigned tickets.") % {"name": assignee.name}
+        raise ValidationFailed(message, details={"assignee": [message]})
+    if team is not None and not team.memberships.filter(user=assignee).exists():
+        message = _("%(name)s is not a member of %(team)s.") % {"name": assignee.name, "team": team.label}
+        raise ValidationFailed(message, details={"assignee": [message]})
+
+
+def _check_active(value: Any, field: str) -> None:
+    if value is not None and getattr(value, "is_active", True) is False:
+        message = _("“%(value)s” is no longer in use.") % {"value": value}
+        raise ValidationFailed(message, details={field: [message]})
+
+
+def default_priority() -> Priority:
+    priority = Priority.objects.filter(is_default=True).first() or Priority.objects.order_by("-rank").first()
+    if priority is None:
+        raise ValidationFailed(_("No priorities are configured."), code="not_configured")
+    return priority
+
+
+def default_ticket_type() -> TicketType:
+    ticket_type = TicketType.objects.filter(is_active=True).order_by("order", "pk").first()
+    if ticket_type is None:
+        raise ValidationFailed(_("No ticket types are configured."), code="not_configured")
+    return ticket_type
+
+
+@transaction.atomic
+def ticket_create(
+    *,
+    actor: User,
+    subject: str,
+    description: str = "",
+    requester: User | None = None,
+    category: Category | None = None,
+    ticket_type: TicketType | None = None,
+    priority: Priority | None = None,
+    team: Team | None = None,
+    assignee: User | None = None,
+    custom_values: dict[str, Any] | None = None,
+    tags: Sequence[str] = (),
+    watchers: Sequence[User] = (),
+    due_at: datetime | None = None,
+    location: Location | None = None,
+    location_text: str = "",
+    parent: Ticket | None = None,
+    channel: str = Channel.WEB,
+    created_at: datetime | None = None,
+) -> Ticket:
+    given = {name for name, value in {
+        "priority": priority, "team": team, "assignee": assignee, "tags": tags, "watchers": watchers,
+        "due_at": due_at, "parent": parent}.items() if value}  # fmt: skip
+    if not actor.is_staff_member:
+        if requester is not None and requester != actor:
+            raise PermissionDenied(_("You can only report tickets for yourself."), details={"requester": [_("Not allowed.")]})
+        if refused := sorted(given - REQUESTER_CREATE_FIELDS):
+            raise PermissionDenied(
+                _("Requesters cannot set: %(fields)s.") % {"fields": ", ".join(refused)},
+                details={field: [_("Not allowed.")] for field in refused},
+            )
+    requester = requester or actor
+    if not requester.is_active:
+        raise ValidationFailed(_("The requester's account is deactivated."), details={"requester": [_("Deactivated.")]})
+    subject = _clean_subject(subject)
+    description = _clean_description(description)
+    if channel not in Channel.values:
+        raise ValidationFailed(_("Unknown channel."), details={"channel": [_("Unknown channel.")]})
+    for value, field in ((category, "category"), (ticket_type, "ticket_type"), (team, "team"), (location, "location")):
+        _check_active(value, field)
+    if parent is not None and not can_view(actor, parent):
+        raise ValidationFailed(_("Parent ticket not found."), details={"parent": [_("Not found.")]})
+
+    ticket_type = ticket_type or (category.default_type if category else None) or default_ticket_type()
+    priority = priority or (category.default_priority if category else None) or default_priority()
+    team = team or (category.default_team if category else None)
+    _check_assignable(assignee, team)
+    cleaned_values = clean_custom_values(category, custom_values)
+    tag_rows = _clean_tags(tags)
+
+    now = created_at or timezone.now()
+    ticket = Ticket.objects.create(
+        number=next_ticket_number(now=now),
+        subject=subject,
+        description=description,
+        description_html=render_markdown(description),
+        ticket_type=ticket_type,
+        category=category,
+        priority=priority,
+        status=Status.ASSIGNED if assignee else Status.NEW,
+        channel=channel,
+        requester=requester,
+        organisation_id=requester.organisation_id,
+        assignee=assignee,
+        team=team,
+        due_at=due_at,
+        location=location,
+        location_text=(location_text or "").strip()[:300],
+        parent=parent,
+        custom_values=cleaned_values,
+        created_by=actor,
+        created_at=now,
+        updated_at=now,
+        search_text=build_search_text(subject, description),
+    )
+    if tag_rows:
+        ticket.tags.set(tag_rows)
+    if watchers:
+        ticket.watchers.set([w for w in watchers if w.is_active])
+    append_event(
+        ticket,
+        actor=actor,
+        kind=events.CREATED,
+        at=now,
+        data={
+            "subject": subject,
+            "status": ticket.status,
+            "priority": priority.code,
+            "ticket_type": ticket_type.code,
+            "category": _label(category),
+            "team": _label(team),
+            "assignee": _label(assignee),
+            "channel": channel,
+        },
+    )
+    return ticket
+
+
+@transaction.atomic
+def ticket_update(
+    *, actor: User, ticket: Ticket, changes: dict[str, Any], expected_version: int | None = None
+) -> Ticket:
+    """Change any of UPDATABLE_FIELDS. `changes` holds model objects for relations, names for tags."""
+    _require_work(actor, ticket)
+    unknown = sorted(set(changes) - set(UPDATABLE_FIELDS))
+    if unknown:
+        raise ValidationFailed(
+            _("These fields cannot be changed here: %(fields)s.") % {"fields": ", ".join(unknown)},
+            details={field: [_("Unknown or read-only field.")] for field in unknown},
+        )
+    ticket = lock_ticket(ticket, expected_version=expected_version)
+    diff: dict[str, dict[str, Any]] = {}
+    fields: set[str] = set()
+
+    def record(field: str, before: Any, after: Any) -> None:
+        diff[field] = {"from": _label(before), "to": _label(after)}
+
+    for field in ("subject", "description", "location_text"):
+        if field in changes:
+            value = changes[field]
+            value = (
+                _clean_subject(value)
+                if field == "subject"
+                else _clean_description(value)
+                if field == "description"
+                else (value or "").strip()[:300]
+            )
+            if value != getattr(ticket, field):
+                record(field, getattr(ticket, field) if field != "description" else None, value if field != "description" else None)
+                setattr(ticket, field, value)
+                fields.add(field)
+    if "description" in fields:
+        ticket.description_html = render_markdown(ticket.description)
+        fields.add("description_html")
+    for field in ("category", "ticket_type", "priority", "team", "requester", "location", "parent"):
+        if field in changes:
+            value = changes[field]
+            if field in ("ticket_type", "priority", "requester") and value is None:
+                raise ValidationFailed(_("This field is required."), details={field: [_("This field is required.")]})
+            _check_active(value, field)
+            if field == "parent" and value is not None:
+                if value.pk == ticket.pk or not can_view(actor, value):
+                    raise ValidationFailed(_("That ticket cannot be the parent."), details={"parent": [_("Invalid.")]})
+            if field == "requester" and not value.is_active:
+                raise ValidationFailed(_("The requester's account is deactivated."), details={"requester": [_("Deactivated.")]})
+            if getattr(ticket, f"{field}_id") != (value.pk if value else None):
+                record(field, getattr(ticket, field), value)
+                setattr(ticket, field, value)
+                fields.add(field)
+    if "requester" in fields:
+        ticket.organisation_id = ticket.requester.organisation_id
+        fields.add("organisation")
+    if "team" in fields and ticket.assignee_id and ticket.team is not None:
+        if not ticket.team.memberships.filter(user_id=ticket.assignee_id).exists():
+            record("assignee", ticket.assignee, None)
+            ticket.assignee = None
+            fields.add("assignee")
+            if ticket.status == Status.ASSIGNED:
+                ticket.status = Status.NEW
+                fields.add("status")
+    if "due_at" in changes and changes["due_at"] != ticket.due_at:
+        record("due_at", ticket.due_at, changes["due_at"])
+        ticket.due_at = changes["due_at"]
+        fields.add("due_at")
+    if "custom_values" in changes or "category" in fields:
+        cleaned = clean_custom_values(ticket.category, changes.get("custom_values"), previous=ticket.custom_values)
+        if cleaned != ticket.custom_values:
+            record("custom_values", ticket.custom_values, cleaned)
+            ticket.custom_values = cleaned
+            fields.add("custom_values")
+    if "tags" in changes:
+        tag_rows = _clean_tags(changes["tags"] or [])
+        before = sorted(ticket.tags.values_list("name", flat=True))
+        after = sorted(t.name for t in tag_rows)
+        if before != after:
+            ticket.tags.set(tag_rows)
+            record("tags", before, after)
+    if "watchers" in changes:
+        users = [u for u in (changes["watchers"] or []) if u.is_active]
+        before_ids = sorted(ticket.watchers.values_list("pk", flat=True))
+        if before_ids != sorted(u.pk for u in users):
+            ticket.watchers.set(users)
+            record("watchers", before_ids, sorted(u.pk for u in users))
+    if not diff:
+        return ticket
+    if {"subject", "description"} & fields:
+        ticket.search_text = build_search_text(
+            ticket.subject, ticket.description, *ticket.comments.filter(is_internal=False).values_list("body", flat=True)
+        )
+        fields.add("search_text")
+    touch(ticket, fields)
+    append_event(ticket, actor=actor, kind=events.UPDATED, data={"changes": diff})
+    return ticket
+
+
+@transaction.atomic
+def ticket_assign(
+    *,
+    actor: User,
+    ticket: Ticket,
+    assignee: User | None,
+    team: Team | None = UNSET,
+    expected_version: int | None = None,
+    reason: dict[str, Any] | None = None,
+) -> Ticket:
+    """Give the ticket to a person (and/or a team). `reason` lets automatic routing explain itself."""
+    _require_work(actor, ticket)
+    ticket = lock_ticket(ticket, expected_version=expected_version)
+    new_team = ticket.team if team is UNSET else team
+    if assignee is not None and new_team is None:
+        first = assignee.memberships.select_related("team").order_by("pk").first()
+        new_team = first.team if first else None
+    _check_active(new_team, "team")
+    _check_assignable(assignee, new_team)
+    if ticket.status not in OPEN_STATUSES:
+        raise Conflict(_("A finished ticket cannot be reassigned; reopen it first."), code="ticket_finished")
+    before = {"assignee": _label(ticket.assignee), "team": _label(ticket.team), "status": ticket.status}
+    if ticket.assignee_id == (assignee.pk if assignee else None) and ticket.team_id == (new_team.pk if new_team else None):
+        return ticket
+    ticket.assignee = assignee
+    ticket.team = new_team
+    fields = {"assignee", "team"}
+    if assignee is not None and ticket.status == Status.NEW:
+        ticket.status = Status.ASSIGNED
+        fields.add("status")
+    elif assignee is None and ticket.status == Status.ASSIGNED:
+        ticket.status = Status.NEW
+        fields.add("status")
+    touch(ticket, fields)
+    after = {"assignee": _label(assignee), "team": _label(new_team), "status": ticket.status}
+    append_event(ticket, actor=actor, kind=events.ASSIGNED, data={"from": before, "to": after, "reason": reason or {}})
+    return ticket
+
+
+def _role_tokens(actor: User, ticket: Ticket) -> set[str]:
+    tokens: set[str] = set()
+    if ticket.requester_id == actor.pk:
+        tokens.add("requester")
+    if can_work(actor, ticket):
+        tokens.add("agent")
+        if ticket.assignee_id == actor.pk:
+            tokens.add("assignee")
+        if is_team_lead_of(actor, ticket):
+            tokens.add("team_lead")
+    if actor.role == Role.MANAGER:
+        tokens.add("manager")
+    if actor.is_admin:
+        tokens.update({"admin", "agent"})
+    return tokens
+
+
+def workflow_for(ticket: Ticket) -> list[WorkflowTransition]:
+    own = list(WorkflowTransition.objects.filter(ticket_type_id=ticket.ticket_type_id))
+    return own or list(WorkflowTransition.objects.filter(ticket_type__isnull=True))
+
+
+def available_transitions(*, actor: User, ticket: Ticket) -> list[WorkflowTransition]:
+    tokens = _role_tokens(actor, ticket)
+    return [
+        t for t in workflow_for(ticket) if t.from_status == ticket.status and tokens.intersection(t.allowed_roles)
+    ]
+
+
+@transaction.atomic
+def ticket_transition(
+    *, actor: User, ticket: Ticket, action: str, note: str = "", expected_version: int | None = None
+) -> Ticket:
+    if not can_view(actor, ticket):
+        raise NotFound(_("Ticket not found."))
+    ticket = lock_ticket(ticket, expected_version=expected_version)
+    candidates = [t for t in workflow_for(ticket) if t.action == action]
+    if not candidates:
+        raise ValidationFailed(_("Unknown action “%(action)s”.") % {"action": action}, code="unknown_action",
+                               details={"action": [_("Unknown action.")]})  # fmt: skip
+    transition = next((t for t in candidates if t.from_status == ticket.status), None)
+    if transition is None:
+        raise Conflict(
+            _("“%(action)s” is not possible while the ticket is %(status)s.")
+            % {"action": candidates[0].label, "status": Status(ticket.status).label},
+            code="illegal_transition",
+        )
+    if not _role_tokens(actor, ticket).intersection(transition.allowed_roles):
+        raise PermissionDenied(_("You are not allowed to “%(action)s” this ticket.") % {"action": transition.label})
+    note = (note or "").strip()
+    if transition.requires_note and not note:
+        message = (
+            _("A resolution note is required.") if transition.to_status == Status.RESOLVED else _("A note is required.")
+        )
+        raise ValidationFailed(message, code="note_required", details={"note": [message]})
+    if len(note) > MAX_DESCRIPTION:
+        raise ValidationFailed(_("The note is too long."), details={"note": [_("Too long.")]})
+    return apply_status(ticket, actor=actor, to_status=transition.to_status, action=transition.action, note=note)
+
+
+def apply_status(ticket: Ticket, *, actor: User | None, to_status: str, action: str, note: str = "") -> Ticket:
+    """Move a locked ticket to a status and record it. Callers have checked the workflow."""
+    now = timezone.now()
+    before = ticket.status
+    ticket.status = to_status
+    fields = {"status"}
+    if to_status == Status.RESOLVED:
+        ticket.resolved_at, ticket.resolution = now, note
+        fields |= {"resolved_at", "resolution"}
+    elif to_status == Status.CLOSED:
+        ticket.closed_at = now
+        fields.add("closed_at")
+    elif to_status in OPEN_STATUSES and before not in OPEN_STATUSES:
+        ticket.resolved_at = ticket.closed_at = None
+        fields |= {"resolved_at", "closed_at"}
+    touch(ticket, fields, now=now)
+    append_event(ticket, actor=actor, kind=events.TRANSITIONED, at=now,
+                 data={"from": before, "to": to_status, "action": action, "note": note})  # fmt: skip
+    return ticket
+
+
+@transaction.atomic
+def ticket_link(*, actor: User, ticket: Ticket, other: Ticket, kind: str) -> Ticket:
+    """kind: "relates" (a symmetric link), "parent" (other becomes the parent) or "child"."""
+    _require_work(actor, ticket)
+    if not can_view(actor, other):
+        raise NotFound(_("Ticket not found."))
+    if other.pk == ticket.pk:
+        raise ValidationFailed(_("A ticket cannot be linked to itself."), details={"target": [_("Invalid.")]})
+    if kind == "relates":
+        first, second = sorted((ticket, other), key=lambda t: t.pk)
+        _link, created = TicketLink.objects.get_or_create(source=first, target=second, defaults={"created_by": actor})
+        if not created:
+            return ticket
+    elif kind in ("parent", "child"):
+        child, parent = (ticket, other) if kind == "parent" else (other, ticket)
+        ancestor: Ticket | None = parent
+        while ancestor is not None:  # refuse cycles
+            if ancestor.pk == child.pk:
+                raise ValidationFailed(_("That link would make a loop."), details={"target": [_("Invalid.")]})
+            ancestor = ancestor.parent
+        child = lock_ticket(child, expected_version=None)
+        child.parent = parent
+        touch(child, {"parent"})
+    else:
+        raise ValidationFailed(_("Unknown link kind."), details={"kind": [_("Use relates, parent or child.")]})
+    data = {"kind": kind, "ticket": _label(other)}
+    append_event(ticket, actor=actor, kind=events.LINKED, data=data)
+    append_event(other, actor=actor, kind=events.LINKED,
+                 data={"kind": {"parent": "child", "child": "parent"}.get(kind, kind), "ticket": _label(ticket)})  # fmt: skip
+    return ticket
+
+
+@transaction.atomic
+def ticket_unlink(*, actor: User, ticket: Ticket, other: Ticket) -> Ticket:
+    _require_work(actor, ticket)
+    removed = TicketLink.objects.filter(source__in=[ticket, other], target__in=[ticket, other]).delete()[0]
+    for child, parent in ((ticket, other), (other, ticket)):
+        if child.parent_id == parent.pk:
+            child = lock_ticket(child, expected_version=None)
+            child.parent = None
+            touch(child, {"parent"})
+            removed += 1
+    if removed:
+        append_event(ticket, actor=actor, kind=events.UNLINKED, data={"ticket": _label(other)})
+    return ticket
+
+
+@transaction.atomic
+def ticket_merge(*, actor: User, duplicate: Ticket, into: Ticket) -> Ticket:
+    """Close `duplicate` as a duplicate of `into`; its requester and watchers follow `into`."""
+    _require_work(actor, duplicate)
+    _require_work(actor, into)
+    if duplicate.pk == into.pk:
+        raise ValidationFailed(_("A ticket cannot be merged into itself."), details={"target": [_("Invalid.")]})
+    first, second = sorted((duplicate, into), key=lambda t: t.pk)  # fixed lock order: no deadlock
+    locked = {t.pk: lock_ticket(t, expected_version=None) for t in (first, second)}
+    duplicate, into = locked[duplicate.pk], locked[into.pk]
+    if into.duplicate_of_id:
+        raise ValidationFailed(_("The target is itself a duplicate."), details={"target": [_("Invalid.")]})
+    if into.status not in OPEN_STATUSES:
+        raise Conflict(_("Merge into an open ticket."), code="ticket_finished")
+    followers = {duplicate.requester, *duplicate.watchers.all()} - {into.requester}
+    into.watchers.add(*[u for u in followers if u.is_active])
+    before = duplicate.status
+    duplicate.duplicate_of = into
+    duplicate.status = Status.CLOSED
+    duplicate.closed_at = timezone.now()
+    duplicate.resolution = _("Merged into %(number)s.") % {"number": into.number}
+    touch(duplicate, {"duplicate_of", "status", "closed_at", "resolution"})
+    append_event(duplicate, actor=actor, kind=events.MERGED_INTO,
+                 data={"ticket": _label(into), "from": before, "to": Status.CLOSED})  # fmt: skip
+    touch(into, set())
+    append_event(into, actor=actor, kind=events.MERGED, data={"ticket": _label(duplicate)})
+    return into

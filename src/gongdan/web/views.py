@@ -1,0 +1,9 @@
+from django.http import HttpResponse
+
+
+def queue(request):
+    return HttpResponse("")
+
+
+def login(request):
+    return HttpResponse("")
