@@ -62,7 +62,9 @@ class User(AbstractUser):
     role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.REQUESTER)
     display_name = models.CharField(_("display name"), max_length=150, blank=True)
     phone = models.CharField(_("phone"), max_length=40, blank=True)
-    language = models.CharField(_("language"), max_length=10, choices=Language.choices, default=Language.ZH_HANS)
+    language = models.CharField(
+        _("language"), max_length=10, choices=Language.choices, default=Language.ZH_HANS
+    )
     time_zone = models.CharField(_("time zone"), max_length=64, default="Asia/Shanghai")
     organisation = models.ForeignKey(
         Organisation,
@@ -118,7 +120,12 @@ class Team(BilingualNamed):
     description = models.TextField(_("description"), blank=True)
     email = models.EmailField(_("team email"), blank=True)
     parent = models.ForeignKey(
-        "self", verbose_name=_("parent team"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+        "self",
+        verbose_name=_("parent team"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
     )
     is_active = models.BooleanField(_("active"), default=True)
     members = models.ManyToManyField(User, through="Membership", related_name="teams", blank=True)
@@ -165,7 +172,9 @@ class AgentSkill(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["user", "skill"], name="accounts_agentskill_unique"),
-            models.CheckConstraint(condition=models.Q(level__gte=1, level__lte=5), name="accounts_agentskill_level_1_5"),
+            models.CheckConstraint(
+                condition=models.Q(level__gte=1, level__lte=5), name="accounts_agentskill_level_1_5"
+            ),
         ]
 
 

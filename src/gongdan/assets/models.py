@@ -15,7 +15,12 @@ class Location(models.Model):
         AREA = "area", _("Area")
 
     parent = models.ForeignKey(
-        "self", verbose_name=_("parent"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+        "self",
+        verbose_name=_("parent"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
     )
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.SITE)
     name = models.CharField(_("name"), max_length=200)
@@ -39,7 +44,8 @@ class Location(models.Model):
                 name="assets_location_latitude_range",
             ),
             models.CheckConstraint(
-                condition=models.Q(longitude__isnull=True) | models.Q(longitude__gte=-180, longitude__lte=180),
+                condition=models.Q(longitude__isnull=True)
+                | models.Q(longitude__gte=-180, longitude__lte=180),
                 name="assets_location_longitude_range",
             ),
         ]

@@ -30,5 +30,6 @@ def healthz(request: HttpRequest) -> JsonResponse:
         queue.update(state="error", error=exc.__class__.__name__)
     healthy = db["state"] == "ok" and queue["state"] == "ok"
     return JsonResponse(
-        {"status": "ok" if healthy else "error", "database": db, "queue": queue}, status=200 if healthy else 503
+        {"status": "ok" if healthy else "error", "database": db, "queue": queue},
+        status=200 if healthy else 503,
     )

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "gongdan.accounts",
     "gongdan.assets",
     "gongdan.tickets",
+    "gongdan.configuration",
     "gongdan.web",
 ]
 

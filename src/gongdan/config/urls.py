@@ -8,5 +8,6 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("api/v1/", api.urls),
     path("django-admin/", admin.site.urls),
+    path("settings/", include("gongdan.configuration.urls")),
     path("", include("gongdan.web.urls")),
 ]

@@ -24,7 +24,9 @@ def team_ids(actor: User) -> list[int]:
 
 def lead_team_ids(actor: User) -> list[int]:
     return list(
-        Membership.objects.filter(user=actor, team_role=Membership.TeamRole.LEAD).values_list("team_id", flat=True)
+        Membership.objects.filter(user=actor, team_role=Membership.TeamRole.LEAD).values_list(
+            "team_id", flat=True
+        )
     )
 
 
@@ -37,7 +39,11 @@ def visible_tickets(actor: User) -> QuerySet[Ticket]:
     if actor.is_staff_member:
         watched = Ticket.watchers.through.objects.filter(ticket_id=OuterRef("pk"), user_id=actor.pk)
         return tickets.filter(
-            Q(team_id__in=team_ids(actor)) | Q(team__isnull=True) | Q(assignee=actor) | Q(requester=actor) | Exists(watched)
+            Q(team_id__in=team_ids(actor))
+            | Q(team__isnull=True)
+            | Q(assignee=actor)
+            | Q(requester=actor)
+            | Exists(watched)
         )
     mine = Q(requester=actor)
     if actor.sees_organisation_tickets and actor.organisation_id:
@@ -58,7 +64,9 @@ def can_view(actor: User, ticket: Ticket) -> bool:
             or ticket.watchers.filter(pk=actor.pk).exists()
         )
     return bool(
-        actor.sees_organisation_tickets and actor.organisation_id and ticket.organisation_id == actor.organisation_id
+        actor.sees_organisation_tickets
+        and actor.organisation_id
+        and ticket.organisation_id == actor.organisation_id
     )
 
 

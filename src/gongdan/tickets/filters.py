@@ -212,10 +212,14 @@ def decode_cursor(cursor: str) -> list[Any]:
             raise ValueError
         return values
     except (ValueError, TypeError, json.JSONDecodeError, UnicodeDecodeError):
-        raise ValidationFailed(_("The cursor is not valid."), details={"cursor": [_("Invalid cursor.")]}) from None
+        raise ValidationFailed(
+            _("The cursor is not valid."), details={"cursor": [_("Invalid cursor.")]}
+        ) from None
 
 
-def paginate(tickets: QuerySet[Ticket], filters: TicketFilters, *, cursor: str = "", limit: int = DEFAULT_PAGE_SIZE) -> Page:
+def paginate(
+    tickets: QuerySet[Ticket], filters: TicketFilters, *, cursor: str = "", limit: int = DEFAULT_PAGE_SIZE
+) -> Page:
     """Keyset pagination: the page after `cursor` by (sort column, id); stable while rows are added."""
     if not 1 <= limit <= MAX_PAGE_SIZE:
         raise ValidationFailed(
@@ -229,12 +233,16 @@ def paginate(tickets: QuerySet[Ticket], filters: TicketFilters, *, cursor: str =
         if column in ("updated_at", "created_at", "due_at") and value is not None:
             value = parse_datetime(str(value))
             if value is None:
-                raise ValidationFailed(_("The cursor is not valid."), details={"cursor": [_("Invalid cursor.")]})
+                raise ValidationFailed(
+                    _("The cursor is not valid."), details={"cursor": [_("Invalid cursor.")]}
+                )
         if column == "due_at":
             if value is None:
                 ordered = ordered.filter(due_at__isnull=True, id__gt=last_id)
             else:
-                ordered = ordered.filter(Q(due_at__gt=value) | Q(due_at=value, id__gt=last_id) | Q(due_at__isnull=True))
+                ordered = ordered.filter(
+                    Q(due_at__gt=value) | Q(due_at=value, id__gt=last_id) | Q(due_at__isnull=True)
+                )
         elif descending:
             ordered = ordered.filter(Q(**{f"{column}__lt": value}) | Q(**{column: value, "id__lt": last_id}))
         else:

@@ -46,7 +46,9 @@ def _fts_phrase(term: str) -> str:
     return '"' + term.replace('"', '""') + '"'
 
 
-def _sqlite_search(tickets: QuerySet[Ticket], terms: list[str], *, include_internal: bool) -> QuerySet[Ticket]:
+def _sqlite_search(
+    tickets: QuerySet[Ticket], terms: list[str], *, include_internal: bool
+) -> QuerySet[Ticket]:
     long_terms = [t for t in terms if len(t) >= 3]
     short_terms = [t for t in terms if len(t) < 3]
     if long_terms:

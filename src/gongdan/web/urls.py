@@ -7,4 +7,5 @@ app_name = "web"
 urlpatterns = [
     path("", views.queue, name="queue"),
     path("login/", views.login, name="login"),
+    path("logout/", views.login, name="logout"),
 ]

@@ -12,7 +12,9 @@ from django.utils.translation import gettext_lazy as _
 
 class Comment(models.Model):
     ticket = models.ForeignKey("tickets.Ticket", on_delete=models.CASCADE, related_name="comments")
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     body = models.TextField(_("text"))
     body_html = models.TextField(editable=False)
     is_internal = models.BooleanField(_("internal note"), default=False)
@@ -34,8 +36,12 @@ def attachment_path(instance: Attachment, filename: str) -> str:
 
 class Attachment(models.Model):
     ticket = models.ForeignKey("tickets.Ticket", on_delete=models.CASCADE, related_name="attachments")
-    comment = models.ForeignKey(Comment, null=True, blank=True, on_delete=models.CASCADE, related_name="attachments")
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    comment = models.ForeignKey(
+        Comment, null=True, blank=True, on_delete=models.CASCADE, related_name="attachments"
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     file = models.FileField(upload_to=attachment_path, max_length=200)
     filename = models.CharField(_("file name"), max_length=255)
     content_type = models.CharField(max_length=100)
@@ -68,7 +74,8 @@ class TimeEntry(models.Model):
         verbose_name_plural = _("time entries")
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(minutes__gte=1, minutes__lte=24 * 60), name="tickets_timeentry_minutes_range"
+                condition=models.Q(minutes__gte=1, minutes__lte=24 * 60),
+                name="tickets_timeentry_minutes_range",
             ),
         ]
 
@@ -80,7 +87,9 @@ class TicketEvent(models.Model):
     """
 
     ticket = models.ForeignKey("tickets.Ticket", on_delete=models.CASCADE, related_name="events")
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     kind = models.CharField(max_length=40)
     created_at = models.DateTimeField(default=timezone.now)
     is_internal = models.BooleanField(default=False)

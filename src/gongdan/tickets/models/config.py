@@ -38,7 +38,12 @@ class Category(BilingualNamed):
     """A tree of kinds of problem (网络故障 / 账号异常 / 设备损坏 …); each brings its team, priority and form."""
 
     parent = models.ForeignKey(
-        "self", verbose_name=_("parent"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+        "self",
+        verbose_name=_("parent"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
     )
     description = models.TextField(_("description"), blank=True)
     default_team = models.ForeignKey(
@@ -51,7 +56,9 @@ class Category(BilingualNamed):
         TicketType, verbose_name=_("default type"), null=True, blank=True, on_delete=models.SET_NULL
     )
     template = models.TextField(
-        _("description template"), blank=True, help_text=_("Pre-filled description for new tickets (Markdown).")
+        _("description template"),
+        blank=True,
+        help_text=_("Pre-filled description for new tickets (Markdown)."),
     )
     order = models.PositiveSmallIntegerField(_("order"), default=0)
     is_active = models.BooleanField(_("active"), default=True)
@@ -99,7 +106,9 @@ class CustomField(models.Model):
         ordering = ["order", "id"]
         verbose_name = _("custom field")
         verbose_name_plural = _("custom fields")
-        constraints = [models.UniqueConstraint(fields=["category", "key"], name="tickets_customfield_unique_key")]
+        constraints = [
+            models.UniqueConstraint(fields=["category", "key"], name="tickets_customfield_unique_key")
+        ]
 
     def __str__(self) -> str:
         return self.display_label
@@ -109,7 +118,9 @@ class CustomField(models.Model):
         return pick_label(self.label, self.label_en)
 
     def choice_options(self) -> list[tuple[str, str]]:
-        return [(str(c.get("value")), pick_label(c.get("label", ""), c.get("label_en", ""))) for c in self.choices]
+        return [
+            (str(c.get("value")), pick_label(c.get("label", ""), c.get("label_en", ""))) for c in self.choices
+        ]
 
 
 class WorkflowTransition(BilingualNamed):
@@ -139,7 +150,9 @@ class WorkflowTransition(BilingualNamed):
         verbose_name = _("workflow transition")
         verbose_name_plural = _("workflow transitions")
         constraints = [
-            models.UniqueConstraint(fields=["ticket_type", "action", "from_status"], name="tickets_transition_unique"),
+            models.UniqueConstraint(
+                fields=["ticket_type", "action", "from_status"], name="tickets_transition_unique"
+            ),
             models.UniqueConstraint(
                 fields=["action", "from_status"],
                 condition=models.Q(ticket_type__isnull=True),
@@ -159,9 +172,12 @@ class TicketNumbering(models.Model):
         verbose_name = _("ticket numbering")
         verbose_name_plural = _("ticket numbering")
         constraints = [
-            models.CheckConstraint(condition=models.Q(digits__gte=3, digits__lte=12), name="tickets_numbering_digits"),
             models.CheckConstraint(
-                condition=models.Q(prefix__regex=r"^[A-Z][A-Z0-9]{0,9}$"), name="tickets_numbering_prefix_format"
+                condition=models.Q(digits__gte=3, digits__lte=12), name="tickets_numbering_digits"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(prefix__regex=r"^[A-Z][A-Z0-9]{0,9}$"),
+                name="tickets_numbering_prefix_format",
             ),
         ]
 

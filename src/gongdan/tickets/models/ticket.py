@@ -107,7 +107,12 @@ class Ticket(models.Model):
         related_name="assigned_tickets",
     )
     team = models.ForeignKey(
-        "accounts.Team", verbose_name=_("team"), null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets"
+        "accounts.Team",
+        verbose_name=_("team"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="tickets",
     )
     watchers = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="watched_tickets", blank=True)
     tags = models.ManyToManyField(Tag, related_name="tickets", blank=True)
@@ -122,10 +127,20 @@ class Ticket(models.Model):
     )
     location_text = models.CharField(_("location (free text)"), max_length=300, blank=True)
     parent = models.ForeignKey(
-        "self", verbose_name=_("parent ticket"), null=True, blank=True, on_delete=models.SET_NULL, related_name="children"
+        "self",
+        verbose_name=_("parent ticket"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="children",
     )
     duplicate_of = models.ForeignKey(
-        "self", verbose_name=_("duplicate of"), null=True, blank=True, on_delete=models.SET_NULL, related_name="duplicates"
+        "self",
+        verbose_name=_("duplicate of"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="duplicates",
     )
     custom_values = models.JSONField(_("custom fields"), default=dict, blank=True)
     resolution = models.TextField(_("resolution"), blank=True)
@@ -154,7 +169,9 @@ class Ticket(models.Model):
             models.Index(fields=["-created_at", "-id"], name="ticket_created_idx"),
             models.Index(fields=["status", "-updated_at", "-id"], name="ticket_status_updated_idx"),
             models.Index(fields=["team", "status", "-updated_at", "-id"], name="ticket_team_status_idx"),
-            models.Index(fields=["assignee", "status", "-updated_at", "-id"], name="ticket_assignee_status_idx"),
+            models.Index(
+                fields=["assignee", "status", "-updated_at", "-id"], name="ticket_assignee_status_idx"
+            ),
             models.Index(fields=["requester", "-updated_at", "-id"], name="ticket_requester_idx"),
             models.Index(fields=["organisation", "-updated_at", "-id"], name="ticket_org_idx"),
             models.Index(fields=["category", "-updated_at", "-id"], name="ticket_category_idx"),
@@ -162,7 +179,9 @@ class Ticket(models.Model):
             models.Index(fields=["due_at"], name="ticket_due_idx", condition=models.Q(due_at__isnull=False)),
         ]
         constraints = [
-            models.CheckConstraint(condition=models.Q(version__gte=1), name="tickets_ticket_version_positive"),
+            models.CheckConstraint(
+                condition=models.Q(version__gte=1), name="tickets_ticket_version_positive"
+            ),
             models.CheckConstraint(condition=~models.Q(subject=""), name="tickets_ticket_subject_not_empty"),
         ]
 
@@ -183,11 +202,15 @@ class TicketLink(models.Model):
 
     source = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="links_out")
     target = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="links_in")
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["source", "target"], name="tickets_link_unique"),
-            models.CheckConstraint(condition=~models.Q(source=models.F("target")), name="tickets_link_not_self"),
+            models.CheckConstraint(
+                condition=~models.Q(source=models.F("target")), name="tickets_link_not_self"
+            ),
         ]

@@ -53,7 +53,9 @@ def ticket_comment(
         raise PermissionDenied(_("Only staff can write internal notes."))
     body = (body or "").strip()
     if not body and not files:
-        raise ValidationFailed(_("Write something or attach a file."), details={"body": [_("This field is required.")]})
+        raise ValidationFailed(
+            _("Write something or attach a file."), details={"body": [_("This field is required.")]}
+        )
     if len(body) > MAX_DESCRIPTION:
         message = _("The text is too long (at most %(max)d characters).") % {"max": MAX_DESCRIPTION}
         raise ValidationFailed(message, details={"body": [message]})
@@ -79,7 +81,9 @@ def ticket_comment(
         created_at=now,
     )
     for item in checked:
-        _store_attachment(ticket, actor=actor, checked=item, comment=comment, is_internal=is_internal, now=now)
+        _store_attachment(
+            ticket, actor=actor, checked=item, comment=comment, is_internal=is_internal, now=now
+        )
     fields: set[str] = set()
     if is_internal:
         ticket.search_notes = build_search_text(ticket.search_notes, body)
@@ -126,7 +130,12 @@ def _store_attachment(ticket, *, actor, checked, comment, is_internal, now) -> A
 
 @transaction.atomic
 def attachment_add(
-    *, actor: User, ticket: Ticket, file: IncomingFile, is_internal: bool = False, expected_version: int | None = None
+    *,
+    actor: User,
+    ticket: Ticket,
+    file: IncomingFile,
+    is_internal: bool = False,
+    expected_version: int | None = None,
 ) -> Attachment:
     if not can_view(actor, ticket):
         raise NotFound(_("Ticket not found."))
@@ -137,7 +146,9 @@ def attachment_add(
     if ticket.status in (Status.CLOSED, Status.CANCELLED) and not can_work(actor, ticket):
         raise Conflict(_("This ticket is finished."), code="ticket_finished")
     now = timezone.now()
-    attachment = _store_attachment(ticket, actor=actor, checked=checked, comment=None, is_internal=is_internal, now=now)
+    attachment = _store_attachment(
+        ticket, actor=actor, checked=checked, comment=None, is_internal=is_internal, now=now
+    )
     touch(ticket, set(), now=now)
     append_event(
         ticket,
@@ -171,7 +182,9 @@ def time_entry_add(
         message = _("The note is too long (at most 500 characters).")
         raise ValidationFailed(message, details={"note": [message]})
     ticket = lock_ticket(ticket, expected_version=None)
-    entry = TimeEntry.objects.create(ticket=ticket, user=actor, minutes=minutes, work_date=work_date, note=note)
+    entry = TimeEntry.objects.create(
+        ticket=ticket, user=actor, minutes=minutes, work_date=work_date, note=note
+    )
     touch(ticket, set())
     append_event(
         ticket,

@@ -74,9 +74,14 @@ def check_file(incoming: IncomingFile) -> CheckedFile:
     size = len(incoming.content)
     limit = settings.GONGDAN_MAX_ATTACHMENT_BYTES
     if size == 0:
-        raise ValidationFailed(_("The file “%(name)s” is empty.") % {"name": filename}, details={"file": [_("Empty file.")]})
+        raise ValidationFailed(
+            _("The file “%(name)s” is empty.") % {"name": filename}, details={"file": [_("Empty file.")]}
+        )
     if size > limit:
-        message = _("The file “%(name)s” is larger than %(limit)d MB.") % {"name": filename, "limit": limit // (1024 * 1024)}
+        message = _("The file “%(name)s” is larger than %(limit)d MB.") % {
+            "name": filename,
+            "limit": limit // (1024 * 1024),
+        }
         raise ValidationFailed(message, code="file_too_large", details={"file": [message]})
     extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
     if extension in BLOCKED_EXTENSIONS:

@@ -116,7 +116,9 @@ def _label(value: Any) -> Any:
 def _clean_subject(subject: str) -> str:
     subject = " ".join((subject or "").split())
     if not subject:
-        raise ValidationFailed(_("A subject is required."), details={"subject": [_("This field is required.")]})
+        raise ValidationFailed(
+            _("A subject is required."), details={"subject": [_("This field is required.")]}
+        )
     if len(subject) > MAX_SUBJECT:
         message = _("The subject is too long (at most %(max)d characters).") % {"max": MAX_SUBJECT}
         raise ValidationFailed(message, details={"subject": [message]})
@@ -210,7 +212,9 @@ def ticket_create(
         "due_at": due_at, "parent": parent}.items() if value}  # fmt: skip
     if not actor.is_staff_member:
         if requester is not None and requester != actor:
-            raise PermissionDenied(_("You can only report tickets for yourself."), details={"requester": [_("Not allowed.")]})
+            raise PermissionDenied(
+                _("You can only report tickets for yourself."), details={"requester": [_("Not allowed.")]}
+            )
         if refused := sorted(given - REQUESTER_CREATE_FIELDS):
             raise PermissionDenied(
                 _("Requesters cannot set: %(fields)s.") % {"fields": ", ".join(refused)},
@@ -218,12 +222,19 @@ def ticket_create(
             )
     requester = requester or actor
     if not requester.is_active:
-        raise ValidationFailed(_("The requester's account is deactivated."), details={"requester": [_("Deactivated.")]})
+        raise ValidationFailed(
+            _("The requester's account is deactivated."), details={"requester": [_("Deactivated.")]}
+        )
     subject = _clean_subject(subject)
     description = _clean_description(description)
     if channel not in Channel.values:
         raise ValidationFailed(_("Unknown channel."), details={"channel": [_("Unknown channel.")]})
-    for value, field in ((category, "category"), (ticket_type, "ticket_type"), (team, "team"), (location, "location")):
+    for value, field in (
+        (category, "category"),
+        (ticket_type, "ticket_type"),
+        (team, "team"),
+        (location, "location"),
+    ):
         _check_active(value, field)
     if parent is not None and not can_view(actor, parent):
         raise ValidationFailed(_("Parent ticket not found."), details={"parent": [_("Not found.")]})
@@ -313,7 +324,11 @@ def ticket_update(
                 else (value or "").strip()[:300]
             )
             if value != getattr(ticket, field):
-                record(field, getattr(ticket, field) if field != "description" else None, value if field != "description" else None)
+                record(
+                    field,
+                    getattr(ticket, field) if field != "description" else None,
+                    value if field != "description" else None,
+                )
                 setattr(ticket, field, value)
                 fields.add(field)
     if "description" in fields:
@@ -323,13 +338,19 @@ def ticket_update(
         if field in changes:
             value = changes[field]
             if field in ("ticket_type", "priority", "requester") and value is None:
-                raise ValidationFailed(_("This field is required."), details={field: [_("This field is required.")]})
+                raise ValidationFailed(
+                    _("This field is required."), details={field: [_("This field is required.")]}
+                )
             _check_active(value, field)
             if field == "parent" and value is not None:
                 if value.pk == ticket.pk or not can_view(actor, value):
-                    raise ValidationFailed(_("That ticket cannot be the parent."), details={"parent": [_("Invalid.")]})
+                    raise ValidationFailed(
+                        _("That ticket cannot be the parent."), details={"parent": [_("Invalid.")]}
+                    )
             if field == "requester" and not value.is_active:
-                raise ValidationFailed(_("The requester's account is deactivated."), details={"requester": [_("Deactivated.")]})
+                raise ValidationFailed(
+                    _("The requester's account is deactivated."), details={"requester": [_("Deactivated.")]}
+                )
             if getattr(ticket, f"{field}_id") != (value.pk if value else None):
                 record(field, getattr(ticket, field), value)
                 setattr(ticket, field, value)
@@ -350,7 +371,9 @@ def ticket_update(
         ticket.due_at = changes["due_at"]
         fields.add("due_at")
     if "custom_values" in changes or "category" in fields:
-        cleaned = clean_custom_values(ticket.category, changes.get("custom_values"), previous=ticket.custom_values)
+        cleaned = clean_custom_values(
+            ticket.category, changes.get("custom_values"), previous=ticket.custom_values
+        )
         if cleaned != ticket.custom_values:
             record("custom_values", ticket.custom_values, cleaned)
             ticket.custom_values = cleaned
@@ -372,7 +395,9 @@ def ticket_update(
         return ticket
     if {"subject", "description"} & fields:
         ticket.search_text = build_search_text(
-            ticket.subject, ticket.description, *ticket.comments.filter(is_internal=False).values_list("body", flat=True)
+            ticket.subject,
+            ticket.description,
+            *ticket.comments.filter(is_internal=False).values_list("body", flat=True),
         )
         fields.add("search_text")
     touch(ticket, fields)
@@ -402,7 +427,9 @@ def ticket_assign(
     if ticket.status not in OPEN_STATUSES:
         raise Conflict(_("A finished ticket cannot be reassigned; reopen it first."), code="ticket_finished")
     before = {"assignee": _label(ticket.assignee), "team": _label(ticket.team), "status": ticket.status}
-    if ticket.assignee_id == (assignee.pk if assignee else None) and ticket.team_id == (new_team.pk if new_team else None):
+    if ticket.assignee_id == (assignee.pk if assignee else None) and ticket.team_id == (
+        new_team.pk if new_team else None
+    ):
         return ticket
     ticket.assignee = assignee
     ticket.team = new_team
@@ -415,7 +442,9 @@ def ticket_assign(
         fields.add("status")
     touch(ticket, fields)
     after = {"assignee": _label(assignee), "team": _label(new_team), "status": ticket.status}
-    append_event(ticket, actor=actor, kind=events.ASSIGNED, data={"from": before, "to": after, "reason": reason or {}})
+    append_event(
+        ticket, actor=actor, kind=events.ASSIGNED, data={"from": before, "to": after, "reason": reason or {}}
+    )
     return ticket
 
 
@@ -444,7 +473,9 @@ def workflow_for(ticket: Ticket) -> list[WorkflowTransition]:
 def available_transitions(*, actor: User, ticket: Ticket) -> list[WorkflowTransition]:
     tokens = _role_tokens(actor, ticket)
     return [
-        t for t in workflow_for(ticket) if t.from_status == ticket.status and tokens.intersection(t.allowed_roles)
+        t
+        for t in workflow_for(ticket)
+        if t.from_status == ticket.status and tokens.intersection(t.allowed_roles)
     ]
 
 
@@ -467,19 +498,27 @@ def ticket_transition(
             code="illegal_transition",
         )
     if not _role_tokens(actor, ticket).intersection(transition.allowed_roles):
-        raise PermissionDenied(_("You are not allowed to “%(action)s” this ticket.") % {"action": transition.label})
+        raise PermissionDenied(
+            _("You are not allowed to “%(action)s” this ticket.") % {"action": transition.label}
+        )
     note = (note or "").strip()
     if transition.requires_note and not note:
         message = (
-            _("A resolution note is required.") if transition.to_status == Status.RESOLVED else _("A note is required.")
+            _("A resolution note is required.")
+            if transition.to_status == Status.RESOLVED
+            else _("A note is required.")
         )
         raise ValidationFailed(message, code="note_required", details={"note": [message]})
     if len(note) > MAX_DESCRIPTION:
         raise ValidationFailed(_("The note is too long."), details={"note": [_("Too long.")]})
-    return apply_status(ticket, actor=actor, to_status=transition.to_status, action=transition.action, note=note)
+    return apply_status(
+        ticket, actor=actor, to_status=transition.to_status, action=transition.action, note=note
+    )
 
 
-def apply_status(ticket: Ticket, *, actor: User | None, to_status: str, action: str, note: str = "") -> Ticket:
+def apply_status(
+    ticket: Ticket, *, actor: User | None, to_status: str, action: str, note: str = ""
+) -> Ticket:
     """Move a locked ticket to a status and record it. Callers have checked the workflow."""
     now = timezone.now()
     before = ticket.status
@@ -510,7 +549,9 @@ def ticket_link(*, actor: User, ticket: Ticket, other: Ticket, kind: str) -> Tic
         raise ValidationFailed(_("A ticket cannot be linked to itself."), details={"target": [_("Invalid.")]})
     if kind == "relates":
         first, second = sorted((ticket, other), key=lambda t: t.pk)
-        _link, created = TicketLink.objects.get_or_create(source=first, target=second, defaults={"created_by": actor})
+        _link, created = TicketLink.objects.get_or_create(
+            source=first, target=second, defaults={"created_by": actor}
+        )
         if not created:
             return ticket
     elif kind in ("parent", "child"):
@@ -524,7 +565,9 @@ def ticket_link(*, actor: User, ticket: Ticket, other: Ticket, kind: str) -> Tic
         child.parent = parent
         touch(child, {"parent"})
     else:
-        raise ValidationFailed(_("Unknown link kind."), details={"kind": [_("Use relates, parent or child.")]})
+        raise ValidationFailed(
+            _("Unknown link kind."), details={"kind": [_("Use relates, parent or child.")]}
+        )
     data = {"kind": kind, "ticket": _label(other)}
     append_event(ticket, actor=actor, kind=events.LINKED, data=data)
     append_event(other, actor=actor, kind=events.LINKED,
@@ -553,7 +596,9 @@ def ticket_merge(*, actor: User, duplicate: Ticket, into: Ticket) -> Ticket:
     _require_work(actor, duplicate)
     _require_work(actor, into)
     if duplicate.pk == into.pk:
-        raise ValidationFailed(_("A ticket cannot be merged into itself."), details={"target": [_("Invalid.")]})
+        raise ValidationFailed(
+            _("A ticket cannot be merged into itself."), details={"target": [_("Invalid.")]}
+        )
     first, second = sorted((duplicate, into), key=lambda t: t.pk)  # fixed lock order: no deadlock
     locked = {t.pk: lock_ticket(t, expected_version=None) for t in (first, second)}
     duplicate, into = locked[duplicate.pk], locked[into.pk]

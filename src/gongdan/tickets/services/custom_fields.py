@@ -72,7 +72,10 @@ def _clean_one(field: CustomField, raw: Any) -> Any:
                 raise ValueError(_("“%(label)s” must be text.") % {"label": label})
             text = str(raw).strip()
             if len(text) > MAX_TEXT:
-                raise ValueError(_("“%(label)s” is too long (at most %(max)d characters).") % {"label": label, "max": MAX_TEXT})
+                raise ValueError(
+                    _("“%(label)s” is too long (at most %(max)d characters).")
+                    % {"label": label, "max": MAX_TEXT}
+                )
             return text
         case FieldType.NUMBER:
             try:
@@ -92,7 +95,10 @@ def _clean_one(field: CustomField, raw: Any) -> Any:
         case FieldType.CHOICE:
             allowed = {value for value, _label in field.choice_options()}
             if str(raw) not in allowed:
-                raise ValueError(_("“%(value)s” is not one of the choices of “%(label)s”.") % {"value": raw, "label": label})
+                raise ValueError(
+                    _("“%(value)s” is not one of the choices of “%(label)s”.")
+                    % {"value": raw, "label": label}
+                )
             return str(raw)
         case FieldType.MULTI_CHOICE:
             items = raw if isinstance(raw, list) else [raw]
@@ -100,7 +106,8 @@ def _clean_one(field: CustomField, raw: Any) -> Any:
             bad = [str(item) for item in items if str(item) not in allowed]
             if bad:
                 raise ValueError(
-                    _("“%(value)s” is not one of the choices of “%(label)s”.") % {"value": ", ".join(bad), "label": label}
+                    _("“%(value)s” is not one of the choices of “%(label)s”.")
+                    % {"value": ", ".join(bad), "label": label}
                 )
             return sorted({str(item) for item in items})
         case FieldType.USER:

@@ -1,0 +1,364 @@
+"""Every change to people, teams, skills and tokens. The API (directory sync, scripts) and the admin
+screens both call these."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import zoneinfo
+from collections.abc import Iterable
+from typing import Any
+
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from gongdan.accounts.models import (
+    AgentSkill,
+    ApiToken,
+    Language,
+    Membership,
+    Organisation,
+    Role,
+    ServiceTier,
+    Skill,
+    Team,
+    User,
+)
+from gongdan.domain_errors import NotFound, PermissionDenied, ValidationFailed
+
+USER_FIELDS = ("email", "display_name", "first_name", "last_name", "phone", "role", "language", "time_zone",
+               "organisation", "sees_organisation_tickets")  # fmt: skip
+TOKEN_PREFIX = "gd_"  # noqa: S105 (a marker, not a secret)
+
+
+def require_admin(actor: User) -> None:
+    if not actor.is_admin:
+        raise PermissionDenied(_("Only administrators can do that."))
+
+
+def _clean_user_fields(values: dict[str, Any], *, existing: User | None) -> dict[str, Any]:
+    errors: dict[str, list[str]] = {}
+    cleaned: dict[str, Any] = {}
+    for field, value in values.items():
+        if field not in USER_FIELDS:
+            errors[field] = [_("Unknown or read-only field.")]
+            continue
+        if field == "email":
+            value = (value or "").strip().lower()
+            if value:
+                try:
+                    validate_email(value)
+                except DjangoValidationError:
+                    errors[field] = [_("Enter a valid email address.")]
+                    continue
+                others = User.objects.filter(email__iexact=value)
+                if existing is not None:
+                    others = others.exclude(pk=existing.pk)
+                if others.exists():
+                    errors[field] = [_("Another user has this email address.")]
+                    continue
+        elif field == "role" and value not in Role.values:
+            errors[field] = [_("Unknown role.")]
+            continue
+        elif field == "language" and value not in Language.values:
+            errors[field] = [_("Unknown language.")]
+            continue
+        elif field == "time_zone":
+            try:
+                zoneinfo.ZoneInfo(str(value))
+            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+                errors[field] = [_("Unknown time zone.")]
+                continue
+        elif field in ("display_name", "first_name", "last_name", "phone"):
+            value = (value or "").strip()
+            if len(value) > (40 if field == "phone" else 150):
+                errors[field] = [_("Too long.")]
+                continue
+        cleaned[field] = value
+    if errors:
+        raise ValidationFailed(_("Some fields are not valid."), details=errors)
+    return cleaned
+
+
+def _clean_username(username: str) -> str:
+    username = (username or "").strip()
+    field = User._meta.get_field("username")
+    try:
+        for validator in field.validators:
+            validator(username)
+    except DjangoValidationError as exc:
+        raise ValidationFailed(
+            _("Some fields are not valid."), details={"username": list(exc.messages)}
+        ) from None
+    if not username:
+        raise ValidationFailed(
+            _("Some fields are not valid."), details={"username": [_("This field is required.")]}
+        )
+    if User.objects.filter(username__iexact=username).exists():
+        raise ValidationFailed(
+            _("Some fields are not valid."),
+            code="duplicate",
+            details={"username": [_("This username is taken.")]},
+        )
+    return username
+
+
+def _set_password(user: User, password: str) -> None:
+    try:
+        validate_password(password, user)
+    except DjangoValidationError as exc:
+        raise ValidationFailed(
+            _("The password is too weak."), details={"password": list(exc.messages)}
+        ) from None
+    user.set_password(password)
+
+
+@transaction.atomic
+def user_create(
+    *,
+    actor: User | None,
+    username: str,
+    password: str | None = None,
+    teams: Iterable[Team] = (),
+    **fields: Any,
+) -> User:
+    """Create a user. `actor=None` is the system (first start, demo data); everyone else must be admin."""
+    if actor is not None:
+        require_admin(actor)
+    username = _clean_username(username)
+    cleaned = _clean_user_fields(fields, existing=None)
+    user = User(username=username, **cleaned)
+    if password:
+        _set_password(user, password)
+    else:
+        user.set_unusable_password()
+    if user.role == Role.ADMIN:
+        user.is_staff = True
+    user.save()
+    for team in teams:
+        Membership.objects.get_or_create(team=team, user=user)
+    return user
+
+
+@transaction.atomic
+def user_update(*, actor: User, user: User, password: str | None = None, **fields: Any) -> User:
+    """Admins change anyone; a user changes their own name, phone, language, time zone and password."""
+    own_fields = {"display_name", "first_name", "last_name", "phone", "language", "time_zone"}
+    if not actor.is_admin:
+        if actor.pk != user.pk or set(fields) - own_fields:
+            raise PermissionDenied(_("You can only change your own profile."))
+    if actor.pk == user.pk and "role" in fields and fields["role"] != user.role and user.role == Role.ADMIN:
+        raise ValidationFailed(
+            _("You cannot remove your own administrator role."), details={"role": [_("Not allowed.")]}
+        )
+    cleaned = _clean_user_fields(fields, existing=user)
+    for field, value in cleaned.items():
+        setattr(user, field, value)
+    if password:
+        _set_password(user, password)
+    if "role" in cleaned:
+        user.is_staff = user.role == Role.ADMIN or user.is_superuser
+    user.save()
+    return user
+
+
+@transaction.atomic
+def user_deactivate(*, actor: User, user: User) -> User:
+    """Deactivated users cannot sign in and their API tokens stop working; their tickets stay."""
+    require_admin(actor)
+    if actor.pk == user.pk:
+        raise ValidationFailed(_("You cannot deactivate yourself."), details={"user": [_("Not allowed.")]})
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    return user
+
+
+@transaction.atomic
+def user_reactivate(*, actor: User, user: User) -> User:
+    require_admin(actor)
+    user.is_active = True
+    user.save(update_fields=["is_active"])
+    return user
+
+
+def _clean_bilingual(
+    name: str, name_en: str, *, model: type, existing_pk: int | None, max_length: int = 120
+) -> tuple[str, str]:
+    name, name_en = (name or "").strip(), (name_en or "").strip()
+    errors: dict[str, list[str]] = {}
+    if not name:
+        errors["name"] = [_("This field is required.")]
+    elif len(name) > max_length:
+        errors["name"] = [_("Too long.")]
+    elif model.objects.filter(name=name).exclude(pk=existing_pk).exists():
+        errors["name"] = [_("This name is taken.")]
+    if len(name_en) > max_length:
+        errors["name_en"] = [_("Too long.")]
+    if errors:
+        raise ValidationFailed(_("Some fields are not valid."), details=errors)
+    return name, name_en
+
+
+@transaction.atomic
+def team_create(*, actor: User | None, name: str, name_en: str = "", description: str = "", email: str = "",
+                parent: Team | None = None) -> Team:  # fmt: skip
+    if actor is not None:
+        require_admin(actor)
+    name, name_en = _clean_bilingual(name, name_en, model=Team, existing_pk=None)
+    return Team.objects.create(name=name, name_en=name_en, description=(description or "").strip(),
+                               email=(email or "").strip(), parent=parent)  # fmt: skip
+
+
+@transaction.atomic
+def team_update(*, actor: User, team: Team, **fields: Any) -> Team:
+    require_admin(actor)
+    allowed = {"name", "name_en", "description", "email", "parent", "is_active"}
+    if unknown := set(fields) - allowed:
+        raise ValidationFailed(
+            _("Some fields are not valid."), details={f: [_("Unknown or read-only field.")] for f in unknown}
+        )
+    if "name" in fields or "name_en" in fields:
+        fields["name"], fields["name_en"] = _clean_bilingual(
+            fields.get("name", team.name),
+            fields.get("name_en", team.name_en),
+            model=Team,
+            existing_pk=team.pk,
+        )
+    parent = fields.get("parent")
+    ancestor = parent
+    while ancestor is not None:
+        if ancestor.pk == team.pk:
+            raise ValidationFailed(_("A team cannot be inside itself."), details={"parent": [_("Invalid.")]})
+        ancestor = ancestor.parent
+    for field, value in fields.items():
+        setattr(team, field, value)
+    team.save()
+    return team
+
+
+@transaction.atomic
+def team_set_members(
+    *, actor: User | None, team: Team, members: Iterable[User], leads: Iterable[User] = ()
+) -> Team:
+    if actor is not None:
+        require_admin(actor)
+    members = {u.pk: u for u in members}
+    leads_ids = {u.pk for u in leads}
+    for user in leads:
+        members[user.pk] = user
+    for user in members.values():
+        if not user.is_staff_member:
+            raise ValidationFailed(
+                _("%(name)s is a requester and cannot join a team.") % {"name": user.name},
+                details={"members": [_("Only staff can join teams.")]},
+            )
+    Membership.objects.filter(team=team).exclude(user_id__in=members).delete()
+    for user in members.values():
+        role = Membership.TeamRole.LEAD if user.pk in leads_ids else Membership.TeamRole.MEMBER
+        Membership.objects.update_or_create(team=team, user=user, defaults={"team_role": role})
+    return team
+
+
+@transaction.atomic
+def skill_create(*, actor: User | None, name: str, name_en: str = "", description: str = "") -> Skill:
+    if actor is not None:
+        require_admin(actor)
+    name, name_en = _clean_bilingual(name, name_en, model=Skill, existing_pk=None, max_length=80)
+    return Skill.objects.create(name=name, name_en=name_en, description=(description or "").strip())
+
+
+@transaction.atomic
+def skill_update(*, actor: User, skill: Skill, name: str, name_en: str = "", description: str = "") -> Skill:
+    require_admin(actor)
+    skill.name, skill.name_en = _clean_bilingual(
+        name, name_en, model=Skill, existing_pk=skill.pk, max_length=80
+    )
+    skill.description = (description or "").strip()
+    skill.save()
+    return skill
+
+
+@transaction.atomic
+def agent_set_skills(*, actor: User | None, user: User, levels: dict[Skill, int]) -> User:
+    """Replace an agent's skills with `levels` (skill → 1..5)."""
+    if actor is not None:
+        require_admin(actor)
+    for skill, level in levels.items():
+        if isinstance(level, bool) or not isinstance(level, int) or not 1 <= level <= 5:
+            raise ValidationFailed(_("A skill level is from 1 to 5."), details={"skills": [str(skill)]})
+    AgentSkill.objects.filter(user=user).exclude(skill__in=list(levels)).delete()
+    for skill, level in levels.items():
+        AgentSkill.objects.update_or_create(user=user, skill=skill, defaults={"level": level})
+    return user
+
+
+@transaction.atomic
+def organisation_create(*, actor: User | None, name: str, kind: str = Organisation.Kind.INTERNAL,
+                        service_tier: str = ServiceTier.STANDARD, email_domain: str = "") -> Organisation:  # fmt: skip
+    if actor is not None:
+        require_admin(actor)
+    name = (name or "").strip()
+    errors: dict[str, list[str]] = {}
+    if not name or len(name) > 200:
+        errors["name"] = [_("This field is required.") if not name else _("Too long.")]
+    elif Organisation.objects.filter(name=name).exists():
+        errors["name"] = [_("This name is taken.")]
+    if kind not in Organisation.Kind.values:
+        errors["kind"] = [_("Unknown kind.")]
+    if service_tier not in ServiceTier.values:
+        errors["service_tier"] = [_("Unknown service tier.")]
+    if errors:
+        raise ValidationFailed(_("Some fields are not valid."), details=errors)
+    return Organisation.objects.create(name=name, kind=kind, service_tier=service_tier,
+                                       email_domain=(email_domain or "").strip().lower())  # fmt: skip
+
+
+def _hash_token(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+@transaction.atomic
+def api_token_create(*, actor: User, user: User | None = None, name: str = "") -> tuple[ApiToken, str]:
+    """Returns the row and the token itself, which is never stored and shown only this once."""
+    user = user or actor
+    if user.pk != actor.pk:
+        require_admin(actor)
+    if not user.is_active:
+        raise ValidationFailed(_("The account is deactivated."), details={"user": [_("Deactivated.")]})
+    raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(
+        user=user, name=(name or "").strip()[:100], key_hash=_hash_token(raw), prefix=raw[:10]
+    )
+    return token, raw
+
+
+@transaction.atomic
+def api_token_revoke(*, actor: User, token: ApiToken) -> ApiToken:
+    if token.user_id != actor.pk and not actor.is_admin:
+        raise NotFound(_("Token not found."))
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+    return token
+
+
+def api_token_authenticate(raw: str) -> User | None:
+    """The active user a bearer token belongs to, or None. Touches last_used_at at most once a minute."""
+    if not raw or not raw.startswith(TOKEN_PREFIX) or len(raw) > 100:
+        return None
+    token = (
+        ApiToken.objects.select_related("user")
+        .filter(key_hash=_hash_token(raw), revoked_at__isnull=True, user__is_active=True)
+        .first()
+    )
+    if token is None:
+        return None
+    now = timezone.now()
+    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token.user

@@ -1,0 +1,243 @@
+"""Changes to what an admin configures: categories and their forms, priorities, ticket types, numbering."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Value
+from django.db.models.functions import Concat, Substr
+from django.utils.translation import gettext as _
+
+from gongdan.accounts.models import User
+from gongdan.accounts.services import require_admin
+from gongdan.domain_errors import ValidationFailed
+from gongdan.tickets.models import Category, CustomField, FieldType, Priority, TicketNumbering, TicketType
+
+CATEGORY_FIELDS = ("name", "name_en", "parent", "description", "default_team", "default_priority", "default_type",
+                   "template", "order", "is_active")  # fmt: skip
+FIELD_FIELDS = (
+    "key",
+    "label",
+    "label_en",
+    "field_type",
+    "required",
+    "choices",
+    "help_text",
+    "order",
+    "is_active",
+)
+HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+
+
+def _errors(errors: dict[str, list[str]]) -> None:
+    if errors:
+        raise ValidationFailed(_("Some fields are not valid."), details=errors)
+
+
+def _check_category(values: dict[str, Any], *, existing: Category | None) -> None:
+    errors: dict[str, list[str]] = {}
+    if unknown := set(values) - set(CATEGORY_FIELDS):
+        errors.update({f: [_("Unknown or read-only field.")] for f in unknown})
+    name = (values.get("name", existing.name if existing else "") or "").strip()
+    parent = values.get("parent", existing.parent if existing else None)
+    if not name:
+        errors["name"] = [_("This field is required.")]
+    elif len(name) > 120 or len(values.get("name_en", "") or "") > 120:
+        errors["name"] = [_("Too long.")]
+    else:
+        siblings = Category.objects.filter(parent=parent, name=name)
+        if existing is not None:
+            siblings = siblings.exclude(pk=existing.pk)
+        if siblings.exists():
+            errors["name"] = [_("Another category here has this name.")]
+    ancestor = parent
+    while existing is not None and ancestor is not None:
+        if ancestor.pk == existing.pk:
+            errors["parent"] = [_("A category cannot be inside itself.")]
+            break
+        ancestor = ancestor.parent
+    if len(values.get("template", "") or "") > 20_000:
+        errors["template"] = [_("Too long.")]
+    _errors(errors)
+
+
+@transaction.atomic
+def category_create(*, actor: User | None, name: str, **values: Any) -> Category:
+    if actor is not None:
+        require_admin(actor)
+    values["name"] = (name or "").strip()
+    values["name_en"] = (values.get("name_en") or "").strip()
+    _check_category(values, existing=None)
+    category = Category.objects.create(**values)
+    parent_path = category.parent.path if category.parent_id else "/"
+    category.path = f"{parent_path}{category.pk}/"
+    category.save(update_fields=["path"])
+    return category
+
+
+@transaction.atomic
+def category_update(*, actor: User, category: Category, **values: Any) -> Category:
+    """Moving a category moves its whole subtree: every descendant's path is rewritten in one UPDATE."""
+    require_admin(actor)
+    for key in ("name", "name_en"):
+        if key in values:
+            values[key] = (values[key] or "").strip()
+    _check_category(values, existing=category)
+    old_path = category.path
+    for field, value in values.items():
+        setattr(category, field, value)
+    parent_path = category.parent.path if category.parent_id else "/"
+    category.path = f"{parent_path}{category.pk}/"
+    category.save()
+    if category.path != old_path:
+        Category.objects.filter(path__startswith=old_path).exclude(pk=category.pk).update(
+            path=Concat(Value(category.path), Substr("path", len(old_path) + 1))
+        )
+    return category
+
+
+def _clean_choices(raw: Any) -> list[dict[str, str]]:
+    if raw in (None, ""):
+        return []
+    if isinstance(raw, str):  # one choice per line: "value | 中文 | English" or just a label
+        items = []
+        for line in raw.splitlines():
+            parts = [p.strip() for p in line.split("|")]
+            if not parts[0]:
+                continue
+            if len(parts) == 1:
+                items.append({"value": parts[0], "label": parts[0], "label_en": parts[0]})
+            else:
+                items.append(
+                    {
+                        "value": parts[0],
+                        "label": parts[1],
+                        "label_en": parts[2] if len(parts) > 2 else parts[1],
+                    }
+                )
+        raw = items
+    if not isinstance(raw, list) or not all(
+        isinstance(c, dict) and str(c.get("value", "")).strip() for c in raw
+    ):
+        raise ValidationFailed(
+            _("Some fields are not valid."), details={"choices": [_("Each choice needs a value.")]}
+        )
+    values = [str(c["value"]).strip() for c in raw]
+    if len(values) != len(set(values)):
+        raise ValidationFailed(
+            _("Some fields are not valid."), details={"choices": [_("Choice values must differ.")]}
+        )
+    if len(values) > 200:
+        raise ValidationFailed(
+            _("Some fields are not valid."), details={"choices": [_("At most 200 choices.")]}
+        )
+    return [
+        {"value": str(c["value"]).strip()[:100], "label": str(c.get("label") or c["value"]).strip()[:120],
+         "label_en": str(c.get("label_en") or c.get("label") or c["value"]).strip()[:120]}
+        for c in raw
+    ]  # fmt: skip
+
+
+def _check_field(
+    values: dict[str, Any], *, category: Category, existing: CustomField | None
+) -> dict[str, Any]:
+    errors: dict[str, list[str]] = {}
+    if unknown := set(values) - set(FIELD_FIELDS):
+        errors.update({f: [_("Unknown or read-only field.")] for f in unknown})
+    key = (values.get("key", existing.key if existing else "") or "").strip()
+    if not re.fullmatch(r"[a-z][a-z0-9_]{0,49}", key):
+        errors["key"] = [_("Use lower-case letters, digits and _; start with a letter.")]
+    else:
+        clash = CustomField.objects.filter(category=category, key=key)
+        if existing is not None:
+            clash = clash.exclude(pk=existing.pk)
+        if clash.exists():
+            errors["key"] = [_("This category already has a field with this key.")]
+    if "label" in values or existing is None:
+        if not (values.get("label") or "").strip():
+            errors["label"] = [_("This field is required.")]
+    field_type = values.get("field_type", existing.field_type if existing else FieldType.TEXT)
+    if field_type not in FieldType.values:
+        errors["field_type"] = [_("Unknown field type.")]
+    _errors(errors)
+    if "choices" in values:
+        values["choices"] = _clean_choices(values["choices"])
+    choices = values.get("choices", existing.choices if existing else [])
+    if field_type in (FieldType.CHOICE, FieldType.MULTI_CHOICE) and not choices:
+        _errors({"choices": [_("A choice field needs at least one choice.")]})
+    values["key"] = key
+    return values
+
+
+@transaction.atomic
+def custom_field_create(*, actor: User | None, category: Category, **values: Any) -> CustomField:
+    if actor is not None:
+        require_admin(actor)
+    values = _check_field(values, category=category, existing=None)
+    return CustomField.objects.create(category=category, **values)
+
+
+@transaction.atomic
+def custom_field_update(*, actor: User, field: CustomField, **values: Any) -> CustomField:
+    """Changing a key would orphan stored values, so keys are fixed once created."""
+    require_admin(actor)
+    if "key" in values and values["key"] != field.key:
+        raise ValidationFailed(
+            _("Some fields are not valid."), details={"key": [_("A field's key cannot change.")]}
+        )
+    values = _check_field(values, category=field.category, existing=field)
+    for name, value in values.items():
+        setattr(field, name, value)
+    field.save()
+    return field
+
+
+@transaction.atomic
+def priority_update(*, actor: User, priority: Priority, **values: Any) -> Priority:
+    require_admin(actor)
+    errors: dict[str, list[str]] = {}
+    if unknown := set(values) - {"name", "name_en", "colour", "is_default"}:
+        errors.update({f: [_("Unknown or read-only field.")] for f in unknown})
+    if "name" in values and not (values["name"] or "").strip():
+        errors["name"] = [_("This field is required.")]
+    if "colour" in values and not HEX_COLOUR.match(values["colour"] or ""):
+        errors["colour"] = [_("Use a colour like #d63939.")]
+    _errors(errors)
+    if values.get("is_default"):
+        Priority.objects.exclude(pk=priority.pk).update(is_default=False)
+    for name, value in values.items():
+        setattr(priority, name, value.strip() if isinstance(value, str) else value)
+    priority.save()
+    return priority
+
+
+@transaction.atomic
+def ticket_type_update(*, actor: User, ticket_type: TicketType, **values: Any) -> TicketType:
+    require_admin(actor)
+    if unknown := set(values) - {"name", "name_en", "is_active", "order"}:
+        _errors({f: [_("Unknown or read-only field.")] for f in unknown})
+    if "name" in values and not (values["name"] or "").strip():
+        _errors({"name": [_("This field is required.")]})
+    for name, value in values.items():
+        setattr(ticket_type, name, value.strip() if isinstance(value, str) else value)
+    ticket_type.save()
+    return ticket_type
+
+
+@transaction.atomic
+def numbering_update(*, actor: User, prefix: str, include_year: bool, digits: int) -> TicketNumbering:
+    """New numbers use the new format; existing tickets keep theirs (numbers never change)."""
+    require_admin(actor)
+    prefix = (prefix or "").strip().upper()
+    errors: dict[str, list[str]] = {}
+    if not re.fullmatch(r"[A-Z][A-Z0-9]{0,9}", prefix):
+        errors["prefix"] = [_("1–10 letters and digits, starting with a letter.")]
+    if isinstance(digits, bool) or not isinstance(digits, int) or not 3 <= digits <= 12:
+        errors["digits"] = [_("From 3 to 12.")]
+    _errors(errors)
+    numbering, _created = TicketNumbering.objects.update_or_create(
+        pk=1, defaults={"prefix": prefix, "include_year": include_year, "digits": digits}
+    )
+    return numbering

@@ -1,0 +1,101 @@
+"""Shared test setup. Tests run against the database named by DATABASE_URL (SQLite when unset)."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+
+os.environ.setdefault("GONGDAN_DATA_DIR", tempfile.mkdtemp(prefix="gongdan-test-"))
+os.environ.setdefault("GONGDAN_FAST_PASSWORD_HASHER", "1")
+os.environ.setdefault("GONGDAN_HUEY_IMMEDIATE", "1")
+
+import pytest  # noqa: E402
+from django.db import connection  # noqa: E402
+
+from tests.factories import (  # noqa: E402
+    AgentFactory,
+    CategoryFactory,
+    OrganisationFactory,
+    RequesterFactory,
+    TeamFactory,
+    UserFactory,
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    on_postgres = os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://"))
+    skip_pg = pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL=postgres://…)")
+    for item in items:
+        if "postgres" in item.keywords and not on_postgres:
+            item.add_marker(skip_pg)
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def team(db):
+    return TeamFactory(name="IT 支持", name_en="IT Support")
+
+
+@pytest.fixture
+def agent(team):
+    user = AgentFactory(username="agent")
+    team.memberships.create(user=user)
+    return user
+
+
+@pytest.fixture
+def lead(team):
+    user = AgentFactory(username="lead", role="team_lead")
+    team.memberships.create(user=user, team_role="lead")
+    return user
+
+
+@pytest.fixture
+def other_team(db):
+    return TeamFactory(name="设施", name_en="Facilities")
+
+
+@pytest.fixture
+def other_agent(other_team):
+    user = AgentFactory(username="other_agent")
+    other_team.memberships.create(user=user)
+    return user
+
+
+@pytest.fixture
+def admin_user(db):
+    return UserFactory(username="admin", role="admin", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def manager(db):
+    return UserFactory(username="manager", role="manager")
+
+
+@pytest.fixture
+def organisation(db):
+    return OrganisationFactory(name="华东制造")
+
+
+@pytest.fixture
+def requester(organisation):
+    return RequesterFactory(username="alice", organisation=organisation)
+
+
+@pytest.fixture
+def other_requester(organisation):
+    return RequesterFactory(username="bob", organisation=organisation)
+
+
+@pytest.fixture
+def category(team):
+    return CategoryFactory(name="网络故障", name_en="Network fault", default_team=team)
+
+
+@pytest.fixture
+def db_vendor(db) -> str:
+    return connection.vendor
