@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "gongdan.assets",
     "gongdan.tickets",
     "gongdan.configuration",
+    "gongdan.operations",
     "gongdan.web",
 ]
 
