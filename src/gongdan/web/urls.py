@@ -1,11 +1,18 @@
-from django.urls import path
+from django.urls import include, path
 
-from gongdan.web import views
+from gongdan.web.views import auth, create, profile, queue
 
 app_name = "web"
 
 urlpatterns = [
-    path("", views.queue, name="queue"),
-    path("login/", views.login, name="login"),
-    path("logout/", views.login, name="logout"),
+    path("", queue.queue, name="queue"),
+    path("tickets/bulk/", queue.bulk_action, name="bulk_action"),
+    path("tickets/new/", create.ticket_new, name="ticket_new"),
+    path("tickets/new/fields/", create.category_fields, name="ticket_new_fields"),
+    path("login/", auth.login_view, name="login"),
+    path("logout/", auth.logout_view, name="logout"),
+    path("language/", auth.set_language, name="set_language"),
+    path("profile/", profile.profile, name="profile"),
+    path("profile/tokens/", profile.tokens, name="profile_tokens"),
+    path("", include("gongdan.web.urls_ticket")),
 ]

@@ -1,9 +1,0 @@
-from django.http import HttpResponse
-
-
-def queue(request):
-    return HttpResponse("")
-
-
-def login(request):
-    return HttpResponse("")
