@@ -1,18 +1,14 @@
-"""Shared test setup. Tests run against the database named by DATABASE_URL (SQLite when unset)."""
+"""Shared test setup. Tests run against the database named by DATABASE_URL (SQLite when unset), with
+the settings in gongdan.config.settings_test."""
 
 from __future__ import annotations
 
 import os
-import tempfile
 
-os.environ.setdefault("GONGDAN_DATA_DIR", tempfile.mkdtemp(prefix="gongdan-test-"))
-os.environ.setdefault("GONGDAN_FAST_PASSWORD_HASHER", "1")
-os.environ.setdefault("GONGDAN_HUEY_IMMEDIATE", "1")
+import pytest
+from django.db import connection
 
-import pytest  # noqa: E402
-from django.db import connection  # noqa: E402
-
-from tests.factories import (  # noqa: E402
+from tests.factories import (
     AgentFactory,
     CategoryFactory,
     OrganisationFactory,
@@ -33,6 +29,16 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def _english_outside_requests():
+    """Service calls outside a request speak English in tests unless a test switches (zh-hans is the site
+    default); requests still pick the user's or browser's language through the middleware."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture

@@ -1,0 +1,13 @@
+"""Settings for the test suite: the real settings, a throwaway data folder, a fast password hasher, and
+Huey running tasks inline unless a test starts a real consumer."""
+
+import os
+import tempfile
+
+os.environ.setdefault("GONGDAN_DATA_DIR", tempfile.mkdtemp(prefix="gongdan-test-"))
+
+from gongdan.config.settings import *  # noqa: E402, F403
+from gongdan.config.settings import HUEY  # noqa: E402
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+HUEY = {**HUEY, "immediate": os.environ.get("GONGDAN_HUEY_IMMEDIATE", "1") == "1"}
