@@ -21,7 +21,9 @@ pytestmark = pytest.mark.django_db
 
 
 def test_a_new_ticket_has_a_number_a_default_priority_and_its_category_team(requester, category, team):
-    ticket = ticket_create(actor=requester, subject="  无法上网  ", description="整层楼都断网了", category=category)
+    ticket = ticket_create(
+        actor=requester, subject="  无法上网  ", description="整层楼都断网了", category=category
+    )
 
     year = timezone.localtime().year
     assert re.fullmatch(rf"GD-{year}-\d{{6}}", ticket.number)

@@ -556,11 +556,11 @@ def ticket_link(*, actor: User, ticket: Ticket, other: Ticket, kind: str) -> Tic
             return ticket
     elif kind in ("parent", "child"):
         child, parent = (ticket, other) if kind == "parent" else (other, ticket)
-        ancestor: Ticket | None = parent
-        while ancestor is not None:  # refuse cycles
-            if ancestor.pk == child.pk:
+        ancestor_id: int | None = parent.pk
+        while ancestor_id is not None:  # refuse cycles, reading the chain as stored now
+            if ancestor_id == child.pk:
                 raise ValidationFailed(_("That link would make a loop."), details={"target": [_("Invalid.")]})
-            ancestor = ancestor.parent
+            ancestor_id = Ticket.objects.filter(pk=ancestor_id).values_list("parent_id", flat=True).first()
         child = lock_ticket(child, expected_version=None)
         child.parent = parent
         touch(child, {"parent"})
@@ -580,10 +580,10 @@ def ticket_unlink(*, actor: User, ticket: Ticket, other: Ticket) -> Ticket:
     _require_work(actor, ticket)
     removed = TicketLink.objects.filter(source__in=[ticket, other], target__in=[ticket, other]).delete()[0]
     for child, parent in ((ticket, other), (other, ticket)):
-        if child.parent_id == parent.pk:
-            child = lock_ticket(child, expected_version=None)
-            child.parent = None
-            touch(child, {"parent"})
+        locked = lock_ticket(child, expected_version=None)
+        if locked.parent_id == parent.pk:
+            locked.parent = None
+            touch(locked, {"parent"})
             removed += 1
     if removed:
         append_event(ticket, actor=actor, kind=events.UNLINKED, data={"ticket": _label(other)})

@@ -1,0 +1,116 @@
+"""People, teams, skills and API tokens are changed through accounts.services with clear validation."""
+
+from __future__ import annotations
+
+import pytest
+
+from gongdan.accounts.models import ApiToken, Membership, Role, User
+from gongdan.accounts.services import (
+    agent_set_skills,
+    api_token_authenticate,
+    api_token_create,
+    api_token_revoke,
+    team_create,
+    team_set_members,
+    team_update,
+    user_create,
+    user_deactivate,
+    user_update,
+)
+from gongdan.domain_errors import PermissionDenied, ValidationFailed
+from tests.factories import SkillFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_an_admin_creates_an_agent_in_a_team(admin_user, team):
+    user = user_create(actor=admin_user, username="zhang.wei", password="A-long-enough-Pa55word", email="Zhang@Example.com",
+                       display_name="张伟", role=Role.AGENT, teams=[team])  # fmt: skip
+    assert user.email == "zhang@example.com"
+    assert user.check_password("A-long-enough-Pa55word")
+    assert Membership.objects.filter(user=user, team=team).exists()
+
+
+@pytest.mark.parametrize(
+    ("fields", "bad_field"),
+    [
+        ({"username": "has space"}, "username"),
+        ({"username": "agent"}, "username"),  # taken (case-insensitive)
+        ({"email": "not-an-email"}, "email"),
+        ({"email": "AGENT@example.com"}, "email"),  # taken
+        ({"role": "superhero"}, "role"),
+        ({"language": "fr"}, "language"),
+        ({"time_zone": "Mars/Olympus"}, "time_zone"),
+        ({"password": "123"}, "password"),
+    ],
+)
+def test_bad_user_input_is_refused_and_nothing_is_created(admin_user, agent, fields, bad_field):
+    values = {"username": "newbie", **fields}
+    before = User.objects.count()
+    with pytest.raises(ValidationFailed) as error:
+        user_create(actor=admin_user, **values)
+    assert bad_field in error.value.details
+    assert User.objects.count() == before
+
+
+def test_only_admins_manage_people(agent, requester):
+    with pytest.raises(PermissionDenied):
+        user_create(actor=agent, username="sneaky")
+    with pytest.raises(PermissionDenied):
+        user_update(actor=agent, user=requester, role=Role.ADMIN)
+
+
+def test_users_change_their_own_profile_but_not_their_role(requester):
+    user_update(
+        actor=requester, user=requester, language="zh-hans", time_zone="Europe/Berlin", display_name="爱丽丝"
+    )
+    requester.refresh_from_db()
+    assert (requester.language, requester.time_zone, requester.display_name) == (
+        "zh-hans",
+        "Europe/Berlin",
+        "爱丽丝",
+    )
+    with pytest.raises(PermissionDenied):
+        user_update(actor=requester, user=requester, role=Role.AGENT)
+
+
+def test_deactivation_revokes_tokens_and_blocks_the_api(admin_user, agent):
+    _token, raw = api_token_create(actor=agent, name="script")
+    assert api_token_authenticate(raw) == agent
+    user_deactivate(actor=admin_user, user=agent)
+    assert api_token_authenticate(raw) is None
+    with pytest.raises(ValidationFailed):
+        user_deactivate(actor=admin_user, user=admin_user)
+
+
+def test_tokens_are_stored_hashed_and_can_be_revoked(agent, other_agent):
+    token, raw = api_token_create(actor=agent)
+    assert raw.startswith("gd_") and raw not in token.key_hash
+    assert not ApiToken.objects.filter(key_hash=raw).exists()
+    assert api_token_authenticate(raw + "x") is None
+    with pytest.raises(Exception):  # noqa: B017, PT011 — someone else's token is "not found"
+        api_token_revoke(actor=other_agent, token=token)
+    api_token_revoke(actor=agent, token=token)
+    assert api_token_authenticate(raw) is None
+
+
+def test_teams_members_and_leads(admin_user, agent, lead, requester):
+    team = team_create(actor=admin_user, name="网络组", name_en="Network")
+    team_set_members(actor=admin_user, team=team, members=[agent], leads=[lead])
+    roles = dict(Membership.objects.filter(team=team).values_list("user__username", "team_role"))
+    assert roles == {"agent": "member", "lead": "lead"}
+    with pytest.raises(ValidationFailed):
+        team_set_members(actor=admin_user, team=team, members=[requester])
+    with pytest.raises(ValidationFailed):
+        team_create(actor=admin_user, name="网络组")
+    child = team_create(actor=admin_user, name="无线", parent=team)
+    with pytest.raises(ValidationFailed):
+        team_update(actor=admin_user, team=team, parent=child)
+
+
+def test_skill_levels_are_one_to_five(admin_user, agent):
+    wifi = SkillFactory(name="无线网络")
+    agent_set_skills(actor=admin_user, user=agent, levels={wifi: 4})
+    assert agent.agent_skills.get().level == 4
+    with pytest.raises(ValidationFailed):
+        agent_set_skills(actor=admin_user, user=agent, levels={wifi: 6})
