@@ -17,7 +17,7 @@ from gongdan.accounts.services import (
     user_deactivate,
     user_update,
 )
-from gongdan.domain_errors import PermissionDenied, ValidationFailed
+from gongdan.domain_errors import NotFound, PermissionDenied, ValidationFailed
 from tests.factories import SkillFactory
 
 pytestmark = pytest.mark.django_db
@@ -88,7 +88,7 @@ def test_tokens_are_stored_hashed_and_can_be_revoked(agent, other_agent):
     assert raw.startswith("gd_") and raw not in token.key_hash
     assert not ApiToken.objects.filter(key_hash=raw).exists()
     assert api_token_authenticate(raw + "x") is None
-    with pytest.raises(Exception):  # noqa: B017, PT011 — someone else's token is "not found"
+    with pytest.raises(NotFound):  # someone else's token is "not found"
         api_token_revoke(actor=other_agent, token=token)
     api_token_revoke(actor=agent, token=token)
     assert api_token_authenticate(raw) is None
