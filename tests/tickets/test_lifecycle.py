@@ -216,3 +216,20 @@ def test_events_record_before_and_after_of_field_changes(requester, agent, categ
     assert changes["tags"] == {"from": [], "to": ["floor-3", "打印机"]}
     assert event.actor == agent
     assert ticket.version == 2
+
+
+def test_the_database_refuses_to_rewrite_history(requester, category):
+    from django.db import DatabaseError, transaction
+
+    ticket = ticket_create(actor=requester, subject="History", category=category)
+    event = ticket.events.get()
+    with pytest.raises(DatabaseError), transaction.atomic():
+        TicketEvent.objects.filter(pk=event.pk).update(kind="forged")
+    assert TicketEvent.objects.get(pk=event.pk).kind == "created"
+
+
+def test_deleting_a_ticket_still_removes_its_history(requester, agent, category):
+    ticket = ticket_create(actor=requester, subject="Spam", category=category)
+    ticket_comment(actor=agent, ticket=ticket, body="spam, deleting")
+    Ticket.objects.filter(pk=ticket.pk).delete()
+    assert not TicketEvent.objects.exists()

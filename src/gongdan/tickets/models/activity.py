@@ -93,7 +93,7 @@ class TicketEvent(models.Model):
     kind = models.CharField(max_length=40)
     created_at = models.DateTimeField(default=timezone.now)
     is_internal = models.BooleanField(default=False)
-    comment = models.ForeignKey(Comment, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    comment = models.ForeignKey(Comment, null=True, blank=True, on_delete=models.RESTRICT, related_name="+")
     data = models.JSONField(default=dict)
 
     class Meta:
