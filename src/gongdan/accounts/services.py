@@ -187,7 +187,12 @@ def user_reactivate(*, actor: User, user: User) -> User:
 
 
 def _clean_bilingual(
-    name: str, name_en: str, *, model: type, existing_pk: int | None, max_length: int = 120
+    name: str,
+    name_en: str,
+    *,
+    model: type[Team] | type[Skill],
+    existing_pk: int | None,
+    max_length: int = 120,
 ) -> tuple[str, str]:
     name, name_en = (name or "").strip(), (name_en or "").strip()
     errors: dict[str, list[str]] = {}
@@ -247,18 +252,17 @@ def team_set_members(
 ) -> Team:
     if actor is not None:
         require_admin(actor)
-    members = {u.pk: u for u in members}
+    leads = list(leads)
+    by_id: dict[int, User] = {u.pk: u for u in [*members, *leads]}
     leads_ids = {u.pk for u in leads}
-    for user in leads:
-        members[user.pk] = user
-    for user in members.values():
+    for user in by_id.values():
         if not user.is_staff_member:
             raise ValidationFailed(
                 _("%(name)s is a requester and cannot join a team.") % {"name": user.name},
                 details={"members": [_("Only staff can join teams.")]},
             )
-    Membership.objects.filter(team=team).exclude(user_id__in=members).delete()
-    for user in members.values():
+    Membership.objects.filter(team=team).exclude(user_id__in=list(by_id)).delete()
+    for user in by_id.values():
         role = Membership.TeamRole.LEAD if user.pk in leads_ids else Membership.TeamRole.MEMBER
         Membership.objects.update_or_create(team=team, user=user, defaults={"team_role": role})
     return team

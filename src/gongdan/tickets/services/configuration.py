@@ -71,7 +71,7 @@ def category_create(*, actor: User | None, name: str, **values: Any) -> Category
     values["name_en"] = (values.get("name_en") or "").strip()
     _check_category(values, existing=None)
     category = Category.objects.create(**values)
-    parent_path = category.parent.path if category.parent_id else "/"
+    parent_path = category.parent.path if category.parent is not None else "/"
     category.path = f"{parent_path}{category.pk}/"
     category.save(update_fields=["path"])
     return category
@@ -88,7 +88,7 @@ def category_update(*, actor: User, category: Category, **values: Any) -> Catego
     old_path = category.path
     for field, value in values.items():
         setattr(category, field, value)
-    parent_path = category.parent.path if category.parent_id else "/"
+    parent_path = category.parent.path if category.parent is not None else "/"
     category.path = f"{parent_path}{category.pk}/"
     category.save()
     if category.path != old_path:
