@@ -200,7 +200,7 @@ def _clean_bilingual(
         errors["name"] = [_("This field is required.")]
     elif len(name) > max_length:
         errors["name"] = [_("Too long.")]
-    elif model.objects.filter(name=name).exclude(pk=existing_pk).exists():
+    elif model.objects.filter(name=name).exclude(pk=existing_pk or 0).exists():
         errors["name"] = [_("This name is taken.")]
     if len(name_en) > max_length:
         errors["name_en"] = [_("Too long.")]
