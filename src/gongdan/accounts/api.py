@@ -1,0 +1,314 @@
+"""People, teams and API tokens over the API: `/auth/…` for tokens, the directory for scripts and
+directory sync. Every change goes through gongdan.accounts.services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import authenticate
+from django.db import transaction
+from django.db.models import Prefetch, Q, QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from ninja import Path, Query, Router, Schema, Status
+from pydantic import Field
+
+from gongdan.accounts import services
+from gongdan.accounts.models import ApiToken, Membership, Organisation, Role, Team, User
+from gongdan.accounts.schemas import (
+    ProfileUpdateIn,
+    TeamCreateIn,
+    TeamMembersIn,
+    TeamOut,
+    TeamUpdateIn,
+    TokenCreatedOut,
+    TokenOut,
+    TokenRequestIn,
+    UserCreateIn,
+    UserOut,
+    UserPage,
+    UserUpdateIn,
+    team_out,
+    token_out,
+    user_out,
+)
+from gongdan.api_support.auth import (
+    check_login_rate,
+    clear_login_failures,
+    client_ip,
+    record_login_failure,
+)
+from gongdan.api_support.errors import ApiError, errors_for
+from gongdan.api_support.inputs import MAX_ID, optional_row, rows_or_422
+from gongdan.api_support.pagination import DEFAULT_LIMIT, MAX_LIMIT, page_by_id
+from gongdan.domain_errors import NotFound, PermissionDenied
+
+auth_router = Router()
+directory_router = Router()
+
+
+def actor_of(request: HttpRequest) -> User:
+    return request.auth  # type: ignore[attr-defined,no-any-return]
+
+
+def require_staff(actor: User) -> None:
+    if not actor.is_staff_member:
+        raise PermissionDenied(_("Only staff can read the directory."))
+
+
+def users_with_teams() -> QuerySet[User]:
+    return User.objects.select_related("organisation").prefetch_related(
+        Prefetch("memberships", queryset=Membership.objects.select_related("team"))
+    )
+
+
+def _user(user_id: int) -> User:
+    user = users_with_teams().filter(pk=user_id).first()
+    if user is None:
+        raise NotFound(_("User not found."))
+    return user
+
+
+# ---- tokens ------------------------------------------------------------------------------------------
+@auth_router.post(
+    "/token", auth=None, response={201: TokenCreatedOut, **errors_for(401, 422, 429)}, summary="Get a token"
+)
+def token_create(request: HttpRequest, payload: TokenRequestIn) -> Status:
+    """Exchange a username and password for a bearer token (shown once). Failed attempts are limited
+    per username and address."""
+    ip = client_ip(request)
+    check_login_rate(payload.username, ip)
+    user = authenticate(request, username=payload.username, password=payload.password)
+    if user is None or not user.is_active:
+        record_login_failure(payload.username, ip)
+        raise ApiError(
+            _("Wrong username or password, or the account is deactivated."),
+            status_code=401,
+            code="invalid_credentials",
+        )
+    clear_login_failures(payload.username, ip)
+    token, raw = services.api_token_create(actor=user, name=payload.name)
+    return Status(
+        201,
+        {
+            "token": raw,
+            "id": token.pk,
+            "name": token.name,
+            "prefix": token.prefix,
+            "user": {"id": user.pk, "name": user.name},
+            "created_at": token.created_at,
+        },
+    )
+
+
+@auth_router.get("/tokens", response=list[TokenOut], summary="My tokens")
+def token_list(request: HttpRequest) -> list[dict[str, Any]]:
+    return [
+        token_out(t) for t in ApiToken.objects.filter(user=actor_of(request)).order_by("-created_at", "-id")
+    ]
+
+
+@auth_router.delete("/tokens/{token_id}", response={204: None, **errors_for(404)}, summary="Revoke a token")
+def token_revoke(request: HttpRequest, token_id: int = Path(..., ge=1, le=MAX_ID)) -> Status:
+    """Revoke one of my tokens (administrators can revoke anyone's)."""
+    token = ApiToken.objects.filter(pk=token_id).first()
+    if token is None:
+        raise NotFound(_("Token not found."))
+    services.api_token_revoke(actor=actor_of(request), token=token)
+    return Status(204, None)
+
+
+# ---- users -------------------------------------------------------------------------------------------
+class UserListQuery(Schema):
+    role: Role | None = None
+    team: int | None = Field(None, ge=1, le=MAX_ID)
+    q: str = Field("", max_length=100)
+    active: bool | None = None
+    cursor: str = Field("", max_length=200)
+    limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
+
+
+@directory_router.get("/users/me", response=UserOut, summary="Me")
+def user_me(request: HttpRequest) -> dict[str, Any]:
+    return user_out(_user(actor_of(request).pk))
+
+
+@directory_router.patch("/users/me", response={200: UserOut, **errors_for(422)}, summary="Update my profile")
+def user_me_update(request: HttpRequest, payload: ProfileUpdateIn) -> dict[str, Any]:
+    actor = actor_of(request)
+    fields = payload.model_dump(exclude_unset=True)
+    password = fields.pop("password", None)
+    services.user_update(actor=actor, user=actor, password=password, **fields)
+    return user_out(_user(actor.pk))
+
+
+@directory_router.get("/users", response={200: UserPage, **errors_for(403, 422)}, summary="List users")
+def user_list(request: HttpRequest, filters: Query[UserListQuery]) -> dict[str, Any]:
+    """Staff only. Filters: role, team, q (username, name or email), active."""
+    require_staff(actor_of(request))
+    users = users_with_teams()
+    if filters.role:
+        users = users.filter(role=filters.role)
+    if filters.team:
+        users = users.filter(memberships__team_id=filters.team)
+    if filters.active is not None:
+        users = users.filter(is_active=filters.active)
+    if q := filters.q.strip():
+        users = users.filter(
+            Q(username__icontains=q)
+            | Q(display_name__icontains=q)
+            | Q(first_name__icontains=q)
+            | Q(last_name__icontains=q)
+            | Q(email__icontains=q)
+        )
+    page = page_by_id(users, cursor=filters.cursor, limit=filters.limit)
+    page["items"] = [user_out(u) for u in page["items"]]
+    return page
+
+
+@directory_router.get(
+    "/users/{user_id}", response={200: UserOut, **errors_for(403, 404)}, summary="Get a user"
+)
+def user_get(request: HttpRequest, user_id: int = Path(..., ge=1, le=MAX_ID)) -> dict[str, Any]:
+    actor = actor_of(request)
+    if actor.pk != user_id:
+        require_staff(actor)
+    return user_out(_user(user_id))
+
+
+def _user_fields(values: dict[str, Any]) -> dict[str, Any]:
+    if "organisation" in values:
+        values["organisation"] = optional_row(
+            Organisation.objects.all(), "organisation", values["organisation"]
+        )
+    return values
+
+
+@directory_router.post("/users", response={201: UserOut, **errors_for(403, 422)}, summary="Create a user")
+def user_create(request: HttpRequest, payload: UserCreateIn) -> Status:
+    """Administrators only: provision a person (directory sync, scripts)."""
+    actor = actor_of(request)
+    services.require_admin(actor)
+    values = _user_fields(payload.model_dump())
+    teams = rows_or_422(Team.objects.all(), "teams", values.pop("teams"))
+    with transaction.atomic():
+        user = services.user_create(
+            actor=actor,
+            username=values.pop("username"),
+            password=values.pop("password"),
+            teams=teams,
+            **values,
+        )
+    return Status(201, user_out(_user(user.pk)))
+
+
+@directory_router.patch(
+    "/users/{user_id}", response={200: UserOut, **errors_for(403, 404, 422)}, summary="Update a user"
+)
+def user_update(
+    request: HttpRequest, payload: UserUpdateIn, user_id: int = Path(..., ge=1, le=MAX_ID)
+) -> dict[str, Any]:
+    actor = actor_of(request)
+    if actor.pk != user_id:
+        require_staff(actor)
+    user = _user(user_id)
+    values = _user_fields(payload.model_dump(exclude_unset=True))
+    for field in ("email", "display_name", "first_name", "last_name", "phone"):
+        if field in values and values[field] is None:
+            values[field] = ""
+    for field in ("role", "language", "time_zone", "sees_organisation_tickets"):
+        if field in values and values[field] is None:
+            del values[field]
+    password = values.pop("password", None)
+    services.user_update(actor=actor, user=user, password=password, **values)
+    return user_out(_user(user_id))
+
+
+@directory_router.post(
+    "/users/{user_id}/deactivate", response={200: UserOut, **errors_for(403, 404, 422)}, summary="Deactivate"
+)
+def user_deactivate(request: HttpRequest, user_id: int = Path(..., ge=1, le=MAX_ID)) -> dict[str, Any]:
+    """Administrators only. The user can no longer sign in and their tokens stop working."""
+    actor = actor_of(request)
+    services.require_admin(actor)
+    services.user_deactivate(actor=actor, user=_user(user_id))
+    return user_out(_user(user_id))
+
+
+@directory_router.post(
+    "/users/{user_id}/reactivate", response={200: UserOut, **errors_for(403, 404)}, summary="Reactivate"
+)
+def user_reactivate(request: HttpRequest, user_id: int = Path(..., ge=1, le=MAX_ID)) -> dict[str, Any]:
+    actor = actor_of(request)
+    services.require_admin(actor)
+    services.user_reactivate(actor=actor, user=_user(user_id))
+    return user_out(_user(user_id))
+
+
+# ---- teams -------------------------------------------------------------------------------------------
+def _teams() -> QuerySet[Team]:
+    return Team.objects.select_related("parent").prefetch_related(
+        Prefetch("memberships", queryset=Membership.objects.select_related("user").order_by("user__username"))
+    )
+
+
+def _team_out(team: Team) -> dict[str, Any]:
+    return team_out(team, memberships=list(team.memberships.all()))
+
+
+def _team(team_id: int) -> Team:
+    team = _teams().filter(pk=team_id).first()
+    if team is None:
+        raise NotFound(_("Team not found."))
+    return team
+
+
+@directory_router.get("/teams", response={200: list[TeamOut], **errors_for(403)}, summary="List teams")
+def team_list(request: HttpRequest) -> list[dict[str, Any]]:
+    require_staff(actor_of(request))
+    return [_team_out(t) for t in _teams().order_by("name")]
+
+
+@directory_router.post("/teams", response={201: TeamOut, **errors_for(403, 422)}, summary="Create a team")
+def team_create(request: HttpRequest, payload: TeamCreateIn) -> Status:
+    actor = actor_of(request)
+    services.require_admin(actor)
+    values = payload.model_dump()
+    values["parent"] = optional_row(Team.objects.all(), "parent", values["parent"])
+    team = services.team_create(actor=actor, **values)
+    return Status(201, _team_out(_team(team.pk)))
+
+
+@directory_router.patch(
+    "/teams/{team_id}", response={200: TeamOut, **errors_for(403, 404, 422)}, summary="Update a team"
+)
+def team_update(
+    request: HttpRequest, payload: TeamUpdateIn, team_id: int = Path(..., ge=1, le=MAX_ID)
+) -> dict[str, Any]:
+    actor = actor_of(request)
+    services.require_admin(actor)
+    team = _team(team_id)
+    values = payload.model_dump(exclude_unset=True)
+    if "parent" in values:
+        values["parent"] = optional_row(Team.objects.all(), "parent", values["parent"])
+    for field in ("name", "name_en", "description", "email", "is_active"):
+        if field in values and values[field] is None:
+            del values[field]
+    services.team_update(actor=actor, team=team, **values)
+    return _team_out(_team(team_id))
+
+
+@directory_router.put(
+    "/teams/{team_id}/members", response={200: TeamOut, **errors_for(403, 404, 422)}, summary="Set members"
+)
+def team_set_members(
+    request: HttpRequest, payload: TeamMembersIn, team_id: int = Path(..., ge=1, le=MAX_ID)
+) -> dict[str, Any]:
+    """Replace the team's members; `leads` are members with the lead role."""
+    actor = actor_of(request)
+    services.require_admin(actor)
+    team = _team(team_id)
+    members = rows_or_422(User.objects.all(), "members", payload.members)
+    leads = rows_or_422(User.objects.all(), "leads", payload.leads)
+    services.team_set_members(actor=actor, team=team, members=members, leads=leads)
+    return _team_out(_team(team_id))

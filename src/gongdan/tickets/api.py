@@ -1,0 +1,629 @@
+"""Tickets over the API. Reads go through gongdan.tickets.selectors (who may see what), changes through
+gongdan.tickets.services (the one door); this module only parses, resolves ids and shapes answers."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Prefetch, QuerySet, prefetch_related_objects
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from ninja import File, Form, Path, Query, Router, Schema, Status
+from ninja.files import UploadedFile
+from pydantic import Field
+
+from gongdan.accounts.models import Team, User
+from gongdan.api_support.errors import ApiError, errors_for
+from gongdan.api_support.idempotency import idempotent, json_response
+from gongdan.api_support.inputs import MAX_ID, optional_row, rows_or_422
+from gongdan.assets.models import Location
+from gongdan.domain_errors import Conflict, NotFound, PermissionDenied, PreconditionFailed, ValidationFailed
+from gongdan.tickets import selectors, services
+from gongdan.tickets.access import visible_tickets
+from gongdan.tickets.filters import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, TicketFilters, paginate
+from gongdan.tickets.models import Category, Priority, Tag, Ticket, TicketLink, TicketType
+from gongdan.tickets.schemas import (
+    AttachmentOut,
+    CategoryOut,
+    CommentIn,
+    CommentOut,
+    CustomFieldOut,
+    EventOut,
+    LinkIn,
+    LinksOut,
+    MergeIn,
+    PriorityOut,
+    TicketCreateIn,
+    TicketOut,
+    TicketPage,
+    TicketTypeOut,
+    TicketUpdateIn,
+    TimeEntriesOut,
+    TimeEntryIn,
+    TimeEntryOut,
+    TransitionIn,
+    TransitionOut,
+    attachment_out,
+    category_out,
+    comment_out,
+    custom_field_out,
+    event_out,
+    priority_out,
+    ticket_brief,
+    ticket_detail,
+    ticket_list_item,
+    ticket_type_out,
+    time_entry_out,
+    transition_out,
+)
+from gongdan.tickets.services.custom_fields import fields_for_category
+
+router = Router()
+
+NUMBER = Path(..., max_length=40, description="Ticket number, e.g. GD-2026-000123.")
+UPLOAD_FILE = File(..., description="The file (multipart/form-data).")
+UPLOAD_INTERNAL = Form(False, description="Staff only: hide from the requester.")
+REQUESTER_REFUSED = ("priority", "team", "assignee", "tags", "watchers", "due_at", "parent")
+
+
+def actor_of(request: HttpRequest) -> User:
+    return request.auth  # type: ignore[attr-defined,no-any-return]
+
+
+def _get(request: HttpRequest, number: str) -> Ticket:
+    return selectors.ticket_get(actor=actor_of(request), number=number)
+
+
+def etag_of(version: int) -> str:
+    return f'"{version}"'
+
+
+def _ticket_response(request: HttpRequest, number: str, *, status: int = 200) -> HttpResponse:
+    ticket = _get(request, number)
+    response = json_response(ticket_detail(ticket), status=status)
+    response["ETag"] = etag_of(ticket.version)
+    return response
+
+
+def _with_etag(response: HttpResponse) -> HttpResponse:
+    try:
+        version = json.loads(response.content).get("version")
+    except (ValueError, AttributeError):
+        return response
+    if isinstance(version, int):
+        response["ETag"] = etag_of(version)
+    return response
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    if value is not None and timezone.is_naive(value):
+        return timezone.make_aware(value)
+    return value
+
+
+def _other_ticket(actor: User, number: str, field: str) -> Ticket:
+    try:
+        return selectors.ticket_get(actor=actor, number=number)
+    except NotFound:
+        raise ValidationFailed(
+            _("Ticket %(number)s not found.") % {"number": number}, details={field: [_("Not found.")]}
+        ) from None
+
+
+def _priority(code: str | None) -> Priority | None:
+    return (
+        None
+        if code is None
+        else optional_row(Priority.objects.all(), "priority", code.strip().upper(), "code")
+    )
+
+
+def _ticket_type(code: str | None) -> TicketType | None:
+    return None if code is None else optional_row(TicketType.objects.all(), "type", code.strip(), "code")
+
+
+def _user(field: str, user_id: int | None) -> User | None:
+    return optional_row(User.objects.all(), field, user_id)
+
+
+# ---- list & create -----------------------------------------------------------------------------------
+class TicketListQuery(Schema):
+    status: list[str] = Field(
+        default_factory=list, description="Repeat or comma-separate; `open` = all open."
+    )
+    priority: list[str] = Field(default_factory=list, description="Priority codes, e.g. P0,P1.")
+    team: list[str] = Field(default_factory=list, description="Team ids.")
+    assignee: str = Field("", max_length=20, description="A user id, `me` or `none`.")
+    requester: str = Field("", max_length=20, description="A user id.")
+    category: str = Field("", max_length=20, description="A category id (includes its sub-categories).")
+    type: str = Field("", max_length=40, description="Ticket type code.")
+    tag: str = Field("", max_length=50)
+    created_from: str = Field("", max_length=40, description="Date (YYYY-MM-DD) or ISO 8601 date-time.")
+    created_to: str = Field("", max_length=40)
+    updated_from: str = Field("", max_length=40)
+    updated_to: str = Field("", max_length=40)
+    q: str = Field("", max_length=200, description="Text search in subject, description and replies.")
+    view: str = Field("", max_length=20, description="my_open, my_team, unassigned, overdue, open, all.")
+    sort: str = Field(
+        "",
+        max_length=20,
+        description="-updated (default), updated, -created, created, priority, -priority, due.",
+    )
+    cursor: str = Field("", max_length=500, description="`next_cursor` of the previous page.")
+    limit: int = Field(DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)
+
+
+@router.get("/tickets", response={200: TicketPage, **errors_for(401, 422)}, summary="List tickets")
+def ticket_list(request: HttpRequest, query: Query[TicketListQuery]) -> dict[str, Any]:
+    """The tickets I may see, filtered and sorted; keyset pagination via `cursor`."""
+    actor = actor_of(request)
+    filters = TicketFilters.parse(request.GET)
+    page = paginate(
+        selectors.ticket_list(actor=actor, filters=filters), filters, cursor=query.cursor, limit=query.limit
+    )
+    items = list(page.items)
+    prefetch_related_objects(items, Prefetch("tags", queryset=Tag.objects.order_by("name")))
+    return {
+        "items": [ticket_list_item(t) for t in items],
+        "next_cursor": page.next_cursor,
+        "has_more": page.has_more,
+    }
+
+
+@router.post(
+    "/tickets",
+    response={201: TicketOut, **errors_for(401, 403, 409, 413, 415, 422)},
+    summary="Create a ticket",
+)
+def ticket_create(request: HttpRequest, payload: TicketCreateIn) -> HttpResponse:
+    """Report a ticket. Requesters may set subject, description, category, type, custom fields and
+    location; staff may also set priority, team, assignee, requester, tags, due date, parent and
+    watchers. Send an `Idempotency-Key` header to make retries safe."""
+    actor = actor_of(request)
+    if not actor.is_staff_member:
+        given = payload.model_dump(exclude_unset=True)
+        if refused := [f for f in REQUESTER_REFUSED if given.get(f)]:
+            raise PermissionDenied(
+                _("Requesters cannot set: %(fields)s.") % {"fields": ", ".join(refused)},
+                details={f: [_("Not allowed.")] for f in refused},
+            )
+        if payload.requester not in (None, actor.pk):
+            raise PermissionDenied(
+                _("You can only report tickets for yourself."), details={"requester": [_("Not allowed.")]}
+            )
+
+    def produce() -> tuple[int, Any]:
+        ticket = services.ticket_create(
+            actor=actor,
+            subject=payload.subject,
+            description=payload.description,
+            requester=_user("requester", payload.requester),
+            category=optional_row(Category.objects.all(), "category", payload.category),
+            ticket_type=_ticket_type(payload.type),
+            priority=_priority(payload.priority),
+            team=optional_row(Team.objects.all(), "team", payload.team),
+            assignee=_user("assignee", payload.assignee),
+            custom_values=payload.custom_fields,
+            tags=payload.tags,
+            watchers=rows_or_422(User.objects.all(), "watchers", payload.watchers),
+            due_at=_aware(payload.due_at),
+            location=optional_row(Location.objects.all(), "location", payload.location),
+            location_text=payload.location_text,
+            parent=_other_ticket(actor, payload.parent, "parent") if payload.parent else None,
+            channel="api",
+        )
+        return 201, ticket_detail(selectors.ticket_get(actor=actor, number=ticket.number))
+
+    return _with_etag(idempotent(request, actor, produce))
+
+
+# ---- one ticket --------------------------------------------------------------------------------------
+@router.get("/tickets/{number}", response={200: TicketOut, **errors_for(401, 404)}, summary="Get a ticket")
+def ticket_get(request: HttpRequest, number: str = NUMBER) -> HttpResponse:
+    """The ticket with an `ETag` (its version); send it back as `If-Match` when you PATCH."""
+    ticket = _get(request, number)
+    etag = etag_of(ticket.version)
+    if_none_match = request.headers.get("If-None-Match", "")
+    if etag in [tag.strip().removeprefix("W/") for tag in if_none_match.split(",")]:
+        response = HttpResponse(status=304)
+    else:
+        response = json_response(ticket_detail(ticket), status=200)
+    response["ETag"] = etag
+    return response
+
+
+IF_MATCH = re.compile(r'^\s*(?:W/)?"?(\d{1,10})"?\s*$')
+
+
+def _expected_version(
+    request: HttpRequest, ticket: Ticket, body_version: int | None
+) -> tuple[int | None, bool]:
+    """(expected version, whether it came from If-Match). Raises 412/428 per the header rules."""
+    header = request.headers.get("If-Match")
+    if header is not None:
+        if header.strip() == "*":
+            return None, True
+        versions = [int(m.group(1)) for part in header.split(",") if (m := IF_MATCH.match(part))]
+        if ticket.version not in versions:
+            raise PreconditionFailed(
+                _(
+                    "The ticket has changed since you read it (it is now version %(version)d). Reload it and try again."
+                )
+                % {"version": ticket.version},
+                details={"If-Match": [etag_of(ticket.version)]},
+            )
+        return ticket.version, True
+    if body_version is not None:
+        return body_version, False
+    raise ApiError(
+        _("Send the version you read: an If-Match header (the ETag) or “version” in the body."),
+        status_code=428,
+        code="precondition_required",
+        details={"version": [_("This field is required.")]},
+    )
+
+
+@router.patch(
+    "/tickets/{number}",
+    response={200: TicketOut, **errors_for(401, 403, 404, 409, 412, 415, 422, 428)},
+    summary="Update a ticket",
+)
+def ticket_update(request: HttpRequest, payload: TicketUpdateIn, number: str = NUMBER) -> HttpResponse:
+    """Change only the fields sent. Requires `If-Match: "<version>"` (stale → 412) or `version` in
+    the body (stale → 409 version_conflict). `assignee` (with `team`) goes through assignment."""
+    actor = actor_of(request)
+    ticket = _get(request, number)
+    given = payload.model_dump(exclude_unset=True)
+    expected, from_header = _expected_version(request, ticket, given.pop("version", None))
+    for field in ("subject", "description", "location_text"):
+        if field in given and given[field] is None:
+            given[field] = ""
+    changes: dict[str, Any] = {}
+    simple = {"subject", "description", "location_text", "tags"}
+    for field in simple & set(given):
+        changes[field] = given[field] if field != "tags" else (given[field] or [])
+    if "category" in given:
+        changes["category"] = optional_row(Category.objects.all(), "category", given["category"])
+    if "type" in given:
+        changes["ticket_type"] = _ticket_type(given["type"])
+    if "priority" in given:
+        changes["priority"] = _priority(given["priority"])
+    if "requester" in given:
+        changes["requester"] = _user("requester", given["requester"])
+    if "due_at" in given:
+        changes["due_at"] = _aware(given["due_at"])
+    if "location" in given:
+        changes["location"] = optional_row(Location.objects.all(), "location", given["location"])
+    if "custom_fields" in given:
+        changes["custom_values"] = given["custom_fields"] or {}
+    if "watchers" in given:
+        changes["watchers"] = rows_or_422(User.objects.all(), "watchers", given["watchers"] or [])
+    if "parent" in given:
+        changes["parent"] = _other_ticket(actor, given["parent"], "parent") if given["parent"] else None
+    team = optional_row(Team.objects.all(), "team", given["team"]) if "team" in given else services.UNSET
+    assign = "assignee" in given
+    if "team" in given and not assign:
+        changes["team"] = team
+    try:
+        with transaction.atomic():
+            if changes:
+                ticket = services.ticket_update(
+                    actor=actor, ticket=ticket, changes=changes, expected_version=expected
+                )
+                expected = ticket.version if expected is not None else None
+            if assign:
+                services.ticket_assign(
+                    actor=actor,
+                    ticket=ticket,
+                    assignee=_user("assignee", given["assignee"]),
+                    team=team,
+                    expected_version=expected,
+                )
+            elif not changes and expected is not None and ticket.version != expected:
+                services.core.lock_ticket(ticket, expected_version=expected)
+    except Conflict as exc:
+        if from_header and exc.code == "version_conflict":
+            raise PreconditionFailed(exc.message, details=exc.details) from None
+        raise
+    return _ticket_response(request, number)
+
+
+# ---- transitions -------------------------------------------------------------------------------------
+@router.get(
+    "/tickets/{number}/transitions",
+    response={200: list[TransitionOut], **errors_for(401, 404)},
+    summary="Available transitions",
+)
+def transition_list(request: HttpRequest, number: str = NUMBER) -> list[dict[str, Any]]:
+    """The state changes I may make on this ticket now."""
+    ticket = _get(request, number)
+    return [transition_out(t) for t in services.available_transitions(actor=actor_of(request), ticket=ticket)]
+
+
+@router.post(
+    "/tickets/{number}/transitions",
+    response={200: TicketOut, **errors_for(401, 403, 404, 409, 415, 422)},
+    summary="Change the state",
+)
+def transition_apply(request: HttpRequest, payload: TransitionIn, number: str = NUMBER) -> HttpResponse:
+    """Apply a transition (`action` from the list above); resolving needs a `note`. Send an `Idempotency-Key`
+    header to make retries safe."""
+    actor = actor_of(request)
+
+    def produce() -> tuple[int, Any]:
+        ticket = _get(request, number)
+        services.ticket_transition(
+            actor=actor,
+            ticket=ticket,
+            action=payload.action,
+            note=payload.note,
+            expected_version=payload.version,
+        )
+        return 200, ticket_detail(_get(request, number))
+
+    return _with_etag(idempotent(request, actor, produce))
+
+
+# ---- comments ----------------------------------------------------------------------------------------
+@router.get(
+    "/tickets/{number}/comments", response={200: list[CommentOut], **errors_for(401, 404)}, summary="Comments"
+)
+def comment_list(request: HttpRequest, number: str = NUMBER) -> list[dict[str, Any]]:
+    """Replies and, for staff, internal notes, oldest first."""
+    ticket = _get(request, number)
+    return [comment_out(c) for c in selectors.ticket_comments(actor=actor_of(request), ticket=ticket)]
+
+
+@router.post(
+    "/tickets/{number}/comments",
+    response={201: CommentOut, **errors_for(401, 403, 404, 409, 415, 422)},
+    summary="Reply or add a note",
+)
+def comment_create(request: HttpRequest, payload: CommentIn, number: str = NUMBER) -> HttpResponse:
+    """A public reply, or an internal note with `"internal": true` (staff only). Send an
+    `Idempotency-Key` header to make retries safe."""
+    actor = actor_of(request)
+
+    def produce() -> tuple[int, Any]:
+        ticket = _get(request, number)
+        comment = services.ticket_comment(
+            actor=actor, ticket=ticket, body=payload.body, is_internal=payload.internal, channel="api"
+        )
+        comment = selectors.ticket_comments(actor=actor, ticket=ticket).get(pk=comment.pk)
+        return 201, comment_out(comment)
+
+    return idempotent(request, actor, produce)
+
+
+# ---- attachments -------------------------------------------------------------------------------------
+@router.get(
+    "/tickets/{number}/attachments",
+    response={200: list[AttachmentOut], **errors_for(401, 404)},
+    summary="Attachments",
+)
+def attachment_list(request: HttpRequest, number: str = NUMBER) -> list[dict[str, Any]]:
+    ticket = _get(request, number)
+    return [attachment_out(a) for a in selectors.ticket_attachments(actor=actor_of(request), ticket=ticket)]
+
+
+@router.post(
+    "/tickets/{number}/attachments",
+    response={201: AttachmentOut, **errors_for(400, 401, 403, 404, 409, 413, 422)},
+    summary="Upload an attachment",
+)
+def attachment_upload(
+    request: HttpRequest,
+    number: str = NUMBER,
+    file: UploadedFile = UPLOAD_FILE,
+    internal: bool = UPLOAD_INTERNAL,
+) -> Status:
+    """Upload one file as `multipart/form-data`. Images (PNG, JPEG, GIF, WebP) are shown inline;
+    web pages, SVG and executables are refused."""
+    actor = actor_of(request)
+    ticket = _get(request, number)
+    if file.size is not None and file.size > request_limit():
+        raise ApiError(_("The file is too large."), status_code=413, code="request_too_large")
+    content = file.read()
+    attachment = services.attachment_add(
+        actor=actor, ticket=ticket, file=services.IncomingFile(name=file.name or "file", content=content),
+        is_internal=internal,
+    )  # fmt: skip
+    attachment = selectors.ticket_attachments(actor=actor, ticket=ticket).get(pk=attachment.pk)
+    return Status(201, attachment_out(attachment))
+
+
+def request_limit() -> int:
+    return int(settings.GONGDAN_MAX_ATTACHMENT_BYTES)
+
+
+@router.get(
+    "/attachments/{attachment_id}",
+    response={200: None, **errors_for(401, 404)},
+    url_name="attachment_download",
+    summary="Download an attachment",
+)
+def attachment_download(
+    request: HttpRequest, attachment_id: int = Path(..., ge=1, le=MAX_ID)
+) -> HttpResponse:
+    """The file itself. Images are served inline, everything else as a download, always sandboxed."""
+    attachment = selectors.attachment_get(actor=actor_of(request), attachment_id=attachment_id)
+    try:
+        handle = attachment.file.open("rb")
+    except (FileNotFoundError, OSError):
+        raise NotFound(_("Attachment not found.")) from None
+    response = FileResponse(
+        handle,
+        content_type=attachment.content_type
+        if attachment.is_image
+        else (attachment.content_type or "application/octet-stream"),
+        as_attachment=not attachment.is_image,
+        filename=attachment.filename,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "sandbox"
+    response["Cache-Control"] = "private, max-age=0, no-cache"
+    return response
+
+
+# ---- time --------------------------------------------------------------------------------------------
+@router.get(
+    "/tickets/{number}/time-entries",
+    response={200: TimeEntriesOut, **errors_for(401, 404)},
+    summary="Time logged",
+)
+def time_entry_list(request: HttpRequest, number: str = NUMBER) -> dict[str, Any]:
+    """Staff only see time; requesters get an empty list."""
+    actor = actor_of(request)
+    ticket = _get(request, number)
+    entries = list(selectors.ticket_time_entries(actor=actor, ticket=ticket))
+    return {"items": [time_entry_out(e) for e in entries], "total_minutes": sum(e.minutes for e in entries)}
+
+
+@router.post(
+    "/tickets/{number}/time-entries",
+    response={201: TimeEntryOut, **errors_for(401, 403, 404, 415, 422)},
+    summary="Log time",
+)
+def time_entry_create(request: HttpRequest, payload: TimeEntryIn, number: str = NUMBER) -> HttpResponse:
+    """Log minutes worked on the ticket (staff). Send an `Idempotency-Key` header to make retries safe."""
+    actor = actor_of(request)
+
+    def produce() -> tuple[int, Any]:
+        ticket = _get(request, number)
+        entry = services.time_entry_add(
+            actor=actor,
+            ticket=ticket,
+            minutes=payload.minutes,
+            work_date=payload.work_date,
+            note=payload.note,
+        )
+        entry.user = actor
+        return 201, time_entry_out(entry)
+
+    return idempotent(request, actor, produce)
+
+
+# ---- links & merge -----------------------------------------------------------------------------------
+def _links(actor: User, ticket: Ticket) -> dict[str, Any]:
+    visible = visible_tickets(actor).only("number", "subject", "status")
+    related_ids = [
+        other
+        for source, target in TicketLink.objects.filter(source=ticket)
+        .values_list("source_id", "target_id")
+        .union(TicketLink.objects.filter(target=ticket).values_list("source_id", "target_id"))
+        for other in (source, target)
+        if other != ticket.pk
+    ]
+    by_id: dict[int, Ticket] = {
+        t.pk: t
+        for t in visible.filter(pk__in=[*related_ids, ticket.parent_id or 0, ticket.duplicate_of_id or 0])
+    }
+    children: QuerySet[Ticket] = visible.filter(parent=ticket).order_by("pk")
+    duplicates: QuerySet[Ticket] = visible.filter(duplicate_of=ticket).order_by("pk")
+    return {
+        "parent": ticket_brief(by_id.get(ticket.parent_id or 0)),
+        "children": [ticket_brief(t) for t in children],
+        "related": [ticket_brief(by_id[i]) for i in sorted(set(related_ids)) if i in by_id],
+        "duplicate_of": ticket_brief(by_id.get(ticket.duplicate_of_id or 0)),
+        "duplicates": [ticket_brief(t) for t in duplicates],
+    }
+
+
+@router.get("/tickets/{number}/links", response={200: LinksOut, **errors_for(401, 404)}, summary="Links")
+def link_list(request: HttpRequest, number: str = NUMBER) -> dict[str, Any]:
+    """Parent, children, related tickets and duplicates that I may see."""
+    return _links(actor_of(request), _get(request, number))
+
+
+@router.post(
+    "/tickets/{number}/links", response={201: LinksOut, **errors_for(401, 403, 404, 415, 422)}, summary="Link"
+)
+def link_create(request: HttpRequest, payload: LinkIn, number: str = NUMBER) -> Status:
+    actor = actor_of(request)
+    ticket = _get(request, number)
+    other = _other_ticket(actor, payload.ticket, "ticket")
+    services.ticket_link(actor=actor, ticket=ticket, other=other, kind=payload.kind)
+    return Status(201, _links(actor, _get(request, number)))
+
+
+@router.delete(
+    "/tickets/{number}/links/{other}", response={200: LinksOut, **errors_for(401, 403, 404)}, summary="Unlink"
+)
+def link_delete(request: HttpRequest, number: str = NUMBER, other: str = NUMBER) -> dict[str, Any]:
+    """Remove any link (relates, parent/child) between the two tickets."""
+    actor = actor_of(request)
+    ticket = _get(request, number)
+    services.ticket_unlink(actor=actor, ticket=ticket, other=_get(request, other))
+    return _links(actor, _get(request, number))
+
+
+@router.post(
+    "/tickets/{number}/merge",
+    response={200: TicketOut, **errors_for(401, 403, 404, 409, 415, 422)},
+    summary="Merge into another ticket",
+)
+def ticket_merge(request: HttpRequest, payload: MergeIn, number: str = NUMBER) -> HttpResponse:
+    """Close this ticket as a duplicate of `into`; answers with `into`."""
+    actor = actor_of(request)
+    duplicate = _get(request, number)
+    into = _other_ticket(actor, payload.into, "into")
+    into = services.ticket_merge(actor=actor, duplicate=duplicate, into=into)
+    return _ticket_response(request, into.number)
+
+
+# ---- history -----------------------------------------------------------------------------------------
+@router.get(
+    "/tickets/{number}/events", response={200: list[EventOut], **errors_for(401, 404)}, summary="Timeline"
+)
+def event_list(request: HttpRequest, number: str = NUMBER) -> list[dict[str, Any]]:
+    """The ticket's history as I may see it (requesters don't see internal events), oldest first."""
+    ticket = _get(request, number)
+    return [event_out(e) for e in selectors.ticket_timeline(actor=actor_of(request), ticket=ticket)]
+
+
+# ---- configuration -----------------------------------------------------------------------------------
+class CategoryQuery(Schema):
+    include_inactive: bool = Field(False, description="Staff only: include categories no longer in use.")
+
+
+@router.get("/categories", response={200: list[CategoryOut], **errors_for(401)}, summary="Categories")
+def category_list(request: HttpRequest, query: Query[CategoryQuery]) -> list[dict[str, Any]]:
+    """Every category in tree order (parents before their children), with defaults and template."""
+    categories = Category.objects.select_related("default_team", "default_priority", "default_type")
+    if not (query.include_inactive and actor_of(request).is_staff_member):
+        categories = categories.filter(is_active=True)
+    return [category_out(c) for c in categories.order_by("path", "order")]
+
+
+@router.get(
+    "/categories/{category_id}/fields",
+    response={200: list[CustomFieldOut], **errors_for(401, 404)},
+    summary="Custom fields of a category",
+)
+def category_fields(
+    request: HttpRequest, category_id: int = Path(..., ge=1, le=MAX_ID)
+) -> list[dict[str, Any]]:
+    """The form of a category: its own fields and those inherited from its parents, parents' first."""
+    category = Category.objects.filter(pk=category_id).first()
+    if category is None or (not category.is_active and not actor_of(request).is_staff_member):
+        raise NotFound(_("Category not found."))
+    return [custom_field_out(f) for f in fields_for_category(category)]
+
+
+@router.get("/priorities", response={200: list[PriorityOut], **errors_for(401)}, summary="Priorities")
+def priority_list(request: HttpRequest) -> list[dict[str, Any]]:
+    return [priority_out(p) for p in Priority.objects.order_by("rank")]
+
+
+@router.get("/ticket-types", response={200: list[TicketTypeOut], **errors_for(401)}, summary="Ticket types")
+def ticket_type_list(request: HttpRequest) -> list[dict[str, Any]]:
+    types = TicketType.objects.order_by("order", "code")
+    if not actor_of(request).is_staff_member:
+        types = types.filter(is_active=True)
+    return [ticket_type_out(t) for t in types]

@@ -1,0 +1,47 @@
+"""The hot endpoints run a fixed number of queries however many tickets there are."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from gongdan.tickets.services import ticket_comment
+
+pytestmark = pytest.mark.django_db
+
+
+def count_queries(client, path, params=None) -> int:
+    client.get("users/me")  # the token's last-use stamp is written once a minute: not part of the count
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(path, params)
+        assert response.status_code == 200
+    return len(queries)
+
+
+def test_ticket_list_query_count_is_constant(agent_api, agent, requester, make_ticket):
+    for i in range(5):
+        make_ticket(subject=f"t{i}", requester=requester, tags=["a", "b"], assignee=agent)
+    small = count_queries(agent_api, "tickets", {"limit": 50})
+    for i in range(25):
+        make_ticket(subject=f"u{i}", requester=requester, tags=["c"], assignee=agent)
+    large = count_queries(agent_api, "tickets", {"limit": 50})
+    assert small == large
+    assert large <= 8
+
+
+def test_ticket_detail_query_budget(agent_api, agent, make_ticket, django_assert_max_num_queries):
+    ticket = make_ticket(tags=["a", "b", "c"], watchers=[agent], assignee=agent)
+    ticket_comment(actor=agent, ticket=ticket, body="hello")
+    with django_assert_max_num_queries(8):
+        assert agent_api.get(f"tickets/{ticket.number}").status_code == 200
+
+
+def test_comment_and_event_lists_do_not_grow_with_rows(agent_api, agent, make_ticket):
+    ticket = make_ticket()
+    ticket_comment(actor=agent, ticket=ticket, body="one")
+    few = [count_queries(agent_api, f"tickets/{ticket.number}/{p}") for p in ("comments", "events")]
+    for i in range(10):
+        ticket_comment(actor=agent, ticket=ticket, body=f"more {i}")
+    many = [count_queries(agent_api, f"tickets/{ticket.number}/{p}") for p in ("comments", "events")]
+    assert few == many
