@@ -11,3 +11,5 @@ from gongdan.config.settings import HUEY  # noqa: E402
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 HUEY = {**HUEY, "immediate": os.environ.get("GONGDAN_HUEY_IMMEDIATE", "1") == "1"}
+
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405 (WhiteNoise warns about a missing folder)
