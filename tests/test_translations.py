@@ -14,23 +14,28 @@ SRC = Path(__file__).resolve().parent.parent / "src" / "gongdan"
 CATALOGUES = sorted(SRC.glob("**/locale/zh_Hans/LC_MESSAGES/*.po"))
 
 
-def read_po(path: Path) -> list[tuple[str, str, bool]]:
-    """(msgid, msgstr, fuzzy) for each entry; plural entries report their first form."""
-    entries: list[tuple[str, str, bool]] = []
+def read_po(path: Path) -> list[tuple[str, str, str, bool]]:
+    """(context, msgid, msgstr, fuzzy) for each entry; plural entries report their first form."""
+    entries: list[tuple[str, str, str, bool]] = []
+    context: list[str] = []
     msgid: list[str] = []
     msgstr: list[str] = []
     target: list[str] | None = None
     fuzzy = False
 
     def flush() -> None:
-        nonlocal msgid, msgstr, fuzzy
+        nonlocal context, msgid, msgstr, fuzzy
         if msgid:
-            entries.append(("".join(msgid), "".join(msgstr), fuzzy))
-        msgid, msgstr, fuzzy = [], [], False
+            entries.append(("".join(context), "".join(msgid), "".join(msgstr), fuzzy))
+        context, msgid, msgstr, fuzzy = [], [], [], False
 
     for line in path.read_text(encoding="utf-8").splitlines():
         if line.startswith("#,") and "fuzzy" in line:
             fuzzy = True
+        elif line.startswith("msgctxt "):
+            flush() if msgid else None
+            target = context
+            target.append(ast.literal_eval(line[8:]))
         elif line.startswith("msgid "):
             flush() if msgid else None
             target = msgid
@@ -48,7 +53,7 @@ def read_po(path: Path) -> list[tuple[str, str, bool]]:
             flush()
             target = None
     flush()
-    return [e for e in entries if e[0]]  # the header has an empty msgid
+    return [e for e in entries if e[1]]  # the header has an empty msgid
 
 
 def test_there_are_catalogues_for_the_core_apps():
@@ -59,7 +64,7 @@ def test_there_are_catalogues_for_the_core_apps():
 @pytest.mark.parametrize("po_path", CATALOGUES, ids=lambda p: str(p.relative_to(SRC)))
 def test_every_string_is_translated_and_compiled(po_path: Path):
     entries = read_po(po_path)
-    untranslated = [msgid for msgid, msgstr, fuzzy in entries if not msgstr or fuzzy]
+    untranslated = [msgid for _context, msgid, msgstr, fuzzy in entries if not msgstr or fuzzy]
     assert untranslated == [], f"{po_path}: untranslated or fuzzy"
     mo_path = po_path.with_suffix(".mo")
     assert mo_path.exists(), f"{mo_path} missing: run compilemessages"
@@ -67,8 +72,8 @@ def test_every_string_is_translated_and_compiled(po_path: Path):
         compiled = gettext.GNUTranslations(handle)
     stale = [
         msgid
-        for msgid, msgstr, _fuzzy in entries
-        if compiled.gettext(msgid) != msgstr and "\x00" not in msgid
+        for context, msgid, msgstr, _fuzzy in entries
+        if (compiled.pgettext(context, msgid) if context else compiled.gettext(msgid)) != msgstr
     ]
     assert stale == [], f"{mo_path} is older than its .po: run compilemessages"
 

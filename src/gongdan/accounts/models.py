@@ -29,7 +29,7 @@ class Language(models.TextChoices):
 
 class ServiceTier(models.TextChoices):
     STANDARD = "standard", _("Standard")
-    PRIORITY = "priority", _("Priority")
+    PRIORITY = "priority", _("Priority support")
     VIP = "vip", _("VIP")
 
 

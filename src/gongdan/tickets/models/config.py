@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from gongdan.bilingual import BilingualNamed, pick_label
 
@@ -80,7 +81,7 @@ class Category(BilingualNamed):
 
 class FieldType(models.TextChoices):
     TEXT = "text", _("Text")
-    NUMBER = "number", _("Number")
+    NUMBER = "number", pgettext_lazy("custom field type", "Number")
     DATE = "date", _("Date")
     CHOICE = "choice", _("Choice")
     MULTI_CHOICE = "multi_choice", _("Multiple choice")

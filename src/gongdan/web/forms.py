@@ -1,0 +1,205 @@
+"""Forms check the shape of what the browser sent; business rules stay in the services."""
+
+from __future__ import annotations
+
+import zoneinfo
+from typing import Any
+
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from gongdan.accounts.models import Language, Team, User
+from gongdan.assets.models import Location
+from gongdan.tickets.models import Category, Priority, TicketType
+from gongdan.web.templatetags.gongdan_web import indent
+
+COMMON_TIME_ZONES = [
+    "Asia/Shanghai",
+    "Asia/Hong_Kong",
+    "Asia/Taipei",
+    "Asia/Singapore",
+    "Asia/Tokyo",
+    "Asia/Seoul",
+    "Asia/Kolkata",
+    "Asia/Dubai",
+    "Europe/London",
+    "Europe/Berlin",
+    "Europe/Paris",
+    "Europe/Moscow",
+    "America/New_York",
+    "America/Chicago",
+    "America/Denver",
+    "America/Los_Angeles",
+    "America/Sao_Paulo",
+    "Australia/Sydney",
+    "Pacific/Auckland",
+    "UTC",
+]
+MAX_FILES = 10
+
+
+class MarksInvalid:
+    """After validation, flag each field with an error for styling and screen readers."""
+
+    def full_clean(self) -> None:
+        super().full_clean()  # type: ignore[misc]
+        for name in self.errors:  # type: ignore[attr-defined]
+            if name in self.fields:  # type: ignore[attr-defined]
+                widget = self.fields[name].widget  # type: ignore[attr-defined]
+                widget.attrs["class"] = f"{widget.attrs.get('class', '')} is-invalid".strip()
+                widget.attrs["aria-invalid"] = "true"
+
+
+class SignInForm(MarksInvalid, AuthenticationForm):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["username"].widget.attrs.update(
+            {"class": "form-control", "autocomplete": "username", "autofocus": True}
+        )
+        self.fields["password"].widget.attrs.update(
+            {"class": "form-control", "autocomplete": "current-password"}
+        )
+
+
+def category_choices() -> list[tuple[str, str]]:
+    rows = Category.objects.filter(is_active=True).order_by("path", "order")
+    return [("", "—")] + [(str(c.pk), f"{indent(c.depth)}{c.label}") for c in rows]
+
+
+def location_choices() -> list[tuple[str, str]]:
+    rows = Location.objects.filter(is_active=True).order_by("path")
+    return [("", "—")] + [
+        (str(loc.pk), f"{indent(max(loc.path.count('/') - 2, 0))}{loc.name}") for loc in rows
+    ]
+
+
+def staff_users() -> Any:
+    return User.objects.filter(is_active=True, role__in=["agent", "team_lead", "manager", "admin"]).order_by(
+        "display_name", "username"
+    )
+
+
+class LabelledChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return getattr(obj, "label", None) or getattr(obj, "name", None) or str(obj)
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"class": "form-control", "multiple": True}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> list[Any]:
+        files = data if isinstance(data, list | tuple) else ([data] if data else [])
+        if len(files) > MAX_FILES:
+            raise forms.ValidationError(_("At most %(max)d files at a time.") % {"max": MAX_FILES})
+        return [super(MultipleFileField, self).clean(f, initial) for f in files]
+
+
+class TicketCreateForm(MarksInvalid, forms.Form):
+    """The fixed part of the new-ticket form; the category's own fields are rendered beside it."""
+
+    subject = forms.CharField(label=_("Subject"), max_length=200)
+    category = forms.ChoiceField(label=_("Category"), required=False)
+    description = forms.CharField(label=_("Description"), required=False, max_length=50_000,
+                                  widget=forms.Textarea(attrs={"rows": 8, "aria-describedby": "id_description_helptext"}))  # fmt: skip
+    ticket_type = LabelledChoiceField(label=_("Type"), queryset=TicketType.objects.none(), required=False,
+                                      empty_label=_("Category default"))  # fmt: skip
+    priority = forms.ModelChoiceField(label=pgettext_lazy("ticket field", "Priority"), queryset=Priority.objects.none(), required=False,
+                                      empty_label=_("Category default"))  # fmt: skip
+    team = LabelledChoiceField(label=_("Team"), queryset=Team.objects.none(), required=False,
+                               empty_label=_("Category default"))  # fmt: skip
+    assignee = LabelledChoiceField(label=_("Assignee"), queryset=User.objects.none(), required=False,
+                                   empty_label=_("Nobody yet"))  # fmt: skip
+    requester = LabelledChoiceField(label=_("Requester"), queryset=User.objects.none(), required=False,
+                                    empty_label=_("Me"))  # fmt: skip
+    due_at = forms.DateTimeField(label=_("Due"), required=False,
+                                 widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+                                 input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d"])  # fmt: skip
+    location = forms.ChoiceField(label=_("Location"), required=False)
+    location_text = forms.CharField(label=_("Or describe where"), required=False, max_length=300)
+    tags = forms.CharField(label=_("Tags"), required=False, max_length=1000,
+                           help_text=_("Separate tags with commas."))  # fmt: skip
+    files = MultipleFileField(label=_("Photos and files"), required=False)  # type: ignore[assignment]
+
+    STAFF_ONLY = ("priority", "team", "assignee", "requester", "due_at", "tags")
+
+    def __init__(self, *args: Any, actor: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.actor = actor
+        fields: dict[str, Any] = self.fields  # the concrete field classes are declared above
+        fields["category"].choices = category_choices()
+        fields["location"].choices = location_choices()
+        fields["ticket_type"].queryset = TicketType.objects.filter(is_active=True)
+        if actor.is_staff_member:
+            fields["priority"].queryset = Priority.objects.all()
+            fields["team"].queryset = Team.objects.filter(is_active=True)
+            fields["assignee"].queryset = staff_users()
+            fields["requester"].queryset = User.objects.filter(is_active=True).order_by(
+                "display_name", "username"
+            )
+        else:
+            for name in self.STAFF_ONLY:
+                del self.fields[name]
+        for field in self.fields.values():
+            css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
+            field.widget.attrs.setdefault("class", css)
+
+    def clean_tags(self) -> list[str]:
+        return [t.strip() for t in self.cleaned_data.get("tags", "").split(",") if t.strip()]
+
+    def clean_category(self) -> Category | None:
+        value = self.cleaned_data.get("category")
+        return Category.objects.filter(pk=int(value), is_active=True).first() if value else None
+
+    def clean_location(self) -> Location | None:
+        value = self.cleaned_data.get("location")
+        return Location.objects.filter(pk=int(value), is_active=True).first() if value else None
+
+
+class ProfileForm(MarksInvalid, forms.Form):
+    display_name = forms.CharField(label=_("Name"), max_length=150, required=False)
+    phone = forms.CharField(label=_("Phone"), max_length=40, required=False)
+    language = forms.ChoiceField(label=_("Language"), choices=Language.choices)
+    time_zone = forms.CharField(label=_("Time zone"), max_length=64,
+                                help_text=_("Pick a common zone or type any IANA name, e.g. Asia/Urumqi."))  # fmt: skip
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.widget.attrs["class"] = (
+                "form-select" if isinstance(field.widget, forms.Select) else "form-control"
+            )
+        self.fields["time_zone"].widget.attrs.update({"list": "time-zones", "autocomplete": "off"})
+        self.fields["phone"].widget.attrs.update({"autocomplete": "tel", "inputmode": "tel"})
+        self.fields["display_name"].widget.attrs["autocomplete"] = "name"
+
+    def clean_time_zone(self) -> str:
+        value = self.cleaned_data["time_zone"].strip()
+        try:
+            zoneinfo.ZoneInfo(value)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise forms.ValidationError(_("Unknown time zone.")) from None
+        return value
+
+
+class PasswordForm(MarksInvalid, PasswordChangeForm):
+    """Checks the old password and the strength of the new one; the service stores it."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.widget.attrs["class"] = "form-control"
+        self.fields["old_password"].widget.attrs.pop("autofocus", None)
+
+
+class TokenForm(forms.Form):
+    name = forms.CharField(label=_("Token name"), max_length=100, required=False,
+                           widget=forms.TextInput(attrs={"class": "form-control",
+                                                         "placeholder": _("e.g. monitoring script")}))  # fmt: skip
