@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Model
+from django.db.models import Model, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -466,8 +466,12 @@ def _role_tokens(actor: User, ticket: Ticket) -> set[str]:
 
 
 def workflow_for(ticket: Ticket) -> list[WorkflowTransition]:
-    own = list(WorkflowTransition.objects.filter(ticket_type_id=ticket.ticket_type_id))
-    return own or list(WorkflowTransition.objects.filter(ticket_type__isnull=True))
+    """The ticket type's own transitions if it has any, else the default workflow (one query)."""
+    rows = list(
+        WorkflowTransition.objects.filter(Q(ticket_type_id=ticket.ticket_type_id) | Q(ticket_type__isnull=True))
+    )
+    own = [t for t in rows if t.ticket_type_id is not None]
+    return own or rows
 
 
 def available_transitions(*, actor: User, ticket: Ticket) -> list[WorkflowTransition]:
