@@ -1,0 +1,1 @@
+"""The settings screens: thin views that parse a form, call a service and render."""

@@ -1,0 +1,206 @@
+"""Priorities, ticket types, numbering and the (read-only) workflow."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from gongdan.accounts.models import Role
+from gongdan.configuration import selectors
+from gongdan.configuration.access import AdminRequest, admin_required
+from gongdan.configuration.forms import NumberingForm, PriorityForm, TicketTypeForm, show_domain_error
+from gongdan.configuration.views.page import form_status, render_page
+from gongdan.domain_errors import DomainError
+from gongdan.tickets.models import Priority, Status, TicketType
+from gongdan.tickets.services import configuration as config_services
+from gongdan.tickets.services.numbering import numbering_settings
+
+EXAMPLE_SEQUENCE = 123
+
+
+def _priority_rows(bound: tuple[int, PriorityForm] | None = None) -> list[tuple[Priority, PriorityForm]]:
+    rows = []
+    for priority in Priority.objects.order_by("rank"):
+        if bound and bound[0] == priority.pk:
+            form = bound[1]
+        else:
+            form = PriorityForm(
+                prefix=f"p{priority.pk}",
+                initial={
+                    "name": priority.name,
+                    "name_en": priority.name_en,
+                    "colour": priority.colour,
+                    "is_default": priority.is_default,
+                },
+            )
+        rows.append((priority, form))
+    return rows
+
+
+@admin_required
+def priority_list(request: AdminRequest) -> HttpResponse:
+    return render_page(
+        request, "configuration/ticketing/priorities.html", section="priorities", rows=_priority_rows()
+    )
+
+
+@admin_required
+@require_POST
+def priority_edit(request: AdminRequest, pk: int) -> HttpResponse:
+    priority = get_object_or_404(Priority, pk=pk)
+    form = PriorityForm(request.POST, prefix=f"p{priority.pk}")
+    if form.is_valid():
+        try:
+            config_services.priority_update(actor=request.user, priority=priority, **form.cleaned_data)
+        except DomainError as exc:
+            show_domain_error(form, exc)
+        else:
+            messages.success(request, _("Priority %(name)s was saved.") % {"name": priority})
+            return redirect("configuration:priority_list")
+    return render_page(
+        request,
+        "configuration/ticketing/priorities.html",
+        section="priorities",
+        rows=_priority_rows((priority.pk, form)),
+        status=422,
+    )
+
+
+def _type_rows(bound: tuple[int, TicketTypeForm] | None = None) -> list[tuple[TicketType, TicketTypeForm]]:
+    rows = []
+    for ticket_type in TicketType.objects.order_by("order", "code"):
+        if bound and bound[0] == ticket_type.pk:
+            form = bound[1]
+        else:
+            form = TicketTypeForm(
+                prefix=f"t{ticket_type.pk}",
+                initial={
+                    "name": ticket_type.name,
+                    "name_en": ticket_type.name_en,
+                    "order": ticket_type.order,
+                    "is_active": ticket_type.is_active,
+                },
+            )
+        rows.append((ticket_type, form))
+    return rows
+
+
+@admin_required
+def ticket_type_list(request: AdminRequest) -> HttpResponse:
+    return render_page(
+        request, "configuration/ticketing/ticket_types.html", section="ticket_types", rows=_type_rows()
+    )
+
+
+@admin_required
+@require_POST
+def ticket_type_edit(request: AdminRequest, pk: int) -> HttpResponse:
+    ticket_type = get_object_or_404(TicketType, pk=pk)
+    form = TicketTypeForm(request.POST, prefix=f"t{ticket_type.pk}")
+    if form.is_valid():
+        try:
+            config_services.ticket_type_update(
+                actor=request.user, ticket_type=ticket_type, **form.cleaned_data
+            )
+        except DomainError as exc:
+            show_domain_error(form, exc)
+        else:
+            messages.success(request, _("Ticket type %(name)s was saved.") % {"name": ticket_type.label})
+            return redirect("configuration:ticket_type_list")
+    return render_page(
+        request,
+        "configuration/ticketing/ticket_types.html",
+        section="ticket_types",
+        rows=_type_rows((ticket_type.pk, form)),
+        status=422,
+    )
+
+
+def numbering_example(*, prefix: str, include_year: bool, digits: int) -> str:
+    year = timezone.localtime().year
+    scope = f"{prefix}-{year}" if include_year else prefix
+    return f"{scope}-{EXAMPLE_SEQUENCE:0{digits}d}"
+
+
+@admin_required
+def numbering(request: AdminRequest) -> HttpResponse:
+    current = numbering_settings()
+    if request.method == "POST":
+        form = NumberingForm(request.POST)
+        if form.is_valid():
+            try:
+                config_services.numbering_update(actor=request.user, **form.cleaned_data)
+            except DomainError as exc:
+                show_domain_error(form, exc)
+            else:
+                messages.success(
+                    request, _("Ticket numbering was saved. New tickets use it; old numbers stay.")
+                )
+                return redirect("configuration:numbering")
+    else:
+        form = NumberingForm(
+            initial={"prefix": current.prefix, "include_year": current.include_year, "digits": current.digits}
+        )
+    return render_page(
+        request,
+        "configuration/ticketing/numbering.html",
+        section="numbering",
+        form=form,
+        example=numbering_example(
+            prefix=current.prefix, include_year=current.include_year, digits=current.digits
+        ),
+        year=timezone.localtime().year,
+        sequence=EXAMPLE_SEQUENCE,
+        status=form_status(request, form),
+    )
+
+
+ROLE_TOKENS = {
+    "requester": gettext_lazy("The ticket's requester"),
+    "assignee": gettext_lazy("The assignee"),
+}
+
+
+@admin_required
+def workflow(request: AdminRequest) -> HttpResponse:
+    statuses = dict(Status.choices)
+    roles = dict(Role.choices)
+    groups: dict[tuple, dict] = {}
+    for transition in selectors.workflow_transitions():
+        key = (
+            transition.ticket_type_id,
+            transition.action,
+            transition.to_status,
+            tuple(transition.allowed_roles),
+            transition.requires_note,
+        )
+        row = groups.setdefault(
+            key,
+            {
+                "transition": transition,
+                "ticket_type": transition.ticket_type,
+                "from": [],
+                "to": statuses.get(transition.to_status, transition.to_status),
+                "to_code": transition.to_status,
+                "roles": [
+                    str(ROLE_TOKENS.get(token) or roles.get(token) or token)
+                    for token in transition.allowed_roles
+                ],
+            },
+        )
+        row["from"].append(
+            (transition.from_status, statuses.get(transition.from_status, transition.from_status))
+        )
+    rows = list(groups.values())
+    return render_page(
+        request,
+        "configuration/ticketing/workflow.html",
+        section="workflow",
+        rows=rows,
+        statuses=Status.choices,
+    )
