@@ -114,3 +114,23 @@ def test_skill_levels_are_one_to_five(admin_user, agent):
     assert agent.agent_skills.get().level == 4
     with pytest.raises(ValidationFailed):
         agent_set_skills(actor=admin_user, user=agent, levels={wifi: 6})
+
+
+def test_requesters_cannot_be_created_into_a_team(admin_user, team):
+    with pytest.raises(ValidationFailed) as error:
+        user_create(actor=admin_user, username="carol", role=Role.REQUESTER, teams=[team])
+    assert "teams" in error.value.details
+    assert not User.objects.filter(username="carol").exists()
+
+
+def test_organisations_validate_their_email_domain(admin_user):
+    from gongdan.accounts.services import organisation_create, organisation_update
+
+    org = organisation_create(actor=admin_user, name="苏州工厂", email_domain="Factory.Example.CN")
+    assert org.email_domain == "factory.example.cn"
+    with pytest.raises(ValidationFailed) as error:
+        organisation_update(actor=admin_user, organisation=org, name="苏州工厂", kind="customer",
+                            service_tier="vip", email_domain="not a domain")  # fmt: skip
+    assert "email_domain" in error.value.details
+    org.refresh_from_db()
+    assert org.service_tier == "standard"

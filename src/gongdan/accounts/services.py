@@ -4,6 +4,7 @@ screens both call these."""
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 import zoneinfo
 from collections.abc import Iterable
@@ -138,6 +139,12 @@ def user_create(
         user.set_unusable_password()
     if user.role == Role.ADMIN:
         user.is_staff = True
+    teams = list(teams)
+    if teams and not user.is_staff_member:
+        raise ValidationFailed(
+            _("%(name)s is a requester and cannot join a team.") % {"name": user.name},
+            details={"teams": [_("Only staff can join teams.")]},
+        )
     user.save()
     for team in teams:
         Membership.objects.get_or_create(team=team, user=user)
@@ -301,25 +308,65 @@ def agent_set_skills(*, actor: User | None, user: User, levels: dict[Skill, int]
     return user
 
 
-@transaction.atomic
-def organisation_create(*, actor: User | None, name: str, kind: str = Organisation.Kind.INTERNAL,
-                        service_tier: str = ServiceTier.STANDARD, email_domain: str = "") -> Organisation:  # fmt: skip
-    if actor is not None:
-        require_admin(actor)
-    name = (name or "").strip()
+EMAIL_DOMAIN = re.compile(r"^(?=.{1,200}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+
+
+def _clean_organisation(
+    *, name: str, kind: str, service_tier: str, email_domain: str, existing: Organisation | None
+) -> dict[str, str]:
+    name, email_domain = (name or "").strip(), (email_domain or "").strip().lower()
     errors: dict[str, list[str]] = {}
-    if not name or len(name) > 200:
-        errors["name"] = [_("This field is required.") if not name else _("Too long.")]
-    elif Organisation.objects.filter(name=name).exists():
+    others = Organisation.objects.filter(name=name)
+    if existing is not None:
+        others = others.exclude(pk=existing.pk)
+    if not name:
+        errors["name"] = [_("This field is required.")]
+    elif len(name) > 200:
+        errors["name"] = [_("Too long.")]
+    elif others.exists():
         errors["name"] = [_("This name is taken.")]
     if kind not in Organisation.Kind.values:
         errors["kind"] = [_("Unknown kind.")]
     if service_tier not in ServiceTier.values:
         errors["service_tier"] = [_("Unknown service tier.")]
+    if email_domain and not EMAIL_DOMAIN.match(email_domain):
+        errors["email_domain"] = [_("Enter a domain such as example.com.")]
     if errors:
         raise ValidationFailed(_("Some fields are not valid."), details=errors)
-    return Organisation.objects.create(name=name, kind=kind, service_tier=service_tier,
-                                       email_domain=(email_domain or "").strip().lower())  # fmt: skip
+    return {"name": name, "kind": kind, "service_tier": service_tier, "email_domain": email_domain}
+
+
+@transaction.atomic
+def organisation_create(*, actor: User | None, name: str, kind: str = Organisation.Kind.INTERNAL,
+                        service_tier: str = ServiceTier.STANDARD, email_domain: str = "") -> Organisation:  # fmt: skip
+    if actor is not None:
+        require_admin(actor)
+    cleaned = _clean_organisation(
+        name=name, kind=kind, service_tier=service_tier, email_domain=email_domain, existing=None
+    )
+    return Organisation.objects.create(**cleaned)
+
+
+@transaction.atomic
+def organisation_update(
+    *,
+    actor: User,
+    organisation: Organisation,
+    name: str,
+    kind: str,
+    service_tier: str,
+    email_domain: str = "",
+    is_active: bool = True,
+) -> Organisation:
+    require_admin(actor)
+    cleaned = _clean_organisation(
+        name=name, kind=kind, service_tier=service_tier, email_domain=email_domain, existing=organisation
+    )
+    for field, value in cleaned.items():
+        setattr(organisation, field, value)
+    organisation.is_active = bool(is_active)
+    organisation.save(update_fields=[*cleaned, "is_active"])
+    return organisation
 
 
 def _hash_token(raw: str) -> str:

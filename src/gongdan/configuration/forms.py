@@ -15,9 +15,9 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from gongdan.accounts.models import Language, Organisation, Role, ServiceTier, Skill, Team
+from gongdan.accounts.services import EMAIL_DOMAIN
 from gongdan.assets.models import Location
 from gongdan.configuration.selectors import category_tree, descendant_ids, location_tree, tree_rows
-from gongdan.configuration.services import EMAIL_DOMAIN
 from gongdan.domain_errors import DomainError
 from gongdan.tickets.models import Category, CustomField, FieldType, Priority, TicketType
 

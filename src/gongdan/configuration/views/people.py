@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from gongdan.accounts import services as accounts
 from gongdan.accounts.models import AgentSkill, Membership, Organisation, Role, Skill, Team, User
+from gongdan.accounts.services import organisation_update
 from gongdan.configuration import selectors
 from gongdan.configuration.access import AdminRequest, admin_required
 from gongdan.configuration.forms import (
@@ -23,7 +24,6 @@ from gongdan.configuration.forms import (
     UserForm,
     show_domain_error,
 )
-from gongdan.configuration.services import organisation_update
 from gongdan.configuration.views.page import form_status, render_page
 from gongdan.domain_errors import DomainError
 
