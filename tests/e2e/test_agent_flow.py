@@ -37,7 +37,10 @@ def test_agent_reports_replies_resolves_and_switches_language(page, live_server,
     page.goto(f"{live_server.url}/tickets/new/")
     page.fill("input[name=subject]", "三楼打印机卡纸 / Printer jammed on floor 3")
     page.select_option("select[name=category]", str(category.pk))
+    # typed at once, before the category's form has loaded: the text must survive its arrival
     page.fill("textarea[name=description]", "Paper is stuck in **tray 2**.")
+    page.wait_for_load_state("networkidle")
+    expect(page.locator("textarea[name=description]")).to_have_value("Paper is stuck in **tray 2**.")
     page.set_input_files("input[name=files]", str(photo(tmp_path)))
     page.get_by_role("button", name="Create ticket").click()
     expect(page).to_have_url(re.compile(r"/tickets/GD-\d{4}-\d{6}/$"))

@@ -27,6 +27,21 @@
       }
     }
   });
+  // New ticket: the category's template replaces the description only if the person has not typed
+  // since the category changed (the answer can arrive after they started writing).
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var description = document.getElementById("id_description");
+    if (description && event.detail.elt && event.detail.elt.name === "category") {
+      description.setAttribute("data-sent-value", description.value);
+    }
+  });
+  document.addEventListener("htmx:oobBeforeSwap", function (event) {
+    var target = event.detail.target;
+    if (!target || target.id !== "id_description" || !target.hasAttribute("data-sent-value")) return;
+    if (target.value !== target.getAttribute("data-sent-value")) {
+      event.detail.shouldSwap = false;
+    }
+  });
   document.addEventListener("htmx:beforeSwap", function (event) {
     var status = event.detail.xhr.status;
     if (status === 400 || status === 409 || status === 422) {
