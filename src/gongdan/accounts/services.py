@@ -125,11 +125,15 @@ def user_create(
     username: str,
     password: str | None = None,
     teams: Iterable[Team] = (),
+    superuser: bool = False,
     **fields: Any,
 ) -> User:
-    """Create a user. `actor=None` is the system (first start, demo data); everyone else must be admin."""
+    """Create a user. `actor=None` is the system (first start, demo data); everyone else must be admin.
+    Only the system creates superusers (the first administrator)."""
     if actor is not None:
         require_admin(actor)
+        if superuser:
+            raise PermissionDenied(_("Superusers are created only on the first start."))
     username = _clean_username(username)
     cleaned = _clean_user_fields(fields, existing=None)
     user = User(username=username, **cleaned)
@@ -137,8 +141,8 @@ def user_create(
         _set_password(user, password)
     else:
         user.set_unusable_password()
-    if user.role == Role.ADMIN:
-        user.is_staff = True
+    user.is_superuser = superuser
+    user.is_staff = user.role == Role.ADMIN or superuser
     teams = list(teams)
     if teams and not user.is_staff_member:
         raise ValidationFailed(

@@ -6,8 +6,8 @@ import tempfile
 
 os.environ.setdefault("GONGDAN_DATA_DIR", tempfile.mkdtemp(prefix="gongdan-test-"))
 
-from gongdan.config.settings import *  # noqa: E402, F403
-from gongdan.config.settings import HUEY  # noqa: E402
+from gongdan.config.settings import *  # noqa: F403
+from gongdan.config.settings import HUEY
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 HUEY = {**HUEY, "immediate": os.environ.get("GONGDAN_HUEY_IMMEDIATE", "1") == "1"}

@@ -1,0 +1,90 @@
+"""`./gongdan start` for real: web server and queue consumer come up together and stop together."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import threading
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def session_processes(sid: int) -> dict[int, str]:
+    """pid → command line of every live process in a session (the script and everything it started)."""
+    found: dict[int, str] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if os.getsid(int(entry.name)) != sid:
+                continue
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
+        except (OSError, ProcessLookupError, IndexError):
+            continue
+        if state != "Z":
+            found[int(entry.name)] = cmdline
+    return found
+
+
+def get(url: str) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=3) as response:  # noqa: S310 (our own local server)
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode()
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads processes from /proc (Linux)")
+def test_start_runs_web_and_queue_and_stops_both_on_sigterm(tmp_path, free_port):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GONGDAN_", "DATABASE_URL", "REDIS_URL"))}
+    env.update(GONGDAN_DATA_DIR=str(tmp_path / "data"), GONGDAN_PORT=str(free_port),
+               GONGDAN_BIND=f"127.0.0.1:{free_port}", GONGDAN_SKIP_SETUP="1", GONGDAN_WEB_WORKERS="1",
+               GONGDAN_FAST_PASSWORD_HASHER="1", GONGDAN_ACCESS_LOG="0")  # fmt: skip
+    process = subprocess.Popen(  # noqa: S603
+        [str(ROOT / "gongdan"), "start"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True, text=True,
+    )  # fmt: skip
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(process.stdout), daemon=True)
+    reader.start()
+    base = f"http://127.0.0.1:{free_port}"
+    try:
+        deadline = time.monotonic() + 120  # a bound for a loaded CI machine; ~15 s when idle
+        while time.monotonic() < deadline and not any("Gongdan is running" in line for line in lines):
+            assert process.poll() is None, "".join(lines)
+            time.sleep(0.3)
+        assert any("Gongdan is running" in line for line in lines), "".join(lines)
+
+        status, body = get(f"{base}/healthz")
+        assert status == 200, body
+        assert '"queue"' in body and '"sqlite"' in body
+        status, body = get(f"{base}/login/")
+        assert status == 200 and "<form" in body
+        processes = session_processes(process.pid)
+        assert any("gunicorn" in cmd for cmd in processes.values()), processes
+        assert any("run_huey" in cmd for cmd in processes.values()), processes
+        output = "".join(lines)
+        assert f"http://localhost:{free_port}" in output
+        assert "Administrator: admin / " in output  # first start: the generated password, once
+
+        # When the operator stops it
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=40) == 0, "".join(lines)
+        # Then neither the web server nor the consumer is left behind
+        deadline = time.monotonic() + 5
+        while session_processes(process.pid) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert session_processes(process.pid) == {}
+    finally:
+        if process.poll() is None or session_processes(process.pid):
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=10)
