@@ -468,7 +468,9 @@ def _role_tokens(actor: User, ticket: Ticket) -> set[str]:
 def workflow_for(ticket: Ticket) -> list[WorkflowTransition]:
     """The ticket type's own transitions if it has any, else the default workflow (one query)."""
     rows = list(
-        WorkflowTransition.objects.filter(Q(ticket_type_id=ticket.ticket_type_id) | Q(ticket_type__isnull=True))
+        WorkflowTransition.objects.filter(
+            Q(ticket_type_id=ticket.ticket_type_id) | Q(ticket_type__isnull=True)
+        )
     )
     own = [t for t in rows if t.ticket_type_id is not None]
     return own or rows
