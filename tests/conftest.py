@@ -32,6 +32,24 @@ def _media_root(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def _default_configuration(request):
+    """Transactional tests (live server, threads) empty every table when they end, including the rows the
+    migrations seeded (priorities, types, the default workflow). Seed them again before such a test."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = (marker is not None and marker.kwargs.get("transaction")) or (
+        "transactional_db" in request.fixturenames or "live_server" in request.fixturenames
+    )
+    if not transactional:
+        return
+    import importlib
+
+    from django.apps import apps
+
+    request.getfixturevalue("transactional_db")
+    importlib.import_module("gongdan.tickets.migrations.0003_default_configuration").seed(apps, None)
+
+
+@pytest.fixture(autouse=True)
 def _english_outside_requests():
     """Service calls outside a request speak English in tests unless a test switches (zh-hans is the site
     default); requests still pick the user's or browser's language through the middleware."""
