@@ -237,3 +237,19 @@ def test_queue_query_count_does_not_grow_with_tickets(agent_client, agent, make_
     assert shown == 25
     assert many == few
     assert few <= 15
+
+
+def test_times_in_the_queue_are_short_in_both_languages():
+    from datetime import timedelta
+
+    from django.utils import timezone, translation
+
+    from gongdan.web.templatetags.gongdan_web import relative
+
+    now = timezone.now()
+    with translation.override("en"):
+        assert relative(now - timedelta(days=16, hours=5)) == "2\xa0weeks ago"
+        assert relative(now + timedelta(days=2, hours=23, minutes=5)) == "in 2\xa0days"
+    with translation.override("zh-hans"):
+        assert relative(now - timedelta(hours=3, minutes=10)) == "3\xa0小时前"
+    assert relative(None) == ""

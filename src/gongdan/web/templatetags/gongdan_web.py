@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import Any
 
 from django import template
+from django.utils import timezone
+from django.utils.timesince import timesince, timeuntil
+from django.utils.translation import gettext as _
 
 register = template.Library()
 
@@ -55,3 +59,14 @@ def get_item(mapping: Any, key: Any) -> Any:
         return mapping.get(key)
     except AttributeError:
         return None
+
+
+@register.filter
+def relative(value: datetime | None) -> str:
+    """ "3 days ago" / "in 2 hours": one unit only, so queue columns stay narrow in both languages."""
+    if not value:
+        return ""
+    now = timezone.now()
+    if value <= now:
+        return _("%(time)s ago") % {"time": timesince(value, now, depth=1)}
+    return _("in %(time)s") % {"time": timeuntil(value, now, depth=1)}
