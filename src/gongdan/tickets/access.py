@@ -61,13 +61,19 @@ def can_view(actor: User, ticket: Ticket) -> bool:
             ticket.assignee_id == actor.pk
             or ticket.team_id is None
             or ticket.team_id in team_ids(actor)
-            or ticket.watchers.filter(pk=actor.pk).exists()
+            or is_watching(actor, ticket)
         )
     return bool(
         actor.sees_organisation_tickets
         and actor.organisation_id
         and ticket.organisation_id == actor.organisation_id
     )
+
+
+def is_watching(actor: User, ticket: Ticket) -> bool:
+    if "watchers" in getattr(ticket, "_prefetched_objects_cache", {}):
+        return any(watcher.pk == actor.pk for watcher in ticket.watchers.all())
+    return ticket.watchers.filter(pk=actor.pk).exists()
 
 
 def can_work(actor: User, ticket: Ticket) -> bool:
