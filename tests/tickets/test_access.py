@@ -149,3 +149,17 @@ def test_linking_needs_access_to_both_tickets(requester, other_requester, agent,
                            team=other_agent.teams.first())  # fmt: skip
     with pytest.raises(NotFound):
         ticket_link(actor=agent, ticket=mine, other=theirs, kind="relates")
+
+
+def test_linked_tickets_show_only_what_the_reader_may_see(requester, agent, other_agent, admin_user, category):
+    from gongdan.tickets.selectors import ticket_relatives
+
+    parent = ticket_create(actor=requester, subject="Parent in IT", category=category)
+    hidden_child = ticket_create(actor=other_agent, requester=requester, subject="Facilities child",
+                                 team=other_agent.teams.first())  # fmt: skip
+    visible_child = ticket_create(actor=requester, subject="IT child", category=category)
+    ticket_link(actor=admin_user, ticket=hidden_child, other=parent, kind="parent")
+    ticket_link(actor=admin_user, ticket=visible_child, other=parent, kind="parent")
+
+    assert [t.subject for t in ticket_relatives(actor=agent, ticket=parent).children] == ["IT child"]
+    assert len(ticket_relatives(actor=admin_user, ticket=parent).children) == 2

@@ -10,7 +10,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Prefetch, QuerySet, prefetch_related_objects
+from django.db.models import Prefetch, prefetch_related_objects
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -25,9 +25,8 @@ from gongdan.api_support.inputs import MAX_ID, optional_row, rows_or_422
 from gongdan.assets.models import Location
 from gongdan.domain_errors import Conflict, NotFound, PermissionDenied, PreconditionFailed, ValidationFailed
 from gongdan.tickets import selectors, services
-from gongdan.tickets.access import visible_tickets
 from gongdan.tickets.filters import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, TicketFilters, paginate
-from gongdan.tickets.models import Category, Priority, Tag, Ticket, TicketLink, TicketType
+from gongdan.tickets.models import Category, Priority, Tag, Ticket, TicketType
 from gongdan.tickets.schemas import (
     AttachmentOut,
     CategoryOut,
@@ -511,27 +510,13 @@ def time_entry_create(request: HttpRequest, payload: TimeEntryIn, number: str = 
 
 # ---- links & merge -----------------------------------------------------------------------------------
 def _links(actor: User, ticket: Ticket) -> dict[str, Any]:
-    visible = visible_tickets(actor).only("number", "subject", "status")
-    related_ids = [
-        other
-        for source, target in TicketLink.objects.filter(source=ticket)
-        .values_list("source_id", "target_id")
-        .union(TicketLink.objects.filter(target=ticket).values_list("source_id", "target_id"))
-        for other in (source, target)
-        if other != ticket.pk
-    ]
-    by_id: dict[int, Ticket] = {
-        t.pk: t
-        for t in visible.filter(pk__in=[*related_ids, ticket.parent_id or 0, ticket.duplicate_of_id or 0])
-    }
-    children: QuerySet[Ticket] = visible.filter(parent=ticket).order_by("pk")
-    duplicates: QuerySet[Ticket] = visible.filter(duplicate_of=ticket).order_by("pk")
+    relatives = selectors.ticket_relatives(actor=actor, ticket=ticket)
     return {
-        "parent": ticket_brief(by_id.get(ticket.parent_id or 0)),
-        "children": [ticket_brief(t) for t in children],
-        "related": [ticket_brief(by_id[i]) for i in sorted(set(related_ids)) if i in by_id],
-        "duplicate_of": ticket_brief(by_id.get(ticket.duplicate_of_id or 0)),
-        "duplicates": [ticket_brief(t) for t in duplicates],
+        "parent": ticket_brief(relatives.parent),
+        "children": [ticket_brief(t) for t in relatives.children],
+        "related": [ticket_brief(t) for t in relatives.related],
+        "duplicate_of": ticket_brief(relatives.duplicate_of),
+        "duplicates": [ticket_brief(t) for t in relatives.duplicates],
     }
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, QuerySet, Sum
+from dataclasses import dataclass
+
+from django.db.models import Prefetch, Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 
 from gongdan.accounts.models import User
@@ -10,7 +12,7 @@ from gongdan.domain_errors import NotFound
 from gongdan.tickets import events
 from gongdan.tickets.access import can_view, can_work, visible_tickets
 from gongdan.tickets.filters import TicketFilters
-from gongdan.tickets.models import Attachment, Comment, Tag, Ticket, TicketEvent, TimeEntry
+from gongdan.tickets.models import Attachment, Comment, Tag, Ticket, TicketEvent, TicketLink, TimeEntry
 
 LIST_RELATED = ("priority", "ticket_type", "category", "team", "assignee", "requester")
 
@@ -90,3 +92,51 @@ def attachment_get(*, actor: User, attachment_id: int) -> Attachment:
     if attachment is None or (attachment.is_internal and not can_work(actor, attachment.ticket)):
         raise NotFound(_("Attachment not found."))
     return attachment
+
+
+@dataclass
+class Relatives:
+    parent: Ticket | None
+    children: list[Ticket]
+    related: list[Ticket]
+    duplicate_of: Ticket | None
+    duplicates: list[Ticket]
+
+
+def ticket_relatives(*, actor: User, ticket: Ticket) -> Relatives:
+    """The tickets linked to this one that the actor may see (number, subject and status only).
+
+    The linked ids come first through their own indexes (parent_id, duplicate_of_id, the link table);
+    the access filter then runs on those few primary keys only — combined with the access rules' ORs,
+    databases otherwise prefer scanning the whole ticket table.
+    """
+    related_ids = {
+        other
+        for source, target in TicketLink.objects.filter(Q(source=ticket) | Q(target=ticket)).values_list(
+            "source_id", "target_id"
+        )
+        for other in (source, target)
+        if other != ticket.pk
+    }
+    child_ids = list(Ticket.objects.filter(parent=ticket).order_by("pk").values_list("pk", flat=True)[:500])
+    duplicate_ids = list(
+        Ticket.objects.filter(duplicate_of=ticket).order_by("pk").values_list("pk", flat=True)[:500]
+    )
+    wanted = {
+        *related_ids,
+        *child_ids,
+        *duplicate_ids,
+        *(i for i in (ticket.parent_id, ticket.duplicate_of_id) if i),
+    }
+    by_id = (
+        {t.pk: t for t in visible_tickets(actor).only("number", "subject", "status").filter(pk__in=wanted)}
+        if wanted
+        else {}
+    )
+    return Relatives(
+        parent=by_id.get(ticket.parent_id or 0),
+        children=[by_id[i] for i in child_ids if i in by_id],
+        related=[by_id[i] for i in sorted(related_ids) if i in by_id],
+        duplicate_of=by_id.get(ticket.duplicate_of_id or 0),
+        duplicates=[by_id[i] for i in duplicate_ids if i in by_id],
+    )

@@ -42,7 +42,6 @@ from gongdan.tickets.models import (
     Status,
     Ticket,
     TicketEvent,
-    TicketLink,
     TicketType,
 )
 from gongdan.tickets.services.custom_fields import fields_for_category
@@ -91,6 +90,9 @@ LINK_KINDS = {
 }
 TAG_SPLIT = re.compile(r"[,，、;；]+")
 DUE_INPUT_FORMAT = "%Y-%m-%dT%H:%M"
+
+# What a user <option> shows: loading whole rows for a few hundred staff costs more than the page.
+USER_OPTION_FIELDS = ("id", "username", "display_name", "first_name", "last_name", "role", "is_active")
 
 
 # ---------------------------------------------------------------------------------------------- reads
@@ -296,11 +298,6 @@ def _timeline(
     return items
 
 
-def _related_links(ticket: Ticket) -> list[Ticket]:
-    links = TicketLink.objects.filter(Q(source=ticket) | Q(target=ticket)).select_related("source", "target")
-    return [link.target if link.source_id == ticket.pk else link.source for link in links]
-
-
 def _duration(minutes: int) -> str:
     hours, rest = divmod(int(minutes or 0), 60)
     if hours and rest:
@@ -391,15 +388,17 @@ def _page_context(request: SignedInRequest, ticket: Ticket, **extra: Any) -> dic
         "link_kinds": list(LINK_KINDS.items()),
     }
     if staff:
-        staff_users = list(User.objects.filter(is_active=True, role__in=STAFF_ROLES).order_by("username"))
+        staff_users = list(
+            User.objects.filter(is_active=True, role__in=STAFF_ROLES)
+            .only(*USER_OPTION_FIELDS)
+            .order_by("username")
+        )
         watcher_ids = {w.pk for w in context["watchers"]}
         watcher_options = staff_users + [w for w in context["watchers"] if w.role not in STAFF_ROLES]
         entries = list(selectors.ticket_time_entries(actor=actor, ticket=ticket))
         context.update(
             {
-                "children": list(ticket.children.all().only("number", "subject", "status")),
-                "duplicates": list(ticket.duplicates.all().only("number", "subject", "status")),
-                "related": _related_links(ticket),
+                "relatives": selectors.ticket_relatives(actor=actor, ticket=ticket),
                 "categories": [
                     (c, "\u00a0\u00a0\u00a0" * c.depth)
                     for c in Category.objects.filter(Q(is_active=True) | Q(pk=ticket.category_id))
@@ -411,7 +410,11 @@ def _page_context(request: SignedInRequest, ticket: Ticket, **extra: Any) -> dic
                 "teams": list(Team.objects.filter(Q(is_active=True) | Q(pk=ticket.team_id))),
                 "staff_users": staff_users,
                 "watcher_options": [(u, u.pk in watcher_ids) for u in watcher_options],
-                "locations": list(Location.objects.filter(Q(is_active=True) | Q(pk=ticket.location_id))),
+                "locations": list(
+                    Location.objects.filter(Q(is_active=True) | Q(pk=ticket.location_id)).only(
+                        "id", "full_name", "name"
+                    )
+                ),
                 "custom_fields": _custom_field_rows(fields, ticket.custom_values or {}, staff_users),
                 "due_value": timezone.localtime(ticket.due_at).strftime(DUE_INPUT_FORMAT)
                 if ticket.due_at
@@ -657,7 +660,11 @@ def ticket_custom_fields(request: SignedInRequest, number: str) -> HttpResponse:
         raise Http404
     raw = request.GET.get("category", "")
     category = Category.objects.filter(pk=int(raw)).first() if raw.isdigit() else None
-    users = list(User.objects.filter(is_active=True, role__in=STAFF_ROLES).order_by("username"))
+    users = list(
+        User.objects.filter(is_active=True, role__in=STAFF_ROLES)
+        .only(*USER_OPTION_FIELDS)
+        .order_by("username")
+    )
     rows = _custom_field_rows(fields_for_category(category), ticket.custom_values or {}, users)
     return render(request, "web/ticket/detail.html#custom_fields", {"custom_fields": rows, "ticket": ticket})
 
