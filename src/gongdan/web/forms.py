@@ -69,15 +69,18 @@ def category_choices() -> list[tuple[str, str]]:
 
 
 def location_choices() -> list[tuple[str, str]]:
-    rows = Location.objects.filter(is_active=True).order_by("path")
+    rows = Location.objects.filter(is_active=True).only("id", "path", "name").order_by("path")
     return [("", "—")] + [
         (str(loc.pk), f"{indent(max(loc.path.count('/') - 2, 0))}{loc.name}") for loc in rows
     ]
 
 
 def staff_users() -> Any:
-    return User.objects.filter(is_active=True, role__in=["agent", "team_lead", "manager", "admin"]).order_by(
-        "display_name", "username"
+    # Only what an <option> shows: whole user rows for a few hundred staff cost more than the page.
+    return (
+        User.objects.filter(is_active=True, role__in=["agent", "team_lead", "manager", "admin"])
+        .only("id", "username", "display_name", "first_name", "last_name", "role", "is_active")
+        .order_by("display_name", "username")
     )
 
 

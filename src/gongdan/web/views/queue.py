@@ -203,7 +203,7 @@ def _bulk_change(request: SignedInRequest, operation: str) -> Any:
         value = request.POST.get("assignee", "")
         if value == "none":
             return lambda ticket: ticket_assign(actor=actor, ticket=ticket, assignee=None)
-        assignee = staff_users().filter(pk=int(value)).first() if value.isdigit() else None
+        assignee = staff_users().defer(None).filter(pk=int(value)).first() if value.isdigit() else None
         if assignee is None:
             raise ValidationFailed(_("Choose who to assign the tickets to."))
         return lambda ticket: ticket_assign(actor=actor, ticket=ticket, assignee=assignee)
