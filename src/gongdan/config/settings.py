@@ -219,7 +219,7 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("GONGDAN_LOG_LEVEL", "INFO")},
+    "root": {"handlers": ["console"], "level": os.environ.get("GONGDAN_LOG_LEVEL", "INFO").upper()},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         "huey": {"handlers": ["console"], "level": "INFO", "propagate": False},

@@ -217,7 +217,10 @@ def ticket_create(request: HttpRequest, payload: TicketCreateIn) -> HttpResponse
             parent=_other_ticket(actor, payload.parent, "parent") if payload.parent else None,
             channel="api",
         )
-        return 201, ticket_detail(selectors.ticket_get(actor=actor, number=ticket.number))
+        # Built from the row just written (its relations are already in memory), not re-read: the
+        # create's transaction holds the numbering lock until it commits, so every query here delays
+        # the next creator.
+        return 201, ticket_detail(ticket)
 
     return _with_etag(idempotent(request, actor, produce))
 

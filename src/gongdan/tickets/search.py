@@ -3,7 +3,7 @@
 Terms are matched as substrings (Chinese has no spaces to split words on): every term must occur.
 PostgreSQL answers from pg_trgm GIN indexes on the lower-cased search columns; SQLite from an FTS5
 table with the trigram tokenizer (kept in step by triggers). Terms shorter than three characters
-cannot use a trigram index and fall back to a LIKE scan of the already-filtered rows.
+cannot use a trigram index and are checked on the rows the other conditions leave.
 """
 
 from __future__ import annotations
@@ -11,8 +11,9 @@ from __future__ import annotations
 import re
 
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, Value
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import StrIndex
 
 from gongdan.tickets.models import Ticket
 
@@ -34,10 +35,21 @@ def apply_search(tickets: QuerySet[Ticket], query: str, *, include_internal: boo
         return tickets.filter(number=number)
     if connection.vendor == "sqlite":
         return _sqlite_search(tickets, terms, include_internal=include_internal)
-    for term in terms:
-        condition = Q(search_text__contains=term)
-        if include_internal:
-            condition |= Q(search_notes__contains=term)
+    for index, term in enumerate(terms):
+        if len(term) >= 3:
+            condition = Q(search_text__contains=term)
+            if include_internal:
+                condition |= Q(search_notes__contains=term)
+        else:
+            # A trigram index has nothing to look up for one or two characters, yet the planner may still
+            # pick it and read the whole index (6 s at 1M tickets). strpos() cannot use it: the term is
+            # checked on the rows the other filters leave.
+            text_at, notes_at = f"_text_at_{index}", f"_notes_at_{index}"
+            tickets = tickets.alias(**{text_at: StrIndex("search_text", Value(term))})
+            condition = Q(**{f"{text_at}__gt": 0})
+            if include_internal:
+                tickets = tickets.alias(**{notes_at: StrIndex("search_notes", Value(term))})
+                condition |= Q(**{f"{notes_at}__gt": 0})
         tickets = tickets.filter(condition)
     return tickets
 

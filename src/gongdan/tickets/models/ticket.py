@@ -179,6 +179,12 @@ class Ticket(models.Model):
             models.Index(fields=["-updated_at", "-id"], name="ticket_updated_idx"),
             models.Index(fields=["-created_at", "-id"], name="ticket_created_idx"),
             models.Index(fields=["status", "-updated_at", "-id"], name="ticket_status_updated_idx"),
+            # Agents mostly read open tickets newest-first: a small index holding only those rows.
+            models.Index(
+                fields=["-updated_at", "-id"],
+                name="ticket_open_updated_idx",
+                condition=models.Q(status__in=OPEN_STATUSES),
+            ),
             models.Index(fields=["team", "status", "-updated_at", "-id"], name="ticket_team_status_idx"),
             models.Index(
                 fields=["assignee", "status", "-updated_at", "-id"], name="ticket_assignee_status_idx"
