@@ -63,6 +63,10 @@ def test_there_are_catalogues_for_the_core_apps():
 
 @pytest.mark.parametrize("po_path", CATALOGUES, ids=lambda p: str(p.relative_to(SRC)))
 def test_every_string_is_translated_and_compiled(po_path: Path):
+    header = po_path.read_text(encoding="utf-8").split('msgid ""', 1)[0]
+    assert "#, fuzzy" not in header, (
+        f"{po_path}: a fuzzy header is skipped by msgfmt (charset, plural forms lost)"
+    )
     entries = read_po(po_path)
     untranslated = [msgid for _context, msgid, msgstr, fuzzy in entries if not msgstr or fuzzy]
     assert untranslated == [], f"{po_path}: untranslated or fuzzy"
