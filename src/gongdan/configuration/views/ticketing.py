@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
+from django import forms
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -23,23 +27,28 @@ from gongdan.tickets.services.numbering import numbering_settings
 EXAMPLE_SEQUENCE = 123
 
 
-def _priority_rows(bound: tuple[int, PriorityForm] | None = None) -> list[tuple[Priority, PriorityForm]]:
-    rows = []
-    for priority in Priority.objects.order_by("rank"):
-        if bound and bound[0] == priority.pk:
+def _inline_rows(
+    rows: Iterable[Any], form_class: type[forms.Form], prefix: str, fields: tuple[str, ...], bound: Any = None
+) -> list[tuple[Any, forms.Form]]:
+    """One small form per row (priorities, ticket types); the row just posted keeps its bound form."""
+    result = []
+    for row in rows:
+        if bound and bound[0] == row.pk:
             form = bound[1]
         else:
-            form = PriorityForm(
-                prefix=f"p{priority.pk}",
-                initial={
-                    "name": priority.name,
-                    "name_en": priority.name_en,
-                    "colour": priority.colour,
-                    "is_default": priority.is_default,
-                },
-            )
-        rows.append((priority, form))
-    return rows
+            form = form_class(prefix=f"{prefix}{row.pk}", initial={f: getattr(row, f) for f in fields})
+        result.append((row, form))
+    return result
+
+
+def _priority_rows(bound: tuple[int, PriorityForm] | None = None) -> list[tuple[Any, forms.Form]]:
+    return _inline_rows(
+        Priority.objects.order_by("rank"),
+        PriorityForm,
+        "p",
+        ("name", "name_en", "colour", "is_default"),
+        bound,
+    )
 
 
 @admin_required
@@ -71,23 +80,14 @@ def priority_edit(request: AdminRequest, pk: int) -> HttpResponse:
     )
 
 
-def _type_rows(bound: tuple[int, TicketTypeForm] | None = None) -> list[tuple[TicketType, TicketTypeForm]]:
-    rows = []
-    for ticket_type in TicketType.objects.order_by("order", "code"):
-        if bound and bound[0] == ticket_type.pk:
-            form = bound[1]
-        else:
-            form = TicketTypeForm(
-                prefix=f"t{ticket_type.pk}",
-                initial={
-                    "name": ticket_type.name,
-                    "name_en": ticket_type.name_en,
-                    "order": ticket_type.order,
-                    "is_active": ticket_type.is_active,
-                },
-            )
-        rows.append((ticket_type, form))
-    return rows
+def _type_rows(bound: tuple[int, TicketTypeForm] | None = None) -> list[tuple[Any, forms.Form]]:
+    return _inline_rows(
+        TicketType.objects.order_by("order", "code"),
+        TicketTypeForm,
+        "t",
+        ("name", "name_en", "order", "is_active"),
+        bound,
+    )
 
 
 @admin_required
