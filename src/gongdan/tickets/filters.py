@@ -131,7 +131,8 @@ class TicketFilters:
         filters.created_to = moment("created_to", end=True)
         filters.updated_from = moment("updated_from")
         filters.updated_to = moment("updated_to", end=True)
-        filters.q = one("q")[:200] if not hasattr(params, "getlist") else (params.get("q") or "")[:200]
+        raw_q = params.get("q") or ""  # free text: commas are part of it, unlike the list filters
+        filters.q = str(raw_q[0] if isinstance(raw_q, list) and raw_q else raw_q or "")[:200]
         filters.sort = one("sort") or DEFAULT_SORT
         if filters.sort not in SORTS:
             errors["sort"] = [_("Sort by one of: %(values)s.") % {"values": ", ".join(SORTS)}]

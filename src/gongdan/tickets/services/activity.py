@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -16,7 +16,7 @@ from gongdan.html_sanitize import render_markdown
 from gongdan.tickets import events
 from gongdan.tickets.access import can_view, can_work
 from gongdan.tickets.models import Attachment, Channel, Comment, Status, Ticket, TimeEntry
-from gongdan.tickets.services.attachments import IncomingFile, check_file
+from gongdan.tickets.services.attachments import CheckedFile, IncomingFile, check_file
 from gongdan.tickets.services.core import (
     MAX_DESCRIPTION,
     append_event,
@@ -110,7 +110,15 @@ def ticket_comment(
     return comment
 
 
-def _store_attachment(ticket, *, actor, checked, comment, is_internal, now) -> Attachment:  # type: ignore[no-untyped-def]
+def _store_attachment(
+    ticket: Ticket,
+    *,
+    actor: User,
+    checked: CheckedFile,
+    comment: Comment | None,
+    is_internal: bool,
+    now: datetime,
+) -> Attachment:
     attachment = Attachment(
         ticket=ticket,
         comment=comment,
