@@ -73,3 +73,18 @@ def test_editing_the_subject_updates_the_index(agent, tickets):
     assert found(agent, "scanner") == {"Scanner offline"}
     assert found(agent, "jammed") == set()
     assert found(agent, "tray 2") == {"Scanner offline"}
+
+
+def test_the_sqlite_search_triggers_survive_every_migration(db_vendor):
+    """Altering a ticket column on SQLite rebuilds the table and drops its triggers; a migration that does
+    so must install them again (see migration 0006)."""
+    if db_vendor != "sqlite":
+        pytest.skip("SQLite only")
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'tickets_ticket'"
+        )
+        triggers = {row[0] for row in cursor.fetchall()}
+    assert triggers == {"tickets_ticket_fts_ai", "tickets_ticket_fts_ad", "tickets_ticket_fts_au"}
