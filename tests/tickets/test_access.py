@@ -151,7 +151,9 @@ def test_linking_needs_access_to_both_tickets(requester, other_requester, agent,
         ticket_link(actor=agent, ticket=mine, other=theirs, kind="relates")
 
 
-def test_linked_tickets_show_only_what_the_reader_may_see(requester, agent, other_agent, admin_user, category):
+def test_linked_tickets_show_only_what_the_reader_may_see(
+    requester, agent, other_agent, admin_user, category
+):
     from gongdan.tickets.selectors import ticket_relatives
 
     parent = ticket_create(actor=requester, subject="Parent in IT", category=category)
