@@ -27,3 +27,17 @@ def test_the_system_assigns_and_raises_priority_with_an_event_that_has_no_actor(
     assigned = ticket.events.get(kind=events.ASSIGNED)
     assert assigned.actor is None and assigned.data["reason"] == {"rule": "VPN"}
     assert ticket.events.get(kind=events.UPDATED).actor is None
+
+
+def test_another_app_registers_an_event_kind_once():
+    # Given a kind registered by some app (as routing or SLA do at start-up)
+    from django.utils.translation import gettext_lazy
+
+    kind = events.register("test_paged", gettext_lazy("paged the on-call engineer"))
+
+    # Then timelines describe it, registering it again is harmless, and a clash is refused
+    assert events.describe(kind) == "paged the on-call engineer"
+    assert events.register(kind, events.DESCRIPTIONS[kind]) == kind
+    with pytest.raises(ValueError, match="already registered"):
+        events.register(kind, gettext_lazy("something else"))
+    del events.DESCRIPTIONS[kind]

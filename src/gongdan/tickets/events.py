@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 CREATED = "created"
@@ -17,7 +18,7 @@ UNLINKED = "unlinked"
 MERGED = "merged"
 MERGED_INTO = "merged_into"
 
-DESCRIPTIONS = {
+DESCRIPTIONS: dict[str, Promise] = {
     CREATED: _("created the ticket"),
     UPDATED: _("changed fields"),
     ASSIGNED: _("changed the assignment"),
@@ -33,7 +34,21 @@ DESCRIPTIONS = {
 }
 
 # Kinds a requester may see on their timeline (plus public comments, which carry is_internal=False).
-PUBLIC_KINDS = frozenset({CREATED, TRANSITIONED, COMMENTED, ATTACHMENT_ADDED, MERGED_INTO})
+PUBLIC_KINDS = {CREATED, TRANSITIONED, COMMENTED, ATTACHMENT_ADDED, MERGED_INTO}
+
+
+def register(kind: str, description: Promise, *, public: bool = False) -> str:
+    """Let another app (routing, SLA, notifications…) add its own event kinds to ticket timelines.
+
+    Call it at import time of that app's `events.py` (imported from its AppConfig.ready) so every process
+    knows the kind before it renders a timeline."""
+    existing = DESCRIPTIONS.get(kind)
+    if existing is not None and existing != description:
+        raise ValueError(f"ticket event kind {kind!r} is already registered")
+    DESCRIPTIONS[kind] = description
+    if public:
+        PUBLIC_KINDS.add(kind)
+    return kind
 
 
 def describe(kind: str) -> str:
