@@ -236,7 +236,9 @@ def test_queue_query_count_does_not_grow_with_tickets(agent_client, agent, make_
     many, shown = _count_queries(agent_client, None)
     assert shown == 25
     assert many == few
-    assert few <= 15
+    # session, user, the agent's teams, the page of tickets, priorities: the closed panels' option lists
+    # (teams, agents, categories, types, actions) load only when opened
+    assert few <= 6
 
 
 def test_times_in_the_queue_are_short_in_both_languages():
@@ -253,3 +255,42 @@ def test_times_in_the_queue_are_short_in_both_languages():
     with translation.override("zh-hans"):
         assert relative(now - timedelta(hours=3, minutes=10)) == "3\xa0小时前"
     assert relative(None) == ""
+
+
+def test_closed_panels_load_their_option_lists_when_opened(agent_client, other_agent, make_ticket):
+    # Given a queue with a ticket
+    make_ticket("Printer jam")
+
+    # When the page loads, the agent picker of "More filters" and "Bulk actions" is not in it
+    page = agent_client.get(QUEUE).content.decode()
+    assert other_agent.name not in page
+    assert 'hx-get="/queue/panels/filters/"' in page and 'hx-get="/queue/panels/bulk/"' in page
+
+    # Then opening a panel fetches its fields with every agent and action
+    filters = agent_client.get(reverse("web:queue_panel", args=["filters"])).content.decode()
+    assert f'>{other_agent.name}</option>' in filters and 'name="assignee"' in filters
+    bulk = agent_client.get(reverse("web:queue_panel", args=["bulk"])).content.decode()
+    assert f'>{other_agent.name}</option>' in bulk and 'name="operation" value="assign"' in bulk
+
+
+def test_an_active_filter_renders_its_panel_open_with_the_choice_selected(agent_client, other_agent):
+    page = agent_client.get(QUEUE, {"view": "all", "assignee": other_agent.pk}).content.decode()
+    assert f'<option value="{other_agent.pk}" selected>{other_agent.name}</option>' in page
+    assert '<details class="gd-more-filters mt-3" open>' in page
+
+
+def test_queue_panels_are_for_staff_and_known_names(agent_client, requester, client):
+    assert agent_client.get(reverse("web:queue_panel", args=["nothing"])).status_code == 404
+    client.force_login(requester)
+    assert client.get(reverse("web:queue_panel", args=["bulk"])).status_code == 403
+
+
+def test_option_lists_escape_labels_and_select_one_or_many():
+    from gongdan.web.templatetags.gongdan_web import options
+
+    html = options([(1, "<b>Li & Wang</b>"), (2, "Zhao"), (3, "Qian")], [2, "3"])
+    assert html == (
+        '<option value="1">&lt;b&gt;Li &amp; Wang&lt;/b&gt;</option>'
+        '<option value="2" selected>Zhao</option><option value="3" selected>Qian</option>'
+    )
+    assert options([("a\"b", "x")], None) == '<option value="a&quot;b">x</option>'

@@ -7,11 +7,13 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from gongdan.accounts.models import Language, Team, User
 from gongdan.assets.models import Location
+from gongdan.bilingual import pick_label
 from gongdan.tickets.models import Category, Priority, TicketType
 from gongdan.web.templatetags.gongdan_web import indent
 
@@ -63,15 +65,23 @@ class SignInForm(MarksInvalid, AuthenticationForm):
         )
 
 
-def category_choices() -> list[tuple[str, str]]:
-    rows = Category.objects.filter(is_active=True).order_by("path", "order")
-    return [("", "—")] + [(str(c.pk), f"{indent(c.depth)}{c.label}") for c in rows]
-
-
-def location_choices() -> list[tuple[str, str]]:
-    rows = Location.objects.filter(is_active=True).only("id", "path", "name").order_by("path")
+def category_choices(*, also: int | None = None) -> list[tuple[str, str]]:
+    """("", "—") then every active category as a tree (plus `also`, e.g. a ticket's retired one)."""
+    active = Q(is_active=True) | Q(pk=also) if also else Q(is_active=True)
+    rows = (
+        Category.objects.filter(active).order_by("path", "order").values_list("id", "path", "name", "name_en")
+    )
     return [("", "—")] + [
-        (str(loc.pk), f"{indent(max(loc.path.count('/') - 2, 0))}{loc.name}") for loc in rows
+        (str(pk), f"{indent(max(path.count('/') - 2, 0))}{pick_label(name, name_en)}")
+        for pk, path, name, name_en in rows
+    ]
+
+
+def location_choices(*, also: int | None = None) -> list[tuple[str, str]]:
+    active = Q(is_active=True) | Q(pk=also) if also else Q(is_active=True)
+    rows = Location.objects.filter(active).order_by("path").values_list("id", "path", "name")
+    return [("", "—")] + [
+        (str(pk), f"{indent(max(path.count('/') - 2, 0))}{name}") for pk, path, name in rows
     ]
 
 
@@ -82,6 +92,12 @@ def staff_users() -> Any:
         .only("id", "username", "display_name", "first_name", "last_name", "role", "is_active")
         .order_by("display_name", "username")
     )
+
+
+def staff_choices() -> list[tuple[int, str]]:
+    """(id, name) of every active staff member, for select lists (no User objects built)."""
+    rows = staff_users().values_list("id", *User.NAME_COLUMNS)
+    return [(pk, User.name_from(*names)) for pk, *names in rows]
 
 
 class LabelledChoiceField(forms.ModelChoiceField):

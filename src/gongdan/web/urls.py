@@ -7,6 +7,7 @@ app_name = "web"
 urlpatterns = [
     path("", queue.queue, name="queue"),
     path("tickets/bulk/", queue.bulk_action, name="bulk_action"),
+    path("queue/panels/<slug:name>/", queue.queue_panel, name="queue_panel"),
     path("tickets/new/", create.ticket_new, name="ticket_new"),
     path("tickets/new/fields/", create.category_fields, name="ticket_new_fields"),
     path("login/", auth.login_view, name="login"),

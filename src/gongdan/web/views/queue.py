@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as HttpForbidden
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
@@ -20,7 +22,7 @@ from gongdan.tickets.filters import DEFAULT_PAGE_SIZE, SAVED_VIEWS, SORTS, Ticke
 from gongdan.tickets.models import Priority, Status, TicketType, WorkflowTransition
 from gongdan.tickets.selectors import ticket_get, ticket_list
 from gongdan.tickets.services import ticket_assign, ticket_transition, ticket_update
-from gongdan.web.forms import category_choices, staff_users
+from gongdan.web.forms import category_choices, staff_choices, staff_users
 from gongdan.web.http import SignedInRequest
 from gongdan.web.views.auth import safe_next
 
@@ -34,6 +36,14 @@ SORT_LABELS = {
     "-priority": gettext_lazy("Least urgent first"),
     "due": gettext_lazy("Due soonest"),
 }
+# What a queue row shows (and the keyset sorts by): not descriptions, search text or whole user rows.
+QUEUE_RELATED = ("priority", "category", "team", "assignee", "requester")
+QUEUE_COLUMNS = (
+    "number", "subject", "status", "updated_at", "created_at", "due_at",
+    "priority__code", "priority__name", "priority__name_en", "priority__colour", "priority__rank",
+    "category__name", "category__name_en", "team__name", "team__name_en",
+    *(f"{person}__{column}" for person in ("requester", "assignee") for column in User.NAME_COLUMNS),
+)  # fmt: skip
 MAX_BACK = 30  # earlier-page cursors kept in the URL for "newer"
 FIRST_PAGE = "~"
 MAX_BULK = 200
@@ -97,9 +107,9 @@ def queue(request: SignedInRequest) -> HttpResponse:
         filters = TicketFilters.parse(params)
         if not actor.is_staff_member and filters.view not in ("", *REQUESTER_VIEWS):
             raise ValidationFailed(_("Unknown view."), details={"view": [_("Unknown view.")]})
-        page = paginate(
-            ticket_list(actor=actor, filters=filters), filters, cursor=cursor, limit=DEFAULT_PAGE_SIZE
-        )
+        tickets = ticket_list(actor=actor, filters=filters)
+        tickets = tickets.select_related(None).select_related(*QUEUE_RELATED).only(*QUEUE_COLUMNS)
+        page = paginate(tickets, filters, cursor=cursor, limit=DEFAULT_PAGE_SIZE)
     except ValidationFailed as exc:
         error_message, errors = str(exc.message), exc.details
     base_query = _without(params, "cursor", "back")
@@ -123,8 +133,10 @@ def queue(request: SignedInRequest) -> HttpResponse:
         "page": page,
         "tickets": page.items if page else [],
         "filters": filters,
-        "params": params,
-        "errors": errors,
+        # Missing keys read as "" / []: a failed template lookup on a QueryDict costs a dir() call, and
+        # the filter panel reads a dozen of them.
+        "params": defaultdict(str, params.dict()),
+        "errors": defaultdict(list, errors),
         "error_items": [(FILTER_LABELS.get(k, k), m) for k, msgs in errors.items() for m in msgs],
         "error_message": error_message,
         "saved_views": saved_views_for(actor),
@@ -133,22 +145,53 @@ def queue(request: SignedInRequest) -> HttpResponse:
         "newer_url": newer_url,
         "base_query": base_query,
         "is_staff": actor.is_staff_member,
+        "ticket_base": reverse("web:ticket_detail", args=["-"])[:-2],  # + number + "/"
         "sort_options": [(key, SORT_LABELS.get(key, key)) for key in SORTS],
         "status_options": Status.choices,
         "priority_options": list(Priority.objects.all()),
     }
     if actor.is_staff_member:
-        context |= {
-            "team_options": list(Team.objects.filter(is_active=True)),
-            "agent_options": list(staff_users()),
-            "category_options": category_choices(),
-            "type_options": list(TicketType.objects.filter(is_active=True)),
-            "action_options": _transition_actions(),
+        more = ("team", "assignee", "category", "type", "tag", "created_from", "created_to", "updated_from",
+                "updated_to", "more")  # fmt: skip
+        # The "More filters" and "Bulk actions" panels start closed and load their select lists when
+        # opened (the queue is the hottest page; a few hundred agents in two lists cost more than the rows).
+        context |= _panel_options(actor) | {
+            "more_filters_open": any(params.get(name) for name in more),
+            "bulk_open": bool(params.get("bulk")),
         }
     template = "web/queue.html#results" if is_htmx(request) else "web/queue.html"
     response = render(request, template, context, status=400 if errors else 200)
     patch_vary_headers(response, ["HX-Request"])
     return response
+
+
+def _panel_options(actor: User) -> dict[str, Any]:
+    """Option lists of the closed panels, as callables: a template evaluates only those it renders."""
+    return {
+        "team_options": lambda: [(team.pk, team.label) for team in Team.objects.filter(is_active=True)],
+        "agent_options": staff_choices,
+        "category_options": lambda: [("", _("Any")), *category_choices()[1:]],
+        "type_options": lambda: [(t.code, t.label) for t in TicketType.objects.filter(is_active=True)],
+        "action_options": _transition_actions,
+    }
+
+
+PANELS = {"filters": "web/queue.html#more_filter_selects", "bulk": "web/queue.html#bulk_fields"}
+
+
+@login_required
+def queue_panel(request: SignedInRequest, name: str) -> HttpResponse:
+    """The body of a closed queue panel, fetched by htmx when an agent opens it."""
+    actor = request.user
+    if not actor.is_staff_member:
+        raise HttpForbidden
+    if name not in PANELS:
+        raise Http404
+    context = _panel_options(actor) | {
+        "params": defaultdict(str),
+        "priority_options": list(Priority.objects.all()),
+    }
+    return render(request, PANELS[name], context)
 
 
 def _transition_actions() -> list[tuple[str, str]]:

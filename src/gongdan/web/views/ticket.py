@@ -8,6 +8,7 @@ otherwise); with htmx the same views answer with out-of-band fragments of the pa
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
@@ -45,6 +46,7 @@ from gongdan.tickets.models import (
     TicketType,
 )
 from gongdan.tickets.services.custom_fields import fields_for_category
+from gongdan.web.forms import category_choices, location_choices, staff_choices
 
 STATUS_BADGES: dict[str, str] = {
     Status.NEW: "bg-blue-lt",
@@ -92,7 +94,6 @@ TAG_SPLIT = re.compile(r"[,，、;；]+")
 DUE_INPUT_FORMAT = "%Y-%m-%dT%H:%M"
 
 # What a user <option> shows: loading whole rows for a few hundred staff costs more than the page.
-USER_OPTION_FIELDS = ("id", "username", "display_name", "first_name", "last_name", "role", "is_active")
 
 
 # ---------------------------------------------------------------------------------------------- reads
@@ -221,7 +222,7 @@ def _assignment_changes(data: dict[str, Any], labels: dict[str, dict[int, str]])
         else:
             old = _display(_relabel(field, before.get(field), labels))
             new = _display(_relabel(field, after.get(field), labels))
-        rows.append({"field": str(FIELD_LABELS[field]), "before": old, "after": new})
+        rows.append({"field": str(FIELD_LABELS[field]), "before": old, "after": new, "edited": ""})
     return rows
 
 
@@ -241,7 +242,8 @@ def _timeline(
     items = []
     for event in timeline:
         data = event.data or {}
-        item: dict[str, Any] = {
+        # Keys a kind does not set read as "": a failed template lookup on a dict costs a dir() call.
+        item: dict[str, Any] = defaultdict(str, {
             "event": event,
             "kind": event.kind,
             "actor": event.actor.name if event.actor else _("System"),
@@ -249,7 +251,7 @@ def _timeline(
             "tone": "system",
             "icon": "ti-point",
             "changes": [],
-        }
+        })  # fmt: skip
         kind = event.kind
         if kind in (events.COMMENTED, events.NOTE_ADDED) and event.comment is not None:
             item["tone"] = "note" if event.comment.is_internal else "reply"
@@ -308,7 +310,7 @@ def _duration(minutes: int) -> str:
 
 
 def _custom_field_rows(
-    fields: Iterable[CustomField], values: dict[str, Any], users: list[User]
+    fields: Iterable[CustomField], values: dict[str, Any], users: list[tuple[int, str]]
 ) -> list[dict[str, Any]]:
     rows = []
     for field in fields:
@@ -318,9 +320,9 @@ def _custom_field_rows(
             chosen = {str(v) for v in (value or [])}
             row["options"] = [(v, label, v in chosen) for v, label in field.choice_options()]
         elif field.field_type == FieldType.CHOICE:
-            row["options"] = [(v, label, v == str(value or "")) for v, label in field.choice_options()]
+            row["choices"] = field.choice_options()
         elif field.field_type == FieldType.USER:
-            row["options"] = [(str(u.pk), u.name, str(u.pk) == str(value or "")) for u in users]
+            row["choices"] = users
         rows.append(row)
     return rows
 
@@ -378,7 +380,7 @@ def _page_context(request: SignedInRequest, ticket: Ticket, **extra: Any) -> dic
         "tags": list(ticket.tags.all()),
         "watchers": list(ticket.watchers.all()),
         "notices": [],
-        "errors": {},
+        "errors": defaultdict(list),
         "reply_body": "",
         "reply_internal": False,
         "open_transition": "",
@@ -388,33 +390,27 @@ def _page_context(request: SignedInRequest, ticket: Ticket, **extra: Any) -> dic
         "link_kinds": list(LINK_KINDS.items()),
     }
     if staff:
-        staff_users = list(
-            User.objects.filter(is_active=True, role__in=STAFF_ROLES)
-            .only(*USER_OPTION_FIELDS)
-            .order_by("username")
-        )
-        watcher_ids = {w.pk for w in context["watchers"]}
-        watcher_options = staff_users + [w for w in context["watchers"] if w.role not in STAFF_ROLES]
+        staff_users = staff_choices()
+        watcher_options = staff_users + [
+            (w.pk, w.name) for w in context["watchers"] if w.role not in STAFF_ROLES
+        ]
         entries = list(selectors.ticket_time_entries(actor=actor, ticket=ticket))
         context.update(
             {
                 "relatives": selectors.ticket_relatives(actor=actor, ticket=ticket),
-                "categories": [
-                    (c, "\u00a0\u00a0\u00a0" * c.depth)
-                    for c in Category.objects.filter(Q(is_active=True) | Q(pk=ticket.category_id))
+                "categories": category_choices(also=ticket.category_id)[1:],
+                "ticket_types": [
+                    (t.pk, t.label)
+                    for t in TicketType.objects.filter(Q(is_active=True) | Q(pk=ticket.ticket_type_id))
                 ],
-                "ticket_types": list(
-                    TicketType.objects.filter(Q(is_active=True) | Q(pk=ticket.ticket_type_id))
-                ),
-                "priorities": list(Priority.objects.all()),
-                "teams": list(Team.objects.filter(Q(is_active=True) | Q(pk=ticket.team_id))),
+                "priorities": [(p.pk, f"{p.code} · {p.label}") for p in Priority.objects.all()],
+                "teams": [
+                    (t.pk, t.label) for t in Team.objects.filter(Q(is_active=True) | Q(pk=ticket.team_id))
+                ],
                 "staff_users": staff_users,
-                "watcher_options": [(u, u.pk in watcher_ids) for u in watcher_options],
-                "locations": list(
-                    Location.objects.filter(Q(is_active=True) | Q(pk=ticket.location_id)).only(
-                        "id", "full_name", "name"
-                    )
-                ),
+                "watcher_options": watcher_options,
+                "watcher_ids": [w.pk for w in context["watchers"]],
+                "locations": location_choices(also=ticket.location_id)[1:],
                 "custom_fields": _custom_field_rows(fields, ticket.custom_values or {}, staff_users),
                 "due_value": timezone.localtime(ticket.due_at).strftime(DUE_INPUT_FORMAT)
                 if ticket.due_at
@@ -476,7 +472,7 @@ def _failed(
         fresh,
         status=status or error.status_code,
         notices=[notice],
-        errors=error.details or {},
+        errors=defaultdict(list, error.details or {}),
         **extra,
     )
 
@@ -660,12 +656,7 @@ def ticket_custom_fields(request: SignedInRequest, number: str) -> HttpResponse:
         raise Http404
     raw = request.GET.get("category", "")
     category = Category.objects.filter(pk=int(raw)).first() if raw.isdigit() else None
-    users = list(
-        User.objects.filter(is_active=True, role__in=STAFF_ROLES)
-        .only(*USER_OPTION_FIELDS)
-        .order_by("username")
-    )
-    rows = _custom_field_rows(fields_for_category(category), ticket.custom_values or {}, users)
+    rows = _custom_field_rows(fields_for_category(category), ticket.custom_values or {}, staff_choices())
     return render(request, "web/ticket/detail.html#custom_fields", {"custom_fields": rows, "ticket": ticket})
 
 
