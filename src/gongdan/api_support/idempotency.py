@@ -50,12 +50,24 @@ def _replay(record: IdempotencyRecord) -> HttpResponse:
     return response
 
 
-def idempotent(request: HttpRequest, user: User, produce: Callable[[], tuple[int, Any]]) -> HttpResponse:
-    """Run `produce` (→ status, JSON-able body) at most once per (user, Idempotency-Key)."""
+def idempotent(
+    request: HttpRequest,
+    user: User,
+    produce: Callable[[], Any],
+    respond: Callable[[Any], tuple[int, Any]] | None = None,
+) -> HttpResponse:
+    """Run `produce` at most once per (user, Idempotency-Key) and answer with `respond(result)` (→ status,
+    JSON-able body); without `respond`, `produce` returns (status, body) itself.
+
+    Without a key the response is built after the commit: a create holds the numbering lock until then,
+    so every query and serialisation step kept out of the transaction lets the next creator in sooner.
+    With a key the response is stored with the record in the same transaction."""
+    respond = respond or (lambda result: result)
     key = request.headers.get(HEADER)
     if key is None:
         with transaction.atomic():
-            status, body = produce()
+            result = produce()
+        status, body = respond(result)
         return json_response(body, status=status)
     key = key.strip()
     if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
@@ -93,7 +105,7 @@ def idempotent(request: HttpRequest, user: User, produce: Callable[[], tuple[int
                     status_code=409, code="idempotency_in_progress",
                 ) from None  # fmt: skip
             return _replay(existing)
-        status, body = produce()
+        status, body = respond(produce())
         stored = json.loads(json.dumps(body, default=str))
         IdempotencyRecord.objects.filter(pk=record.pk).update(status_code=status, response_body=stored)
     return json_response(stored, status=status)

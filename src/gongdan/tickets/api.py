@@ -197,8 +197,8 @@ def ticket_create(request: HttpRequest, payload: TicketCreateIn) -> HttpResponse
                 _("You can only report tickets for yourself."), details={"requester": [_("Not allowed.")]}
             )
 
-    def produce() -> tuple[int, Any]:
-        ticket = services.ticket_create(
+    def produce() -> Ticket:
+        return services.ticket_create(
             actor=actor,
             subject=payload.subject,
             description=payload.description,
@@ -217,12 +217,9 @@ def ticket_create(request: HttpRequest, payload: TicketCreateIn) -> HttpResponse
             parent=_other_ticket(actor, payload.parent, "parent") if payload.parent else None,
             channel="api",
         )
-        # Built from the row just written (its relations are already in memory), not re-read: the
-        # create's transaction holds the numbering lock until it commits, so every query here delays
-        # the next creator.
-        return 201, ticket_detail(ticket)
 
-    return _with_etag(idempotent(request, actor, produce))
+    # Answered from the row just written (its relations are already in memory), not re-read.
+    return _with_etag(idempotent(request, actor, produce, lambda ticket: (201, ticket_detail(ticket))))
 
 
 # ---- one ticket --------------------------------------------------------------------------------------

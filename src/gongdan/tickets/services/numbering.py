@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from gongdan.tickets.models import TicketNumbering, TicketSequence
@@ -29,9 +28,18 @@ def next_ticket_number(*, now: datetime | None = None) -> str:
 
 
 def _increment(scope: str) -> int:
+    # One round trip (UPDATE … RETURNING: PostgreSQL, SQLite ≥ 3.35): the row stays locked until commit,
+    # so the statements a creator runs after this one are the serialised part of every create.
+    table = connection.ops.quote_name(TicketSequence._meta.db_table)
     for _attempt in range(3):
-        if TicketSequence.objects.filter(scope=scope).update(last_value=F("last_value") + 1):
-            return TicketSequence.objects.values_list("last_value", flat=True).get(scope=scope)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} SET last_value = last_value + 1 WHERE scope = %s RETURNING last_value",  # noqa: S608 — our own table name
+                [scope],
+            )
+            row = cursor.fetchone()
+        if row is not None:
+            return int(row[0])
         try:
             with transaction.atomic():
                 TicketSequence.objects.create(scope=scope, last_value=1)
