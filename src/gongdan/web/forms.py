@@ -77,9 +77,8 @@ def category_choices(*, also: int | None = None) -> list[tuple[str, str]]:
     ]
 
 
-def location_choices(*, also: int | None = None) -> list[tuple[str, str]]:
-    active = Q(is_active=True) | Q(pk=also) if also else Q(is_active=True)
-    rows = Location.objects.filter(active).order_by("path").values_list("id", "path", "name")
+def location_choices() -> list[tuple[str, str]]:
+    rows = Location.objects.filter(is_active=True).order_by("path").values_list("id", "path", "name")
     return [("", "—")] + [
         (str(pk), f"{indent(max(path.count('/') - 2, 0))}{name}") for pk, path, name in rows
     ]

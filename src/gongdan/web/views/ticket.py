@@ -46,7 +46,7 @@ from gongdan.tickets.models import (
     TicketType,
 )
 from gongdan.tickets.services.custom_fields import fields_for_category
-from gongdan.web.forms import category_choices, location_choices, staff_choices
+from gongdan.web.forms import category_choices, staff_choices
 
 STATUS_BADGES: dict[str, str] = {
     Status.NEW: "bg-blue-lt",
@@ -410,7 +410,15 @@ def _page_context(request: SignedInRequest, ticket: Ticket, **extra: Any) -> dic
                 "staff_users": staff_users,
                 "watcher_options": watcher_options,
                 "watcher_ids": [w.pk for w in context["watchers"]],
-                "locations": location_choices(also=ticket.location_id)[1:],
+                # Full paths ("上海园区 / A 栋 / 3F / 301"): a closed select shows only the chosen one.
+                "locations": [
+                    (pk, full_name or name)
+                    for pk, full_name, name in Location.objects.filter(
+                        Q(is_active=True) | Q(pk=ticket.location_id)
+                    )
+                    .order_by("path")
+                    .values_list("id", "full_name", "name")
+                ],
                 "custom_fields": _custom_field_rows(fields, ticket.custom_values or {}, staff_users),
                 "due_value": timezone.localtime(ticket.due_at).strftime(DUE_INPUT_FORMAT)
                 if ticket.due_at
