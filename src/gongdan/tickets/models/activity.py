@@ -28,10 +28,13 @@ class Comment(models.Model):
         verbose_name_plural = _("comments")
 
 
+ATTACHMENT_DIR = "attachments"
+
+
 def attachment_path(instance: Attachment, filename: str) -> str:
     # The stored name never comes from the uploader: no path tricks, no executable extensions.
     now = timezone.now()
-    return f"attachments/{now:%Y/%m}/{uuid.uuid4().hex}"
+    return f"{ATTACHMENT_DIR}/{now:%Y/%m}/{uuid.uuid4().hex}"
 
 
 class Attachment(models.Model):

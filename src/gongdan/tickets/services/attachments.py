@@ -7,8 +7,11 @@ import io
 import os
 import unicodedata
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.core.files.storage import default_storage
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
 
@@ -114,3 +117,38 @@ def _image_type(content: bytes) -> str | None:
             return INLINE_IMAGE_FORMATS.get(image.format or "")
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
         return None
+
+
+ORPHAN_GRACE = timedelta(days=1)
+
+
+def attachment_orphans_purge(*, now: datetime | None = None, months: int = 2) -> int:
+    """Delete stored files that no attachment row names, older than a day. Returns how many.
+
+    A file is written to storage before the attachment row commits; when that transaction rolls back
+    (a later validation error, a lost version race) the file stays behind with nothing pointing to it.
+    Only the last `months` month folders (`attachments/YYYY/MM/`) are walked: the daily run has already
+    cleaned older ones. Files younger than a day are left alone — their transaction may still be open.
+    """
+    from gongdan.tickets.models import Attachment
+    from gongdan.tickets.models.activity import ATTACHMENT_DIR
+
+    now = now or timezone.now()
+    month = now.date().replace(day=1)
+    removed = 0
+    for _step in range(months):
+        folder = f"{ATTACHMENT_DIR}/{month:%Y/%m}"
+        month = (month - timedelta(days=1)).replace(day=1)
+        try:
+            _dirs, names = default_storage.listdir(folder)
+        except FileNotFoundError:
+            continue
+        for start in range(0, len(names), 500):
+            paths = [f"{folder}/{name}" for name in names[start : start + 500]]
+            known = set(Attachment.objects.filter(file__in=paths).values_list("file", flat=True))
+            for path in paths:
+                if path in known or now - default_storage.get_modified_time(path) < ORPHAN_GRACE:
+                    continue
+                default_storage.delete(path)
+                removed += 1
+    return removed
