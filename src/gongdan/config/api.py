@@ -17,6 +17,9 @@ from gongdan.api_support import errors
 from gongdan.api_support.auth import API_AUTH
 from gongdan.api_support.docs import SelfHostedSwagger, docs_asset
 from gongdan.api_support.parsing import StrictJsonParser
+from gongdan.notifications.api import router as notifications_router
+from gongdan.routing.api import router as routing_router
+from gongdan.sla.api import router as sla_router
 from gongdan.tickets.api import router as tickets_router
 
 DESCRIPTION = """Gongdan's REST API. Authenticate with `Authorization: Bearer <token>` (get one from
@@ -79,3 +82,6 @@ errors.install(api)
 api.add_router("/auth", auth_router, tags=["auth"])
 api.add_router("/", directory_router, tags=["directory"])
 api.add_router("/", tickets_router, tags=["tickets"])
+api.add_router("/", sla_router, tags=["sla"])
+api.add_router("/", routing_router, tags=["routing"])
+api.add_router("/", notifications_router, tags=["notifications"])

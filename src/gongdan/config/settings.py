@@ -56,6 +56,9 @@ INSTALLED_APPS = [
     "gongdan.accounts",
     "gongdan.assets",
     "gongdan.tickets",
+    "gongdan.sla",
+    "gongdan.notifications",
+    "gongdan.routing",
     "gongdan.configuration",
     "gongdan.operations",
     "gongdan.web",
@@ -227,3 +230,15 @@ LOGGING = {
 }
 
 GONGDAN_NAME = _("Gongdan")
+
+# SLA engine: a recorded escalation step whose action was not carried out this many seconds later (its
+# consumer was killed) is acted on again by the next sweep (see docs/sla.md).
+GONGDAN_SLA_ACT_RETRY_SECONDS = int(os.environ.get("GONGDAN_SLA_ACT_RETRY_SECONDS", "120"))
+
+# Outbound mail (notifications): smtp://user:pass@host:587?starttls=1, smtps://user:pass@host:465, or
+# console:// to print mail; empty keeps email messages pending in the outbox (see docs/notifications.md).
+GONGDAN_SMTP_URL = os.environ.get("GONGDAN_SMTP_URL", "")
+GONGDAN_MAIL_FROM = os.environ.get("GONGDAN_MAIL_FROM", "")
+DEFAULT_FROM_EMAIL = GONGDAN_MAIL_FROM or "gongdan@localhost"
+GONGDAN_OUTBOX_MAX_ATTEMPTS = int(os.environ.get("GONGDAN_OUTBOX_MAX_ATTEMPTS", "8"))
+GONGDAN_PAGE_LINK_MAX_AGE = int(os.environ.get("GONGDAN_PAGE_LINK_MAX_AGE", str(24 * 3600)))

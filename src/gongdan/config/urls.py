@@ -8,6 +8,10 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("api/v1/", api.urls),
     path("django-admin/", admin.site.urls),
+    # /notifications/…, /settings/on-call/…, /settings/outbox/
+    path("", include("gongdan.notifications.urls")),
+    path("", include("gongdan.routing.urls")),  # /settings/routing/…, /routing/presence/
+    path("", include("gongdan.sla.urls")),  # /settings/sla/…
     path("settings/", include("gongdan.configuration.urls")),
     path("", include("gongdan.web.urls")),
 ]

@@ -168,6 +168,13 @@ class Ticket(models.Model):
     search_text = models.TextField(blank=True, editable=False)
     # Internal notes, searched for staff only.
     search_notes = models.TextField(blank=True, editable=False)
+    # Written by the SLA engine (gongdan.sla.clocks) so the queue shows the clock with no extra query:
+    # the nearest due time of the running requester-facing clocks, when it turns "at risk" (80 % used),
+    # and whether they are paused or breached.
+    sla_due_at = models.DateTimeField(_("SLA due"), null=True, blank=True, editable=False)
+    sla_warn_at = models.DateTimeField(null=True, blank=True, editable=False)
+    sla_paused = models.BooleanField(default=False, editable=False)
+    sla_breached = models.BooleanField(_("SLA breached"), default=False, editable=False)
 
     class Meta:
         # The composite indexes below lead with category, priority, requester, organisation, assignee and
@@ -194,6 +201,9 @@ class Ticket(models.Model):
             models.Index(fields=["category", "-updated_at", "-id"], name="ticket_category_idx"),
             models.Index(fields=["priority", "-updated_at", "-id"], name="ticket_priority_idx"),
             models.Index(fields=["due_at"], name="ticket_due_idx", condition=models.Q(due_at__isnull=False)),
+            models.Index(
+                fields=["sla_due_at"], name="ticket_sla_due_idx", condition=models.Q(sla_due_at__isnull=False)
+            ),
         ]
         constraints = [
             # A constraint rather than unique=True: PostgreSQL then gets no extra LIKE index on number.

@@ -66,7 +66,7 @@ def append_event(
     comment: Any = None,
     at: datetime | None = None,
 ) -> TicketEvent:
-    return TicketEvent.objects.create(
+    event = TicketEvent.objects.create(
         ticket=ticket,
         actor=actor,
         kind=kind,
@@ -75,6 +75,10 @@ def append_event(
         comment=comment,
         created_at=at or timezone.now(),
     )
+    from gongdan.sla.clocks import sla_on_event  # SLA clocks derive from events, in this transaction
+
+    sla_on_event(ticket=ticket, event=event)
+    return event
 
 
 def build_search_text(*parts: str) -> str:
@@ -297,6 +301,10 @@ def ticket_create(
             "channel": channel,
         },
     )
+    if assignee is None:
+        from gongdan.routing.services import route_ticket  # routing builds on ticket services
+
+        route_ticket(ticket=ticket)
     return ticket
 
 

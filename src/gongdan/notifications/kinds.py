@@ -1,0 +1,168 @@
+"""What each notification kind says, in the reader's language.
+
+Notices are stored as a kind plus data, and rendered when they are read (the bell, the email), so a
+notice reads in the language of whoever reads it. An unknown kind gets a generic message, never an error."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from django.conf import settings
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
+
+SLA_ESCALATION = "sla_escalation"
+SLA_BREACHED = "sla_breached"
+ONCALL_PAGE = "oncall_page"
+TICKET_ASSIGNED = "ticket_assigned"
+
+SLA_TARGETS = {
+    "first_response": pgettext_lazy("sla target", "first response"),
+    "next_response": pgettext_lazy("sla target", "next response"),
+    "resolution": pgettext_lazy("sla target", "resolution"),
+    "stage": pgettext_lazy("sla target", "stage"),
+}
+
+
+@dataclass
+class Rendered:
+    title: str  # one line: the bell, the email subject (after the ticket number)
+    lines: list[str] = field(default_factory=list)  # the body, one paragraph each
+    action_url: str = ""
+    action_label: str = ""
+
+
+def site_url(path: str) -> str:
+    return settings.SITE_URL.rstrip("/") + path
+
+
+def ticket_url(ticket: Any) -> str:
+    return site_url(reverse("web:ticket_detail", args=[ticket.number]))
+
+
+def _zone(user: Any) -> ZoneInfo:
+    try:
+        return ZoneInfo(getattr(user, "time_zone", "") or settings.TIME_ZONE)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo(settings.TIME_ZONE)
+
+
+def _local_time(value: Any, user: Any) -> str:
+    """An ISO timestamp shown in the reader's time zone; anything unreadable is shown as given."""
+    try:
+        moment = dt.datetime.fromisoformat(str(value))
+    except (TypeError, ValueError):
+        return str(value or "")
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(_zone(user)).strftime("%Y-%m-%d %H:%M")
+
+
+def _duration(seconds: Any) -> str:
+    try:
+        total = max(int(seconds), 0)
+    except (TypeError, ValueError):
+        return str(seconds)
+    hours, rest = divmod(total, 3600)
+    minutes = rest // 60
+    if hours:
+        return _("%(hours)d h %(minutes)d min") % {"hours": hours, "minutes": minutes}
+    return _("%(minutes)d min") % {"minutes": max(minutes, 1)}
+
+
+def _target(data: dict[str, Any]) -> str:
+    target = data.get("target")
+    return str(SLA_TARGETS.get(str(target), target or _("a service target")))
+
+
+def _sla_escalation(data: dict[str, Any], user: Any) -> Rendered:
+    values = {"target": _target(data), "due": _local_time(data.get("due_at"), user)}
+    percent = data.get("percent")
+    if not values["due"]:
+        title = _("SLA warning: %(target)s") % values
+    elif isinstance(percent, int) and not isinstance(percent, bool):
+        title = _("SLA warning: %(target)s due %(due)s (%(percent)d%% used)") % {**values, "percent": percent}
+    else:
+        title = _("SLA warning: %(target)s due %(due)s") % values
+    lines = [title]
+    if step := data.get("step"):
+        lines.append(_("Escalation step: %(step)s") % {"step": step})
+    return Rendered(title=title, lines=lines)
+
+
+def _sla_breached(data: dict[str, Any], user: Any) -> Rendered:
+    values = {"target": _target(data), "due": _local_time(data.get("due_at"), user)}
+    if data.get("by_seconds") is not None:
+        title = _("SLA breached: %(target)s overdue by %(late)s") % {
+            **values,
+            "late": _duration(data["by_seconds"]),
+        }
+    else:
+        title = _("SLA breached: %(target)s overdue") % values
+    return Rendered(title=title, lines=[title, _("It was due %(due)s.") % values])
+
+
+def _oncall_page(data: dict[str, Any], user: Any) -> Rendered:
+    reason = str(data.get("reason") or "")
+    title = _("On-call page: %(reason)s") % {"reason": reason} if reason else _("On-call page")
+    lines = [
+        title,
+        _("You are on call. Acknowledge this page so the repeats stop and your team knows you have it."),
+    ]
+    rendered = Rendered(title=title, lines=lines)
+    page_id = data.get("page_id")
+    if page_id and getattr(user, "pk", None):
+        from gongdan.notifications.paging_links import ack_token
+
+        rendered.action_url = site_url(
+            reverse("notifications:page_ack_link", args=[ack_token(int(page_id), user.pk)])
+        )
+        rendered.action_label = _("Acknowledge")
+    return rendered
+
+
+def _ticket_assigned(data: dict[str, Any], user: Any) -> Rendered:
+    by = data.get("by")
+    title = _("Assigned to you by %(name)s") % {"name": by} if by else _("Assigned to you")
+    return Rendered(title=title, lines=[title])
+
+
+RENDERERS = {
+    SLA_ESCALATION: _sla_escalation,
+    SLA_BREACHED: _sla_breached,
+    ONCALL_PAGE: _oncall_page,
+    TICKET_ASSIGNED: _ticket_assigned,
+}
+
+
+def render(kind: str, *, data: dict[str, Any] | None, ticket: Any, user: Any) -> Rendered:
+    """Render in the active language (wrap in `translation.override(user.language)` for someone else)."""
+    data = data if isinstance(data, dict) else {}
+    renderer = RENDERERS.get(kind)
+    try:
+        rendered = renderer(data, user) if renderer else None
+    except Exception:
+        rendered = None
+    if rendered is None:
+        rendered = Rendered(
+            title=_("There is news about this ticket") if ticket else _("You have a new notice")
+        )
+        rendered.lines = [rendered.title]
+    if ticket is not None:
+        rendered.lines.append(
+            _("Ticket %(number)s: %(subject)s") % {"number": ticket.number, "subject": ticket.subject}
+        )
+        if not rendered.action_url:
+            rendered.action_url = ticket_url(ticket)
+            rendered.action_label = _("Open the ticket")
+    return rendered
+
+
+def render_for(user: Any, kind: str, *, data: dict[str, Any] | None, ticket: Any) -> Rendered:
+    with translation.override(getattr(user, "language", None) or settings.LANGUAGE_CODE):
+        return render(kind, data=data, ticket=ticket, user=user)

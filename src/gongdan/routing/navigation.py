@@ -1,0 +1,44 @@
+"""Routing's sections of the settings screens (appended to gongdan.configuration.navigation.SECTIONS)."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+from gongdan.configuration.navigation import Section
+
+ROUTING_SLA = _("Routing & SLA")
+
+SECTIONS = (
+    Section(
+        "routing_rules",
+        "routing:rule_list",
+        "ti-route-2",
+        _("Routing rules"),
+        _("Which team and which person get a new ticket, in the order the rules are tried."),
+        ROUTING_SLA,
+    ),
+    Section(
+        "routing_dry_run",
+        "routing:dry_run",
+        "ti-flask",
+        _("Routing dry run"),
+        _("Try a sample ticket: see the matching rule, the candidates and who would get it."),
+        ROUTING_SLA,
+    ),
+    Section(
+        "routing_agents",
+        "routing:agent_list",
+        "ti-clock-hour-9",
+        _("Agents and shifts"),
+        _("Who is available, away or off shift now, and the weekly work schedules."),
+        ROUTING_SLA,
+    ),
+    Section(
+        "routing_settings",
+        "routing:settings",
+        "ti-adjustments",
+        _("Routing settings"),
+        _("Skills a kind of work needs, and what happens to tickets when an agent goes away."),
+        ROUTING_SLA,
+    ),
+)

@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class SlaConfig(AppConfig):
+    name = "gongdan.sla"
+    label = "sla"
+    verbose_name = _("SLA")
+
+    def ready(self) -> None:
+        from gongdan.sla import events, tasks  # noqa: F401 (register event kinds and Huey tasks)

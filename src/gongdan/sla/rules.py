@@ -1,0 +1,229 @@
+"""The SLA configuration as the engine reads it: policies, targets, calendars and steps, loaded once per
+process and reloaded when `SlaConfigVersion` moves (one primary-key read per ticket change)."""
+
+from __future__ import annotations
+
+import secrets
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import transaction
+
+from gongdan.sla import business_time
+from gongdan.sla.business_time import CalendarSnapshot
+from gongdan.sla.models import (
+    BusinessCalendar,
+    CalendarDay,
+    EscalationStep,
+    SlaConfigVersion,
+    SlaPolicy,
+    SlaTarget,
+    StageTarget,
+)
+
+
+@dataclass(frozen=True)
+class StepRule:
+    id: int
+    target: str
+    priority_id: int | None
+    percent: int | None
+    minutes_from_due: int | None
+    action: str
+    team_id: int | None
+    raise_to_id: int | None
+
+    def offset(self, target_minutes: int) -> timedelta:
+        """Business time from the clock's start to this step (never before the start)."""
+        if self.percent is not None:
+            seconds = target_minutes * 60 * self.percent // 100
+        else:
+            seconds = max(0, (target_minutes + (self.minutes_from_due or 0)) * 60)
+        return timedelta(seconds=seconds)
+
+
+@dataclass(frozen=True)
+class PolicyRule:
+    id: int
+    priority_ids: frozenset[int]
+    category_paths: tuple[str, ...]
+    ticket_type_ids: frozenset[int]
+    organisation_ids: frozenset[int]
+    service_tiers: frozenset[str]
+    calendar_id: int
+    pause_statuses: frozenset[str]
+    stage_minutes: int | None
+    targets: dict[int, tuple[int | None, int | None, int | None]]  # priority id → (first, next, resolution)
+    stage_targets: dict[int, int]
+    steps: tuple[StepRule, ...]
+    is_active: bool = True
+
+    def target_minutes(self, kind: str, priority_id: int, team_id: int | None = None) -> int | None:
+        if kind == "stage":
+            if team_id is None:
+                return None
+            return self.stage_targets.get(team_id, self.stage_minutes)
+        first, following, resolution = self.targets.get(priority_id, (None, None, None))
+        return {"first_response": first, "next_response": following, "resolution": resolution}.get(kind)
+
+    def steps_for(self, kind: str, priority_id: int) -> list[StepRule]:
+        return [s for s in self.steps if s.target == kind and s.priority_id in (None, priority_id)]
+
+
+@dataclass
+class SlaRules:
+    version: int
+    policies: list[PolicyRule] = field(default_factory=list)
+    calendars: dict[int, CalendarSnapshot] = field(default_factory=dict)
+    needs_service_tier: bool = False
+
+    def match(self, ticket: Any, *, category_path: str | None, service_tier: str | None) -> PolicyRule | None:
+        for policy in self.policies:
+            if not policy.is_active:
+                continue
+            if policy.priority_ids and ticket.priority_id not in policy.priority_ids:
+                continue
+            if policy.ticket_type_ids and ticket.ticket_type_id not in policy.ticket_type_ids:
+                continue
+            if policy.organisation_ids and ticket.organisation_id not in policy.organisation_ids:
+                continue
+            if policy.service_tiers and service_tier not in policy.service_tiers:
+                continue
+            if policy.category_paths and not (
+                category_path and any(category_path.startswith(p) for p in policy.category_paths)
+            ):
+                continue
+            return policy
+        return None
+
+    def policy(self, policy_id: int | None) -> PolicyRule | None:
+        return next((p for p in self.policies if p.id == policy_id), None)
+
+
+def _load(version: int) -> SlaRules:
+    from gongdan.tickets.models import Category, Priority, TicketType
+
+    rules = SlaRules(version=version)
+    days: dict[int, list[tuple[Any, list[list[int]]]]] = {}
+    for calendar_id, day, kind, hours in CalendarDay.objects.values_list(
+        "calendar_id", "date", "kind", "hours"
+    ):
+        days.setdefault(calendar_id, []).append((day, hours if kind == "workday" else []))
+    for calendar in BusinessCalendar.objects.all():
+        rules.calendars[calendar.pk] = business_time.snapshot_from_rows(
+            time_zone=calendar.time_zone,
+            is_24x7=calendar.is_24x7,
+            weekly_hours=calendar.weekly_hours or {},
+            days=days.get(calendar.pk, []),
+        )
+    priority_ids = dict(Priority.objects.values_list("code", "pk"))
+    type_ids = dict(TicketType.objects.values_list("code", "pk"))
+    category_paths = dict(Category.objects.values_list("pk", "path"))
+    targets: dict[int, dict[int, tuple[int | None, int | None, int | None]]] = {}
+    for t in SlaTarget.objects.all():
+        targets.setdefault(t.policy_id, {})[t.priority_id] = (
+            t.first_response_minutes,
+            t.next_response_minutes,
+            t.resolution_minutes,
+        )
+    stage: dict[int, dict[int, int]] = {}
+    for policy_id, team_id, minutes in StageTarget.objects.values_list("policy_id", "team_id", "minutes"):
+        stage.setdefault(policy_id, {})[team_id] = minutes
+    steps: dict[int, list[StepRule]] = {}
+    for s in EscalationStep.objects.filter(is_active=True).order_by("pk"):
+        steps.setdefault(s.policy_id, []).append(
+            StepRule(
+                s.pk,
+                s.target,
+                s.priority_id,
+                s.percent,
+                s.minutes_from_due,
+                s.action,
+                s.team_id,
+                s.raise_to_id,
+            )
+        )
+    # Inactive policies match no new ticket, but the clocks already running under them keep their steps.
+    for p in SlaPolicy.objects.order_by("order", "pk"):
+        c = p.conditions or {}
+        rule = PolicyRule(
+            id=p.pk,
+            priority_ids=frozenset(
+                priority_ids[code] for code in c.get("priorities", []) if code in priority_ids
+            ),
+            category_paths=tuple(category_paths[i] for i in c.get("categories", []) if i in category_paths),
+            ticket_type_ids=frozenset(
+                type_ids[code] for code in c.get("ticket_types", []) if code in type_ids
+            ),
+            organisation_ids=frozenset(c.get("organisations", [])),
+            service_tiers=frozenset(c.get("service_tiers", [])),
+            calendar_id=p.calendar_id,
+            pause_statuses=frozenset(p.pause_statuses or []),
+            stage_minutes=p.stage_minutes,
+            targets=targets.get(p.pk, {}),
+            stage_targets=stage.get(p.pk, {}),
+            steps=tuple(steps.get(p.pk, [])),
+            is_active=p.is_active,
+        )
+        rules.policies.append(rule)
+        rules.needs_service_tier |= bool(rule.service_tiers)
+    return rules
+
+
+_cache: dict[str, SlaRules] = {}
+_lock = threading.Lock()
+
+
+# How long a process trusts its copy without reading the version row (one query saved per ticket change).
+# Changes made in this process clear the copy at once; other processes see them within this time. After a
+# change in this process that has not committed (it may roll back), the row is read every time.
+RECHECK_SECONDS = 1.0
+_checked_at: dict[str, float] = {}
+_state = {"uncommitted_change": False}
+
+
+def current_rules() -> SlaRules:
+    cached = _cache.get("rules")
+    now = time.monotonic()
+    trusted = not _state["uncommitted_change"]
+    if cached is not None and trusted and now - _checked_at.get("rules", 0.0) < RECHECK_SECONDS:
+        return cached
+    row = SlaConfigVersion.objects.filter(pk=1).values_list("version", flat=True).first()
+    version = row or 0
+    if cached is not None and cached.version == version:
+        _checked_at["rules"] = now
+        return cached
+    with _lock:
+        rules = _load(version)
+        _cache["rules"] = rules
+        _checked_at["rules"] = now
+    return rules
+
+
+def forget_rules() -> None:
+    _cache.pop("rules", None)
+
+
+def _committed() -> None:
+    _state["uncommitted_change"] = False
+    forget_rules()
+
+
+def bump_version() -> None:
+    """Called by every service that changes SLA configuration, inside its transaction.
+
+    A random token rather than a counter: a rolled-back change puts the old token back, and a counter
+    would then hand the same number to the next change, leaving a stale cache looking fresh."""
+    token = secrets.randbelow(2**62) + 1
+    forget_rules()
+    _state["uncommitted_change"] = True
+    transaction.on_commit(_committed)
+    if not SlaConfigVersion.objects.filter(pk=1).update(version=token):
+        SlaConfigVersion.objects.update_or_create(pk=1, defaults={"version": token})
+
+
+def due_for(calendar: CalendarSnapshot, started_at: datetime, business: timedelta) -> datetime:
+    return business_time.add(calendar, started_at, business)
