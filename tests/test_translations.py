@@ -90,3 +90,10 @@ def test_the_lifecycle_speaks_chinese():
         assert str(Status.RESOLVED.label) == "已解决"
     with translation.override("en"):
         assert str(Status.RESOLVED.label) == "Resolved"
+
+
+def test_djangos_empty_choice_label_reads_in_chinese():
+    from django.db.models.fields import BLANK_CHOICE_LABEL
+
+    with translation.override("zh-hans"):
+        assert str(BLANK_CHOICE_LABEL) == "- 请选择 -"

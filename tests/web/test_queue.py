@@ -268,9 +268,9 @@ def test_closed_panels_load_their_option_lists_when_opened(agent_client, other_a
 
     # Then opening a panel fetches its fields with every agent and action
     filters = agent_client.get(reverse("web:queue_panel", args=["filters"])).content.decode()
-    assert f'>{other_agent.name}</option>' in filters and 'name="assignee"' in filters
+    assert f">{other_agent.name}</option>" in filters and 'name="assignee"' in filters
     bulk = agent_client.get(reverse("web:queue_panel", args=["bulk"])).content.decode()
-    assert f'>{other_agent.name}</option>' in bulk and 'name="operation" value="assign"' in bulk
+    assert f">{other_agent.name}</option>" in bulk and 'name="operation" value="assign"' in bulk
 
 
 def test_an_active_filter_renders_its_panel_open_with_the_choice_selected(agent_client, other_agent):
@@ -293,4 +293,28 @@ def test_option_lists_escape_labels_and_select_one_or_many():
         '<option value="1">&lt;b&gt;Li &amp; Wang&lt;/b&gt;</option>'
         '<option value="2" selected>Zhao</option><option value="3" selected>Qian</option>'
     )
-    assert options([("a\"b", "x")], None) == '<option value="a&quot;b">x</option>'
+    assert options([('a"b', "x")], None) == '<option value="a&quot;b">x</option>'
+
+
+def test_queue_rows_show_the_sla_clock_without_extra_queries(agent_client, make_ticket):
+    # Given a new ticket under the default SLA policy (the clocks started when it was created)
+    ticket = make_ticket("Printer jam")
+    ticket.refresh_from_db()
+    assert ticket.sla_due_at is not None
+
+    # Then its queue row shows the time left, coloured as on track
+    html = agent_client.get(QUEUE, {"view": "all"}).content.decode()
+    assert "sla-ok" in html and " left</span>" in html
+
+
+def test_overdue_view_includes_tickets_past_their_sla(agent_client, agent, requester, team, category):
+    from gongdan.tickets.services import ticket_create
+
+    # Given a ticket reported ten days ago and never answered (its SLA clocks ran out) and a fresh one
+    late = ticket_create(actor=requester, subject="No answer for ten days", category=category,
+                         created_at=timezone.now() - timedelta(days=10))  # fmt: skip
+    ticket_create(actor=requester, subject="Just reported", category=category)
+
+    # Then "Overdue" lists the late one only
+    response = agent_client.get(QUEUE, {"view": "overdue"})
+    assert numbers_in(response) == [late.number]

@@ -4,6 +4,7 @@ a silent fall-back to the cookie."""
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from django.conf import settings
@@ -91,7 +92,10 @@ def client_ip(request: HttpRequest) -> str:
 
 
 def _failure_key(username: str, ip: str) -> str:
-    return f"gongdan:api-login-failures:{username.strip().lower()[:150]}:{ip}"
+    # Hashed: any text may arrive as a username, and cache backends (memcached) refuse keys with spaces or
+    # control characters.
+    digest = hashlib.sha256(f"{username.strip().lower()}\0{ip}".encode()).hexdigest()
+    return f"gongdan:api-login-failures:{digest}"
 
 
 def check_login_rate(username: str, ip: str) -> None:

@@ -148,7 +148,11 @@ class TicketListQuery(Schema):
     updated_from: str = Field("", max_length=40)
     updated_to: str = Field("", max_length=40)
     q: str = Field("", max_length=200, description="Text search in subject, description and replies.")
-    view: str = Field("", max_length=20, description="my_open, my_team, unassigned, overdue, open, all.")
+    view: str = Field(
+        "",
+        max_length=20,
+        description="my_open, my_team, unassigned, overdue (past the due date or an SLA due time), open, all.",
+    )
     sort: str = Field(
         "",
         max_length=20,

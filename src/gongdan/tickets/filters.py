@@ -149,7 +149,10 @@ class TicketFilters:
             case "unassigned":
                 tickets = tickets.filter(assignee__isnull=True, status__in=OPEN_STATUSES)
             case "overdue":
-                tickets = tickets.filter(due_at__lt=timezone.now(), status__in=OPEN_STATUSES)
+                # Past the agreed due date, or past an SLA clock's due time (unless the clocks wait).
+                now = timezone.now()
+                late = Q(due_at__lt=now) | Q(sla_due_at__lt=now, sla_paused=False)
+                tickets = tickets.filter(late, status__in=OPEN_STATUSES)
             case "open":
                 tickets = tickets.filter(status__in=OPEN_STATUSES)
         if self.status:

@@ -169,3 +169,42 @@ def test_page_speaks_chinese_for_a_chinese_user(ticket, agent):
     html = client_for(agent).get(page_url(ticket)).content.decode()
     assert "网络故障" in html  # the category's Chinese name
     assert "开始处理" in html  # the workflow button, named by the admin in Chinese
+
+
+def test_the_timeline_explains_an_automatic_assignment(
+    admin_user, requester, category, team, agent, agent_client
+):
+    from gongdan.routing.services import rule_create
+
+    # Given a routing rule that gives the team's tickets out in turn
+    rule_create(actor=admin_user, name="打印机轮流 / Printers in turn", team=team, strategy="round_robin")
+
+    # When a requester reports a problem
+    ticket = services.ticket_create(actor=requester, subject="打印机又卡纸了", category=category)
+
+    # Then the agent got it, and the timeline says which rule chose them and how
+    page = agent_client.get(f"/tickets/{ticket.number}/").content.decode()
+    assert ticket.assignee == agent
+    assert "System" in page and "打印机轮流 / Printers in turn" in page and "gd-event-why" in page
+
+
+def test_an_open_on_call_page_shows_on_the_ticket_with_acknowledge(ticket, team, agent, agent_client):
+    import datetime as dt
+
+    from gongdan.notifications.models import OnCallParticipant, OnCallSchedule
+    from gongdan.notifications.services import page_on_call
+
+    # Given the team's on-call rotation (the agent is on call) and a page for the ticket
+    schedule = OnCallSchedule.objects.create(name="IT on-call", team=team, time_zone="Asia/Shanghai",
+                                             rotation_days=1, handoff_time=dt.time(9, 0),
+                                             start_date=dt.date(2026, 1, 1))  # fmt: skip
+    OnCallParticipant.objects.create(schedule=schedule, user=agent, layer=1, position=0)
+    page_on_call(ticket=ticket, reason="Core switch down")
+
+    # When the agent opens the ticket, the page is there with its Acknowledge button
+    html = agent_client.get(f"/tickets/{ticket.number}/").content.decode()
+    assert "data-ticket-pages" in html and "Core switch down" in html and "Acknowledge" in html
+
+
+def test_a_ticket_without_pages_shows_no_pages_card(ticket, agent_client):
+    assert "data-ticket-pages" not in agent_client.get(f"/tickets/{ticket.number}/").content.decode()

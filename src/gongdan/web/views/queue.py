@@ -40,6 +40,7 @@ SORT_LABELS = {
 QUEUE_RELATED = ("priority", "category", "team", "assignee", "requester")
 QUEUE_COLUMNS = (
     "number", "subject", "status", "updated_at", "created_at", "due_at",
+    "sla_due_at", "sla_warn_at", "sla_paused", "sla_breached",
     "priority__code", "priority__name", "priority__name_en", "priority__colour", "priority__rank",
     "category__name", "category__name_en", "team__name", "team__name_en",
     *(f"{person}__{column}" for person in ("requester", "assignee") for column in User.NAME_COLUMNS),

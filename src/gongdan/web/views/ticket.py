@@ -32,6 +32,10 @@ from gongdan.accounts.models import STAFF_ROLES, Team, User
 from gongdan.assets.models import Location
 from gongdan.domain_errors import DomainError, NotFound, ValidationFailed
 from gongdan.html_sanitize import render_markdown
+from gongdan.notifications.selectors import ticket_pages
+from gongdan.routing import events as routing_events
+from gongdan.routing.explain import describe_routing_reason
+from gongdan.sla.selectors import ticket_sla_clocks
 from gongdan.tickets import events, selectors, services
 from gongdan.tickets.access import can_work
 from gongdan.tickets.models import (
@@ -267,6 +271,10 @@ def _timeline(
         elif kind == events.ASSIGNED:
             item["icon"] = "ti-user-share"
             item["changes"] = _assignment_changes(data, labels)
+            item["explanation"] = describe_routing_reason(data.get("reason") or {})
+        elif kind == routing_events.ROUTING_UNASSIGNED:
+            item["icon"] = "ti-user-question"
+            item["explanation"] = describe_routing_reason(data.get("reason") or {})
         elif kind == events.TRANSITIONED:
             item["icon"] = "ti-arrows-exchange"
             item["changes"] = [
@@ -397,6 +405,8 @@ def _page_context(request: SignedInRequest, ticket: Ticket, **extra: Any) -> dic
         entries = list(selectors.ticket_time_entries(actor=actor, ticket=ticket))
         context.update(
             {
+                "oncall_pages": ticket_pages(actor=actor, ticket=ticket),
+                "sla_clocks": ticket_sla_clocks(actor=actor, ticket=ticket),
                 "relatives": selectors.ticket_relatives(actor=actor, ticket=ticket),
                 "categories": category_choices(also=ticket.category_id)[1:],
                 "ticket_types": [
