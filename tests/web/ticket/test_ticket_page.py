@@ -208,3 +208,28 @@ def test_an_open_on_call_page_shows_on_the_ticket_with_acknowledge(ticket, team,
 
 def test_a_ticket_without_pages_shows_no_pages_card(ticket, agent_client):
     assert "data-ticket-pages" not in agent_client.get(f"/tickets/{ticket.number}/").content.decode()
+
+
+def test_the_timeline_says_which_sla_step_fired(ticket, agent_client):
+    from gongdan.tickets.services.core import append_event
+
+    # Given two escalation steps and a breach recorded by the SLA engine
+    append_event(
+        ticket,
+        actor=None,
+        kind="sla_escalated",
+        data={"clock": "first_response", "action": "page_on_call", "percent": 0, "minutes_from_due": None},
+    )
+    append_event(
+        ticket,
+        actor=None,
+        kind="sla_escalated",
+        data={"clock": "resolution", "action": "notify_assignee", "percent": None, "minutes_from_due": -30},
+    )
+    append_event(ticket, actor=None, kind="sla_breached", data={"clock": "resolution"})  # fmt: skip
+
+    # Then the timeline names the clock and what each step did
+    html = agent_client.get(f"/tickets/{ticket.number}/").content.decode()
+    assert "First response: Page on-call, at 0 % of the target" in html
+    assert "Resolution: Notify the assignee, 30 minutes before due" in html
+    assert "Resolution target missed" in html

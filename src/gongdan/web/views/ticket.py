@@ -35,6 +35,7 @@ from gongdan.html_sanitize import render_markdown
 from gongdan.notifications.selectors import ticket_pages
 from gongdan.routing import events as routing_events
 from gongdan.routing.explain import describe_routing_reason
+from gongdan.sla import events as sla_events
 from gongdan.sla.selectors import ticket_sla_clocks
 from gongdan.tickets import events, selectors, services
 from gongdan.tickets.access import can_work
@@ -272,6 +273,9 @@ def _timeline(
             item["icon"] = "ti-user-share"
             item["changes"] = _assignment_changes(data, labels)
             item["explanation"] = describe_routing_reason(data.get("reason") or {})
+        elif kind in (sla_events.SLA_ESCALATED, sla_events.SLA_BREACHED):
+            item["icon"] = "ti-alarm" if kind == sla_events.SLA_BREACHED else "ti-urgent"
+            item["explanation"] = sla_events.describe_sla_event(kind, data)
         elif kind == routing_events.ROUTING_UNASSIGNED:
             item["icon"] = "ti-user-question"
             item["explanation"] = describe_routing_reason(data.get("reason") or {})
