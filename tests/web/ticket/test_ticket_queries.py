@@ -14,6 +14,15 @@ from tests.web.ticket.conftest import client_for, png_bytes
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _sla_rules_checked_once(monkeypatch):
+    """The SLA panel re-reads its configuration version at most once a second; building the long history
+    takes longer than that, which would add one query to the second page view but not the first."""
+    from gongdan.sla import rules
+
+    monkeypatch.setattr(rules, "RECHECK_SECONDS", 3600.0)
+
+
 def make_history(*, ticket, agent, requester, lead, other, size: int) -> None:
     """`size` rounds of replies with photos, notes, field changes, time and links."""
     p_codes = ["P1", "P2", "P3"]
