@@ -50,6 +50,17 @@ def _default_configuration(request):
 
 
 @pytest.fixture(autouse=True)
+def _fresh_sla_configuration():
+    """The SLA engine keeps its compiled policies per process and trusts them for a second. Tests replace the
+    rows underneath it (transactional tests truncate and re-seed every table), so each test starts cold."""
+    from gongdan.sla.rules import forget_rules
+
+    forget_rules()
+    yield
+    forget_rules()
+
+
+@pytest.fixture(autouse=True)
 def _english_outside_requests():
     """Service calls outside a request speak English in tests unless a test switches (zh-hans is the site
     default); requests still pick the user's or browser's language through the middleware."""
