@@ -156,7 +156,7 @@ def queue(request: SignedInRequest) -> HttpResponse:
                 "updated_to", "more")  # fmt: skip
         # The "More filters" and "Bulk actions" panels start closed and load their select lists when
         # opened (the queue is the hottest page; a few hundred agents in two lists cost more than the rows).
-        context |= _panel_options(actor) | {
+        context |= _panel_options() | {
             "more_filters_open": any(params.get(name) for name in more),
             "bulk_open": bool(params.get("bulk")),
         }
@@ -166,7 +166,7 @@ def queue(request: SignedInRequest) -> HttpResponse:
     return response
 
 
-def _panel_options(actor: User) -> dict[str, Any]:
+def _panel_options() -> dict[str, Any]:
     """Option lists of the closed panels, as callables: a template evaluates only those it renders."""
     return {
         "team_options": lambda: [(team.pk, team.label) for team in Team.objects.filter(is_active=True)],
@@ -188,7 +188,7 @@ def queue_panel(request: SignedInRequest, name: str) -> HttpResponse:
         raise HttpForbidden
     if name not in PANELS:
         raise Http404
-    context = _panel_options(actor) | {
+    context = _panel_options() | {
         "params": defaultdict(str),
         "priority_options": list(Priority.objects.all()),
     }
