@@ -144,8 +144,8 @@ def page_ack_link(request: HttpRequest, token: str) -> HttpResponse:
 @login_required
 @require_GET
 def ticket_pages(request: HttpRequest, number: str) -> HttpResponse:
-    """The pages of one ticket with an Acknowledge button: an htmx fragment for the ticket page
-    (`{% include "notifications/_ticket_pages_loader.html" %}` loads it lazily)."""
+    """The pages of one ticket with an Acknowledge button, as an htmx fragment (the ticket page itself
+    renders the same `_ticket_pages.html` inline from `selectors.ticket_pages`)."""
     from gongdan.tickets.selectors import ticket_get
 
     if not request.user.is_staff_member:

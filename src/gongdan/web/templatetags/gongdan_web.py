@@ -70,7 +70,10 @@ def relative(value: datetime | None) -> str:
     """ "3 days ago" / "in 2 hours": one unit only, so queue columns stay narrow in both languages."""
     if not value:
         return ""
-    return _relative_text(value, timezone.now())
+    now = timezone.now()
+    if value <= now:
+        return _("%(time)s ago") % {"time": timesince(value, now, depth=1)}
+    return _("in %(time)s") % {"time": timeuntil(value, now, depth=1)}
 
 
 @register.simple_tag
@@ -92,12 +95,6 @@ def options(choices: Iterable[tuple[Any, Any]], selected: Any = None) -> SafeStr
     return mark_safe("".join(parts))  # noqa: S308 — every value and label is escaped above
 
 
-def _relative_text(value: datetime, now: datetime) -> str:
-    if value <= now:
-        return _("%(time)s ago") % {"time": timesince(value, now, depth=1)}
-    return _("in %(time)s") % {"time": timeuntil(value, now, depth=1)}
-
-
 @register.filter
 def reltime(value: datetime | None, css: str = "") -> SafeString | str:
     """`<time>` with the machine-readable instant, the local date and time as its tooltip and "3 days
@@ -109,7 +106,7 @@ def reltime(value: datetime | None, css: str = "") -> SafeString | str:
     css_attr = f' class="{html.escape(css)}"' if css else ""
     return mark_safe(  # noqa: S308 — the values are dates and our own translated words, escaped
         f'<time datetime="{local.isoformat()}" title="{html.escape(date_format(local, "SHORT_DATETIME_FORMAT"))}"'
-        f"{css_attr}>{html.escape(_relative_text(value, timezone.now()))}</time>"
+        f"{css_attr}>{html.escape(relative(value))}</time>"
     )
 
 
