@@ -140,6 +140,12 @@ RENDERERS = {
 }
 
 
+def register_renderer(kind: str, renderer: Any) -> None:
+    """Let another app say what its notification kind says: ``renderer(data, user) -> Rendered`` (call it
+    from the app's ``AppConfig.ready``)."""
+    RENDERERS[kind] = renderer
+
+
 def render(kind: str, *, data: dict[str, Any] | None, ticket: Any, user: Any) -> Rendered:
     """Render in the active language (wrap in `translation.override(user.language)` for someone else)."""
     data = data if isinstance(data, dict) else {}
