@@ -531,6 +531,7 @@ TICKET_COLUMNS = [
     "status", "channel", "requester_id", "organisation_id", "assignee_id", "team_id", "due_at", "location_id",
     "location_text", "parent_id", "duplicate_of_id", "custom_values", "resolution", "version", "created_by_id",
     "created_at", "updated_at", "first_response_at", "resolved_at", "closed_at", "search_text", "search_notes",
+    "sla_due_at", "sla_warn_at", "sla_paused", "sla_breached",
 ]  # fmt: skip
 COMMENT_COLUMNS = [
     "id",
@@ -602,6 +603,14 @@ class TicketFactory:
             "code": f"{rng.choice('EKRSX')}{rng.randint(100, 9999)}", "asset": f"IT-{rng.randint(10000, 99999)}",
             "phone": str(rng.randint(3000000000, 9999999999)), "h": str(rng.randint(13, 17)),
         }  # fmt: skip
+
+    def sla_columns(self, status: str, due_at: datetime | None) -> tuple:
+        """sla_due_at, sla_warn_at, sla_paused, sla_breached as the SLA engine leaves an open ticket (the clock
+        rows themselves are not generated: bench/sla.py builds its own)."""
+        if status not in {"new", "assigned", "in_progress", "pending_requester", "pending_third_party"}:
+            return (None, None, False, False)
+        paused = status.startswith("pending")
+        return (due_at, None, paused, bool(due_at and not paused and due_at < self.now))
 
     def number(self, created_at: datetime) -> str:
         local = created_at.astimezone(self.tz)
@@ -830,6 +839,7 @@ class TicketFactory:
             current_team, due_at, location_id, location_text, None, None, self.dumps(custom), resolution,
             1 + len(steps), creator, created, updated, first_response, resolved_at, closed_at,
             self.build_search_text(*search_text_parts), self.build_search_text(*notes_parts),
+            *self.sla_columns(status, due_at),
         ))  # fmt: skip
         if rng.random() < 0.4:
             names = TAGS[leaf["subject_key"]]

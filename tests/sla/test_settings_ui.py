@@ -8,7 +8,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
+from gongdan.accounts.models import Organisation
 from gongdan.sla.models import BusinessCalendar, CalendarDay, EscalationStep, SlaPolicy, SlaTarget
+from gongdan.tickets.models import Category
 from tests.configuration.conftest import field_errors, form_errors
 
 pytestmark = pytest.mark.django_db
@@ -225,13 +227,32 @@ def test_the_policies_list_takes_the_same_queries_however_many_policies(
     admin_browser, django_assert_num_queries
 ):
     admin_browser.get("/settings/sla/policies/")
-    with django_assert_num_queries(3) as first:  # session, user, the policies with their counts
+    # session, user, the policies with their counts, the priorities they name
+    with django_assert_num_queries(4):
         admin_browser.get("/settings/sla/policies/")
     always = BusinessCalendar.objects.get(is_24x7=True)
+    organisation = Organisation.objects.create(name="Org")
+    category = Category.objects.create(name="类", name_en="Cat")
     for i in range(5):
-        SlaPolicy.objects.create(name=f"p{i}", calendar=always, order=50 + i)
-    with django_assert_num_queries(len(first.captured_queries)):
+        SlaPolicy.objects.create(name=f"p{i}", calendar=always, order=50 + i,
+                                 conditions={"categories": [category.pk], "organisations": [organisation.pk]})  # fmt: skip
+    with django_assert_num_queries(6):  # + one query for the categories, one for the organisations
         admin_browser.get("/settings/sla/policies/")
+
+
+def test_the_policies_list_names_what_each_policy_applies_to(admin_browser):
+    always = BusinessCalendar.objects.get(is_24x7=True)
+    acme = Organisation.objects.create(name="Acme Ltd", service_tier="vip")
+    network = Category.objects.create(name="网络", name_en="Network")
+    SlaPolicy.objects.create(
+        name="VIP 网络", name_en="VIP network", calendar=always, order=1,
+        conditions={"categories": [network.pk], "organisations": [acme.pk], "priorities": ["P1"],
+                    "service_tiers": ["vip"], "ticket_types": ["incident"]},
+    )  # fmt: skip
+    html = admin_browser.get("/settings/sla/policies/").content.decode()
+    assert "Categories: Network" in html and "Organisations: Acme Ltd" in html
+    assert "Priorities: P1 " in html and "Ticket types: Incident" in html
+    assert f"Categories: {network.pk}" not in html
 
 
 def test_a_calendar_in_use_cannot_be_deleted(admin_browser):

@@ -10,13 +10,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from gongdan.accounts.models import User
+from gongdan.accounts.models import Organisation, ServiceTier, User
+from gongdan.bilingual import pick_label
 from gongdan.domain_errors import NotFound
 from gongdan.sla.escalation import clock_percent_used
 from gongdan.sla.models import BusinessCalendar, ClockKind, SlaClock, SlaPolicy
 from gongdan.sla.rules import current_rules
 from gongdan.tickets.access import can_view
-from gongdan.tickets.models import Ticket
+from gongdan.tickets.models import Category, Priority, Ticket, TicketType
 
 
 @dataclass(frozen=True)
@@ -104,9 +105,62 @@ def calendar_list() -> QuerySet[BusinessCalendar]:
     return BusinessCalendar.objects.annotate(day_count=Count("days", distinct=True)).order_by("name")
 
 
-def policy_list() -> QuerySet[SlaPolicy]:
-    return (
+CONDITION_LABELS = {
+    "priorities": gettext_lazy("Priorities"),
+    "ticket_types": gettext_lazy("Ticket types"),
+    "categories": gettext_lazy("Categories"),
+    "organisations": gettext_lazy("Organisations"),
+    "service_tiers": gettext_lazy("Service tiers"),
+}
+
+
+def policy_list() -> list[SlaPolicy]:
+    """The policies in order, each with `condition_lines`: [(what, "name, name")] in the reader's language
+    (ids and codes resolved with one query per kind of condition, whatever the number of policies)."""
+    policies = list(
         SlaPolicy.objects.select_related("calendar")
         .annotate(target_count=Count("targets", distinct=True), step_count=Count("steps", distinct=True))
         .order_by("order", "pk")
     )
+    wanted: dict[str, set] = {key: set() for key in CONDITION_LABELS}
+    for policy in policies:
+        for key, values in (policy.conditions or {}).items():
+            if key in wanted and isinstance(values, list):
+                wanted[key].update(values)
+    names = _condition_names(wanted)
+    for policy in policies:
+        lines = []
+        for key, label in CONDITION_LABELS.items():
+            values = (policy.conditions or {}).get(key) or []
+            if values:
+                shown = [names[key].get(v, names[key].get(str(v), str(v))) for v in values]
+                lines.append((label, ", ".join(shown)))
+        policy.condition_lines = lines  # type: ignore[attr-defined]
+    return policies
+
+
+def _condition_names(wanted: dict[str, set]) -> dict[str, dict]:
+    """Code or id → label for each kind of condition; a deleted row keeps showing its id."""
+    names: dict[str, dict] = {key: {} for key in wanted}
+    if wanted["priorities"]:
+        for code, name, name_en in Priority.objects.filter(code__in=wanted["priorities"]).values_list(
+            "code", "name", "name_en"
+        ):
+            names["priorities"][code] = f"{code} {pick_label(name, name_en)}"
+    if wanted["ticket_types"]:
+        for code, name, name_en in TicketType.objects.filter(code__in=wanted["ticket_types"]).values_list(
+            "code", "name", "name_en"
+        ):
+            names["ticket_types"][code] = pick_label(name, name_en)
+    ids = {key: [v for v in wanted[key] if isinstance(v, int)] for key in ("categories", "organisations")}
+    if ids["categories"]:
+        for pk, name, name_en in Category.objects.filter(pk__in=ids["categories"]).values_list(
+            "pk", "name", "name_en"
+        ):
+            names["categories"][pk] = pick_label(name, name_en)
+    if ids["organisations"]:
+        names["organisations"].update(
+            Organisation.objects.filter(pk__in=ids["organisations"]).values_list("pk", "name")
+        )
+    names["service_tiers"] = {str(value): str(label) for value, label in ServiceTier.choices}
+    return names
