@@ -101,3 +101,23 @@ def test_demo_logins_work_and_a_requester_sees_only_their_own_tickets(demo):
     assert {t.requester_id for t in ticket_list(actor=requester)} <= {requester.pk}
     # Requesters without a demo login have no usable password until an admin sets one.
     assert User.objects.filter(role="requester", password__startswith="!").exists()
+
+
+def test_demo_escalations_happened_in_the_past_not_on_the_first_sweep(demo):
+    from gongdan.notifications.models import Notification, OutboxMessage
+    from gongdan.sla.escalation import escalation_sweep
+    from gongdan.sla.models import EscalationFiring
+
+    now = timezone.now()
+    # The simulated consumer fired steps while the history was written: they sit at their due moments.
+    fired = list(EscalationFiring.objects.values_list("fired_at", flat=True))
+    assert fired and min(fired) < now - timezone.timedelta(days=7)
+    assert not EscalationFiring.objects.filter(acted_at__isnull=True).exists()
+    escalated = TicketEvent.objects.filter(kind="sla_escalated")
+    assert escalated.exists() and not escalated.filter(created_at__gt=now).exists()
+    # The first real sweep finds (almost) nothing left to do, and the leads' bells are not flooded.
+    assert escalation_sweep() <= 3
+    assert not Notification.objects.filter(
+        read_at__isnull=True, created_at__lt=now - timezone.timedelta(days=1)
+    ).exists()
+    assert not OutboxMessage.objects.filter(created_at__lt=now - timezone.timedelta(days=1)).exists()

@@ -105,6 +105,7 @@ class _Builder:
         self.locations()
         self.category_tree()
         self.history(tickets_count)
+        self.escalations()
 
     # --- people -------------------------------------------------------------------------------------------
     def people(self) -> None:
@@ -264,6 +265,39 @@ class _Builder:
         self._links(created)
         self.counts["tickets"] = len(created)
         self.counts["resolved"] = sum(1 for t in created if t.status in (Status.RESOLVED, Status.CLOSED))
+
+    def escalations(self) -> None:
+        """Run the SLA sweep on the simulated clock, as a consumer would have run it all along: breaches and
+        escalation steps land at the moment they fell due (an overdue demo ticket shows when its lead was told
+        and its priority raised), not all at once on the first real sweep. What the past would have mailed is
+        not sent now, and notices older than a day count as read."""
+        from gongdan.notifications.models import Notification, OutboxMessage
+        from gongdan.sla.escalation import due_clock_ids, escalate_clocks, escalation_act
+        from gongdan.sla.models import EscalationFiring, SlaClock
+
+        at: datetime | None = None
+        settled: datetime | None = None  # nothing more happens up to here
+        for _round in range(10_000):  # a bound against a runaway loop
+            due_clocks = SlaClock.objects.filter(next_escalation_at__lte=self.now)
+            if settled is not None:
+                due_clocks = due_clocks.filter(next_escalation_at__gt=settled)
+            due = (
+                due_clocks.order_by("next_escalation_at").values_list("next_escalation_at", flat=True).first()
+            )
+            if due is None:
+                break
+            # Never back in time: an action (a raised priority) may re-plan a step that is already past.
+            at = due if at is None else max(at, due)
+            with replay_clock(at):
+                done = escalate_clocks(clock_ids=due_clock_ids(now=at, limit=1000), now=at)
+                unacted = EscalationFiring.objects.filter(acted_at__isnull=True).values_list("pk", flat=True)
+                done += escalation_act(firing_ids=list(unacted))
+            if not done:
+                settled = at
+        past = self.now - timedelta(days=1)
+        OutboxMessage.objects.filter(created_at__lt=past).delete()
+        Notification.objects.filter(read_at__isnull=True, created_at__lt=past).update(read_at=self.now)
+        self.counts["escalations"] = EscalationFiring.objects.count()
 
     def _moment(self, *, days_ago: float) -> datetime:
         """A moment `days_ago` back, moved into office hours (local time) most of the time."""
