@@ -239,3 +239,37 @@ def test_a_ticket_created_with_an_assignee_is_not_routed(report, make_agents, ma
 
     assert ticket.assignee == agent
     assert ticket.events.filter(kind=events.ASSIGNED).count() == 0
+
+
+def test_a_decision_takes_a_fixed_handful_of_queries_whatever_the_team_size(
+    report, make_agents, make_rule, team, django_assert_max_num_queries
+):
+    from django.utils import timezone
+
+    from gongdan.routing.engine import decide
+
+    make_agents(3)
+    make_rule(strategy=Strategy.LEAST_LOADED, max_open_per_agent=10)
+    ticket = report()
+    decide(ticket, now=timezone.now(), lock=True)  # warms the per-process configuration cache
+    # fingerprint, team state, members (+ team, names, shifts), loads, the chosen user, the state update
+    with django_assert_max_num_queries(6) as few:
+        decide(ticket, now=timezone.now(), lock=True)
+    make_agents(30, prefix="more")
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        decide(ticket, now=timezone.now(), lock=True)
+
+
+def test_the_configuration_cache_sees_a_renamed_or_deactivated_team(report, make_agents, make_rule, team):
+    make_agents(1)
+    make_rule(strategy=Strategy.ROUND_ROBIN)
+    assert report().team == team
+    team.name, team.name_en = "改名", "Renamed desk"
+    team.save(update_fields=["name", "name_en"])
+    reason = report().events.get(kind=events.ASSIGNED).data["reason"]
+    assert reason["team"]["label"] in {"改名", "Renamed desk"}
+    team.is_active = False
+    team.save(update_fields=["is_active"])
+    ticket = report()
+    assert ticket.assignee is None  # the rule of an inactive team no longer matches
+    assert not ticket.events.filter(kind=events.ASSIGNED).exists()

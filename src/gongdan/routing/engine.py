@@ -131,45 +131,51 @@ class CompiledRule:
     matches: Callable[[TicketFacts], bool]
 
 
-# The active rules, compiled once per process and reused while the rules' fingerprint (one cheap aggregate
-# query per decision) is unchanged: every rule change bumps updated_at, deletes lower the count.
-_rules_cache: dict[str, Any] = {"key": None, "rules": []}
+# What every decision needs from the configuration — the active rules (compiled), the priorities' weights and
+# which teams are active — is read once per process and reused while one cheap fingerprint query says it is
+# unchanged: every rule change bumps updated_at and deletes lower the count; priorities and teams are summed.
+_config_cache: dict[str, Any] = {"key": None, "rules": [], "weights": {}, "active_teams": frozenset()}
+
+
+def _config() -> dict[str, Any]:
+    rule, priority, team = _table(RoutingRule), _table(Priority), _table(Team)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT (SELECT COUNT(*) FROM {rule}), (SELECT MAX(updated_at) FROM {rule}), "  # noqa: S608 — our own table names
+            f"(SELECT MAX(id) FROM {rule}), (SELECT COUNT(*) FROM {priority}), "
+            f"(SELECT SUM(id * 1000 + {connection.ops.quote_name('rank')}) FROM {priority}), "
+            f"(SELECT COUNT(*) FROM {team} WHERE is_active = %s), (SELECT SUM(id) FROM {team} WHERE is_active = %s)",
+            [True, True],
+        )
+        key = tuple(cursor.fetchone() or ())
+    if _config_cache["key"] != key:
+        rows = RoutingRule.objects.filter(is_active=True).order_by("position", "id")
+        _config_cache.update(
+            rules=[CompiledRule(r, compile_conditions(r.conditions)) for r in rows],
+            weights=priority_weights(),
+            active_teams=frozenset(Team.objects.filter(is_active=True).values_list("pk", flat=True)),
+            key=key,
+        )
+    return _config_cache
 
 
 def _active_rules() -> list[CompiledRule]:
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT COUNT(*), MAX(updated_at), MAX(id) FROM {_table(RoutingRule)}")  # noqa: S608 — our own table names
-        key = tuple(cursor.fetchone() or ())
-    if _rules_cache["key"] != key:
-        rows = RoutingRule.objects.filter(is_active=True).order_by("position", "id")
-        _rules_cache["rules"] = [CompiledRule(r, compile_conditions(r.conditions)) for r in rows]
-        _rules_cache["key"] = key
-    return _rules_cache["rules"]  # type: ignore[no-any-return]
-
-
-def _team(team_id: int) -> Team | None:
-    """The rule's team as it is now (teams are renamed and deactivated without touching the rules)."""
-    return Team.objects.filter(pk=team_id).first()
+    return _config()["rules"]  # type: ignore[no-any-return]
 
 
 def matching_rule(facts: TicketFacts) -> RoutingRule | None:
     """The first active rule, in the admin's order, whose conditions all hold (of an active team). The
-    rule returned is a copy: callers may not save it."""
-    inactive_teams: set[int] = set()
-    for compiled in _active_rules():
+    rule returned is a copy: callers may not save it. Its team is loaded by `decide` with the members."""
+    config = _config()
+    active_teams = config["active_teams"]
+    for compiled in config["rules"]:
         rule = compiled.rule
-        if rule.team_id in inactive_teams or not compiled.matches(facts):
-            continue
-        team = _team(rule.team_id)
-        if team is not None and team.is_active:
-            copy = RoutingRule(
+        if rule.team_id in active_teams and compiled.matches(facts):
+            return RoutingRule(
                 pk=rule.pk, name=rule.name, position=rule.position, is_active=True, conditions=rule.conditions,
                 team_id=rule.team_id, strategy=rule.strategy, max_open_per_agent=rule.max_open_per_agent,
                 updated_at=rule.updated_at,
             )  # fmt: skip
-            copy.team = team
-            return copy
-        inactive_teams.add(rule.team_id)
     return None
 
 
@@ -179,23 +185,24 @@ class _State:
     decisions: int
 
 
-def lock_team_state(team: Team) -> _State:
+def lock_team_state(team: Team | int) -> _State:
     """Lock the team's routing-state row (creating it on the team's first decision) and read it."""
     lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    team_id = team if isinstance(team, int) else team.pk
     sql = f"SELECT last_assignee_id, decisions FROM {_table(TeamRoutingState)} WHERE team_id = %s{lock}"  # noqa: S608 — our own table names
     with connection.cursor() as cursor:
-        cursor.execute(sql, [team.pk])
+        cursor.execute(sql, [team_id])
         row = cursor.fetchone()
         if row is None:  # a concurrent first decision may create it too: get_or_create copes, then lock
-            TeamRoutingState.objects.get_or_create(team_id=team.pk)
-            cursor.execute(sql, [team.pk])
+            TeamRoutingState.objects.get_or_create(team_id=team_id)
+            cursor.execute(sql, [team_id])
             row = cursor.fetchone()
     return _State(row[0], row[1])
 
 
-def _read_team_state(team: Team) -> _State | None:
+def _read_team_state(team_id: int) -> _State | None:
     row = (
-        TeamRoutingState.objects.filter(team_id=team.pk).values_list("last_assignee_id", "decisions").first()
+        TeamRoutingState.objects.filter(team_id=team_id).values_list("last_assignee_id", "decisions").first()
     )
     return _State(row[0], row[1]) if row else None
 
@@ -208,31 +215,61 @@ def _in(values: Collection[Any]) -> str:
     return ", ".join(["%s"] * len(values))
 
 
-# The three queries below run on every decision. They are plain SQL on purpose: building the equivalent ORM
+# The queries below run on every decision. They are plain SQL on purpose: building the equivalent ORM
 # querysets (joins through membership → user → presence) cost more CPU than running them (measured with
 # bench/routing.py: about a third of a decision). Table names come from the models.
 
+_TEAM_FIELDS = list(Team._meta.concrete_fields)
+_NAMES = len(User.NAME_COLUMNS)
+
 
 def _members(
-    team: Team, now: datetime, exclude_ids: Collection[int], *, with_position: bool
-) -> list[Candidate]:
-    """The team's active staff with why each is excluded (away, offline, off shift), names left blank
-    (filled later for the few a decision lists)."""
+    team_id: int, now: datetime, exclude_ids: Collection[int], *, with_position: bool
+) -> tuple[Team, list[Candidate]]:
+    """The team (as it is now) and its active staff with their names and why each is excluded (away, offline,
+    off shift). One round trip: a row per member (presence, names, the team's columns), then a row per weekly
+    period of the schedules those members follow."""
     roles = sorted(STAFF_ROLES)
+    quote = connection.ops.quote_name
+    team_columns = ", ".join(f"t.{quote(f.column)}" for f in _TEAM_FIELDS)
+    no_team = ", ".join(["NULL"] * len(_TEAM_FIELDS))
+    names = ", ".join(f"u.{quote(c)}" for c in User.NAME_COLUMNS)
+    no_names = ", ".join(["NULL"] * _NAMES)
+    joins = (
+        f"FROM {_table(Membership)} m JOIN {_table(User)} u ON u.id = m.user_id "
+        f"LEFT JOIN {_table(AgentPresence)} p ON p.user_id = m.user_id"
+    )
+    where = f"WHERE m.team_id = %s AND u.is_active = %s AND u.role IN ({_in(roles)})"
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT m.user_id, p.status, p.schedule_id, p.latitude, p.longitude "  # noqa: S608 — our own table names
-            f"FROM {_table(Membership)} m JOIN {_table(User)} u ON u.id = m.user_id "
-            f"LEFT JOIN {_table(AgentPresence)} p ON p.user_id = m.user_id "
-            f"WHERE m.team_id = %s AND u.is_active = %s AND u.role IN ({_in(roles)}) ORDER BY m.user_id",
-            [team.pk, True, *roles],
+            f"SELECT 0, m.user_id, p.status, p.schedule_id, p.latitude, p.longitude, {names}, "  # noqa: S608 — our own table names
+            f"NULL, NULL, NULL, NULL, {team_columns} {joins} JOIN {_table(Team)} t ON t.id = m.team_id {where} "
+            f"UNION ALL SELECT 1, NULL, NULL, w.schedule_id, NULL, NULL, {no_names}, "
+            f"w.weekday, w.start, w.{quote('end')}, s.time_zone, {no_team} "
+            f"FROM {_table(WorkPeriod)} w JOIN {_table(WorkSchedule)} s ON s.id = w.schedule_id "
+            f"WHERE w.schedule_id IN (SELECT p.schedule_id {joins} {where} AND p.schedule_id IS NOT NULL)",
+            [team_id, True, *roles, team_id, True, *roles],
         )
         rows = cursor.fetchall()
-    schedule_ids = {row[2] for row in rows if row[2]}
-    shifts = _shifts(schedule_ids, now) if schedule_ids else {}
+    people = [row for row in rows if row[0] == 0]
+    if not people:  # nobody to pick: the team alone
+        return Team.objects.get(pk=team_id), []
+    people.sort(key=lambda row: row[1])
+    team = Team.from_db(connection.alias, [f.attname for f in _TEAM_FIELDS], people[0][10 + _NAMES :])
+    periods: dict[int, list[_Period]] = defaultdict(list)
+    zones: dict[int, str] = {}
+    for row in rows:
+        if row[0] == 1:
+            schedule_id = row[3]
+            periods[schedule_id].append(
+                _Period(row[6 + _NAMES], _as_time(row[7 + _NAMES]), _as_time(row[8 + _NAMES]))
+            )
+            zones[schedule_id] = row[9 + _NAMES]
+    shifts = {sid: on_shift(periods[sid], zone, now) for sid, zone in zones.items()}
     candidates = []
-    for user_id, status, schedule_id, latitude, longitude in rows:
-        candidate = Candidate(user_id=user_id, name="")
+    for row in people:
+        user_id, status, schedule_id, latitude, longitude = row[1:6]
+        candidate = Candidate(user_id=user_id, name=User.name_from(*row[6 : 6 + _NAMES]))
         if with_position and latitude is not None and longitude is not None:
             candidate.detail["position"] = (float(latitude), float(longitude))
         if user_id in exclude_ids:
@@ -242,7 +279,7 @@ def _members(
         elif schedule_id and not shifts.get(schedule_id, False):
             candidate.excluded = "off_shift"
         candidates.append(candidate)
-    return candidates
+    return team, candidates
 
 
 @dataclass(frozen=True)
@@ -254,32 +291,6 @@ class _Period:
 
 def _as_time(value: Any) -> time:
     return value if isinstance(value, time) else time.fromisoformat(str(value))
-
-
-def _shifts(schedule_ids: Collection[int], now: datetime) -> dict[int, bool]:
-    """Schedule id → whether `now` is inside it."""
-    periods: dict[int, list[_Period]] = defaultdict(list)
-    zones: dict[int, str] = {}
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT p.schedule_id, p.weekday, p.start, p.{connection.ops.quote_name('end')}, s.time_zone "  # noqa: S608 — our own table names
-            f"FROM {_table(WorkPeriod)} p JOIN {_table(WorkSchedule)} s ON s.id = p.schedule_id "
-            f"WHERE p.schedule_id IN ({_in(schedule_ids)})",
-            list(schedule_ids),
-        )
-        for schedule_id, weekday, start, end, zone in cursor.fetchall():
-            periods[schedule_id].append(_Period(weekday, _as_time(start), _as_time(end)))
-            zones[schedule_id] = zone
-    return {sid: sid in zones and on_shift(periods[sid], zones[sid], now) for sid in schedule_ids}
-
-
-def _fill_names(candidates: list[Candidate]) -> dict[int, User]:
-    """Names for the candidates a decision shows; returns their user rows (the chosen one is assigned)."""
-    users = {u.pk: u for u in User.objects.filter(pk__in=[c.user_id for c in candidates])}
-    for c in candidates:
-        if c.user_id in users:
-            c.name = users[c.user_id].name
-    return users
 
 
 def priority_weights() -> dict[int, int]:
@@ -423,19 +434,20 @@ def decide(ticket: Ticket, *, now: datetime, lock: bool, exclude_ids: Collection
     rule = matching_rule(facts)
     if rule is None:
         return Decision()
-    team = rule.team
-    state = lock_team_state(team) if lock else _read_team_state(team)
+    state = lock_team_state(rule.team_id) if lock else _read_team_state(rule.team_id)
+    team, candidates = _members(
+        rule.team_id, now, exclude_ids, with_position=rule.strategy == Strategy.NEAREST
+    )
+    rule.team = team
     decision = Decision(rule=rule, team=team, strategy=rule.strategy)
-    candidates = _members(team, now, exclude_ids, with_position=rule.strategy == Strategy.NEAREST)
     decision.candidates = candidates
     eligible = [c for c in candidates if not c.excluded]
     loaded: set[int] = set()
-    weights: dict[int, int] = {}
+    weights: dict[int, int] = _config_cache["weights"]
 
     def ensure_loads(some: list[Candidate]) -> None:
         missing = [c for c in some if c.user_id not in loaded]
         if missing:
-            weights.update(weights or priority_weights())
             _fill_loads(missing, weights, team)
             loaded.update(c.user_id for c in missing)
 
@@ -467,10 +479,8 @@ def decide(ticket: Ticket, *, now: datetime, lock: bool, exclude_ids: Collection
     for c in candidates:
         c.detail.pop("position", None)
     decision.chosen = chosen
-    shown = decision.listed() if lock else candidates
-    ensure_loads(shown)
-    users = _fill_names(shown)
-    decision.chosen_user = users.get(chosen.user_id) if chosen else None
+    ensure_loads(decision.listed() if lock else candidates)
+    decision.chosen_user = User.objects.get(pk=chosen.user_id) if chosen else None
     if chosen is not None and lock and state is not None:
         TeamRoutingState.objects.filter(team_id=team.pk).update(
             last_assignee_id=chosen.user_id, decisions=state.decisions + 1, updated_at=now
