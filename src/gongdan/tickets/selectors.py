@@ -30,14 +30,12 @@ def ticket_get(*, actor: User, number: str) -> Ticket:
     access filter's OR-chain keeps PostgreSQL's planning time (which grows with every join) low.
     """
     ticket = (
-        Ticket.objects.select_related(*LIST_RELATED, "organisation")
+        Ticket.objects.select_related(*LIST_RELATED, "organisation", "location", "created_by")
         .prefetch_related(
             Prefetch("tags", queryset=Tag.objects.order_by("name")),
             "watchers",
             Prefetch("parent", queryset=Ticket.objects.only("id", "number", "subject", "status")),
             Prefetch("duplicate_of", queryset=Ticket.objects.only("id", "number", "subject", "status")),
-            "location",
-            "created_by",
         )
         .filter(number=(number or "").strip().upper())
         .order_by()
