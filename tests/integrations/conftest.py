@@ -37,7 +37,9 @@ def make(admin_user: Any, kind: str, **values: Any) -> tuple[Integration, str]:
 
 @pytest.fixture
 def alertmanager(admin_user, client, category) -> Sender:
-    integration, secret = make(admin_user, Kind.ALERTMANAGER, name="Prometheus prod", slug="prom", category=category)
+    integration, secret = make(
+        admin_user, Kind.ALERTMANAGER, name="Prometheus prod", slug="prom", category=category
+    )
     return Sender(client, integration, secret, "alertmanager")
 
 

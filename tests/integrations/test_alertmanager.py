@@ -14,7 +14,13 @@ from tests.integrations.conftest import captured
 FIRING, RESOLVED = captured("alertmanager_captured.jsonl")
 
 
-def alert_payload(fingerprint: str, *, status: str = "firing", severity: str = "critical", starts: str = "2026-11-27T05:29:51Z") -> dict:
+def alert_payload(
+    fingerprint: str,
+    *,
+    status: str = "firing",
+    severity: str = "critical",
+    starts: str = "2026-11-27T05:29:51Z",
+) -> dict:
     body = copy.deepcopy(FIRING if status == "firing" else RESOLVED)
     body["status"] = status
     alert = body["alerts"][0]
@@ -160,7 +166,9 @@ def test_an_unknown_severity_gets_the_default_priority_and_says_so(alertmanager,
 @pytest.mark.django_db
 def test_an_admin_edited_severity_row_takes_effect(alertmanager, admin_user):
     p0 = Priority.objects.get(code="P0")
-    services.severity_set(actor=admin_user, integration=alertmanager.integration, value="Page-The-CEO", priority=p0)
+    services.severity_set(
+        actor=admin_user, integration=alertmanager.integration, value="Page-The-CEO", priority=p0
+    )
 
     alertmanager.post(alert_payload("bbbb", severity="page-the-ceo"))
 

@@ -61,7 +61,9 @@ class Outcome:
         return {**self.counts, "tickets": self.tickets, "unmapped_severities": self.unmapped_severities}
 
 
-def priority_for(integration: Integration, severity: str, table: dict[str, Priority]) -> tuple[Priority, bool]:
+def priority_for(
+    integration: Integration, severity: str, table: dict[str, Priority]
+) -> tuple[Priority, bool]:
     """The priority the admin's table gives this severity, or the default one (and False when unmapped)."""
     value = " ".join((severity or "").split()).lower()
     if value and value in table:
@@ -138,7 +140,12 @@ def _apply(
         return "resolved", link
     if ticket is None or ticket.status in FINISHED_FOR_GOOD or ticket.duplicate_of_id:
         link.ticket = _open_ticket(integration, alert, table, outcome)
-        link.state, link.starts_at, link.fire_count, link.last_seen_at = AlertState.FIRING, alert.starts_at, 1, now
+        link.state, link.starts_at, link.fire_count, link.last_seen_at = (
+            AlertState.FIRING,
+            alert.starts_at,
+            1,
+            now,
+        )
         link.save(update_fields=["ticket", "state", "starts_at", "fire_count", "last_seen_at"])
         return "created", link
     if link.state == AlertState.FIRING and link.starts_at == alert.starts_at:
@@ -157,7 +164,9 @@ def _apply(
     return "refired", link
 
 
-def _open_ticket(integration: Integration, alert: Alert, table: dict[str, Priority], outcome: Outcome) -> Ticket:
+def _open_ticket(
+    integration: Integration, alert: Alert, table: dict[str, Priority], outcome: Outcome
+) -> Ticket:
     priority, mapped = priority_for(integration, alert.severity, table)
     description = alert.description
     if not mapped:

@@ -104,7 +104,9 @@ def zabbix_webhook(request: HttpRequest, slug: str) -> Any:
     def handle(data: Any) -> tuple[int, dict[str, Any]]:
         event, alert = parse_zabbix(data)
         if event.kind == "update":
-            ticket = alert_comment(integration=integration, key=alert.key, body=event.message or event.subject)
+            ticket = alert_comment(
+                integration=integration, key=alert.key, body=event.message or event.subject
+            )
             number = ticket.number if ticket else None
             return 200, {"result": "commented" if ticket else "ignored", "id": number,
                          "url": ticket_url(number) if number else None, "unmapped_severities": []}  # fmt: skip
@@ -153,7 +155,9 @@ def _open311_response(fmt: str, shape: str, value: Any, status: int = 200) -> Ht
 def _open311_error(fmt: str, status: int, description: str) -> HttpResponse:
     errors = [{"code": status, "description": description}]
     if fmt == "xml":
-        return HttpResponse(open311.to_xml("errors", errors), status=status, content_type="text/xml; charset=utf-8")
+        return HttpResponse(
+            open311.to_xml("errors", errors), status=status, content_type="text/xml; charset=utf-8"
+        )
     return HttpResponse(json.dumps(errors, ensure_ascii=False), status=status,
                         content_type="application/json; charset=utf-8")  # fmt: skip
 
@@ -161,7 +165,9 @@ def _open311_error(fmt: str, status: int, description: str) -> HttpResponse:
 def _open311(slug: str, fmt: str, run: Callable[[Integration], HttpResponse]) -> HttpResponse:
     if fmt not in ("json", "xml"):
         return _open311_error("json", 404, _("Use .json or .xml."))
-    integration = Integration.objects.select_related("service_user").filter(slug=slug, kind=Kind.OPEN311).first()
+    integration = (
+        Integration.objects.select_related("service_user").filter(slug=slug, kind=Kind.OPEN311).first()
+    )
     if integration is None or not integration.is_active:
         return _open311_error(fmt, 404, _("Unknown jurisdiction."))
     try:
@@ -177,12 +183,16 @@ def open311_services(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
 
 @router.get("/open311/{slug}/services/{code}.{fmt}", auth=None, summary="Open311: a service's definition")
 def open311_service(request: HttpRequest, slug: str, code: str, fmt: str) -> HttpResponse:
-    return _open311(slug, fmt, lambda i: _open311_response(fmt, "definition", open311.service_definition(i, code)))
+    return _open311(
+        slug, fmt, lambda i: _open311_response(fmt, "definition", open311.service_definition(i, code))
+    )
 
 
 @router.get("/open311/{slug}/requests.{fmt}", auth=None, summary="Open311: list requests")
 def open311_requests(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
-    return _open311(slug, fmt, lambda i: _open311_response(fmt, "requests", open311.requests_list(i, request.GET)))
+    return _open311(
+        slug, fmt, lambda i: _open311_response(fmt, "requests", open311.requests_list(i, request.GET))
+    )
 
 
 @router.post("/open311/{slug}/requests.{fmt}", auth=None, summary="Open311: create a request")
@@ -203,4 +213,6 @@ def open311_create(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
 
 @router.get("/open311/{slug}/requests/{request_id}.{fmt}", auth=None, summary="Open311: one request")
 def open311_request(request: HttpRequest, slug: str, request_id: str, fmt: str) -> HttpResponse:
-    return _open311(slug, fmt, lambda i: _open311_response(fmt, "requests", open311.request_get(i, request_id)))
+    return _open311(
+        slug, fmt, lambda i: _open311_response(fmt, "requests", open311.request_get(i, request_id))
+    )

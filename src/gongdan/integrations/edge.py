@@ -33,7 +33,9 @@ def not_authenticated(message: Any = None) -> ApiError:
 
 def find_integration(slug: str, kinds: tuple[str, ...]) -> Integration:
     integration = (
-        Integration.objects.select_related("service_user", "category", "default_priority", "team", "ticket_type")
+        Integration.objects.select_related(
+            "service_user", "category", "default_priority", "team", "ticket_type"
+        )
         .filter(slug=slug, kind__in=kinds)
         .first()
     )
@@ -82,13 +84,17 @@ def read_json(request: HttpRequest) -> Any:
     body = read_body(request)
     content_type = request.content_type or ""
     if content_type and content_type != "application/json" and not content_type.endswith("+json"):
-        raise ApiError(_("Send the body as application/json."), status_code=415, code="unsupported_media_type")
+        raise ApiError(
+            _("Send the body as application/json."), status_code=415, code="unsupported_media_type"
+        )
     if not body.strip():
         raise ApiError(_("The request needs a JSON body."), status_code=400, code="body_required")
     try:
         return json.loads(body)
     except (ValueError, UnicodeDecodeError):
-        raise ApiError(_("The request body is not valid JSON."), status_code=400, code="malformed_json") from None
+        raise ApiError(
+            _("The request body is not valid JSON."), status_code=400, code="malformed_json"
+        ) from None
 
 
 def delivery_log(

@@ -21,7 +21,9 @@ class IntegrationForm(TablerForm):
     )  # fmt: skip
     category = forms.ModelChoiceField(label=_("Category"), queryset=Category.objects.none(), required=False)
     team = forms.ModelChoiceField(label=_("Team"), queryset=Team.objects.none(), required=False)
-    ticket_type = forms.ModelChoiceField(label=_("Ticket type"), queryset=TicketType.objects.none(), required=False)
+    ticket_type = forms.ModelChoiceField(
+        label=_("Ticket type"), queryset=TicketType.objects.none(), required=False
+    )
     default_priority = forms.ModelChoiceField(
         label=_("Default priority"), queryset=Priority.objects.none(), required=False,
         help_text=_("For severities missing from the table below. Empty: the category's, else the site's default."),

@@ -189,7 +189,9 @@ class Open311Service(models.Model):
     class Meta:
         ordering = ["service_code"]
         constraints = [
-            models.UniqueConstraint(fields=["integration", "service_code"], name="integrations_service_unique"),
+            models.UniqueConstraint(
+                fields=["integration", "service_code"], name="integrations_service_unique"
+            ),
         ]
 
     def __str__(self) -> str:

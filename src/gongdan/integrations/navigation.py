@@ -14,7 +14,9 @@ SECTIONS = (
         "integrations:integration_list",
         "ti-plug-connected",
         _("Integrations"),
-        _("Monitoring alerts (Alertmanager, Zabbix), CRM/ERP records and Open311 requests that become tickets."),
+        _(
+            "Monitoring alerts (Alertmanager, Zabbix), CRM/ERP records and Open311 requests that become tickets."
+        ),
         CHANNELS,
     ),
 )

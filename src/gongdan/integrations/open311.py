@@ -94,7 +94,9 @@ def _attributes_of(service: Open311Service) -> list[dict[str, Any]]:
 
 
 def service_definition(integration: Integration, code: str) -> dict[str, Any]:
-    service = integration.services.filter(service_code=code, is_active=True).select_related("category").first()
+    service = (
+        integration.services.filter(service_code=code, is_active=True).select_related("category").first()
+    )
     if service is None:
         raise Open311Error(404, _("Unknown service_code %(code)s.") % {"code": code})
     return {"service_code": service.service_code, "attributes": _attributes_of(service)}
@@ -129,7 +131,9 @@ def request_create(integration: Integration, form: QueryDict) -> list[dict[str, 
     code = form.get("service_code", "").strip()
     if not code:
         raise Open311Error(400, _("service_code is required."))
-    service = integration.services.filter(service_code=code, is_active=True).select_related("category").first()
+    service = (
+        integration.services.filter(service_code=code, is_active=True).select_related("category").first()
+    )
     if service is None:
         raise Open311Error(404, _("Unknown service_code %(code)s.") % {"code": code})
     lat, long = form.get("lat", "").strip(), form.get("long", "").strip()
@@ -175,7 +179,9 @@ def request_create(integration: Integration, form: QueryDict) -> list[dict[str, 
 def _create(
     integration: Integration, service: Open311Service, values: dict[str, Any], attributes: dict[str, Any]
 ) -> Open311Request:
-    where = values["address_string"] or (f"{values['lat']}, {values['long']}" if values["lat"] is not None else "")
+    where = values["address_string"] or (
+        f"{values['lat']}, {values['long']}" if values["lat"] is not None else ""
+    )
     first_line = " ".join(values["description"].split()) or service.service_name
     subject = f"{service.service_name}: {first_line}"
     if len(subject) > MAX_SUBJECT:

@@ -32,9 +32,9 @@ class AmAlert(BaseModel):
     status: Literal["firing", "resolved"]
     labels: dict[str, str]
     annotations: dict[str, str] = Field(default_factory=dict)
-    startsAt: str = Field(default="", max_length=40)  # noqa: N815 (the wire name)
-    endsAt: str = Field(default="", max_length=40)  # noqa: N815
-    generatorURL: str = Field(default="", max_length=2000)  # noqa: N815
+    startsAt: str = Field(default="", max_length=40)
+    endsAt: str = Field(default="", max_length=40)
+    generatorURL: str = Field(default="", max_length=2000)
     fingerprint: str = Field(min_length=1, max_length=128)
 
 
@@ -45,12 +45,12 @@ class AmMessage(BaseModel):
     status: Literal["firing", "resolved"]
     receiver: str = ""
     alerts: list[AmAlert] = Field(max_length=MAX_ALERTS_PER_DELIVERY)
-    groupLabels: dict[str, str] = Field(default_factory=dict)  # noqa: N815
-    commonLabels: dict[str, str] = Field(default_factory=dict)  # noqa: N815
-    commonAnnotations: dict[str, str] = Field(default_factory=dict)  # noqa: N815
-    externalURL: str = ""  # noqa: N815
-    groupKey: str = ""  # noqa: N815
-    truncatedAlerts: int = 0  # noqa: N815
+    groupLabels: dict[str, str] = Field(default_factory=dict)
+    commonLabels: dict[str, str] = Field(default_factory=dict)
+    commonAnnotations: dict[str, str] = Field(default_factory=dict)
+    externalURL: str = ""
+    groupKey: str = ""
+    truncatedAlerts: int = 0
 
 
 def parse_alertmanager(data: Any, *, severity_label: str = "severity") -> tuple[list[Alert], AmMessage]:
@@ -147,7 +147,8 @@ def parse_zabbix(data: Any) -> tuple[ZabbixEvent, Alert]:
         raise _fail(exc) from None
     if not re.fullmatch(r"\d+", event.event_id):
         raise ValidationFailed(
-            _("event_id must be Zabbix's numeric {EVENT.ID}."), details={"event_id": [_("Has an invalid format.")]}
+            _("event_id must be Zabbix's numeric {EVENT.ID}."),
+            details={"event_id": [_("Has an invalid format.")]},
         )
     lines = [event.message] if event.message else []
     if event.host:
@@ -166,7 +167,8 @@ def parse_zabbix(data: Any) -> tuple[ZabbixEvent, Alert]:
         starts_at=f"event:{event.event_id}",  # one problem event fires once; repeats of it change nothing
         ends_at=event.event_time if event.kind == "recovery" else "",
         severity=event.severity or event.nseverity,
-        subject=event.subject or (f"{event.host}: problem {event.event_id}" if event.host else event.event_id),
+        subject=event.subject
+        or (f"{event.host}: problem {event.event_id}" if event.host else event.event_id),
         description="\n\n".join(lines),
     )
     return event, alert

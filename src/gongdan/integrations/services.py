@@ -5,10 +5,10 @@ open311.py."""
 from __future__ import annotations
 
 import hashlib
-from datetime import timedelta
 import hmac
 import re
 import secrets
+from datetime import timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -31,7 +31,7 @@ from gongdan.integrations.models import (
 )
 from gongdan.tickets.models import Category, Priority, TicketType
 
-SECRET_PREFIX = "gdi_"
+SECRET_PREFIX = "gdi_"  # noqa: S105 (a prefix, not a secret)
 MAX_NAME = 120
 MAX_PATH = 200
 PATH_RE = re.compile(r"^[^\s.\[\]]+(\[\d+\])*(\.[^\s.\[\]]+(\[\d+\])*)*$")
@@ -96,7 +96,9 @@ def _defaults(values: dict[str, Any]) -> dict[str, Any]:
     cleaned["resolve_on_recovery"] = bool(values.get("resolve_on_recovery", True))
     label = " ".join(str(values.get("severity_label") or "severity").split())[:60]
     cleaned["severity_label"] = label or "severity"
-    cleaned["external_id_path"] = _clean_path(values.get("external_id_path") or "external_id", "external_id_path")
+    cleaned["external_id_path"] = _clean_path(
+        values.get("external_id_path") or "external_id", "external_id_path"
+    )
     cleaned["is_active"] = bool(values.get("is_active", True))
     return cleaned
 

@@ -16,10 +16,17 @@ from gongdan.configuration.forms import show_domain_error
 from gongdan.configuration.views.page import form_status, render_page
 from gongdan.domain_errors import DomainError
 from gongdan.integrations import selectors, services
-from gongdan.integrations.forms import FieldMappingForm, IntegrationForm, SeverityForm, ServiceForm
-from gongdan.integrations.models import ALERT_KINDS, FieldMapping, Integration, Kind, Open311Service, SeverityMapping
+from gongdan.integrations.forms import FieldMappingForm, IntegrationForm, ServiceForm, SeverityForm
+from gongdan.integrations.models import (
+    ALERT_KINDS,
+    FieldMapping,
+    Integration,
+    Kind,
+    Open311Service,
+    SeverityMapping,
+)
 
-SESSION_SECRET = "integrations_new_secret"
+SESSION_SECRET = "integrations_new_secret"  # noqa: S105 (a session key name)
 ENDPOINTS = {
     Kind.ALERTMANAGER: "/api/v1/integrations/{slug}/alertmanager",
     Kind.ZABBIX: "/api/v1/integrations/{slug}/zabbix",
@@ -47,7 +54,9 @@ def integration_create(request: AdminRequest, kind: str) -> HttpResponse:
     form = IntegrationForm(request.POST or None, kind=kind)
     if request.method == "POST" and form.is_valid():
         try:
-            integration, secret = services.integration_create(actor=request.user, kind=kind, **form.service_values())
+            integration, secret = services.integration_create(
+                actor=request.user, kind=kind, **form.service_values()
+            )
         except DomainError as exc:
             show_domain_error(form, exc)
         else:
@@ -88,7 +97,9 @@ def integration_edit(request: AdminRequest, pk: int) -> HttpResponse:
         form = IntegrationForm(request.POST, kind=integration.kind, editing=True)
         if form.is_valid():
             try:
-                services.integration_update(actor=request.user, integration=integration, **form.service_values())
+                services.integration_update(
+                    actor=request.user, integration=integration, **form.service_values()
+                )
             except DomainError as exc:
                 integration.refresh_from_db()
                 show_domain_error(form, exc)
@@ -96,12 +107,16 @@ def integration_edit(request: AdminRequest, pk: int) -> HttpResponse:
                 messages.success(request, _("Changes to %(name)s were saved.") % {"name": integration.name})
                 return redirect("integrations:integration_edit", pk=pk)
     else:
-        form = IntegrationForm(initial=IntegrationForm.initial_for(integration), kind=integration.kind, editing=True)
+        form = IntegrationForm(
+            initial=IntegrationForm.initial_for(integration), kind=integration.kind, editing=True
+        )
     return _edit_page(request, integration, form, status=form_status(request, form))
 
 
 def _edit_form(integration: Integration) -> IntegrationForm:
-    return IntegrationForm(initial=IntegrationForm.initial_for(integration), kind=integration.kind, editing=True)
+    return IntegrationForm(
+        initial=IntegrationForm.initial_for(integration), kind=integration.kind, editing=True
+    )
 
 
 @admin_required
