@@ -191,3 +191,18 @@ def test_every_delivery_is_logged_for_the_admin(alertmanager):
 
     statuses = list(Delivery.objects.order_by("pk").values_list("status_code", flat=True))
     assert statuses == [200, 401]
+
+
+@pytest.mark.django_db
+def test_a_repeated_group_of_a_hundred_alerts_costs_a_handful_of_queries(
+    alertmanager, django_assert_max_num_queries
+):
+    body = alert_payload("0")
+    body["alerts"] = [dict(body["alerts"][0], fingerprint=f"{n:04x}") for n in range(100)]
+    alertmanager.post(body)
+    assert Ticket.objects.count() == 100
+
+    with django_assert_max_num_queries(8):
+        response = alertmanager.post(body)
+
+    assert response.json()["unchanged"] == 100
