@@ -27,6 +27,7 @@ class Sender:
     def post(self, body: Any, *, secret: str | None = None, raw: bytes | None = None, **headers: str) -> Any:
         data = raw if raw is not None else json.dumps(body)
         auth = {"HTTP_AUTHORIZATION": f"Bearer {self.secret if secret is None else secret}"}
+        headers.setdefault("HTTP_ACCEPT_LANGUAGE", "en")
         return self.client.post(self.url, data=data, content_type=headers.pop("content_type", "application/json"),
                                 **auth, **headers)  # fmt: skip
 

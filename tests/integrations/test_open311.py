@@ -34,13 +34,13 @@ def city(admin_user, team):
     return integration
 
 
-def create(client, city, **fields):
+def create(client, city, language="en", **fields):
     data = {"api_key": city.api_key, "service_code": "pothole", "lat": "31.230416", "long": "121.473701",
             "description": "Deep pothole in the right lane", "email": "wang@example.org", "first_name": "Wei",
             "last_name": "Wang", "phone": "+86 21 5555 0101", "attribute[depth]": "12", "attribute[lane]": "right",
             "media_url": "https://photos.example.org/p/1.jpg"} | fields  # fmt: skip
     data = {k: v for k, v in data.items() if v is not None}
-    return client.post(f"{BASE}/requests.json", data=data)
+    return client.post(f"{BASE}/requests.json", data=data, HTTP_ACCEPT_LANGUAGE=language)
 
 
 @pytest.mark.django_db
@@ -189,3 +189,10 @@ def test_a_json_body_for_create_is_400(client, city):
     )
 
     assert response.status_code == 400
+
+
+@pytest.mark.django_db
+def test_errors_speak_the_clients_language(client, city):
+    response = create(client, city, language="zh-hans", lat=None, long=None)
+
+    assert response.json()[0]["description"] == "必须提供位置：lat 和 long、address_string 或 address_id。"
