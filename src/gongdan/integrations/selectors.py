@@ -37,7 +37,9 @@ def describe_outcome(summary: dict[str, Any]) -> str:
         text = f"{labels.get(summary['result'], summary['result'])} {number}".strip()
     else:
         text = ", ".join(f"{label} {summary[key]}" for key, label in labels.items() if summary.get(key))
-    unknown = summary.get("unmapped_severities") or ([summary["unmapped_severity"]] if summary.get("unmapped_severity") else [])
+    unknown = summary.get("unmapped_severities") or (
+        [summary["unmapped_severity"]] if summary.get("unmapped_severity") else []
+    )
     if unknown:
         text += "; " + _("severities not in the table: %(values)s") % {"values": ", ".join(unknown)}
     return text
