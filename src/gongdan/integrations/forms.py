@@ -19,13 +19,17 @@ class IntegrationForm(TablerForm):
         label=_("Address name"), max_length=50, required=False,
         help_text=_("Part of the endpoint's address; letters, digits and hyphens. Empty: made from the name."),
     )  # fmt: skip
-    category = forms.ModelChoiceField(label=_("Category"), queryset=Category.objects.none(), required=False)
-    team = forms.ModelChoiceField(label=_("Team"), queryset=Team.objects.none(), required=False)
+    category = forms.ModelChoiceField(
+        label=_("Category"), queryset=Category.objects.filter(is_active=True), required=False
+    )
+    team = forms.ModelChoiceField(
+        label=_("Team"), queryset=Team.objects.filter(is_active=True), required=False
+    )
     ticket_type = forms.ModelChoiceField(
         label=_("Ticket type"), queryset=TicketType.objects.none(), required=False
     )
     default_priority = forms.ModelChoiceField(
-        label=_("Default priority"), queryset=Priority.objects.none(), required=False,
+        label=_("Default priority"), queryset=Priority.objects.all(), required=False,
         help_text=_("For severities missing from the table below. Empty: the category's, else the site's default."),
     )  # fmt: skip
     severity_label = forms.CharField(
@@ -43,10 +47,6 @@ class IntegrationForm(TablerForm):
 
     def __init__(self, *args: Any, kind: str, editing: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["category"].queryset = Category.objects.filter(is_active=True)
-        self.fields["team"].queryset = Team.objects.filter(is_active=True)
-        self.fields["ticket_type"].queryset = TicketType.objects.filter(is_active=True)
-        self.fields["default_priority"].queryset = Priority.objects.all()
         if editing:
             del self.fields["slug"]
         if kind != Kind.ALERTMANAGER:
@@ -74,11 +74,7 @@ class IntegrationForm(TablerForm):
 
 class SeverityForm(TablerForm):
     value = forms.CharField(label=_("Severity as sent"), max_length=60)
-    priority = forms.ModelChoiceField(label=_("Priority"), queryset=Priority.objects.none())
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["priority"].queryset = Priority.objects.all()
+    priority = forms.ModelChoiceField(label=_("Priority"), queryset=Priority.objects.all())
 
 
 class FieldMappingForm(TablerForm):
@@ -90,11 +86,7 @@ class FieldMappingForm(TablerForm):
 class ServiceForm(TablerForm):
     service_code = forms.CharField(label=_("Service code"), max_length=50)
     service_name = forms.CharField(label=_("Service name"), max_length=120)
-    category = forms.ModelChoiceField(label=_("Category"), queryset=Category.objects.none())
+    category = forms.ModelChoiceField(label=_("Category"), queryset=Category.objects.filter(is_active=True))
     group = forms.CharField(label=_("Group"), max_length=120, required=False)
     description = forms.CharField(label=_("Description"), max_length=500, required=False)
     keywords = forms.CharField(label=_("Keywords"), max_length=200, required=False)
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["category"].queryset = Category.objects.filter(is_active=True)

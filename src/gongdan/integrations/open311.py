@@ -254,14 +254,15 @@ def requests_list(integration: Integration, params: QueryDict) -> list[dict[str,
     rows = _requests(integration)
     if ids:  # the spec: ids override every other filter
         return [_row(r) for r in rows.filter(ticket__number__in=ids[:MAX_ROWS]).order_by("-requested_at")]
-    end = _date(params["end_date"], "end_date") if params.get("end_date") else timezone.now()
-    start = _date(params["start_date"], "start_date") if params.get("start_date") else end - DEFAULT_WINDOW
+    end_date, start_date = str(params.get("end_date", "")), str(params.get("start_date", ""))
+    end = _date(end_date, "end_date") if end_date else timezone.now()
+    start = _date(start_date, "start_date") if start_date else end - DEFAULT_WINDOW
     if end - start > DEFAULT_WINDOW or start > end:
         raise Open311Error(400, _("start_date and end_date must be in order and at most 90 days apart."))
     rows = rows.filter(requested_at__gte=start, requested_at__lte=end)
-    if params.get("service_code"):
-        rows = rows.filter(service__service_code__in=params["service_code"].split(","))
-    status = params.get("status", "")
+    if codes := str(params.get("service_code", "")):
+        rows = rows.filter(service__service_code__in=codes.split(","))
+    status = str(params.get("status", ""))
     if status:
         states = set(status.split(","))
         if not states <= {"open", "closed"}:

@@ -23,7 +23,9 @@ MACRO_RE = re.compile(r"^\{[A-Z0-9_.$]+\}$|^\*UNKNOWN\*$")
 
 
 def _fail(errors: PydanticError) -> ValidationFailed:
-    return ValidationFailed(_("Some fields are not valid."), details=validation_details(errors.errors()))
+    return ValidationFailed(
+        _("Some fields are not valid."), details=validation_details([dict(e) for e in errors.errors()])
+    )
 
 
 class AmAlert(BaseModel):
