@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "gongdan.sla",
     "gongdan.notifications",
     "gongdan.routing",
+    "gongdan.integrations",
     "gongdan.configuration",
     "gongdan.operations",
     "gongdan.web",
@@ -164,6 +165,10 @@ MEDIA_URL = "/media/"  # never served directly: attachments go through a permiss
 DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("GONGDAN_MAX_BODY_BYTES", str(2 * 1024 * 1024)))
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
+# Inbound integrations (Alertmanager, Zabbix, CRM/ERP records, Open311): the largest body one delivery may send.
+GONGDAN_INTEGRATION_MAX_BODY_BYTES = int(
+    os.environ.get("GONGDAN_INTEGRATION_MAX_BODY_BYTES", str(1024 * 1024))
+)
 GONGDAN_MAX_ATTACHMENT_BYTES = int(os.environ.get("GONGDAN_MAX_ATTACHMENT_BYTES", str(20 * 1024 * 1024)))
 
 SESSION_COOKIE_HTTPONLY = True

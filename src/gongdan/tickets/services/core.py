@@ -5,7 +5,9 @@ version, appends a TicketEvent in the same transaction and returns the ticket.
 
 `ticket_update` and `ticket_assign` also take `actor=None`: the system acting on rules an admin configured
 (automatic routing, SLA escalation). Permission checks are skipped and the event has no actor; the rule that
-acted is named in the event's data instead.
+acted is named in the event's data instead. `ticket_create` and `ticket_transition` take `actor=None` too, for
+integrations an admin configured (monitoring alerts, CRM records, Open311): the requester must then be named,
+and a transition must still exist in the ticket's workflow.
 """
 
 from __future__ import annotations
@@ -198,7 +200,7 @@ def default_ticket_type() -> TicketType:
 @transaction.atomic
 def ticket_create(
     *,
-    actor: User,
+    actor: User | None,
     subject: str,
     description: str = "",
     requester: User | None = None,
@@ -220,7 +222,12 @@ def ticket_create(
     given = {name for name, value in {
         "priority": priority, "team": team, "assignee": assignee, "tags": tags, "watchers": watchers,
         "due_at": due_at, "parent": parent}.items() if value}  # fmt: skip
-    if not actor.is_staff_member:
+    if actor is None:  # the system, for an integration an admin configured
+        if requester is None:
+            raise ValidationFailed(
+                _("This field is required."), details={"requester": [_("This field is required.")]}
+            )
+    elif not actor.is_staff_member:
         if requester is not None and requester != actor:
             raise PermissionDenied(
                 _("You can only report tickets for yourself."), details={"requester": [_("Not allowed.")]}
@@ -231,7 +238,7 @@ def ticket_create(
                 details={field: [_("Not allowed.")] for field in refused},
             )
     requester = requester or actor
-    if not requester.is_active:
+    if requester is None or not requester.is_active:
         raise ValidationFailed(
             _("The requester's account is deactivated."), details={"requester": [_("Deactivated.")]}
         )
@@ -246,7 +253,7 @@ def ticket_create(
         (location, "location"),
     ):
         _check_active(value, field)
-    if parent is not None and not can_view(actor, parent):
+    if parent is not None and actor is not None and not can_view(actor, parent):
         raise ValidationFailed(_("Parent ticket not found."), details={"parent": [_("Not found.")]})
 
     ticket_type = ticket_type or (category.default_type if category else None) or default_ticket_type()
@@ -501,9 +508,9 @@ def available_transitions(*, actor: User, ticket: Ticket) -> list[WorkflowTransi
 
 @transaction.atomic
 def ticket_transition(
-    *, actor: User, ticket: Ticket, action: str, note: str = "", expected_version: int | None = None
+    *, actor: User | None, ticket: Ticket, action: str, note: str = "", expected_version: int | None = None
 ) -> Ticket:
-    if not can_view(actor, ticket):
+    if actor is not None and not can_view(actor, ticket):
         raise NotFound(_("Ticket not found."))
     ticket = lock_ticket(ticket, expected_version=expected_version)
     candidates = [t for t in workflow_for(ticket) if t.action == action]
@@ -517,7 +524,7 @@ def ticket_transition(
             % {"action": candidates[0].label, "status": Status(ticket.status).label},
             code="illegal_transition",
         )
-    if not _role_tokens(actor, ticket).intersection(transition.allowed_roles):
+    if actor is not None and not _role_tokens(actor, ticket).intersection(transition.allowed_roles):
         raise PermissionDenied(
             _("You are not allowed to “%(action)s” this ticket.") % {"action": transition.label}
         )

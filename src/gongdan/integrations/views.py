@@ -1,0 +1,217 @@
+"""Integration settings screens (admins, under /settings/integrations/): the list, a form per kind, the
+secret shown once, the severity table, the CRM field mapping, Open311 services and the delivery log."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from gongdan.configuration.access import AdminRequest, admin_required
+from gongdan.configuration.forms import show_domain_error
+from gongdan.configuration.views.page import form_status, render_page
+from gongdan.domain_errors import DomainError
+from gongdan.integrations import selectors, services
+from gongdan.integrations.forms import FieldMappingForm, IntegrationForm, ServiceForm, SeverityForm
+from gongdan.integrations.models import (
+    ALERT_KINDS,
+    FieldMapping,
+    Integration,
+    Kind,
+    Open311Service,
+    SeverityMapping,
+)
+
+SESSION_SECRET = "integrations_new_secret"  # noqa: S105 (a session key name)
+ENDPOINTS = {
+    Kind.ALERTMANAGER: "/api/v1/integrations/{slug}/alertmanager",
+    Kind.ZABBIX: "/api/v1/integrations/{slug}/zabbix",
+    Kind.INBOUND: "/api/v1/integrations/{slug}/records",
+    Kind.OPEN311: "/api/v1/open311/{slug}/",
+}
+
+
+def endpoint_url(integration: Integration) -> str:
+    return settings.SITE_URL.rstrip("/") + ENDPOINTS[Kind(integration.kind)].format(slug=integration.slug)
+
+
+@admin_required
+def integration_list(request: AdminRequest) -> HttpResponse:
+    return render_page(
+        request, "integrations/list.html", section="integrations", integrations=selectors.integration_list(),
+        kinds=Kind.choices,
+    )  # fmt: skip
+
+
+@admin_required
+def integration_create(request: AdminRequest, kind: str) -> HttpResponse:
+    if kind not in Kind.values:
+        raise Http404
+    form = IntegrationForm(request.POST or None, kind=kind)
+    if request.method == "POST" and form.is_valid():
+        try:
+            integration, secret = services.integration_create(
+                actor=request.user, kind=kind, **form.service_values()
+            )
+        except DomainError as exc:
+            show_domain_error(form, exc)
+        else:
+            # Shown once on the next page, then gone: only its digest is stored.
+            request.session[SESSION_SECRET] = {"pk": integration.pk, "secret": secret}
+            messages.success(request, _("Integration %(name)s was created.") % {"name": integration.name})
+            return redirect("integrations:integration_edit", pk=integration.pk)
+    return render_page(
+        request, "integrations/form.html", section="integrations", form=form, integration=None,
+        kind_label=Kind(kind).label, status=form_status(request, form),
+    )  # fmt: skip
+
+
+def _edit_page(
+    request: AdminRequest, integration: Integration, form: IntegrationForm, *, severity_form: SeverityForm | None = None,
+    mapping_form: FieldMappingForm | None = None, service_form: ServiceForm | None = None, status: int = 200,
+) -> HttpResponse:  # fmt: skip
+    shown = request.session.pop(SESSION_SECRET, None)
+    secret = shown["secret"] if shown and shown.get("pk") == integration.pk else ""
+    return render_page(
+        request, "integrations/form.html", section="integrations", form=form, integration=integration,
+        kind_label=integration.get_kind_display(), secret=secret, endpoint=endpoint_url(integration),
+        is_alert=integration.kind in ALERT_KINDS, is_inbound=integration.kind == Kind.INBOUND,
+        is_open311=integration.kind == Kind.OPEN311,
+        severities=list(integration.severities.select_related("priority")),
+        mappings=list(integration.field_mappings.all()),
+        services=list(integration.services.select_related("category")),
+        severity_form=severity_form or SeverityForm(), mapping_form=mapping_form or FieldMappingForm(),
+        service_form=service_form or ServiceForm(), deliveries=selectors.deliveries_recent(integration),
+        status=status,
+    )  # fmt: skip
+
+
+@admin_required
+def integration_edit(request: AdminRequest, pk: int) -> HttpResponse:
+    integration = get_object_or_404(Integration.objects.select_related("service_user"), pk=pk)
+    if request.method == "POST":
+        form = IntegrationForm(request.POST, kind=integration.kind, editing=True)
+        if form.is_valid():
+            try:
+                services.integration_update(
+                    actor=request.user, integration=integration, **form.service_values()
+                )
+            except DomainError as exc:
+                integration.refresh_from_db()
+                show_domain_error(form, exc)
+            else:
+                messages.success(request, _("Changes to %(name)s were saved.") % {"name": integration.name})
+                return redirect("integrations:integration_edit", pk=pk)
+    else:
+        form = IntegrationForm(
+            initial=IntegrationForm.initial_for(integration), kind=integration.kind, editing=True
+        )
+    return _edit_page(request, integration, form, status=form_status(request, form))
+
+
+def _edit_form(integration: Integration) -> IntegrationForm:
+    return IntegrationForm(
+        initial=IntegrationForm.initial_for(integration), kind=integration.kind, editing=True
+    )
+
+
+@admin_required
+@require_POST
+def integration_rotate(request: AdminRequest, pk: int) -> HttpResponse:
+    integration = get_object_or_404(Integration, pk=pk)
+    secret = services.integration_rotate_secret(actor=request.user, integration=integration)
+    request.session[SESSION_SECRET] = {"pk": integration.pk, "secret": secret}
+    messages.success(request, _("A new secret was made; the old one no longer works."))
+    return redirect("integrations:integration_edit", pk=pk)
+
+
+@admin_required
+@require_POST
+def integration_delete(request: AdminRequest, pk: int) -> HttpResponse:
+    integration = get_object_or_404(Integration, pk=pk)
+    try:
+        services.integration_delete(actor=request.user, integration=integration)
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
+        return redirect("integrations:integration_edit", pk=pk)
+    messages.success(request, _("Integration %(name)s was deleted.") % {"name": integration.name})
+    return redirect("integrations:integration_list")
+
+
+@admin_required
+@require_POST
+def severity_add(request: AdminRequest, pk: int) -> HttpResponse:
+    integration = get_object_or_404(Integration, pk=pk)
+    form = SeverityForm(request.POST)
+    if form.is_valid():
+        try:
+            services.severity_set(actor=request.user, integration=integration, **form.cleaned_data)
+        except DomainError as exc:
+            show_domain_error(form, exc)
+        else:
+            messages.success(request, _("The severity mapping was saved."))
+            return redirect(reverse("integrations:integration_edit", args=[pk]) + "#severities")
+    return _edit_page(request, integration, _edit_form(integration), severity_form=form, status=422)
+
+
+@admin_required
+@require_POST
+def severity_delete(request: AdminRequest, pk: int) -> HttpResponse:
+    mapping = get_object_or_404(SeverityMapping, pk=pk)
+    services.severity_remove(actor=request.user, mapping=mapping)
+    messages.success(request, _("The severity mapping was removed."))
+    return redirect(reverse("integrations:integration_edit", args=[mapping.integration_id]) + "#severities")
+
+
+@admin_required
+@require_POST
+def mapping_add(request: AdminRequest, pk: int) -> HttpResponse:
+    integration = get_object_or_404(Integration, pk=pk)
+    form = FieldMappingForm(request.POST)
+    if form.is_valid():
+        try:
+            services.field_mapping_add(actor=request.user, integration=integration, **form.cleaned_data)
+        except DomainError as exc:
+            show_domain_error(form, exc)
+        else:
+            messages.success(request, _("The field mapping was added."))
+            return redirect(reverse("integrations:integration_edit", args=[pk]) + "#fields")
+    return _edit_page(request, integration, _edit_form(integration), mapping_form=form, status=422)
+
+
+@admin_required
+@require_POST
+def mapping_delete(request: AdminRequest, pk: int) -> HttpResponse:
+    mapping = get_object_or_404(FieldMapping, pk=pk)
+    services.field_mapping_remove(actor=request.user, mapping=mapping)
+    messages.success(request, _("The field mapping was removed."))
+    return redirect(reverse("integrations:integration_edit", args=[mapping.integration_id]) + "#fields")
+
+
+@admin_required
+@require_POST
+def service_add(request: AdminRequest, pk: int) -> HttpResponse:
+    integration = get_object_or_404(Integration, pk=pk)
+    form = ServiceForm(request.POST)
+    if form.is_valid():
+        try:
+            services.open311_service_add(actor=request.user, integration=integration, **form.cleaned_data)
+        except DomainError as exc:
+            show_domain_error(form, exc)
+        else:
+            messages.success(request, _("The service was added."))
+            return redirect(reverse("integrations:integration_edit", args=[pk]) + "#services")
+    return _edit_page(request, integration, _edit_form(integration), service_form=form, status=422)
+
+
+@admin_required
+@require_POST
+def service_delete(request: AdminRequest, pk: int) -> HttpResponse:
+    service = get_object_or_404(Open311Service, pk=pk)
+    services.open311_service_remove(actor=request.user, service=service)
+    messages.success(request, _("The service was removed."))
+    return redirect(reverse("integrations:integration_edit", args=[service.integration_id]) + "#services")
