@@ -1,8 +1,12 @@
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
 import uuid
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
+from pathlib import Path
 
 import pytest
 
@@ -11,14 +15,19 @@ from tests.channels.dovecot import Dovecot, dovecot_binary, start_dovecot
 
 
 @pytest.fixture(scope="session")
-def dovecot(tmp_path_factory) -> Dovecot:
+def dovecot() -> Dovecot:
     if dovecot_binary() is None:
         pytest.skip(
             "dovecot is not installed (apt-get install dovecot-imapd; ./gongdan test installs it as root)"
         )
-    server = start_dovecot(tmp_path_factory.mktemp("dovecot"))
+    # Not under pytest's temp folder: that one is private to our user (0700), and dovecot's processes run as
+    # an unprivileged account when the tests run as root.
+    folder = Path(tempfile.mkdtemp(prefix="gongdan-dovecot-"))
+    server = start_dovecot(folder / "server")
     yield server
     server.stop()
+    if not os.environ.get("GONGDAN_KEEP_DOVECOT"):
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture

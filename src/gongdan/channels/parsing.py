@@ -163,7 +163,14 @@ class _HtmlText(HTMLParser):
         if skip:
             self.skip_depth += 1
         if tag in _BLOCK_TAGS and not self.skip_depth:
-            self.out.append("\n")
+            self._break(tag)
+
+    def _break(self, tag: str) -> None:
+        """A paragraph ends in a blank line, any other block in one line break (never more)."""
+        wanted = 2 if tag == "p" else 1
+        text = "".join(self.out[-3:])
+        have = len(text) - len(text.rstrip("\n")) if text.strip(" ") else wanted
+        self.out.append("\n" * max(0, wanted - have))
 
     def handle_endtag(self, tag: str) -> None:
         if self.stopped:
@@ -175,7 +182,7 @@ class _HtmlText(HTMLParser):
             if open_tag == tag:
                 break
         if tag in _BLOCK_TAGS and not self.skip_depth:
-            self.out.append("\n")
+            self._break(tag)
 
     def handle_data(self, data: str) -> None:
         if not self.skip_depth and not self.stopped:
