@@ -12,10 +12,18 @@ import pytest
 
 from gongdan.channels.models import Mailbox
 from tests.channels.dovecot import Dovecot, dovecot_binary, start_dovecot
+from tests.channels.oauth_server import OAuthServer
 
 
 @pytest.fixture(scope="session")
-def dovecot() -> Dovecot:
+def oauth_server() -> OAuthServer:
+    server = OAuthServer()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def dovecot(oauth_server) -> Dovecot:
     if dovecot_binary() is None:
         pytest.skip(
             "dovecot is not installed (apt-get install dovecot-imapd; ./gongdan test installs it as root)"
@@ -23,7 +31,7 @@ def dovecot() -> Dovecot:
     # Not under pytest's temp folder: that one is private to our user (0700), and dovecot's processes run as
     # an unprivileged account when the tests run as root.
     folder = Path(tempfile.mkdtemp(prefix="gongdan-dovecot-"))
-    server = start_dovecot(folder / "server")
+    server = start_dovecot(folder / "server", introspection_url=f"{oauth_server.url}/introspect")
     yield server
     server.stop()
     if not os.environ.get("GONGDAN_KEEP_DOVECOT"):

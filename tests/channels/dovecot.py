@@ -67,7 +67,7 @@ ssl = required
 ssl_cert = <{dir}/cert.pem
 ssl_key = <{dir}/key.pem
 disable_plaintext_auth = yes
-auth_mechanisms = plain login
+auth_mechanisms = plain login xoauth2 oauthbearer
 default_internal_user = {user}
 default_internal_group = {group}
 default_login_user = {user}
@@ -98,7 +98,13 @@ service stats {{
 }}
 passdb {{
   driver = passwd-file
+  mechanisms = plain login
   args = scheme=PLAIN username_format=%u {dir}/passwd
+}}
+passdb {{
+  driver = oauth2
+  mechanisms = xoauth2 oauthbearer
+  args = {dir}/oauth2.conf.ext
 }}
 userdb {{
   driver = static
@@ -166,7 +172,16 @@ class Dovecot:
                 time.sleep(0.1)
 
 
-def start_dovecot(folder: Path) -> Dovecot:
+OAUTH2 = """introspection_mode = post
+introspection_url = {url}
+username_attribute = username
+active_attribute = active
+active_value = true
+"""
+
+
+def start_dovecot(folder: Path, *, introspection_url: str) -> Dovecot:
+    """`introspection_url`: where dovecot checks XOAUTH2 bearer tokens (RFC 7662 token introspection)."""
     binary = dovecot_binary()
     assert binary
     folder.mkdir(parents=True, exist_ok=True)
@@ -175,6 +190,7 @@ def start_dovecot(folder: Path) -> Dovecot:
     cert, _key = _make_certificate(folder)
     port = _free_port()
     (folder / "passwd").write_text(f"{USER}:{{PLAIN}}{PASSWORD}\n")
+    (folder / "oauth2.conf.ext").write_text(OAUTH2.format(url=introspection_url))
     (folder / "dovecot.conf").write_text(
         CONFIG.format(dir=folder, user=user, group=group, port=port, plain_port=_free_port())
     )
