@@ -130,4 +130,4 @@ def test_test_connection_reports_success_and_a_refused_sign_in(client, admin_use
     mailbox.password = "wrong"
     mailbox.save()
     page = client.post(reverse("channels:mailbox_test", args=[mailbox.pk]), follow=True).content.decode()
-    assert "sign-in refused" in page
+    assert "Sign-in refused: " in page

@@ -34,7 +34,11 @@ TIMEOUT_SECONDS = 60
 
 
 class MailboxError(Exception):
-    """The mailbox could not be read (connection, sign-in, folder): shown to the admin as its last error."""
+    """The mailbox could not be read (connection, sign-in, folder): shown to the admin as its last error,
+    as "kind: detail" (models.ERROR_KINDS names the kinds in the admin's language)."""
+
+    def __init__(self, kind: str, detail: str) -> None:
+        super().__init__(f"{kind}: {detail}")
 
 
 def xoauth2_string(username: str, access_token: str) -> bytes:
@@ -62,7 +66,7 @@ def access_token(mailbox: Mailbox) -> str:
     if mailbox.oauth_scope:
         form["scope"] = mailbox.oauth_scope
     if not mailbox.oauth_token_url.startswith(("https://", "http://")):
-        raise MailboxError("the token endpoint must be an http(s) URL")
+        raise MailboxError("token", "the token endpoint must be an http(s) URL")
     request = urllib.request.Request(  # noqa: S310 (scheme checked above)
         mailbox.oauth_token_url,
         data=urllib.parse.urlencode(form).encode(),
@@ -74,12 +78,12 @@ def access_token(mailbox: Mailbox) -> str:
             body = json.loads(response.read(1_000_000))
     except urllib.error.HTTPError as exc:
         detail = exc.read(2000).decode("utf-8", "replace")
-        raise MailboxError(f"token endpoint answered {exc.code}: {detail}") from None
+        raise MailboxError("token", f"HTTP {exc.code}: {detail}") from None
     except (OSError, ValueError) as exc:
-        raise MailboxError(f"token endpoint: {exc}") from None
+        raise MailboxError("token", str(exc)) from None
     token = str(body.get("access_token") or "")
     if not token:
-        raise MailboxError("token endpoint returned no access_token")
+        raise MailboxError("token", "no access_token in the answer")
     expires_in = int(body.get("expires_in") or 3600)
     Mailbox.objects.filter(pk=mailbox.pk).update(
         oauth_access_token=token, oauth_access_token_expires_at=now + timedelta(seconds=expires_in)
@@ -105,7 +109,7 @@ def connect(mailbox: Mailbox) -> imaplib.IMAP4:
                 mailbox.host, mailbox.port, ssl_context=_ssl_context(), timeout=TIMEOUT_SECONDS
             )
     except (OSError, imaplib.IMAP4.error) as exc:
-        raise MailboxError(f"cannot connect to {mailbox.host}:{mailbox.port}: {exc}") from None
+        raise MailboxError("connect", f"{mailbox.host}:{mailbox.port}: {exc}") from None
     try:
         if mailbox.auth_method == Mailbox.Auth.PASSWORD:
             imap.login(mailbox.username, mailbox.password)
@@ -114,7 +118,7 @@ def connect(mailbox: Mailbox) -> imaplib.IMAP4:
             imap.authenticate("XOAUTH2", lambda _challenge: auth)
     except imaplib.IMAP4.error as exc:
         _logout(imap)
-        raise MailboxError(f"sign-in refused: {exc}") from None
+        raise MailboxError("signin", str(exc)) from None
     return imap
 
 
@@ -130,7 +134,7 @@ def _quote(folder: str) -> str:
 def _select(imap: imaplib.IMAP4, folder: str) -> int:
     status, data = imap.select(_quote(folder))
     if status != "OK":
-        raise MailboxError(f"cannot open folder {folder}: {data!r}")
+        raise MailboxError("folder", f"{folder}: {data!r}")
     validity = imap.response("UIDVALIDITY")[1]
     return int(validity[0]) if validity and validity[0] else 0
 
@@ -141,7 +145,7 @@ _SIZE = re.compile(rb"UID (\d+).*RFC822\.SIZE (\d+)|RFC822\.SIZE (\d+).*UID (\d+
 def _sizes(imap: imaplib.IMAP4, uids: list[int]) -> dict[int, int]:
     status, data = imap.uid("FETCH", ",".join(map(str, uids)), "(UID RFC822.SIZE)")
     if status != "OK":
-        raise MailboxError(f"FETCH sizes failed: {data!r}")
+        raise MailboxError("imap", f"FETCH sizes: {data!r}")
     sizes: dict[int, int] = {}
     for line in data:
         text = line[0] if isinstance(line, tuple) else line
@@ -157,11 +161,11 @@ def _sizes(imap: imaplib.IMAP4, uids: list[int]) -> dict[int, int]:
 def _fetch(imap: imaplib.IMAP4, uid: int, part: str) -> bytes:
     status, data = imap.uid("FETCH", str(uid), f"(BODY.PEEK[{part}])")
     if status != "OK":
-        raise MailboxError(f"FETCH {uid} failed: {data!r}")
+        raise MailboxError("imap", f"FETCH {uid}: {data!r}")
     for item in data:
         if isinstance(item, tuple) and len(item) == 2:
             return item[1]
-    raise MailboxError(f"FETCH {uid} returned no body")
+    raise MailboxError("imap", f"FETCH {uid}: no body")
 
 
 def _done(imap: imaplib.IMAP4, uid: int, mailbox: Mailbox, can_move: bool) -> bool:
@@ -174,7 +178,7 @@ def _done(imap: imaplib.IMAP4, uid: int, mailbox: Mailbox, can_move: bool) -> bo
                 return False
         status, data = imap.uid("COPY", str(uid), target)
         if status != "OK":
-            raise MailboxError(f"cannot copy to {mailbox.processed_folder}: {data!r}")
+            raise MailboxError("folder", f"COPY to {mailbox.processed_folder}: {data!r}")
         imap.uid("STORE", str(uid), "+FLAGS.SILENT", r"(\Deleted \Seen)")
         return True
     imap.uid("STORE", str(uid), "+FLAGS.SILENT", r"(\Seen)")
@@ -218,7 +222,7 @@ def poll(mailbox_id: int, *, batch: int | None = None) -> PollResult:
             imap.create(_quote(mailbox.processed_folder))  # NO when it exists: fine
         status, data = imap.uid("SEARCH", f"UID {mailbox.last_uid + 1}:*")
         if status != "OK":
-            raise MailboxError(f"SEARCH failed: {data!r}")
+            raise MailboxError("imap", f"SEARCH: {data!r}")
         uids = sorted(u for u in (int(x) for x in (data[0] or b"").split()) if u > mailbox.last_uid)
         result.more = len(uids) > batch
         uids = uids[:batch]
@@ -239,7 +243,9 @@ def poll(mailbox_id: int, *, batch: int | None = None) -> PollResult:
         if expunge:
             imap.expunge()
     except (TimeoutError, MailboxError, OSError, imaplib.IMAP4.error) as exc:
-        result.error = str(exc)[:2000] or type(exc).__name__
+        result.error = (str(exc) if isinstance(exc, MailboxError) else f"imap: {exc or type(exc).__name__}")[
+            :2000
+        ]
         log.warning("mailbox %s: %s", mailbox.name, result.error)
     finally:
         if imap is not None:
@@ -261,8 +267,10 @@ def check_connection(mailbox: Mailbox) -> tuple[bool, str]:
         status, data = imap.uid("SEARCH", "ALL")
         count = len((data[0] or b"").split()) if status == "OK" else 0
         return True, str(count)
-    except (MailboxError, OSError, imaplib.IMAP4.error) as exc:
+    except MailboxError as exc:
         return False, str(exc)
+    except (OSError, imaplib.IMAP4.error) as exc:
+        return False, f"imap: {exc}"
     finally:
         _logout(imap)
 

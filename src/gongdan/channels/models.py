@@ -8,6 +8,22 @@ from django.utils.translation import gettext_lazy as _
 
 DEFAULT_MAX_MAIL_BYTES = 25 * 1024 * 1024
 
+# What went wrong reading a mailbox: stored as "kind: server's words", shown in the reader's language.
+ERROR_KINDS = {
+    "connect": _("Cannot connect"),
+    "signin": _("Sign-in refused"),
+    "token": _("Could not get an access token"),
+    "folder": _("Cannot open the folder"),
+    "imap": _("The IMAP server refused a command"),
+}
+
+
+def error_display(error: str) -> str:
+    kind, _sep, detail = (error or "").partition(": ")
+    if kind in ERROR_KINDS:
+        return f"{ERROR_KINDS[kind]}: {detail}"
+    return error
+
 
 class Mailbox(models.Model):
     """An IMAP mailbox polled by the worker. Secrets are write-only in the UI (never rendered back)."""
@@ -83,6 +99,14 @@ class Mailbox(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def last_error_display(self) -> str:
+        return error_display(self.last_error)
+
+    @property
+    def auth_label(self) -> str:
+        return "XOAUTH2" if self.auth_method != self.Auth.PASSWORD else str(self.Auth.PASSWORD.label)
 
 
 class InboundMail(models.Model):

@@ -6,16 +6,23 @@ from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from gongdan.channels import imap, selectors, services, tasks
 from gongdan.channels.forms import MailboxForm, initial_for
-from gongdan.channels.models import InboundMail, Mailbox
+from gongdan.channels.models import InboundMail, Mailbox, error_display
 from gongdan.channels.parsing import UnreadableMail, body_text, parse_mail
 from gongdan.configuration.access import AdminRequest, admin_required
 from gongdan.configuration.forms import show_domain_error
 from gongdan.configuration.views.page import form_status, render_page
 from gongdan.domain_errors import DomainError
+
+HEADER_LABELS = (
+    ("From", pgettext_lazy("mail header", "From")), ("To", pgettext_lazy("mail header", "To")),
+    ("Cc", pgettext_lazy("mail header", "Cc")), ("Subject", pgettext_lazy("mail header", "Subject")),
+    ("Date", pgettext_lazy("mail header", "Date")), ("Message-ID", "Message-ID"),
+)  # fmt: skip
 
 
 @admin_required
@@ -44,7 +51,7 @@ def _mailbox_form(request: AdminRequest, mailbox: Mailbox | None) -> HttpRespons
     else:
         form = MailboxForm(initial=initial_for(mailbox) if mailbox else None, mailbox=mailbox)
     title = _("Edit mailbox") if mailbox else _("New mailbox")
-    return render_page(request, "configuration/form_page.html", section="mailboxes", form=form, title=title,
+    return render_page(request, "channels/mailbox_form.html", section="mailboxes", form=form, title=title,
                        cancel_url="channels:mailbox_list", status=form_status(request, form))  # fmt: skip
 
 
@@ -67,7 +74,9 @@ def mailbox_test(request: AdminRequest, pk: int) -> HttpResponse:
         messages.success(request, _("Signed in to %(name)s: %(count)s mails in %(folder)s.")
                          % {"name": mailbox.name, "count": detail, "folder": mailbox.folder})  # fmt: skip
     else:
-        messages.error(request, _("%(name)s: %(error)s") % {"name": mailbox.name, "error": detail})
+        messages.error(
+            request, _("%(name)s: %(error)s") % {"name": mailbox.name, "error": error_display(detail)}
+        )
     return redirect("channels:mailbox_list")
 
 
@@ -105,8 +114,9 @@ def mail_detail(request: AdminRequest, pk: int) -> HttpResponse:
             problem = str(exc)
         else:
             preview = body_text(parsed)[:20_000]
-            headers = [(k, parsed.header(k)) for k in ("From", "To", "Cc", "Subject", "Date", "Message-ID")
-                       if parsed.has_header(k)]  # fmt: skip
+            headers = [
+                (label, parsed.header(name)) for name, label in HEADER_LABELS if parsed.has_header(name)
+            ]
             files = [(f.name, len(f.content)) for f in parsed.files]
     return render_page(request, "channels/mail_detail.html", section="incoming_mail", mail=record, preview=preview,
                        headers=headers, files=files, problem=problem)  # fmt: skip
