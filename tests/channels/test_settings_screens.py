@@ -117,6 +117,7 @@ def test_an_admin_inspects_a_quarantined_mail_downloads_it_and_retries_it(client
     assert record.state == InboundMail.State.TICKET
     assert record.ticket.subject == "显示器不亮"
     assert record.raw is None  # the bytes were only kept while the mail waited in quarantine
+    assert (record.reason, record.detail) == ("", "")  # the old failure is not shown as if it still held
     assert record.ticket.number in response.content.decode()
 
 

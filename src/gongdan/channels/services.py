@@ -237,12 +237,18 @@ def mail_retry(*, actor: User, mail_id: int) -> InboundMail:
         return record
     try:
         with transaction.atomic():
+            record.reason, record.detail = InboundMail.Reason.NONE, ""
             _process(record, parsed, mailbox)
             record.raw = None
             record.save()
     except Exception as exc:
+        record.state, record.reason, record.ticket = (
+            InboundMail.State.QUARANTINED,
+            InboundMail.Reason.FAILED,
+            None,
+        )
         record.detail = str(exc.message) if isinstance(exc, DomainError) else f"{type(exc).__name__}: {exc}"
-        record.save(update_fields=["attempts", "detail"])
+        record.save(update_fields=["attempts", "detail", "state", "reason", "ticket"])
     return record
 
 
