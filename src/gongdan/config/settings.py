@@ -248,3 +248,5 @@ GONGDAN_PAGE_LINK_MAX_AGE = int(os.environ.get("GONGDAN_PAGE_LINK_MAX_AGE", str(
 # for IMAP servers with a private certificate authority (see docs/channels-email.md).
 GONGDAN_MAIL_BATCH = int(os.environ.get("GONGDAN_MAIL_BATCH", "50"))
 GONGDAN_MAIL_CA_FILE = os.environ.get("GONGDAN_MAIL_CA_FILE", "")
+# The optional inbound SMTP listener (`python -m gongdan mail_listen`): the largest message it takes.
+GONGDAN_SMTP_MAX_BYTES = int(os.environ.get("GONGDAN_SMTP_MAX_BYTES", str(25 * 1024 * 1024)))
