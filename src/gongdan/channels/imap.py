@@ -168,21 +168,25 @@ def _fetch(imap: imaplib.IMAP4, uid: int, part: str) -> bytes:
     raise MailboxError("imap", f"FETCH {uid}: no body")
 
 
-def _done(imap: imaplib.IMAP4, uid: int, mailbox: Mailbox, can_move: bool) -> bool:
-    """Mark a handled mail on the server. Returns whether an EXPUNGE is needed."""
+def _done(imap: imaplib.IMAP4, uids: list[int], mailbox: Mailbox, can_move: bool) -> None:
+    """Mark handled mails on the server, all in one command: moved to the processed folder, or flagged \\Seen.
+    A crash before this re-fetches them next time, which Message-ID idempotency turns into no-ops."""
+    if not uids:
+        return
+    uid_set = ",".join(map(str, uids))
     if mailbox.processed_folder:
         target = _quote(mailbox.processed_folder)
         if can_move:
-            status, data = imap.uid("MOVE", str(uid), target)
+            status, data = imap.uid("MOVE", uid_set, target)
             if status == "OK":
-                return False
-        status, data = imap.uid("COPY", str(uid), target)
+                return
+        status, data = imap.uid("COPY", uid_set, target)
         if status != "OK":
             raise MailboxError("folder", f"COPY to {mailbox.processed_folder}: {data!r}")
-        imap.uid("STORE", str(uid), "+FLAGS.SILENT", r"(\Deleted \Seen)")
-        return True
-    imap.uid("STORE", str(uid), "+FLAGS.SILENT", r"(\Seen)")
-    return False
+        imap.uid("STORE", uid_set, "+FLAGS.SILENT", r"(\Deleted \Seen)")
+        imap.expunge()
+        return
+    imap.uid("STORE", uid_set, "+FLAGS.SILENT", r"(\Seen)")
 
 
 @dataclass
@@ -227,21 +231,22 @@ def poll(mailbox_id: int, *, batch: int | None = None) -> PollResult:
         result.more = len(uids) > batch
         uids = uids[:batch]
         can_move = "MOVE" in imap.capabilities
-        expunge = False
         sizes = _sizes(imap, uids) if uids else {}
-        for uid in uids:
-            size = sizes.get(uid, 0)
-            if size > mailbox.max_mail_bytes:
-                mail_reject_oversized(
-                    mailbox=mailbox, header_bytes=_fetch(imap, uid, "HEADER"), size=size, uid=uid
-                )
-            else:
-                mail_receive(mailbox=mailbox, raw=_fetch(imap, uid, ""), uid=uid)
-            expunge = _done(imap, uid, mailbox, can_move) or expunge
-            Mailbox.objects.filter(pk=mailbox.pk).update(last_uid=uid, lease_until=timezone.now() + LEASE)
-            result.handled += 1
-        if expunge:
-            imap.expunge()
+        handled: list[int] = []
+        try:
+            for uid in uids:
+                size = sizes.get(uid, 0)
+                if size > mailbox.max_mail_bytes:
+                    mail_reject_oversized(
+                        mailbox=mailbox, header_bytes=_fetch(imap, uid, "HEADER"), size=size, uid=uid
+                    )
+                else:
+                    mail_receive(mailbox=mailbox, raw=_fetch(imap, uid, ""), uid=uid)
+                handled.append(uid)
+                Mailbox.objects.filter(pk=mailbox.pk).update(last_uid=uid, lease_until=timezone.now() + LEASE)
+                result.handled += 1
+        finally:
+            _done(imap, handled, mailbox, can_move)
     except (TimeoutError, MailboxError, OSError, imaplib.IMAP4.error) as exc:
         result.error = (str(exc) if isinstance(exc, MailboxError) else f"imap: {exc or type(exc).__name__}")[
             :2000
