@@ -7,7 +7,7 @@ import pytest
 
 from gongdan.channels import imap, services
 from gongdan.channels.models import InboundMail
-from gongdan.notifications.threading import subject_tag
+from gongdan.notifications.threading import subject_tag, ticket_message_id
 from gongdan.tickets import services as tickets
 from gongdan.tickets.models import Priority, Ticket
 from tests.channels.conftest import make_mail
@@ -37,6 +37,7 @@ NOISE = {
         {},
         "loop",
     ),
+    "our-signed-message-id": ({}, {"message_id": ticket_message_id(1)}, "loop"),
 }
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from gongdan.channels.models import InboundMail, Mailbox
 from gongdan.channels.parsing import ParsedMail
 from gongdan.notifications.delivery.email import sender_address
+from gongdan.notifications.threading import ticket_pk_from_headers
 
 # The headers every notice we send carries (gongdan.notifications.services); a mail with them is our own.
 OWN_HEADERS = ("X-Gongdan-Kind", "X-Gongdan-Idempotency-Key")
@@ -27,7 +28,11 @@ def own_addresses() -> set[str]:
 def noise_reason(mail: ParsedMail, mailbox: Mailbox | None, *, own: set[str] | None = None) -> str:
     """The InboundMail.Reason that keeps this mail from opening a ticket, or "" when it is a person's mail."""
     own = own_addresses() if own is None else own
-    if mail.sender_email in own or any(mail.has_header(h) for h in OWN_HEADERS):
+    if (
+        mail.sender_email in own
+        or any(mail.has_header(h) for h in OWN_HEADERS)
+        or ticket_pk_from_headers([mail.message_id]) is not None  # its own Message-ID is one we signed
+    ):
         return InboundMail.Reason.LOOP
     assert mail.message is not None
     content_type = mail.message.get_content_type()
