@@ -264,11 +264,13 @@ def parse_mail(raw: bytes) -> ParsedMail:
         else:
             if content_type == "message/rfc822":
                 inner = part.get_payload()
-                content = (inner[0] if isinstance(inner, list) else inner).as_bytes() if inner else b""
+                inner = inner[0] if isinstance(inner, list) and inner else inner
+                content = inner.as_bytes() if isinstance(inner, Message) else b""
                 name = _filename(part, index)
                 name = name if name.lower().endswith(".eml") else f"{name.rsplit('.', 1)[0]}.eml"
             else:
-                content = part.get_payload(decode=True) or b""
+                payload = part.get_payload(decode=True)
+                content = payload if isinstance(payload, bytes) else b""
                 name = _filename(part, index)
             if content:
                 files.append(IncomingFile(name=name, content=content))

@@ -159,7 +159,7 @@ def mail_receive(*, mailbox: Mailbox | None, raw: bytes, uid: int | None = None)
         return mail_reject_oversized(mailbox=mailbox, header_bytes=head, size=len(raw), uid=uid)
     try:
         parsed: ParsedMail | None = parse_mail(raw)
-        message_id = parsed.message_id
+        message_id = parsed.message_id if parsed is not None else ""
         error = ""
     except UnreadableMail as exc:
         parsed, error = None, str(exc)
@@ -366,7 +366,7 @@ def _sender(parsed: ParsedMail) -> User:
     domain = parsed.sender_email.rpartition("@")[2]
     organisation = Organisation.objects.filter(email_domain__iexact=domain, is_active=True).first()
     text = f"{parsed.subject} {parsed.text[:2000]} {parsed.html_source[:2000]}"
-    values = {
+    values: dict[str, Any] = {
         "email": parsed.sender_email, "display_name": parsed.sender_name, "role": Role.REQUESTER,
         "language": "zh-hans" if _CJK.search(text) else "en", "organisation": organisation,
     }  # fmt: skip
