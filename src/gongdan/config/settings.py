@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "gongdan.notifications",
     "gongdan.routing",
     "gongdan.integrations",
+    "gongdan.channels",
     "gongdan.configuration",
     "gongdan.operations",
     "gongdan.web",
@@ -247,3 +248,10 @@ GONGDAN_MAIL_FROM = os.environ.get("GONGDAN_MAIL_FROM", "")
 DEFAULT_FROM_EMAIL = GONGDAN_MAIL_FROM or "gongdan@localhost"
 GONGDAN_OUTBOX_MAX_ATTEMPTS = int(os.environ.get("GONGDAN_OUTBOX_MAX_ATTEMPTS", "8"))
 GONGDAN_PAGE_LINK_MAX_AGE = int(os.environ.get("GONGDAN_PAGE_LINK_MAX_AGE", str(24 * 3600)))
+
+# Mail intake (gongdan.channels): mails fetched per mailbox per poll, and an extra CA bundle (PEM) to trust
+# for IMAP servers with a private certificate authority (see docs/channels-email.md).
+GONGDAN_MAIL_BATCH = int(os.environ.get("GONGDAN_MAIL_BATCH", "50"))
+GONGDAN_MAIL_CA_FILE = os.environ.get("GONGDAN_MAIL_CA_FILE", "")
+# The optional inbound SMTP listener (`python -m gongdan mail_listen`): the largest message it takes.
+GONGDAN_SMTP_MAX_BYTES = int(os.environ.get("GONGDAN_SMTP_MAX_BYTES", str(25 * 1024 * 1024)))

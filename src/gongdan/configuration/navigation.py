@@ -106,9 +106,17 @@ SECTIONS = (
 )
 
 # Apps that own settings screens add their sections after the built-in ones (imported last: no cycle).
+from gongdan.channels.navigation import SECTIONS as CHANNEL_SECTIONS  # noqa: E402
 from gongdan.integrations.navigation import SECTIONS as INTEGRATION_SECTIONS  # noqa: E402
 from gongdan.notifications.navigation import SECTIONS as NOTIFICATION_SECTIONS  # noqa: E402
 from gongdan.routing.navigation import SECTIONS as ROUTING_SECTIONS  # noqa: E402
 from gongdan.sla.navigation import SECTIONS as SLA_SECTIONS  # noqa: E402
 
-SECTIONS = (*SECTIONS, *ROUTING_SECTIONS, *SLA_SECTIONS, *NOTIFICATION_SECTIONS, *INTEGRATION_SECTIONS)
+SECTIONS = (
+    *SECTIONS,
+    *ROUTING_SECTIONS,
+    *SLA_SECTIONS,
+    *NOTIFICATION_SECTIONS,
+    *INTEGRATION_SECTIONS,
+    *CHANNEL_SECTIONS,
+)

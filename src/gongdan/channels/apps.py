@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ChannelsConfig(AppConfig):
+    name = "gongdan.channels"
+    label = "channels"
+    verbose_name = _("Channels")
+
+    def ready(self) -> None:
+        from gongdan.channels import tasks  # noqa: F401 (register Huey tasks)

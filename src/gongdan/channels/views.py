@@ -1,0 +1,149 @@
+"""Settings screens (administrators): mailboxes, and the incoming mail log with its quarantine."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
+from django.views.decorators.http import require_POST
+
+from gongdan.channels import imap, selectors, services, tasks
+from gongdan.channels.forms import MailboxForm, initial_for
+from gongdan.channels.models import InboundMail, Mailbox, error_display
+from gongdan.channels.parsing import UnreadableMail, body_text, parse_mail
+from gongdan.configuration.access import AdminRequest, admin_required
+from gongdan.configuration.forms import show_domain_error
+from gongdan.configuration.views.page import form_status, render_page
+from gongdan.domain_errors import DomainError
+
+HEADER_LABELS = (
+    ("From", pgettext_lazy("mail header", "From")), ("To", pgettext_lazy("mail header", "To")),
+    ("Cc", pgettext_lazy("mail header", "Cc")), ("Subject", pgettext_lazy("mail header", "Subject")),
+    ("Date", pgettext_lazy("mail header", "Date")), ("Message-ID", "Message-ID"),
+)  # fmt: skip
+
+
+@admin_required
+def mailbox_list(request: AdminRequest) -> HttpResponse:
+    return render_page(
+        request, "channels/mailbox_list.html", section="mailboxes", mailboxes=selectors.mailbox_list()
+    )
+
+
+def _mailbox_form(request: AdminRequest, mailbox: Mailbox | None) -> HttpResponse:
+    if request.method == "POST":
+        form = MailboxForm(request.POST, mailbox=mailbox)
+        if form.is_valid():
+            try:
+                if mailbox is None:
+                    mailbox = services.mailbox_create(actor=request.user, **form.service_values())
+                else:
+                    mailbox = services.mailbox_update(
+                        actor=request.user, mailbox=mailbox, **form.service_values()
+                    )
+            except DomainError as exc:
+                show_domain_error(form, exc)
+            else:
+                messages.success(request, _("Mailbox %(name)s was saved.") % {"name": mailbox.name})
+                return redirect("channels:mailbox_list")
+    else:
+        form = MailboxForm(initial=initial_for(mailbox) if mailbox else None, mailbox=mailbox)
+    title = _("Edit mailbox") if mailbox else _("New mailbox")
+    return render_page(request, "channels/mailbox_form.html", section="mailboxes", form=form, title=title,
+                       cancel_url="channels:mailbox_list", status=form_status(request, form))  # fmt: skip
+
+
+@admin_required
+def mailbox_create(request: AdminRequest) -> HttpResponse:
+    return _mailbox_form(request, None)
+
+
+@admin_required
+def mailbox_edit(request: AdminRequest, pk: int) -> HttpResponse:
+    return _mailbox_form(request, get_object_or_404(Mailbox, pk=pk))
+
+
+@admin_required
+@require_POST
+def mailbox_test(request: AdminRequest, pk: int) -> HttpResponse:
+    mailbox = get_object_or_404(Mailbox, pk=pk)
+    ok, detail = imap.check_connection(mailbox)
+    if ok:
+        messages.success(request, _("Signed in to %(name)s: %(count)s mails in %(folder)s.")
+                         % {"name": mailbox.name, "count": detail, "folder": mailbox.folder})  # fmt: skip
+    else:
+        messages.error(
+            request, _("%(name)s: %(error)s") % {"name": mailbox.name, "error": error_display(detail)}
+        )
+    return redirect("channels:mailbox_list")
+
+
+@admin_required
+@require_POST
+def mailbox_poll_now(request: AdminRequest, pk: int) -> HttpResponse:
+    mailbox = get_object_or_404(Mailbox, pk=pk)
+    tasks.mailbox_poll(mailbox.pk)
+    messages.success(request, _("%(name)s will be checked for new mail now.") % {"name": mailbox.name})
+    return redirect("channels:mailbox_list")
+
+
+@admin_required
+def mail_list(request: AdminRequest) -> HttpResponse:
+    state = request.GET.get("state", "")
+    state = state if state in InboundMail.State.values else ""
+    try:
+        before = int(request.GET.get("before", "") or 0) or None
+    except ValueError:
+        before = None
+    rows, next_before = selectors.mail_list(state=state, before=before)
+    return render_page(request, "channels/mail_list.html", section="incoming_mail", rows=rows, state=state,
+                       states=InboundMail.State.choices, counts=selectors.mail_counts(), before=before,
+                       next_before=next_before)  # fmt: skip
+
+
+@admin_required
+def mail_detail(request: AdminRequest, pk: int) -> HttpResponse:
+    record = get_object_or_404(InboundMail.objects.select_related("mailbox", "ticket"), pk=pk)
+    preview, headers, files, problem = "", [], [], ""
+    if record.raw is not None:
+        try:
+            parsed = parse_mail(bytes(record.raw))
+        except UnreadableMail as exc:
+            problem = str(exc)
+        else:
+            preview = body_text(parsed)[:20_000]
+            headers = [
+                (label, parsed.header(name)) for name, label in HEADER_LABELS if parsed.has_header(name)
+            ]
+            files = [(f.name, len(f.content)) for f in parsed.files]
+    return render_page(request, "channels/mail_detail.html", section="incoming_mail", mail=record, preview=preview,
+                       headers=headers, files=files, problem=problem)  # fmt: skip
+
+
+@admin_required
+def mail_raw(request: AdminRequest, pk: int) -> HttpResponse:
+    record = get_object_or_404(InboundMail, pk=pk)
+    if record.raw is None:
+        return HttpResponse(
+            _("The original of this mail is not kept."), status=404, content_type="text/plain"
+        )
+    response = HttpResponse(bytes(record.raw), content_type="message/rfc822")
+    response["Content-Disposition"] = f'attachment; filename="mail-{record.pk}.eml"'
+    return response
+
+
+@admin_required
+@require_POST
+def mail_retry(request: AdminRequest, pk: int) -> HttpResponse:
+    try:
+        record = services.mail_retry(actor=request.user, mail_id=pk)
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        if record.state == InboundMail.State.QUARANTINED:
+            messages.error(request, _("Still could not be handled: %(detail)s") % {"detail": record.detail})
+        else:
+            messages.success(request, _("Handled: %(state)s.") % {"state": record.get_state_display()})
+    return redirect("channels:mail_detail", pk=pk)
