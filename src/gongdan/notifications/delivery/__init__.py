@@ -40,7 +40,7 @@ def register(channel: DeliveryChannel) -> DeliveryChannel:
 
 def channel_for(name: str) -> DeliveryChannel | None:
     if not CHANNELS:
-        from gongdan.notifications.delivery import email  # noqa: F401 (registers itself)
+        from gongdan.notifications.delivery import chat, email, webhooks  # noqa: F401 (register themselves)
     return CHANNELS.get(name)
 
 
