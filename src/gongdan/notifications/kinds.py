@@ -134,8 +134,11 @@ def _brief(rendered: Rendered, data: dict[str, Any]) -> Rendered:
 
 def _ticket_assigned(data: dict[str, Any], user: Any) -> Rendered:
     by = data.get("by") or data.get("actor")
-    mine = data.get("assignee_id") is None or data.get("assignee_id") == getattr(user, "pk", None)
-    if mine and (data.get("by") or not data.get("assignee")):
+    if "assignee_id" in data:
+        mine = data["assignee_id"] is not None and data["assignee_id"] == getattr(user, "pk", None)
+    else:  # notify() callers name no assignee: the reader is the one assigned
+        mine = True
+    if mine:
         title = _("Assigned to you by %(name)s") % {"name": by} if by else _("Assigned to you")
     elif data.get("assignee"):
         title = _("Assigned to %(name)s") % {"name": data["assignee"]}

@@ -39,7 +39,7 @@ def register(channel: DeliveryChannel) -> DeliveryChannel:
 
 
 def channel_for(name: str) -> DeliveryChannel | None:
-    if not CHANNELS:
+    if name not in CHANNELS:
         from gongdan.notifications.delivery import chat, email, webhooks  # noqa: F401 (register themselves)
     return CHANNELS.get(name)
 

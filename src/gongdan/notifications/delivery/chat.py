@@ -15,7 +15,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import time
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -258,7 +257,7 @@ class ChatChannel:
         if not batch:
             return None
         mine = OutboxMessage.objects.filter(claim_token=token, state=State.SENDING)
-        url, body = build_request(bot, [Part.of(m) for m in batch], now=time.time())
+        url, body = build_request(bot, [Part.of(m) for m in batch], now=now.timestamp())
         raw = json.dumps(body, ensure_ascii=False).encode()
         reply: network.Response | None = None
         error: ChatError | None = None
