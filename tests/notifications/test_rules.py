@@ -73,7 +73,7 @@ def test_the_default_rules_tell_the_team_the_assignee_and_the_requester_what_the
     process_events()
     ((address, subject),) = emails(kind="ticket_assigned")
     assert address == "wang@example.com"
-    assert subject == f"[{ticket.number}] 已由 Agent 指派给你"
+    assert subject == f"[{ticket.number}] Agent 将工单分派给了您"
     # When wang replies publicly, the requester gets the reply text by mail; an internal note tells nobody
     ticket.refresh_from_db()
     ticket_comment(actor=wang, ticket=ticket, body="We replaced the fuser.")
