@@ -173,6 +173,14 @@ def test_nobody_is_told_about_their_own_action(no_defaults, admin_user, agent, t
     assert notices() == []
 
 
+def test_a_requester_gets_a_receipt_for_the_ticket_they_filed_when_that_rule_is_on(requester, category):
+    NotificationRule.objects.filter(event="created", recipients=["requester"]).update(is_active=True)
+    ticket = ticket_create(actor=requester, subject="Broken chair", category=category)
+    process_events()
+    ((address, subject),) = emails(kind="ticket_created")
+    assert (address, subject) == (requester.email, f"[{ticket.number}] We received your request")
+
+
 def test_team_and_priority_conditions_narrow_a_rule(no_defaults, admin_user, agent, team, other_team):
     p0 = Priority.objects.order_by("rank").first()
     rule = integrations.rule_create(actor=admin_user, name="P0 only", event="created", recipients=[], channels=[],

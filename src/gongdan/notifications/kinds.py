@@ -151,6 +151,10 @@ def _ticket_assigned(data: dict[str, Any], user: Any) -> Rendered:
 
 
 def _ticket_created(data: dict[str, Any], user: Any) -> Rendered:
+    if data.get("requester_id") is not None and data.get("requester_id") == getattr(user, "pk", None):
+        title = _("We received your request")
+        lines = [title, _("Open the ticket to follow it or add details; we will keep you posted.")]
+        return _brief(Rendered(title=title, lines=lines), data)
     name = data.get("actor")
     title = _("New ticket from %(name)s") % {"name": name} if name else _("New ticket")
     return _brief(Rendered(title=title, lines=[title]), data)

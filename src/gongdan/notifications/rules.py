@@ -100,7 +100,9 @@ def event_data(event: TicketEvent, rule_event: str) -> dict[str, Any]:
     """What the notice needs to say, kept with it (it is rendered when read, in the reader's language)."""
     data = event.data if isinstance(event.data, dict) else {}
     found: dict[str, Any] = {"event": event.pk, "actor": event.actor.name if event.actor else ""}
-    if rule_event == RuleEvent.ASSIGNED:
+    if rule_event == RuleEvent.CREATED:
+        found["requester_id"] = event.ticket.requester_id
+    elif rule_event == RuleEvent.ASSIGNED:
         after = data.get("to") or {}
         found["assignee"] = _name(after.get("assignee"))
         found["assignee_id"] = (
@@ -175,7 +177,12 @@ def gather(
         channels = set(rule.channels or [])
         if channels:
             for person in _recipients(rule, ticket, cache):
-                if person is None or not person.is_active or person.pk == event.actor_id:
+                if person is None or not person.is_active:
+                    continue
+                # Nobody hears of their own action, except the requester's receipt for the ticket they filed.
+                receipt = (rule_event == RuleEvent.CREATED and person.pk == ticket.requester_id
+                           and Recipient.REQUESTER in (rule.recipients or []))  # fmt: skip
+                if person.pk == event.actor_id and not receipt:
                     continue
                 if not person.is_staff_member and rule_event not in PUBLIC_EVENTS:
                     continue
