@@ -8,6 +8,7 @@ from django.db import transaction
 from gongdan.domain_errors import ValidationFailed
 from gongdan.notifications.models import Notification, OutboxMessage
 from gongdan.notifications.services import notify
+from gongdan.notifications.threading import ticket_pk_from_headers, ticket_thread_root
 from tests.factories import AgentFactory
 
 pytestmark = pytest.mark.django_db
@@ -39,7 +40,11 @@ def test_an_english_reader_gets_an_english_mail_with_our_headers(
     assert received["From"] == "Gongdan <desk@gongdan.example>"
     assert received["Auto-Submitted"] == "auto-generated"
     assert received["X-Gongdan-Ticket"] == ticket.number
-    assert received["Message-ID"] == f"<{ticket.number}.n{notices[0].pk}@gongdan.example>"
+    # Threading headers from the shared contract, so the reply lands back on the ticket
+    assert ticket_pk_from_headers([received["Message-ID"]]) == ticket.pk
+    assert received["Message-ID"].endswith("@gongdan.example>")
+    assert received["In-Reply-To"] == received["References"] == ticket_thread_root(ticket.pk)
+    assert received["X-Gongdan-Idempotency-Key"] == f"n{notices[0].pk}"
     text = received.get_body(("plain",)).get_content()
     assert "Escalation step: Team lead" in text
     assert f"https://desk.example/tickets/{ticket.number}/" in text

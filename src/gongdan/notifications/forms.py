@@ -12,6 +12,8 @@ from django.utils.translation import gettext_lazy as _
 
 from gongdan.accounts.models import STAFF_ROLES, Team, User
 from gongdan.configuration.forms import TablerForm
+from gongdan.notifications.models import ChatBot, PersonChannel, Recipient, RuleEvent, Template, Webhook
+from gongdan.tickets.models import Priority
 
 TIME_ZONES = sorted(zoneinfo.available_timezones() - {"localtime", "Factory"})
 
@@ -108,3 +110,99 @@ class OverrideForm(TablerForm):
     )
 
     third_width = ("user", "starts_at", "ends_at")
+
+
+# --- rules, chat bots, webhooks, the allow-list, a person's choices ------------------------------------------
+
+
+class RuleForm(TablerForm):
+    name = forms.CharField(label=_("Name"), max_length=120)
+    event = forms.ChoiceField(label=_("When"), choices=RuleEvent.choices)
+    recipients = forms.MultipleChoiceField(
+        label=_("Who"), choices=Recipient.choices, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    channels = forms.MultipleChoiceField(
+        label=_("How people hear about it"),
+        choices=PersonChannel.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Each person can still switch a channel off or set quiet hours on their profile."),
+    )
+    fixed_address = forms.EmailField(
+        label=_("Also email this address"), required=False, help_text=_("A mailing list or a shared inbox.")
+    )
+    chat_bots = forms.ModelMultipleChoiceField(
+        label=_("Post to chat bots"), queryset=ChatBot.objects.order_by("name"), required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )  # fmt: skip
+    webhooks = forms.ModelMultipleChoiceField(
+        label=_("Call webhooks"), queryset=Webhook.objects.order_by("name"), required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )  # fmt: skip
+    team = forms.ModelChoiceField(
+        label=_("Only for team"), queryset=Team.objects.filter(is_active=True).order_by("name"), required=False,
+        empty_label=_("Any team"),
+    )  # fmt: skip
+    priorities = forms.ModelMultipleChoiceField(
+        label=_("Only for priorities"), queryset=Priority.objects.order_by("rank"), required=False,
+        widget=forms.CheckboxSelectMultiple, help_text=_("None ticked: any priority."),
+    )  # fmt: skip
+    template = forms.ChoiceField(label=_("Template"), choices=Template.choices)
+    is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
+
+    def service_values(self) -> dict[str, Any]:
+        return dict(self.cleaned_data)
+
+
+class ChatBotForm(TablerForm):
+    name = forms.CharField(label=_("Name"), max_length=120)
+    kind = forms.ChoiceField(label=_("Service"), choices=ChatBot.Kind.choices)
+    url = forms.CharField(
+        label=_("Webhook URL"), max_length=500,
+        help_text=_("Copy it from the robot's settings in the group chat."),
+        widget=forms.TextInput(attrs={"autocapitalize": "none", "spellcheck": "false", "inputmode": "url"}),
+    )  # fmt: skip
+    secret = forms.CharField(
+        label=_("Signing secret"), max_length=200, required=False,
+        help_text=_("DingTalk (SEC…) and Feishu/Lark sign each message when the robot has signing switched on."),
+        widget=forms.PasswordInput(render_value=True, attrs={"autocomplete": "off"}),
+    )  # fmt: skip
+    language = forms.ChoiceField(label=_("Language"), choices=[("zh-hans", "简体中文"), ("en", "English")])
+    is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
+
+    def service_values(self) -> dict[str, Any]:
+        return dict(self.cleaned_data)
+
+
+class WebhookForm(TablerForm):
+    name = forms.CharField(label=_("Name"), max_length=120)
+    url = forms.CharField(
+        label=_("URL"), max_length=500,
+        widget=forms.TextInput(attrs={"autocapitalize": "none", "spellcheck": "false", "inputmode": "url"}),
+        help_text=_("Private, loopback and link-local addresses are refused unless they are on the allow-list (webhooks page)."),
+    )  # fmt: skip
+    is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
+
+    def service_values(self) -> dict[str, Any]:
+        return dict(self.cleaned_data)
+
+
+class AllowListForm(TablerForm):
+    entries = forms.CharField(
+        label=_("Allowed hosts and networks"), required=False, max_length=20_000,
+        widget=forms.Textarea(attrs={"rows": 4, "autocapitalize": "none", "spellcheck": "false"}),
+        help_text=_("One per line: a host name (erp.internal) or a network (10.20.0.0/16, 127.0.0.1)."),
+    )  # fmt: skip
+
+
+class PreferenceForm(TablerForm):
+    email = forms.BooleanField(label=_("Email me"), required=False)
+    in_app = forms.BooleanField(label=_("Show notices under the bell"), required=False)
+    quiet_start = forms.TimeField(
+        label=_("Quiet hours from"), required=False,
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+    )  # fmt: skip
+    quiet_end = forms.TimeField(
+        label=_("until"), required=False, widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        help_text=_("In your time zone. Email waits until the quiet hours end; on-call pages still ring."),
+    )  # fmt: skip

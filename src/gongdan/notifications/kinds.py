@@ -126,10 +126,82 @@ def _oncall_page(data: dict[str, Any], user: Any) -> Rendered:
     return rendered
 
 
+def _brief(rendered: Rendered, data: dict[str, Any]) -> Rendered:
+    if data.get("template") == "brief":
+        rendered.lines = rendered.lines[:1]
+    return rendered
+
+
 def _ticket_assigned(data: dict[str, Any], user: Any) -> Rendered:
-    by = data.get("by")
-    title = _("Assigned to you by %(name)s") % {"name": by} if by else _("Assigned to you")
-    return Rendered(title=title, lines=[title])
+    by = data.get("by") or data.get("actor")
+    if "assignee_id" in data:
+        mine = data["assignee_id"] is not None and data["assignee_id"] == getattr(user, "pk", None)
+    else:  # notify() callers name no assignee: the reader is the one assigned
+        mine = True
+    if mine:
+        title = _("Assigned to you by %(name)s") % {"name": by} if by else _("Assigned to you")
+    elif data.get("assignee"):
+        title = _("Assigned to %(name)s") % {"name": data["assignee"]}
+    else:
+        title = _("Assigned to team %(team)s") % {"team": data.get("team") or "—"}
+    lines = [title]
+    if by and mine is False:
+        lines.append(_("By %(name)s.") % {"name": by})
+    return _brief(Rendered(title=title, lines=lines), data)
+
+
+def _ticket_created(data: dict[str, Any], user: Any) -> Rendered:
+    if data.get("requester_id") is not None and data.get("requester_id") == getattr(user, "pk", None):
+        title = _("We received your request")
+        lines = [title, _("Open the ticket to follow it or add details; we will keep you posted.")]
+        return _brief(Rendered(title=title, lines=lines), data)
+    name = data.get("actor")
+    title = _("New ticket from %(name)s") % {"name": name} if name else _("New ticket")
+    return _brief(Rendered(title=title, lines=[title]), data)
+
+
+def _ticket_commented(data: dict[str, Any], user: Any) -> Rendered:
+    name = data.get("actor")
+    title = _("%(name)s replied") % {"name": name} if name else _("New reply")
+    lines = [title]
+    if excerpt := str(data.get("excerpt") or "").strip():
+        lines.append(excerpt)
+    return _brief(Rendered(title=title, lines=lines), data)
+
+
+def _status_label(value: Any) -> str:
+    from gongdan.tickets.models import Status
+
+    return str(Status(value).label) if value in Status.values else str(value or "—")
+
+
+def _ticket_state_changed(data: dict[str, Any], user: Any) -> Rendered:
+    title = _("Status changed to %(status)s") % {"status": _status_label(data.get("to"))}
+    lines = [title, _("It was %(status)s.") % {"status": _status_label(data.get("from"))}]
+    if name := data.get("actor"):
+        lines.append(_("By %(name)s.") % {"name": name})
+    return _brief(Rendered(title=title, lines=lines), data)
+
+
+def _ticket_sla_warning(data: dict[str, Any], user: Any) -> Rendered:
+    title = _("SLA warning: %(target)s") % {"target": _target(data)}
+    return _brief(Rendered(title=title, lines=[title]), data)
+
+
+def _ticket_sla_breached(data: dict[str, Any], user: Any) -> Rendered:
+    title = _("SLA breached: %(target)s overdue") % {"target": _target(data), "due": ""}
+    return _brief(Rendered(title=title, lines=[title]), data)
+
+
+def _ticket_p0_page(data: dict[str, Any], user: Any) -> Rendered:
+    reason = str(data.get("reason") or "")
+    title = _("On-call page: %(reason)s") % {"reason": reason} if reason else _("On-call page")
+    return _brief(Rendered(title=title, lines=[title]), data)
+
+
+def _ticket_survey(data: dict[str, Any], user: Any) -> Rendered:
+    title = _("How did we do? Please rate how your ticket was handled")
+    return _brief(Rendered(title=title, lines=[title]), data)
 
 
 RENDERERS = {
@@ -137,6 +209,13 @@ RENDERERS = {
     SLA_BREACHED: _sla_breached,
     ONCALL_PAGE: _oncall_page,
     TICKET_ASSIGNED: _ticket_assigned,
+    "ticket_created": _ticket_created,
+    "ticket_commented": _ticket_commented,
+    "ticket_state_changed": _ticket_state_changed,
+    "ticket_sla_warning": _ticket_sla_warning,
+    "ticket_sla_breached": _ticket_sla_breached,
+    "ticket_p0_page": _ticket_p0_page,
+    "ticket_survey": _ticket_survey,
 }
 
 

@@ -10,6 +10,30 @@ NOTIFICATIONS = _("Notifications")
 
 SECTIONS = (
     Section(
+        "rules",
+        "notifications:rule_list",
+        "ti-bell-cog",
+        _("Notification rules"),
+        _("Who hears about which ticket event, by email, in the app, in a chat group or by webhook."),
+        NOTIFICATIONS,
+    ),
+    Section(
+        "chat_bots",
+        "notifications:chat_bot_list",
+        "ti-message-chatbot",
+        _("Chat bots"),
+        _("DingTalk, Feishu/Lark, WeCom and Slack group robots that post ticket news."),
+        NOTIFICATIONS,
+    ),
+    Section(
+        "webhooks",
+        "notifications:webhook_list",
+        "ti-webhook",
+        _("Webhooks"),
+        _("Signed calls to other systems, with a delivery log and replay."),
+        NOTIFICATIONS,
+    ),
+    Section(
         "oncall",
         "notifications:schedule_list",
         "ti-urgent",
@@ -22,7 +46,7 @@ SECTIONS = (
         "notifications:outbox",
         "ti-mail-forward",
         _("Outbox"),
-        _("Every email the system sends: delivered, waiting, retrying or given up."),
+        _("Every email, chat post and webhook call: delivered, waiting, retrying or given up."),
         NOTIFICATIONS,
     ),
 )

@@ -57,9 +57,15 @@ def outbox_enqueue(
     kind: str = "",
     recipient: Any = None,
     ticket: Any = None,
+    chat_bot: Any = None,
+    webhook: Any = None,
+    not_before: dt.datetime | None = None,
 ) -> OutboxMessage:
     """Write a message in the current transaction; it is handed to a consumer once that commits. The same
-    idempotency key twice gives back the first message (nothing is sent twice)."""
+    idempotency key twice gives back the first message (nothing is sent twice). `not_before` holds it back
+    (a recipient's quiet hours)."""
+    now = timezone.now()
+    due = max(not_before, now) if not_before else now
     try:
         with transaction.atomic():
             message = OutboxMessage.objects.create(
@@ -73,25 +79,30 @@ def outbox_enqueue(
                 idempotency_key=idempotency_key[:200],
                 recipient=recipient,
                 ticket=ticket,
-                created_at=timezone.now(),
-                next_attempt_at=timezone.now(),
+                chat_bot=chat_bot,
+                webhook=webhook,
+                created_at=now,
+                next_attempt_at=due,
             )
     except IntegrityError:
         return OutboxMessage.objects.get(idempotency_key=idempotency_key[:200])
-    transaction.on_commit(lambda: _enqueue_delivery(message.pk))
+    transaction.on_commit(lambda: _enqueue_delivery(message.pk, eta=due if due > now else None))
     return message
 
 
-def _enqueue_delivery(message_id: int) -> None:
+def _enqueue_delivery(message_id: int, eta: dt.datetime | None = None) -> None:
     from gongdan.notifications.tasks import deliver_outbox_message
 
     try:
-        deliver_outbox_message(message_id)
+        if eta is not None:
+            deliver_outbox_message.schedule((message_id,), eta=eta)
+        else:
+            deliver_outbox_message(message_id)
     except Exception:  # the queue being down must not break the request; the sweep picks it up
         log.exception("could not enqueue outbox message %s; the minute sweep will deliver it", message_id)
 
 
-def _claimable(now: dt.datetime) -> Q:
+def claimable(now: dt.datetime) -> Q:
     return Q(state__in=[State.PENDING, State.FAILED], next_attempt_at__lte=now) | Q(
         state=State.SENDING, claimed_until__lt=now
     )
@@ -101,7 +112,7 @@ def claim(message_id: int, *, now: dt.datetime | None = None) -> OutboxMessage |
     """Take the message for one attempt, or None if it is not due, already taken or finished."""
     now = now or timezone.now()
     taken = (
-        OutboxMessage.objects.filter(_claimable(now), pk=message_id)
+        OutboxMessage.objects.filter(claimable(now), pk=message_id)
         .exclude(attempts__gte=max_attempts(), state=State.SENDING)
         .update(state=State.SENDING, claimed_until=now + lease(), attempts=F("attempts") + 1)
     )
@@ -119,6 +130,9 @@ def deliver(message_id: int, *, now: dt.datetime | None = None) -> str | None:
     channel = channel_for(head)
     if channel is None or not channel.is_configured():
         return None  # stays pending; the outbox page says why
+    own_delivery = getattr(channel, "deliver", None)
+    if own_delivery is not None:  # chat bots claim and send several messages at once (rate limits)
+        return own_delivery(message_id, now=now)
     message = claim(message_id, now=now)
     if message is None:
         return None

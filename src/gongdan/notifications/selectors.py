@@ -145,3 +145,67 @@ def upcoming_shifts(
         else:
             shifts.append(Shift(start, stop, who, back, is_override))
     return shifts
+
+
+# --- rules, chat bots, webhooks (admins) ---------------------------------------------------------------------
+
+
+def rule_rows() -> list[Any]:
+    from gongdan.notifications.models import NotificationRule
+
+    return list(
+        NotificationRule.objects.select_related("team")
+        .prefetch_related("chat_bots", "webhooks", "priorities")
+        .order_by("event", "name", "id")
+    )
+
+
+def chat_bot_rows() -> list[Any]:
+    from django.db.models import Count, Q
+
+    from gongdan.notifications.models import ChatBot
+
+    waiting = Q(messages__state__in=["pending", "failed", "sending"])
+    return list(
+        ChatBot.objects.annotate(
+            waiting=Count("messages", filter=waiting),
+            dead=Count("messages", filter=Q(messages__state="dead")),
+        ).order_by("name", "id")
+    )
+
+
+def webhook_rows() -> list[Any]:
+    from django.db.models import Count, Q
+
+    from gongdan.notifications.models import Webhook
+
+    return list(
+        Webhook.objects.annotate(
+            waiting=Count("messages", filter=Q(messages__state__in=["pending", "failed", "sending"])),
+            dead=Count("messages", filter=Q(messages__state="dead")),
+            sent=Count("messages", filter=Q(messages__state="sent")),
+        ).order_by("name", "id")
+    )
+
+
+def deliveries(
+    *, actor: User, webhook: Any, before: int | None = None, limit: int = PAGE_SIZE
+) -> tuple[list[Any], int | None]:
+    """A webhook's messages, newest first (keyset on id), each with its attempts (newest first)."""
+    from django.db.models import Prefetch
+
+    from gongdan.notifications.models import DeliveryAttempt
+
+    require_admin(actor)
+    rows = (
+        OutboxMessage.objects.filter(webhook=webhook)
+        .select_related("ticket")
+        .prefetch_related(Prefetch("http_attempts", queryset=DeliveryAttempt.objects.order_by("-id")))
+        .order_by("-id")
+    )
+    if before:
+        rows = rows.filter(id__lt=before)
+    found = list(rows[: limit + 1])
+    more = len(found) > limit
+    found = found[:limit]
+    return found, (found[-1].pk if more and found else None)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import secrets
 from collections.abc import Iterable
 from typing import Any
 
@@ -23,6 +24,7 @@ from gongdan.notifications import events, kinds
 from gongdan.notifications.delivery.email import sender_domain
 from gongdan.notifications.models import (
     Notification,
+    NotificationPreference,
     OnCallParticipant,
     OnCallSchedule,
     OutboxMessage,
@@ -31,6 +33,7 @@ from gongdan.notifications.models import (
 )
 from gongdan.notifications.oncall import oncall_now
 from gongdan.notifications.outbox import outbox_enqueue
+from gongdan.notifications.threading import subject_tag, ticket_message_id, ticket_thread_root
 from gongdan.tickets.access import can_work
 from gongdan.tickets.models import Ticket
 from gongdan.tickets.services.core import append_event
@@ -65,14 +68,17 @@ def compose_email(*, user: User, kind: str, ticket: Ticket | None, data: dict[st
     language = user.language or settings.LANGUAGE_CODE
     with translation.override(language):
         rendered = kinds.render(kind, data=data, ticket=ticket, user=user)
-        subject = f"[{ticket.number}] {rendered.title}" if ticket else rendered.title
+        subject = f"{subject_tag(ticket.number)} {rendered.title}" if ticket else rendered.title
+        reply_to = getattr(settings, "GONGDAN_MAIL_REPLY_TO", "")
         context = {
             "rendered": rendered,
             "subject": subject,
             "language": language,
             "ticket_link": kinds.ticket_url(ticket) if ticket else "",
             "ticket_link_label": _("Open the ticket"),
-            "footer": _("Gongdan sent this automatically; replies to it are not read."),
+            "footer": _("Gongdan sent this automatically. Reply to this email to add to the ticket.")
+            if reply_to and ticket
+            else _("Gongdan sent this automatically; replies to it are not read."),
         }
         return {
             "subject": subject.replace("\n", " ")[:300],
@@ -82,18 +88,97 @@ def compose_email(*, user: User, kind: str, ticket: Ticket | None, data: dict[st
 
 
 def email_headers(*, key: str, kind: str, ticket: Ticket | None) -> dict[str, str]:
-    """Our own Message-ID (ticket number + idempotency key) lets receivers drop a rare duplicate."""
-    local = f"{ticket.number}.{key}" if ticket else key
+    """Threading headers come only from `threading` (the mail intake reads the same contract): a signed
+    Message-ID naming the ticket, and the ticket's thread root in In-Reply-To and References, so a reply
+    lands on the ticket. The idempotency key travels too, so a receiver can drop a rare duplicate."""
     headers = {
-        "Message-ID": f"<{local}@{sender_domain()}>",
         "Auto-Submitted": "auto-generated",
         "X-Auto-Response-Suppress": "All",
         "X-Gongdan-Kind": kind,
         "X-Gongdan-Idempotency-Key": key,
     }
     if ticket is not None:
-        headers["X-Gongdan-Ticket"] = ticket.number
+        root = ticket_thread_root(ticket.pk)
+        headers.update({"Message-ID": ticket_message_id(ticket.pk), "In-Reply-To": root, "References": root,
+                        "X-Gongdan-Ticket": ticket.number})  # fmt: skip
+    else:
+        headers["Message-ID"] = f"<{key}@{sender_domain()}>"
+    if reply_to := getattr(settings, "GONGDAN_MAIL_REPLY_TO", ""):
+        headers["Reply-To"] = reply_to
     return headers
+
+
+def quiet_until(
+    preference: NotificationPreference | None, user: User, now: dt.datetime
+) -> dt.datetime | None:
+    """The end of the person's quiet hours if `now` falls inside them (in their own time zone), else None."""
+    if preference is None or preference.quiet_start is None or preference.quiet_end is None:
+        return None
+    start, end = preference.quiet_start, preference.quiet_end
+    if start == end:
+        return None
+    local = now.astimezone(kinds._zone(user))
+    at = local.time().replace(tzinfo=None)
+    inside = start <= at < end if start < end else (at >= start or at < end)
+    if not inside:
+        return None
+    day = local.date() if at < end else local.date() + dt.timedelta(days=1)
+    return dt.datetime.combine(day, end, tzinfo=local.tzinfo).astimezone(dt.UTC)
+
+
+def deliver_to_people(
+    *,
+    people: Iterable[User],
+    kind: str,
+    ticket: Ticket | None,
+    data: dict[str, Any],
+    channels: set[str] | None = None,
+    urgent: bool = False,
+    key_prefix: str = "",
+) -> tuple[list[Notification], int]:
+    """In-app notices and emails for these people, as each of them chose: a channel they switched off is
+    skipped and email during their quiet hours waits until the hours end. `urgent` (on-call pages) ignores
+    both. Returns the notices and how many notices and emails were written."""
+    from gongdan.notifications.models import NotificationPreference
+
+    channels = {"email", "in_app"} if channels is None else channels
+    unique: dict[int, User] = {}
+    for user in people:
+        if user is not None and user.is_active and user.pk not in unique:
+            unique[user.pk] = user
+    if not unique:
+        return [], 0
+    preferences = {p.user_id: p for p in NotificationPreference.objects.filter(user_id__in=list(unique))}
+    now = timezone.now()
+    in_app = [
+        u
+        for u in unique.values()
+        if "in_app" in channels and (urgent or getattr(preferences.get(u.pk), "in_app", True))
+    ]
+    notices = Notification.objects.bulk_create(
+        [Notification(user=user, kind=kind, ticket=ticket, data=data, created_at=now) for user in in_app]
+    )
+    written = len(notices)
+    notice_of = {n.user_id: n for n in notices}
+    for user in unique.values():
+        preference = preferences.get(user.pk)
+        if "email" not in channels or not user.email or not (urgent or getattr(preference, "email", True)):
+            continue
+        notice = notice_of.get(user.pk)
+        key = f"n{notice.pk}" if notice and notice.pk else f"{key_prefix or 'm'}.u{user.pk}.{kind}"
+        outbox_enqueue(
+            channel=OutboxMessage.Channel.EMAIL,
+            address=user.email,
+            idempotency_key=key,
+            kind=kind,
+            recipient=user,
+            ticket=ticket,
+            headers=email_headers(key=key, kind=kind, ticket=ticket),
+            not_before=None if urgent else quiet_until(preference, user, now),
+            **compose_email(user=user, kind=kind, ticket=ticket, data=data),
+        )
+        written += 1
+    return notices, written
 
 
 @transaction.atomic
@@ -106,41 +191,16 @@ def notify(
 ) -> list[Notification]:
     """In-app notification for each active recipient + an outbox email per recipient who has an address,
     rendered in the recipient's language (User.language) from `kind` + `data`. Call inside the caller's
-    transaction; delivery happens after commit."""
+    transaction; delivery happens after commit. Each recipient's own choices apply (channels switched off,
+    quiet hours); on-call pages ignore them."""
     kind = (kind or "").strip()
     if not kind or len(kind) > MAX_KIND:
         raise ValidationFailed(
             _("A notification needs a kind."), details={"kind": [_("Required, at most 60 characters.")]}
         )
     clean = _clean_data(data)
-    people: dict[int, User] = {}
-    for user in recipients:
-        if user is not None and user.is_active and user.pk not in people:
-            people[user.pk] = user
-    if not people:
-        return []
-    now = timezone.now()
-    notices = Notification.objects.bulk_create(
-        [
-            Notification(user=user, kind=kind, ticket=ticket, data=clean, created_at=now)
-            for user in people.values()
-        ]
-    )
-    for notice in notices:
-        user = people[notice.user_id]
-        if not user.email:
-            continue
-        key = f"n{notice.pk}"
-        outbox_enqueue(
-            channel=OutboxMessage.Channel.EMAIL,
-            address=user.email,
-            idempotency_key=key,
-            kind=kind,
-            recipient=user,
-            ticket=ticket,
-            headers=email_headers(key=key, kind=kind, ticket=ticket),
-            **compose_email(user=user, kind=kind, ticket=ticket, data=clean),
-        )
+    notices, _written = deliver_to_people(people=recipients, kind=kind, ticket=ticket, data=clean,
+                                          urgent=kind == kinds.ONCALL_PAGE, key_prefix=f"k{secrets.token_hex(6)}")  # fmt: skip
     return notices
 
 

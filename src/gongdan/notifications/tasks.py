@@ -31,3 +31,18 @@ def pages_repeat_sweep() -> int:
     from gongdan.notifications.services import pages_repeat_due
 
     return pages_repeat_due()
+
+
+@db_task()
+def run_rules() -> dict[str, int]:
+    """Queued when a transaction that wrote ticket events commits (see apps.py)."""
+    from gongdan.notifications.rules import process_events
+
+    return process_events()
+
+
+@db_periodic_task(crontab())  # every minute: whatever a lost nudge left behind
+def rules_sweep() -> dict[str, int]:
+    from gongdan.notifications.rules import process_events
+
+    return process_events()

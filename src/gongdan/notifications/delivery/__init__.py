@@ -39,8 +39,8 @@ def register(channel: DeliveryChannel) -> DeliveryChannel:
 
 
 def channel_for(name: str) -> DeliveryChannel | None:
-    if not CHANNELS:
-        from gongdan.notifications.delivery import email  # noqa: F401 (registers itself)
+    if name not in CHANNELS:
+        from gongdan.notifications.delivery import chat, email, webhooks  # noqa: F401 (register themselves)
     return CHANNELS.get(name)
 
 

@@ -11,6 +11,8 @@ from django.utils.translation import gettext_lazy as _
 class OutboxMessage(models.Model):
     class Channel(models.TextChoices):
         EMAIL = "email", _("Email")
+        CHAT = "chat", _("Chat bot")
+        WEBHOOK = "webhook", _("Webhook")
 
     class State(models.TextChoices):
         PENDING = "pending", _("Pending")
@@ -39,6 +41,14 @@ class OutboxMessage(models.Model):
     ticket = models.ForeignKey(
         "tickets.Ticket", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
     )
+    chat_bot = models.ForeignKey(
+        "notifications.ChatBot", null=True, blank=True, on_delete=models.CASCADE, related_name="messages"
+    )
+    webhook = models.ForeignKey(
+        "notifications.Webhook", null=True, blank=True, on_delete=models.CASCADE, related_name="messages"
+    )
+    # Several chat messages sent as one post (rate limits) are claimed together under one token.
+    claim_token = models.CharField(max_length=32, blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
 
