@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "gongdan.sla",
     "gongdan.notifications",
     "gongdan.routing",
+    "gongdan.portal",
     "gongdan.configuration",
     "gongdan.operations",
     "gongdan.web",
@@ -242,3 +243,17 @@ GONGDAN_MAIL_FROM = os.environ.get("GONGDAN_MAIL_FROM", "")
 DEFAULT_FROM_EMAIL = GONGDAN_MAIL_FROM or "gongdan@localhost"
 GONGDAN_OUTBOX_MAX_ATTEMPTS = int(os.environ.get("GONGDAN_OUTBOX_MAX_ATTEMPTS", "8"))
 GONGDAN_PAGE_LINK_MAX_AGE = int(os.environ.get("GONGDAN_PAGE_LINK_MAX_AGE", str(24 * 3600)))
+
+# Requester portal (see docs/portal.md): how long a mailed sign-in link and a survey link stay valid, how much
+# one request may upload, and the per-IP / per-address limits ("name=count/seconds,…", see
+# gongdan.portal.rate_limits for the names and defaults).
+GONGDAN_PORTAL_LINK_MAX_AGE = int(os.environ.get("GONGDAN_PORTAL_LINK_MAX_AGE", str(30 * 60)))
+GONGDAN_PORTAL_SURVEY_MAX_AGE = int(os.environ.get("GONGDAN_PORTAL_SURVEY_MAX_AGE", str(30 * 24 * 3600)))
+GONGDAN_PORTAL_MAX_FILES = int(os.environ.get("GONGDAN_PORTAL_MAX_FILES", "5"))
+GONGDAN_PORTAL_MAX_REQUEST_BYTES = int(os.environ.get("GONGDAN_PORTAL_MAX_REQUEST_BYTES", str(40 * 1024 * 1024)))
+GONGDAN_PORTAL_RATE_LIMITS = {
+    name.strip(): (int(rate.partition("/")[0]), int(rate.partition("/")[2]))
+    for name, _sep, rate in (
+        part.partition("=") for part in os.environ.get("GONGDAN_PORTAL_RATE_LIMITS", "").split(",") if part.strip()
+    )
+}
