@@ -250,10 +250,14 @@ GONGDAN_PAGE_LINK_MAX_AGE = int(os.environ.get("GONGDAN_PAGE_LINK_MAX_AGE", str(
 GONGDAN_PORTAL_LINK_MAX_AGE = int(os.environ.get("GONGDAN_PORTAL_LINK_MAX_AGE", str(30 * 60)))
 GONGDAN_PORTAL_SURVEY_MAX_AGE = int(os.environ.get("GONGDAN_PORTAL_SURVEY_MAX_AGE", str(30 * 24 * 3600)))
 GONGDAN_PORTAL_MAX_FILES = int(os.environ.get("GONGDAN_PORTAL_MAX_FILES", "5"))
-GONGDAN_PORTAL_MAX_REQUEST_BYTES = int(os.environ.get("GONGDAN_PORTAL_MAX_REQUEST_BYTES", str(40 * 1024 * 1024)))
+GONGDAN_PORTAL_MAX_REQUEST_BYTES = int(
+    os.environ.get("GONGDAN_PORTAL_MAX_REQUEST_BYTES", str(40 * 1024 * 1024))
+)
 GONGDAN_PORTAL_RATE_LIMITS = {
     name.strip(): (int(rate.partition("/")[0]), int(rate.partition("/")[2]))
     for name, _sep, rate in (
-        part.partition("=") for part in os.environ.get("GONGDAN_PORTAL_RATE_LIMITS", "").split(",") if part.strip()
+        part.partition("=")
+        for part in os.environ.get("GONGDAN_PORTAL_RATE_LIMITS", "").split(",")
+        if part.strip()
     )
 }

@@ -433,7 +433,10 @@ def survey(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, "portal/link_problem.html", context, status=exc.status_code)
     context: dict[str, Any] = {"survey": found, "ticket": found.ticket, "token": token}
     if found.is_answered:
-        return render(request, "portal/survey_done.html", {**context, "again": request.method == "POST"})
+        again = request.method == "POST"
+        return render(
+            request, "portal/survey_done.html", {**context, "again": again}, status=409 if again else 200
+        )
     if request.method == "GET":
         preset = request.GET.get("rating", "")
         form = SurveyForm(initial={"rating": int(preset)} if preset in {"1", "2", "3", "4", "5"} else None)
