@@ -55,6 +55,12 @@ def sign_in_by_link(client: Client, email: str) -> None:
 
 
 @pytest.fixture
+def client() -> Client:
+    """A signed-out visitor whose browser asks for English (the site's default language is zh-hans)."""
+    return Client(HTTP_ACCEPT_LANGUAGE="en")
+
+
+@pytest.fixture
 def requester_client(requester) -> Client:
     client = Client()
     assert client.login(username=requester.username, password=PASSWORD)

@@ -38,7 +38,7 @@ def test_a_resolution_sends_one_survey_by_mail_and_in_the_portal(resolved, reque
 def test_opening_the_mail_link_records_nothing_and_a_click_records_the_rating(resolved, requester):
     survey_scan()
     path = _survey_path(requester)
-    client = Client()  # not signed in: the signed link is enough
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")  # not signed in: the signed link is enough
     page = client.get(path + "?rating=4")
     assert page.status_code == 200 and b"is-preset" in page.content
     assert Survey.objects.get().answered_at is None
@@ -54,20 +54,20 @@ def test_opening_the_mail_link_records_nothing_and_a_click_records_the_rating(re
 def test_the_survey_link_works_once(resolved, requester):
     survey_scan()
     path = _survey_path(requester)
-    Client().post(path, {"rating": "5"})
-    again = Client().post(path, {"rating": "1", "comment": "changed my mind"})
+    Client(HTTP_ACCEPT_LANGUAGE="en").post(path, {"rating": "5"})
+    again = Client(HTTP_ACCEPT_LANGUAGE="en").post(path, {"rating": "1", "comment": "changed my mind"})
     assert again.status_code == 409 and b"data-already-answered" in again.content
     assert Survey.objects.get().rating == 5
     assert resolved.events.filter(kind="csat_rated").count() == 1
     # Opening it later shows the answer, not the form
-    assert b"data-survey-done" in Client().get(path).content
+    assert b"data-survey-done" in Client(HTTP_ACCEPT_LANGUAGE="en").get(path).content
 
 
 def test_tampered_foreign_and_expired_survey_links_are_refused(resolved, requester):
     survey_scan()
     survey = Survey.objects.get()
     token = survey_token(survey)
-    client = Client()
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
     assert client.post(f"/portal/survey/{token[:-3]}xyz/", {"rating": "1"}).status_code == 404
     assert (
         client.post(f"/portal/survey/{make_token(survey.pk, salt=LINK_SALT)}/", {"rating": "1"}).status_code
@@ -83,15 +83,18 @@ def test_a_rating_outside_1_to_5_is_refused(resolved, requester):
     survey_scan()
     path = _survey_path(requester)
     for bad in ("0", "6", "five", ""):
-        assert Client().post(path, {"rating": bad}).status_code == 400
-    assert Client().post(path, {"rating": "3", "comment": "x" * 2001}).status_code == 400
+        assert Client(HTTP_ACCEPT_LANGUAGE="en").post(path, {"rating": bad}).status_code == 400
+    assert (
+        Client(HTTP_ACCEPT_LANGUAGE="en").post(path, {"rating": "3", "comment": "x" * 2001}).status_code
+        == 400
+    )
     assert Survey.objects.get().answered_at is None
 
 
 def test_a_low_rating_reopens_and_alerts_the_lead_when_the_admin_says_so(resolved, requester, lead):
     PortalSettings.objects.create(low_rating_reopen=True, low_rating_notify_lead=True)
     survey_scan()
-    Client().post(_survey_path(requester), {"rating": "1", "comment": "Nobody came"})
+    Client(HTTP_ACCEPT_LANGUAGE="en").post(_survey_path(requester), {"rating": "1", "comment": "Nobody came"})
     resolved.refresh_from_db()
     assert resolved.status == "in_progress"
     assert "1/5" in resolved.events.filter(kind="transitioned").latest("id").data["note"]
@@ -104,7 +107,7 @@ def test_a_low_rating_reopens_and_alerts_the_lead_when_the_admin_says_so(resolve
 def test_a_low_rating_does_nothing_more_when_switched_off(resolved, requester, lead):
     PortalSettings.objects.create(low_rating_reopen=False, low_rating_notify_lead=False)
     survey_scan()
-    Client().post(_survey_path(requester), {"rating": "2"})
+    Client(HTTP_ACCEPT_LANGUAGE="en").post(_survey_path(requester), {"rating": "2"})
     resolved.refresh_from_db()
     assert resolved.status == "resolved"
     assert not Notification.objects.filter(kind="csat_low").exists()
@@ -112,7 +115,7 @@ def test_a_low_rating_does_nothing_more_when_switched_off(resolved, requester, l
 
 def test_a_good_rating_never_alerts(resolved, requester, lead):
     survey_scan()
-    Client().post(_survey_path(requester), {"rating": "3"})
+    Client(HTTP_ACCEPT_LANGUAGE="en").post(_survey_path(requester), {"rating": "3"})
     assert not Notification.objects.filter(kind="csat_low").exists()
 
 
@@ -146,13 +149,13 @@ def test_confirming_in_the_portal_asks_at_once(requester_client, resolved):
 def test_the_settings_screen(admin_user, agent):
     from tests.factories import PASSWORD
 
-    admin = Client()
+    admin = Client(HTTP_ACCEPT_LANGUAGE="en")
     admin.login(username=admin_user.username, password=PASSWORD)
     assert admin.get("/settings/portal/").status_code == 200
     response = admin.post("/settings/portal/", {"csat_enabled": "on", "low_rating_reopen": "on"})
     assert response.status_code == 302
     row = PortalSettings.objects.get()
     assert (row.csat_enabled, row.low_rating_reopen, row.low_rating_notify_lead) == (True, True, False)
-    staff = Client()
+    staff = Client(HTTP_ACCEPT_LANGUAGE="en")
     staff.login(username=agent.username, password=PASSWORD)
     assert staff.get("/settings/portal/").status_code == 403

@@ -22,7 +22,7 @@ def _answer(client, number, email):
 
 def test_same_answer_for_wrong_number_wrong_email_and_a_match(make_request, requester, other_requester):
     ticket = make_request()
-    client = Client()
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
     wrong_number = _answer(client, "GD-2099-000001", requester.email)
     wrong_email = _answer(client, ticket.number, other_requester.email)
     match = _answer(client, ticket.number.lower(), requester.email)

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 
 def test_sign_in_links_per_ip(settings, django_assert_num_queries):
     settings.GONGDAN_PORTAL_RATE_LIMITS = {"link_ip": (3, 600)}
-    client = Client(REMOTE_ADDR="203.0.113.9")
+    client = Client(HTTP_ACCEPT_LANGUAGE="en", REMOTE_ADDR="203.0.113.9")
     for i in range(3):
         assert client.post("/portal/sign-in/", {"email": f"p{i}@example.com"}).status_code == 200
     with django_assert_num_queries(0):  # refused before any query: a flood never slows agents
@@ -28,7 +28,9 @@ def test_sign_in_links_per_ip(settings, django_assert_num_queries):
     assert MagicLink.objects.count() == 3
     # Another address (IP) is not affected
     assert (
-        Client(REMOTE_ADDR="198.51.100.1").post("/portal/sign-in/", {"email": "q@example.com"}).status_code
+        Client(HTTP_ACCEPT_LANGUAGE="en", REMOTE_ADDR="198.51.100.1")
+        .post("/portal/sign-in/", {"email": "q@example.com"})
+        .status_code
         == 200
     )
 
@@ -36,8 +38,12 @@ def test_sign_in_links_per_ip(settings, django_assert_num_queries):
 def test_sign_in_links_per_address_across_ips(settings):
     settings.GONGDAN_PORTAL_RATE_LIMITS = {"link_address": (2, 3600)}
     for i in range(2):
-        Client(REMOTE_ADDR=f"192.0.2.{i}").post("/portal/sign-in/", {"email": "victim@example.com"})
-    response = Client(REMOTE_ADDR="192.0.2.99").post("/portal/sign-in/", {"email": "Victim@Example.com"})
+        Client(HTTP_ACCEPT_LANGUAGE="en", REMOTE_ADDR=f"192.0.2.{i}").post(
+            "/portal/sign-in/", {"email": "victim@example.com"}
+        )
+    response = Client(HTTP_ACCEPT_LANGUAGE="en", REMOTE_ADDR="192.0.2.99").post(
+        "/portal/sign-in/", {"email": "Victim@Example.com"}
+    )
     assert response.status_code == 429
     assert len(mails_to("victim@example.com")) == 2  # a mailbox cannot be bombed
 
@@ -45,7 +51,7 @@ def test_sign_in_links_per_address_across_ips(settings):
 def test_lookup_is_rate_limited(settings, make_request, requester):
     settings.GONGDAN_PORTAL_RATE_LIMITS = {"lookup_ip": (2, 3600)}
     ticket = make_request()
-    client = Client(REMOTE_ADDR="203.0.113.50")
+    client = Client(HTTP_ACCEPT_LANGUAGE="en", REMOTE_ADDR="203.0.113.50")
     for number in ("GD-1999-000001", "GD-1999-000002"):
         assert client.post("/portal/lookup/", {"number": number, "email": requester.email}).status_code == 200
     response = client.post("/portal/lookup/", {"number": ticket.number, "email": requester.email})
@@ -90,7 +96,7 @@ def redis_cache(settings):
 
 def test_limits_hold_on_the_redis_cache(redis_cache, settings):
     settings.GONGDAN_PORTAL_RATE_LIMITS = {"link_ip": (2, 60)}
-    client = Client(REMOTE_ADDR="203.0.113.77")
+    client = Client(HTTP_ACCEPT_LANGUAGE="en", REMOTE_ADDR="203.0.113.77")
     codes = [client.post("/portal/sign-in/", {"email": f"r{i}@example.com"}).status_code for i in range(3)]
     assert codes == [200, 200, 429]
     client_redis = redis_cache._cache.get_client()
