@@ -70,6 +70,10 @@ def main() -> None:
     os.environ.setdefault("GONGDAN_LOG_LEVEL", "WARNING")
     setup_django(args.database_url, "/tmp/bench-portal-data")
     import datetime as dt
+    import logging
+
+    for name in ("huey", "django.request"):  # one line per task run or refusal would bury the figures
+        logging.getLogger(name).setLevel(logging.ERROR)
 
     from django.core.cache import cache
     from django.db import connection

@@ -159,3 +159,12 @@ def test_the_settings_screen(admin_user, agent):
     staff = Client(HTTP_ACCEPT_LANGUAGE="en")
     staff.login(username=agent.username, password=PASSWORD)
     assert staff.get("/settings/portal/").status_code == 403
+
+
+def test_requester_mails_point_to_the_portal_in_their_language(resolved, requester):
+    requester.language = "zh-hans"
+    requester.save()
+    survey_scan()
+    [mail] = mails_to(requester.email, "csat_request")
+    assert "您对" in mail.subject and "/portal/survey/" in mail.body_text
+    assert "评价服务" in mail.body_html

@@ -111,3 +111,19 @@ def test_list_and_detail_query_counts(requester_client, make_request, agent, dja
         assert requester_client.get("/portal/").status_code == 200
     with django_assert_max_num_queries(16):
         assert requester_client.get(f"/portal/requests/{tickets[0].number}/").status_code == 200
+
+
+def test_staff_using_the_portal_see_only_the_public_timeline(make_request, agent, team):
+    from django.test import Client
+
+    from gongdan.tickets.services import ticket_assign
+    from tests.factories import PASSWORD
+
+    ticket = make_request()
+    ticket_assign(actor=agent, ticket=ticket, assignee=agent)
+    ticket_comment(actor=agent, ticket=ticket, body="internal detail", is_internal=True)
+    client = Client()
+    client.login(username=agent.username, password=PASSWORD)
+    html = client.get(f"/portal/requests/{ticket.number}/").content.decode()
+    assert 'data-event="created"' in html
+    assert 'data-event="assigned"' not in html and "internal detail" not in html

@@ -34,7 +34,13 @@ def request_timeline(*, actor: User, ticket: Ticket) -> list[TicketEvent]:
     """The public history only: for a requester the ticket selectors already drop internal notes and
     internal kinds; staff looking through the portal get the same public view."""
     events = ticket_timeline(actor=actor, ticket=ticket)
-    return [e for e in events if not e.is_internal and not (e.comment_id and e.comment.is_internal)]
+    return [
+        e
+        for e in events
+        if e.kind in ticket_events.PUBLIC_KINDS
+        and not e.is_internal
+        and not (e.comment_id and e.comment.is_internal)
+    ]
 
 
 def request_timeline_with_files(*, actor: User, ticket: Ticket) -> list[TicketEvent]:
