@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "gongdan.routing",
     "gongdan.integrations",
     "gongdan.channels",
+    "gongdan.portal",
     "gongdan.configuration",
     "gongdan.operations",
     "gongdan.web",
@@ -259,3 +260,20 @@ GONGDAN_MAIL_BATCH = int(os.environ.get("GONGDAN_MAIL_BATCH", "50"))
 GONGDAN_MAIL_CA_FILE = os.environ.get("GONGDAN_MAIL_CA_FILE", "")
 # The optional inbound SMTP listener (`python -m gongdan mail_listen`): the largest message it takes.
 GONGDAN_SMTP_MAX_BYTES = int(os.environ.get("GONGDAN_SMTP_MAX_BYTES", str(25 * 1024 * 1024)))
+# Requester portal (see docs/portal.md): how long a mailed sign-in link and a survey link stay valid, how much
+# one request may upload, and the per-IP / per-address limits ("name=count/seconds,…", see
+# gongdan.portal.rate_limits for the names and defaults).
+GONGDAN_PORTAL_LINK_MAX_AGE = int(os.environ.get("GONGDAN_PORTAL_LINK_MAX_AGE", str(30 * 60)))
+GONGDAN_PORTAL_SURVEY_MAX_AGE = int(os.environ.get("GONGDAN_PORTAL_SURVEY_MAX_AGE", str(30 * 24 * 3600)))
+GONGDAN_PORTAL_MAX_FILES = int(os.environ.get("GONGDAN_PORTAL_MAX_FILES", "5"))
+GONGDAN_PORTAL_MAX_REQUEST_BYTES = int(
+    os.environ.get("GONGDAN_PORTAL_MAX_REQUEST_BYTES", str(40 * 1024 * 1024))
+)
+GONGDAN_PORTAL_RATE_LIMITS = {
+    name.strip(): (int(rate.partition("/")[0]), int(rate.partition("/")[2]))
+    for name, _sep, rate in (
+        part.partition("=")
+        for part in os.environ.get("GONGDAN_PORTAL_RATE_LIMITS", "").split(",")
+        if part.strip()
+    )
+}

@@ -109,6 +109,7 @@ SECTIONS = (
 from gongdan.channels.navigation import SECTIONS as CHANNEL_SECTIONS  # noqa: E402
 from gongdan.integrations.navigation import SECTIONS as INTEGRATION_SECTIONS  # noqa: E402
 from gongdan.notifications.navigation import SECTIONS as NOTIFICATION_SECTIONS  # noqa: E402
+from gongdan.portal.navigation import SECTIONS as PORTAL_SECTIONS  # noqa: E402
 from gongdan.routing.navigation import SECTIONS as ROUTING_SECTIONS  # noqa: E402
 from gongdan.sla.navigation import SECTIONS as SLA_SECTIONS  # noqa: E402
 
@@ -119,4 +120,5 @@ SECTIONS = (
     *NOTIFICATION_SECTIONS,
     *INTEGRATION_SECTIONS,
     *CHANNEL_SECTIONS,
+    *PORTAL_SECTIONS,
 )
