@@ -45,6 +45,24 @@ def ticket_url(ticket: Any) -> str:
     return site_url(reverse("web:ticket_detail", args=[ticket.number]))
 
 
+# Where a requester follows a ticket, when an app offers a place for them (the portal registers one): a
+# requester's mail must not link to the agents' screens.
+_requester_links: dict[str, Any] = {}
+
+
+def register_requester_link(builder: Any) -> None:
+    """``builder(number) -> absolute URL`` of the page where the ticket's requester follows it."""
+    _requester_links["builder"] = builder
+
+
+def ticket_url_for(ticket: Any, user: Any) -> str:
+    """The ticket's address for this reader: the requester's page for requesters, the agent page for staff."""
+    builder = _requester_links.get("builder")
+    if builder is not None and user is not None and not getattr(user, "is_staff_member", True):
+        return str(builder(ticket.number))
+    return ticket_url(ticket)
+
+
 def _zone(user: Any) -> ZoneInfo:
     try:
         return ZoneInfo(getattr(user, "time_zone", "") or settings.TIME_ZONE)
@@ -243,7 +261,7 @@ def render(kind: str, *, data: dict[str, Any] | None, ticket: Any, user: Any) ->
             _("Ticket %(number)s: %(subject)s") % {"number": ticket.number, "subject": ticket.subject}
         )
         if not rendered.action_url:
-            rendered.action_url = ticket_url(ticket)
+            rendered.action_url = ticket_url_for(ticket, user)
             rendered.action_label = _("Open the ticket")
     return rendered
 

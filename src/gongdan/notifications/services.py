@@ -74,7 +74,7 @@ def compose_email(*, user: User, kind: str, ticket: Ticket | None, data: dict[st
             "rendered": rendered,
             "subject": subject,
             "language": language,
-            "ticket_link": kinds.ticket_url(ticket) if ticket else "",
+            "ticket_link": kinds.ticket_url_for(ticket, user) if ticket else "",
             "ticket_link_label": _("Open the ticket"),
             "footer": _("Gongdan sent this automatically. Reply to this email to add to the ticket.")
             if reply_to and ticket

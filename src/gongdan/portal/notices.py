@@ -9,7 +9,7 @@ from typing import Any
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from gongdan.notifications.kinds import Rendered, register_renderer, site_url
+from gongdan.notifications.kinds import Rendered, register_renderer, register_requester_link, site_url
 
 PORTAL_SUBMITTED = "portal_submitted"
 CSAT_REQUEST = "csat_request"
@@ -75,6 +75,7 @@ def _csat_low(data: dict[str, Any], user: Any) -> Rendered:
     return Rendered(title=title, lines=lines)
 
 
+register_requester_link(portal_ticket_url)
 register_renderer(PORTAL_SUBMITTED, _submitted)
 register_renderer(CSAT_REQUEST, _csat_request)
 register_renderer(CSAT_LOW, _csat_low)
