@@ -168,3 +168,22 @@ def test_requester_mails_point_to_the_portal_in_their_language(resolved, request
     [mail] = mails_to(requester.email, "csat_request")
     assert "您对" in mail.subject and "/portal/survey/" in mail.body_text
     assert "评价服务" in mail.body_html
+
+
+def test_a_rating_wakes_the_rules_written_for_the_satisfaction_survey_event(
+    resolved, requester, admin_user, lead
+):
+    from gongdan.notifications import integrations
+    from gongdan.notifications.models import OutboxMessage
+    from gongdan.notifications.rules import process_events
+
+    lead.email = "lead@example.com"
+    lead.save(update_fields=["email"])
+    integrations.rule_create(actor=admin_user, name="Ratings to the lead", event="survey",
+                             recipients=["team_lead"], channels=["email"])  # fmt: skip
+    process_events()  # what happened before the rating
+    before = OutboxMessage.objects.filter(address="lead@example.com").count()
+    survey_scan()
+    Client(HTTP_ACCEPT_LANGUAGE="en").post(_survey_path(requester), {"rating": "3"})
+    process_events()
+    assert OutboxMessage.objects.filter(address="lead@example.com").count() == before + 1
