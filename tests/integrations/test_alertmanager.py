@@ -206,3 +206,20 @@ def test_a_repeated_group_of_a_hundred_alerts_costs_a_handful_of_queries(
         response = alertmanager.post(body)
 
     assert response.json()["unchanged"] == 100
+
+
+@pytest.mark.django_db
+def test_a_problem_whose_ticket_was_merged_follows_the_surviving_ticket(alertmanager, agent):
+    from gongdan.tickets.services import ticket_merge
+
+    alertmanager.post(alert_payload("aaaa"))
+    alertmanager.post(alert_payload("bbbb"))
+    first, second = Ticket.objects.order_by("pk")
+    ticket_merge(actor=agent, duplicate=second, into=first)
+
+    response = alertmanager.post(alert_payload("bbbb", starts="2026-11-27T09:00:00Z"))
+
+    assert response.json()["refired"] == 1
+    assert Ticket.objects.count() == 2
+    assert "fired again" in first.comments.get().body
+    assert AlertLink.objects.get(fingerprint="bbbb").ticket == first

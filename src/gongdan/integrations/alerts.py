@@ -126,6 +126,13 @@ def _apply(
     link, _created = AlertLink.objects.get_or_create(integration=integration, fingerprint=alert.key)
     link = AlertLink.objects.select_for_update().get(pk=link.pk)
     ticket = Ticket.objects.filter(pk=link.ticket_id).first() if link.ticket_id else None
+    if ticket is not None and ticket.duplicate_of_id:  # an agent merged it: follow to the surviving ticket
+        survivor = (
+            Ticket.objects.filter(pk=ticket.duplicate_of_id).exclude(status__in=FINISHED_FOR_GOOD).first()
+        )
+        if survivor is not None:
+            ticket = link.ticket = survivor
+            link.save(update_fields=["ticket"])
     now = timezone.now()
     if not alert.firing:
         if ticket is None:
@@ -138,7 +145,7 @@ def _apply(
         link.last_seen_at = now
         link.save(update_fields=["state", "last_seen_at"])
         return "resolved", link
-    if ticket is None or ticket.status in FINISHED_FOR_GOOD or ticket.duplicate_of_id:
+    if ticket is None or ticket.status in FINISHED_FOR_GOOD:
         link.ticket = _open_ticket(integration, alert, table, outcome)
         link.state, link.starts_at, link.fire_count, link.last_seen_at = (
             AlertState.FIRING,

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.db.models import Count, Max, QuerySet
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from gongdan.integrations.models import Delivery, Integration
 
@@ -28,9 +29,11 @@ def deliveries_recent(integration: Integration, *, limit: int = RECENT_DELIVERIE
 
 def describe_outcome(summary: dict[str, Any]) -> str:
     """A delivery's answer in words: "created 3, unchanged 97" or "updated GD-2026-000012"."""
-    labels = {
-        "created": _("created"), "refired": _("fired again"), "resolved": _("resolved"),
-        "updated": _("updated"), "commented": _("commented"), "unchanged": _("unchanged"), "ignored": _("ignored"),
+    labels = {  # with a context: "created" alone is already a field name elsewhere ("创建时间")
+        "created": pgettext("delivery outcome", "created"), "refired": pgettext("delivery outcome", "fired again"),
+        "resolved": pgettext("delivery outcome", "resolved"), "updated": pgettext("delivery outcome", "updated"),
+        "commented": pgettext("delivery outcome", "commented"),
+        "unchanged": pgettext("delivery outcome", "unchanged"), "ignored": pgettext("delivery outcome", "ignored"),
     }  # fmt: skip
     if "result" in summary:
         number = summary.get("ticket") or summary.get("id") or ""
