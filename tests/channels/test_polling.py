@@ -113,11 +113,11 @@ def test_a_big_backlog_is_fetched_in_batches_and_the_task_queues_itself_until_do
     # When the task runs (it re-queues itself while more is waiting)
     from huey.contrib.djhuey import HUEY
 
-    HUEY.immediate = True
+    previous, HUEY.immediate = HUEY.immediate, True  # tasks run inline (the test settings' default)
     try:
         result = tasks.mailbox_poll.call_local(mailbox.pk)
     finally:
-        HUEY.immediate = False
+        HUEY.immediate = previous
 
     # Then every mail became a ticket, in order, and nothing is left in the inbox
     assert result["handled"] == 3
@@ -136,11 +136,11 @@ def test_the_sweep_fans_out_one_task_per_active_mailbox(dovecot, mailbox, imap_f
     dovecot.append(make_mail().as_bytes(), folder=mailbox.folder)
     from huey.contrib.djhuey import HUEY
 
-    HUEY.immediate = True
+    previous, HUEY.immediate = HUEY.immediate, True  # tasks run inline (the test settings' default)
     try:
         polled = tasks.mailboxes_poll_sweep.call_local()
     finally:
-        HUEY.immediate = False
+        HUEY.immediate = previous
 
     # Then both active ones were polled: the broken one records its error, the good one's mail is a ticket
     assert polled == 2
