@@ -18,7 +18,7 @@ from typing import Any
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 from django.conf import settings
-from django.db import close_old_connections
+from django.db import connection
 
 from gongdan.channels.models import Mailbox
 from gongdan.channels.services import mail_receive
@@ -26,24 +26,29 @@ from gongdan.channels.services import mail_receive
 log = logging.getLogger(__name__)
 
 
+# Both run in asyncio's worker threads, which outlive the call: each closes its database connection when done
+# so no idle connection is left behind in a pooled thread.
+
+
 def _mailbox_id_for(address: str) -> int | None:
     local, _at, domain = address.strip().strip("<>").lower().rpartition("@")
     local = local.split("+", 1)[0]  # plus-addressing: support+anything@ is support@
-    close_old_connections()
-    return (
-        Mailbox.objects.filter(address__iexact=f"{local}@{domain}", is_active=True)
-        .values_list("pk", flat=True)
-        .first()
-    )
+    try:
+        return (
+            Mailbox.objects.filter(address__iexact=f"{local}@{domain}", is_active=True)
+            .values_list("pk", flat=True)
+            .first()
+        )
+    finally:
+        connection.close()
 
 
 def _receive(mailbox_id: int, raw: bytes) -> str:
-    close_old_connections()
     try:
         mailbox = Mailbox.objects.get(pk=mailbox_id)
         return mail_receive(mailbox=mailbox, raw=raw).state
     finally:
-        close_old_connections()
+        connection.close()
 
 
 class IntakeHandler:
