@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "gongdan.sla",
     "gongdan.notifications",
     "gongdan.routing",
+    "gongdan.field",
     "gongdan.configuration",
     "gongdan.operations",
     "gongdan.web",

@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("gongdan.notifications.urls")),
     path("", include("gongdan.routing.urls")),  # /settings/routing/…, /routing/presence/
     path("", include("gongdan.sla.urls")),  # /settings/sla/…
+    path("m/", include("gongdan.field.urls")),  # the technician's phone app
     path("settings/", include("gongdan.configuration.urls")),
     path("", include("gongdan.web.urls")),
 ]

@@ -106,8 +106,9 @@ SECTIONS = (
 )
 
 # Apps that own settings screens add their sections after the built-in ones (imported last: no cycle).
+from gongdan.field.navigation import SECTIONS as FIELD_SECTIONS  # noqa: E402
 from gongdan.notifications.navigation import SECTIONS as NOTIFICATION_SECTIONS  # noqa: E402
 from gongdan.routing.navigation import SECTIONS as ROUTING_SECTIONS  # noqa: E402
 from gongdan.sla.navigation import SECTIONS as SLA_SECTIONS  # noqa: E402
 
-SECTIONS = (*SECTIONS, *ROUTING_SECTIONS, *SLA_SECTIONS, *NOTIFICATION_SECTIONS)
+SECTIONS = (*SECTIONS, *FIELD_SECTIONS, *ROUTING_SECTIONS, *SLA_SECTIONS, *NOTIFICATION_SECTIONS)
