@@ -54,7 +54,8 @@ def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
     for path in (os.environ.get("GONGDAN_LABEL_FONT", ""), *FONT_CANDIDATES):
         if path and os.path.exists(path):
             try:
-                return ImageFont.truetype(path, size)
+                # Noto's CJK collection: face 2 is Simplified Chinese.
+                return ImageFont.truetype(path, size, index=2 if path.endswith("CJK-Regular.ttc") else 0)
             except OSError:
                 continue
     return ImageFont.load_default(size)
@@ -79,12 +80,16 @@ def _label(location: Location, kind: str, size: tuple[int, int]) -> Image.Image:
     draw = ImageDraw.Draw(label)
     draw.rounded_rectangle((2, 2, width - 3, height - 3), radius=16, outline=(180, 186, 194), width=2)
     qr = segno.make(label_url(location, kind), error="m")
+    room = min(width - 80, height - 150)
+    modules = qr.symbol_size(scale=1, border=2)[0]
     buffer = io.BytesIO()
-    qr.save(buffer, kind="png", scale=1, border=2)
+    # Whole pixels per module: every module the same size, so a cheap phone camera reads it.
+    qr.save(buffer, kind="png", scale=max(1, room // modules), border=2)
     buffer.seek(0)
-    side = min(width - 80, height - 150)
-    code_image = Image.open(buffer).convert("RGB").resize((side, side), Image.Resampling.NEAREST)
-    label.paste(code_image, ((width - side) // 2, 20))
+    code_image = Image.open(buffer).convert("RGB")
+    side = code_image.width
+    label.paste(code_image, ((width - side) // 2, 20 + (room - side) // 2))
+    side = room
     inner = width - 40
     y = 30 + side
     name, font = _fit(draw, location.full_name or location.name, 30, inner)
