@@ -115,7 +115,7 @@ def shots(page, name: str) -> None:
     folder = os.environ.get("GONGDAN_SHOTS")
     if folder:
         Path(folder).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=f"{folder}/{name}.png", full_page=True)
+        page.screenshot(path=f"{folder}/{name}.png", full_page=False)
 
 
 def test_technician_works_a_job_on_the_phone_through_a_dead_spot(browser, live_server, agent, job, tmp_path):
@@ -148,7 +148,7 @@ def test_technician_works_a_job_on_the_phone_through_a_dead_spot(browser, live_s
     # Accept, then start: checked in with the phone's position.
     page.locator(".fa-job", has_text=job.number).click()
     page.get_by_role("button", name="Accept").click()
-    expect(page.get_by_role("button", name="Start · check in")).to_be_visible()
+    expect(page.get_by_role("button", name="Accept")).to_have_count(0)  # accepted: the page reloaded
     page.get_by_role("button", name="Start · check in").click()
     expect(page.locator(".fa-chip-ok", has_text="checked in now")).to_be_visible()
     expect(page.locator(".fa-visits")).to_contain_text("from the job")
@@ -171,8 +171,9 @@ def test_technician_works_a_job_on_the_phone_through_a_dead_spot(browser, live_s
     context.set_offline(True)
     page.fill("#fa-note", "阀门锈死，已更换 — valve seized, replaced")
     page.get_by_role("button", name="Save note").click()
-    expect(page.locator("#fa-sync")).to_have_text("1 waiting to sync")
+    expect(page.locator("#fa-sync")).to_have_text("1 to sync")
     expect(page.locator("#fa-pending-list")).to_contain_text("valve seized")
+    page.locator("#fa-pending-card").scroll_into_view_if_needed()
     shots(page, "field-offline-en")
     assert not Comment.objects.filter(ticket=job).exists()
 
@@ -183,6 +184,7 @@ def test_technician_works_a_job_on_the_phone_through_a_dead_spot(browser, live_s
     assert Comment.objects.filter(ticket=job, body__contains="valve seized").count() == 1
     page.reload()
     expect(page.locator(".fa-note", has_text="valve seized")).to_have_count(1)
+    page.evaluate("() => window.scrollTo(0, 0)")
     shots(page, "field-job-en")
 
     # Finish with the customer's signature.
