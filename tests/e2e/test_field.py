@@ -41,6 +41,16 @@ def job(requester, category, agent):
     return ticket_assign(actor=agent, ticket=ticket, assignee=agent)
 
 
+@pytest.fixture(autouse=True)
+def _patient_expectations():
+    """Two cores shared by many test runs: give the browser's assertions the pages' own timeout."""
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=15_000)
+    yield
+    expect.set_options(timeout=5_000)
+
+
 def phone_context(browser, live_server, *, geolocation: bool = True, locale: str = "en-US"):
     options = dict(PHONE, locale=locale)
     if geolocation:
@@ -147,9 +157,11 @@ def test_technician_works_a_job_on_the_phone_through_a_dead_spot(browser, live_s
 
     # Accept, then start: checked in with the phone's position.
     page.locator(".fa-job", has_text=job.number).click()
-    page.get_by_role("button", name="Accept").click()
-    expect(page.get_by_role("button", name="Accept")).to_have_count(0)  # accepted: the page reloaded
-    page.get_by_role("button", name="Start · check in").click()
+    with page.expect_navigation():  # done: the page reloads with what comes next
+        page.get_by_role("button", name="Accept").click()
+    expect(page.get_by_role("button", name="Accept")).to_have_count(0)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Start · check in").click()
     expect(page.locator(".fa-chip-ok", has_text="checked in now")).to_be_visible()
     expect(page.locator(".fa-visits")).to_contain_text("from the job")
     visit = Visit.objects.get(ticket=job)
@@ -220,7 +232,8 @@ def test_refused_location_still_checks_in_as_not_shared(browser, live_server, ag
     page = context.new_page()
     sign_in(page, live_server, agent)
     page.goto(f"{live_server.url}/m/jobs/{job.number}/")
-    page.get_by_role("button", name="Start · check in").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Start · check in").click()
     expect(page.locator("#fa-geo-note")).to_be_visible()
     expect(page.locator(".fa-visits")).to_contain_text("not shared")
     visit = Visit.objects.get(ticket=job)
@@ -240,7 +253,8 @@ def test_chinese_phone_screens(browser, live_server, agent, job):
     expect(page.locator(".fa-title")).to_have_text("我的工单")
     shots(page, "field-jobs-zh")
     page.goto(f"{live_server.url}/m/jobs/{job.number}/")
-    page.get_by_role("button", name="开始 · 签到").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="开始 · 签到").click()
     expect(page.locator(".fa-chip-ok")).to_be_visible()
     shots(page, "field-job-zh")
     page.goto(f"{live_server.url}/m/scan/")

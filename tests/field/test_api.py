@@ -270,3 +270,25 @@ def test_resolve_tells_where_a_code_leads(phone, job, room):
     response = phone.get(f"/api/v1/field/resolve?code=https://gd.example.com/portal/new/?location={room.pk}")
     assert response.json() == {"kind": "location", "url": f"/m/locations/{room.pk}/"}
     error_of(phone.get("/api/v1/field/resolve?code=nothing-here"), 404)
+
+
+@pytest.mark.parametrize("code", ["http://[", "/m/nowhere/", "https://gd.example.com/elsewhere/"])
+def test_resolve_refuses_what_is_not_ours_without_failing(phone, code):
+    error_of(phone.client.get("/api/v1/field/resolve", {"code": code}), 404)
+
+
+def test_resolve_needs_a_code(phone):
+    error_of(phone.client.get("/api/v1/field/resolve", {"code": " "}), 422)
+
+
+def test_a_colleagues_job_is_not_taken_over_from_the_phone(phone_of, make_job, lead, agent):
+    # Given a job assigned to the lead, in the team the agent also belongs to
+    ticket = make_job(assignee=lead)
+    colleague = phone_of(agent)
+    # accepting it is refused, and it stays the lead's
+    assert error_of(colleague.post(f"jobs/{ticket.number}/accept"), 409)["code"] == "assigned_to_someone_else"
+    assert 'data-action="accept"' not in colleague.get(f"/m/jobs/{ticket.number}/").content.decode()
+    # helping on site is fine: the agent checks in, the job stays the lead's
+    assert colleague.post(f"jobs/{ticket.number}/start", {"position": HERE}).status_code == 200
+    ticket.refresh_from_db()
+    assert ticket.assignee == lead and Visit.objects.get(ticket=ticket).user == agent

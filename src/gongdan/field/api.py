@@ -197,7 +197,10 @@ def job_photo(
             status_code=415,
             code="unsupported_media_type",
         )
-    length = int(request.META.get("CONTENT_LENGTH") or 0)
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
     if length > int(settings.GONGDAN_MAX_ATTACHMENT_BYTES):
         raise ApiError(_("The file is too large."), status_code=413, code="request_too_large")
     filename = name.strip() or f"photo.{PHOTO_TYPES[content_type]}"

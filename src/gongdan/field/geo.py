@@ -93,6 +93,7 @@ def job_positions(tickets: Iterable[Ticket]) -> dict[int, tuple[float, float]]:
         for pk, lat, lon in Location.objects.filter(
             pk__in=ids, latitude__isnull=False, longitude__isnull=False
         ).values_list("pk", "latitude", "longitude")
+        if lat is not None and lon is not None
     }
     positions: dict[int, tuple[float, float]] = {}
     for ticket_id, path in wanted.items():

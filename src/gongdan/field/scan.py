@@ -51,11 +51,14 @@ def resolve_code(*, actor: User, code: str) -> Target:
         message = _("This is not a code Gongdan made.")
         raise ValidationFailed(message, details={"code": [message]})
     if "/" in code:
-        parts = urlsplit(code)
+        try:
+            parts = urlsplit(code)
+        except ValueError:  # e.g. "http://[" : not an address at all
+            raise NotFound(_("No job or place has this code.")) from None
         path = parts.path or "/"
         if path.startswith("/portal/new"):
-            location = parse_qs(parts.query).get("location", [""])[0]
-            return _location_target(location)
+            location_id = parse_qs(parts.query).get("location", [""])[0]
+            return _location_target(location_id)
         if path.startswith("/m/"):
             try:
                 match = resolve(path)

@@ -15,6 +15,7 @@ from gongdan.domain_errors import NotFound
 from gongdan.field import events
 from gongdan.field.geo import distance_m, job_positions
 from gongdan.field.models import Visit
+from gongdan.tickets import events as ticket_events
 from gongdan.tickets import selectors as ticket_selectors
 from gongdan.tickets.access import can_work, team_ids
 from gongdan.tickets.models import Ticket, TicketEvent
@@ -124,7 +125,7 @@ def on_site(*, actor: User, ticket: Ticket) -> OnSite:
     seconds = sum(int(((v.ended_at or now) - v.started_at).total_seconds()) for v in visits)
     mine = next((v for v in visits if v.user_id == actor.pk and v.ended_at is None), None)
     last_assigned = (
-        TicketEvent.objects.filter(ticket=ticket, kind="assigned")
+        TicketEvent.objects.filter(ticket=ticket, kind=ticket_events.ASSIGNED)
         .order_by("-created_at", "-id")
         .values_list("created_at", flat=True)
         .first()

@@ -88,7 +88,8 @@ def _remember_position(actor: User, fix: Fix) -> None:
 
 @transaction.atomic
 def job_accept(*, actor: User, ticket: Ticket) -> Ticket:
-    """Take the job: assign it to oneself if it isn't yet, and say so on the timeline."""
+    """Take the job: assign it to oneself if nobody has it yet, and say so on the timeline. Someone else's
+    job is not taken over from a phone (a dispatcher reassigns it)."""
     _require_field_work(actor, ticket)
     if ticket.status not in ACCEPTABLE:
         raise Conflict(
@@ -96,7 +97,13 @@ def job_accept(*, actor: User, ticket: Ticket) -> Ticket:
             % {"status": Status(ticket.status).label},
             code="not_acceptable",
         )
-    if ticket.assignee_id != actor.pk:
+    if ticket.assignee_id not in (None, actor.pk):
+        raise Conflict(
+            _("This job is assigned to %(name)s; ask a dispatcher to reassign it.")
+            % {"name": ticket.assignee.name},
+            code="assigned_to_someone_else",
+        )
+    if ticket.assignee_id is None:
         ticket = tickets.ticket_assign(actor=actor, ticket=ticket, assignee=actor)
     append_event(ticket, actor=actor, kind=events.FIELD_ACCEPTED, is_internal=True)
     return ticket
@@ -166,8 +173,9 @@ def _check_out(actor: User, ticket: Ticket, visit: Visit, fix: Fix, reason: str)
 
 @transaction.atomic
 def job_start(*, actor: User, ticket: Ticket, fix: Fix) -> Visit:
-    """Check in on site and put the job in progress (accepting it first when it is someone else's or
-    nobody's). Without a shared position the check-in is still recorded, as "not shared"."""
+    """Check in on site and put the job in progress (accepting it first when nobody has it). A colleague
+    helping on someone else's job checks in too, without taking it over. Without a shared position the
+    check-in is still recorded, as "not shared"."""
     _require_field_work(actor, ticket)
     locked = Ticket.objects.select_for_update().get(pk=ticket.pk)  # one start at a time per job
     if locked.status not in OPEN_STATUSES:
@@ -177,7 +185,7 @@ def job_start(*, actor: User, ticket: Ticket, fix: Fix) -> Visit:
         )
     if open_visit(user=actor, ticket=locked) is not None:
         raise Conflict(_("You are already checked in on this job."), code="already_checked_in")
-    if locked.assignee_id != actor.pk and locked.status in ACCEPTABLE:
+    if locked.assignee_id is None and locked.status in ACCEPTABLE:
         locked = job_accept(actor=actor, ticket=locked)
     if locked.status != Status.IN_PROGRESS:
         transition = start_transition(actor, locked)

@@ -89,7 +89,9 @@ def _job_context(request: SignedInRequest, number: str) -> dict[str, Any]:
         "photos": photos[-24:],
         "time_total": ticket_selectors.ticket_time_total(ticket=ticket),
         "is_open": ticket.status in OPEN_STATUSES,
-        "can_accept": ticket.status in services.ACCEPTABLE and not (mine and site.accepted),
+        "can_accept": ticket.status in services.ACCEPTABLE
+        and ticket.assignee_id in (None, actor.pk)
+        and not (mine and site.accepted),
         "can_start": site.open_visit is None
         and ticket.status in OPEN_STATUSES
         and (ticket.status == Status.IN_PROGRESS or services.start_transition(actor, ticket) is not None
@@ -164,7 +166,9 @@ class NewTicketForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["category"].queryset = Category.objects.filter(is_active=True).order_by("path", "order")
+        category = self.fields["category"]
+        assert isinstance(category, forms.ModelChoiceField)
+        category.queryset = Category.objects.filter(is_active=True).order_by("path", "order")
 
 
 @technician_required
