@@ -292,3 +292,27 @@ def test_a_colleagues_job_is_not_taken_over_from_the_phone(phone_of, make_job, l
     assert colleague.post(f"jobs/{ticket.number}/start", {"position": HERE}).status_code == 200
     ticket.refresh_from_db()
     assert ticket.assignee == lead and Visit.objects.get(ticket=ticket).user == agent
+
+
+def test_timeline_lines_say_how_far_how_long_and_who_signed(phone, job):
+    from django.utils import translation
+
+    from gongdan.field.events import describe_field_event
+
+    phone.post(f"jobs/{job.number}/start", {"position": HERE})
+    phone.post(
+        f"jobs/{job.number}/finish",
+        {"resolution": "ok", "signature": png_data_url(), "signer_name": "王女士"},
+    )
+    translation.activate("en")  # the requests above leave the thread in the site's default language
+    lines = {
+        e.kind: describe_field_event(e.kind, e.data)
+        for e in TicketEvent.objects.filter(ticket=job, kind__startswith="field_")
+    }
+    assert lines["field_checked_in"] in ("15 m from the job", "16 m from the job", "14 m from the job")
+    assert lines["field_checked_out"].endswith("on site 0 min (finished)")
+    assert lines["field_signed"] == "signed by 王女士"
+    assert describe_field_event("field_checked_in", {"geo": "denied"}) == "location not shared"
+    with translation.override("zh-hans"):
+        assert describe_field_event("field_checked_in", {"geo": "denied"}) == "位置未共享"
+        assert describe_field_event("field_signed", {"signer_name": "王女士"}) == "签名人：王女士"

@@ -97,7 +97,7 @@ def job_accept(*, actor: User, ticket: Ticket) -> Ticket:
             % {"status": Status(ticket.status).label},
             code="not_acceptable",
         )
-    if ticket.assignee_id not in (None, actor.pk):
+    if ticket.assignee is not None and ticket.assignee_id != actor.pk:
         raise Conflict(
             _("This job is assigned to %(name)s; ask a dispatcher to reassign it.")
             % {"name": ticket.assignee.name},
