@@ -17,6 +17,7 @@ from gongdan.api_support import errors
 from gongdan.api_support.auth import API_AUTH
 from gongdan.api_support.docs import SelfHostedSwagger, docs_asset
 from gongdan.api_support.parsing import StrictJsonParser
+from gongdan.field.api import router as field_router
 from gongdan.integrations.api import router as integrations_router
 from gongdan.notifications.api import router as notifications_router
 from gongdan.routing.api import router as routing_router
@@ -87,3 +88,4 @@ api.add_router("/", sla_router, tags=["sla"])
 api.add_router("/", routing_router, tags=["routing"])
 api.add_router("/", notifications_router, tags=["notifications"])
 api.add_router("/", integrations_router, tags=["integrations"])
+api.add_router("/", field_router, tags=["field"])

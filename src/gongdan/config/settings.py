@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "gongdan.integrations",
     "gongdan.channels",
     "gongdan.portal",
+    "gongdan.field",
     "gongdan.configuration",
     "gongdan.operations",
     "gongdan.web",

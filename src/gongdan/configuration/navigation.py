@@ -107,6 +107,7 @@ SECTIONS = (
 
 # Apps that own settings screens add their sections after the built-in ones (imported last: no cycle).
 from gongdan.channels.navigation import SECTIONS as CHANNEL_SECTIONS  # noqa: E402
+from gongdan.field.navigation import SECTIONS as FIELD_SECTIONS  # noqa: E402
 from gongdan.integrations.navigation import SECTIONS as INTEGRATION_SECTIONS  # noqa: E402
 from gongdan.notifications.navigation import SECTIONS as NOTIFICATION_SECTIONS  # noqa: E402
 from gongdan.portal.navigation import SECTIONS as PORTAL_SECTIONS  # noqa: E402
@@ -121,4 +122,5 @@ SECTIONS = (
     *INTEGRATION_SECTIONS,
     *CHANNEL_SECTIONS,
     *PORTAL_SECTIONS,
+    *FIELD_SECTIONS,
 )

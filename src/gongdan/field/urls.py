@@ -1,0 +1,20 @@
+from django.urls import path
+
+from gongdan.field import views
+
+app_name = "field"
+
+urlpatterns = [
+    path("", views.jobs, name="jobs"),
+    path("jobs/<str:number>/", views.job, name="job"),
+    path("jobs/<str:number>/activity/", views.job_activity, name="job_activity"),
+    path("jobs/<str:number>/finish/", views.job_finish, name="job_finish"),
+    path("scan/", views.scan, name="scan"),
+    path("locations/<int:pk>/", views.location, name="location"),
+    path("new/", views.ticket_new, name="ticket_new"),
+    path("labels/", views.label_sheets, name="labels"),
+    path("labels/sheet.<str:fmt>", views.label_sheet, name="label_sheet"),
+    path("manifest.webmanifest", views.manifest, name="manifest"),
+    path("sw.js", views.service_worker, name="service_worker"),
+    path("offline/", views.offline, name="offline"),
+]

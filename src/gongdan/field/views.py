@@ -1,0 +1,312 @@
+"""The technician's phone app under /m/: thin views that read through selectors and render small pages.
+Changes are made by the phone's script through /api/v1/field (see api.py), so they can queue offline;
+the one form posted here is "new ticket", which needs a connection anyway."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+from collections.abc import Callable
+from typing import Any
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.contrib.staticfiles import finders
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.templatetags.static import static
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods
+
+from gongdan.assets.models import Location
+from gongdan.configuration.access import AdminRequest, admin_required
+from gongdan.configuration.views.page import render_page
+from gongdan.domain_errors import DomainError, NotFound
+from gongdan.field import labels, selectors, services
+from gongdan.field.scan import resolve_code
+from gongdan.tickets import selectors as ticket_selectors
+from gongdan.tickets import services as ticket_services
+from gongdan.tickets.models import Category, Status
+from gongdan.tickets.models.ticket import OPEN_STATUSES
+from gongdan.web.http import SignedInRequest
+
+SHELL_ASSETS = ("field/field.css", "field/field.js", "field/icons/icon-192.png")
+MAX_LOCATION_JOBS = 30
+
+
+def technician_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Signed in, and staff: requesters have the portal, not the field app."""
+
+    @login_required
+    @functools.wraps(view)
+    def wrapped(request: SignedInRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_staff_member:
+            return render(request, "field/not_staff.html", status=403)
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def _job_or_404(request: SignedInRequest, number: str) -> Any:
+    try:
+        return selectors.job_get(actor=request.user, number=number)
+    except NotFound as exc:
+        raise Http404(str(exc.message)) from None
+
+
+@technician_required
+@require_GET
+def jobs(request: SignedInRequest) -> HttpResponse:
+    position = selectors.my_position(actor=request.user)
+    return render(
+        request,
+        "field/jobs.html",
+        {
+            "jobs": selectors.my_jobs(actor=request.user, position=position),
+            "pool": selectors.team_pool(actor=request.user, position=position),
+            "position_known": position is not None,
+        },
+    )
+
+
+def _job_context(request: SignedInRequest, number: str) -> dict[str, Any]:
+    actor = request.user
+    ticket = _job_or_404(request, number)
+    site = selectors.on_site(actor=actor, ticket=ticket)
+    comments = list(
+        ticket_selectors.ticket_comments(actor=actor, ticket=ticket).order_by("-created_at", "-id")[:50]
+    )
+    photos = [a for a in ticket_selectors.ticket_attachments(actor=actor, ticket=ticket) if a.is_image]
+    mine = ticket.assignee_id == actor.pk
+    return {
+        "ticket": ticket,
+        "site": site,
+        "comments": comments,
+        "photos": photos[-24:],
+        "time_total": ticket_selectors.ticket_time_total(ticket=ticket),
+        "is_open": ticket.status in OPEN_STATUSES,
+        "can_accept": ticket.status in services.ACCEPTABLE
+        and ticket.assignee_id in (None, actor.pk)
+        and not (mine and site.accepted),
+        "can_start": site.open_visit is None
+        and ticket.status in OPEN_STATUSES
+        and (ticket.status == Status.IN_PROGRESS or services.start_transition(actor, ticket) is not None
+             or ticket.status in services.ACCEPTABLE),
+        "can_finish": services.finish_transition(actor, ticket) is not None,
+        "checked_in": site.open_visit is not None,
+    }  # fmt: skip
+
+
+@technician_required
+@require_GET
+def job(request: SignedInRequest, number: str) -> HttpResponse:
+    return render(request, "field/job.html", _job_context(request, number))
+
+
+@technician_required
+@require_GET
+def job_activity(request: SignedInRequest, number: str) -> HttpResponse:
+    """The notes, photos and on-site panel alone: the page refreshes it after a sync."""
+    return render(request, "field/_activity.html", _job_context(request, number))
+
+
+@technician_required
+@require_GET
+def job_finish(request: SignedInRequest, number: str) -> HttpResponse:
+    context = _job_context(request, number)
+    if not context["can_finish"]:
+        return redirect("field:job", number=context["ticket"].number)
+    return render(request, "field/finish.html", context)
+
+
+@technician_required
+@require_GET
+def scan(request: SignedInRequest) -> HttpResponse:
+    code = request.GET.get("code", "")
+    error = ""
+    if code:
+        try:
+            return redirect(resolve_code(actor=request.user, code=code).url)
+        except DomainError as exc:
+            error = str(exc.message)
+    return render(request, "field/scan.html", {"code": code, "error": error}, status=404 if error else 200)
+
+
+@technician_required
+@require_GET
+def location(request: SignedInRequest, pk: int) -> HttpResponse:
+    place = get_object_or_404(Location, pk=pk, is_active=True)
+    tickets = (
+        ticket_selectors.ticket_list(actor=request.user)
+        .filter(status__in=OPEN_STATUSES, location__path__startswith=place.path)
+        .order_by("-updated_at", "-id")[:MAX_LOCATION_JOBS]
+    )
+    return render(request, "field/location.html", {"place": place, "tickets": list(tickets)})
+
+
+class NewTicketForm(forms.Form):
+    subject = forms.CharField(label=gettext_lazy("What is wrong?"), max_length=200)
+    description = forms.CharField(
+        label=gettext_lazy("Details"),
+        required=False,
+        max_length=50_000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    category = forms.ModelChoiceField(
+        label=gettext_lazy("Category"), queryset=Category.objects.none(), required=False
+    )
+    location = forms.ModelChoiceField(
+        label=gettext_lazy("Location"), queryset=Location.objects.filter(is_active=True), required=False
+    )
+    assign_to_me = forms.BooleanField(label=gettext_lazy("I will do it myself"), required=False, initial=True)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        category = self.fields["category"]
+        assert isinstance(category, forms.ModelChoiceField)
+        category.queryset = Category.objects.filter(is_active=True).order_by("path", "order")
+
+
+@technician_required
+@require_http_methods(["GET", "POST"])
+def ticket_new(request: SignedInRequest) -> HttpResponse:
+    """A new ticket from site, usually after scanning a place's code (?location=<id> fills it in)."""
+    initial: dict[str, Any] = {}
+    raw = request.GET.get("location", "")
+    if raw.isdigit():
+        initial["location"] = Location.objects.filter(pk=int(raw), is_active=True).first()
+    form = NewTicketForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            ticket = ticket_services.ticket_create(
+                actor=request.user,
+                subject=data["subject"],
+                description=data["description"],
+                category=data["category"],
+                location=data["location"],
+                assignee=request.user if data["assign_to_me"] else None,
+            )
+        except DomainError as exc:
+            for field, messages in exc.details.items():
+                for message in messages:
+                    form.add_error(field if field in form.fields else None, message)
+            if not exc.details:
+                form.add_error(None, str(exc.message))
+        else:
+            return redirect("field:job", number=ticket.number)
+    return render(request, "field/new.html", {"form": form}, status=422 if form.errors else 200)
+
+
+# ---- the installable app: manifest, service worker, offline page ------------------------------------
+
+
+@require_GET
+def manifest(request: HttpRequest) -> JsonResponse:
+    icons = [
+        {"src": static(f"field/icons/icon-{size}.png"), "sizes": f"{size}x{size}", "type": "image/png"}
+        for size in (192, 512)
+    ]
+    icons.append(
+        {
+            "src": static("field/icons/maskable-512.png"),
+            "sizes": "512x512",
+            "type": "image/png",
+            "purpose": "maskable",
+        }
+    )
+    response = JsonResponse(
+        {
+            "name": _("Gongdan field app"),
+            "short_name": _("Gongdan"),
+            "description": _("Work your jobs on site: check in, photos, notes, time, signature."),
+            "start_url": reverse("field:jobs"),
+            "scope": reverse("field:jobs"),
+            "display": "standalone",
+            "orientation": "portrait",
+            "background_color": "#f4f6fa",
+            "theme_color": "#1d3b5a",
+            "lang": request.LANGUAGE_CODE,
+            "icons": icons,
+        },
+        json_dumps_params={"ensure_ascii": False},
+    )
+    response["Content-Type"] = "application/manifest+json"
+    return response
+
+
+@functools.cache
+def _shell_version() -> str:
+    """A digest of the cached files' contents: a release that changes one makes a new cache."""
+    digest = hashlib.sha256()
+    for name in SHELL_ASSETS:
+        path = finders.find(name)
+        if path:
+            with open(path, "rb") as handle:
+                digest.update(handle.read())
+    return digest.hexdigest()[:12]
+
+
+@never_cache
+@require_GET
+def service_worker(request: HttpRequest) -> HttpResponse:
+    """Served from /m/ so its scope is /m/; the cache name carries the assets' hashed names, so a new
+    release replaces the cached shell."""
+    source = finders.find("field/sw.js")
+    if source is None:  # pragma: no cover - the file ships with the app
+        raise Http404
+    with open(source, encoding="utf-8") as handle:
+        body = handle.read()
+    shell = [static(name) for name in SHELL_ASSETS] + [reverse("field:offline")]
+    body = body.replace("__SHELL__", json.dumps(shell)).replace("__VERSION__", _shell_version())
+    response = HttpResponse(body, content_type="text/javascript; charset=utf-8")
+    response["Service-Worker-Allowed"] = reverse("field:jobs")
+    return response
+
+
+@require_GET
+def offline(request: HttpRequest) -> HttpResponse:
+    return render(request, "field/offline.html")
+
+
+# ---- QR label sheets ---------------------------------------------------------------------------------
+
+
+@admin_required
+@require_GET
+def label_sheets(request: AdminRequest) -> HttpResponse:
+    """Choose places and the kind of label; the sheet itself comes from label_sheet."""
+    places = list(Location.objects.filter(is_active=True).order_by("path")[: labels.MAX_LABELS])
+    return render_page(request, "field/labels.html", section="field_labels", places=places)
+
+
+@technician_required
+@require_GET
+def label_sheet(request: SignedInRequest, fmt: str) -> HttpResponse:
+    kind = request.GET.get("kind", "technician")
+    if kind not in labels.KINDS or fmt not in labels.FORMATS:
+        return HttpResponse(
+            _("Unknown label kind or format."), status=400, content_type="text/plain; charset=utf-8"
+        )
+    raw_ids = request.GET.getlist("location")
+    if not all(value.isdigit() for value in raw_ids):
+        return HttpResponse(
+            _("Location ids are numbers."), status=400, content_type="text/plain; charset=utf-8"
+        )
+    places = Location.objects.filter(is_active=True).order_by("path")
+    if raw_ids:
+        places = places.filter(pk__in=[int(v) for v in raw_ids])
+    chosen = list(places[: labels.MAX_LABELS + 1])
+    if not chosen:
+        return HttpResponse(_("No such locations."), status=404, content_type="text/plain; charset=utf-8")
+    if len(chosen) > labels.MAX_LABELS:
+        message = _("At most %(max)d labels at a time.") % {"max": labels.MAX_LABELS}
+        return HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")
+    body = labels.label_sheet(chosen, kind=kind, fmt=fmt)
+    response = HttpResponse(body, content_type="application/pdf" if fmt == "pdf" else "image/png")
+    response["Content-Disposition"] = f'inline; filename="gongdan-labels-{kind}.{fmt}"'
+    return response
