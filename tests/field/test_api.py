@@ -316,3 +316,19 @@ def test_timeline_lines_say_how_far_how_long_and_who_signed(phone, job):
     with translation.override("zh-hans"):
         assert describe_field_event("field_checked_in", {"geo": "denied"}) == "位置未共享"
         assert describe_field_event("field_signed", {"signer_name": "王女士"}) == "签名人：王女士"
+
+
+def test_the_desk_timeline_shows_the_site_visit_and_the_signature(phone, job, agent):
+    from django.test import Client
+
+    phone.post(f"jobs/{job.number}/start", {"position": HERE})
+    phone.post(
+        f"jobs/{job.number}/finish",
+        {"resolution": "ok", "signature": png_data_url(), "signer_name": "王女士"},
+    )
+    agent.language = "en"
+    agent.save(update_fields=["language"])
+    desk = Client()
+    desk.force_login(agent)
+    html = desk.get(f"/tickets/{job.number}/").content.decode()
+    assert "m from the job" in html and "signed by 王女士" in html

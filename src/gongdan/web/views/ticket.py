@@ -31,6 +31,13 @@ from django.views.decorators.http import require_GET, require_POST
 from gongdan.accounts.models import STAFF_ROLES, Team, User
 from gongdan.assets.models import Location
 from gongdan.domain_errors import DomainError, NotFound, ValidationFailed
+from gongdan.field.events import (
+    FIELD_ACCEPTED,
+    FIELD_CHECKED_IN,
+    FIELD_CHECKED_OUT,
+    FIELD_SIGNED,
+    describe_field_event,
+)
 from gongdan.html_sanitize import render_markdown
 from gongdan.notifications.selectors import ticket_pages
 from gongdan.routing import events as routing_events
@@ -159,6 +166,9 @@ RELABELLED: dict[str, type[Category | TicketType | Priority | Team]] = {
 }
 
 
+FIELD_EVENTS = (FIELD_ACCEPTED, FIELD_CHECKED_IN, FIELD_CHECKED_OUT, FIELD_SIGNED)
+
+
 def _current_labels(timeline: list[TicketEvent]) -> dict[str, dict[int, str]]:
     wanted: dict[str, set[int]] = {field: set() for field in RELABELLED}
     for event in timeline:
@@ -276,6 +286,9 @@ def _timeline(
         elif kind in (sla_events.SLA_ESCALATED, sla_events.SLA_BREACHED):
             item["icon"] = "ti-alarm" if kind == sla_events.SLA_BREACHED else "ti-urgent"
             item["explanation"] = sla_events.describe_sla_event(kind, data)
+        elif kind in FIELD_EVENTS:
+            item["icon"] = "ti-map-pin"
+            item["explanation"] = describe_field_event(kind, data)
         elif kind == routing_events.ROUTING_UNASSIGNED:
             item["icon"] = "ti-user-question"
             item["explanation"] = describe_routing_reason(data.get("reason") or {})
