@@ -189,6 +189,11 @@ def main() -> None:
 
     started = time.perf_counter()
     site = build(args.agents, args.rules, args.seed, args.big_team)
+    if connection.vendor == "postgresql":
+        # A live site's tables have statistics (autovacuum analyses them); a freshly built one has none yet,
+        # and without them PostgreSQL may scan every staff member to find one team's.
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
     shape = "one team of all agents" if args.big_team else "teams of 100"
     print(f"built {args.agents} agents ({shape}), {args.rules} rules on {connection.vendor} "
           f"in {time.perf_counter() - started:.1f} s; load average {os.getloadavg()[0]:.1f}")  # fmt: skip

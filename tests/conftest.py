@@ -53,11 +53,14 @@ def _default_configuration(request):
 def _fresh_sla_configuration():
     """The SLA engine keeps its compiled policies per process and trusts them for a second. Tests replace the
     rows underneath it (transactional tests truncate and re-seed every table), so each test starts cold."""
+    from gongdan.routing.engine import forget_config
     from gongdan.sla.rules import forget_rules
 
     forget_rules()
+    forget_config()
     yield
     forget_rules()
+    forget_config()
 
 
 @pytest.fixture(autouse=True)

@@ -7,4 +7,16 @@ class RoutingConfig(AppConfig):
     verbose_name = _("Routing")
 
     def ready(self) -> None:
+        from django.db.models.signals import post_delete, post_save
+
+        from gongdan.accounts.models import Team
         from gongdan.routing import events, tasks  # noqa: F401  (event kinds and periodic tasks)
+        from gongdan.routing.engine import forget_config
+        from gongdan.routing.models import RoutingRule
+        from gongdan.tickets.models import Priority
+
+        for model in (RoutingRule, Team, Priority):
+            post_save.connect(forget_config, sender=model, dispatch_uid=f"routing-config-{model.__name__}")
+            post_delete.connect(
+                forget_config, sender=model, dispatch_uid=f"routing-config-del-{model.__name__}"
+            )

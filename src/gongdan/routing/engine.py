@@ -7,6 +7,7 @@ transaction, after locking the team's routing-state row, so loads and the cursor
 
 from __future__ import annotations
 
+import time as time_module
 from collections import defaultdict
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
@@ -134,10 +135,23 @@ class CompiledRule:
 # What every decision needs from the configuration — the active rules (compiled), the priorities' weights and
 # which teams are active — is read once per process and reused while one cheap fingerprint query says it is
 # unchanged: every rule change bumps updated_at and deletes lower the count; priorities and teams are summed.
-_config_cache: dict[str, Any] = {"key": None, "rules": [], "weights": {}, "active_teams": frozenset()}
+# The fingerprint itself is checked at most once a second per process (like the SLA rules): another process's
+# change is seen within a second, this process's own at once (saving or deleting a rule, team or priority
+# calls `forget_config`).
+CONFIG_CHECK_SECONDS = 1.0
+_config_cache: dict[str, Any] = {
+    "key": None, "checked": 0.0, "rules": [], "weights": {}, "active_teams": frozenset(),
+}  # fmt: skip
+
+
+def forget_config(**_signal: Any) -> None:
+    _config_cache.update(key=None, checked=0.0)
 
 
 def _config() -> dict[str, Any]:
+    now = time_module.monotonic()
+    if _config_cache["key"] is not None and now - _config_cache["checked"] < CONFIG_CHECK_SECONDS:
+        return _config_cache
     rule, priority, team = _table(RoutingRule), _table(Priority), _table(Team)
     with connection.cursor() as cursor:
         cursor.execute(
@@ -156,6 +170,7 @@ def _config() -> dict[str, Any]:
             active_teams=frozenset(Team.objects.filter(is_active=True).values_list("pk", flat=True)),
             key=key,
         )
+    _config_cache["checked"] = now
     return _config_cache
 
 
@@ -235,20 +250,21 @@ def _members(
     no_team = ", ".join(["NULL"] * len(_TEAM_FIELDS))
     names = ", ".join(f"u.{quote(c)}" for c in User.NAME_COLUMNS)
     no_names = ", ".join(["NULL"] * _NAMES)
-    joins = (
-        f"FROM {_table(Membership)} m JOIN {_table(User)} u ON u.id = m.user_id "
-        f"LEFT JOIN {_table(AgentPresence)} p ON p.user_id = m.user_id"
-    )
-    where = f"WHERE m.team_id = %s AND u.is_active = %s AND u.role IN ({_in(roles)})"
+    member_names = ", ".join(f"mem.{quote(c)}" for c in User.NAME_COLUMNS)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT 0, m.user_id, p.status, p.schedule_id, p.latitude, p.longitude, {names}, "  # noqa: S608 — our own table names
-            f"NULL, NULL, NULL, NULL, {team_columns} {joins} JOIN {_table(Team)} t ON t.id = m.team_id {where} "
+            f"WITH mem AS (SELECT m.user_id AS user_id, p.status AS status, p.schedule_id AS schedule_id, "  # noqa: S608 — our own table names
+            f"p.latitude AS latitude, p.longitude AS longitude, {names} "
+            f"FROM {_table(Membership)} m JOIN {_table(User)} u ON u.id = m.user_id "
+            f"LEFT JOIN {_table(AgentPresence)} p ON p.user_id = m.user_id "
+            f"WHERE m.team_id = %s AND u.is_active = %s AND u.role IN ({_in(roles)})) "
+            f"SELECT 0, mem.user_id, mem.status, mem.schedule_id, mem.latitude, mem.longitude, {member_names}, "
+            f"NULL, NULL, NULL, NULL, {team_columns} FROM mem JOIN {_table(Team)} t ON t.id = %s "
             f"UNION ALL SELECT 1, NULL, NULL, w.schedule_id, NULL, NULL, {no_names}, "
             f"w.weekday, w.start, w.{quote('end')}, s.time_zone, {no_team} "
             f"FROM {_table(WorkPeriod)} w JOIN {_table(WorkSchedule)} s ON s.id = w.schedule_id "
-            f"WHERE w.schedule_id IN (SELECT p.schedule_id {joins} {where} AND p.schedule_id IS NOT NULL)",
-            [team_id, True, *roles, team_id, True, *roles],
+            f"WHERE w.schedule_id IN (SELECT schedule_id FROM mem WHERE schedule_id IS NOT NULL)",
+            [team_id, True, *roles, team_id],
         )
         rows = cursor.fetchall()
     people = [row for row in rows if row[0] == 0]

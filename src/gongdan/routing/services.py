@@ -18,7 +18,7 @@ from gongdan.accounts.models import Skill, Team, User
 from gongdan.domain_errors import NotFound, PermissionDenied, ValidationFailed
 from gongdan.routing import events
 from gongdan.routing.conditions import clean_conditions, known_time_zones
-from gongdan.routing.engine import Decision, decide
+from gongdan.routing.engine import Decision, decide, forget_config
 from gongdan.routing.models import (
     AgentPresence,
     PresenceStatus,
@@ -234,6 +234,7 @@ def rule_move(*, actor: User, rule: RoutingRule, direction: str) -> RoutingRule:
         if row.position != position:
             RoutingRule.objects.filter(pk=row.pk).update(position=position, updated_at=timezone.now())
             row.position = position
+    forget_config()  # an UPDATE sends no signal: this process sees the new order at once
     return next(r for r in rules if r.pk == rule.pk)
 
 
