@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "gongdan.routing",
     "gongdan.configuration",
     "gongdan.operations",
+    "gongdan.reports",
     "gongdan.web",
 ]
 
