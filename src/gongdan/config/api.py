@@ -18,6 +18,7 @@ from gongdan.api_support.auth import API_AUTH
 from gongdan.api_support.docs import SelfHostedSwagger, docs_asset
 from gongdan.api_support.parsing import StrictJsonParser
 from gongdan.notifications.api import router as notifications_router
+from gongdan.reports.api import router as reports_router
 from gongdan.routing.api import router as routing_router
 from gongdan.sla.api import router as sla_router
 from gongdan.tickets.api import router as tickets_router
@@ -85,3 +86,4 @@ api.add_router("/", tickets_router, tags=["tickets"])
 api.add_router("/", sla_router, tags=["sla"])
 api.add_router("/", routing_router, tags=["routing"])
 api.add_router("/", notifications_router, tags=["notifications"])
+api.add_router("/", reports_router, tags=["reports"])

@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("gongdan.notifications.urls")),
     path("", include("gongdan.routing.urls")),  # /settings/routing/…, /routing/presence/
     path("", include("gongdan.sla.urls")),  # /settings/sla/…
+    path("", include("gongdan.reports.urls")),  # /reports/…
     path("settings/", include("gongdan.configuration.urls")),
     path("", include("gongdan.web.urls")),
 ]

@@ -8,4 +8,8 @@ class ReportsConfig(AppConfig):
     verbose_name = _("Reports")
 
     def ready(self) -> None:
+        from gongdan.notifications.kinds import register_renderer
         from gongdan.reports import events, tasks  # noqa: F401 (register event kinds and Huey tasks)
+        from gongdan.reports.services import REPORT_READY, render_report_ready
+
+        register_renderer(REPORT_READY, render_report_ready)
