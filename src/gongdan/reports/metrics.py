@@ -13,11 +13,11 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.db import connection
-from django.db.models import Aggregate, Case, Count, FloatField, Q, QuerySet, Sum, When
+from django.db.models import Aggregate, Count, FloatField, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from gongdan.domain_errors import ValidationFailed
 from gongdan.reports.models import COUNTERS, DailyRollup, TicketFact
@@ -124,6 +124,92 @@ def rollups(scope: Scope, filters: ReportFilters) -> QuerySet[DailyRollup]:
     return DailyRollup.objects.filter(
         scope.q(), filters.dimension_q(), day__gte=filters.start, day__lte=filters.end
     ).order_by()
+
+
+def fact_sums(start: date, end: date) -> dict[str, Any]:
+    """The rollup counters summed straight from ticket facts: each counter counts on the day its rollup
+    cell does (created, resolved, first response, SLA stop, rating, cancellation day)."""
+
+    def on(column: str, **more: Any) -> Q:
+        return Q(**{f"{column}__gte": start, f"{column}__lte": end}, **more)
+
+    resolved = on("resolved_day")
+    sums: dict[str, Any] = {
+        "created": Count("pk", filter=on("created_day")),
+        "cancelled": Count("pk", filter=on("cancelled_day")),
+        "resolved": Count("pk", filter=resolved),
+        "reopened": Count("pk", filter=on("resolved_day", reopen_count__gt=0)),
+        "first_contact": Count("pk", filter=on("resolved_day", first_contact=True)),
+        "resolution_wall_sum": Sum("resolution_wall_seconds", filter=resolved),
+        "resolution_business_sum": Sum("resolution_business_seconds", filter=resolved),
+        "resolution_business_count": Count("resolution_business_seconds", filter=resolved),
+        "first_response_count": Count("pk", filter=on("first_response_day")),
+        "first_response_sum": Sum("first_response_seconds", filter=on("first_response_day")),
+        "first_assign_count": Count("pk", filter=on("first_assign_day")),
+        "first_assign_sum": Sum("first_assign_seconds", filter=on("first_assign_day")),
+        "sla_response_met": Count("pk", filter=on("sla_response_day", sla_response_met=True)),
+        "sla_response_breached": Count("pk", filter=on("sla_response_day", sla_response_met=False)),
+        "sla_resolution_met": Count("pk", filter=on("resolved_day", sla_resolution_met=True)),
+        "sla_resolution_breached": Count("pk", filter=on("resolved_day", sla_resolution_met=False)),
+        "csat_count": Count("pk", filter=on("csat_day")),
+        "csat_sum": Sum("csat_rating", filter=on("csat_day")),
+    }
+    for n in range(1, 6):
+        sums[f"csat_{n}"] = Count("pk", filter=on("csat_day", csat_rating=n))
+    # Prefixed: some counters share a name with a fact column (first_contact, sla_*_met).
+    return {f"{FACT_PREFIX}{name}": value for name, value in sums.items()}
+
+
+FACT_PREFIX = "sum_"
+
+
+def unprefixed(row: dict[str, Any]) -> dict[str, Any]:
+    return {k.removeprefix(FACT_PREFIX): v for k, v in row.items()}
+
+
+class Source:
+    """Where a period's counters are summed from: the daily rollups, or (filtered by location, which the
+    rollups do not key by) the ticket facts of that location. Both give rows with the same counter names."""
+
+    def __init__(self, scope: Scope, filters: ReportFilters) -> None:
+        self.filters = filters
+        self.from_facts = bool(filters.location)
+        if self.from_facts:
+            self.base: QuerySet[Any] = facts(scope, filters)
+            self.sums = fact_sums(filters.start, filters.end)
+        else:
+            self.base = rollups(scope, filters)
+            self.sums = _sums()
+
+    def total(self) -> dict[str, Any]:
+        return unprefixed(self.base.aggregate(**self.sums))
+
+    def by(self, column: str, order: str | None = None) -> list[dict[str, Any]]:
+        rows = self.base.values(column).annotate(**self.sums)
+        if order:
+            name = order.lstrip("-")
+            rows = rows.order_by(order.replace(name, FACT_PREFIX + name) if self.from_facts else order)
+        return [unprefixed(row) for row in rows]
+
+    def per_day(self) -> dict[date, tuple[int, int]]:
+        if not self.from_facts:
+            rows = self.base.values("day").annotate(c=Sum("created"), r=Sum("resolved"))
+            return {row["day"]: (row["c"] or 0, row["r"] or 0) for row in rows}
+        start, end = self.filters.start, self.filters.end
+        out: dict[date, tuple[int, int]] = {}
+        for day, n in (
+            self.base.filter(created_day__gte=start, created_day__lte=end)
+            .values_list("created_day")
+            .annotate(n=Count("pk"))
+        ):
+            out[day] = (n, 0)
+        for day, n in (
+            self.base.filter(resolved_day__gte=start, resolved_day__lte=end)
+            .values_list("resolved_day")
+            .annotate(n=Count("pk"))
+        ):
+            out[day] = (out.get(day, (0, 0))[0], n)
+        return out
 
 
 def facts(scope: Scope, filters: ReportFilters) -> QuerySet[TicketFact]:
@@ -253,7 +339,7 @@ def age_bucket_q(key: str) -> Q:
 
 def summary(scope: Scope, filters: ReportFilters) -> dict[str, Any]:
     """The headline figures of one period (one query on the rollups, one on the facts)."""
-    totals = derive(rollups(scope, filters).aggregate(**_sums()))
+    totals = derive(Source(scope, filters).total())
     percentiles = resolution_percentiles(scope, filters)
     totals.update({k: v for k, v in percentiles.items() if k not in ("team", "agent")})
     return totals
@@ -276,27 +362,27 @@ class Dashboard:
 
 def dashboard(scope: Scope, filters: ReportFilters, *, labels: Any, compare: bool = False) -> Dashboard:
     """Every dashboard figure for this scope and filters. `labels` names ids (see selectors.Labels)."""
-    base = rollups(scope, filters)
-    totals = derive(base.aggregate(**_sums()))
+    source = Source(scope, filters)
+    totals = derive(source.total())
     percentiles = resolution_percentiles(scope, filters)
     totals.update({k: v for k, v in percentiles.items() if k not in ("team", "agent")})
     previous = summary(scope, filters.previous()) if compare else {}
 
-    per_day = {row["day"]: row for row in base.values("day").annotate(c=Sum("created"), r=Sum("resolved"))}
+    per_day = source.per_day()
     trend = []
     day = filters.start
     while day <= filters.end:
-        row = per_day.get(day, {})
-        trend.append({"day": day.isoformat(), "created": row.get("c") or 0, "resolved": row.get("r") or 0})
+        created, resolved = per_day.get(day, (0, 0))
+        trend.append({"day": day.isoformat(), "created": created, "resolved": resolved})
         day += timedelta(days=1)
 
     by_channel = [
-        {"channel": row["channel"], "label": labels.channel(row["channel"]), "created": row["n"]}
-        for row in base.values("channel").annotate(n=Sum("created")).order_by("-n")
-        if row["n"]
+        {"channel": row["channel"], "label": labels.channel(row["channel"]), "created": row["created"]}
+        for row in source.by("channel", order="-created")
+        if row["created"]
     ]
     by_priority = []
-    for row in base.values("priority_id").annotate(**_sums()):
+    for row in source.by("priority_id"):
         figures = derive(row)
         if (
             figures["resolved"]
@@ -308,40 +394,41 @@ def dashboard(scope: Scope, filters: ReportFilters, *, labels: Any, compare: boo
             )
     by_priority.sort(key=lambda r: labels.priority_rank(r["id"]))
 
-    categories = (
-        base.filter(resolved__gt=0)
-        .values("category_id")
-        .annotate(resolved_sum=Sum("resolved"), wall=Sum("resolution_wall_sum"))
-        .annotate(
-            average=Case(
-                When(resolved_sum__gt=0, then=Sum("resolution_wall_sum") * 1.0 / Sum("resolved")),
-                output_field=FloatField(),
-            )
-        )
-        .order_by("-average", "category_id")[:10]
-    )
-    top_categories = [
-        {"id": r["category_id"], "label": labels.category(r["category_id"]), "resolved": r["resolved_sum"],
-         "average_seconds": r["average"]}
-        for r in categories
-    ]  # fmt: skip
+    categories = []
+    for row in source.by("category_id"):
+        figures = derive(row)
+        if figures["resolved"]:
+            categories.append({"id": row["category_id"], "label": labels.category(row["category_id"]),
+                               "resolved": figures["resolved"], "average_seconds": figures["mttr_wall_seconds"]})  # fmt: skip
+    categories.sort(key=lambda r: (-r["average_seconds"], r["id"]))
+    top_categories = categories[:10]
 
     teams = []
-    for row in base.values("team_id").annotate(**_sums()):
+    for row in source.by("team_id"):
         figures = derive(row)
         if not (figures["resolved"] or figures["created"]):
             continue
         teams.append({"id": row["team_id"], "label": labels.team(row["team_id"]), **figures,
                       "median_seconds": percentiles["team"].get(row["team_id"])})  # fmt: skip
     teams.sort(key=lambda r: (-r["resolved"], r["label"]))
+
+    # Agents: over the tickets each resolved in the period (their current assignee), from the facts.
+    resolved_facts = facts(scope, filters).filter(
+        resolved_day__gte=filters.start, resolved_day__lte=filters.end
+    )
+    agent_rows = [
+        unprefixed(row)
+        for row in resolved_facts.exclude(assignee_id=0)
+        .values("assignee_id")
+        .annotate(**fact_sums(filters.start, filters.end))
+        .order_by(f"-{FACT_PREFIX}resolved", "assignee_id")[:10]
+    ]
+    labels.preload_users([row["assignee_id"] for row in agent_rows])
     agents = []
-    for row in (
-        base.exclude(assignee_id=0).values("assignee_id").annotate(**_sums()).order_by("-resolved")[:10]
-    ):
+    for row in agent_rows:
         figures = derive(row)
         agents.append({"id": row["assignee_id"], "label": labels.user(row["assignee_id"]), **figures,
                        "median_seconds": percentiles["agent"].get(row["assignee_id"])})  # fmt: skip
-    agents.sort(key=lambda r: (-r["resolved"], r["label"]))
     distribution = [totals[f"csat_{n}"] for n in range(1, 6)]
     return Dashboard(
         filters=filters,
@@ -359,7 +446,7 @@ def dashboard(scope: Scope, filters: ReportFilters, *, labels: Any, compare: boo
 
 
 DRILL_METRICS = {
-    "created": gettext_lazy("Created"),
+    "created": pgettext_lazy("report figure", "Created"),
     "resolved": gettext_lazy("Resolved"),
     "reopened": gettext_lazy("Reopened"),
     "first_contact": gettext_lazy("Resolved at first contact"),

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 
 from gongdan.domain_errors import ValidationFailed
 from gongdan.reports import exports, metrics
@@ -20,7 +20,7 @@ from gongdan.tickets.models import Ticket
 
 # (key in the figures, label, how it reads)
 FIGURES = (
-    ("created", gettext_lazy("Created"), "count"),
+    ("created", pgettext_lazy("report figure", "Created"), "count"),
     ("resolved", gettext_lazy("Resolved"), "count"),
     ("cancelled", gettext_lazy("Cancelled"), "count"),
     ("mtta_seconds", gettext_lazy("Mean time to assign (h)"), "hours"),
@@ -129,7 +129,14 @@ def _team_rows(report: PeriodReport) -> list[list[Any]]:
 
 
 def _team_header() -> list[str]:
-    return [_("Team"), _("Created"), _("Resolved"), _("SLA met %"), _("CSAT"), _("Median resolution (h)")]
+    return [
+        _("Team"),
+        pgettext("report figure", "Created"),
+        _("Resolved"),
+        _("SLA met %"),
+        _("CSAT"),
+        _("Median resolution (h)"),
+    ]
 
 
 def resolved_ticket_rows(report: PeriodReport) -> Iterator[list[Any]]:
@@ -159,13 +166,13 @@ def report_xlsx(report: PeriodReport) -> bytes:
         [
             (_("Summary"), [report.title, _("This period"), _("Previous period"), _("Change")], summary),
             (_("By team"), _team_header(), _team_rows(report)),
-            (_("By priority"), [_("Priority"), _("Created"), _("Resolved"), _("First response SLA met"),
+            (_("By priority"), [_("Priority"), pgettext("report figure", "Created"), _("Resolved"), _("First response SLA met"),
                                 _("Resolution SLA met")],
              [[p["label"], p["created"], p["resolved"], value_of("percent", p["sla_response_rate"]),
                value_of("percent", p["sla_resolution_rate"])] for p in board.by_priority]),
             (_("Slowest categories"), [_("Category"), _("Resolved"), _("Mean resolution (h)")],
              [[c["label"], c["resolved"], value_of("hours", c["average_seconds"])] for c in board.top_categories]),
-            (_("By day"), [_("Day"), _("Created"), _("Resolved")],
+            (_("By day"), [_("Day"), pgettext("report figure", "Created"), _("Resolved")],
              [[d["day"], d["created"], d["resolved"]] for d in board.trend]),
             (_("Resolved tickets"), [_("Number"), _("Subject"), _("Team"), _("Priority"), _("Category"),
                                      _("Created"), _("Resolved"), _("Resolution, wall (h)"), _("Reopened")],

@@ -11,6 +11,7 @@ The definitions of every figure are in docs/reports.md; `ticket_fact` is where t
 
 from __future__ import annotations
 
+import json
 import time
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -26,7 +27,14 @@ from django.utils import timezone
 
 from gongdan.accounts.models import STAFF_ROLES
 from gongdan.reports.events import CSAT_RATED
-from gongdan.reports.models import COUNTERS, DIMENSIONS, DailyRollup, ProjectionCursor, TicketFact
+from gongdan.reports.models import (
+    COUNTERS,
+    DIMENSIONS,
+    FACT_DIMENSIONS,
+    DailyRollup,
+    ProjectionCursor,
+    TicketFact,
+)
 from gongdan.sla.models import ClockKind, SlaClock, SlaPolicy
 from gongdan.tickets import events as kinds
 from gongdan.tickets.models import Ticket, TicketEvent
@@ -41,7 +49,7 @@ RESOLVED_STATUSES = (Status.RESOLVED, Status.CLOSED)
 OPEN = frozenset(OPEN_STATUSES)
 FINISHED = frozenset(RESOLVED_STATUSES)
 EVENT_COLUMNS = ("id", "ticket_id", "kind", "created_at", "actor_id", "actor__role", "is_internal", "data")
-TICKET_COLUMNS = ("id", "status", "created_at", "requester_id", *(d for d in DIMENSIONS if d != "channel"),
+TICKET_COLUMNS = ("id", "status", "created_at", "requester_id", *(d for d in FACT_DIMENSIONS if d != "channel"),
                   "channel")  # fmt: skip
 
 
@@ -134,7 +142,7 @@ def ticket_fact(
     if status not in FINISHED:
         resolved_at = None
     excluded = merged or status == Status.CANCELLED
-    values: dict[str, Any] = {d: ticket[d] or (0 if d != "channel" else "") for d in DIMENSIONS}
+    values: dict[str, Any] = {d: ticket[d] or (0 if d != "channel" else "") for d in FACT_DIMENSIONS}
     values.update(
         status=status,
         is_open=status in OPEN,
@@ -145,6 +153,8 @@ def ticket_fact(
         resolution_wall_seconds=None,
         resolution_business_seconds=None,
         first_response_seconds=None,
+        first_response_day=None,
+        first_assign_day=None,
         sla_response_day=None,
         cancelled_day=None,
         csat_day=None,
@@ -166,13 +176,13 @@ def ticket_fact(
     if first_response_at is not None:
         seconds = max(0, int((first_response_at - created_at).total_seconds()))
         values["first_response_seconds"] = seconds
-        day = local_day(first_response_at)
+        values["first_response_day"] = day = local_day(first_response_at)
         fact.add(day, "first_response_count")
         fact.add(day, "first_response_sum", seconds)
     if first_assign_at is not None:
         seconds = max(0, int((first_assign_at - created_at).total_seconds()))
         values["first_assign_seconds"] = seconds
-        day = local_day(first_assign_at)
+        values["first_assign_day"] = day = local_day(first_assign_at)
         fact.add(day, "first_assign_count")
         fact.add(day, "first_assign_sum", seconds)
 
@@ -276,37 +286,71 @@ def apply_facts(facts: dict[int, Fact], *, missing: Iterable[int] = ()) -> int:
             rows.append((*cell, *(counters.get(c, 0) for c in COUNTERS)))
     _upsert_rollups(rows)
     if facts:
-        objects = [
-            TicketFact(ticket_id=ticket_id, contribution=fact.contribution(), **fact.values)
-            for ticket_id, fact in facts.items()
-        ]
-        fields = [f.name for f in TicketFact._meta.concrete_fields if f.name != "ticket"]
-        TicketFact.objects.bulk_create(
-            objects, batch_size=500, update_conflicts=True, unique_fields=["ticket"], update_fields=fields
-        )
+        _upsert_facts(facts)
     gone = [t for t in missing if t not in facts]
     if gone:
         TicketFact.objects.filter(ticket_id__in=gone).delete()
     return len(rows)
 
 
-def _upsert_rollups(rows: list[tuple[Any, ...]]) -> None:
-    """Add counters to rollup cells, creating missing cells: one INSERT … ON CONFLICT DO UPDATE that adds
-    (the same statement on SQLite ≥ 3.24 and PostgreSQL)."""
+def _upsert(model: Any, columns: list[str], key: list[str], update: str, rows: list[list[Any]]) -> None:
+    """INSERT … ON CONFLICT (key) DO UPDATE for many rows (the same statement on SQLite ≥ 3.24 and
+    PostgreSQL). `update` is "add" (counters) or "replace". On PostgreSQL the rows travel as one array per
+    column through unnest(): one statement per batch instead of one per row."""
     if not rows:
         return
-    table = connection.ops.quote_name(DailyRollup._meta.db_table)
-    key = ["day", *DIMENSIONS]
-    columns = [*key, *COUNTERS]
+    table = connection.ops.quote_name(model._meta.db_table)
     quoted = [connection.ops.quote_name(c) for c in columns]
-    updates = ", ".join(f"{q} = {table}.{q} + excluded.{q}" for q in quoted[len(key) :])
-    sql = (
-        f"INSERT INTO {table} ({', '.join(quoted)}) VALUES ({', '.join(['%s'] * len(columns))}) "  # noqa: S608
-        f"ON CONFLICT ({', '.join(quoted[: len(key)])}) DO UPDATE SET {updates}"
-    )
-    rows.sort(key=lambda r: tuple(str(v) for v in r[: len(key)]))  # a fixed order: no deadlocks
+    rest = [q for c, q in zip(columns, quoted, strict=True) if c not in key]
+    if update == "add":
+        updates = ", ".join(f"{q} = {table}.{q} + excluded.{q}" for q in rest)
+    else:
+        updates = ", ".join(f"{q} = excluded.{q}" for q in rest)
+    conflict = ", ".join(connection.ops.quote_name(c) for c in key)
     with connection.cursor() as cursor:
-        cursor.executemany(sql, [(date.fromisoformat(r[0]), *r[1:]) for r in rows])
+        if connection.vendor == "postgresql":
+            fields = {f.column: f for f in model._meta.concrete_fields}
+            types = [fields[c].cast_db_type(connection) or fields[c].db_type(connection) for c in columns]
+            arrays = ", ".join(f"%s::{t.split('(')[0] if t.startswith('varchar') else t}[]" for t in types)
+            sql = (
+                f"INSERT INTO {table} ({', '.join(quoted)}) SELECT * FROM unnest({arrays}) "  # noqa: S608
+                f"ON CONFLICT ({conflict}) DO UPDATE SET {updates}"
+            )
+            cursor.execute(sql, [list(column) for column in zip(*rows, strict=True)])
+        else:
+            sql = (
+                f"INSERT INTO {table} ({', '.join(quoted)}) VALUES ({', '.join(['%s'] * len(columns))}) "  # noqa: S608
+                f"ON CONFLICT ({conflict}) DO UPDATE SET {updates}"
+            )
+            cursor.executemany(sql, rows)
+
+
+def _upsert_rollups(rows: list[tuple[Any, ...]]) -> None:
+    """Add counters to rollup cells, creating missing cells."""
+    key = ["day", *DIMENSIONS]
+    rows.sort(key=lambda r: tuple(str(v) for v in r[: len(key)]))  # a fixed order: no deadlocks
+    _upsert(DailyRollup, [*key, *COUNTERS], key, "add", [[date.fromisoformat(r[0]), *r[1:]] for r in rows])
+
+
+FACT_FIELDS = list(TicketFact._meta.concrete_fields)
+FACT_COLUMNS = [f.column for f in FACT_FIELDS]
+
+
+def _upsert_facts(facts: dict[int, Fact]) -> None:
+    """Write fact rows, replacing older ones."""
+    postgres = connection.vendor == "postgresql"
+    rows = []
+    for ticket_id in sorted(facts):
+        fact = facts[ticket_id]
+        values = {**fact.values, "ticket_id": ticket_id, "contribution": json.dumps(fact.contribution())}
+        if postgres:  # psycopg adapts dates, datetimes and booleans itself; JSON goes as text
+            rows.append([values[c] for c in FACT_COLUMNS])
+        else:
+            rows.append(
+                [values[f.column] if f.column == "contribution" else f.get_db_prep_save(values[f.column], connection)
+                 for f in FACT_FIELDS]
+            )  # fmt: skip
+    _upsert(TicketFact, FACT_COLUMNS, ["ticket_id"], "replace", rows)
 
 
 # the cursor ----------------------------------------------------------------------------------------------

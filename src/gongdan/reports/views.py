@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 
 from gongdan.domain_errors import DomainError, PermissionDenied, ValidationFailed
 from gongdan.reports import exports, metrics, period_reports, projection, selectors
@@ -32,7 +32,7 @@ EXPORT_FORMATS = ("csv", "xlsx")
 
 
 KPIS = (
-    ("created", gettext_lazy("Created"), "created"),
+    ("created", pgettext_lazy("report figure", "Created"), "created"),
     ("resolved", gettext_lazy("Resolved"), "resolved"),
     ("mtta_seconds", gettext_lazy("MTTA, assign (h)"), "created"),
     ("first_response_seconds", gettext_lazy("First response (h)"), "created"),
@@ -132,7 +132,7 @@ def _chart_data(board: metrics.Dashboard, filters: ReportFilters) -> dict[str, A
     return {
         "drill": _drill_base(filters),
         "labels": {
-            "created": _("Created"),
+            "created": pgettext("report figure", "Created"),
             "resolved": _("Resolved"),
             "response": _("First response SLA met"),
             "resolution": _("Resolution SLA met"),

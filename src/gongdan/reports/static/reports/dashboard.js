@@ -41,8 +41,8 @@
       xAxis: { type: "category", data: data.trend.map(function (d) { return d.day; }) },
       yAxis: { type: "value", minInterval: 1 },
       series: [
-        { name: L.created, type: "line", smooth: true, data: data.trend.map(function (d) { return d.created; }) },
-        { name: L.resolved, type: "line", smooth: true, data: data.trend.map(function (d) { return d.resolved; }) }
+        { name: L.created, type: "line", data: data.trend.map(function (d) { return d.created; }) },
+        { name: L.resolved, type: "line", data: data.trend.map(function (d) { return d.resolved; }) }
       ]
     }, function (p) {
       go(data.drill, { metric: p.seriesIndex === 0 ? "created" : "resolved", day: data.trend[p.dataIndex].day });
@@ -77,7 +77,7 @@
     chart("categories", {
       tooltip: {},
       grid: grid,
-      xAxis: { type: "value", name: L.hours, nameLocation: "middle", nameGap: 24 },
+      xAxis: { type: "value", axisLabel: { formatter: "{value} h" } },
       yAxis: { type: "category", data: categories.map(function (d) { return d.name; }),
                axisLabel: { width: 110, overflow: "truncate" } },
       series: [{ name: L.hours, type: "bar", data: categories.map(function (d) { return d.value; }) }]
