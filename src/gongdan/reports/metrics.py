@@ -267,7 +267,7 @@ def percentile(values: list[int], p: float) -> float | None:
     return values[low] + (values[high] - values[low]) * (k - low)
 
 
-def resolution_percentiles(scope: Scope, filters: ReportFilters) -> dict[str, Any]:
+def resolution_percentiles(scope: Scope, filters: ReportFilters, *, groups: bool = True) -> dict[str, Any]:
     """Median and p90 of resolution time (wall and business), overall and per team and per agent."""
     resolved = facts(scope, filters).filter(resolved_day__gte=filters.start, resolved_day__lte=filters.end)
     if connection.vendor == "postgresql":
@@ -278,6 +278,8 @@ def resolution_percentiles(scope: Scope, filters: ReportFilters) -> dict[str, An
             "p90_business_seconds": PercentileCont("resolution_business_seconds", 0.9),
         }
         overall = resolved.aggregate(**medians)
+        if not groups:
+            return {**overall, "team": {}, "agent": {}}
         per_team = dict(
             resolved.values("team_id")
             .annotate(m=PercentileCont("resolution_wall_seconds", 0.5))
@@ -340,7 +342,7 @@ def age_bucket_q(key: str) -> Q:
 def summary(scope: Scope, filters: ReportFilters) -> dict[str, Any]:
     """The headline figures of one period (one query on the rollups, one on the facts)."""
     totals = derive(Source(scope, filters).total())
-    percentiles = resolution_percentiles(scope, filters)
+    percentiles = resolution_percentiles(scope, filters, groups=False)
     totals.update({k: v for k, v in percentiles.items() if k not in ("team", "agent")})
     return totals
 

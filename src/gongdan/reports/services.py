@@ -84,7 +84,7 @@ def report_send(*, subscription_id: int, start: date) -> bool:
     from gongdan.reports.selectors import report_scope
 
     subscription = (
-        ReportSubscription.objects.select_for_update()
+        ReportSubscription.objects.select_for_update(of=("self",))
         .select_related("recipient", "team")
         .get(pk=subscription_id)
     )
