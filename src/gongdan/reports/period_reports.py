@@ -164,7 +164,7 @@ def report_xlsx(report: PeriodReport) -> bytes:
     board = report.board
     return exports.xlsx_bytes(
         [
-            (_("Summary"), [report.title, _("This period"), _("Previous period"), _("Change")], summary),
+            (_("Summary"), [report.title, _("This period"), _("Previous period"), pgettext("report", "Change")], summary),
             (_("By team"), _team_header(), _team_rows(report)),
             (_("By priority"), [_("Priority"), pgettext("report figure", "Created"), _("Resolved"), _("First response SLA met"),
                                 _("Resolution SLA met")],
@@ -191,7 +191,7 @@ def report_pdf(report: PeriodReport) -> bytes:
         report.title,
         subtitle,
         [
-            (_("Summary"), [_("Figure"), _("This period"), _("Previous period"), _("Change")],
+            (_("Summary"), [_("Figure"), _("This period"), _("Previous period"), pgettext("report", "Change")],
              [[r["label"], r["current_text"], r["previous_text"], r["change_text"]] for r in rows]),
             (_("By team"), _team_header(), _team_rows(report)),
             (_("Slowest categories"), [_("Category"), _("Resolved"), _("Mean resolution (h)")],

@@ -66,8 +66,9 @@ def _staff(request: SignedInRequest) -> None:
         raise HttpForbidden(_("Reports are for staff."))
 
 
-def _catch_up() -> None:
-    projection.project_pending(max_events=CATCH_UP_EVENTS)
+def _catch_up() -> int:
+    """Fold in fresh events; returns how many are still waiting for the periodic task."""
+    return projection.project_pending(max_events=CATCH_UP_EVENTS).lag
 
 
 def _attachment(content: bytes, content_type: str, filename: str) -> HttpResponse:
@@ -86,9 +87,10 @@ def _parse(request: SignedInRequest) -> tuple[ReportFilters | None, dict[str, li
 @login_required
 def dashboard(request: SignedInRequest) -> HttpResponse:
     _staff(request)
-    _catch_up()
+    lag = _catch_up()
     filters, errors = _parse(request)
     context: dict[str, Any] = {
+        "lag": lag,
         "filter_fields": _filter_fields(request),
         "values": _values(request, filters),
         "kpis": KPIS,
