@@ -147,3 +147,24 @@ def test_the_api_gives_the_dashboard_figures(client, manager, tickets):
     assert response.status_code == 200, response.content
     assert response.json()["totals"]["created"] == 2
     assert client.get("/api/v1/reports/dashboard", {"start": "x"}).status_code == 422
+
+
+def test_an_admin_subscribes_and_unsubscribes_a_manager(client, admin_user, manager, requester):
+    manager.email = "boss@example.com"
+    manager.save()
+    client.force_login(admin_user)
+    url = reverse("reports:subscription_list")
+    assert client.post(url, {"recipient": manager.pk, "period": "monthly"}).status_code == 302
+    subscription = ReportSubscription.objects.get()
+    assert (subscription.recipient, subscription.period) == (manager, "monthly")
+    again = client.post(url, {"recipient": manager.pk, "period": "monthly"})
+    assert again.status_code == 422 and "already subscribed" in again.content.decode()
+    refused = client.post(url, {"recipient": requester.pk, "period": "weekly"})
+    assert refused.status_code == 422 and ReportSubscription.objects.count() == 1
+    client.post(reverse("reports:subscription_delete", args=[subscription.pk]))
+    assert not ReportSubscription.objects.exists()
+
+
+def test_only_admins_manage_subscriptions(client, manager):
+    client.force_login(manager)
+    assert client.get(reverse("reports:subscription_list")).status_code in (302, 403)

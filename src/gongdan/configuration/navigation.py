@@ -107,7 +107,8 @@ SECTIONS = (
 
 # Apps that own settings screens add their sections after the built-in ones (imported last: no cycle).
 from gongdan.notifications.navigation import SECTIONS as NOTIFICATION_SECTIONS  # noqa: E402
+from gongdan.reports.navigation import SECTIONS as REPORT_SECTIONS  # noqa: E402
 from gongdan.routing.navigation import SECTIONS as ROUTING_SECTIONS  # noqa: E402
 from gongdan.sla.navigation import SECTIONS as SLA_SECTIONS  # noqa: E402
 
-SECTIONS = (*SECTIONS, *ROUTING_SECTIONS, *SLA_SECTIONS, *NOTIFICATION_SECTIONS)
+SECTIONS = (*SECTIONS, *ROUTING_SECTIONS, *SLA_SECTIONS, *NOTIFICATION_SECTIONS, *REPORT_SECTIONS)

@@ -44,6 +44,12 @@ def subscription_create(
     return ReportSubscription.objects.create(recipient=recipient, period=period, team=team)
 
 
+@transaction.atomic
+def subscription_delete(*, actor: User, subscription: ReportSubscription) -> None:
+    _require_admin(actor)
+    subscription.delete()
+
+
 def download_token(*, subscription: ReportSubscription, start: date) -> str:
     return signing.dumps({"s": subscription.pk, "d": start.isoformat()}, salt=LINK_SALT)
 

@@ -12,4 +12,10 @@ urlpatterns = [
     path("reports/period/", views.report, name="report"),
     path("reports/period.<str:fmt>", views.report, name="report_export"),
     path("reports/download/<str:token>/", views.download, name="download"),
+    path("settings/reports/subscriptions/", views.subscription_list, name="subscription_list"),
+    path(
+        "settings/reports/subscriptions/<int:pk>/delete/",
+        views.subscription_delete,
+        name="subscription_delete",
+    ),
 ]

@@ -5,17 +5,22 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as HttpForbidden
 from django.http import Http404, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
+from django.views.decorators.http import require_POST
 
+from gongdan.configuration.access import AdminRequest, admin_required
+from gongdan.configuration.forms import show_domain_error
+from gongdan.configuration.views.page import form_status, render_page
 from gongdan.domain_errors import DomainError, PermissionDenied, ValidationFailed
 from gongdan.reports import exports, metrics, period_reports, projection, selectors
 from gongdan.reports.metrics import AGE_BUCKETS, DRILL_METRICS, ReportFilters
@@ -319,3 +324,36 @@ def download(request: SignedInRequest, token: str) -> HttpResponse:
                                           filters=ReportFilters(start=start, end=start, team=subscription.team_id))  # fmt: skip
     name = f"report-{subscription.period}-{start.isoformat()}.xlsx"
     return _attachment(period_reports.report_xlsx(result), exports.XLSX_TYPE, name)
+
+
+@admin_required
+def subscription_list(request: AdminRequest) -> HttpResponse:
+    from gongdan.reports.forms import SubscriptionForm
+    from gongdan.reports.models import ReportSubscription
+    from gongdan.reports.services import subscription_create
+
+    form = SubscriptionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            subscription_create(actor=request.user, **form.cleaned_data)
+        except DomainError as exc:
+            show_domain_error(form, exc)
+        else:
+            messages.success(request, _("The subscription was added."))
+            return redirect("reports:subscription_list")
+    subscriptions = ReportSubscription.objects.select_related("recipient", "team").order_by(
+        "recipient__display_name", "recipient__username", "period"
+    )
+    return render_page(request, "reports/subscriptions.html", section="report_subscriptions", form=form,
+                       subscriptions=subscriptions, status=form_status(request, form))  # fmt: skip
+
+
+@admin_required
+@require_POST
+def subscription_delete(request: AdminRequest, pk: int) -> HttpResponse:
+    from gongdan.reports.models import ReportSubscription
+    from gongdan.reports.services import subscription_delete as delete
+
+    delete(actor=request.user, subscription=get_object_or_404(ReportSubscription, pk=pk))
+    messages.success(request, _("The subscription was removed."))
+    return redirect("reports:subscription_list")
