@@ -45,13 +45,16 @@ def main() -> None:
         print(f"catch-up: {result.events:,} events, {result.tickets:,} ticket recomputations in {result.seconds:.1f} s "
               f"({result.events / max(result.seconds, 1e-9):,.0f} events/s)")  # fmt: skip
     latest = TicketFact.objects.order_by("-created_day").values_list("created_day", flat=True).first()
+    earliest = TicketFact.objects.order_by("created_day").values_list("created_day", flat=True).first()
+    span = max(0, (latest - earliest).days - 89)
+    print(f"facts: {TicketFact.objects.count():,} tickets from {earliest} to {latest}")
     teams = list(Team.objects.values_list("pk", flat=True))
     categories = list(Category.objects.values_list("pk", flat=True))
     priorities = list(Priority.objects.values_list("pk", flat=True))
     rng = random.Random(7)
 
     def random_filters() -> ReportFilters:
-        end = latest - timedelta(days=rng.randint(0, 500))
+        end = latest - timedelta(days=rng.randint(0, span))
         choice = rng.randint(0, 3)
         return ReportFilters(
             start=end - timedelta(days=89),

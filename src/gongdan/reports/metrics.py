@@ -167,6 +167,10 @@ def unprefixed(row: dict[str, Any]) -> dict[str, Any]:
     return {k.removeprefix(FACT_PREFIX): v for k, v in row.items()}
 
 
+AGENT_COUNTERS = ("resolved", "sla_response_met", "sla_response_breached", "sla_resolution_met",
+                  "sla_resolution_breached", "csat_count", "csat_sum")  # fmt: skip
+
+
 class Source:
     """Where a period's counters are summed from: the daily rollups, or (filtered by location, which the
     rollups do not key by) the ticket facts of that location. Both give rows with the same counter names."""
@@ -184,8 +188,12 @@ class Source:
     def total(self) -> dict[str, Any]:
         return unprefixed(self.base.aggregate(**self.sums))
 
-    def by(self, column: str, order: str | None = None) -> list[dict[str, Any]]:
-        rows = self.base.values(column).annotate(**self.sums)
+    def by(self, column: str, order: str | None = None, only: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+        """Counters per value of `column` (all of them, or `only` those named)."""
+        sums = self.sums
+        if only:
+            sums = {k: v for k, v in sums.items() if k.removeprefix(FACT_PREFIX) in only}
+        rows = self.base.values(column).annotate(**sums)
         if order:
             name = order.lstrip("-")
             rows = rows.order_by(order.replace(name, FACT_PREFIX + name) if self.from_facts else order)
@@ -380,7 +388,7 @@ def dashboard(scope: Scope, filters: ReportFilters, *, labels: Any, compare: boo
 
     by_channel = [
         {"channel": row["channel"], "label": labels.channel(row["channel"]), "created": row["created"]}
-        for row in source.by("channel", order="-created")
+        for row in source.by("channel", order="-created", only=("created",))
         if row["created"]
     ]
     by_priority = []
@@ -397,7 +405,7 @@ def dashboard(scope: Scope, filters: ReportFilters, *, labels: Any, compare: boo
     by_priority.sort(key=lambda r: labels.priority_rank(r["id"]))
 
     categories = []
-    for row in source.by("category_id"):
+    for row in source.by("category_id", only=("resolved", "resolution_wall_sum")):
         figures = derive(row)
         if figures["resolved"]:
             categories.append({"id": row["category_id"], "label": labels.category(row["category_id"]),
@@ -422,7 +430,13 @@ def dashboard(scope: Scope, filters: ReportFilters, *, labels: Any, compare: boo
         unprefixed(row)
         for row in resolved_facts.exclude(assignee_id=0)
         .values("assignee_id")
-        .annotate(**fact_sums(filters.start, filters.end))
+        .annotate(
+            **{
+                k: v
+                for k, v in fact_sums(filters.start, filters.end).items()
+                if k.removeprefix(FACT_PREFIX) in AGENT_COUNTERS
+            }
+        )
         .order_by(f"-{FACT_PREFIX}resolved", "assignee_id")[:10]
     ]
     labels.preload_users([row["assignee_id"] for row in agent_rows])
