@@ -29,6 +29,7 @@
       var el = document.querySelector('[data-chart="' + name + '"]');
       if (!el) { return; }
       var c = window.echarts.init(el, null, { renderer: "svg" });
+      option.animation = false;  // figures, not a show: and a click lands on the bar it points at
       c.setOption(option);
       if (onClick) { c.on("click", onClick); }
       charts.push(c);
