@@ -20,6 +20,7 @@ from gongdan.api_support.parsing import StrictJsonParser
 from gongdan.field.api import router as field_router
 from gongdan.integrations.api import router as integrations_router
 from gongdan.notifications.api import router as notifications_router
+from gongdan.reports.api import router as reports_router
 from gongdan.routing.api import router as routing_router
 from gongdan.sla.api import router as sla_router
 from gongdan.tickets.api import router as tickets_router
@@ -89,3 +90,4 @@ api.add_router("/", routing_router, tags=["routing"])
 api.add_router("/", notifications_router, tags=["notifications"])
 api.add_router("/", integrations_router, tags=["integrations"])
 api.add_router("/", field_router, tags=["field"])
+api.add_router("/", reports_router, tags=["reports"])

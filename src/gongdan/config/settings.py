@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "gongdan.field",
     "gongdan.configuration",
     "gongdan.operations",
+    "gongdan.reports",
     "gongdan.web",
 ]
 

@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("gongdan.channels.urls")),  # /settings/mailboxes/…, /settings/incoming-mail/…
     path("", include("gongdan.portal.urls")),  # /portal/…, /settings/portal/
     path("m/", include("gongdan.field.urls")),  # the technician's phone app
+    path("", include("gongdan.reports.urls")),  # /reports/…
     path("settings/", include("gongdan.configuration.urls")),
     path("", include("gongdan.web.urls")),
 ]

@@ -111,6 +111,7 @@ from gongdan.field.navigation import SECTIONS as FIELD_SECTIONS  # noqa: E402
 from gongdan.integrations.navigation import SECTIONS as INTEGRATION_SECTIONS  # noqa: E402
 from gongdan.notifications.navigation import SECTIONS as NOTIFICATION_SECTIONS  # noqa: E402
 from gongdan.portal.navigation import SECTIONS as PORTAL_SECTIONS  # noqa: E402
+from gongdan.reports.navigation import SECTIONS as REPORT_SECTIONS  # noqa: E402
 from gongdan.routing.navigation import SECTIONS as ROUTING_SECTIONS  # noqa: E402
 from gongdan.sla.navigation import SECTIONS as SLA_SECTIONS  # noqa: E402
 
@@ -123,4 +124,5 @@ SECTIONS = (
     *CHANNEL_SECTIONS,
     *PORTAL_SECTIONS,
     *FIELD_SECTIONS,
+    *REPORT_SECTIONS,
 )

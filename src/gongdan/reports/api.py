@@ -1,0 +1,45 @@
+"""Report figures over the API: the dashboard's numbers as JSON, for whoever may see them."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import date
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Query, Router, Schema
+
+from gongdan.api_support.errors import errors_for
+from gongdan.reports import selectors
+from gongdan.reports.metrics import ReportFilters
+from gongdan.reports.projection import project_pending
+
+router = Router()
+
+
+class FiltersIn(Schema):
+    start: date | None = None
+    end: date | None = None
+    team: int | None = None
+    category: int | None = None
+    ticket_type: int | None = None
+    priority: int | None = None
+    location: int | None = None
+
+
+@router.get(
+    "/reports/dashboard",
+    response={200: dict[str, Any], **errors_for(401, 403, 422)},
+    summary="Dashboard figures",
+)
+def dashboard(request: HttpRequest, filters: Query[FiltersIn]) -> dict[str, Any]:
+    """Every figure of the dashboard for a date range (at most 400 days) and optional team, category, type,
+    priority and location ids; agents get their own teams' figures only. Definitions: docs/reports.md."""
+    actor = request.auth  # type: ignore[attr-defined]
+    params = {k: ("" if v is None else str(v)) for k, v in filters.dict().items()}
+    parsed = ReportFilters.parse(params)
+    project_pending(max_events=2000)  # fold in fresh events first, as the web page does
+    board = selectors.dashboard_get(actor=actor, filters=parsed)
+    out = asdict(board)
+    out["filters"] = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in out["filters"].items()}
+    return out

@@ -1,0 +1,435 @@
+"""Ticket facts and daily rollups, projected from the event log with a checkpoint cursor.
+
+A run locks the cursor row, reads the next batch of events by id, recomputes the facts of every ticket they
+touch from that ticket's whole history (its events and SLA clocks), and applies the difference between each
+ticket's old and new contribution to the daily rollups. Because a ticket's fact is recomputed from scratch,
+a late or back-dated event corrects every figure it changes, exactly; and because the cursor row is locked,
+several consumers running the periodic task never apply an event twice.
+
+The definitions of every figure are in docs/reports.md; `ticket_fact` is where they are computed.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from gongdan.accounts.models import STAFF_ROLES
+from gongdan.reports.events import CSAT_RATED
+from gongdan.reports.models import (
+    COUNTERS,
+    DIMENSIONS,
+    FACT_DIMENSIONS,
+    DailyRollup,
+    ProjectionCursor,
+    TicketFact,
+)
+from gongdan.sla.models import ClockKind, SlaClock, SlaPolicy
+from gongdan.tickets import events as kinds
+from gongdan.tickets.models import Ticket, TicketEvent
+from gongdan.tickets.models.ticket import OPEN_STATUSES, Status
+
+CURSOR = "ticket_facts"
+BATCH_EVENTS = 5000
+# An id the cursor passed while its transaction was still open is looked for again for this long.
+GAP_TTL = timedelta(minutes=10)
+MAX_GAPS = 5000
+RESOLVED_STATUSES = (Status.RESOLVED, Status.CLOSED)
+OPEN = frozenset(OPEN_STATUSES)
+FINISHED = frozenset(RESOLVED_STATUSES)
+EVENT_COLUMNS = ("id", "ticket_id", "kind", "created_at", "actor_id", "actor__role", "is_internal", "data")
+TICKET_COLUMNS = ("id", "status", "created_at", "requester_id", *(d for d in FACT_DIMENSIONS if d != "channel"),
+                  "channel")  # fmt: skip
+
+
+def local_day(instant: datetime) -> date:
+    return instant.astimezone(ZoneInfo(settings.TIME_ZONE)).date()
+
+
+@dataclass
+class Fact:
+    """A ticket's fact row before it is written, and the counters it adds to the rollups."""
+
+    values: dict[str, Any]
+    days: dict[str, dict[str, int]] = field(default_factory=dict)
+
+    def add(self, day: date, counter: str, value: int = 1) -> None:
+        cell = self.days.setdefault(day.isoformat(), {})
+        cell[counter] = cell.get(counter, 0) + int(value)
+
+    def contribution(self) -> dict[str, Any]:
+        return {"dims": [self.values[d] for d in DIMENSIONS], "days": self.days}
+
+
+def ticket_fact(
+    ticket: dict[str, Any],
+    history: Sequence[dict[str, Any]],
+    clocks: Sequence[dict[str, Any]],
+    pause_statuses: Iterable[str],
+) -> Fact:
+    """The fact of one ticket from its row (for dimensions), its events and its SLA clocks.
+
+    `history` holds the ticket's events as dicts with EVENT_COLUMNS; `pause_statuses` are the statuses in
+    which its SLA policy pauses the clocks (none when no policy applies)."""
+    paused = frozenset(pause_statuses)
+    events = sorted(history, key=lambda e: (e["created_at"], e["id"]))
+    created_at = ticket["created_at"]
+    status = Status.NEW.value
+    since = created_at
+    active = timedelta(0)  # wall time in an open status that does not pause, up to the final resolution
+    resolved_at: datetime | None = None
+    active_at_resolution = timedelta(0)
+    staff_replies_at_resolution = 0
+    reopen_count = 0
+    staff_replies = 0
+    first_response_at: datetime | None = None
+    first_assign_at: datetime | None = None
+    cancelled_at: datetime | None = None
+    merged = False
+    csat: tuple[int, datetime] | None = None
+
+    def move(to: str, at: datetime) -> None:
+        nonlocal status, since, active
+        if status in OPEN and status not in paused and at > since:
+            active += at - since
+        status, since = to, max(at, since)
+
+    for event in events:
+        kind, data, at = event["kind"], event["data"] or {}, event["created_at"]
+        if kind == kinds.CREATED:
+            created_at = at
+            status, since = data.get("status") or Status.NEW.value, at
+            if data.get("assignee"):
+                first_assign_at = at
+        elif kind == kinds.ASSIGNED:
+            if data.get("to") and first_assign_at is None:
+                first_assign_at = at
+        elif kind in (kinds.TRANSITIONED, kinds.MERGED_INTO):
+            before, to = status, data.get("to") or Status.CLOSED.value
+            move(to, at)
+            if kind == kinds.MERGED_INTO:
+                merged = True
+            elif to in FINISHED and before in OPEN:
+                resolved_at = at
+                active_at_resolution = active
+                staff_replies_at_resolution = staff_replies
+            elif to in OPEN and before in FINISHED:
+                reopen_count += 1
+                resolved_at = None
+            if to == Status.CANCELLED:
+                cancelled_at = at
+        elif kind == kinds.COMMENTED and not event["is_internal"]:
+            if event["actor__role"] in STAFF_ROLES and event["actor_id"] != ticket["requester_id"]:
+                staff_replies += 1
+                if first_response_at is None:
+                    first_response_at = at
+        elif kind == CSAT_RATED:
+            rating = data.get("rating")
+            if isinstance(rating, int) and not isinstance(rating, bool) and 1 <= rating <= 5:
+                csat = (rating, at)
+
+    if status not in FINISHED:
+        resolved_at = None
+    excluded = merged or status == Status.CANCELLED
+    values: dict[str, Any] = {d: ticket[d] or (0 if d != "channel" else "") for d in FACT_DIMENSIONS}
+    values.update(
+        status=status,
+        is_open=status in OPEN,
+        created_at=created_at,
+        created_day=local_day(created_at),
+        resolved_at=None,
+        resolved_day=None,
+        resolution_wall_seconds=None,
+        resolution_business_seconds=None,
+        first_response_seconds=None,
+        first_response_day=None,
+        first_assign_day=None,
+        sla_response_day=None,
+        cancelled_day=None,
+        csat_day=None,
+        first_assign_seconds=None,
+        reopen_count=reopen_count,
+        first_contact=False,
+        sla_response_met=None,
+        sla_resolution_met=None,
+        csat_rating=None,
+    )
+    fact = Fact(values)
+    fact.add(values["created_day"], "created")
+    if excluded:
+        # Cancelled and merged tickets count as arrived and as cancelled, and in no other figure.
+        values["cancelled_day"] = local_day(cancelled_at or since)
+        fact.add(values["cancelled_day"], "cancelled")
+        return fact
+
+    if first_response_at is not None:
+        seconds = max(0, int((first_response_at - created_at).total_seconds()))
+        values["first_response_seconds"] = seconds
+        values["first_response_day"] = day = local_day(first_response_at)
+        fact.add(day, "first_response_count")
+        fact.add(day, "first_response_sum", seconds)
+    if first_assign_at is not None:
+        seconds = max(0, int((first_assign_at - created_at).total_seconds()))
+        values["first_assign_seconds"] = seconds
+        values["first_assign_day"] = day = local_day(first_assign_at)
+        fact.add(day, "first_assign_count")
+        fact.add(day, "first_assign_sum", seconds)
+
+    response = [c for c in clocks if c["kind"] == ClockKind.FIRST_RESPONSE and c["met"] is not None]
+    if response:
+        met = all(c["met"] for c in response)
+        values["sla_response_met"] = met
+        values["sla_response_day"] = local_day(max(c["stopped_at"] for c in response))
+        fact.add(values["sla_response_day"], "sla_response_met" if met else "sla_response_breached")
+
+    if resolved_at is not None:
+        day = local_day(resolved_at)
+        wall = int(active_at_resolution.total_seconds())
+        values.update(resolved_at=resolved_at, resolved_day=day, resolution_wall_seconds=wall)
+        fact.add(day, "resolved")
+        fact.add(day, "resolution_wall_sum", wall)
+        if reopen_count:
+            fact.add(day, "reopened")
+        if not reopen_count and staff_replies_at_resolution <= 1:
+            values["first_contact"] = True
+            fact.add(day, "first_contact")
+        runs = [c for c in clocks if c["kind"] == ClockKind.RESOLUTION and c["met"] is not None]
+        if runs:
+            business = sum(c["target_minutes"] * 60 - (c["margin_seconds"] or 0) for c in runs)
+            values["resolution_business_seconds"] = max(0, business)
+            fact.add(day, "resolution_business_sum", max(0, business))
+            fact.add(day, "resolution_business_count")
+            met = all(c["met"] for c in runs)
+            values["sla_resolution_met"] = met
+            fact.add(day, "sla_resolution_met" if met else "sla_resolution_breached")
+
+    if csat is not None:
+        rating, at = csat
+        values["csat_rating"] = rating
+        values["csat_day"] = day = local_day(at)
+        fact.add(day, "csat_count")
+        fact.add(day, "csat_sum", rating)
+        fact.add(day, f"csat_{rating}")
+    return fact
+
+
+def compute_facts(ticket_ids: Iterable[int]) -> dict[int, Fact]:
+    """Facts of these tickets, from the database, in five queries."""
+    ids = sorted(set(ticket_ids))
+    if not ids:
+        return {}
+    tickets = {row["id"]: row for row in Ticket.objects.filter(pk__in=ids).values(*TICKET_COLUMNS)}
+    history: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for row in TicketEvent.objects.filter(ticket_id__in=ids).values(*EVENT_COLUMNS).order_by():
+        history[row["ticket_id"]].append(row)
+    clocks: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    clock_columns = ("ticket_id", "kind", "run", "policy_id", "met", "margin_seconds", "target_minutes",
+                     "stopped_at", "created_at")  # fmt: skip
+    for row in SlaClock.objects.filter(ticket_id__in=ids).values(*clock_columns).order_by():
+        clocks[row["ticket_id"]].append(row)
+    pauses = policy_pause_statuses()
+    facts: dict[int, Fact] = {}
+    for ticket_id, ticket in tickets.items():
+        own = clocks.get(ticket_id, [])
+        resolution = [c for c in own if c["kind"] == ClockKind.RESOLUTION and c["policy_id"]]
+        policy_id = max(resolution, key=lambda c: c["run"])["policy_id"] if resolution else None
+        facts[ticket_id] = ticket_fact(ticket, history.get(ticket_id, []), own, pauses.get(policy_id, ()))
+    return facts
+
+
+def policy_pause_statuses() -> dict[int | None, list[str]]:
+    return {
+        pk: list(statuses or []) for pk, statuses in SlaPolicy.objects.values_list("pk", "pause_statuses")
+    }
+
+
+# applying ------------------------------------------------------------------------------------------------
+Cell = tuple[Any, ...]  # (day, *dimensions)
+
+
+def _cells(contribution: dict[str, Any], sign: int, into: dict[Cell, dict[str, int]]) -> None:
+    dims = tuple(contribution.get("dims") or ())
+    if not dims:
+        return
+    for day, counters in (contribution.get("days") or {}).items():
+        cell = into.setdefault((day, *dims), {})
+        for counter, value in counters.items():
+            cell[counter] = cell.get(counter, 0) + sign * value
+
+
+def apply_facts(facts: dict[int, Fact], *, missing: Iterable[int] = ()) -> int:
+    """Write the facts and move the rollups by (new contribution − old contribution). Inside the caller's
+    transaction, under the cursor lock. `missing` are tickets deleted since: their contribution is removed."""
+    ids = sorted({*facts, *missing})
+    old = dict(TicketFact.objects.filter(ticket_id__in=ids).values_list("ticket_id", "contribution"))
+    deltas: dict[Cell, dict[str, int]] = {}
+    for ticket_id in ids:
+        if ticket_id in old:
+            _cells(old[ticket_id], -1, deltas)
+        if ticket_id in facts:
+            _cells(facts[ticket_id].contribution(), +1, deltas)
+    rows = []
+    for cell, counters in deltas.items():
+        counters = {k: v for k, v in counters.items() if v}
+        if counters:
+            rows.append((*cell, *(counters.get(c, 0) for c in COUNTERS)))
+    _upsert_rollups(rows)
+    if facts:
+        _upsert_facts(facts)
+    gone = [t for t in missing if t not in facts]
+    if gone:
+        TicketFact.objects.filter(ticket_id__in=gone).delete()
+    return len(rows)
+
+
+def _upsert(model: Any, columns: list[str], key: list[str], update: str, rows: list[list[Any]]) -> None:
+    """INSERT … ON CONFLICT (key) DO UPDATE for many rows (the same statement on SQLite ≥ 3.24 and
+    PostgreSQL). `update` is "add" (counters) or "replace". On PostgreSQL the rows travel as one array per
+    column through unnest(): one statement per batch instead of one per row."""
+    if not rows:
+        return
+    table = connection.ops.quote_name(model._meta.db_table)
+    quoted = [connection.ops.quote_name(c) for c in columns]
+    rest = [q for c, q in zip(columns, quoted, strict=True) if c not in key]
+    if update == "add":
+        updates = ", ".join(f"{q} = {table}.{q} + excluded.{q}" for q in rest)
+    else:
+        updates = ", ".join(f"{q} = excluded.{q}" for q in rest)
+    conflict = ", ".join(connection.ops.quote_name(c) for c in key)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            fields = {f.column: f for f in model._meta.concrete_fields}
+            types = [fields[c].cast_db_type(connection) or fields[c].db_type(connection) for c in columns]
+            arrays = ", ".join(f"%s::{t.split('(')[0] if t.startswith('varchar') else t}[]" for t in types)
+            sql = (
+                f"INSERT INTO {table} ({', '.join(quoted)}) SELECT * FROM unnest({arrays}) "  # noqa: S608
+                f"ON CONFLICT ({conflict}) DO UPDATE SET {updates}"
+            )
+            cursor.execute(sql, [list(column) for column in zip(*rows, strict=True)])
+        else:
+            sql = (
+                f"INSERT INTO {table} ({', '.join(quoted)}) VALUES ({', '.join(['%s'] * len(columns))}) "  # noqa: S608
+                f"ON CONFLICT ({conflict}) DO UPDATE SET {updates}"
+            )
+            cursor.executemany(sql, rows)
+
+
+def _upsert_rollups(rows: list[tuple[Any, ...]]) -> None:
+    """Add counters to rollup cells, creating missing cells."""
+    key = ["day", *DIMENSIONS]
+    rows.sort(key=lambda r: tuple(str(v) for v in r[: len(key)]))  # a fixed order: no deadlocks
+    _upsert(DailyRollup, [*key, *COUNTERS], key, "add", [[date.fromisoformat(r[0]), *r[1:]] for r in rows])
+
+
+FACT_FIELDS = list(TicketFact._meta.concrete_fields)
+FACT_COLUMNS = [f.column for f in FACT_FIELDS]
+
+
+def _upsert_facts(facts: dict[int, Fact]) -> None:
+    """Write fact rows, replacing older ones."""
+    postgres = connection.vendor == "postgresql"
+    rows = []
+    for ticket_id in sorted(facts):
+        fact = facts[ticket_id]
+        values = {**fact.values, "ticket_id": ticket_id, "contribution": json.dumps(fact.contribution())}
+        if postgres:  # psycopg adapts dates, datetimes and booleans itself; JSON goes as text
+            rows.append([values[c] for c in FACT_COLUMNS])
+        else:
+            rows.append(
+                [values[f.column] if f.column == "contribution" else f.get_db_prep_save(values[f.column], connection)
+                 for f in FACT_FIELDS]
+            )  # fmt: skip
+    _upsert(TicketFact, FACT_COLUMNS, ["ticket_id"], "replace", rows)
+
+
+# the cursor ----------------------------------------------------------------------------------------------
+@dataclass
+class RunResult:
+    events: int = 0
+    tickets: int = 0
+    batches: int = 0
+    seconds: float = 0.0
+    lag: int = 0
+
+
+def project_batch(*, batch_size: int = BATCH_EVENTS) -> tuple[int, int]:
+    """Project the next batch of events. Returns (events read, tickets recomputed); (0, 0) when caught up."""
+    with transaction.atomic():
+        ProjectionCursor.objects.get_or_create(name=CURSOR)
+        cursor = ProjectionCursor.objects.select_for_update().get(name=CURSOR)
+        gap_ids = [int(i) for i in cursor.gaps]
+        condition = Q(id__gt=cursor.last_event_id)
+        if gap_ids:
+            condition |= Q(id__in=gap_ids)
+        rows = list(
+            TicketEvent.objects.filter(condition).order_by("id").values_list("id", "ticket_id")[:batch_size]
+        )
+        now = timezone.now()
+        gaps = {
+            key: seen for key, seen in cursor.gaps.items() if datetime.fromisoformat(seen) > now - GAP_TTL
+        }
+        if not rows:
+            if gaps != cursor.gaps:
+                cursor.gaps = gaps
+                cursor.save(update_fields=["gaps"])
+            return 0, 0
+        seen_ids = {event_id for event_id, _ticket in rows}
+        for event_id in seen_ids:
+            gaps.pop(str(event_id), None)
+        top = max(seen_ids)
+        if 0 < cursor.last_event_id < top and top - cursor.last_event_id <= 10 * batch_size:
+            for missing in range(cursor.last_event_id + 1, top):
+                if missing not in seen_ids and len(gaps) < MAX_GAPS:
+                    gaps[str(missing)] = now.isoformat()
+        ticket_ids = {ticket_id for _event, ticket_id in rows}
+        facts = compute_facts(ticket_ids)
+        apply_facts(facts, missing=ticket_ids - set(facts))
+        cursor.last_event_id = max(top, cursor.last_event_id)
+        cursor.gaps = gaps
+        cursor.updated_at = now
+        cursor.save(update_fields=["last_event_id", "gaps", "updated_at"])
+        return len(rows), len(ticket_ids)
+
+
+def project_pending(*, max_events: int | None = None, batch_size: int = BATCH_EVENTS) -> RunResult:
+    """Catch up with the event log (or read at most `max_events`)."""
+    result = RunResult()
+    started = time.perf_counter()
+    while max_events is None or result.events < max_events:
+        size = batch_size if max_events is None else min(batch_size, max_events - result.events)
+        events, tickets = project_batch(batch_size=size)
+        if not events:
+            break
+        result.events += events
+        result.tickets += tickets
+        result.batches += 1
+    result.seconds = time.perf_counter() - started
+    result.lag = projection_lag()
+    return result
+
+
+def projection_lag() -> int:
+    """Events not yet projected (above the cursor)."""
+    last = ProjectionCursor.objects.filter(name=CURSOR).values_list("last_event_id", flat=True).first() or 0
+    return TicketEvent.objects.filter(id__gt=last).count()
+
+
+@transaction.atomic
+def projection_rebuild() -> RunResult:
+    """Forget every fact and rollup and project the whole log again (after a change of definitions)."""
+    ProjectionCursor.objects.get_or_create(name=CURSOR)
+    ProjectionCursor.objects.select_for_update().filter(name=CURSOR).update(last_event_id=0, gaps={})
+    TicketFact.objects.all().delete()
+    DailyRollup.objects.all().delete()
+    return project_pending()
