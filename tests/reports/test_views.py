@@ -168,3 +168,12 @@ def test_an_admin_subscribes_and_unsubscribes_a_manager(client, admin_user, mana
 def test_only_admins_manage_subscriptions(client, manager):
     client.force_login(manager)
     assert client.get(reverse("reports:subscription_list")).status_code in (302, 403)
+
+
+def test_the_queue_offers_its_own_list_for_download(client, agent, requester, tickets):
+    client.force_login(agent)
+    html = client.get("/", {"view": "all", "priority": "P2"}).content.decode()
+    href = reverse("reports:queue_export", args=["xlsx"])
+    assert f'href="{href}?view=all&amp;priority=P2"' in html
+    client.force_login(requester)
+    assert href not in client.get("/").content.decode()  # requesters see their own tickets, no export
