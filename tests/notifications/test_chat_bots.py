@@ -4,6 +4,7 @@ a minute are kept by merging, and no message is dropped."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 
 import pytest
@@ -197,3 +198,25 @@ def test_a_bot_url_must_be_the_services_and_reachable(admin_user):
                                      url="https://hooks.slack.com/services/T/B/x")  # fmt: skip
     assert "secret" in unsigned.value.details
     assert not ChatBot.objects.exists()
+
+
+@pytest.mark.parametrize("kind", ["dingtalk", "wecom", "feishu"])
+def test_markup_typed_into_a_subject_stays_text_in_a_group_chat(kind):
+    from types import SimpleNamespace
+
+    from gongdan.notifications.delivery.chat import Part, build_request
+
+    bot = SimpleNamespace(kind=kind, url="https://chat.example/hook", secret="")
+    part = Part(title="GD-1 [click me](https://evil.example) <font color=red>x</font>",
+                lines=["see [here](https://evil.example)"], url="https://desk.example/tickets/GD-1/",
+                link_label="Open the ticket")  # fmt: skip
+    _url, body = build_request(bot, [part], now=0.0)
+    # the markdown the service renders (titles of the message/card are plain-text fields)
+    if kind == "dingtalk":
+        text = body["markdown"]["text"]
+    elif kind == "wecom":
+        text = body["markdown"]["content"]
+    else:
+        text = json.dumps([e["text"]["content"] for e in body["card"]["elements"] if e["tag"] == "div"])
+    assert "](https://evil.example)" not in text and "<font" not in text
+    assert "click me" in text and "[Open the ticket](https://desk.example/tickets/GD-1/)" in text

@@ -67,9 +67,19 @@ class Part:
         )
 
 
+# What people typed (a subject, a comment) must not become markup in a group chat: a "[text](url)" link or an
+# HTML-like tag (<font>, <at>) in a subject would render as such. The three markdown dialects don't agree on
+# backslash escapes, so brackets become their full-width forms, which read the same.
+_PLAIN = str.maketrans({"[": "［", "]": "］", "<": "‹", ">": "›"})
+
+
+def _plain(text: str) -> str:
+    return text.translate(_PLAIN)
+
+
 def _md(part: Part) -> str:
-    """Markdown for DingTalk, WeCom and Feishu's lark_md."""
-    text = [f"**{part.title}**", *part.lines]
+    """Markdown for DingTalk, WeCom and Feishu's lark_md; the text people wrote is kept plain."""
+    text = [f"**{_plain(part.title)}**", *(_plain(line) for line in part.lines)]
     if part.url:
         text.append(f"[{part.link_label}]({part.url})")
     return "\n\n".join(text)
