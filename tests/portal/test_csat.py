@@ -171,12 +171,14 @@ def test_requester_mails_point_to_the_portal_in_their_language(resolved, request
 
 
 def test_a_rating_wakes_the_rules_written_for_the_satisfaction_survey_event(
-    resolved, requester, admin_user, lead
+    resolved, requester, admin_user, lead, settings
 ):
     from gongdan.notifications import integrations
     from gongdan.notifications.models import OutboxMessage
     from gongdan.notifications.rules import process_events
 
+    # Rolled-back tests leave holes in PostgreSQL's id sequence: don't wait for them (see test_rules).
+    settings.GONGDAN_RULES_GAP_SECONDS = 0
     lead.email = "lead@example.com"
     lead.save(update_fields=["email"])
     integrations.rule_create(actor=admin_user, name="Ratings to the lead", event="survey",
