@@ -3,6 +3,8 @@ secret shown once, the severity table, the CRM field mapping, Open311 services a
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpResponse
@@ -142,20 +144,36 @@ def integration_delete(request: AdminRequest, pk: int) -> HttpResponse:
     return redirect("integrations:integration_list")
 
 
-@admin_required
-@require_POST
-def severity_add(request: AdminRequest, pk: int) -> HttpResponse:
+def _add_row(
+    request: AdminRequest, pk: int, form_class: Any, add: Any, done: str, anchor: str, form_name: str
+) -> HttpResponse:
+    """One of the edit page's small add forms (severity, field mapping, Open311 service): saved through its
+    service, or the page again with the form's errors."""
     integration = get_object_or_404(Integration, pk=pk)
-    form = SeverityForm(request.POST)
+    form = form_class(request.POST)
     if form.is_valid():
         try:
-            services.severity_set(actor=request.user, integration=integration, **form.cleaned_data)
+            add(actor=request.user, integration=integration, **form.cleaned_data)
         except DomainError as exc:
             show_domain_error(form, exc)
         else:
-            messages.success(request, _("The severity mapping was saved."))
-            return redirect(reverse("integrations:integration_edit", args=[pk]) + "#severities")
-    return _edit_page(request, integration, _edit_form(integration), severity_form=form, status=422)
+            messages.success(request, done)
+            return redirect(reverse("integrations:integration_edit", args=[pk]) + f"#{anchor}")
+    return _edit_page(request, integration, _edit_form(integration), status=422, **{form_name: form})
+
+
+@admin_required
+@require_POST
+def severity_add(request: AdminRequest, pk: int) -> HttpResponse:
+    return _add_row(
+        request,
+        pk,
+        SeverityForm,
+        services.severity_set,
+        _("The severity mapping was saved."),
+        "severities",
+        "severity_form",
+    )
 
 
 @admin_required
@@ -170,17 +188,15 @@ def severity_delete(request: AdminRequest, pk: int) -> HttpResponse:
 @admin_required
 @require_POST
 def mapping_add(request: AdminRequest, pk: int) -> HttpResponse:
-    integration = get_object_or_404(Integration, pk=pk)
-    form = FieldMappingForm(request.POST)
-    if form.is_valid():
-        try:
-            services.field_mapping_add(actor=request.user, integration=integration, **form.cleaned_data)
-        except DomainError as exc:
-            show_domain_error(form, exc)
-        else:
-            messages.success(request, _("The field mapping was added."))
-            return redirect(reverse("integrations:integration_edit", args=[pk]) + "#fields")
-    return _edit_page(request, integration, _edit_form(integration), mapping_form=form, status=422)
+    return _add_row(
+        request,
+        pk,
+        FieldMappingForm,
+        services.field_mapping_add,
+        _("The field mapping was added."),
+        "fields",
+        "mapping_form",
+    )
 
 
 @admin_required
@@ -195,17 +211,15 @@ def mapping_delete(request: AdminRequest, pk: int) -> HttpResponse:
 @admin_required
 @require_POST
 def service_add(request: AdminRequest, pk: int) -> HttpResponse:
-    integration = get_object_or_404(Integration, pk=pk)
-    form = ServiceForm(request.POST)
-    if form.is_valid():
-        try:
-            services.open311_service_add(actor=request.user, integration=integration, **form.cleaned_data)
-        except DomainError as exc:
-            show_domain_error(form, exc)
-        else:
-            messages.success(request, _("The service was added."))
-            return redirect(reverse("integrations:integration_edit", args=[pk]) + "#services")
-    return _edit_page(request, integration, _edit_form(integration), service_form=form, status=422)
+    return _add_row(
+        request,
+        pk,
+        ServiceForm,
+        services.open311_service_add,
+        _("The service was added."),
+        "services",
+        "service_form",
+    )
 
 
 @admin_required
