@@ -16,9 +16,8 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
+
+from gongdan.reports.xlsx import workbook_bytes
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -56,21 +55,17 @@ def csv_bytes(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
 
 
 def xlsx_bytes(sheets: Sequence[tuple[str, Sequence[str], Iterable[Sequence[Any]]]]) -> bytes:
-    """A workbook in write-only mode (streams rows, flat memory): one sheet per (title, header, rows)."""
-    book = Workbook(write_only=True)
-    for title, header, rows in sheets:
-        sheet = book.create_sheet(title=title[:31])
-        bold = []
-        for name in header:
-            cell = WriteOnlyCell(sheet, value=neutralise(str(name)))
-            cell.font = Font(bold=True)
-            bold.append(cell)
-        sheet.append(bold)
-        for row in rows:
-            sheet.append([cell_value(v) for v in row])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    """A workbook, one sheet per (title, header, rows), streamed row by row (flat memory)."""
+    return workbook_bytes(
+        [
+            (
+                title,
+                [neutralise(str(name)) for name in header],
+                ([cell_value(v) for v in row] for row in rows),
+            )
+            for title, header, rows in sheets
+        ]
+    )
 
 
 def pdf_bytes(

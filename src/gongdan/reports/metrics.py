@@ -8,11 +8,13 @@ Every figure's definition is in docs/reports.md.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Aggregate, Count, FloatField, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.dateparse import parse_date
@@ -219,6 +221,56 @@ class Source:
             out[day] = (out.get(day, (0, 0))[0], n)
         return out
 
+    def grouped(self) -> Groups:
+        """The period's counters in total, per day, and per channel, priority, category and team.
+
+        On PostgreSQL the rollups are read once, with GROUPING SETS; elsewhere one query per grouping."""
+        if self.from_facts or connection.vendor != "postgresql":
+            per_day = self.per_day()
+            return Groups(
+                total=self.total(),
+                per_day=per_day,
+                by={column: self.by(column) for column in GROUPINGS},
+            )
+        columns = ["day", *GROUPINGS]
+        where, params = _where(self.base)
+        sums = ", ".join(f"SUM({c})" for c in COUNTERS)
+        sets = ", ".join(["()", *(f"({c})" for c in columns)])
+        sql = (
+            f"SELECT GROUPING({', '.join(columns)}), {', '.join(columns)}, {sums} "  # noqa: S608
+            f"FROM {DailyRollup._meta.db_table} WHERE {where} GROUP BY GROUPING SETS ({sets})"
+        )
+        groups = Groups(total={}, per_day={}, by={column: [] for column in GROUPINGS})
+        everything = (1 << len(columns)) - 1  # GROUPING(): a bit set for each column summed over
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            for row in cursor.fetchall():
+                flags, keys = row[0], row[1 : 1 + len(columns)]
+                counters = {
+                    c: None if v is None else int(v)
+                    for c, v in zip(COUNTERS, row[1 + len(columns) :], strict=True)
+                }
+                if flags == everything:
+                    groups.total = counters
+                    continue
+                column = columns[[flags >> (len(columns) - 1 - i) & 1 for i in range(len(columns))].index(0)]
+                key = keys[columns.index(column)]
+                if column == "day":
+                    groups.per_day[key] = (counters["created"] or 0, counters["resolved"] or 0)
+                else:
+                    groups.by[column].append({column: key, **counters})
+        return groups
+
+
+GROUPINGS = ("channel", "priority_id", "category_id", "team_id")
+
+
+@dataclass
+class Groups:
+    total: dict[str, Any]
+    per_day: dict[date, tuple[int, int]]
+    by: dict[str, list[dict[str, Any]]]
+
 
 def facts(scope: Scope, filters: ReportFilters) -> QuerySet[TicketFact]:
     return TicketFact.objects.filter(scope.q(), filters.dimension_q()).order_by()
@@ -275,40 +327,57 @@ def percentile(values: list[int], p: float) -> float | None:
     return values[low] + (values[high] - values[low]) * (k - low)
 
 
-def resolution_percentiles(scope: Scope, filters: ReportFilters, *, groups: bool = True) -> dict[str, Any]:
-    """Median and p90 of resolution time (wall and business), overall and per team and per agent."""
+def resolution_percentiles(
+    scope: Scope, filters: ReportFilters, *, teams: bool = True, agents: Sequence[int] = ()
+) -> dict[str, Any]:
+    """Median and p90 of resolution time (wall and business) over the tickets resolved in the period, and
+    the median (wall) per team (with `teams`) and for each of `agents`."""
     resolved = facts(scope, filters).filter(resolved_day__gte=filters.start, resolved_day__lte=filters.end)
+    agents = list(agents)
     if connection.vendor == "postgresql":
-        medians = {
-            "median_wall_seconds": PercentileCont("resolution_wall_seconds", 0.5),
-            "p90_wall_seconds": PercentileCont("resolution_wall_seconds", 0.9),
-            "median_business_seconds": PercentileCont("resolution_business_seconds", 0.5),
-            "p90_business_seconds": PercentileCont("resolution_business_seconds", 0.9),
-        }
-        overall = resolved.aggregate(**medians)
-        if not groups:
-            return {**overall, "team": {}, "agent": {}}
-        per_team = dict(
-            resolved.values("team_id")
-            .annotate(m=PercentileCont("resolution_wall_seconds", 0.5))
-            .values_list("team_id", "m")
+        out: dict[str, Any] = {"team": {}, "agent": {}}
+        names = ("median_wall_seconds", "p90_wall_seconds", "median_business_seconds", "p90_business_seconds")
+        figures = ", ".join(
+            f"percentile_cont({p}) WITHIN GROUP (ORDER BY {column})"
+            for p, column in ((0.5, "resolution_wall_seconds"), (0.9, "resolution_wall_seconds"),
+                              (0.5, "resolution_business_seconds"), (0.9, "resolution_business_seconds"))
+        )  # fmt: skip
+        where, params = _where(resolved)
+        sets = "GROUPING SETS ((), (team_id))" if teams else "()"
+        sql = (
+            f"SELECT GROUPING(team_id), team_id, {figures} FROM {TicketFact._meta.db_table} "  # noqa: S608
+            f"WHERE {where} GROUP BY {sets}"
         )
-        per_agent = dict(
-            resolved.values("assignee_id")
-            .annotate(m=PercentileCont("resolution_wall_seconds", 0.5))
-            .values_list("assignee_id", "m")
-        )
-        return {**overall, "team": per_team, "agent": per_agent}
+        if not teams:
+            sql = sql.replace("GROUPING(team_id), team_id", "1, 0")
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            for flag, team_id, *values in cursor.fetchall():
+                if flag:
+                    out.update(zip(names, values, strict=True))
+                else:
+                    out["team"][team_id] = values[0]
+        if agents:
+            out["agent"] = dict(
+                resolved.filter(assignee_id__in=agents)
+                .values("assignee_id")
+                .annotate(m=PercentileCont("resolution_wall_seconds", 0.5))
+                .values_list("assignee_id", "m")
+            )
+        return out
+    wanted = set(agents)
     walls: list[int] = []
     business: list[int] = []
-    teams: dict[int, list[int]] = defaultdict(list)
-    agents: dict[int, list[int]] = defaultdict(list)
+    per_team: dict[int, list[int]] = defaultdict(list)
+    per_agent: dict[int, list[int]] = defaultdict(list)
     for team_id, assignee_id, wall, bus in resolved.values_list(
         "team_id", "assignee_id", "resolution_wall_seconds", "resolution_business_seconds"
     ).iterator(chunk_size=10_000):
         walls.append(wall)
-        teams[team_id].append(wall)
-        agents[assignee_id].append(wall)
+        if teams:
+            per_team[team_id].append(wall)
+        if assignee_id in wanted:
+            per_agent[assignee_id].append(wall)
         if bus is not None:
             business.append(bus)
     walls.sort()
@@ -318,9 +387,26 @@ def resolution_percentiles(scope: Scope, filters: ReportFilters, *, groups: bool
         "p90_wall_seconds": percentile(walls, 0.9),
         "median_business_seconds": percentile(business, 0.5),
         "p90_business_seconds": percentile(business, 0.9),
-        "team": {k: percentile(sorted(v), 0.5) for k, v in teams.items()},
-        "agent": {k: percentile(sorted(v), 0.5) for k, v in agents.items()},
+        "team": {k: percentile(sorted(v), 0.5) for k, v in per_team.items()},
+        "agent": {k: percentile(sorted(v), 0.5) for k, v in per_agent.items()},
     }
+
+
+def _where(queryset: QuerySet[Any]) -> tuple[str, list[Any]]:
+    """The WHERE clause of a one-table queryset, for a statement the ORM cannot write (GROUPING SETS)."""
+    where, params = queryset.query.get_compiler(connection=connection).compile(queryset.query.where)
+    return where, list(params)
+
+
+@contextmanager
+def reading() -> Iterator[None]:
+    """One read-only transaction for a page of figures. On PostgreSQL it lets the percentile sorts (a few
+    hundred thousand numbers) stay in memory: the default 4 MB work_mem sends them to disk."""
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL work_mem = '64MB'")
+        yield
 
 
 def backlog(scope: Scope, filters: ReportFilters) -> dict[str, Any]:
@@ -349,8 +435,13 @@ def age_bucket_q(key: str) -> Q:
 
 def summary(scope: Scope, filters: ReportFilters) -> dict[str, Any]:
     """The headline figures of one period (one query on the rollups, one on the facts)."""
+    with reading():
+        return _summary(scope, filters)
+
+
+def _summary(scope: Scope, filters: ReportFilters) -> dict[str, Any]:
     totals = derive(Source(scope, filters).total())
-    percentiles = resolution_percentiles(scope, filters, groups=False)
+    percentiles = resolution_percentiles(scope, filters, teams=False)
     totals.update({k: v for k, v in percentiles.items() if k not in ("team", "agent")})
     return totals
 
@@ -372,27 +463,31 @@ class Dashboard:
 
 def dashboard(scope: Scope, filters: ReportFilters, *, labels: Any, compare: bool = False) -> Dashboard:
     """Every dashboard figure for this scope and filters. `labels` names ids (see selectors.Labels)."""
-    source = Source(scope, filters)
-    totals = derive(source.total())
-    percentiles = resolution_percentiles(scope, filters)
+    with reading():
+        groups = Source(scope, filters).grouped()
+        agent_rows = top_agents(scope, filters)
+        percentiles = resolution_percentiles(
+            scope, filters, agents=[row["assignee_id"] for row in agent_rows]
+        )
+        previous = _summary(scope, filters.previous()) if compare else {}
+        open_backlog = backlog(scope, filters)
+    totals = derive(groups.total)
     totals.update({k: v for k, v in percentiles.items() if k not in ("team", "agent")})
-    previous = summary(scope, filters.previous()) if compare else {}
 
-    per_day = source.per_day()
     trend = []
     day = filters.start
     while day <= filters.end:
-        created, resolved = per_day.get(day, (0, 0))
+        created, resolved = groups.per_day.get(day, (0, 0))
         trend.append({"day": day.isoformat(), "created": created, "resolved": resolved})
         day += timedelta(days=1)
 
     by_channel = [
         {"channel": row["channel"], "label": labels.channel(row["channel"]), "created": row["created"]}
-        for row in source.by("channel", order="-created", only=("created",))
+        for row in sorted(groups.by["channel"], key=lambda r: (-(r["created"] or 0), r["channel"]))
         if row["created"]
     ]
     by_priority = []
-    for row in source.by("priority_id"):
+    for row in groups.by["priority_id"]:
         figures = derive(row)
         if (
             figures["resolved"]
@@ -405,7 +500,7 @@ def dashboard(scope: Scope, filters: ReportFilters, *, labels: Any, compare: boo
     by_priority.sort(key=lambda r: labels.priority_rank(r["id"]))
 
     categories = []
-    for row in source.by("category_id", only=("resolved", "resolution_wall_sum")):
+    for row in groups.by["category_id"]:
         figures = derive(row)
         if figures["resolved"]:
             categories.append({"id": row["category_id"], "label": labels.category(row["category_id"]),
@@ -414,7 +509,7 @@ def dashboard(scope: Scope, filters: ReportFilters, *, labels: Any, compare: boo
     top_categories = categories[:10]
 
     teams = []
-    for row in source.by("team_id"):
+    for row in groups.by["team_id"]:
         figures = derive(row)
         if not (figures["resolved"] or figures["created"]):
             continue
@@ -422,23 +517,6 @@ def dashboard(scope: Scope, filters: ReportFilters, *, labels: Any, compare: boo
                       "median_seconds": percentiles["team"].get(row["team_id"])})  # fmt: skip
     teams.sort(key=lambda r: (-r["resolved"], r["label"]))
 
-    # Agents: over the tickets each resolved in the period (their current assignee), from the facts.
-    resolved_facts = facts(scope, filters).filter(
-        resolved_day__gte=filters.start, resolved_day__lte=filters.end
-    )
-    agent_rows = [
-        unprefixed(row)
-        for row in resolved_facts.exclude(assignee_id=0)
-        .values("assignee_id")
-        .annotate(
-            **{
-                k: v
-                for k, v in fact_sums(filters.start, filters.end).items()
-                if k.removeprefix(FACT_PREFIX) in AGENT_COUNTERS
-            }
-        )
-        .order_by(f"-{FACT_PREFIX}resolved", "assignee_id")[:10]
-    ]
     labels.preload_users([row["assignee_id"] for row in agent_rows])
     agents = []
     for row in agent_rows:
@@ -450,7 +528,7 @@ def dashboard(scope: Scope, filters: ReportFilters, *, labels: Any, compare: boo
         filters=filters,
         totals=totals,
         previous=previous,
-        backlog=backlog(scope, filters),
+        backlog=open_backlog,
         trend=trend,
         by_channel=by_channel,
         by_priority=by_priority,
@@ -459,6 +537,22 @@ def dashboard(scope: Scope, filters: ReportFilters, *, labels: Any, compare: boo
         agents=agents,
         csat_distribution=distribution,
     )
+
+
+def top_agents(scope: Scope, filters: ReportFilters, limit: int = 10) -> list[dict[str, Any]]:
+    """The agents who resolved the most tickets in the period (their current assignee), with their
+    counters, from the facts."""
+    resolved_facts = facts(scope, filters).filter(
+        resolved_day__gte=filters.start, resolved_day__lte=filters.end
+    )
+    sums = fact_sums(filters.start, filters.end)
+    return [
+        unprefixed(row)
+        for row in resolved_facts.exclude(assignee_id=0)
+        .values("assignee_id")
+        .annotate(**{k: v for k, v in sums.items() if k.removeprefix(FACT_PREFIX) in AGENT_COUNTERS})
+        .order_by(f"-{FACT_PREFIX}resolved", "assignee_id")[:limit]
+    ]
 
 
 DRILL_METRICS = {

@@ -62,6 +62,12 @@ class ProjectionCursor(models.Model):
         return f"{self.name} @ {self.last_event_id}"
 
 
+RESOLVED_COVER = ("team_id", "category_id", "priority_id", "ticket_type_id", "location_id", "assignee_id",
+                  "resolution_wall_seconds", "resolution_business_seconds", "sla_resolution_met", "sla_response_met",
+                  "sla_response_day", "csat_day", "csat_rating", "ticket_id")  # fmt: skip
+OPEN_COVER = ("team_id", "category_id", "priority_id", "ticket_type_id", "location_id", "ticket_id")
+
+
 class TicketFact(models.Model):
     """One ticket as reports see it, recomputed from its events whenever one arrives.
 
@@ -102,14 +108,21 @@ class TicketFact(models.Model):
     contribution = models.JSONField(default=dict)
 
     class Meta:
+        # The two covering indexes let the figures over resolved tickets (percentiles, agent ranking) and the
+        # open backlog be read from the index alone, without visiting the wide rows (rule: figures at 1M
+        # tickets within 300 ms). Key columns rather than INCLUDE, so SQLite covers them too.
         indexes = [
             models.Index(
-                fields=["resolved_day", "resolution_wall_seconds"], name="reports_fact_resolved_idx"
+                fields=["resolved_day", *RESOLVED_COVER],
+                name="reports_fact_resolved_cover",
+                condition=models.Q(resolved_day__isnull=False),
             ),
             models.Index(fields=["created_day"], name="reports_fact_created_idx"),
             models.Index(fields=["location_id", "created_day"], name="reports_fact_location_idx"),
             models.Index(
-                fields=["created_at"], name="reports_fact_open_idx", condition=models.Q(is_open=True)
+                fields=["created_at", *OPEN_COVER],
+                name="reports_fact_open_cover",
+                condition=models.Q(is_open=True),
             ),
         ]
 

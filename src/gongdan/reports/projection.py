@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -225,18 +225,23 @@ def ticket_fact(
 
 
 def compute_facts(ticket_ids: Iterable[int]) -> dict[int, Fact]:
-    """Facts of these tickets, from the database, in five queries."""
+    """Facts of these tickets, from the database, in four queries."""
     ids = sorted(set(ticket_ids))
     if not ids:
         return {}
-    tickets = {row["id"]: row for row in Ticket.objects.filter(pk__in=ids).values(*TICKET_COLUMNS)}
+    return _facts_where(lambda column: {f"{column}__in": ids})
+
+
+def _facts_where(where: Callable[[str], dict[str, Any]]) -> dict[int, Fact]:
+    """Facts of the tickets `where` selects (it gives the filter on a column holding the ticket id)."""
+    tickets = {row["id"]: row for row in Ticket.objects.filter(**where("pk")).values(*TICKET_COLUMNS)}
     history: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for row in TicketEvent.objects.filter(ticket_id__in=ids).values(*EVENT_COLUMNS).order_by():
+    for row in TicketEvent.objects.filter(**where("ticket_id")).values(*EVENT_COLUMNS).order_by():
         history[row["ticket_id"]].append(row)
     clocks: dict[int, list[dict[str, Any]]] = defaultdict(list)
     clock_columns = ("ticket_id", "kind", "run", "policy_id", "met", "margin_seconds", "target_minutes",
                      "stopped_at", "created_at")  # fmt: skip
-    for row in SlaClock.objects.filter(ticket_id__in=ids).values(*clock_columns).order_by():
+    for row in SlaClock.objects.filter(**where("ticket_id")).values(*clock_columns).order_by():
         clocks[row["ticket_id"]].append(row)
     pauses = policy_pause_statuses()
     facts: dict[int, Fact] = {}
@@ -403,9 +408,18 @@ def project_batch(*, batch_size: int = BATCH_EVENTS) -> tuple[int, int]:
 
 
 def project_pending(*, max_events: int | None = None, batch_size: int = BATCH_EVENTS) -> RunResult:
-    """Catch up with the event log (or read at most `max_events`)."""
+    """Catch up with the event log (or read at most `max_events`).
+
+    A first build over a large log (or one a rebuild started) goes ticket by ticket instead of event by
+    event (see `bulk_step`); a call with `max_events` (a web page folding in fresh changes) never waits for
+    that and only reads the events that arrived since it began."""
     result = RunResult()
     started = time.perf_counter()
+    if max_events is None:
+        _bulk_start_if_worth_it()
+        while (built := bulk_step()) is not None:
+            result.tickets += built
+            result.batches += 1
     while max_events is None or result.events < max_events:
         size = batch_size if max_events is None else min(batch_size, max_events - result.events)
         events, tickets = project_batch(batch_size=size)
@@ -419,17 +433,94 @@ def project_pending(*, max_events: int | None = None, batch_size: int = BATCH_EV
     return result
 
 
+# the first build, ticket by ticket ------------------------------------------------------------------------
+# Replaying millions of events in id order recomputes each ticket as often as it has batches of events (an
+# hour at a million tickets). A first build instead moves the event cursor to the end of the log at once and
+# builds the facts of every ticket in id order, in chunks; events that arrive meanwhile are projected by the
+# normal path, which recomputes their tickets from their whole history. A chunk inserts only the facts that
+# do not exist yet (a ticket the normal path already built is left as it is), and holds the cursor lock, so
+# the two never count a ticket twice. Its progress (the last ticket id built) is a second cursor row, so a
+# stopped build goes on where it was.
+BULK_CURSOR = "ticket_facts_first_build"
+BULK_TICKETS = 10_000
+BULK_THRESHOLD_EVENTS = 50_000
+
+
+def _bulk_start_if_worth_it() -> None:
+    with transaction.atomic():
+        ProjectionCursor.objects.get_or_create(name=CURSOR)
+        cursor = ProjectionCursor.objects.select_for_update().get(name=CURSOR)
+        if cursor.last_event_id or ProjectionCursor.objects.filter(name=BULK_CURSOR).exists():
+            return
+        if not TicketEvent.objects.order_by("id")[BULK_THRESHOLD_EVENTS - 1 : BULK_THRESHOLD_EVENTS].exists():
+            return
+        _bulk_start(cursor)
+
+
+def _bulk_start(cursor: ProjectionCursor) -> None:
+    """Move the event cursor to the end of the log and open the first-build cursor (under the lock)."""
+    top = TicketEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    # Ids just below the top that are not visible yet belong to transactions still open: look for them later.
+    window = 10 * BATCH_EVENTS
+    visible = set(TicketEvent.objects.filter(id__gt=top - window).values_list("id", flat=True))
+    now = timezone.now().isoformat()
+    cursor.gaps = {str(i): now for i in range(max(1, top - window + 1), top) if i not in visible}
+    cursor.last_event_id = top
+    cursor.updated_at = timezone.now()
+    cursor.save(update_fields=["last_event_id", "gaps", "updated_at"])
+    ProjectionCursor.objects.update_or_create(name=BULK_CURSOR, defaults={"last_event_id": 0, "gaps": {}})
+
+
+def bulk_step(*, tickets: int = BULK_TICKETS) -> int | None:
+    """Build the facts of the next chunk of tickets of a first build. Returns how many tickets the chunk
+    held, or None when no first build is under way (or it just finished)."""
+    with transaction.atomic():
+        ProjectionCursor.objects.select_for_update().filter(name=CURSOR).first()
+        bulk = ProjectionCursor.objects.select_for_update().filter(name=BULK_CURSOR).first()
+        if bulk is None:
+            return None
+        ids = list(
+            Ticket.objects.filter(pk__gt=bulk.last_event_id)
+            .order_by("pk")
+            .values_list("pk", flat=True)[:tickets]
+        )
+        if not ids:
+            bulk.delete()
+            return None
+        span = lambda column: {f"{column}__gte": ids[0], f"{column}__lte": ids[-1]}  # noqa: E731
+        facts = _facts_where(span)
+        built = set(TicketFact.objects.filter(**span("ticket_id")).values_list("ticket_id", flat=True))
+        new = {ticket_id: fact for ticket_id, fact in facts.items() if ticket_id not in built}
+        deltas: dict[Cell, dict[str, int]] = {}
+        for fact in new.values():
+            _cells(fact.contribution(), +1, deltas)
+        _upsert_rollups(
+            [(*cell, *(counters.get(c, 0) for c in COUNTERS)) for cell, counters in deltas.items()]
+        )
+        _upsert_facts(new)
+        bulk.last_event_id = ids[-1]
+        bulk.updated_at = timezone.now()
+        bulk.save(update_fields=["last_event_id", "updated_at"])
+        return len(ids)
+
+
 def projection_lag() -> int:
     """Events not yet projected (above the cursor)."""
     last = ProjectionCursor.objects.filter(name=CURSOR).values_list("last_event_id", flat=True).first() or 0
-    return TicketEvent.objects.filter(id__gt=last).count()
+    lag = TicketEvent.objects.filter(id__gt=last).count()
+    built = ProjectionCursor.objects.filter(name=BULK_CURSOR).values_list("last_event_id", flat=True).first()
+    if built is not None:  # a first build under way: its tickets' events are not counted yet either
+        lag += TicketEvent.objects.filter(ticket_id__gt=built, id__lte=last).count()
+    return lag
 
 
-@transaction.atomic
 def projection_rebuild() -> RunResult:
-    """Forget every fact and rollup and project the whole log again (after a change of definitions)."""
-    ProjectionCursor.objects.get_or_create(name=CURSOR)
-    ProjectionCursor.objects.select_for_update().filter(name=CURSOR).update(last_event_id=0, gaps={})
-    TicketFact.objects.all().delete()
-    DailyRollup.objects.all().delete()
+    """Forget every fact and rollup and build them again from the whole log (after a change of
+    definitions), ticket by ticket."""
+    with transaction.atomic():
+        ProjectionCursor.objects.get_or_create(name=CURSOR)
+        cursor = ProjectionCursor.objects.select_for_update().get(name=CURSOR)
+        TicketFact.objects.all().delete()
+        DailyRollup.objects.all().delete()
+        _bulk_start(cursor)
     return project_pending()
