@@ -100,7 +100,12 @@ def filter_options(*, actor: User) -> dict[str, list[tuple[int, str]]]:
         "category": [(c.pk, str(c)) for c in Category.objects.filter(is_active=True)],
         "ticket_type": [(t.pk, str(t)) for t in TicketType.objects.filter(is_active=True)],
         "priority": [(p.pk, str(p)) for p in Priority.objects.order_by("rank")],
-        "location": [(loc.pk, str(loc)) for loc in Location.objects.all()[:500]],
+        "location": [
+            (pk, full_name or name)
+            for pk, full_name, name in Location.objects.order_by("path").values_list(
+                "pk", "full_name", "name"
+            )[:500]
+        ],
     }
 
 
