@@ -13,6 +13,7 @@ from gongdan.reports.exports import neutralise
 from gongdan.reports.models import ReportSubscription
 from gongdan.reports.services import report_send, subscription_create
 from gongdan.tickets.services import ticket_create, ticket_transition
+from tests.factories import AgentFactory
 
 pytestmark = pytest.mark.django_db
 RANGE = {"start": "2026-11-01", "end": "2026-11-30"}
@@ -33,6 +34,26 @@ def test_an_agent_sees_only_their_teams_figures(client, agent, tickets):
     assert page.context["board"].totals["created"] == 1  # the other team's ticket is not counted
     listed = client.get(reverse("reports:tickets"), {**RANGE, "metric": "created"})
     assert [t.subject for t in listed.context["rows"]] == ['=HYPERLINK("http://evil")']
+
+
+def test_an_agent_in_no_team_sees_empty_figures_not_an_error(client, tickets):
+    loner = AgentFactory(username="loner")
+    client.force_login(loner)
+    page = client.get(reverse("reports:dashboard"), RANGE)
+    assert page.status_code == 200
+    board = page.context["board"]
+    assert (board.totals["created"], board.totals["median_wall_seconds"], board.teams, board.agents) == (
+        0,
+        None,
+        [],
+        [],
+    )
+    assert (
+        client.get(
+            reverse("reports:report_export", args=["xlsx"]), {"period": "monthly", "date": "2026-11-15"}
+        ).status_code
+        == 200
+    )
 
 
 def test_an_agent_cannot_ask_for_another_teams_figures(client, agent, other_team, tickets):

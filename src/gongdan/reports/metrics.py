@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet, FullResultSet
 from django.db import connection, transaction
 from django.db.models import Aggregate, Count, FloatField, Q, QuerySet, Sum
 from django.utils import timezone
@@ -397,7 +398,12 @@ def resolution_percentiles(
 
 def _where(queryset: QuerySet[Any]) -> tuple[str, list[Any]]:
     """The WHERE clause of a one-table queryset, for a statement the ORM cannot write (GROUPING SETS)."""
-    where, params = queryset.query.get_compiler(connection=connection).compile(queryset.query.where)
+    try:
+        where, params = queryset.query.get_compiler(connection=connection).compile(queryset.query.where)
+    except EmptyResultSet:  # e.g. an agent in no team: team_id IN ()
+        return "1 = 0", []
+    except FullResultSet:
+        return "1 = 1", []
     return where, list(params)
 
 
