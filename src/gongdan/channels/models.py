@@ -6,6 +6,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from gongdan.sealed import SealedCharField, SealedTextField
+
 DEFAULT_MAX_MAIL_BYTES = 25 * 1024 * 1024
 
 # What went wrong reading a mailbox: stored as "kind: server's words", shown in the reader's language.
@@ -48,13 +50,13 @@ class Mailbox(models.Model):
     auth_method = models.CharField(
         _("sign-in method"), max_length=20, choices=Auth.choices, default=Auth.PASSWORD
     )
-    password = models.CharField(_("password"), max_length=500, blank=True)
+    password = SealedCharField(_("password"), max_length=500, blank=True)
     oauth_token_url = models.URLField(_("token endpoint"), max_length=500, blank=True)
     oauth_client_id = models.CharField(_("client ID"), max_length=255, blank=True)
-    oauth_client_secret = models.CharField(_("client secret"), max_length=500, blank=True)
-    oauth_refresh_token = models.TextField(_("refresh token"), blank=True)
+    oauth_client_secret = SealedCharField(_("client secret"), max_length=500, blank=True)
+    oauth_refresh_token = SealedTextField(_("refresh token"), blank=True)
     oauth_scope = models.CharField(_("scope"), max_length=500, blank=True)
-    oauth_access_token = models.TextField(_("access token"), blank=True)
+    oauth_access_token = SealedTextField(_("access token"), blank=True)
     oauth_access_token_expires_at = models.DateTimeField(null=True, blank=True, editable=False)
     folder = models.CharField(_("folder"), max_length=200, default="INBOX")
     processed_folder = models.CharField(

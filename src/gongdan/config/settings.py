@@ -36,6 +36,11 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
+# Older keys, comma-separated, while rotating: sessions, signed links and sealed credentials made with them
+# still open (see gongdan.sealed).
+SECRET_KEY_FALLBACKS = [
+    k.strip() for k in os.environ.get("GONGDAN_SECRET_KEY_FALLBACKS", "").split(",") if k.strip()
+]
 DEBUG = env_bool("GONGDAN_DEBUG", False)
 ALLOWED_HOSTS = [h.strip() for h in os.environ.get("GONGDAN_ALLOWED_HOSTS", "*").split(",") if h.strip()]
 CSRF_TRUSTED_ORIGINS = [

@@ -6,6 +6,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from gongdan.sealed import SealedCharField, SealedURLField
+
 
 class ChatBot(models.Model):
     class Kind(models.TextChoices):
@@ -16,8 +18,8 @@ class ChatBot(models.Model):
 
     name = models.CharField(_("name"), max_length=120)
     kind = models.CharField(_("service"), max_length=20, choices=Kind.choices)
-    url = models.URLField(_("webhook URL"), max_length=500)
-    secret = models.CharField(_("signing secret"), max_length=200, blank=True)
+    url = SealedURLField(_("webhook URL"), max_length=500)  # holds the bot's access token
+    secret = SealedCharField(_("signing secret"), max_length=200, blank=True)
     language = models.CharField(_("language"), max_length=10, default="zh-hans")
     is_active = models.BooleanField(_("active"), default=True)
     # Sliding window of recent sends (epoch seconds), for the service's rate limit; see delivery.chat.
@@ -38,7 +40,7 @@ class ChatBot(models.Model):
 class Webhook(models.Model):
     name = models.CharField(_("name"), max_length=120)
     url = models.URLField(_("URL"), max_length=500)
-    secret = models.CharField(_("signing secret"), max_length=100)
+    secret = SealedCharField(_("signing secret"), max_length=100)
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(default=timezone.now)
 
