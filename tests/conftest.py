@@ -26,6 +26,42 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(skip_pg)
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    _serialize_live_server_on_in_memory_sqlite()
+
+
+def _serialize_live_server_on_in_memory_sqlite() -> None:
+    """With an in-memory SQLite database the live server's request threads all use the test's one
+    connection (it is the only copy of the database), and two requests at once — a page and the htmx call
+    the previous page left in flight — can read each other's rows: a rare, random failure. There, let one
+    request run at a time; on PostgreSQL every thread has its own connection and requests stay concurrent."""
+    import threading
+
+    from django.core.servers.basehttp import ThreadedWSGIServer
+    from django.test import testcases
+
+    class OneRequestAtATime(ThreadedWSGIServer):
+        def set_app(self, application):
+            from django.db import connection as db
+
+            if not (db.vendor == "sqlite" and db.is_in_memory_db()):
+                return super().set_app(application)
+            from django.conf import settings
+
+            lock = threading.Lock()
+            static = (settings.STATIC_URL or "/static/").rstrip("/") + "/"
+
+            def serialized(environ, start_response):
+                if environ.get("PATH_INFO", "").startswith(static):  # files only: no database
+                    return application(environ, start_response)
+                with lock:
+                    return application(environ, start_response)
+
+            return super().set_app(serialized)
+
+    testcases.LiveServerThread.server_class = OneRequestAtATime
+
+
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"

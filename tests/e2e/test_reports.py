@@ -37,7 +37,8 @@ def test_manager_filters_drills_down_and_downloads(
     expect(page.locator("[data-kpi=created] .h1")).to_have_text("3")
     expect(page.locator("[data-kpi=backlog] .h1")).to_have_text("2")
 
-    # A filter applies as soon as it changes.
+    # A filter applies as soon as it changes (once the page's script, which also draws the charts, runs).
+    page.locator("[data-chart=backlog] svg").wait_for()
     page.select_option("#f-priority", str(p1.pk))
     expect(page).to_have_url(re.compile(rf"priority={p1.pk}"))
     expect(page.locator("[data-kpi=created] .h1")).to_have_text("1")
