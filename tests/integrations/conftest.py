@@ -12,6 +12,16 @@ from gongdan.integrations.models import Integration, Kind
 PAYLOADS = Path(__file__).parent / "payloads"
 
 
+@pytest.fixture(autouse=True)
+def _empty_rate_limits():
+    """Open311's per-IP counters live in the configured cache; each test starts with none."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 def captured(name: str) -> list[dict[str, Any]]:
     """Bodies captured from the real senders (docs: /work/shared/INTEGRATIONS.md)."""
     return [json.loads(line)["body"] for line in (PAYLOADS / name).read_text().splitlines() if line.strip()]

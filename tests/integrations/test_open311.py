@@ -196,3 +196,26 @@ def test_errors_speak_the_clients_language(client, city):
     response = create(client, city, language="zh-hans", lat=None, long=None)
 
     assert response.json()[0]["description"] == "必须提供位置：lat 和 long、address_string 或 address_id。"
+
+
+@pytest.mark.django_db
+def test_a_flood_from_one_address_is_refused_before_the_database(
+    client, city, settings, django_assert_num_queries
+):
+    settings.GONGDAN_PORTAL_RATE_LIMITS = {"open311_read_ip": (2, 60), "open311_write_ip": (1, 60)}
+    assert client.get(f"{BASE}/services.json").status_code == 200
+    assert client.get(f"{BASE}/requests.xml").status_code == 200
+    with django_assert_num_queries(0):
+        refused = client.get(f"{BASE}/services.json", HTTP_ACCEPT_LANGUAGE="en")
+    assert refused.status_code == 429 and refused["Retry-After"] == "60"
+    assert refused.json() == [
+        {"code": 429, "description": "Too many requests from your address; try again later."}
+    ]
+    assert client.get(f"{BASE}/services.xml").status_code == 429
+    # Creating has its own, smaller budget; what is refused writes nothing.
+    assert create(client, city).status_code == 200
+    tickets = Ticket.objects.count()
+    assert create(client, city).status_code == 429
+    assert Ticket.objects.count() == tickets
+    # Another address is counted apart.
+    assert client.get(f"{BASE}/services.json", REMOTE_ADDR="203.0.113.9").status_code == 200

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 
+from gongdan.api_support.auth import client_ip
 from gongdan.api_support.errors import ApiError, errors_for
 from gongdan.domain_errors import DomainError
 from gongdan.integrations import open311
@@ -21,6 +22,7 @@ from gongdan.integrations.edge import authenticate, delivery_log, find_integrati
 from gongdan.integrations.models import Integration, Kind
 from gongdan.integrations.payloads import parse_alertmanager, parse_zabbix
 from gongdan.integrations.records import record_receive
+from gongdan.portal import rate_limits
 
 router = Router(tags=["integrations"])
 
@@ -162,9 +164,23 @@ def _open311_error(fmt: str, status: int, description: str) -> HttpResponse:
                         content_type="application/json; charset=utf-8")  # fmt: skip
 
 
-def _open311(slug: str, fmt: str, run: Callable[[Integration], HttpResponse]) -> HttpResponse:
+def _open311(
+    request: HttpRequest,
+    slug: str,
+    fmt: str,
+    run: Callable[[Integration], HttpResponse],
+    *,
+    write: bool = False,
+) -> HttpResponse:
+    """Answer an Open311 call; these doors are public, so each IP address is limited (counted in the shared
+    cache, refused before any database query) to GONGDAN_PORTAL_RATE_LIMITS' open311_read_ip/_write_ip."""
     if fmt not in ("json", "xml"):
         return _open311_error("json", 404, _("Use .json or .xml."))
+    refused = rate_limits.hit("open311_write_ip" if write else "open311_read_ip", client_ip(request))
+    if refused is not None:
+        response = _open311_error(fmt, 429, _("Too many requests from your address; try again later."))
+        response["Retry-After"] = str(refused.retry_after)
+        return response
     integration = (
         Integration.objects.select_related("service_user").filter(slug=slug, kind=Kind.OPEN311).first()
     )
@@ -178,20 +194,28 @@ def _open311(slug: str, fmt: str, run: Callable[[Integration], HttpResponse]) ->
 
 @router.get("/open311/{slug}/services.{fmt}", auth=None, summary="Open311: list services")
 def open311_services(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
-    return _open311(slug, fmt, lambda i: _open311_response(fmt, "services", open311.services_list(i)))
+    return _open311(
+        request, slug, fmt, lambda i: _open311_response(fmt, "services", open311.services_list(i))
+    )
 
 
 @router.get("/open311/{slug}/services/{code}.{fmt}", auth=None, summary="Open311: a service's definition")
 def open311_service(request: HttpRequest, slug: str, code: str, fmt: str) -> HttpResponse:
     return _open311(
-        slug, fmt, lambda i: _open311_response(fmt, "definition", open311.service_definition(i, code))
+        request,
+        slug,
+        fmt,
+        lambda i: _open311_response(fmt, "definition", open311.service_definition(i, code)),
     )
 
 
 @router.get("/open311/{slug}/requests.{fmt}", auth=None, summary="Open311: list requests")
 def open311_requests(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
     return _open311(
-        slug, fmt, lambda i: _open311_response(fmt, "requests", open311.requests_list(i, request.GET))
+        request,
+        slug,
+        fmt,
+        lambda i: _open311_response(fmt, "requests", open311.requests_list(i, request.GET)),
     )
 
 
@@ -208,11 +232,11 @@ def open311_create(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
             raise open311.Open311Error(400, _("Send the request as application/x-www-form-urlencoded."))
         return _open311_response(fmt, "requests", open311.request_create(integration, request.POST))
 
-    return _open311(slug, fmt, run)
+    return _open311(request, slug, fmt, run, write=True)
 
 
 @router.get("/open311/{slug}/requests/{request_id}.{fmt}", auth=None, summary="Open311: one request")
 def open311_request(request: HttpRequest, slug: str, request_id: str, fmt: str) -> HttpResponse:
     return _open311(
-        slug, fmt, lambda i: _open311_response(fmt, "requests", open311.request_get(i, request_id))
+        request, slug, fmt, lambda i: _open311_response(fmt, "requests", open311.request_get(i, request_id))
     )

@@ -22,6 +22,9 @@ DEFAULT_LIMITS: dict[str, tuple[int, int]] = {
     "reply_user": (60, 3600),
     "suggest_ip": (120, 60),
     "survey_ip": (60, 3600),
+    # Open311's public doors (gongdan.integrations): reads and request creation from one IP address.
+    "open311_read_ip": (300, 60),
+    "open311_write_ip": (30, 60),
 }
 
 
