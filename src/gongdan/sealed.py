@@ -60,10 +60,6 @@ def unseal(stored: str, *, where: str = "") -> str:
         return ""
 
 
-def is_sealed(stored: str) -> bool:
-    return stored.startswith(PREFIX)
-
-
 class SealedMixin:
     """Encrypts on the way to the database, decrypts on the way back. The column is text whatever the
     field's max_length, which still limits what a form accepts (a sealed value is about 1.4 × longer)."""
