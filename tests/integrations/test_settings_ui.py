@@ -131,6 +131,11 @@ def test_editing_the_field_mapping(admin_browser, admin_user):
     assert custom_without_key.status_code == 422 and field_errors(custom_without_key, "custom_key")
     assert list(FieldMapping.objects.values_list("source_path", flat=True)) == ["Account.Site"]
 
+    mapping = FieldMapping.objects.get()
+    removed = admin_browser.post(f"/settings/integrations/fields/{mapping.pk}/delete/")
+    assert removed.status_code == 302 and removed["Location"].endswith(f"/{integration.pk}/#fields")
+    assert not FieldMapping.objects.exists()
+
 
 def test_open311_services(admin_browser, admin_user, category):
     from gongdan.integrations.services import integration_create
@@ -147,6 +152,10 @@ def test_open311_services(admin_browser, admin_user, category):
     )
     assert again.status_code == 422 and field_errors(again, "service_code")
     assert Open311Service.objects.get().service_name == "Pothole"
+
+    removed = admin_browser.post(f"/settings/integrations/services/{Open311Service.objects.get().pk}/delete/")
+    assert removed.status_code == 302 and removed["Location"].endswith("#services")
+    assert not Open311Service.objects.exists()
 
 
 def test_the_delivery_log_shows_failures(admin_browser, admin_user, client, category):

@@ -162,6 +162,17 @@ def _add_row(
     return _edit_page(request, integration, _edit_form(integration), status=422, **{form_name: form})
 
 
+def _remove_row(
+    request: AdminRequest, model: Any, pk: int, remove: Any, keyword: str, done: str, anchor: str
+) -> HttpResponse:
+    """One of the edit page's small rows (severity, field mapping, Open311 service), removed through its
+    service; back to the edit page at its section."""
+    row = get_object_or_404(model, pk=pk)
+    remove(actor=request.user, **{keyword: row})
+    messages.success(request, done)
+    return redirect(reverse("integrations:integration_edit", args=[row.integration_id]) + f"#{anchor}")
+
+
 @admin_required
 @require_POST
 def severity_add(request: AdminRequest, pk: int) -> HttpResponse:
@@ -179,10 +190,8 @@ def severity_add(request: AdminRequest, pk: int) -> HttpResponse:
 @admin_required
 @require_POST
 def severity_delete(request: AdminRequest, pk: int) -> HttpResponse:
-    mapping = get_object_or_404(SeverityMapping, pk=pk)
-    services.severity_remove(actor=request.user, mapping=mapping)
-    messages.success(request, _("The severity mapping was removed."))
-    return redirect(reverse("integrations:integration_edit", args=[mapping.integration_id]) + "#severities")
+    return _remove_row(request, SeverityMapping, pk, services.severity_remove, "mapping",
+                       _("The severity mapping was removed."), "severities")  # fmt: skip
 
 
 @admin_required
@@ -202,10 +211,8 @@ def mapping_add(request: AdminRequest, pk: int) -> HttpResponse:
 @admin_required
 @require_POST
 def mapping_delete(request: AdminRequest, pk: int) -> HttpResponse:
-    mapping = get_object_or_404(FieldMapping, pk=pk)
-    services.field_mapping_remove(actor=request.user, mapping=mapping)
-    messages.success(request, _("The field mapping was removed."))
-    return redirect(reverse("integrations:integration_edit", args=[mapping.integration_id]) + "#fields")
+    return _remove_row(request, FieldMapping, pk, services.field_mapping_remove, "mapping",
+                       _("The field mapping was removed."), "fields")  # fmt: skip
 
 
 @admin_required
@@ -225,7 +232,5 @@ def service_add(request: AdminRequest, pk: int) -> HttpResponse:
 @admin_required
 @require_POST
 def service_delete(request: AdminRequest, pk: int) -> HttpResponse:
-    service = get_object_or_404(Open311Service, pk=pk)
-    services.open311_service_remove(actor=request.user, service=service)
-    messages.success(request, _("The service was removed."))
-    return redirect(reverse("integrations:integration_edit", args=[service.integration_id]) + "#services")
+    return _remove_row(request, Open311Service, pk, services.open311_service_remove, "service",
+                       _("The service was removed."), "services")  # fmt: skip
