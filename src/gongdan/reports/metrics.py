@@ -227,12 +227,7 @@ class Source:
 
         On PostgreSQL the rollups are read once, with GROUPING SETS; elsewhere one query per grouping."""
         if self.from_facts or connection.vendor != "postgresql":
-            per_day = self.per_day()
-            return Groups(
-                total=self.total(),
-                per_day=per_day,
-                by={column: self.by(column) for column in GROUPINGS},
-            )
+            return Groups(self.total(), self.per_day(), {column: self.by(column) for column in GROUPINGS})
         columns = ["day", *GROUPINGS]
         where, params = _where(self.base)
         sums = ", ".join(f"SUM({c})" for c in COUNTERS)
@@ -344,13 +339,14 @@ def resolution_percentiles(
                               (0.5, "resolution_business_seconds"), (0.9, "resolution_business_seconds"))
         )  # fmt: skip
         where, params = _where(resolved)
-        sets = "GROUPING SETS ((), (team_id))" if teams else "()"
+        # Without teams: one row, marked as the overall one (GROUPING() would be 1 for it).
+        head, sets = (
+            ("GROUPING(team_id), team_id", "GROUPING SETS ((), (team_id))") if teams else ("1, 0", "()")
+        )
         sql = (
-            f"SELECT GROUPING(team_id), team_id, {figures} FROM {TicketFact._meta.db_table} "  # noqa: S608
+            f"SELECT {head}, {figures} FROM {TicketFact._meta.db_table} "  # noqa: S608
             f"WHERE {where} GROUP BY {sets}"
         )
-        if not teams:
-            sql = sql.replace("GROUPING(team_id), team_id", "1, 0")
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             for flag, team_id, *values in cursor.fetchall():

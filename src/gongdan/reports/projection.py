@@ -284,18 +284,13 @@ def apply_facts(facts: dict[int, Fact], *, missing: Iterable[int] = ()) -> int:
             _cells(old[ticket_id], -1, deltas)
         if ticket_id in facts:
             _cells(facts[ticket_id].contribution(), +1, deltas)
-    rows = []
-    for cell, counters in deltas.items():
-        counters = {k: v for k, v in counters.items() if v}
-        if counters:
-            rows.append((*cell, *(counters.get(c, 0) for c in COUNTERS)))
-    _upsert_rollups(rows)
+    cells = _upsert_rollups(deltas)
     if facts:
         _upsert_facts(facts)
     gone = [t for t in missing if t not in facts]
     if gone:
         TicketFact.objects.filter(ticket_id__in=gone).delete()
-    return len(rows)
+    return cells
 
 
 def _upsert(model: Any, columns: list[str], key: list[str], update: str, rows: list[list[Any]]) -> None:
@@ -330,11 +325,18 @@ def _upsert(model: Any, columns: list[str], key: list[str], update: str, rows: l
             cursor.executemany(sql, rows)
 
 
-def _upsert_rollups(rows: list[tuple[Any, ...]]) -> None:
-    """Add counters to rollup cells, creating missing cells."""
+def _upsert_rollups(deltas: dict[Cell, dict[str, int]]) -> int:
+    """Add counters to rollup cells, creating missing cells (cells whose counters all cancel out are
+    skipped). Returns how many cells were written."""
     key = ["day", *DIMENSIONS]
+    rows = [
+        (*cell, *(counters.get(c, 0) for c in COUNTERS))
+        for cell, counters in deltas.items()
+        if any(counters.values())
+    ]
     rows.sort(key=lambda r: tuple(str(v) for v in r[: len(key)]))  # a fixed order: no deadlocks
     _upsert(DailyRollup, [*key, *COUNTERS], key, "add", [[date.fromisoformat(r[0]), *r[1:]] for r in rows])
+    return len(rows)
 
 
 FACT_FIELDS = list(TicketFact._meta.concrete_fields)
@@ -494,9 +496,7 @@ def bulk_step(*, tickets: int = BULK_TICKETS) -> int | None:
         deltas: dict[Cell, dict[str, int]] = {}
         for fact in new.values():
             _cells(fact.contribution(), +1, deltas)
-        _upsert_rollups(
-            [(*cell, *(counters.get(c, 0) for c in COUNTERS)) for cell, counters in deltas.items()]
-        )
+        _upsert_rollups(deltas)
         _upsert_facts(new)
         bulk.last_event_id = ids[-1]
         bulk.updated_at = timezone.now()
