@@ -6,6 +6,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from gongdan.model_fields import optional_reference
 from gongdan.sealed import SealedCharField, SealedTextField
 
 DEFAULT_MAX_MAIL_BYTES = 25 * 1024 * 1024
@@ -65,18 +66,9 @@ class Mailbox(models.Model):
         blank=True,
         help_text=_("Leave empty to keep processed mail where it is, marked as read."),
     )
-    default_category = models.ForeignKey(
-        "tickets.Category", verbose_name=_("category"), null=True, blank=True, on_delete=models.SET_NULL,
-        related_name="+",
-    )  # fmt: skip
-    default_team = models.ForeignKey(
-        "accounts.Team", verbose_name=_("team"), null=True, blank=True, on_delete=models.SET_NULL,
-        related_name="+",
-    )  # fmt: skip
-    default_priority = models.ForeignKey(
-        "tickets.Priority", verbose_name=_("priority"), null=True, blank=True, on_delete=models.SET_NULL,
-        related_name="+",
-    )  # fmt: skip
+    default_category = optional_reference("tickets.Category", _("category"))
+    default_team = optional_reference("accounts.Team", _("team"))
+    default_priority = optional_reference("tickets.Priority", _("priority"))
     ignore_cc_only = models.BooleanField(_("ignore mail where our address is only in Cc"), default=False)
     max_mail_bytes = models.PositiveIntegerField(
         _("largest mail accepted (bytes)"), default=DEFAULT_MAX_MAIL_BYTES

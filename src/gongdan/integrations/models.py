@@ -7,6 +7,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from gongdan.model_fields import optional_reference
+
 
 class Kind(models.TextChoices):
     ALERTMANAGER = "alertmanager", _("Prometheus Alertmanager")
@@ -35,22 +37,10 @@ class Integration(models.Model):
     service_user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", editable=False
     )
-    category = models.ForeignKey(
-        "tickets.Category", verbose_name=_("category"), null=True, blank=True, on_delete=models.SET_NULL,
-        related_name="+",
-    )  # fmt: skip
-    team = models.ForeignKey(
-        "accounts.Team", verbose_name=_("team"), null=True, blank=True, on_delete=models.SET_NULL,
-        related_name="+",
-    )  # fmt: skip
-    ticket_type = models.ForeignKey(
-        "tickets.TicketType", verbose_name=_("ticket type"), null=True, blank=True, on_delete=models.SET_NULL,
-        related_name="+",
-    )  # fmt: skip
-    default_priority = models.ForeignKey(
-        "tickets.Priority", verbose_name=_("default priority"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+",
-    )  # fmt: skip
+    category = optional_reference("tickets.Category", _("category"))
+    team = optional_reference("accounts.Team", _("team"))
+    ticket_type = optional_reference("tickets.TicketType", _("ticket type"))
+    default_priority = optional_reference("tickets.Priority", _("default priority"))
     severity_label = models.CharField(
         _("severity label"), max_length=60, default="severity",
         help_text=_("The alert label (Alertmanager) that carries the severity."),
