@@ -17,7 +17,7 @@ def setup_django(database_url: str | None, data_dir: str | None = None) -> None:
     if database_url:
         os.environ["DATABASE_URL"] = database_url
     os.environ.setdefault("GONGDAN_DATA_DIR", data_dir or "/tmp/bench-data")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gongdan.config.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gongdan.project.settings")
     src = str(PROJECT_DIR / "src")
     if src not in sys.path:
         sys.path.insert(0, src)

@@ -1084,7 +1084,7 @@ def main(argv: list[str] | None = None) -> None:
     from django.core.management import call_command
     from django.db import connection
 
-    from gongdan.html_sanitize import render_markdown
+    from gongdan.core.html_sanitize import render_markdown
     from gongdan.tickets.models import Ticket, TicketSequence
     from gongdan.tickets.services.numbering import numbering_settings
 

@@ -54,7 +54,7 @@ def load() -> str:
 
 
 class Server:
-    """A real gunicorn with the production settings (gongdan.operations.gunicorn_conf), on loopback."""
+    """A real gunicorn with the production settings (gongdan.project.gunicorn_conf), on loopback."""
 
     def __init__(self, env: dict[str, str], port: int) -> None:
         self.port = port
@@ -64,8 +64,8 @@ class Server:
             [
                 gunicorn,
                 "-c",
-                "python:gongdan.operations.gunicorn_conf",
-                "gongdan.config.wsgi",
+                "python:gongdan.project.gunicorn_conf",
+                "gongdan.project.wsgi",
                 "--bind",
                 f"127.0.0.1:{port}",
             ],
@@ -168,7 +168,7 @@ def main(argv: list[str] | None = None) -> None:
     from django.utils import translation
 
     from gongdan.accounts.models import User
-    from gongdan.accounts.services import api_token_create
+    from gongdan.api.services import api_token_create
     from gongdan.tickets.filters import TicketFilters, paginate
     from gongdan.tickets.models import Category, Priority, Ticket
     from gongdan.tickets.selectors import ticket_comments, ticket_get, ticket_list, ticket_timeline
@@ -252,7 +252,7 @@ def main(argv: list[str] | None = None) -> None:
     if not args.skip_http:
         env = {
             **os.environ,
-            "DJANGO_SETTINGS_MODULE": "gongdan.config.settings",
+            "DJANGO_SETTINGS_MODULE": "gongdan.project.settings",
             "PYTHONPATH": str(PROJECT_DIR / "src"),
             "GONGDAN_ACCESS_LOG": "0",
             "GONGDAN_LOG_LEVEL": "INFO",
@@ -319,7 +319,7 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def server_shape() -> str:
-    from gongdan.operations import gunicorn_conf
+    from gongdan.project import gunicorn_conf
 
     return f"{gunicorn_conf.workers} workers × {gunicorn_conf.threads} threads ({gunicorn_conf.worker_class})"
 

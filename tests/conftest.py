@@ -1,5 +1,5 @@
 """Shared test setup. Tests run against the database named by DATABASE_URL (SQLite when unset), with
-the settings in gongdan.config.settings_test."""
+the settings in gongdan.project.settings_test."""
 
 from __future__ import annotations
 

@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from gongdan.accounts.models import ApiToken, Membership, Role, User
+from gongdan.accounts.models import Membership, Role, User
 from gongdan.accounts.services import (
     agent_set_skills,
-    api_token_authenticate,
-    api_token_create,
-    api_token_revoke,
     team_create,
     team_set_members,
     team_update,
@@ -17,7 +14,9 @@ from gongdan.accounts.services import (
     user_deactivate,
     user_update,
 )
-from gongdan.domain_errors import NotFound, PermissionDenied, ValidationFailed
+from gongdan.api.models import ApiToken
+from gongdan.api.services import api_token_authenticate, api_token_create, api_token_revoke
+from gongdan.core.domain_errors import NotFound, PermissionDenied, ValidationFailed
 from tests.factories import SkillFactory
 
 pytestmark = pytest.mark.django_db

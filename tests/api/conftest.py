@@ -9,7 +9,7 @@ import pytest
 from django.core.cache import cache
 from django.test import Client
 
-from gongdan.accounts.services import api_token_create
+from gongdan.api.services import api_token_create
 from gongdan.tickets.services import ticket_create
 
 

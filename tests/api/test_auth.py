@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from gongdan.accounts.models import ApiToken
 from gongdan.accounts.services import user_deactivate
+from gongdan.api.models import ApiToken
 from tests.api.conftest import ApiClient, assert_error
 from tests.factories import PASSWORD
 

@@ -9,8 +9,8 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from gongdan.accounts.models import IdempotencyRecord
-from gongdan.api_support.idempotency import idempotency_records_purge
+from gongdan.api.idempotency import idempotency_records_purge
+from gongdan.api.models import IdempotencyRecord
 from gongdan.tickets.models import Comment, Ticket
 from tests.api.conftest import ApiClient, assert_error
 

@@ -10,7 +10,7 @@ from django.db import close_old_connections
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gongdan.accounts.services import api_token_create
+from gongdan.api.services import api_token_create
 
 pytestmark = pytest.mark.django_db
 

@@ -134,7 +134,7 @@ def test_unreadable_mail_is_quarantined_and_a_failed_one_is_retried_after_the_ad
 
 def test_only_an_admin_retries_quarantined_mail(mailbox, agent):
     record = services.mail_receive(mailbox=mailbox, raw=b"Subject: x\r\n\r\nno sender")
-    from gongdan.domain_errors import PermissionDenied
+    from gongdan.core.domain_errors import PermissionDenied
 
     with pytest.raises(PermissionDenied):
         services.mail_retry(actor=agent, mail_id=record.pk)

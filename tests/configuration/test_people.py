@@ -5,8 +5,10 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from gongdan.accounts.models import AgentSkill, ApiToken, Membership, Organisation, Skill, Team, User
-from gongdan.accounts.services import agent_set_skills, api_token_create
+from gongdan.accounts.models import AgentSkill, Membership, Organisation, Skill, Team, User
+from gongdan.accounts.services import agent_set_skills
+from gongdan.api.models import ApiToken
+from gongdan.api.services import api_token_create
 from tests.configuration.conftest import field_errors, form_errors
 from tests.factories import AgentFactory, OrganisationFactory, RequesterFactory, SkillFactory, TeamFactory
 

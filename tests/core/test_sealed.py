@@ -8,8 +8,8 @@ import pytest
 from django.db import connection
 
 from gongdan.channels.models import Mailbox
+from gongdan.core.sealed import PREFIX, seal, seal_existing, unseal
 from gongdan.notifications.models import ChatBot, Webhook
-from gongdan.sealed import PREFIX, seal, seal_existing, unseal
 
 pytestmark = pytest.mark.django_db
 
@@ -83,7 +83,7 @@ def test_a_value_sealed_with_a_lost_key_reads_empty_and_is_logged(settings, capl
     sealed = seal("bot-secret")
     settings.SECRET_KEY = "another-secret-key-without-the-old-one-as-fallback-0123456789"
     settings.SECRET_KEY_FALLBACKS = []
-    with caplog.at_level(logging.ERROR, logger="gongdan.sealed"):
+    with caplog.at_level(logging.ERROR, logger="gongdan.core.sealed"):
         assert unseal(sealed, where="notifications.ChatBot.secret") == ""
     assert "notifications.ChatBot.secret" in caplog.text
     assert unseal(PREFIX + "not-a-token") == ""

@@ -146,7 +146,7 @@ def test_a_mapped_field_with_an_object_is_422_and_writes_nothing(salesforce):
 
 @pytest.mark.django_db
 def test_a_bad_mapping_path_is_refused_by_the_service(salesforce, admin_user):
-    from gongdan.domain_errors import ValidationFailed
+    from gongdan.core.domain_errors import ValidationFailed
 
     with pytest.raises(ValidationFailed) as error:
         services.field_mapping_add(actor=admin_user, integration=salesforce.integration, source_path="a..b",

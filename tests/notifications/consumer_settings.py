@@ -3,7 +3,7 @@ queue in GONGDAN_DATA_DIR) with a short outbox lease, so a killed consumer's mes
 
 import os
 
-from gongdan.config.settings import *  # noqa: F403
+from gongdan.project.settings import *  # noqa: F403
 
 GONGDAN_OUTBOX_LEASE_SECONDS = int(os.environ.get("GONGDAN_OUTBOX_LEASE_SECONDS", "300"))
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

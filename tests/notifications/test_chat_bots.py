@@ -10,7 +10,7 @@ import re
 import pytest
 from django.utils import timezone
 
-from gongdan.domain_errors import ValidationFailed
+from gongdan.core.domain_errors import ValidationFailed
 from gongdan.notifications import integrations
 from gongdan.notifications.models import (
     AllowedNetwork,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.db import transaction
 
-from gongdan.domain_errors import ValidationFailed
+from gongdan.core.domain_errors import ValidationFailed
 from gongdan.notifications.models import Notification, OutboxMessage
 from gongdan.notifications.services import notify
 from gongdan.notifications.threading import ticket_pk_from_headers, ticket_thread_root

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from gongdan.domain_errors import Conflict, PermissionDenied
+from gongdan.core.domain_errors import Conflict, PermissionDenied
 from gongdan.notifications import outbox
 from gongdan.notifications.models import OutboxMessage
 from gongdan.notifications.services import notify, outbox_retry

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from gongdan.domain_errors import Conflict, NotFound
+from gongdan.core.domain_errors import Conflict, NotFound
 from gongdan.notifications.models import Notification, OnCallSchedule, OutboxMessage, Page
 from gongdan.notifications.services import page_acknowledge, page_on_call, page_repeat, pages_repeat_due
 from gongdan.tickets.services import ticket_transition

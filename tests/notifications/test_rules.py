@@ -11,7 +11,7 @@ from django.db import transaction
 from django.db.models.signals import post_save
 from django.utils import timezone
 
-from gongdan.domain_errors import PermissionDenied, ValidationFailed
+from gongdan.core.domain_errors import PermissionDenied, ValidationFailed
 from gongdan.notifications import integrations
 from gongdan.notifications.models import (
     Notification,

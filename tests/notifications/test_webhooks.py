@@ -9,7 +9,7 @@ import json
 import pytest
 from django.utils import timezone
 
-from gongdan.domain_errors import ValidationFailed
+from gongdan.core.domain_errors import ValidationFailed
 from gongdan.notifications import integrations
 from gongdan.notifications.delivery import network
 from gongdan.notifications.models import (

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gongdan.domain_errors import DomainError
+from gongdan.core.domain_errors import DomainError
 from gongdan.reports.models import COUNTERS, DIMENSIONS, DailyRollup, ProjectionCursor, TicketFact
 from gongdan.reports.projection import compute_facts, project_pending, projection_lag, projection_rebuild
 from gongdan.tickets.models import Ticket, TicketEvent

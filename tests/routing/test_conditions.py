@@ -8,7 +8,7 @@ import pytest
 
 from gongdan.accounts.models import Organisation
 from gongdan.assets.models import Location
-from gongdan.domain_errors import ValidationFailed
+from gongdan.core.domain_errors import ValidationFailed
 from gongdan.routing import services
 from gongdan.routing.conditions import TicketFacts, clean_conditions, compile_conditions
 from gongdan.tickets.models import Priority, Ticket, TicketType
@@ -145,7 +145,7 @@ def test_a_rule_needs_a_name_an_active_team_and_a_known_strategy(admin_user, age
 
 
 def test_only_admins_change_rules(agent, team):
-    from gongdan.domain_errors import PermissionDenied
+    from gongdan.core.domain_errors import PermissionDenied
 
     with pytest.raises(PermissionDenied):
         services.rule_create(actor=agent, name="Mine", team=team)

@@ -108,7 +108,7 @@ def test_an_agent_returns_a_ticket_to_be_routed_again(ann_holds_two):
 
 
 def test_started_tickets_cannot_be_routed_again(ann_holds_two):
-    from gongdan.domain_errors import ValidationFailed
+    from gongdan.core.domain_errors import ValidationFailed
 
     ann, _bob, _waiting, started = ann_holds_two
 
@@ -117,7 +117,7 @@ def test_started_tickets_cannot_be_routed_again(ann_holds_two):
 
 
 def test_someone_else_cannot_set_my_presence(agent, other_agent):
-    from gongdan.domain_errors import PermissionDenied
+    from gongdan.core.domain_errors import PermissionDenied
 
     with pytest.raises(PermissionDenied):
         services.presence_set(actor=other_agent, user=agent, status="away")

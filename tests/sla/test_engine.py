@@ -27,7 +27,7 @@ def _env(data_dir: Path, database_url: str) -> dict[str, str]:
     env.update(
         GONGDAN_DATA_DIR=str(data_dir), DATABASE_URL=database_url, GONGDAN_SKIP_SETUP="1",
         GONGDAN_HUEY_IMMEDIATE="0", GONGDAN_FAST_PASSWORD_HASHER="1", GONGDAN_WORKERS="2",
-        DJANGO_SETTINGS_MODULE="gongdan.config.settings", PYTHONPATH=f"{ROOT / 'src'}:{ROOT}",
+        DJANGO_SETTINGS_MODULE="gongdan.project.settings", PYTHONPATH=f"{ROOT / 'src'}:{ROOT}",
         GONGDAN_LOG_LEVEL="WARNING", GONGDAN_SLA_ACT_RETRY_SECONDS="3",
     )  # fmt: skip
     env.pop("REDIS_URL", None)

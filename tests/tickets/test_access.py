@@ -8,7 +8,7 @@ import io
 import pytest
 from PIL import Image
 
-from gongdan.domain_errors import NotFound, PermissionDenied
+from gongdan.core.domain_errors import NotFound, PermissionDenied
 from gongdan.tickets.filters import TicketFilters
 from gongdan.tickets.selectors import (
     attachment_get,

@@ -7,7 +7,7 @@ import io
 import pytest
 from PIL import Image
 
-from gongdan.domain_errors import ValidationFailed
+from gongdan.core.domain_errors import ValidationFailed
 from gongdan.tickets.models import Attachment, Comment
 from gongdan.tickets.services import IncomingFile, attachment_add, ticket_comment, ticket_create
 

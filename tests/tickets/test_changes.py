@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from gongdan.domain_errors import Conflict, ValidationFailed
+from gongdan.core.domain_errors import Conflict, ValidationFailed
 from gongdan.tickets.models import Priority, Status, Ticket, TicketLink
 from gongdan.tickets.services import (
     ticket_create,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from gongdan.domain_errors import ValidationFailed
+from gongdan.core.domain_errors import ValidationFailed
 from gongdan.tickets.models import Ticket
 from gongdan.tickets.services import ticket_create, ticket_update
 from tests.factories import CategoryFactory, CustomFieldFactory

@@ -7,7 +7,7 @@ import re
 import pytest
 from django.utils import timezone
 
-from gongdan.domain_errors import Conflict, PermissionDenied, ValidationFailed
+from gongdan.core.domain_errors import Conflict, PermissionDenied, ValidationFailed
 from gongdan.tickets.models import Status, Ticket, TicketEvent, TicketType, WorkflowTransition
 from gongdan.tickets.services import (
     available_transitions,

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from django.urls import reverse
 
-from gongdan.accounts.models import ApiToken
-from gongdan.accounts.services import api_token_authenticate
+from gongdan.api.models import ApiToken
+from gongdan.api.services import api_token_authenticate
 from tests.factories import PASSWORD
 
 PROFILE = reverse("web:profile")
@@ -76,7 +76,7 @@ def test_tokens_are_shown_once_and_can_be_revoked(agent_client, agent):
 
 
 def test_cannot_revoke_someone_elses_token(agent_client, requester):
-    from gongdan.accounts.services import api_token_create
+    from gongdan.api.services import api_token_create
 
     token, raw = api_token_create(actor=requester, name="theirs")
     response = agent_client.post(TOKENS, {"op": "revoke", "token": token.pk}, follow=True)

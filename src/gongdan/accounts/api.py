@@ -14,7 +14,7 @@ from ninja import Path, Query, Router, Schema, Status
 from pydantic import Field
 
 from gongdan.accounts import services
-from gongdan.accounts.models import ApiToken, Membership, Organisation, Role, Team, User
+from gongdan.accounts.models import Membership, Organisation, Role, Team, User
 from gongdan.accounts.schemas import (
     ProfileUpdateIn,
     TeamCreateIn,
@@ -32,16 +32,18 @@ from gongdan.accounts.schemas import (
     token_out,
     user_out,
 )
-from gongdan.api_support.auth import (
+from gongdan.api.auth import (
     check_login_rate,
     clear_login_failures,
     client_ip,
     record_login_failure,
 )
-from gongdan.api_support.errors import ApiError, errors_for
-from gongdan.api_support.inputs import MAX_ID, optional_row, rows_or_422
-from gongdan.api_support.pagination import DEFAULT_LIMIT, MAX_LIMIT, page_by_id
-from gongdan.domain_errors import NotFound, PermissionDenied
+from gongdan.api.errors import ApiError, errors_for
+from gongdan.api.inputs import MAX_ID, optional_row, rows_or_422
+from gongdan.api.models import ApiToken
+from gongdan.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, page_by_id
+from gongdan.api.services import api_token_create, api_token_revoke
+from gongdan.core.domain_errors import NotFound, PermissionDenied
 
 auth_router = Router()
 directory_router = Router()
@@ -87,7 +89,7 @@ def token_create(request: HttpRequest, payload: TokenRequestIn) -> Status:
             code="invalid_credentials",
         )
     clear_login_failures(payload.username, ip)
-    token, raw = services.api_token_create(actor=user, name=payload.name)
+    token, raw = api_token_create(actor=user, name=payload.name)
     return Status(
         201,
         {
@@ -114,7 +116,7 @@ def token_revoke(request: HttpRequest, token_id: int = Path(..., ge=1, le=MAX_ID
     token = ApiToken.objects.filter(pk=token_id).first()
     if token is None:
         raise NotFound(_("Token not found."))
-    services.api_token_revoke(actor=actor_of(request), token=token)
+    api_token_revoke(actor=actor_of(request), token=token)
     return Status(204, None)
 
 

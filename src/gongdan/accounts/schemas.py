@@ -9,8 +9,9 @@ from typing import Any
 from ninja import Schema
 from pydantic import Field
 
-from gongdan.accounts.models import ApiToken, Membership, Team, User
-from gongdan.api_support.inputs import Id, StrictInput
+from gongdan.accounts.models import Membership, Team, User
+from gongdan.api.inputs import Id, StrictInput
+from gongdan.api.models import ApiToken
 
 
 # ---- input -------------------------------------------------------------------------------------------

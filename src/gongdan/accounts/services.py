@@ -1,11 +1,9 @@
-"""Every change to people, teams, skills and tokens. The API (directory sync, scripts) and the admin
+"""Every change to people, teams, skills and organisations. The API (directory sync, scripts) and the admin
 screens both call these."""
 
 from __future__ import annotations
 
-import hashlib
 import re
-import secrets
 import zoneinfo
 from collections.abc import Iterable
 from typing import Any
@@ -19,7 +17,6 @@ from django.utils.translation import gettext as _
 
 from gongdan.accounts.models import (
     AgentSkill,
-    ApiToken,
     Language,
     Membership,
     Organisation,
@@ -29,11 +26,11 @@ from gongdan.accounts.models import (
     Team,
     User,
 )
-from gongdan.domain_errors import NotFound, PermissionDenied, ValidationFailed
+from gongdan.api.models import ApiToken
+from gongdan.core.domain_errors import PermissionDenied, ValidationFailed
 
 USER_FIELDS = ("email", "display_name", "first_name", "last_name", "phone", "role", "language", "time_zone",
                "organisation", "sees_organisation_tickets")  # fmt: skip
-TOKEN_PREFIX = "gd_"  # noqa: S105 (a marker, not a secret)
 
 
 def require_admin(actor: User) -> None:
@@ -371,49 +368,3 @@ def organisation_update(
     organisation.is_active = bool(is_active)
     organisation.save(update_fields=[*cleaned, "is_active"])
     return organisation
-
-
-def _hash_token(raw: str) -> str:
-    return hashlib.sha256(raw.encode()).hexdigest()
-
-
-@transaction.atomic
-def api_token_create(*, actor: User, user: User | None = None, name: str = "") -> tuple[ApiToken, str]:
-    """Returns the row and the token itself, which is never stored and shown only this once."""
-    user = user or actor
-    if user.pk != actor.pk:
-        require_admin(actor)
-    if not user.is_active:
-        raise ValidationFailed(_("The account is deactivated."), details={"user": [_("Deactivated.")]})
-    raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    token = ApiToken.objects.create(
-        user=user, name=(name or "").strip()[:100], key_hash=_hash_token(raw), prefix=raw[:10]
-    )
-    return token, raw
-
-
-@transaction.atomic
-def api_token_revoke(*, actor: User, token: ApiToken) -> ApiToken:
-    if token.user_id != actor.pk and not actor.is_admin:
-        raise NotFound(_("Token not found."))
-    if token.revoked_at is None:
-        token.revoked_at = timezone.now()
-        token.save(update_fields=["revoked_at"])
-    return token
-
-
-def api_token_authenticate(raw: str) -> User | None:
-    """The active user a bearer token belongs to, or None. Touches last_used_at at most once a minute."""
-    if not raw or not raw.startswith(TOKEN_PREFIX) or len(raw) > 100:
-        return None
-    token = (
-        ApiToken.objects.select_related("user")
-        .filter(key_hash=_hash_token(raw), revoked_at__isnull=True, user__is_active=True)
-        .first()
-    )
-    if token is None:
-        return None
-    now = timezone.now()
-    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
-        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-    return token.user

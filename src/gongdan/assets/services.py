@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from gongdan.accounts.models import User
 from gongdan.accounts.services import require_admin
 from gongdan.assets.models import Location
-from gongdan.domain_errors import ValidationFailed
+from gongdan.core.domain_errors import ValidationFailed
 
 FIELDS = ("parent", "kind", "name", "code", "address", "latitude", "longitude", "is_active")
 

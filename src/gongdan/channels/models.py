@@ -6,8 +6,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from gongdan.model_fields import optional_reference
-from gongdan.sealed import SealedCharField, SealedTextField
+from gongdan.core.model_fields import optional_reference
+from gongdan.core.sealed import SealedCharField, SealedTextField
 
 DEFAULT_MAX_MAIL_BYTES = 25 * 1024 * 1024
 

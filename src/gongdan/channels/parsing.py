@@ -18,7 +18,7 @@ from email.parser import BytesParser
 from email.utils import getaddresses, parseaddr
 from html.parser import HTMLParser
 
-from gongdan.html_sanitize import sanitize_html
+from gongdan.core.html_sanitize import sanitize_html
 from gongdan.tickets.services import IncomingFile
 
 # Labels that under-promise what senders actually put in the bytes.

@@ -25,7 +25,7 @@ from gongdan.channels.models import DEFAULT_MAX_MAIL_BYTES, InboundMail, Mailbox
 from gongdan.channels.noise import noise_reason
 from gongdan.channels.parsing import ParsedMail, UnreadableMail, body_text, mail_key, parse_mail
 from gongdan.channels.reply_trim import trim_reply
-from gongdan.domain_errors import Conflict, DomainError, NotFound, ValidationFailed
+from gongdan.core.domain_errors import Conflict, DomainError, NotFound, ValidationFailed
 from gongdan.notifications.threading import ticket_number_from_subject, ticket_pk_from_headers
 from gongdan.tickets import services as tickets
 from gongdan.tickets.access import can_view

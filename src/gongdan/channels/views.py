@@ -16,7 +16,7 @@ from gongdan.channels.parsing import UnreadableMail, body_text, parse_mail
 from gongdan.configuration.access import AdminRequest, admin_required
 from gongdan.configuration.forms import show_domain_error
 from gongdan.configuration.views.page import form_status, render_page
-from gongdan.domain_errors import DomainError
+from gongdan.core.domain_errors import DomainError
 
 HEADER_LABELS = (
     ("From", pgettext_lazy("mail header", "From")), ("To", pgettext_lazy("mail header", "To")),

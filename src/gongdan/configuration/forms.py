@@ -18,7 +18,7 @@ from gongdan.accounts.models import Language, Organisation, Role, ServiceTier, S
 from gongdan.accounts.services import EMAIL_DOMAIN
 from gongdan.assets.models import Location
 from gongdan.configuration.selectors import category_tree, descendant_ids, location_tree, tree_rows
-from gongdan.domain_errors import DomainError
+from gongdan.core.domain_errors import DomainError
 from gongdan.tickets.models import Category, CustomField, FieldType, Priority, TicketType
 
 WIDGET_CLASSES = (

@@ -12,8 +12,8 @@ from django.utils.translation import gettext as _
 from ninja import Field, Path, Query, Router, Schema
 
 from gongdan.accounts.models import User
-from gongdan.api_support.errors import ApiError, errors_for
-from gongdan.api_support.idempotency import idempotent
+from gongdan.api.errors import ApiError, errors_for
+from gongdan.api.idempotency import idempotent
 from gongdan.field import selectors, services
 from gongdan.field.geo import Fix, clean_fix
 from gongdan.field.scan import resolve_code

@@ -10,7 +10,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from gongdan.assets.models import Location
-from gongdan.domain_errors import ValidationFailed
+from gongdan.core.domain_errors import ValidationFailed
 from gongdan.field.models import GeoStatus
 from gongdan.routing.presence import great_circle_km
 from gongdan.tickets.models import Ticket

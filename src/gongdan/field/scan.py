@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from gongdan.accounts.models import User
 from gongdan.assets.models import Location
-from gongdan.domain_errors import NotFound, ValidationFailed
+from gongdan.core.domain_errors import NotFound, ValidationFailed
 from gongdan.field import selectors
 
 MAX_CODE = 500

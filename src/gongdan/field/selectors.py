@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gongdan.accounts.models import User
-from gongdan.domain_errors import NotFound
+from gongdan.core.domain_errors import NotFound
 from gongdan.field import events
 from gongdan.field.geo import distance_m, job_positions
 from gongdan.field.models import Visit

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gongdan.accounts.models import User
-from gongdan.domain_errors import Conflict, PermissionDenied, ValidationFailed
+from gongdan.core.domain_errors import Conflict, PermissionDenied, ValidationFailed
 from gongdan.field import events
 from gongdan.field.geo import Fix, distance_m, job_position
 from gongdan.field.models import EndReason, GeoStatus, Visit

@@ -25,7 +25,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from gongdan.assets.models import Location
 from gongdan.configuration.access import AdminRequest, admin_required
 from gongdan.configuration.views.page import render_page
-from gongdan.domain_errors import DomainError, NotFound
+from gongdan.core.domain_errors import DomainError, NotFound
 from gongdan.field import labels, selectors, services
 from gongdan.field.scan import resolve_code
 from gongdan.tickets import selectors as ticket_selectors

@@ -24,7 +24,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from gongdan.domain_errors import DomainError
+from gongdan.core.domain_errors import DomainError
 from gongdan.integrations import events
 from gongdan.integrations.models import AlertLink, AlertState, Integration
 from gongdan.tickets.models import Channel, Priority, Status, Ticket

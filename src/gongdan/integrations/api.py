@@ -13,16 +13,16 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 
-from gongdan.api_support.auth import client_ip
-from gongdan.api_support.errors import ApiError, errors_for
-from gongdan.domain_errors import DomainError
+from gongdan.api.auth import client_ip
+from gongdan.api.errors import ApiError, errors_for
+from gongdan.core.domain_errors import DomainError
 from gongdan.integrations import open311
 from gongdan.integrations.alerts import alert_comment, alerts_receive
 from gongdan.integrations.edge import authenticate, delivery_log, find_integration, read_body, read_json
 from gongdan.integrations.models import Integration, Kind
 from gongdan.integrations.payloads import parse_alertmanager, parse_zabbix
 from gongdan.integrations.records import record_receive
-from gongdan.portal import rate_limits
+from gongdan.core import rate_limits
 
 router = Router(tags=["integrations"])
 

@@ -11,7 +11,7 @@ from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
-from gongdan.api_support.errors import ApiError
+from gongdan.api.errors import ApiError
 from gongdan.integrations.models import Delivery, Integration
 from gongdan.integrations.services import secret_matches
 

@@ -7,7 +7,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from gongdan.model_fields import optional_reference
+from gongdan.core.model_fields import optional_reference
 
 
 class Kind(models.TextChoices):

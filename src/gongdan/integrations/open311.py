@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
-from gongdan.domain_errors import DomainError
+from gongdan.core.domain_errors import DomainError
 from gongdan.integrations.models import Integration, Open311Request, Open311Service
 from gongdan.integrations.services import secret_matches
 from gongdan.tickets.models import Channel, FieldType

@@ -14,8 +14,8 @@ from django.utils.translation import gettext as _
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic import ValidationError as PydanticError
 
-from gongdan.api_support.errors import validation_details
-from gongdan.domain_errors import ValidationFailed
+from gongdan.api.errors import validation_details
+from gongdan.core.domain_errors import ValidationFailed
 from gongdan.integrations.alerts import Alert
 
 MAX_ALERTS_PER_DELIVERY = 5000

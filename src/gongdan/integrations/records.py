@@ -17,7 +17,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from gongdan.domain_errors import ValidationFailed
+from gongdan.core.domain_errors import ValidationFailed
 from gongdan.integrations import events
 from gongdan.integrations.alerts import priority_for, severity_table
 from gongdan.integrations.models import ExternalRecord, FieldTarget, Integration

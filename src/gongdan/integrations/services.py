@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from gongdan.accounts.models import Role, Team, User
 from gongdan.accounts.services import user_create
-from gongdan.domain_errors import Conflict, PermissionDenied, ValidationFailed
+from gongdan.core.domain_errors import Conflict, PermissionDenied, ValidationFailed
 from gongdan.integrations.models import (
     Delivery,
     FieldMapping,

@@ -10,7 +10,7 @@ from ninja import Query, Router, Schema
 from pydantic import Field
 
 from gongdan.accounts.models import User
-from gongdan.api_support.errors import errors_for
+from gongdan.api.errors import errors_for
 from gongdan.notifications import kinds, selectors, services
 from gongdan.notifications.models import Notification, Page
 

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gongdan.accounts.models import Team, User
-from gongdan.domain_errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from gongdan.core.domain_errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from gongdan.notifications.delivery import network
 from gongdan.notifications.delivery.signing import new_webhook_secret, valid_webhook_secret
 from gongdan.notifications.models import (

@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from gongdan.accounts.models import User
-from gongdan.domain_errors import NotFound, PermissionDenied
+from gongdan.core.domain_errors import NotFound, PermissionDenied
 from gongdan.notifications.models import Notification, OnCallSchedule, OutboxMessage, Page
 from gongdan.notifications.oncall import on_call_at, shift_index, shift_start
 

@@ -19,7 +19,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from gongdan.accounts.models import Team, User
-from gongdan.domain_errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from gongdan.core.domain_errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from gongdan.notifications import events, kinds
 from gongdan.notifications.delivery.email import sender_domain
 from gongdan.notifications.models import (

@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from gongdan.accounts.models import Language, Membership, Organisation, Role, User
 from gongdan.accounts.services import user_create
 from gongdan.assets.models import Location
-from gongdan.domain_errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
+from gongdan.core.domain_errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
 from gongdan.notifications.models import OutboxMessage
 from gongdan.notifications.outbox import outbox_enqueue
 from gongdan.notifications.services import email_headers, notify

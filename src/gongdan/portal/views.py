@@ -21,10 +21,12 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from gongdan.api_support.auth import client_ip
+from gongdan.api.auth import client_ip
 from gongdan.assets.models import Location
-from gongdan.domain_errors import DomainError, ValidationFailed
-from gongdan.portal import rate_limits, selectors, services
+from gongdan.core.domain_errors import DomainError, ValidationFailed
+from gongdan.core.rate_limits import Refused
+from gongdan.core import rate_limits
+from gongdan.portal import selectors, services
 from gongdan.portal.forms import (
     EmailForm,
     LookupForm,
@@ -34,7 +36,6 @@ from gongdan.portal.forms import (
     SurveyForm,
 )
 from gongdan.portal.models import Survey
-from gongdan.portal.rate_limits import Refused
 from gongdan.portal.wording import STATUS_TONE, plain_status
 from gongdan.tickets.models import Category, Channel, Status, Ticket
 from gongdan.tickets.services import IncomingFile, available_transitions, ticket_comment, ticket_transition

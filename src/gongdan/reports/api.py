@@ -9,7 +9,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
 
-from gongdan.api_support.errors import errors_for
+from gongdan.api.errors import errors_for
 from gongdan.reports import selectors
 from gongdan.reports.metrics import ReportFilters
 from gongdan.reports.projection import project_pending

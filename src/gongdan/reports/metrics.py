@@ -22,7 +22,7 @@ from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
-from gongdan.domain_errors import ValidationFailed
+from gongdan.core.domain_errors import ValidationFailed
 from gongdan.reports.models import COUNTERS, DailyRollup, TicketFact
 from gongdan.reports.projection import local_day
 

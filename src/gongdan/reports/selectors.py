@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from gongdan.accounts.models import Team, User
 from gongdan.assets.models import Location
-from gongdan.domain_errors import PermissionDenied, ValidationFailed
+from gongdan.core.domain_errors import PermissionDenied, ValidationFailed
 from gongdan.reports import metrics
 from gongdan.reports.metrics import ReportFilters, Scope
 from gongdan.tickets.access import team_ids

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gongdan.accounts.models import Team, User
-from gongdan.domain_errors import PermissionDenied, ValidationFailed
+from gongdan.core.domain_errors import PermissionDenied, ValidationFailed
 from gongdan.reports.models import Period, ReportSubscription
 
 LINK_SALT = "gongdan.reports.download"

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_POST
 from gongdan.configuration.access import AdminRequest, admin_required
 from gongdan.configuration.forms import show_domain_error
 from gongdan.configuration.views.page import form_status, render_page
-from gongdan.domain_errors import DomainError, PermissionDenied, ValidationFailed
+from gongdan.core.domain_errors import DomainError, PermissionDenied, ValidationFailed
 from gongdan.reports import exports, metrics, period_reports, projection, selectors
 from gongdan.reports.metrics import AGE_BUCKETS, DRILL_METRICS, ReportFilters
 from gongdan.reports.models import Period

@@ -13,10 +13,10 @@ from ninja import Path, Router, Schema
 from pydantic import Field
 
 from gongdan.accounts.models import Organisation, User
-from gongdan.api_support.errors import errors_for
-from gongdan.api_support.inputs import MAX_ID, StrictInput, optional_row
+from gongdan.api.errors import errors_for
+from gongdan.api.inputs import MAX_ID, StrictInput, optional_row
 from gongdan.assets.models import Location
-from gongdan.domain_errors import PermissionDenied
+from gongdan.core.domain_errors import PermissionDenied
 from gongdan.routing import selectors, services
 from gongdan.routing.explain import describe_routing_reason
 from gongdan.routing.models import PresenceStatus

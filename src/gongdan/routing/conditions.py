@@ -31,7 +31,7 @@ from django.utils.translation import gettext_lazy
 
 from gongdan.accounts.models import Organisation, ServiceTier
 from gongdan.assets.models import Location
-from gongdan.domain_errors import ValidationFailed
+from gongdan.core.domain_errors import ValidationFailed
 from gongdan.tickets.models import Category, Channel, Priority, Ticket, TicketType
 
 MAX_CONDITIONS = 20

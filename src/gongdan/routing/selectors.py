@@ -9,7 +9,7 @@ from typing import Any
 from django.db.models import Count, Prefetch, Q, QuerySet
 
 from gongdan.accounts.models import STAFF_ROLES, User
-from gongdan.domain_errors import NotFound, PermissionDenied
+from gongdan.core.domain_errors import NotFound, PermissionDenied
 from gongdan.routing.conditions import condition_labels, describe_condition
 from gongdan.routing.models import AgentPresence, PresenceStatus, RoutingRule, WorkPeriod, WorkSchedule
 from gongdan.routing.presence import on_shift

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gongdan.accounts.models import Skill, Team, User
-from gongdan.domain_errors import NotFound, PermissionDenied, ValidationFailed
+from gongdan.core.domain_errors import NotFound, PermissionDenied, ValidationFailed
 from gongdan.routing import events
 from gongdan.routing.conditions import clean_conditions, known_time_zones
 from gongdan.routing.engine import Decision, decide, forget_config

@@ -20,7 +20,7 @@ from gongdan.accounts.models import User
 from gongdan.configuration.access import AdminRequest, admin_required
 from gongdan.configuration.forms import show_domain_error
 from gongdan.configuration.views.page import form_status, render_page
-from gongdan.domain_errors import DomainError, ValidationFailed
+from gongdan.core.domain_errors import DomainError, ValidationFailed
 from gongdan.routing import selectors, services
 from gongdan.routing.conditions import KINDS
 from gongdan.routing.engine import EXCLUSIONS

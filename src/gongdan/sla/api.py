@@ -8,7 +8,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Path, Router, Schema
 
-from gongdan.api_support.errors import errors_for
+from gongdan.api.errors import errors_for
 from gongdan.sla import selectors
 
 router = Router()

@@ -11,8 +11,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from gongdan.accounts.models import Organisation, ServiceTier, User
-from gongdan.bilingual import pick_label
-from gongdan.domain_errors import NotFound
+from gongdan.core.bilingual import pick_label
+from gongdan.core.domain_errors import NotFound
 from gongdan.sla.escalation import clock_percent_used
 from gongdan.sla.models import BusinessCalendar, ClockKind, SlaClock, SlaPolicy
 from gongdan.sla.rules import current_rules

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gongdan.accounts.models import Organisation, ServiceTier, Team, User
-from gongdan.domain_errors import Conflict, PermissionDenied, ValidationFailed
+from gongdan.core.domain_errors import Conflict, PermissionDenied, ValidationFailed
 from gongdan.sla import business_time
 from gongdan.sla.models import (
     BusinessCalendar,

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from gongdan.configuration.access import AdminRequest, admin_required
 from gongdan.configuration.forms import show_domain_error
 from gongdan.configuration.views.page import form_status, render_page
-from gongdan.domain_errors import DomainError
+from gongdan.core.domain_errors import DomainError
 from gongdan.sla import business_time, selectors, services
 from gongdan.sla.forms import CalendarForm, DayForm, IcalUploadForm, PolicyForm, StepForm
 from gongdan.sla.models import BusinessCalendar, CalendarDay, DayKind, EscalationStep, SlaPolicy

@@ -19,11 +19,17 @@ from ninja.files import UploadedFile
 from pydantic import Field
 
 from gongdan.accounts.models import Team, User
-from gongdan.api_support.errors import ApiError, errors_for
-from gongdan.api_support.idempotency import idempotent, json_response
-from gongdan.api_support.inputs import MAX_ID, optional_row, rows_or_422
+from gongdan.api.errors import ApiError, errors_for
+from gongdan.api.idempotency import idempotent, json_response
+from gongdan.api.inputs import MAX_ID, optional_row, rows_or_422
 from gongdan.assets.models import Location
-from gongdan.domain_errors import Conflict, NotFound, PermissionDenied, PreconditionFailed, ValidationFailed
+from gongdan.core.domain_errors import (
+    Conflict,
+    NotFound,
+    PermissionDenied,
+    PreconditionFailed,
+    ValidationFailed,
+)
 from gongdan.tickets import selectors, services
 from gongdan.tickets.filters import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, TicketFilters, paginate
 from gongdan.tickets.models import Category, Priority, Tag, Ticket, TicketType

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from gongdan.accounts.models import User
-from gongdan.domain_errors import ValidationFailed
+from gongdan.core.domain_errors import ValidationFailed
 from gongdan.tickets.access import team_ids
 from gongdan.tickets.models import Category, Status, Ticket
 from gongdan.tickets.models.ticket import OPEN_STATUSES

@@ -11,7 +11,7 @@ from ninja import Schema
 from pydantic import Field
 
 from gongdan.accounts.schemas import TeamRef, UserRef, team_ref, user_ref
-from gongdan.api_support.inputs import Id, StrictInput
+from gongdan.api.inputs import Id, StrictInput
 from gongdan.tickets import events
 from gongdan.tickets.models import (
     Attachment,

@@ -9,7 +9,7 @@ from django.db.models import Prefetch, QuerySet, Sum
 from django.utils.translation import gettext as _
 
 from gongdan.accounts.models import User
-from gongdan.domain_errors import NotFound
+from gongdan.core.domain_errors import NotFound
 from gongdan.tickets import events
 from gongdan.tickets.access import can_view, can_work, visible_tickets
 from gongdan.tickets.filters import TicketFilters

@@ -13,7 +13,7 @@ from django.utils.translation import pgettext_lazy
 
 from gongdan.accounts.models import Language, Team, User
 from gongdan.assets.models import Location
-from gongdan.bilingual import pick_label
+from gongdan.core.bilingual import pick_label
 from gongdan.tickets.models import Category, Priority, TicketType
 from gongdan.web.templatetags.gongdan_web import indent
 

@@ -2,8 +2,8 @@
 
 from django.db import migrations
 
-import gongdan.sealed
-from gongdan.sealed import seal_existing
+import gongdan.core.sealed
+from gongdan.core.sealed import seal_existing
 
 
 def seal_stored(apps, schema_editor):
@@ -20,22 +20,22 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name="mailbox",
             name="oauth_access_token",
-            field=gongdan.sealed.SealedTextField(blank=True, verbose_name="access token"),
+            field=gongdan.core.sealed.SealedTextField(blank=True, verbose_name="access token"),
         ),
         migrations.AlterField(
             model_name="mailbox",
             name="oauth_client_secret",
-            field=gongdan.sealed.SealedCharField(blank=True, max_length=500, verbose_name="client secret"),
+            field=gongdan.core.sealed.SealedCharField(blank=True, max_length=500, verbose_name="client secret"),
         ),
         migrations.AlterField(
             model_name="mailbox",
             name="oauth_refresh_token",
-            field=gongdan.sealed.SealedTextField(blank=True, verbose_name="refresh token"),
+            field=gongdan.core.sealed.SealedTextField(blank=True, verbose_name="refresh token"),
         ),
         migrations.AlterField(
             model_name="mailbox",
             name="password",
-            field=gongdan.sealed.SealedCharField(blank=True, max_length=500, verbose_name="password"),
+            field=gongdan.core.sealed.SealedCharField(blank=True, max_length=500, verbose_name="password"),
         ),
         migrations.RunPython(seal_stored, migrations.RunPython.noop),
     ]

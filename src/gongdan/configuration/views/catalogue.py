@@ -13,7 +13,7 @@ from gongdan.configuration import selectors
 from gongdan.configuration.access import AdminRequest, admin_required
 from gongdan.configuration.forms import CategoryForm, CustomFieldForm, choices_to_text, show_domain_error
 from gongdan.configuration.views.page import form_status, render_page
-from gongdan.domain_errors import DomainError
+from gongdan.core.domain_errors import DomainError
 from gongdan.tickets.models import Category, CustomField, Priority, TicketType
 from gongdan.tickets.services import configuration as config_services
 

@@ -25,7 +25,7 @@ from gongdan.configuration.forms import (
     show_domain_error,
 )
 from gongdan.configuration.views.page import form_status, render_page
-from gongdan.domain_errors import DomainError
+from gongdan.core.domain_errors import DomainError
 
 USERS_PER_PAGE = 25
 

@@ -13,7 +13,7 @@ from gongdan.configuration import selectors
 from gongdan.configuration.access import AdminRequest, admin_required
 from gongdan.configuration.forms import LocationForm, show_domain_error
 from gongdan.configuration.views.page import form_status, render_page
-from gongdan.domain_errors import DomainError
+from gongdan.core.domain_errors import DomainError
 
 CHILD_KIND: dict[str, str] = {
     Location.Kind.SITE: Location.Kind.BUILDING,

@@ -19,7 +19,7 @@ from gongdan.configuration import selectors
 from gongdan.configuration.access import AdminRequest, admin_required
 from gongdan.configuration.forms import NumberingForm, PriorityForm, TicketTypeForm, show_domain_error
 from gongdan.configuration.views.page import form_status, render_page
-from gongdan.domain_errors import DomainError
+from gongdan.core.domain_errors import DomainError
 from gongdan.tickets.models import Priority, Status, TicketType
 from gongdan.tickets.services import configuration as config_services
 from gongdan.tickets.services.numbering import numbering_settings

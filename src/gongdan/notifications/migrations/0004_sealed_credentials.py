@@ -2,8 +2,8 @@
 
 from django.db import migrations
 
-import gongdan.sealed
-from gongdan.sealed import seal_existing
+import gongdan.core.sealed
+from gongdan.core.sealed import seal_existing
 
 
 def seal_stored(apps, schema_editor):
@@ -20,17 +20,17 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name="chatbot",
             name="secret",
-            field=gongdan.sealed.SealedCharField(blank=True, max_length=200, verbose_name="signing secret"),
+            field=gongdan.core.sealed.SealedCharField(blank=True, max_length=200, verbose_name="signing secret"),
         ),
         migrations.AlterField(
             model_name="chatbot",
             name="url",
-            field=gongdan.sealed.SealedURLField(max_length=500, verbose_name="webhook URL"),
+            field=gongdan.core.sealed.SealedURLField(max_length=500, verbose_name="webhook URL"),
         ),
         migrations.AlterField(
             model_name="webhook",
             name="secret",
-            field=gongdan.sealed.SealedCharField(max_length=100, verbose_name="signing secret"),
+            field=gongdan.core.sealed.SealedCharField(max_length=100, verbose_name="signing secret"),
         ),
         migrations.RunPython(seal_stored, migrations.RunPython.noop),
     ]

@@ -6,7 +6,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from gongdan.sealed import SealedCharField, SealedURLField
+from gongdan.core.sealed import SealedCharField, SealedURLField
 
 
 class ChatBot(models.Model):

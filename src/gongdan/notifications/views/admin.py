@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 from gongdan.configuration.access import AdminRequest, admin_required
 from gongdan.configuration.forms import show_domain_error
 from gongdan.configuration.views.page import form_status, render_page
-from gongdan.domain_errors import DomainError
+from gongdan.core.domain_errors import DomainError
 from gongdan.notifications import selectors, services
 from gongdan.notifications.delivery import channel_for
 from gongdan.notifications.forms import OverrideForm, ScheduleForm

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from gongdan.accounts.models import User
-from gongdan.domain_errors import DomainError
+from gongdan.core.domain_errors import DomainError
 from gongdan.notifications import kinds, selectors, services
 from gongdan.notifications.models import Page
 from gongdan.notifications.paging_links import read_ack_token

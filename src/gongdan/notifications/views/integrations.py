@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from gongdan.configuration.access import AdminRequest, admin_required
 from gongdan.configuration.forms import show_domain_error
 from gongdan.configuration.views.page import form_status, render_page
-from gongdan.domain_errors import DomainError
+from gongdan.core.domain_errors import DomainError
 from gongdan.notifications import integrations, selectors
 from gongdan.notifications.forms import AllowListForm, ChatBotForm, PreferenceForm, RuleForm, WebhookForm
 from gongdan.notifications.models import (

@@ -6,7 +6,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from gongdan.bilingual import BilingualNamed
+from gongdan.core.bilingual import BilingualNamed
 
 
 class BusinessCalendar(BilingualNamed):

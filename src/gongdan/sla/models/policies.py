@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from gongdan.bilingual import BilingualNamed
+from gongdan.core.bilingual import BilingualNamed
 
 DEFAULT_PAUSE_STATUSES = ["pending_requester", "pending_third_party"]
 

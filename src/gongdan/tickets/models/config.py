@@ -6,7 +6,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from gongdan.bilingual import BilingualNamed, pick_label
+from gongdan.core.bilingual import BilingualNamed, pick_label
 
 
 class Priority(BilingualNamed):

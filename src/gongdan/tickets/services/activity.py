@@ -11,8 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gongdan.accounts.models import User
-from gongdan.domain_errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from gongdan.html_sanitize import render_markdown
+from gongdan.core.domain_errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from gongdan.core.html_sanitize import render_markdown
 from gongdan.tickets import events
 from gongdan.tickets.access import can_view, can_work
 from gongdan.tickets.models import Attachment, Channel, Comment, Status, Ticket, TimeEntry

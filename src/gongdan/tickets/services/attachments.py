@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
 
-from gongdan.domain_errors import ValidationFailed
+from gongdan.core.domain_errors import ValidationFailed
 
 # Never stored: files a browser or a desktop would run or render as active content.
 BLOCKED_EXTENSIONS = frozenset(

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from gongdan.accounts.models import User
 from gongdan.accounts.services import require_admin
-from gongdan.domain_errors import ValidationFailed
+from gongdan.core.domain_errors import ValidationFailed
 from gongdan.tickets.models import Category, CustomField, FieldType, Priority, TicketNumbering, TicketType
 
 CATEGORY_FIELDS = ("name", "name_en", "parent", "description", "default_team", "default_priority", "default_type",

@@ -23,8 +23,8 @@ from django.utils.translation import gettext as _
 
 from gongdan.accounts.models import Role, Team, User
 from gongdan.assets.models import Location
-from gongdan.domain_errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from gongdan.html_sanitize import render_markdown
+from gongdan.core.domain_errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from gongdan.core.html_sanitize import render_markdown
 from gongdan.tickets import events
 from gongdan.tickets.access import can_view, can_work, is_team_lead_of
 from gongdan.tickets.models import (

@@ -9,7 +9,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from gongdan.accounts.models import User
-from gongdan.domain_errors import ValidationFailed
+from gongdan.core.domain_errors import ValidationFailed
 from gongdan.tickets.models import Category, CustomField, FieldType
 
 MAX_TEXT = 2000

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from gongdan.accounts.models import Language
 from gongdan.accounts.services import user_update
-from gongdan.domain_errors import DomainError
+from gongdan.core.domain_errors import DomainError
 from gongdan.web.forms import SignInForm
 
 

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from gongdan.accounts.models import User
-from gongdan.domain_errors import DomainError, ValidationFailed
+from gongdan.core.domain_errors import DomainError, ValidationFailed
 from gongdan.tickets.models import Category, CustomField, FieldType
 from gongdan.tickets.services import IncomingFile, attachment_add, ticket_create
 from gongdan.tickets.services.attachments import check_file

@@ -14,9 +14,10 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from gongdan.accounts.models import ApiToken
-from gongdan.accounts.services import api_token_create, api_token_revoke, user_update
-from gongdan.domain_errors import DomainError
+from gongdan.accounts.services import user_update
+from gongdan.api.models import ApiToken
+from gongdan.api.services import api_token_create, api_token_revoke
+from gongdan.core.domain_errors import DomainError
 from gongdan.web.forms import COMMON_TIME_ZONES, PasswordForm, ProfileForm, TokenForm
 from gongdan.web.http import SignedInRequest
 

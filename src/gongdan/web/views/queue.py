@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from gongdan.accounts.models import Team, User
-from gongdan.domain_errors import DomainError, ValidationFailed
+from gongdan.core.domain_errors import DomainError, ValidationFailed
 from gongdan.tickets.filters import DEFAULT_PAGE_SIZE, SAVED_VIEWS, SORTS, TicketFilters, paginate
 from gongdan.tickets.models import Priority, Status, TicketType, WorkflowTransition
 from gongdan.tickets.selectors import ticket_get, ticket_list

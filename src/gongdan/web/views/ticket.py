@@ -30,7 +30,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from gongdan.accounts.models import STAFF_ROLES, Team, User
 from gongdan.assets.models import Location
-from gongdan.domain_errors import DomainError, NotFound, ValidationFailed
+from gongdan.core.domain_errors import DomainError, NotFound, ValidationFailed
+from gongdan.core.html_sanitize import render_markdown
 from gongdan.field.events import (
     FIELD_ACCEPTED,
     FIELD_CHECKED_IN,
@@ -38,7 +39,6 @@ from gongdan.field.events import (
     FIELD_SIGNED,
     describe_field_event,
 )
-from gongdan.html_sanitize import render_markdown
 from gongdan.notifications.selectors import ticket_pages
 from gongdan.routing import events as routing_events
 from gongdan.routing.explain import describe_routing_reason

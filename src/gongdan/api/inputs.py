@@ -1,0 +1,75 @@
+"""Input schemas refuse fields they don't know (a typo must not be silently ignored), and helpers that
+turn ids and codes from a request body into rows, naming the field when one doesn't exist."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Annotated, Any, TypeVar
+
+from django.db.models import Model, QuerySet
+from django.utils.translation import gettext as _
+from ninja import Schema
+from pydantic import ConfigDict, Field, model_validator
+
+from gongdan.core.domain_errors import ValidationFailed
+
+M = TypeVar("M", bound=Model)
+
+
+MAX_ID = 2**63 - 1
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+
+
+def contains_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(contains_nul(k) or contains_nul(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(contains_nul(v) for v in value)
+    return False
+
+
+class StrictInput(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_nul_characters(cls, data: Any) -> Any:
+        # PostgreSQL cannot store NUL in text; refuse it at the edge instead of failing later.
+        if isinstance(data, dict) and contains_nul(data):
+            raise ValueError(_("Text must not contain NUL characters."))
+        return data
+
+
+def not_found_in(field: str) -> ValidationFailed:
+    message = _("Not found.")
+    return ValidationFailed(
+        _("“%(field)s” refers to something that does not exist.") % {"field": field},
+        details={field: [message]},
+    )
+
+
+def row_or_422[M: Model](queryset: QuerySet[M], field: str, **lookup: Any) -> M:
+    row = queryset.filter(**lookup).first()
+    if row is None:
+        raise not_found_in(field)
+    return row
+
+
+def optional_row[M: Model](queryset: QuerySet[M], field: str, value: Any, lookup: str = "pk") -> M | None:
+    if value is None:
+        return None
+    return row_or_422(queryset, field, **{lookup: value})
+
+
+def rows_or_422[M: Model](queryset: QuerySet[M], field: str, ids: Iterable[int]) -> list[M]:
+    wanted = list(dict.fromkeys(ids))
+    found = {row.pk: row for row in queryset.filter(pk__in=wanted)}
+    missing = [i for i in wanted if i not in found]
+    if missing:
+        raise ValidationFailed(
+            _("“%(field)s” refers to something that does not exist.") % {"field": field},
+            details={field: [_("Not found: %(ids)s.") % {"ids": ", ".join(map(str, missing))}]},
+        )
+    return [found[i] for i in wanted]

@@ -1,0 +1,497 @@
+"""Build the demo site: a living, bilingual help desk with 90 days of history.
+
+Everything goes through the services, exactly as the web UI and the API would do it, so the demo is also a
+broad smoke test of the one door. Past activity is replayed on a simulated clock (see `replay_clock` and
+docs/decisions/0031-demo-history-replayed-on-a-simulated-clock.md): each service call runs "at" the moment it
+happened, so events, first-response and resolution times, and time entries look like real history.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from gongdan.accounts import services as accounts
+from gongdan.accounts.bootstrap import random_password
+from gongdan.accounts.models import Organisation, Role, Skill, Team, User
+from gongdan.assets import services as assets
+from gongdan.assets.models import Location
+from gongdan.core.domain_errors import DomainError
+from gongdan.demo import content
+from gongdan.tickets import services as tickets
+from gongdan.tickets.models import Category, Channel, Priority, Status, Ticket, TicketType
+from gongdan.tickets.services import configuration
+
+MARKER_USERNAME = "zhou.min"  # the demo manager: present means the demo site is loaded
+DEFAULT_TICKETS = 300
+DAYS = 90
+# How long after creation a ticket of each priority should be resolved (its due date).
+DUE_AFTER = {"P0": timedelta(hours=4), "P1": timedelta(hours=8), "P2": timedelta(days=2),
+             "P3": timedelta(days=4), "P4": timedelta(days=10)}  # fmt: skip
+LOGINS = [
+    ("zhou.min", "manager"),
+    ("wang.lei", "IT Support lead"),
+    ("li.na", "agent"),
+    ("emily.carter", "Customer Service lead, English UI"),
+    ("david.miller", "Network agent, English UI"),
+    ("chen.jing", "requester at a VIP customer"),
+    ("sarah.lee", "requester, English UI"),
+]
+
+
+@dataclass
+class DemoResult:
+    created: bool
+    password: str | None = None
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+def demo_loaded() -> bool:
+    return User.objects.filter(username=MARKER_USERNAME).exists()
+
+
+@contextmanager
+def replay_clock(at: datetime) -> Iterator[None]:
+    """Run the services as if it were `at`: they read the time from django.utils.timezone.now."""
+    original = timezone.now
+    timezone.now = lambda: at
+    try:
+        yield
+    finally:
+        timezone.now = original
+
+
+def load_demo(
+    *, tickets_count: int = DEFAULT_TICKETS, password: str | None = None, seed: int = 2026
+) -> DemoResult:
+    """Build the demo site once; a second call changes nothing. All or nothing: one transaction."""
+    if demo_loaded():
+        return DemoResult(created=False)
+    password = password or random_password()
+    with transaction.atomic():
+        builder = _Builder(rng=random.Random(seed), password=password)
+        builder.build(tickets_count)
+    return DemoResult(created=True, password=password, counts=builder.counts)
+
+
+class _Builder:
+    def __init__(self, *, rng: random.Random, password: str) -> None:
+        self.rng = rng
+        self.password = password
+        self.now = timezone.now()
+        self.counts: dict[str, int] = {}
+        self.teams: dict[str, Team] = {}
+        self.skills: dict[str, Skill] = {}
+        self.staff: dict[str, User] = {}
+        self.leads: dict[str, User] = {}
+        self.members: dict[str, list[User]] = {}
+        self.organisations: dict[str, Organisation] = {}
+        self.requesters: list[User] = []
+        self.rooms: list[Location] = []
+        self.categories: dict[str, Category] = {}
+        self.priorities = {p.code: p for p in Priority.objects.all()}
+        self.types = {t.code: t for t in TicketType.objects.all()}
+
+    def build(self, tickets_count: int) -> None:
+        self.people()
+        self.locations()
+        self.category_tree()
+        self.history(tickets_count)
+        self.escalations()
+
+    # --- people -------------------------------------------------------------------------------------------
+    def people(self) -> None:
+        for name, name_en, description in content.TEAMS:
+            team = Team.objects.filter(name=name).first()
+            self.teams[name_en] = team or accounts.team_create(
+                actor=None, name=name, name_en=name_en, description=description
+            )
+        for name, name_en in content.SKILLS:
+            skill = Skill.objects.filter(name=name).first()
+            self.skills[name_en] = skill or accounts.skill_create(actor=None, name=name, name_en=name_en)
+        named = {username for username, _label in LOGINS}
+        for username, display, role, language, teams, skills in content.STAFF:
+            user = self._user(username, display, role, language, login=username in named)
+            self.staff[username] = user
+            for team_en, is_lead in teams:
+                self.members.setdefault(team_en, []).append(user)
+                if is_lead:
+                    self.leads[team_en] = user
+            accounts.agent_set_skills(
+                actor=None, user=user, levels={self.skills[s]: level for s, level in skills.items()}
+            )
+        for team_en, team in self.teams.items():
+            members = self.members.get(team_en, [])
+            leads = [self.leads[team_en]] if team_en in self.leads else []
+            accounts.team_set_members(actor=None, team=team, members=members, leads=leads)
+        for name, kind, tier, domain in content.ORGANISATIONS:
+            org = Organisation.objects.filter(name=name).first()
+            self.organisations[name] = org or accounts.organisation_create(
+                actor=None, name=name, kind=kind, service_tier=tier, email_domain=domain
+            )
+        for username, display, language, org in content.NAMED_REQUESTERS:
+            self.requesters.append(self._user(username, display, Role.REQUESTER, language, login=True,
+                                              organisation=self.organisations[org]))  # fmt: skip
+        orgs = list(self.organisations.values())
+        chinese = [
+            (s + g, f"{sp}.{gp}") for s, sp in content.CHINESE_SURNAMES for g, gp in content.CHINESE_GIVEN
+        ]
+        self.rng.shuffle(chinese)
+        people = [(name, username, "zh-hans") for name, username in chinese[:26]]
+        people += [(name, name.lower().replace(" ", "."), "en") for name in content.ENGLISH_NAMES]
+        for index, (display, username, language) in enumerate(people):
+            org = orgs[index % len(orgs)]
+            if language == "en" and org.name == "华东制造有限公司":
+                org = self.organisations["Northwind Trading (Shanghai) Co., Ltd."]
+            user = self._user(username, display, Role.REQUESTER, language, login=False, organisation=org,
+                              sees_organisation_tickets=index % 9 == 0)  # fmt: skip
+            self.requesters.append(user)
+        self.counts.update(teams=len(self.teams), staff=len(self.staff), requesters=len(self.requesters),
+                           organisations=len(self.organisations))  # fmt: skip
+
+    def _user(
+        self, username: str, display: str, role: str, language: str, *, login: bool, **extra: Any
+    ) -> User:
+        if existing := User.objects.filter(username=username).first():
+            return existing
+        org = extra.get("organisation")
+        domain = org.email_domain if org and org.email_domain else "gongdan.example"
+        return accounts.user_create(
+            actor=None,
+            username=username,
+            password=self.password if login else None,  # the rest are data; an admin can set one
+            display_name=display,
+            email=f"{username}@{domain}",
+            role=role,
+            language=language,
+            time_zone="Asia/Shanghai",
+            **extra,
+        )
+
+    # --- places and categories ----------------------------------------------------------------------------
+    def locations(self) -> None:
+        for site in content.LOCATIONS:
+            site_row = self._location(None, site["name"], kind="site", code=site["code"], address=site["address"],
+                                      latitude=Decimal(site["latitude"]), longitude=Decimal(site["longitude"]))  # fmt: skip
+            for building, code, lat, lon, floors in site["buildings"]:
+                building_row = self._location(site_row, building, kind="building", code=code, address=site["address"],
+                                              latitude=Decimal(lat), longitude=Decimal(lon))  # fmt: skip
+                for floor, rooms in floors.items():
+                    floor_row = self._location(building_row, floor, kind="floor", code=f"{code}-{floor}")
+                    for room in rooms:
+                        number = room.split(" ")[0]
+                        self.rooms.append(
+                            self._location(floor_row, room, kind="room", code=f"{code}-{number}")
+                        )
+        self.counts["locations"] = Location.objects.count()
+
+    def _location(self, parent: Location | None, name: str, **values: Any) -> Location:
+        existing = Location.objects.filter(parent=parent, name=name).first()
+        return existing or assets.location_create(actor=None, name=name, parent=parent, **values)
+
+    def category_tree(self) -> None:
+        for (
+            key,
+            name,
+            name_en,
+            parent_key,
+            team_en,
+            priority,
+            type_code,
+            template,
+            fields,
+        ) in content.CATEGORIES:
+            parent = self.categories.get(parent_key) if parent_key else None
+            if parent is not None:  # a leaf reports like its parent unless it says otherwise
+                priority = priority or (parent.default_priority.code if parent.default_priority else None)
+                type_code = type_code or (parent.default_type.code if parent.default_type else None)
+            category = Category.objects.filter(parent=parent, name=name).first()
+            if category is None:
+                category = configuration.category_create(
+                    actor=None, name=name, name_en=name_en, parent=parent, default_team=self.teams[team_en],
+                    default_priority=self.priorities.get(priority) if priority else None,
+                    default_type=self.types.get(type_code) if type_code else None, template=template,
+                )  # fmt: skip
+                for order, (fkey, label, label_en, ftype, required, choices) in enumerate(fields):
+                    configuration.custom_field_create(
+                        actor=None, category=category, key=fkey, label=label, label_en=label_en,
+                        field_type=ftype, required=required, choices=choices, order=order,
+                    )  # fmt: skip
+            self.categories[key] = category
+        self.counts["categories"] = len(self.categories)
+
+    def _custom_values(self, key: str) -> dict[str, Any]:
+        rng = self.rng
+        values: dict[str, Any] = {}
+        parents = {"no_internet": "network", "wifi": "network", "vpn": "network", "printer": "equipment",
+                   "computer": "equipment", "aircon": "equipment"}  # fmt: skip
+        if parents.get(key) == "network":
+            values["affected"] = rng.choice(["just_me", "just_me", "team", "floor"])
+        if parents.get(key) == "equipment" and rng.random() < 0.7:
+            values["asset_tag"] = f"GD-{rng.randint(10000, 99999)}"
+        if key == "wifi" and rng.random() < 0.6:
+            values["ssid"] = rng.choice(["GD-Office", "GD-Guest", "GD-IoT"])
+        if key == "password":
+            values["system"] = rng.choice(["windows", "email", "erp", "vpn"])
+        if key == "access":
+            values["approver"] = self.staff["zhou.min"].pk
+        if key == "printer":
+            values["printer_model"] = rng.choice(["hp_m428", "ricoh_c3004", "canon_ir"])
+        if key == "aircon":
+            values["room_temperature"] = rng.randint(27, 31)
+        if key == "complaint":
+            values["order_number"] = f"SO-2026-{rng.randint(1000, 9999)}"
+            values["products"] = rng.sample(["sensor", "controller", "cable", "service"], k=rng.randint(1, 2))
+        return values
+
+    # --- 90 days of tickets -------------------------------------------------------------------------------
+    def history(self, count: int) -> None:
+        rng = self.rng
+        keys = list(content.CATEGORY_WEIGHTS)
+        weights = [content.CATEGORY_WEIGHTS[k] for k in keys]
+        starts = sorted(self._moment(days_ago=rng.uniform(0.05, DAYS)) for _ in range(count))
+        created: list[Ticket] = []
+        for at in starts:
+            key = rng.choices(keys, weights)[0]
+            created.append(self._ticket(key, at))
+        self._links(created)
+        self.counts["tickets"] = len(created)
+        self.counts["resolved"] = sum(1 for t in created if t.status in (Status.RESOLVED, Status.CLOSED))
+
+    def escalations(self) -> None:
+        """Run the SLA sweep on the simulated clock, as a consumer would have run it all along: breaches and
+        escalation steps land at the moment they fell due (an overdue demo ticket shows when its lead was told
+        and its priority raised), not all at once on the first real sweep. What the past would have mailed is
+        not sent now, and notices older than a day count as read."""
+        from gongdan.notifications.models import Notification, OutboxMessage
+        from gongdan.sla.escalation import due_clock_ids, escalate_clocks, escalation_act
+        from gongdan.sla.models import EscalationFiring, SlaClock
+
+        at: datetime | None = None
+        settled: datetime | None = None  # nothing more happens up to here
+        for _round in range(10_000):  # a bound against a runaway loop
+            due_clocks = SlaClock.objects.filter(next_escalation_at__lte=self.now)
+            if settled is not None:
+                due_clocks = due_clocks.filter(next_escalation_at__gt=settled)
+            due = (
+                due_clocks.order_by("next_escalation_at").values_list("next_escalation_at", flat=True).first()
+            )
+            if due is None:
+                break
+            # Never back in time: an action (a raised priority) may re-plan a step that is already past.
+            at = due if at is None else max(at, due)
+            with replay_clock(at):
+                done = escalate_clocks(clock_ids=due_clock_ids(now=at, limit=1000), now=at)
+                unacted = EscalationFiring.objects.filter(acted_at__isnull=True).values_list("pk", flat=True)
+                done += escalation_act(firing_ids=list(unacted))
+            if not done:
+                settled = at
+        past = self.now - timedelta(days=1)
+        OutboxMessage.objects.filter(created_at__lt=past).delete()
+        Notification.objects.filter(read_at__isnull=True, created_at__lt=past).update(read_at=self.now)
+        self.counts["escalations"] = EscalationFiring.objects.count()
+
+    def _moment(self, *, days_ago: float) -> datetime:
+        """A moment `days_ago` back, moved into office hours (local time) most of the time."""
+        at = timezone.localtime(self.now - timedelta(days=days_ago))
+        if self.rng.random() < 0.85:
+            at = at.replace(hour=self.rng.randint(8, 18), minute=self.rng.randint(0, 59))
+        return min(at, self.now - timedelta(minutes=30))
+
+    def _ticket(self, key: str, at: datetime) -> Ticket:
+        rng = self.rng
+        requester = rng.choice(self.requesters)
+        lang = "en" if requester.language == "en" else "zh"
+        room = rng.choice(self.rooms)
+        subject, description = rng.choice(content.REPORTS[key][lang])
+        room_name = _room_label(room.name, lang)
+        category = self.categories[key]
+        team_en = next(t for k, _n, _e, _p, t, *_rest in content.CATEGORIES if k == key)
+        lead = self.leads[team_en]
+        by_phone = rng.random() < 0.15
+        ticket = tickets.ticket_create(
+            actor=lead if by_phone else requester,
+            requester=requester,
+            subject=subject.format(room=room_name),
+            description=description.format(room=room_name),
+            category=category,
+            custom_values=self._custom_values(key),
+            location=room,
+            channel=Channel.PHONE if by_phone else rng.choice([Channel.WEB, Channel.WEB, Channel.EMAIL, Channel.PORTAL]),
+            tags=content.TAGS.get(key, []) if by_phone else (),
+            created_at=at,
+        )  # fmt: skip
+        return self._work(ticket, key=key, lang=lang, lead=lead, team_en=team_en, at=at)
+
+    def _work(self, ticket: Ticket, *, key: str, lang: str, lead: User, team_en: str, at: datetime) -> Ticket:
+        """Play the ticket's life forward from `at`, stopping at the present."""
+        rng = self.rng
+        requester = ticket.requester
+        agent = rng.choice(self.members[team_en])
+        clock = _Clock(at, self.now)
+
+        def step(minutes_low: float, minutes_high: float) -> datetime | None:
+            return clock.advance(timedelta(minutes=rng.uniform(minutes_low, minutes_high)))
+
+        # Triage: a lead sets priority and due date, then assigns (a few fresh tickets wait unassigned).
+        if (t := step(3, 90)) is None or rng.random() < 0.04:
+            return ticket
+        with replay_clock(t):
+            changes: dict[str, Any] = {}
+            roll = rng.random()
+            if roll < 0.04:
+                changes["priority"] = self.priorities["P0"]
+            elif roll < 0.14:
+                changes["priority"] = self.priorities["P1"]
+            elif roll < 0.22 and key in ("lighting", "access"):
+                changes["priority"] = self.priorities["P4"]
+            priority_code = changes.get("priority", ticket.priority).code
+            changes["due_at"] = ticket.created_at + DUE_AFTER[priority_code]
+            if requester.organisation and requester.organisation.service_tier == "vip":
+                changes["tags"] = ["vip", *content.TAGS.get(key, [])]
+            ticket = tickets.ticket_update(actor=lead, ticket=ticket, changes=changes)
+            ticket = tickets.ticket_assign(actor=lead, ticket=ticket, assignee=agent)
+        urgent = priority_code in ("P0", "P1")
+        if (t := step(5, 60 if urgent else 240)) is None:
+            return ticket
+        with replay_clock(t):
+            ticket = tickets.ticket_transition(actor=agent, ticket=ticket, action="start")
+            tickets.ticket_comment(actor=agent, ticket=ticket, body=rng.choice(content.FIRST_REPLIES[lang]))
+        if rng.random() < 0.3 and (t := step(10, 120)) is not None:
+            with replay_clock(t):
+                tickets.ticket_comment(actor=agent, ticket=ticket, body=rng.choice(content.INTERNAL_NOTES[lang]),
+                                       is_internal=True)  # fmt: skip
+        if rng.random() < 0.25:  # waiting on the requester, who answers later
+            if (t := step(30, 300)) is None:
+                return ticket
+            with replay_clock(t):
+                ticket = tickets.ticket_transition(actor=agent, ticket=ticket, action="wait_requester")
+                tickets.ticket_comment(
+                    actor=agent, ticket=ticket, body=rng.choice(content.WAITING_REPLIES[lang])
+                )
+            if rng.random() < 0.12 or (t := step(60, 60 * 30)) is None:  # still waiting
+                return ticket
+            with replay_clock(t):
+                tickets.ticket_comment(actor=requester, ticket=ticket,
+                                       body=rng.choice(content.REQUESTER_REPLIES[lang]))  # fmt: skip
+        elif rng.random() < 0.1:  # waiting on a vendor
+            if (t := step(30, 240)) is None:
+                return ticket
+            with replay_clock(t):
+                ticket = tickets.ticket_transition(actor=agent, ticket=ticket, action="wait_third_party",
+                                                   note=content.INTERNAL_NOTES[lang][0])  # fmt: skip
+            if rng.random() < 0.2 or (t := step(60 * 12, 60 * 72)) is None:  # the vendor is slow
+                return ticket
+            with replay_clock(t):
+                ticket = tickets.ticket_transition(actor=agent, ticket=ticket, action="start")
+        for _ in range(rng.randint(1, 3)):
+            if (t := step(20, 180)) is None:
+                return ticket
+            with replay_clock(t):
+                tickets.time_entry_add(actor=agent, ticket=ticket, minutes=rng.choice([10, 15, 20, 30, 45, 60, 90]),
+                                       note=rng.choice(content.TIME_NOTES[lang]))  # fmt: skip
+        if rng.random() < 0.04:  # the requester no longer needs it
+            if (t := step(30, 600)) is not None:
+                with replay_clock(t):
+                    ticket = tickets.ticket_transition(actor=requester, ticket=ticket, action="cancel")
+            return ticket
+        # Most tickets are fixed within their due time, some late; a few stay open for days.
+        budget = (ticket.due_at - clock.at).total_seconds() / 60 if ticket.due_at else 600
+        late = rng.random() < 0.15
+        if (
+            rng.random() < 0.07
+            or (t := step(max(budget * 0.2, 10), max(budget * (2.5 if late else 0.9), 20))) is None
+        ):
+            return ticket
+        resolution_zh, resolution_en = content.RESOLUTIONS[key]
+        with replay_clock(t):
+            ticket = tickets.ticket_transition(actor=agent, ticket=ticket, action="resolve",
+                                               note=resolution_zh if lang == "zh" else resolution_en)  # fmt: skip
+        if rng.random() < 0.04 and (t := step(60, 60 * 24)) is not None:  # not fixed after all
+            with replay_clock(t):
+                ticket = tickets.ticket_transition(actor=requester, ticket=ticket, action="reopen")
+                tickets.ticket_comment(
+                    actor=requester, ticket=ticket, body=content.REQUESTER_REPLIES[lang][3]
+                )
+            if (t := step(60, 60 * 24)) is None:
+                return ticket
+            with replay_clock(t):
+                ticket = tickets.ticket_transition(actor=agent, ticket=ticket, action="resolve",
+                                                   note=resolution_zh if lang == "zh" else resolution_en)  # fmt: skip
+        if rng.random() < 0.75 and (t := step(60, 60 * 72)) is not None:  # the requester confirms
+            with replay_clock(t):
+                thanks = rng.choice(content.THANKS[lang]) if rng.random() < 0.5 else ""
+                ticket = tickets.ticket_transition(
+                    actor=requester, ticket=ticket, action="close", note=thanks
+                )
+        return ticket
+
+    def _links(self, created: list[Ticket]) -> None:
+        """A network outage with its child reports, and a few duplicates merged into the original."""
+        rng = self.rng
+        lead = self.leads["Network"]
+        outages = [t for t in created if t.category_id == self.categories["no_internet"].pk]
+        if len(outages) >= 4:
+            parent, *children = outages[-4:]
+            for child in children:
+                try:
+                    tickets.ticket_link(actor=lead, ticket=child, other=parent, kind="parent")
+                except DomainError:
+                    continue
+        # Colleagues report the same fault twice; the lead merges the second report into the first.
+        for original in [t for t in created if t.status in (Status.ASSIGNED, Status.IN_PROGRESS)][-3:]:
+            original = Ticket.objects.get(pk=original.pk)
+            lead = self.leads[next(name for name, team in self.teams.items() if team.pk == original.team_id)]
+            colleague = rng.choice([r for r in self.requesters if r.pk != original.requester_id])
+            reported = original.created_at + timedelta(minutes=rng.randint(10, 40))
+            if reported >= self.now - timedelta(minutes=2):
+                continue
+            duplicate = tickets.ticket_create(
+                actor=colleague, subject=original.subject, description=original.description,
+                category=original.category, custom_values=original.custom_values, location=original.location,
+                created_at=reported,
+            )  # fmt: skip
+            with replay_clock(min(reported + timedelta(minutes=15), self.now - timedelta(minutes=1))):
+                tickets.ticket_merge(actor=lead, duplicate=duplicate, into=original)
+            created.append(duplicate)
+        for ticket in rng.sample(created, k=min(6, len(created))):
+            other = rng.choice(created)
+            if other.pk != ticket.pk and other.team_id == ticket.team_id and ticket.team_id:
+                worker = self.leads[
+                    next(name for name, team in self.teams.items() if team.pk == ticket.team_id)
+                ]
+                try:
+                    tickets.ticket_link(actor=worker, ticket=ticket, other=other, kind="relates")
+                except DomainError:
+                    continue
+
+
+def _room_label(name: str, lang: str) -> str:
+    """ "301 会议室 Meeting room" → "301 会议室" in Chinese text, "301 Meeting room" in English text."""
+    words = name.split()
+    if lang == "en":
+        return " ".join(w for w in words if w.isascii())
+    return " ".join(w for w in words if not w.isascii() or w[0].isdigit())
+
+
+class _Clock:
+    """Moves forward through a ticket's life; refuses to step past the present."""
+
+    def __init__(self, start: datetime, limit: datetime) -> None:
+        self.at = start
+        self.limit = limit - timedelta(minutes=1)
+
+    def advance(self, by: timedelta) -> datetime | None:
+        moment = self.at + by
+        if moment >= self.limit:
+            return None
+        self.at = moment
+        return moment

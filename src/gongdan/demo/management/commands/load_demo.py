@@ -1,0 +1,43 @@
+"""`python -m gongdan load_demo`: load the bilingual demo site once (a second run changes nothing)."""
+
+from __future__ import annotations
+
+import os
+import time
+
+from django.core.management.base import BaseCommand, CommandParser
+
+from gongdan.demo.loader import DEFAULT_TICKETS, LOGINS, demo_loaded, load_demo
+
+
+class Command(BaseCommand):
+    help = (
+        "Load a demo help desk (teams, agents, requesters, locations, categories and about 300 tickets "
+        "over 90 days, in Chinese and English). Idempotent. Demo sign-ins use GONGDAN_DEMO_PASSWORD, or a "
+        "random password printed once."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--tickets", type=int, default=DEFAULT_TICKETS, help="how many tickets (default 300)"
+        )
+        parser.add_argument("--seed", type=int, default=2026, help="random seed, for a reproducible site")
+
+    def handle(self, *args, tickets: int, seed: int, **options) -> None:
+        names = ", ".join(f"{username} ({role})" for username, role in LOGINS)
+        if demo_loaded():
+            self.stdout.write(f"Demo site already loaded. Demo sign-ins: {names}")
+            return
+        started = time.monotonic()
+        result = load_demo(tickets_count=max(0, tickets), password=os.environ.get("GONGDAN_DEMO_PASSWORD") or None,
+                           seed=seed)  # fmt: skip
+        counts = result.counts
+        self.stdout.write(
+            f"Demo site loaded in {time.monotonic() - started:.1f} s: {counts.get('tickets', 0)} tickets, "
+            f"{counts.get('teams', 0)} teams, {counts.get('staff', 0)} staff, "
+            f"{counts.get('requesters', 0)} requesters in {counts.get('organisations', 0)} organisations."
+        )
+        if os.environ.get("GONGDAN_DEMO_PASSWORD"):
+            self.stdout.write(f"Demo sign-ins (password from GONGDAN_DEMO_PASSWORD): {names}")
+        else:
+            self.stdout.write(f"Demo sign-ins (password {result.password}, shown only this once): {names}")

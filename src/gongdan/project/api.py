@@ -1,0 +1,93 @@
+"""The REST API: one NinjaAPI at /api/v1 mounting each app's router, with one JSON error shape."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.urls import URLPattern, URLResolver, path, re_path
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from ninja import NinjaAPI
+
+from gongdan.accounts.api import auth_router, directory_router
+from gongdan.api import errors
+from gongdan.api.auth import API_AUTH
+from gongdan.api.docs import SelfHostedSwagger, docs_asset
+from gongdan.api.parsing import StrictJsonParser
+from gongdan.field.api import router as field_router
+from gongdan.integrations.api import router as integrations_router
+from gongdan.notifications.api import router as notifications_router
+from gongdan.reports.api import router as reports_router
+from gongdan.routing.api import router as routing_router
+from gongdan.sla.api import router as sla_router
+from gongdan.tickets.api import router as tickets_router
+
+DESCRIPTION = """Gongdan's REST API. Authenticate with `Authorization: Bearer <token>` (get one from
+`POST /api/v1/auth/token`) or, from the browser, with the session cookie plus the `X-CSRFToken` header.
+Every error is `{"error": {"code", "message", "details": {field: [messages]}}}`. See docs/api.md."""
+
+
+def _guard(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Refuse NUL characters in the address (PostgreSQL cannot compare them) and give ninja's bare
+    405 the shared error shape."""
+
+    @functools.wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if "\x00" in request.path or any(
+            "\x00" in key or any("\x00" in v for v in values) for key, values in request.GET.lists()
+        ):
+            return errors.error_response(
+                400, "bad_request", _("The address must not contain NUL characters.")
+            )
+        response = view(request, *args, **kwargs)
+        if isinstance(response, HttpResponseNotAllowed):
+            allowed = response.get("Allow", "")
+            return errors.error_response(
+                405,
+                "method_not_allowed",
+                _("Method %(method)s is not allowed here.") % {"method": request.method},
+                headers={"Allow": allowed},
+            )
+        return response
+
+    return wrapped
+
+
+@csrf_exempt
+def api_not_found(request: HttpRequest, rest: str = "") -> HttpResponse:
+    return errors.handle_not_found(request)
+
+
+class GongdanAPI(NinjaAPI):
+    def _get_urls(self) -> list[URLPattern | URLResolver]:
+        urls = super()._get_urls()
+        for pattern in urls:
+            if isinstance(pattern, URLPattern):
+                pattern.callback = _guard(pattern.callback)
+        urls.append(path("docs/assets/<str:name>", docs_asset, name="docs-asset"))
+        urls.append(re_path(r"^(?P<rest>.*)$", api_not_found, name="not-found"))
+        return urls
+
+
+api = GongdanAPI(
+    title="Gongdan API",
+    version="1",
+    description=DESCRIPTION,
+    urls_namespace="api",
+    auth=API_AUTH,
+    parser=StrictJsonParser(),
+    docs=SelfHostedSwagger(),
+)
+errors.install(api)
+api.add_router("/auth", auth_router, tags=["auth"])
+api.add_router("/", directory_router, tags=["directory"])
+api.add_router("/", tickets_router, tags=["tickets"])
+api.add_router("/", sla_router, tags=["sla"])
+api.add_router("/", routing_router, tags=["routing"])
+api.add_router("/", notifications_router, tags=["notifications"])
+api.add_router("/", integrations_router, tags=["integrations"])
+api.add_router("/", field_router, tags=["field"])
+api.add_router("/", reports_router, tags=["reports"])

@@ -1,0 +1,48 @@
+"""Gunicorn settings for `./gongdan start` (`gunicorn -c python:gongdan.project.gunicorn_conf`).
+
+Threaded workers: most of a request's time is spent waiting on the database, so a few processes with
+several threads each serve more people than many single-threaded processes, in less memory.
+Every knob can be overridden by the GONGDAN_* variable named beside it.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+_port = os.environ.get("GONGDAN_PORT", "8000")
+bind = [os.environ.get("GONGDAN_BIND", f"0.0.0.0:{_port}")]
+# 2 cores → 3 processes × 4 threads. A process per core plus one keeps the CPUs busy while one blocks.
+workers = int(os.environ.get("GONGDAN_WEB_WORKERS", str(min(_cores() + 1, 8))))
+worker_class = "gthread"
+threads = int(os.environ.get("GONGDAN_WEB_THREADS", "4"))
+timeout = int(os.environ.get("GONGDAN_WEB_TIMEOUT", "60"))
+graceful_timeout = 20
+# Load Django once in the arbiter: workers fork ready to serve (no slow first request) and a broken
+# configuration stops the start instead of crash-looping workers.
+preload_app = True
+# Gunicorn's runtime control socket is not used; several sites on one machine would share its default path.
+control_socket_disable = True
+keepalive = 5
+# Recycle workers now and then so a slow leak in any library can never grow without bound.
+max_requests = 2000
+max_requests_jitter = 200
+# Trust X-Forwarded-* only from the reverse proxy (comma-separated addresses, "*" for any).
+forwarded_allow_ips = os.environ.get("GONGDAN_FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
+proxy_allow_ips = forwarded_allow_ips
+accesslog = "-" if os.environ.get("GONGDAN_ACCESS_LOG", "1") not in ("0", "false", "no") else None
+errorlog = "-"
+loglevel = os.environ.get("GONGDAN_LOG_LEVEL", "info").lower()
+access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms'
+proc_name = "gongdan-web"
+# Heartbeat files on tmpfs, not on a possibly slow disk.
+if Path("/dev/shm").is_dir():  # noqa: S108
+    worker_tmp_dir = "/dev/shm"  # noqa: S108

@@ -1,0 +1,288 @@
+"""Settings from the environment (12-factor). Runtime knobs that admins change live in the database."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+import dj_database_url
+from django.utils.translation import gettext_lazy as _
+
+BASE_DIR = Path(__file__).resolve().parent.parent  # src/gongdan
+PROJECT_DIR = BASE_DIR.parent.parent
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+DATA_DIR = Path(os.environ.get("GONGDAN_DATA_DIR", PROJECT_DIR / "var")).resolve()
+DATA_DIR.mkdir(parents=True, exist_ok=True)
+
+
+def _secret_key() -> str:
+    """A stable secret per data folder unless one is given, so sessions survive restarts."""
+    if value := os.environ.get("GONGDAN_SECRET_KEY"):
+        return value
+    key_file = DATA_DIR / "secret_key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_urlsafe(50))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+SECRET_KEY = _secret_key()
+# Older keys, comma-separated, while rotating: sessions, signed links and sealed credentials made with them
+# still open (see gongdan.core.sealed).
+SECRET_KEY_FALLBACKS = [
+    k.strip() for k in os.environ.get("GONGDAN_SECRET_KEY_FALLBACKS", "").split(",") if k.strip()
+]
+DEBUG = env_bool("GONGDAN_DEBUG", False)
+ALLOWED_HOSTS = [h.strip() for h in os.environ.get("GONGDAN_ALLOWED_HOSTS", "*").split(",") if h.strip()]
+CSRF_TRUSTED_ORIGINS = [
+    o.strip() for o in os.environ.get("GONGDAN_CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()
+]
+PORT = int(os.environ.get("GONGDAN_PORT", "8000"))
+SITE_URL = os.environ.get("GONGDAN_SITE_URL", f"http://localhost:{PORT}")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "huey.contrib.djhuey",
+    "gongdan.core",
+    "gongdan.api",
+    "gongdan.accounts",
+    "gongdan.assets",
+    "gongdan.tickets",
+    "gongdan.sla",
+    "gongdan.notifications",
+    "gongdan.routing",
+    "gongdan.integrations",
+    "gongdan.channels",
+    "gongdan.portal",
+    "gongdan.field",
+    "gongdan.configuration",
+    "gongdan.demo",
+    "gongdan.reports",
+    "gongdan.web",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "gongdan.accounts.middleware.UserLanguageMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "gongdan.accounts.middleware.UserPreferencesMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "gongdan.project.urls"
+WSGI_APPLICATION = "gongdan.project.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.csp",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "gongdan.web.context_processors.shell",
+            ],
+        },
+    }
+]
+
+DEFAULT_SQLITE = f"sqlite:///{DATA_DIR / 'gongdan.sqlite3'}"
+DATABASES = {"default": dj_database_url.parse(os.environ.get("DATABASE_URL", DEFAULT_SQLITE), conn_max_age=0)}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["OPTIONS"] = {
+        # WAL lets readers run beside the one writer; IMMEDIATE takes the write lock up front so
+        # concurrent writers queue on busy_timeout instead of failing with "database is locked".
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": (
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
+            " PRAGMA cache_size=-64000; PRAGMA mmap_size=268435456; PRAGMA temp_store=MEMORY;"
+        ),
+    }
+else:
+    # Our queries join a ticket to a handful of lookup rows by primary key, written in the best order
+    # already; letting PostgreSQL search every join order cost up to 5 ms of planning per query
+    # (decision 0014). Reports that need reordering can SET LOCAL a higher limit.
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c join_collapse_limit=1"
+    DATABASES["default"]["CONN_MAX_AGE"] = int(os.environ.get("GONGDAN_DB_CONN_MAX_AGE", "60"))
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+DATABASES["default"].setdefault("TEST", {})
+if test_name := os.environ.get("GONGDAN_TEST_DB_NAME"):
+    DATABASES["default"]["TEST"]["NAME"] = test_name
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+AUTH_USER_MODEL = "accounts.User"
+LOGIN_URL = "web:login"
+LOGIN_REDIRECT_URL = "web:queue"
+LOGOUT_REDIRECT_URL = "web:login"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+if env_bool("GONGDAN_FAST_PASSWORD_HASHER"):  # tests and benchmarks only
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = os.environ.get("GONGDAN_TIME_ZONE", "Asia/Shanghai")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "static"
+NODE_MODULES = PROJECT_DIR / "node_modules"
+STATICFILES_DIRS = [
+    ("vendor/tabler", NODE_MODULES / "@tabler/core/dist"),
+    ("vendor/tabler-icons", NODE_MODULES / "@tabler/icons-webfont/dist"),
+    ("vendor/htmx", NODE_MODULES / "htmx.org/dist"),
+    ("vendor/echarts", NODE_MODULES / "echarts/dist"),
+]
+STATICFILES_DIRS = [(prefix, path) for prefix, path in STATICFILES_DIRS if path.exists()]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+MEDIA_ROOT = DATA_DIR / "media"
+MEDIA_URL = "/media/"  # never served directly: attachments go through a permission-checked view
+
+# Size limits on everything (rule 6).
+DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("GONGDAN_MAX_BODY_BYTES", str(2 * 1024 * 1024)))
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
+# Inbound integrations (Alertmanager, Zabbix, CRM/ERP records, Open311): the largest body one delivery may send.
+GONGDAN_INTEGRATION_MAX_BODY_BYTES = int(
+    os.environ.get("GONGDAN_INTEGRATION_MAX_BODY_BYTES", str(1024 * 1024))
+)
+GONGDAN_MAX_ATTACHMENT_BYTES = int(os.environ.get("GONGDAN_MAX_ATTACHMENT_BYTES", str(20 * 1024 * 1024)))
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = False
+SESSION_COOKIE_SECURE = env_bool("GONGDAN_SECURE_COOKIES", False)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+
+from django.utils.csp import CSP  # noqa: E402
+
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF, CSP.NONCE],
+    "style-src": [CSP.SELF, CSP.UNSAFE_INLINE],
+    "img-src": [CSP.SELF, "data:", "blob:"],
+    "font-src": [CSP.SELF, "data:"],
+    "connect-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "frame-ancestors": [CSP.NONE],
+    "base-uri": [CSP.SELF],
+    "form-action": [CSP.SELF],
+}
+
+# Queue: Redis in production when REDIS_URL is set, otherwise Huey's SQLite storage in the data folder.
+REDIS_URL = os.environ.get("REDIS_URL", "")
+HUEY_IMMEDIATE = env_bool("GONGDAN_HUEY_IMMEDIATE", False)
+if REDIS_URL:
+    HUEY = {
+        "huey_class": "huey.PriorityRedisHuey",
+        "name": os.environ.get("GONGDAN_QUEUE_NAME", "gongdan"),
+        "url": REDIS_URL,
+        "immediate": HUEY_IMMEDIATE,
+        "consumer": {"workers": int(os.environ.get("GONGDAN_WORKERS", "2")), "worker_type": "thread"},
+    }
+else:
+    HUEY = {
+        "huey_class": "huey.SqliteHuey",
+        "name": "gongdan",
+        "filename": str(DATA_DIR / "queue.sqlite3"),
+        "immediate": HUEY_IMMEDIATE,
+        "consumer": {"workers": int(os.environ.get("GONGDAN_WORKERS", "2")), "worker_type": "thread"},
+    }
+
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("GONGDAN_LOG_LEVEL", "INFO").upper()},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "huey": {"handlers": ["console"], "level": "INFO", "propagate": False},
+    },
+}
+
+GONGDAN_NAME = _("Gongdan")
+
+# SLA engine: a recorded escalation step whose action was not carried out this many seconds later (its
+# consumer was killed) is acted on again by the next sweep (see docs/sla.md).
+GONGDAN_SLA_ACT_RETRY_SECONDS = int(os.environ.get("GONGDAN_SLA_ACT_RETRY_SECONDS", "120"))
+
+# Outbound mail (notifications): smtp://user:pass@host:587?starttls=1, smtps://user:pass@host:465, or
+# console:// to print mail; empty keeps email messages pending in the outbox (see docs/notifications.md).
+GONGDAN_SMTP_URL = os.environ.get("GONGDAN_SMTP_URL", "")
+GONGDAN_MAIL_FROM = os.environ.get("GONGDAN_MAIL_FROM", "")
+DEFAULT_FROM_EMAIL = GONGDAN_MAIL_FROM or "gongdan@localhost"
+GONGDAN_OUTBOX_MAX_ATTEMPTS = int(os.environ.get("GONGDAN_OUTBOX_MAX_ATTEMPTS", "8"))
+# Reply-To of notification mail (the support mailbox the mail intake reads); empty: no Reply-To.
+GONGDAN_MAIL_REPLY_TO = os.environ.get("GONGDAN_MAIL_REPLY_TO", "")
+# How long the notification rules wait for a missing ticket-event id (a transaction still committing).
+GONGDAN_RULES_GAP_SECONDS = int(os.environ.get("GONGDAN_RULES_GAP_SECONDS", "30"))
+GONGDAN_PAGE_LINK_MAX_AGE = int(os.environ.get("GONGDAN_PAGE_LINK_MAX_AGE", str(24 * 3600)))
+
+# Mail intake (gongdan.channels): mails fetched per mailbox per poll, and an extra CA bundle (PEM) to trust
+# for IMAP servers with a private certificate authority (see docs/channels-email.md).
+GONGDAN_MAIL_BATCH = int(os.environ.get("GONGDAN_MAIL_BATCH", "50"))
+GONGDAN_MAIL_CA_FILE = os.environ.get("GONGDAN_MAIL_CA_FILE", "")
+# The optional inbound SMTP listener (`python -m gongdan mail_listen`): the largest message it takes.
+GONGDAN_SMTP_MAX_BYTES = int(os.environ.get("GONGDAN_SMTP_MAX_BYTES", str(25 * 1024 * 1024)))
+# Requester portal (see docs/portal.md): how long a mailed sign-in link and a survey link stay valid, how much
+# one request may upload, and the per-IP / per-address limits ("name=count/seconds,…", see
+# gongdan.core.rate_limits for the names and defaults).
+GONGDAN_PORTAL_LINK_MAX_AGE = int(os.environ.get("GONGDAN_PORTAL_LINK_MAX_AGE", str(30 * 60)))
+GONGDAN_PORTAL_SURVEY_MAX_AGE = int(os.environ.get("GONGDAN_PORTAL_SURVEY_MAX_AGE", str(30 * 24 * 3600)))
+GONGDAN_PORTAL_MAX_FILES = int(os.environ.get("GONGDAN_PORTAL_MAX_FILES", "5"))
+GONGDAN_PORTAL_MAX_REQUEST_BYTES = int(
+    os.environ.get("GONGDAN_PORTAL_MAX_REQUEST_BYTES", str(40 * 1024 * 1024))
+)
+GONGDAN_PORTAL_RATE_LIMITS = {
+    name.strip(): (int(rate.partition("/")[0]), int(rate.partition("/")[2]))
+    for name, _sep, rate in (
+        part.partition("=")
+        for part in os.environ.get("GONGDAN_PORTAL_RATE_LIMITS", "").split(",")
+        if part.strip()
+    )
+}

@@ -1,0 +1,15 @@
+"""Settings for the test suite: the real settings, a throwaway data folder, a fast password hasher, and
+Huey running tasks inline unless a test starts a real consumer."""
+
+import os
+import tempfile
+
+os.environ.setdefault("GONGDAN_DATA_DIR", tempfile.mkdtemp(prefix="gongdan-test-"))
+
+from gongdan.project.settings import *  # noqa: F403
+from gongdan.project.settings import HUEY
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+HUEY = {**HUEY, "immediate": os.environ.get("GONGDAN_HUEY_IMMEDIATE", "1") == "1"}
+
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405 (WhiteNoise warns about a missing folder)

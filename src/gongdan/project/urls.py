@@ -1,0 +1,22 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from gongdan.project.api import api
+from gongdan.project.health import healthz
+
+urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("api/v1/", api.urls),
+    path("django-admin/", admin.site.urls),
+    # /notifications/…, /settings/on-call/…, /settings/outbox/
+    path("", include("gongdan.notifications.urls")),
+    path("", include("gongdan.routing.urls")),  # /settings/routing/…, /routing/presence/
+    path("", include("gongdan.sla.urls")),  # /settings/sla/…
+    path("", include("gongdan.integrations.urls")),  # /settings/integrations/…
+    path("", include("gongdan.channels.urls")),  # /settings/mailboxes/…, /settings/incoming-mail/…
+    path("", include("gongdan.portal.urls")),  # /portal/…, /settings/portal/
+    path("m/", include("gongdan.field.urls")),  # the technician's phone app
+    path("", include("gongdan.reports.urls")),  # /reports/…
+    path("settings/", include("gongdan.configuration.urls")),
+    path("", include("gongdan.web.urls")),
+]
