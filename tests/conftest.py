@@ -8,6 +8,7 @@ import os
 import pytest
 from django.db import connection
 
+from tests.clients import signed_in
 from tests.factories import (
     AgentFactory,
     CategoryFactory,
@@ -173,3 +174,38 @@ def category(team):
 @pytest.fixture
 def db_vendor(db) -> str:
     return connection.vendor
+
+
+@pytest.fixture
+def admin_browser(admin_user):
+    """A browser signed in as an administrator (English UI)."""
+    from django.test import Client
+
+    admin_user.language = "en"
+    admin_user.save(update_fields=["language"])
+    client = Client()
+    client.force_login(admin_user)
+    return client
+
+
+@pytest.fixture
+def agent_client(agent):
+    return signed_in(agent)
+
+
+@pytest.fixture
+def requester_client(requester):
+    return signed_in(requester)
+
+
+@pytest.fixture
+def make_ticket(agent, requester, team):
+    """Tickets made through the services: the agent reports for the requester, in the agent's team."""
+    from gongdan.tickets.services import ticket_create
+
+    def make(subject: str = "Printer jammed on floor 3", **kwargs):
+        kwargs.setdefault("requester", requester)
+        kwargs.setdefault("team", team)
+        return ticket_create(actor=kwargs.pop("actor", agent), subject=subject, **kwargs)
+
+    return make

@@ -12,7 +12,7 @@ from django.test import Client
 from gongdan.integrations.models import FieldMapping, Integration, Open311Service, SeverityMapping
 from gongdan.integrations.services import secret_matches
 from gongdan.tickets.models import Priority
-from tests.configuration.conftest import field_errors
+from tests.html import field_errors
 from tests.integrations.conftest import captured
 
 pytestmark = pytest.mark.django_db

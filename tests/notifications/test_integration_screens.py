@@ -19,7 +19,7 @@ from gongdan.notifications.models import (
     Webhook,
 )
 from gongdan.tickets.services import ticket_create
-from tests.web.conftest import signed_in
+from tests.clients import signed_in
 
 pytestmark = pytest.mark.django_db
 
@@ -123,7 +123,7 @@ def test_agents_cannot_open_these_screens(agent):
 
 def test_a_person_sets_quiet_hours_and_switches_email_off_on_their_profile(agent):
     client = signed_in(agent)
-    profile = client.get(reverse("web:profile")).content.decode()
+    profile = client.get(reverse("accounts:profile")).content.decode()
     assert reverse("notifications:preferences") in profile
     card = client.get(reverse("notifications:preferences")).content.decode()
     assert 'name="quiet_start"' in card

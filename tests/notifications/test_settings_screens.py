@@ -10,8 +10,8 @@ from django.urls import reverse
 
 from gongdan.notifications.models import OnCallOverride, OnCallSchedule, OutboxMessage
 from gongdan.notifications.services import notify
+from tests.clients import signed_in
 from tests.factories import AgentFactory
-from tests.web.conftest import signed_in
 
 pytestmark = pytest.mark.django_db
 

@@ -13,8 +13,8 @@ from django.urls import reverse
 from gongdan.notifications.models import Notification, Page
 from gongdan.notifications.paging_links import ack_token
 from gongdan.notifications.services import notify, page_on_call
+from tests.clients import signed_in
 from tests.factories import AgentFactory
-from tests.web.conftest import signed_in
 
 pytestmark = pytest.mark.django_db
 
@@ -34,7 +34,7 @@ def notices_for(user, ticket, n):
 
 def test_the_queue_shows_a_lazy_bell_and_the_bell_counts_unread(li, ticket, django_assert_num_queries):
     client = signed_in(li)
-    page = client.get(reverse("web:queue")).content.decode()
+    page = client.get(reverse("tickets:queue")).content.decode()
     assert 'hx-get="/notifications/bell/"' in page
     assert 'hx-trigger="load' in page
     notices_for(li, ticket, 3)
@@ -182,8 +182,8 @@ def test_a_tickets_pages_fragment_acknowledges_and_comes_back_to_the_ticket(
     fragment = client.get(reverse("notifications:ticket_pages", args=[ticket.number])).content.decode()
     assert f'data-page="{paged.pk}"' in fragment
     response = client.post(reverse("notifications:page_ack", args=[paged.pk]),
-                           {"next": reverse("web:ticket_detail", args=[ticket.number])})  # fmt: skip
-    assert response["Location"] == reverse("web:ticket_detail", args=[ticket.number])
+                           {"next": reverse("tickets:ticket_detail", args=[ticket.number])})  # fmt: skip
+    assert response["Location"] == reverse("tickets:ticket_detail", args=[ticket.number])
     evil = client.post(reverse("notifications:page_ack", args=[paged.pk]), {"next": "https://evil.example/"})
     assert evil["Location"] == reverse("notifications:pages")
     # A requester (even the ticket's own) does not see the pages

@@ -12,8 +12,8 @@ from django.urls import reverse
 from gongdan.routing import services
 from gongdan.routing.models import AgentPresence, RoutingRule, SkillRequirement, WorkSchedule
 from gongdan.tickets.models import Ticket, TicketEvent
-from tests.configuration.conftest import field_errors, form_errors
 from tests.factories import SkillFactory
+from tests.html import field_errors, form_errors
 
 pytestmark = pytest.mark.django_db
 

@@ -11,7 +11,7 @@ from django.test import Client
 from gongdan.accounts.models import Organisation
 from gongdan.sla.models import BusinessCalendar, CalendarDay, EscalationStep, SlaPolicy, SlaTarget
 from gongdan.tickets.models import Category
-from tests.configuration.conftest import field_errors, form_errors
+from tests.html import field_errors, form_errors
 
 pytestmark = pytest.mark.django_db
 

@@ -5,3 +5,9 @@ from django.utils.translation import gettext_lazy as _
 class AccountsConfig(AppConfig):
     name = "gongdan.accounts"
     verbose_name = _("Accounts")
+
+    def ready(self) -> None:
+        from gongdan.accounts.navigation import SECTIONS
+        from gongdan.admin_console.registry import register_sections
+
+        register_sections(SECTIONS)

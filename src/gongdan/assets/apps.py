@@ -5,3 +5,9 @@ from django.utils.translation import gettext_lazy as _
 class AssetsConfig(AppConfig):
     name = "gongdan.assets"
     verbose_name = _("Assets and locations")
+
+    def ready(self) -> None:
+        from gongdan.admin_console.registry import register_sections
+        from gongdan.assets.navigation import SECTIONS
+
+        register_sections(SECTIONS)

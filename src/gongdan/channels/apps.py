@@ -8,4 +8,8 @@ class ChannelsConfig(AppConfig):
     verbose_name = _("Channels")
 
     def ready(self) -> None:
+        from gongdan.admin_console.registry import register_sections
         from gongdan.channels import tasks  # noqa: F401 (register Huey tasks)
+        from gongdan.channels.navigation import SECTIONS
+
+        register_sections(SECTIONS)

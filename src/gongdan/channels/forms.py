@@ -10,8 +10,8 @@ from django.utils.translation import gettext_lazy as _
 from gongdan.accounts.models import Team
 from gongdan.channels.models import Mailbox
 from gongdan.channels.services import SECRET_FIELDS
-from gongdan.configuration.forms import TablerForm
 from gongdan.tickets.models import Category, Priority
+from gongdan.web.forms import TablerForm
 
 
 class SecretInput(forms.PasswordInput):

@@ -1,12 +1,10 @@
-"""The mail intake's sections of the settings screens (appended to gongdan.configuration.navigation.SECTIONS)."""
+"""The mail intake's sections of the settings screens (registered from its AppConfig.ready)."""
 
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from gongdan.configuration.navigation import Section
-
-CHANNELS = _("Channels")
+from gongdan.admin_console.registry import Section
 
 SECTIONS = (
     Section(
@@ -15,7 +13,7 @@ SECTIONS = (
         "ti-mailbox",
         _("Email mailboxes"),
         _("IMAP mailboxes whose mail becomes tickets and replies."),
-        CHANNELS,
+        "channels",
     ),
     Section(
         "incoming_mail",
@@ -23,6 +21,6 @@ SECTIONS = (
         "ti-mail-down",
         _("Incoming mail"),
         _("Every mail fetched and what became of it; quarantined mail to inspect and retry."),
-        CHANNELS,
+        "channels",
     ),
 )

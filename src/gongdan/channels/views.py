@@ -9,14 +9,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_POST
 
+from gongdan.admin_console.access import AdminRequest, admin_required
+from gongdan.admin_console.views.page import form_status, render_page
 from gongdan.channels import imap, selectors, services, tasks
 from gongdan.channels.forms import MailboxForm, initial_for
 from gongdan.channels.models import InboundMail, Mailbox, error_display
 from gongdan.channels.parsing import UnreadableMail, body_text, parse_mail
-from gongdan.configuration.access import AdminRequest, admin_required
-from gongdan.configuration.forms import show_domain_error
-from gongdan.configuration.views.page import form_status, render_page
 from gongdan.core.domain_errors import DomainError
+from gongdan.web.forms import show_domain_error
 
 HEADER_LABELS = (
     ("From", pgettext_lazy("mail header", "From")), ("To", pgettext_lazy("mail header", "To")),

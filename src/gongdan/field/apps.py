@@ -7,4 +7,8 @@ class FieldConfig(AppConfig):
     verbose_name = _("Field app")
 
     def ready(self) -> None:
+        from gongdan.admin_console.registry import register_sections
         from gongdan.field import events  # noqa: F401  (ticket event kinds)
+        from gongdan.field.navigation import SECTIONS
+
+        register_sections(SECTIONS)

@@ -1,10 +1,10 @@
-"""The field app's section of the settings screens (appended to gongdan.configuration.navigation.SECTIONS)."""
+"""The field app's section of the settings screens (registered from its AppConfig.ready)."""
 
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from gongdan.configuration.navigation import PLACES, Section
+from gongdan.admin_console.registry import Section
 
 SECTIONS = (
     Section(
@@ -15,6 +15,6 @@ SECTIONS = (
         _(
             "Printable QR code sheets for locations: for technicians, and public “report a problem here” codes."
         ),
-        PLACES,
+        "places",
     ),
 )

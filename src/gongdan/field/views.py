@@ -22,9 +22,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from gongdan.admin_console.access import AdminRequest, admin_required
+from gongdan.admin_console.views.page import render_page
 from gongdan.assets.models import Location
-from gongdan.configuration.access import AdminRequest, admin_required
-from gongdan.configuration.views.page import render_page
 from gongdan.core.domain_errors import DomainError, NotFound
 from gongdan.field import labels, selectors, services
 from gongdan.field.scan import resolve_code

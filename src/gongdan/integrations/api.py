@@ -15,6 +15,7 @@ from ninja import Router, Schema, Status
 
 from gongdan.api.auth import client_ip
 from gongdan.api.errors import ApiError, errors_for
+from gongdan.core import rate_limits
 from gongdan.core.domain_errors import DomainError
 from gongdan.integrations import open311
 from gongdan.integrations.alerts import alert_comment, alerts_receive
@@ -22,7 +23,6 @@ from gongdan.integrations.edge import authenticate, delivery_log, find_integrati
 from gongdan.integrations.models import Integration, Kind
 from gongdan.integrations.payloads import parse_alertmanager, parse_zabbix
 from gongdan.integrations.records import record_receive
-from gongdan.core import rate_limits
 
 router = Router(tags=["integrations"])
 
@@ -53,7 +53,7 @@ class RecordOut(Schema):
 
 
 def ticket_url(number: str) -> str:
-    return settings.SITE_URL.rstrip("/") + reverse("web:ticket_detail", args=[number])
+    return settings.SITE_URL.rstrip("/") + reverse("tickets:ticket_detail", args=[number])
 
 
 def _deliver(

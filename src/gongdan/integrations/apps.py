@@ -8,4 +8,8 @@ class IntegrationsConfig(AppConfig):
     verbose_name = _("Integrations")
 
     def ready(self) -> None:
+        from gongdan.admin_console.registry import register_sections
         from gongdan.integrations import events, tasks  # noqa: F401 (register event kinds and Huey tasks)
+        from gongdan.integrations.navigation import SECTIONS
+
+        register_sections(SECTIONS)

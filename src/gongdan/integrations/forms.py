@@ -8,9 +8,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from gongdan.accounts.models import Team
-from gongdan.configuration.forms import TablerForm
 from gongdan.integrations.models import ALERT_KINDS, FieldTarget, Integration, Kind
 from gongdan.tickets.models import Category, Priority, TicketType
+from gongdan.web.forms import TablerForm
 
 
 class IntegrationForm(TablerForm):

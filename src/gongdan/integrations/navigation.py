@@ -1,12 +1,10 @@
-"""Integrations' section of the settings screens (appended to gongdan.configuration.navigation.SECTIONS)."""
+"""Integrations' section of the settings screens (registered from its AppConfig.ready)."""
 
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from gongdan.configuration.navigation import Section
-
-CHANNELS = _("Channels")
+from gongdan.admin_console.registry import Section
 
 SECTIONS = (
     Section(
@@ -17,6 +15,6 @@ SECTIONS = (
         _(
             "Monitoring alerts (Alertmanager, Zabbix), CRM/ERP records and Open311 requests that become tickets."
         ),
-        CHANNELS,
+        "channels",
     ),
 )

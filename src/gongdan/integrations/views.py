@@ -13,9 +13,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from gongdan.configuration.access import AdminRequest, admin_required
-from gongdan.configuration.forms import show_domain_error
-from gongdan.configuration.views.page import form_status, render_page
+from gongdan.admin_console.access import AdminRequest, admin_required
+from gongdan.admin_console.views.page import form_status, render_page
 from gongdan.core.domain_errors import DomainError
 from gongdan.integrations import selectors, services
 from gongdan.integrations.forms import FieldMappingForm, IntegrationForm, ServiceForm, SeverityForm
@@ -27,6 +26,7 @@ from gongdan.integrations.models import (
     Open311Service,
     SeverityMapping,
 )
+from gongdan.web.forms import show_domain_error
 
 SESSION_SECRET = "integrations_new_secret"  # noqa: S105 (a session key name)
 ENDPOINTS = {

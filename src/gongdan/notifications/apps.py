@@ -16,3 +16,7 @@ class NotificationsConfig(AppConfig):
         from gongdan.tickets.models import TicketEvent
 
         post_save.connect(event_saved, sender=TicketEvent, dispatch_uid="gongdan.notifications.rules_nudge")
+        from gongdan.admin_console.registry import register_sections
+        from gongdan.notifications.navigation import SECTIONS
+
+        register_sections(SECTIONS)

@@ -11,9 +11,9 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from gongdan.accounts.models import STAFF_ROLES, Team, User
-from gongdan.configuration.forms import TablerForm
 from gongdan.notifications.models import ChatBot, PersonChannel, Recipient, RuleEvent, Template, Webhook
 from gongdan.tickets.models import Priority
+from gongdan.web.forms import TablerForm
 
 TIME_ZONES = sorted(zoneinfo.available_timezones() - {"localtime", "Factory"})
 

@@ -42,7 +42,7 @@ def site_url(path: str) -> str:
 
 
 def ticket_url(ticket: Any) -> str:
-    return site_url(reverse("web:ticket_detail", args=[ticket.number]))
+    return site_url(reverse("tickets:ticket_detail", args=[ticket.number]))
 
 
 # Where a requester follows a ticket, when an app offers a place for them (the portal registers one): a

@@ -1,12 +1,10 @@
-"""Notifications' sections of the settings screens (appended to gongdan.configuration.navigation.SECTIONS)."""
+"""Notifications' sections of the settings screens (registered from its AppConfig.ready)."""
 
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from gongdan.configuration.navigation import Section
-
-NOTIFICATIONS = _("Notifications")
+from gongdan.admin_console.registry import Section
 
 SECTIONS = (
     Section(
@@ -15,7 +13,7 @@ SECTIONS = (
         "ti-bell-cog",
         _("Notification rules"),
         _("Who hears about which ticket event, by email, in the app, in a chat group or by webhook."),
-        NOTIFICATIONS,
+        "notifications",
     ),
     Section(
         "chat_bots",
@@ -23,7 +21,7 @@ SECTIONS = (
         "ti-message-chatbot",
         _("Chat bots"),
         _("DingTalk, Feishu/Lark, WeCom and Slack group robots that post ticket news."),
-        NOTIFICATIONS,
+        "notifications",
     ),
     Section(
         "webhooks",
@@ -31,7 +29,7 @@ SECTIONS = (
         "ti-webhook",
         _("Webhooks"),
         _("Signed calls to other systems, with a delivery log and replay."),
-        NOTIFICATIONS,
+        "notifications",
     ),
     Section(
         "oncall",
@@ -39,7 +37,7 @@ SECTIONS = (
         "ti-urgent",
         _("On-call"),
         _("Who is paged for urgent tickets: rotations, backups, overrides, repeats."),
-        NOTIFICATIONS,
+        "notifications",
     ),
     Section(
         "outbox",
@@ -47,6 +45,6 @@ SECTIONS = (
         "ti-mail-forward",
         _("Outbox"),
         _("Every email, chat post and webhook call: delivered, waiting, retrying or given up."),
-        NOTIFICATIONS,
+        "notifications",
     ),
 )

@@ -10,4 +10,8 @@ class PortalConfig(AppConfig):
     verbose_name = _("Requester portal")
 
     def ready(self) -> None:
+        from gongdan.admin_console.registry import register_sections
         from gongdan.portal import events, notices, tasks  # noqa: F401 (event kinds, notice texts, tasks)
+        from gongdan.portal.navigation import SECTIONS
+
+        register_sections(SECTIONS)

@@ -11,8 +11,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from gongdan.assets.models import Location
+from gongdan.tickets.forms import category_choices, location_choices
 from gongdan.tickets.models import Category
-from gongdan.web.forms import MultipleFileField, category_choices, location_choices
+from gongdan.web.forms import MultipleFileField
 
 HONEYPOT = "website"
 

@@ -1,10 +1,10 @@
-"""The portal's section of the settings screens (appended to gongdan.configuration.navigation.SECTIONS)."""
+"""The portal's section of the settings screens (registered from its AppConfig.ready)."""
 
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from gongdan.configuration.navigation import TICKETS, Section
+from gongdan.admin_console.registry import Section
 
 SECTIONS = (
     Section(
@@ -13,6 +13,6 @@ SECTIONS = (
         "ti-mood-smile",
         _("Portal and satisfaction"),
         _("Satisfaction surveys after a resolution, and what a low rating does."),
-        TICKETS,
+        "tickets",
     ),
 )

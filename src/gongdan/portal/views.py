@@ -23,9 +23,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from gongdan.api.auth import client_ip
 from gongdan.assets.models import Location
+from gongdan.core import rate_limits
 from gongdan.core.domain_errors import DomainError, ValidationFailed
 from gongdan.core.rate_limits import Refused
-from gongdan.core import rate_limits
 from gongdan.portal import selectors, services
 from gongdan.portal.forms import (
     EmailForm,
@@ -41,8 +41,8 @@ from gongdan.tickets.models import Category, Channel, Status, Ticket
 from gongdan.tickets.services import IncomingFile, available_transitions, ticket_comment, ticket_transition
 from gongdan.tickets.services.attachments import check_file
 from gongdan.tickets.services.custom_fields import fields_for_category
+from gongdan.tickets.views.create import custom_values_from, fields_context
 from gongdan.web.http import SignedInRequest
-from gongdan.web.views.create import custom_values_from, fields_context
 
 PER_PAGE = 20
 # Requester actions the portal offers, by the workflow's action names.

@@ -7,8 +7,8 @@ from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
-from gongdan.configuration.access import AdminRequest, admin_required
-from gongdan.configuration.views.page import render_page
+from gongdan.admin_console.access import AdminRequest, admin_required
+from gongdan.admin_console.views.page import render_page
 from gongdan.portal import services
 from gongdan.portal.forms import PortalSettingsForm
 

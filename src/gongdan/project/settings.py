@@ -70,7 +70,7 @@ INSTALLED_APPS = [
     "gongdan.channels",
     "gongdan.portal",
     "gongdan.field",
-    "gongdan.configuration",
+    "gongdan.admin_console",
     "gongdan.demo",
     "gongdan.reports",
     "gongdan.web",
@@ -136,9 +136,9 @@ if test_name := os.environ.get("GONGDAN_TEST_DB_NAME"):
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
-LOGIN_URL = "web:login"
-LOGIN_REDIRECT_URL = "web:queue"
-LOGOUT_REDIRECT_URL = "web:login"
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "tickets:queue"
+LOGOUT_REDIRECT_URL = "accounts:login"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -17,6 +17,8 @@ urlpatterns = [
     path("", include("gongdan.portal.urls")),  # /portal/…, /settings/portal/
     path("m/", include("gongdan.field.urls")),  # the technician's phone app
     path("", include("gongdan.reports.urls")),  # /reports/…
-    path("settings/", include("gongdan.configuration.urls")),
-    path("", include("gongdan.web.urls")),
+    path("settings/", include("gongdan.admin_console.urls")),
+    path("", include("gongdan.accounts.urls")),  # /login/, /profile/, /settings/users/…
+    path("", include("gongdan.assets.urls")),  # /settings/locations/
+    path("", include("gongdan.tickets.urls")),  # the queue, /tickets/…, /settings/categories/…
 ]

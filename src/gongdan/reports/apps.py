@@ -13,3 +13,7 @@ class ReportsConfig(AppConfig):
         from gongdan.reports.services import REPORT_READY, render_report_ready
 
         register_renderer(REPORT_READY, render_report_ready)
+        from gongdan.admin_console.registry import register_sections
+        from gongdan.reports.navigation import SECTIONS
+
+        register_sections(SECTIONS)

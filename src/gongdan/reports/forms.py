@@ -4,8 +4,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from gongdan.accounts.models import STAFF_ROLES, Team, User
-from gongdan.configuration.forms import TablerForm
 from gongdan.reports.models import Period
+from gongdan.web.forms import TablerForm
 
 
 class SubscriptionForm(TablerForm):

@@ -1,12 +1,10 @@
-"""Reports' section of the settings screens (appended to gongdan.configuration.navigation.SECTIONS)."""
+"""Reports' section of the settings screens (registered from its AppConfig.ready)."""
 
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from gongdan.configuration.navigation import Section
-
-REPORTS = _("Reports")
+from gongdan.admin_console.registry import Section
 
 SECTIONS = (
     Section(
@@ -15,6 +13,6 @@ SECTIONS = (
         "ti-mail-forward",
         _("Report subscriptions"),
         _("Who receives the daily, weekly and monthly reports by email, in their own language."),
-        REPORTS,
+        "reports",
     ),
 )

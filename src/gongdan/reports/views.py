@@ -18,15 +18,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 from django.views.decorators.http import require_POST
 
-from gongdan.configuration.access import AdminRequest, admin_required
-from gongdan.configuration.forms import show_domain_error
-from gongdan.configuration.views.page import form_status, render_page
+from gongdan.admin_console.access import AdminRequest, admin_required
+from gongdan.admin_console.views.page import form_status, render_page
 from gongdan.core.domain_errors import DomainError, PermissionDenied, ValidationFailed
 from gongdan.reports import exports, metrics, period_reports, projection, selectors
 from gongdan.reports.metrics import AGE_BUCKETS, DRILL_METRICS, ReportFilters
 from gongdan.reports.models import Period
 from gongdan.tickets.filters import TicketFilters
 from gongdan.tickets.selectors import ticket_list
+from gongdan.web.forms import show_domain_error
 from gongdan.web.http import SignedInRequest
 
 PAGE_SIZE = 50

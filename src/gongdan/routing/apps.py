@@ -20,3 +20,7 @@ class RoutingConfig(AppConfig):
             post_delete.connect(
                 forget_config, sender=model, dispatch_uid=f"routing-config-del-{model.__name__}"
             )
+        from gongdan.admin_console.registry import register_sections
+        from gongdan.routing.navigation import SECTIONS
+
+        register_sections(SECTIONS)

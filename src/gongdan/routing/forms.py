@@ -13,10 +13,10 @@ from django.utils.translation import gettext_lazy as _
 
 from gongdan.accounts.models import STAFF_ROLES, Organisation, ServiceTier, Skill, Team, User
 from gongdan.assets.models import Location
-from gongdan.configuration.forms import TablerForm
 from gongdan.routing.conditions import CODE_KINDS, ID_KINDS, KINDS, OPS, WITHIN, weekday_names
 from gongdan.routing.models import PresenceStatus, RebalanceMode, Strategy, WorkSchedule
 from gongdan.tickets.models import Category, Channel, Priority, TicketType
+from gongdan.web.forms import TablerForm
 
 
 class RuleForm(TablerForm):

@@ -1,12 +1,10 @@
-"""Routing's sections of the settings screens (appended to gongdan.configuration.navigation.SECTIONS)."""
+"""Routing's sections of the settings screens (registered from its AppConfig.ready)."""
 
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from gongdan.configuration.navigation import Section
-
-ROUTING_SLA = _("Routing & SLA")
+from gongdan.admin_console.registry import Section
 
 SECTIONS = (
     Section(
@@ -15,7 +13,7 @@ SECTIONS = (
         "ti-route-2",
         _("Routing rules"),
         _("Which team and which person get a new ticket, in the order the rules are tried."),
-        ROUTING_SLA,
+        "routing_sla",
     ),
     Section(
         "routing_dry_run",
@@ -23,7 +21,7 @@ SECTIONS = (
         "ti-flask",
         _("Routing dry run"),
         _("Try a sample ticket: see the matching rule, the candidates and who would get it."),
-        ROUTING_SLA,
+        "routing_sla",
     ),
     Section(
         "routing_agents",
@@ -31,7 +29,7 @@ SECTIONS = (
         "ti-clock-hour-9",
         _("Agents and shifts"),
         _("Who is available, away or off shift now, and the weekly work schedules."),
-        ROUTING_SLA,
+        "routing_sla",
     ),
     Section(
         "routing_settings",
@@ -39,6 +37,6 @@ SECTIONS = (
         "ti-adjustments",
         _("Routing settings"),
         _("Skills a kind of work needs, and what happens to tickets when an agent goes away."),
-        ROUTING_SLA,
+        "routing_sla",
     ),
 )

@@ -17,9 +17,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from gongdan.accounts.models import User
-from gongdan.configuration.access import AdminRequest, admin_required
-from gongdan.configuration.forms import show_domain_error
-from gongdan.configuration.views.page import form_status, render_page
+from gongdan.admin_console.access import AdminRequest, admin_required
+from gongdan.admin_console.views.page import form_status, render_page
 from gongdan.core.domain_errors import DomainError, ValidationFailed
 from gongdan.routing import selectors, services
 from gongdan.routing.conditions import KINDS
@@ -43,6 +42,7 @@ from gongdan.routing.forms import (
 from gongdan.routing.models import AgentPresence, PresenceStatus, RoutingRule, SkillRequirement, WorkSchedule
 from gongdan.tickets.models import Ticket
 from gongdan.tickets.services.core import default_priority, default_ticket_type
+from gongdan.web.forms import show_domain_error
 
 AGENTS_PER_PAGE = 25
 

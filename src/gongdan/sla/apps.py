@@ -8,4 +8,8 @@ class SlaConfig(AppConfig):
     verbose_name = _("SLA")
 
     def ready(self) -> None:
+        from gongdan.admin_console.registry import register_sections
         from gongdan.sla import events, tasks  # noqa: F401 (register event kinds and Huey tasks)
+        from gongdan.sla.navigation import SECTIONS
+
+        register_sections(SECTIONS)

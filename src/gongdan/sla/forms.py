@@ -9,12 +9,12 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from gongdan.accounts.models import Organisation, ServiceTier, Team
-from gongdan.configuration.forms import TablerForm
 from gongdan.sla import business_time
 from gongdan.sla.models import BusinessCalendar, ClockKind, DayKind, EscalationAction
 from gongdan.sla.services import PAUSABLE
 from gongdan.tickets.models import Category, Priority, TicketType
 from gongdan.tickets.models.ticket import Status
+from gongdan.web.forms import TablerForm
 
 WEEKDAYS = (_("Monday"), _("Tuesday"), _("Wednesday"), _("Thursday"), _("Friday"), _("Saturday"), _("Sunday"))
 HOURS_HELP = _("For example 09:00-12:00, 13:30-18:00. Empty: a day off.")

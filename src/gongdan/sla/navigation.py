@@ -1,15 +1,10 @@
-"""SLA's sections of the settings screens (appended to gongdan.configuration.navigation.SECTIONS)."""
+"""SLA's sections of the settings screens (registered from its AppConfig.ready)."""
 
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from gongdan.configuration.navigation import Section
-
-try:
-    from gongdan.routing.navigation import ROUTING_SLA
-except ImportError:  # routing not installed: the same group title
-    ROUTING_SLA = _("Routing & SLA")
+from gongdan.admin_console.registry import Section
 
 SECTIONS = (
     Section(
@@ -18,7 +13,7 @@ SECTIONS = (
         "ti-clock-exclamation",
         _("SLA policies"),
         _("Response and resolution targets per priority, pause rules and escalation steps."),
-        ROUTING_SLA,
+        "routing_sla",
     ),
     Section(
         "sla_calendars",
@@ -26,6 +21,6 @@ SECTIONS = (
         "ti-calendar-time",
         _("Business calendars"),
         _("Working hours, public holidays and make-up working days (调休) the SLA clocks follow."),
-        ROUTING_SLA,
+        "routing_sla",
     ),
 )

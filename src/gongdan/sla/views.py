@@ -11,13 +11,13 @@ from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from gongdan.configuration.access import AdminRequest, admin_required
-from gongdan.configuration.forms import show_domain_error
-from gongdan.configuration.views.page import form_status, render_page
+from gongdan.admin_console.access import AdminRequest, admin_required
+from gongdan.admin_console.views.page import form_status, render_page
 from gongdan.core.domain_errors import DomainError
 from gongdan.sla import business_time, selectors, services
 from gongdan.sla.forms import CalendarForm, DayForm, IcalUploadForm, PolicyForm, StepForm
 from gongdan.sla.models import BusinessCalendar, CalendarDay, DayKind, EscalationStep, SlaPolicy
+from gongdan.web.forms import show_domain_error
 
 MAX_IMPORT_ROWS = 1000
 

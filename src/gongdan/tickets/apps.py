@@ -5,3 +5,9 @@ from django.utils.translation import gettext_lazy as _
 class TicketsConfig(AppConfig):
     name = "gongdan.tickets"
     verbose_name = _("Tickets")
+
+    def ready(self) -> None:
+        from gongdan.admin_console.registry import register_sections
+        from gongdan.tickets.navigation import SECTIONS
+
+        register_sections(SECTIONS)

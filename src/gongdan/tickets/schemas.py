@@ -309,7 +309,7 @@ def category_ref(category: Category | None) -> dict[str, Any] | None:
 
 
 def ticket_url(number: str) -> str:
-    return reverse("web:ticket_detail", args=[number])
+    return reverse("tickets:ticket_detail", args=[number])
 
 
 def ticket_list_item(ticket: Ticket) -> dict[str, Any]:

@@ -5,15 +5,27 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import Prefetch, QuerySet, Sum
+from django.db.models import Count, Prefetch, QuerySet, Sum
 from django.utils.translation import gettext as _
 
 from gongdan.accounts.models import User
 from gongdan.core.domain_errors import NotFound
+from gongdan.core.trees import TreeRow, tree_rows
 from gongdan.tickets import events
 from gongdan.tickets.access import can_view, can_work, visible_tickets
 from gongdan.tickets.filters import TicketFilters
-from gongdan.tickets.models import Attachment, Comment, Tag, Ticket, TicketEvent, TicketLink, TimeEntry
+from gongdan.tickets.models import (
+    Attachment,
+    Category,
+    Comment,
+    CustomField,
+    Tag,
+    Ticket,
+    TicketEvent,
+    TicketLink,
+    TimeEntry,
+    WorkflowTransition,
+)
 
 LIST_RELATED = ("priority", "ticket_type", "category", "team", "assignee", "requester")
 
@@ -145,4 +157,32 @@ def ticket_relatives(*, actor: User, ticket: Ticket) -> Relatives:
         related=[by_id[i] for i in sorted(related_ids) if i in by_id],
         duplicate_of=by_id.get(ticket.duplicate_of_id or 0),
         duplicates=[by_id[i] for i in duplicate_ids if i in by_id],
+    )
+
+
+def category_tree() -> list[TreeRow]:
+    categories = Category.objects.select_related("default_team", "default_priority", "default_type").annotate(
+        field_count=Count("custom_fields")
+    )
+    return tree_rows(categories, sort_key=lambda n: (n.order, n.label.lower(), n.pk))
+
+
+def category_ancestors(category: Category) -> list[Category]:
+    ids = [int(part) for part in category.path.strip("/").split("/") if part.isdigit()]
+    ids = [pk for pk in ids if pk != category.pk]
+    by_pk = Category.objects.in_bulk(ids)
+    return [by_pk[pk] for pk in ids if pk in by_pk]
+
+
+def inherited_fields(category: Category) -> list[CustomField]:
+    """Fields of the parents, which the category's form shows above its own."""
+    ancestors = category_ancestors(category)
+    depth = {c.pk: i for i, c in enumerate(ancestors)}
+    fields = CustomField.objects.filter(category__in=ancestors).select_related("category")
+    return sorted(fields, key=lambda f: (depth[f.category_id], f.order, f.pk))
+
+
+def workflow_transitions() -> QuerySet[WorkflowTransition]:
+    return WorkflowTransition.objects.select_related("ticket_type").order_by(
+        "ticket_type__order", "ticket_type_id", "order", "id"
     )

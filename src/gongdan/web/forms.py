@@ -2,43 +2,15 @@
 
 from __future__ import annotations
 
-import zoneinfo
+from collections.abc import Iterable
 from typing import Any
 
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
-from django.db.models import Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
-from gongdan.accounts.models import Language, Team, User
-from gongdan.assets.models import Location
-from gongdan.core.bilingual import pick_label
-from gongdan.tickets.models import Category, Priority, TicketType
-from gongdan.web.templatetags.gongdan_web import indent
+from gongdan.core.domain_errors import DomainError
 
-COMMON_TIME_ZONES = [
-    "Asia/Shanghai",
-    "Asia/Hong_Kong",
-    "Asia/Taipei",
-    "Asia/Singapore",
-    "Asia/Tokyo",
-    "Asia/Seoul",
-    "Asia/Kolkata",
-    "Asia/Dubai",
-    "Europe/London",
-    "Europe/Berlin",
-    "Europe/Paris",
-    "Europe/Moscow",
-    "America/New_York",
-    "America/Chicago",
-    "America/Denver",
-    "America/Los_Angeles",
-    "America/Sao_Paulo",
-    "Australia/Sydney",
-    "Pacific/Auckland",
-    "UTC",
-]
 MAX_FILES = 10
 
 
@@ -52,51 +24,6 @@ class MarksInvalid:
                 widget = self.fields[name].widget  # type: ignore[attr-defined]
                 widget.attrs["class"] = f"{widget.attrs.get('class', '')} is-invalid".strip()
                 widget.attrs["aria-invalid"] = "true"
-
-
-class SignInForm(MarksInvalid, AuthenticationForm):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["username"].widget.attrs.update(
-            {"class": "form-control", "autocomplete": "username", "autofocus": True}
-        )
-        self.fields["password"].widget.attrs.update(
-            {"class": "form-control", "autocomplete": "current-password"}
-        )
-
-
-def category_choices(*, also: int | None = None) -> list[tuple[str, str]]:
-    """("", "—") then every active category as a tree (plus `also`, e.g. a ticket's retired one)."""
-    active = Q(is_active=True) | Q(pk=also) if also else Q(is_active=True)
-    rows = (
-        Category.objects.filter(active).order_by("path", "order").values_list("id", "path", "name", "name_en")
-    )
-    return [("", "—")] + [
-        (str(pk), f"{indent(max(path.count('/') - 2, 0))}{pick_label(name, name_en)}")
-        for pk, path, name, name_en in rows
-    ]
-
-
-def location_choices() -> list[tuple[str, str]]:
-    rows = Location.objects.filter(is_active=True).order_by("path").values_list("id", "path", "name")
-    return [("", "—")] + [
-        (str(pk), f"{indent(max(path.count('/') - 2, 0))}{name}") for pk, path, name in rows
-    ]
-
-
-def staff_users() -> Any:
-    # Only what an <option> shows: whole user rows for a few hundred staff cost more than the page.
-    return (
-        User.objects.filter(is_active=True, role__in=["agent", "team_lead", "manager", "admin"])
-        .only("id", "username", "display_name", "first_name", "last_name", "role", "is_active")
-        .order_by("display_name", "username")
-    )
-
-
-def staff_choices() -> list[tuple[int, str]]:
-    """(id, name) of every active staff member, for select lists (no User objects built)."""
-    rows = staff_users().values_list("id", *User.NAME_COLUMNS)
-    return [(pk, User.name_from(*names)) for pk, *names in rows]
 
 
 class LabelledChoiceField(forms.ModelChoiceField):
@@ -120,104 +47,81 @@ class MultipleFileField(forms.FileField):
         return [super(MultipleFileField, self).clean(f, initial) for f in files]
 
 
-class TicketCreateForm(MarksInvalid, forms.Form):
-    """The fixed part of the new-ticket form; the category's own fields are rendered beside it."""
+WIDGET_CLASSES = (
+    (forms.CheckboxInput, "form-check-input"),
+    (forms.CheckboxSelectMultiple, "form-check-input"),
+    (forms.RadioSelect, "form-check-input"),
+    (forms.Select, "form-select"),
+)
 
-    subject = forms.CharField(label=_("Subject"), max_length=200)
-    category = forms.ChoiceField(label=_("Category"), required=False)
-    description = forms.CharField(label=_("Description"), required=False, max_length=50_000,
-                                  widget=forms.Textarea(attrs={"rows": 8, "aria-describedby": "id_description_helptext"}))  # fmt: skip
-    ticket_type = LabelledChoiceField(label=_("Type"), queryset=TicketType.objects.none(), required=False,
-                                      empty_label=_("Category default"))  # fmt: skip
-    priority = forms.ModelChoiceField(label=pgettext_lazy("ticket field", "Priority"), queryset=Priority.objects.none(), required=False,
-                                      empty_label=_("Category default"))  # fmt: skip
-    team = LabelledChoiceField(label=_("Team"), queryset=Team.objects.none(), required=False,
-                               empty_label=_("Category default"))  # fmt: skip
-    assignee = LabelledChoiceField(label=_("Assignee"), queryset=User.objects.none(), required=False,
-                                   empty_label=_("Nobody yet"))  # fmt: skip
-    requester = LabelledChoiceField(label=_("Requester"), queryset=User.objects.none(), required=False,
-                                    empty_label=_("Me"))  # fmt: skip
-    due_at = forms.DateTimeField(label=_("Due"), required=False,
-                                 widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
-                                 input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d"])  # fmt: skip
-    location = forms.ChoiceField(label=_("Location"), required=False)
-    location_text = forms.CharField(label=_("Or describe where"), required=False, max_length=300)
-    tags = forms.CharField(label=_("Tags"), required=False, max_length=1000,
-                           help_text=_("Separate tags with commas."))  # fmt: skip
-    files = MultipleFileField(label=_("Photos and files"), required=False)  # type: ignore[assignment]
 
-    STAFF_ONLY = ("priority", "team", "assignee", "requester", "due_at", "tags")
+class TablerForm(forms.Form):
+    """Adds Tabler's classes to widgets and marks fields with errors as invalid."""
 
-    def __init__(self, *args: Any, actor: User, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.actor = actor
-        fields: dict[str, Any] = self.fields  # the concrete field classes are declared above
-        fields["category"].choices = category_choices()
-        fields["location"].choices = location_choices()
-        fields["ticket_type"].queryset = TicketType.objects.filter(is_active=True)
-        if actor.is_staff_member:
-            fields["priority"].queryset = Priority.objects.all()
-            fields["team"].queryset = Team.objects.filter(is_active=True)
-            fields["assignee"].queryset = staff_users()
-            fields["requester"].queryset = User.objects.filter(is_active=True).order_by(
-                "display_name", "username"
-            )
+        for field in self.fields.values():
+            css = next((c for w, c in WIDGET_CLASSES if isinstance(field.widget, w)), "form-control")
+            if getattr(field.widget, "input_type", "") == "color":
+                css = "form-control form-control-color"
+            field.widget.attrs["class"] = f"{field.widget.attrs.get('class', '')} {css}".strip()
+
+    def add_error(self, field: str | None, error: Any) -> None:
+        super().add_error(field, error)
+        for name in self.errors:
+            if name in self.fields:
+                widget = self.fields[name].widget
+                if "is-invalid" not in widget.attrs.get("class", ""):
+                    widget.attrs["class"] = f"{widget.attrs.get('class', '')} is-invalid".strip()
+
+
+def show_domain_error(form: forms.Form, exc: DomainError, *, aliases: dict[str, str] | None = None) -> None:
+    """Put a service's field details next to the fields; anything else goes at the top of the form."""
+    aliases = aliases or {}
+    placed = False
+    for key, messages in (exc.details or {}).items():
+        messages = [str(m) for m in (messages if isinstance(messages, list | tuple) else [messages])]
+        name = aliases.get(key, key)
+        if name in form.fields:
+            form.add_error(name, messages)
+            placed = True
         else:
-            for name in self.STAFF_ONLY:
-                del self.fields[name]
-        for field in self.fields.values():
-            css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
-            field.widget.attrs.setdefault("class", css)
-
-    def clean_tags(self) -> list[str]:
-        return [t.strip() for t in self.cleaned_data.get("tags", "").split(",") if t.strip()]
-
-    def clean_category(self) -> Category | None:
-        value = self.cleaned_data.get("category")
-        return Category.objects.filter(pk=int(value), is_active=True).first() if value else None
-
-    def clean_location(self) -> Location | None:
-        value = self.cleaned_data.get("location")
-        return Location.objects.filter(pk=int(value), is_active=True).first() if value else None
+            form.add_error(None, [f"{key}: {m}" for m in messages])
+    if not placed or str(exc.message) != gettext("Some fields are not valid."):
+        form.add_error(None, str(exc.message))
 
 
-class ProfileForm(MarksInvalid, forms.Form):
-    display_name = forms.CharField(label=_("Name"), max_length=150, required=False)
-    phone = forms.CharField(label=_("Phone"), max_length=40, required=False)
-    language = forms.ChoiceField(label=_("Language"), choices=Language.choices)
-    time_zone = forms.CharField(label=_("Time zone"), max_length=64,
-                                help_text=_("Pick a common zone or type any IANA name, e.g. Asia/Urumqi."))  # fmt: skip
+class TreeSelect(forms.Select):
+    """A select for a tree: options indented by depth; a node and its descendants can be shown disabled
+    (the service still refuses them if a request names one)."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, depths: dict[str, int] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            field.widget.attrs["class"] = (
-                "form-select" if isinstance(field.widget, forms.Select) else "form-control"
-            )
-        self.fields["time_zone"].widget.attrs.update({"list": "time-zones", "autocomplete": "off"})
-        self.fields["phone"].widget.attrs.update({"autocomplete": "tel", "inputmode": "tel"})
-        self.fields["display_name"].widget.attrs["autocomplete"] = "name"
+        self.depths: dict[str, int] = depths or {}
+        self.disabled_values: set[str] = set()
 
-    def clean_time_zone(self) -> str:
-        value = self.cleaned_data["time_zone"].strip()
-        try:
-            zoneinfo.ZoneInfo(value)
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            raise forms.ValidationError(_("Unknown time zone.")) from None
-        return value
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):  # type: ignore[no-untyped-def]
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        key = str(getattr(value, "value", value))
+        depth = self.depths.get(key, 0)
+        if depth:
+            option["label"] = "\u00a0\u00a0\u00a0" * depth + "└ " + str(label)
+        if key in self.disabled_values:
+            option["attrs"]["disabled"] = True
+        return option
 
 
-class PasswordForm(MarksInvalid, PasswordChangeForm):
-    """Checks the old password and the strength of the new one; the service stores it."""
+class TreeChoiceField(forms.ModelChoiceField):
+    def __init__(self, rows: Iterable[Any], *, label_of: Any, **kwargs: Any) -> None:
+        rows = list(rows)
+        self._labels = {r.node.pk: label_of(r.node) for r in rows}
+        kwargs.setdefault("required", False)
+        kwargs["widget"] = TreeSelect(depths={str(r.node.pk): r.depth for r in rows})
+        super().__init__(**kwargs)
+        self.choices = [("", "—"), *((r.node.pk, self._labels[r.node.pk]) for r in rows)]
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            field.widget.attrs["class"] = "form-control"
-        self.fields["old_password"].widget.attrs.pop("autofocus", None)
+    def label_from_instance(self, obj: Any) -> str:
+        return self._labels.get(obj.pk, str(obj))
 
-
-class TokenForm(forms.Form):
-    name = forms.CharField(label=_("Token name"), max_length=100, required=False,
-                           widget=forms.TextInput(attrs={"class": "form-control",
-                                                         "placeholder": _("e.g. monitoring script")}))  # fmt: skip
+    def disable_subtree(self, ids: Iterable[int]) -> None:
+        self.widget.disabled_values = {str(pk) for pk in ids}

@@ -9,15 +9,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from gongdan.configuration.access import AdminRequest, admin_required
-from gongdan.configuration.forms import show_domain_error
-from gongdan.configuration.views.page import form_status, render_page
+from gongdan.admin_console.access import AdminRequest, admin_required
+from gongdan.admin_console.views.page import form_status, render_page
 from gongdan.core.domain_errors import DomainError
 from gongdan.notifications import selectors, services
 from gongdan.notifications.delivery import channel_for
 from gongdan.notifications.forms import OverrideForm, ScheduleForm
 from gongdan.notifications.models import OnCallSchedule, OutboxMessage
 from gongdan.notifications.oncall import oncall_now
+from gongdan.web.forms import show_domain_error
 
 
 @admin_required
@@ -59,7 +59,7 @@ def _schedule_form(request: AdminRequest, schedule: OnCallSchedule | None) -> Ht
     else:
         form = ScheduleForm(initial=_initial(schedule) if schedule else {"start_date": timezone.localdate()})
     title = _("Edit on-call schedule") if schedule else _("New on-call schedule")
-    return render_page(request, "configuration/form_page.html", section="oncall", form=form, title=title,
+    return render_page(request, "admin_console/form_page.html", section="oncall", form=form, title=title,
                        cancel_url="notifications:schedule_list", status=form_status(request, form))  # fmt: skip
 
 

@@ -12,9 +12,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from gongdan.configuration.access import AdminRequest, admin_required
-from gongdan.configuration.forms import show_domain_error
-from gongdan.configuration.views.page import form_status, render_page
+from gongdan.admin_console.access import AdminRequest, admin_required
+from gongdan.admin_console.views.page import form_status, render_page
 from gongdan.core.domain_errors import DomainError
 from gongdan.notifications import integrations, selectors
 from gongdan.notifications.forms import AllowListForm, ChatBotForm, PreferenceForm, RuleForm, WebhookForm
@@ -25,6 +24,7 @@ from gongdan.notifications.models import (
     NotificationRule,
     Webhook,
 )
+from gongdan.web.forms import show_domain_error
 from gongdan.web.http import SignedInRequest
 
 # --- rules --------------------------------------------------------------------------------------------------
@@ -62,7 +62,7 @@ def _edit(
                 return redirect(back)
     else:
         form = form_class(initial=initial)
-    return render_page(request, "configuration/form_page.html", section=section, form=form, title=title,
+    return render_page(request, "admin_console/form_page.html", section=section, form=form, title=title,
                        cancel_url=back, status=form_status(request, form), **(extra or {}))  # fmt: skip
 
 

@@ -13,12 +13,14 @@ from gongdan.tickets.services.core import (
     ticket_unlink,
     ticket_update,
 )
+from gongdan.tickets.services.numbering import numbering_settings
 
 __all__ = [
     "UNSET",
     "IncomingFile",
     "attachment_add",
     "available_transitions",
+    "numbering_settings",
     "ticket_assign",
     "ticket_comment",
     "ticket_create",

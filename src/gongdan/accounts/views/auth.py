@@ -1,0 +1,65 @@
+"""Signing in and out, and choosing the interface language (also before signing in)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
+from django.utils import translation
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from gongdan.accounts.forms import SignInForm
+from gongdan.accounts.models import Language
+from gongdan.accounts.services import user_update
+from gongdan.core.domain_errors import DomainError
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "accounts/login.html"
+    authentication_form = SignInForm
+    redirect_authenticated_user = True
+
+
+login_view = LoginView.as_view()
+# Django's LogoutView answers POST only, so a link or an image can't sign anyone out.
+logout_view = auth_views.LogoutView.as_view()
+
+
+def safe_next(request: HttpRequest, fallback: str = "tickets:queue") -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return reverse(fallback)
+
+
+@require_POST
+def set_language(request: HttpRequest) -> HttpResponse:
+    """Signed in: saved on the user (it follows them to every device). Signed out: a cookie."""
+    language = request.POST.get("language", "")
+    response = HttpResponseRedirect(safe_next(request))
+    if language not in Language.values:
+        messages.error(request, _("Unknown language."))
+        return response
+    if request.user.is_authenticated:
+        try:
+            user_update(actor=request.user, user=request.user, language=language)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+            return response
+    translation.activate(language)
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        path=settings.LANGUAGE_COOKIE_PATH,
+        samesite="Lax",
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+    )
+    return response

@@ -1,0 +1,444 @@
+"""Users, teams, skills and organisations."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from gongdan.accounts import selectors
+from gongdan.accounts import services as accounts
+from gongdan.accounts.forms import (
+    OrganisationForm,
+    SkillForm,
+    SkillLevelsForm,
+    TeamForm,
+    TeamMembersForm,
+    UserForm,
+)
+from gongdan.accounts.models import AgentSkill, Membership, Organisation, Role, Skill, Team, User
+from gongdan.accounts.services import organisation_update
+from gongdan.admin_console.access import AdminRequest, admin_required
+from gongdan.admin_console.views.page import form_status, render_page
+from gongdan.core.domain_errors import DomainError
+from gongdan.core.trees import tree_rows
+from gongdan.web.forms import show_domain_error
+
+USERS_PER_PAGE = 25
+
+# Users -----------------------------------------------------------------------------------------------
+
+
+@admin_required
+def user_list(request: AdminRequest) -> HttpResponse:
+    q = request.GET.get("q", "").strip()[:100]
+    role = request.GET.get("role", "")
+    role = role if role in Role.values else ""
+    active = request.GET.get("active", "active")
+    active = active if active in ("active", "inactive", "all") else "active"
+    paginator = Paginator(selectors.user_list(q=q, role=role, active=active), USERS_PER_PAGE)
+    page = paginator.get_page(request.GET.get("page"))
+    return render_page(
+        request,
+        "accounts/users/list.html",
+        section="users",
+        page=page,
+        q=q,
+        role=role,
+        active=active,
+        roles=Role.choices,
+        active_choices=[("active", _("Active")), ("inactive", _("Deactivated")), ("all", _("All"))],
+    )
+
+
+@admin_required
+def user_create(request: AdminRequest) -> HttpResponse:
+    form = UserForm(request.POST) if request.method == "POST" else UserForm()
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            user = accounts.user_create(
+                actor=request.user,
+                username=data["username"],
+                password=data["password"] or None,
+                teams=data["teams"],
+                **form.service_values(),
+            )
+        except DomainError as exc:
+            show_domain_error(form, exc, aliases={"members": "teams"})
+        else:
+            messages.success(request, _("User %(name)s was created.") % {"name": user.name})
+            return redirect("accounts:user_edit", pk=user.pk)
+    return render_page(
+        request,
+        "accounts/users/form.html",
+        section="users",
+        form=form,
+        status=form_status(request, form),
+    )
+
+
+def _set_user_teams(*, actor: User, user: User, teams: list[Team]) -> None:
+    """Join or leave teams through team_set_members, keeping every other member and lead as they are."""
+    wanted = {t.pk for t in teams}
+    current = set(Membership.objects.filter(user=user).values_list("team_id", flat=True))
+    for team in Team.objects.filter(pk__in=wanted ^ current).order_by("pk"):
+        memberships = list(team.memberships.select_related("user").exclude(user=user))
+        members = [m.user for m in memberships]
+        leads = [m.user for m in memberships if m.team_role == Membership.TeamRole.LEAD]
+        if team.pk in wanted:
+            members.append(user)
+        accounts.team_set_members(actor=actor, team=team, members=members, leads=leads)
+
+
+@admin_required
+def user_edit(request: AdminRequest, pk: int) -> HttpResponse:
+    user = get_object_or_404(User.objects.select_related("organisation"), pk=pk)
+    if request.method == "POST":
+        form = UserForm(request.POST, editing=True)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                with transaction.atomic():
+                    accounts.user_update(
+                        actor=request.user,
+                        user=user,
+                        password=data["password"] or None,
+                        **form.service_values(),
+                    )
+                    _set_user_teams(actor=request.user, user=user, teams=list(data["teams"]))
+            except DomainError as exc:
+                user.refresh_from_db()
+                show_domain_error(form, exc, aliases={"members": "teams"})
+            else:
+                messages.success(request, _("Changes to %(name)s were saved.") % {"name": user.name})
+                return redirect("accounts:user_edit", pk=user.pk)
+    else:
+        form = UserForm(
+            editing=True,
+            initial={
+                "display_name": user.display_name,
+                "email": user.email,
+                "phone": user.phone,
+                "role": user.role,
+                "language": user.language,
+                "time_zone": user.time_zone,
+                "organisation": user.organisation_id,
+                "sees_organisation_tickets": user.sees_organisation_tickets,
+                "teams": list(user.teams.values_list("pk", flat=True)),
+            },
+        )
+    skills = AgentSkill.objects.filter(user=user).select_related("skill").order_by("-level", "skill__name")
+    return render_page(
+        request,
+        "accounts/users/form.html",
+        section="users",
+        form=form,
+        subject=user,
+        skills=skills,
+        status=form_status(request, form),
+    )
+
+
+@admin_required
+@require_POST
+def user_deactivate(request: AdminRequest, pk: int) -> HttpResponse:
+    user = get_object_or_404(User, pk=pk)
+    try:
+        accounts.user_deactivate(actor=request.user, user=user)
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(
+            request, _("%(name)s was deactivated and can no longer sign in.") % {"name": user.name}
+        )
+    return redirect("accounts:user_edit", pk=user.pk)
+
+
+@admin_required
+@require_POST
+def user_reactivate(request: AdminRequest, pk: int) -> HttpResponse:
+    user = get_object_or_404(User, pk=pk)
+    accounts.user_reactivate(actor=request.user, user=user)
+    messages.success(request, _("%(name)s was reactivated.") % {"name": user.name})
+    return redirect("accounts:user_edit", pk=user.pk)
+
+
+@admin_required
+def user_skills(request: AdminRequest, pk: int) -> HttpResponse:
+    user = get_object_or_404(User, pk=pk)
+    if not user.is_staff_member:
+        messages.error(request, _("Only staff have skills; %(name)s is a requester.") % {"name": user.name})
+        return redirect("accounts:user_edit", pk=user.pk)
+    skills = list(Skill.objects.order_by("name"))
+    if request.method == "POST":
+        form = SkillLevelsForm(request.POST, skills=skills)
+        if form.is_valid():
+            try:
+                accounts.agent_set_skills(actor=request.user, user=user, levels=form.levels())
+            except DomainError as exc:
+                show_domain_error(form, exc)
+            else:
+                messages.success(request, _("Skills of %(name)s were saved.") % {"name": user.name})
+                return redirect("accounts:user_edit", pk=user.pk)
+    else:
+        levels = dict(AgentSkill.objects.filter(user=user).values_list("skill_id", "level"))
+        form = SkillLevelsForm(
+            skills=skills, initial={f"skill_{pk}": str(level) for pk, level in levels.items()}
+        )
+    return render_page(
+        request,
+        "accounts/users/skills.html",
+        section="users",
+        form=form,
+        subject=user,
+        status=form_status(request, form),
+    )
+
+
+# Teams -----------------------------------------------------------------------------------------------
+
+
+@admin_required
+def team_list(request: AdminRequest) -> HttpResponse:
+    teams = selectors.team_list()
+    rows = tree_rows(teams, sort_key=lambda t: (t.label.lower(), t.pk))
+    return render_page(request, "accounts/teams/list.html", section="teams", rows=rows)
+
+
+@admin_required
+def team_create(request: AdminRequest) -> HttpResponse:
+    form = TeamForm(request.POST) if request.method == "POST" else TeamForm()
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            team = accounts.team_create(
+                actor=request.user,
+                name=data["name"],
+                name_en=data["name_en"],
+                description=data["description"],
+                email=data["email"],
+                parent=data["parent"],
+            )
+        except DomainError as exc:
+            show_domain_error(form, exc)
+        else:
+            messages.success(
+                request, _("Team %(name)s was created; now choose its members.") % {"name": team}
+            )
+            return redirect("accounts:team_members", pk=team.pk)
+    return render_page(
+        request,
+        "admin_console/form_page.html",
+        section="teams",
+        form=form,
+        title=_("New team"),
+        cancel_url="accounts:team_list",
+        status=form_status(request, form),
+    )
+
+
+@admin_required
+def team_edit(request: AdminRequest, pk: int) -> HttpResponse:
+    team = get_object_or_404(Team, pk=pk)
+    if request.method == "POST":
+        form = TeamForm(request.POST, team=team)
+        if form.is_valid():
+            try:
+                accounts.team_update(actor=request.user, team=team, **form.cleaned_data)
+            except DomainError as exc:
+                team.refresh_from_db()
+                show_domain_error(form, exc)
+            else:
+                messages.success(request, _("Team %(name)s was saved.") % {"name": team})
+                return redirect("accounts:team_list")
+    else:
+        form = TeamForm(
+            team=team,
+            initial={
+                "name": team.name,
+                "name_en": team.name_en,
+                "description": team.description,
+                "email": team.email,
+                "parent": team.parent_id,
+                "is_active": team.is_active,
+            },
+        )
+    return render_page(
+        request,
+        "admin_console/form_page.html",
+        section="teams",
+        form=form,
+        title=_("Team: %(name)s") % {"name": team.label},
+        cancel_url="accounts:team_list",
+        extra_action=("accounts:team_members", team.pk, _("Members"), "ti-users"),
+        status=form_status(request, form),
+    )
+
+
+@admin_required
+def team_members(request: AdminRequest, pk: int) -> HttpResponse:
+    team = get_object_or_404(Team, pk=pk)
+    candidates = selectors.staff_for_team(team)
+    memberships = {m.user_id: m.team_role for m in team.memberships.all()}
+    status = 200
+    if request.method == "POST":
+        form = TeamMembersForm(request.POST, candidates=candidates)
+        if form.is_valid():
+            try:
+                accounts.team_set_members(
+                    actor=request.user,
+                    team=team,
+                    members=form.cleaned_data["members"],
+                    leads=form.cleaned_data["leads"],
+                )
+            except DomainError as exc:
+                messages.error(request, str(exc.message))
+                status = 422
+            else:
+                messages.success(request, _("Members of %(name)s were saved.") % {"name": team})
+                return redirect("accounts:team_list")
+        else:
+            status = 422
+        member_ids = {str(v) for v in request.POST.getlist("members")}
+        lead_ids = {str(v) for v in request.POST.getlist("leads")}
+    else:
+        form = TeamMembersForm(candidates=candidates)
+        member_ids = {str(pk) for pk in memberships}
+        lead_ids = {str(pk) for pk, role in memberships.items() if role == Membership.TeamRole.LEAD}
+    rows = [(u, str(u.pk) in member_ids or str(u.pk) in lead_ids, str(u.pk) in lead_ids) for u in candidates]
+    return render_page(
+        request,
+        "accounts/teams/members.html",
+        section="teams",
+        team=team,
+        form=form,
+        rows=rows,
+        status=status,
+    )
+
+
+# Skills ----------------------------------------------------------------------------------------------
+
+
+@admin_required
+def skill_list(request: AdminRequest) -> HttpResponse:
+    return render_page(request, "accounts/skills/list.html", section="skills", skills=selectors.skill_list())
+
+
+@admin_required
+def skill_create(request: AdminRequest) -> HttpResponse:
+    return _skill_form(request, None)
+
+
+@admin_required
+def skill_edit(request: AdminRequest, pk: int) -> HttpResponse:
+    return _skill_form(request, get_object_or_404(Skill, pk=pk))
+
+
+def _skill_form(request: AdminRequest, skill: Skill | None) -> HttpResponse:
+    if request.method == "POST":
+        form = SkillForm(request.POST)
+        if form.is_valid():
+            try:
+                if skill is None:
+                    skill = accounts.skill_create(actor=request.user, **form.cleaned_data)
+                else:
+                    accounts.skill_update(actor=request.user, skill=skill, **form.cleaned_data)
+            except DomainError as exc:
+                if skill is not None:
+                    skill.refresh_from_db()
+                show_domain_error(form, exc)
+            else:
+                messages.success(request, _("Skill %(name)s was saved.") % {"name": skill.label})
+                return redirect("accounts:skill_list")
+    elif skill is not None:
+        form = SkillForm(
+            initial={"name": skill.name, "name_en": skill.name_en, "description": skill.description}
+        )
+    else:
+        form = SkillForm()
+    return render_page(
+        request,
+        "admin_console/form_page.html",
+        section="skills",
+        form=form,
+        title=_("Skill: %(name)s") % {"name": skill.label} if skill else _("New skill"),
+        cancel_url="accounts:skill_list",
+        status=form_status(request, form),
+    )
+
+
+# Organisations ---------------------------------------------------------------------------------------
+
+
+@admin_required
+def organisation_list(request: AdminRequest) -> HttpResponse:
+    return render_page(
+        request,
+        "accounts/organisations/list.html",
+        section="organisations",
+        organisations=selectors.organisation_list(),
+    )
+
+
+@admin_required
+def organisation_create(request: AdminRequest) -> HttpResponse:
+    form = OrganisationForm(request.POST) if request.method == "POST" else OrganisationForm()
+    if request.method == "POST" and form.is_valid():
+        try:
+            organisation = accounts.organisation_create(actor=request.user, **form.cleaned_data)
+        except DomainError as exc:
+            show_domain_error(form, exc)
+        else:
+            messages.success(request, _("Organisation %(name)s was created.") % {"name": organisation.name})
+            return redirect("accounts:organisation_list")
+    return render_page(
+        request,
+        "admin_console/form_page.html",
+        section="organisations",
+        form=form,
+        title=_("New organisation"),
+        cancel_url="accounts:organisation_list",
+        status=form_status(request, form),
+    )
+
+
+@admin_required
+def organisation_edit(request: AdminRequest, pk: int) -> HttpResponse:
+    organisation = get_object_or_404(Organisation, pk=pk)
+    if request.method == "POST":
+        form = OrganisationForm(request.POST, editing=True)
+        if form.is_valid():
+            try:
+                organisation_update(actor=request.user, organisation=organisation, **form.cleaned_data)
+            except DomainError as exc:
+                organisation.refresh_from_db()
+                show_domain_error(form, exc)
+            else:
+                messages.success(request, _("Organisation %(name)s was saved.") % {"name": organisation.name})
+                return redirect("accounts:organisation_list")
+    else:
+        form = OrganisationForm(
+            editing=True,
+            initial={
+                "name": organisation.name,
+                "kind": organisation.kind,
+                "service_tier": organisation.service_tier,
+                "email_domain": organisation.email_domain,
+                "is_active": organisation.is_active,
+            },
+        )
+    return render_page(
+        request,
+        "admin_console/form_page.html",
+        section="organisations",
+        form=form,
+        title=_("Organisation: %(name)s") % {"name": organisation.name},
+        cancel_url="accounts:organisation_list",
+        status=form_status(request, form),
+    )

@@ -1,0 +1,164 @@
+"""What the ticket settings screens accept (categories and their fields, priorities, types, numbering); business
+rules live in the services, a form only checks types and lengths."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from django import forms
+from django.core.validators import RegexValidator
+from django.utils.translation import gettext_lazy as _
+
+from gongdan.accounts.models import Team
+from gongdan.core.trees import descendant_ids
+from gongdan.tickets.models import Category, CustomField, FieldType, Priority, TicketType
+from gongdan.tickets.selectors import category_tree
+from gongdan.web.forms import TablerForm, TreeChoiceField
+
+
+class CategoryForm(TablerForm):
+    third_width = ("default_team", "default_priority", "default_type")
+    name = forms.CharField(label=_("Name (Chinese)"), max_length=120)
+    name_en = forms.CharField(label=_("Name (English)"), max_length=120, required=False)
+    description = forms.CharField(
+        label=_("Description"), required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    default_team = forms.ModelChoiceField(
+        label=_("Default team"), queryset=Team.objects.order_by("name"), required=False, empty_label="—"
+    )
+    default_priority = forms.ModelChoiceField(
+        label=_("Default priority"),
+        queryset=Priority.objects.order_by("rank"),
+        required=False,
+        empty_label="—",
+    )
+    default_type = forms.ModelChoiceField(
+        label=_("Default type"),
+        queryset=TicketType.objects.order_by("order", "code"),
+        required=False,
+        empty_label="—",
+    )
+    template = forms.CharField(
+        label=_("Description template"),
+        strip=False,
+        required=False,
+        max_length=20_000,
+        widget=forms.Textarea(attrs={"rows": 8, "class": "font-monospace"}),
+        help_text=_("Pre-filled description for new tickets in this category (Markdown)."),
+    )
+    order = forms.IntegerField(label=_("Order"), min_value=0, max_value=32767, initial=0)
+    is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
+
+    def __init__(self, *args: Any, category: Category | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["parent"] = TreeChoiceField(
+            category_tree(),
+            label_of=lambda n: n.label,
+            label=_("Parent category"),
+            queryset=Category.objects.all(),
+        )
+        self.fields["parent"].widget.attrs["class"] = "form-select"
+        if category is not None:
+            cast(TreeChoiceField, self.fields["parent"]).disable_subtree(descendant_ids(Category, category))
+        self.order_fields(
+            [
+                "name",
+                "name_en",
+                "parent",
+                "order",
+                "description",
+                "default_team",
+                "default_priority",
+                "default_type",
+                "template",
+                "is_active",
+            ]
+        )
+
+
+def choices_to_text(choices: list[dict[str, str]]) -> str:
+    lines = []
+    for choice in choices or []:
+        value, label, label_en = choice.get("value", ""), choice.get("label", ""), choice.get("label_en", "")
+        lines.append(" | ".join(p for p in (value, label, label_en) if p is not None))
+    return "\n".join(lines)
+
+
+class CustomFieldForm(TablerForm):
+    key = forms.CharField(
+        label=_("Key"),
+        max_length=50,
+        validators=[
+            RegexValidator(
+                r"^[a-z][a-z0-9_]*$", _("Use lower-case letters, digits and _; start with a letter.")
+            )
+        ],
+        help_text=_("Lower-case letters, digits and _, starting with a letter. Cannot change later."),
+    )
+    label = forms.CharField(label=_("Label (Chinese)"), max_length=120)
+    label_en = forms.CharField(label=_("Label (English)"), max_length=120, required=False)
+    field_type = forms.ChoiceField(label=_("Type"), choices=FieldType.choices, initial=FieldType.TEXT)
+    required = forms.BooleanField(label=_("Required"), required=False)
+    choices = forms.CharField(
+        label=_("Choices"),
+        required=False,
+        max_length=40_000,
+        widget=forms.Textarea(
+            attrs={"rows": 5, "class": "font-monospace", "placeholder": "wired | 有线网络 | Wired network"}
+        ),
+        help_text=_("For choice fields: one per line, as “value | 中文 | English”."),
+    )
+    help_text = forms.CharField(label=_("Help text"), max_length=300, required=False)
+    order = forms.IntegerField(label=_("Order"), min_value=0, max_value=32767, initial=0)
+    is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
+
+    def __init__(self, *args: Any, field: CustomField | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["field_type"].widget.attrs["data-choice-types"] = "choice multi_choice"
+        if field is not None:
+            self.fields["key"].disabled = True
+            self.fields["key"].help_text = _("A field's key cannot change: stored values use it.")
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
+        if data.get("field_type") not in (FieldType.CHOICE, FieldType.MULTI_CHOICE):
+            data["choices"] = ""  # only choice fields keep choices
+        return data
+
+    def service_values(self) -> dict[str, Any]:
+        values = dict(self.cleaned_data)
+        values.pop("key", None)
+        return values
+
+
+class PriorityForm(TablerForm):
+    name = forms.CharField(label=_("Name (Chinese)"), max_length=120)
+    name_en = forms.CharField(label=_("Name (English)"), max_length=120, required=False)
+    colour = forms.CharField(label=_("Colour"), max_length=7, widget=forms.TextInput(attrs={"type": "color"}))
+    is_default = forms.BooleanField(label=_("Default"), required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["colour"].widget.input_type = "color"
+        self.fields["colour"].widget.attrs["class"] = "form-control form-control-color"
+
+
+class TicketTypeForm(TablerForm):
+    name = forms.CharField(label=_("Name (Chinese)"), max_length=120)
+    name_en = forms.CharField(label=_("Name (English)"), max_length=120, required=False)
+    order = forms.IntegerField(label=_("Order"), min_value=0, max_value=32767)
+    is_active = forms.BooleanField(label=_("Active"), required=False)
+
+
+class NumberingForm(TablerForm):
+    prefix = forms.CharField(  # type: ignore[assignment]  # a field, taken out of the class by the metaclass
+        label=_("Prefix"),
+        max_length=10,
+        help_text=_("1–10 letters and digits, starting with a letter."),
+        widget=forms.TextInput(attrs={"autocapitalize": "characters", "spellcheck": "false"}),
+    )
+    include_year = forms.BooleanField(label=_("Include the year"), required=False)
+    digits = forms.IntegerField(
+        label=_("Digits"), min_value=3, max_value=12, help_text=_("Length of the running number, 3 to 12.")
+    )

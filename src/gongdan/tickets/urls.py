@@ -1,0 +1,42 @@
+"""The agent's pages (queue, new ticket, the ticket page and its actions) and the ticket settings screens
+(categories and their forms, priorities, types, numbering, workflow)."""
+
+from django.urls import path
+
+from gongdan.tickets.views import create, queue, settings_catalogue, settings_lifecycle, ticket
+
+app_name = "tickets"
+
+urlpatterns = [
+    path("", queue.queue, name="queue"),
+    path("tickets/bulk/", queue.bulk_action, name="bulk_action"),
+    path("queue/panels/<slug:name>/", queue.queue_panel, name="queue_panel"),
+    path("tickets/new/", create.ticket_new, name="ticket_new"),
+    path("tickets/new/fields/", create.category_fields, name="ticket_new_fields"),
+    path("tickets/<str:number>/", ticket.ticket_detail, name="ticket_detail"),
+    path("tickets/<str:number>/transition/", ticket.ticket_transition, name="ticket_transition"),
+    path("tickets/<str:number>/reply/", ticket.ticket_reply, name="ticket_reply"),
+    path("tickets/<str:number>/properties/", ticket.ticket_properties, name="ticket_properties"),
+    path("tickets/<str:number>/fields/", ticket.ticket_custom_fields, name="ticket_custom_fields"),
+    path("tickets/<str:number>/time/", ticket.ticket_time, name="ticket_time"),
+    path("tickets/<str:number>/links/", ticket.ticket_link, name="ticket_link"),
+    path("tickets/<str:number>/links/remove/", ticket.ticket_unlink, name="ticket_unlink"),
+    path("tickets/<str:number>/merge/", ticket.ticket_merge, name="ticket_merge"),
+    path("tickets/<str:number>/preview/", ticket.markdown_preview, name="ticket_preview"),
+    path("attachments/<int:attachment_id>/", ticket.attachment_download, name="attachment_download"),
+    path("settings/categories/", settings_catalogue.category_list, name="category_list"),
+    path("settings/categories/new/", settings_catalogue.category_create, name="category_create"),
+    path("settings/categories/<int:pk>/", settings_catalogue.category_edit, name="category_edit"),
+    path(
+        "settings/categories/<int:category_pk>/fields/new/",
+        settings_catalogue.field_create,
+        name="field_create",
+    ),
+    path("settings/fields/<int:pk>/", settings_catalogue.field_edit, name="field_edit"),
+    path("settings/priorities/", settings_lifecycle.priority_list, name="priority_list"),
+    path("settings/priorities/<int:pk>/", settings_lifecycle.priority_edit, name="priority_edit"),
+    path("settings/ticket-types/", settings_lifecycle.ticket_type_list, name="ticket_type_list"),
+    path("settings/ticket-types/<int:pk>/", settings_lifecycle.ticket_type_edit, name="ticket_type_edit"),
+    path("settings/numbering/", settings_lifecycle.numbering, name="numbering"),
+    path("settings/workflow/", settings_lifecycle.workflow, name="workflow"),
+]

@@ -1,0 +1,183 @@
+"""Categories and the custom fields of their forms."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.utils.translation import gettext as _
+
+from gongdan.admin_console.access import AdminRequest, admin_required
+from gongdan.admin_console.views.page import form_status, render_page
+from gongdan.core.domain_errors import DomainError
+from gongdan.tickets import selectors
+from gongdan.tickets.models import Category, CustomField, Priority, TicketType
+from gongdan.tickets.services import configuration as config_services
+from gongdan.tickets.settings_forms import CategoryForm, CustomFieldForm, choices_to_text
+from gongdan.web.forms import show_domain_error
+
+
+@admin_required
+def category_list(request: AdminRequest) -> HttpResponse:
+    return render_page(
+        request, "tickets/settings/categories/list.html", section="categories", rows=selectors.category_tree()
+    )
+
+
+@admin_required
+def category_create(request: AdminRequest) -> HttpResponse:
+    if request.method == "POST":
+        form = CategoryForm(request.POST)
+        if form.is_valid():
+            try:
+                category = config_services.category_create(actor=request.user, **form.cleaned_data)
+            except DomainError as exc:
+                show_domain_error(form, exc)
+            else:
+                messages.success(
+                    request,
+                    _("Category %(name)s was created; now add its fields.") % {"name": category.label},
+                )
+                return redirect("tickets:category_edit", pk=category.pk)
+    else:
+        parent_id = request.GET.get("parent", "")
+        parent = Category.objects.filter(pk=parent_id).first() if parent_id.isdigit() else None
+        initial: dict[str, Any] = {"order": 0, "is_active": True}
+        if parent is not None:
+            initial.update(
+                parent=parent.pk,
+                default_team=parent.default_team_id,
+                default_priority=parent.default_priority_id,
+                default_type=parent.default_type_id,
+            )
+        else:
+            initial["default_priority"] = (
+                Priority.objects.filter(is_default=True).values_list("pk", flat=True).first()
+            )
+            initial["default_type"] = (
+                TicketType.objects.filter(is_active=True).values_list("pk", flat=True).first()
+            )
+        form = CategoryForm(initial=initial)
+    return render_page(
+        request,
+        "tickets/settings/categories/form.html",
+        section="categories",
+        form=form,
+        status=form_status(request, form),
+    )
+
+
+@admin_required
+def category_edit(request: AdminRequest, pk: int) -> HttpResponse:
+    category = get_object_or_404(Category, pk=pk)
+    if request.method == "POST":
+        form = CategoryForm(request.POST, category=category)
+        if form.is_valid():
+            try:
+                config_services.category_update(actor=request.user, category=category, **form.cleaned_data)
+            except DomainError as exc:
+                category.refresh_from_db()
+                show_domain_error(form, exc)
+            else:
+                messages.success(request, _("Category %(name)s was saved.") % {"name": category.label})
+                return redirect("tickets:category_edit", pk=category.pk)
+    else:
+        form = CategoryForm(
+            category=category,
+            initial={
+                "name": category.name,
+                "name_en": category.name_en,
+                "parent": category.parent_id,
+                "description": category.description,
+                "default_team": category.default_team_id,
+                "default_priority": category.default_priority_id,
+                "default_type": category.default_type_id,
+                "template": category.template,
+                "order": category.order,
+                "is_active": category.is_active,
+            },
+        )
+    return render_page(
+        request,
+        "tickets/settings/categories/form.html",
+        section="categories",
+        form=form,
+        category=category,
+        ancestors=selectors.category_ancestors(category),
+        own_fields=category.custom_fields.all(),
+        inherited_fields=selectors.inherited_fields(category),
+        status=form_status(request, form),
+    )
+
+
+@admin_required
+def field_create(request: AdminRequest, category_pk: int) -> HttpResponse:
+    category = get_object_or_404(Category, pk=category_pk)
+    if request.method == "POST":
+        form = CustomFieldForm(request.POST)
+        if form.is_valid():
+            try:
+                field = config_services.custom_field_create(
+                    actor=request.user, category=category, **form.cleaned_data
+                )
+            except DomainError as exc:
+                show_domain_error(form, exc)
+            else:
+                messages.success(request, _("Field %(name)s was added.") % {"name": field.display_label})
+                return redirect("tickets:category_edit", pk=category.pk)
+    else:
+        next_order = (
+            category.custom_fields.order_by("-order").values_list("order", flat=True).first() or 0
+        ) + 10
+        form = CustomFieldForm(initial={"order": next_order, "is_active": True})
+    return render_page(
+        request,
+        "tickets/settings/categories/field_form.html",
+        section="categories",
+        form=form,
+        category=category,
+        status=form_status(request, form),
+    )
+
+
+@admin_required
+def field_edit(request: AdminRequest, pk: int) -> HttpResponse:
+    field = get_object_or_404(CustomField.objects.select_related("category"), pk=pk)
+    category = field.category
+    if request.method == "POST":
+        form = CustomFieldForm(request.POST, field=field, initial={"key": field.key})
+        if form.is_valid():
+            try:
+                config_services.custom_field_update(actor=request.user, field=field, **form.service_values())
+            except DomainError as exc:
+                field.refresh_from_db()
+                show_domain_error(form, exc)
+            else:
+                messages.success(request, _("Field %(name)s was saved.") % {"name": field.display_label})
+                return redirect("tickets:category_edit", pk=category.pk)
+    else:
+        form = CustomFieldForm(
+            field=field,
+            initial={
+                "key": field.key,
+                "label": field.label,
+                "label_en": field.label_en,
+                "field_type": field.field_type,
+                "required": field.required,
+                "choices": choices_to_text(field.choices),
+                "help_text": field.help_text,
+                "order": field.order,
+                "is_active": field.is_active,
+            },
+        )
+    return render_page(
+        request,
+        "tickets/settings/categories/field_form.html",
+        section="categories",
+        form=form,
+        category=category,
+        field=field,
+        status=form_status(request, form),
+    )

@@ -1,0 +1,828 @@
+"""The ticket page: one ticket's header, timeline, reply editor and side panels, and every action on it.
+
+Views stay thin: parse the form, call the service, render. Each action is a plain POST form that works
+without JavaScript (redirect after success, the page re-rendered with the error and the typed text
+otherwise); with htmx the same views answer with out-of-band fragments of the page instead.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import date, datetime
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.db.models import Q
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_POST
+
+from gongdan.accounts.models import STAFF_ROLES, Team, User
+from gongdan.assets.models import Location
+from gongdan.core.domain_errors import DomainError, NotFound, ValidationFailed
+from gongdan.core.html_sanitize import render_markdown
+from gongdan.field.events import (
+    FIELD_ACCEPTED,
+    FIELD_CHECKED_IN,
+    FIELD_CHECKED_OUT,
+    FIELD_SIGNED,
+    describe_field_event,
+)
+from gongdan.notifications.selectors import ticket_pages
+from gongdan.routing import events as routing_events
+from gongdan.routing.explain import describe_routing_reason
+from gongdan.sla import events as sla_events
+from gongdan.sla.selectors import ticket_sla_clocks
+from gongdan.tickets import events, selectors, services
+from gongdan.tickets.access import can_work
+from gongdan.tickets.forms import category_choices, staff_choices
+from gongdan.tickets.models import (
+    Attachment,
+    Category,
+    CustomField,
+    FieldType,
+    Priority,
+    Status,
+    Ticket,
+    TicketEvent,
+    TicketType,
+)
+from gongdan.tickets.services.custom_fields import fields_for_category
+
+STATUS_BADGES: dict[str, str] = {
+    Status.NEW: "bg-blue-lt",
+    Status.ASSIGNED: "bg-azure-lt",
+    Status.IN_PROGRESS: "bg-indigo-lt",
+    Status.PENDING_REQUESTER: "bg-yellow-lt",
+    Status.PENDING_THIRD_PARTY: "bg-orange-lt",
+    Status.RESOLVED: "bg-green-lt",
+    Status.CLOSED: "bg-secondary-lt",
+    Status.CANCELLED: "bg-red-lt",
+}
+TRANSITION_BUTTONS = {
+    "start": ("btn-primary", "ti-player-play"),
+    "resolve": ("btn-success", "ti-circle-check"),
+    "close": ("btn-secondary", "ti-lock"),
+    "reopen": ("btn-warning", "ti-refresh"),
+    "cancel": ("btn-outline-danger", "ti-x"),
+    "wait_requester": ("btn-outline-secondary", "ti-user-pause"),
+    "wait_third_party": ("btn-outline-secondary", "ti-clock-pause"),
+}
+FIELD_LABELS = {
+    "subject": gettext_lazy("Subject"),
+    "description": gettext_lazy("Description"),
+    "category": gettext_lazy("Category"),
+    "ticket_type": gettext_lazy("Type"),
+    "priority": gettext_lazy("Priority"),
+    "team": gettext_lazy("Team"),
+    "assignee": gettext_lazy("Assignee"),
+    "requester": gettext_lazy("Requester"),
+    "status": gettext_lazy("Status"),
+    "due_at": gettext_lazy("Due"),
+    "location": gettext_lazy("Location"),
+    "location_text": gettext_lazy("Location (free text)"),
+    "custom_values": gettext_lazy("Custom fields"),
+    "tags": gettext_lazy("Tags"),
+    "watchers": gettext_lazy("Watchers"),
+    "parent": gettext_lazy("Parent ticket"),
+}
+LINK_KINDS = {
+    "relates": gettext_lazy("Related to"),
+    "parent": gettext_lazy("Parent of this ticket"),
+    "child": gettext_lazy("Child of this ticket"),
+}
+TAG_SPLIT = re.compile(r"[,，、;；]+")
+DUE_INPUT_FORMAT = "%Y-%m-%dT%H:%M"
+
+# What a user <option> shows: loading whole rows for a few hundred staff costs more than the page.
+
+
+# ---------------------------------------------------------------------------------------------- reads
+
+
+class SignedInRequest(HttpRequest):
+    """Every view here is behind login_required: the user is a real account."""
+
+    user: User  # type: ignore[assignment]
+
+
+def _ticket_or_404(request: SignedInRequest, number: str) -> Ticket:
+    try:
+        return selectors.ticket_get(actor=request.user, number=number)
+    except NotFound as exc:
+        raise Http404(str(exc.message)) from None
+
+
+def _is_htmx(request: SignedInRequest) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def _status_label(value: Any) -> str:
+    return str(Status(value).label) if value in Status.values else str(value or "—")
+
+
+def _display(value: Any) -> str:
+    """A before/after value as stored on an event, made readable."""
+    if value is None or value == "" or value == []:
+        return "—"
+    if isinstance(value, dict):
+        if "label" in value:
+            return str(value["label"])
+        return "; ".join(f"{key}: {_display(item)}" for key, item in value.items()) or "—"
+    if isinstance(value, list):
+        return ", ".join(_display(item) for item in value)
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    return str(value)
+
+
+def _display_datetime(value: Any) -> str:
+    moment = parse_datetime(value) if isinstance(value, str) else value
+    if moment is None:
+        return "—"
+    if timezone.is_aware(moment):
+        moment = timezone.localtime(moment)
+    return date_format(moment, "SHORT_DATETIME_FORMAT")
+
+
+# Configuration rows named in both languages: events store the label in the writer's language, the
+# timeline shows the current name in the reader's.
+RELABELLED: dict[str, type[Category | TicketType | Priority | Team]] = {
+    "category": Category,
+    "ticket_type": TicketType,
+    "priority": Priority,
+    "team": Team,
+}
+
+
+FIELD_EVENTS = (FIELD_ACCEPTED, FIELD_CHECKED_IN, FIELD_CHECKED_OUT, FIELD_SIGNED)
+
+
+def _current_labels(timeline: list[TicketEvent]) -> dict[str, dict[int, str]]:
+    wanted: dict[str, set[int]] = {field: set() for field in RELABELLED}
+    for event in timeline:
+        data = event.data or {}
+        pairs = list((data.get("changes") or {}).items()) if event.kind == events.UPDATED else []
+        if event.kind == events.ASSIGNED:
+            pairs = [
+                (
+                    "team",
+                    {"from": (data.get("from") or {}).get("team"), "to": (data.get("to") or {}).get("team")},
+                )
+            ]
+        for field, change in pairs:
+            if field in wanted:
+                for value in (change.get("from"), change.get("to")):
+                    if isinstance(value, dict) and isinstance(value.get("id"), int):
+                        wanted[field].add(value["id"])
+    labels: dict[str, dict[int, str]] = {}
+    for field, ids in wanted.items():
+        if ids:
+            rows = RELABELLED[field].objects.filter(pk__in=ids)
+            labels[field] = {row.pk: str(row) for row in rows}
+    return labels
+
+
+def _relabel(field: str, value: Any, labels: dict[str, dict[int, str]]) -> Any:
+    if isinstance(value, dict) and field in labels:
+        return labels[field].get(int(value.get("id") or 0), value.get("label"))
+    return value
+
+
+def _field_changes(
+    data: dict[str, Any], user_names: dict[int, str], labels: dict[str, dict[int, str]]
+) -> list[dict[str, str]]:
+    rows = []
+    for field, change in (data.get("changes") or {}).items():
+        before, after = _relabel(field, change.get("from"), labels), _relabel(field, change.get("to"), labels)
+        if field == "description":
+            rows.append({"field": str(FIELD_LABELS[field]), "edited": "1"})
+            continue
+        if field == "due_at":
+            before, after = _display_datetime(before), _display_datetime(after)
+        elif field == "watchers":
+            before = [user_names.get(pk, f"#{pk}") for pk in before or []]
+            after = [user_names.get(pk, f"#{pk}") for pk in after or []]
+        elif field == "status":
+            before, after = _status_label(before), _status_label(after)
+        rows.append(
+            {
+                "field": str(FIELD_LABELS.get(field, field)),
+                "before": _display(before),
+                "after": _display(after),
+            }
+        )
+    return rows
+
+
+def _assignment_changes(data: dict[str, Any], labels: dict[str, dict[int, str]]) -> list[dict[str, str]]:
+    before, after = data.get("from") or {}, data.get("to") or {}
+    rows = []
+    for field in ("assignee", "team", "status"):
+        if before.get(field) == after.get(field):
+            continue
+        if field == "status":
+            old, new = _status_label(before.get(field)), _status_label(after.get(field))
+        else:
+            old = _display(_relabel(field, before.get(field), labels))
+            new = _display(_relabel(field, after.get(field), labels))
+        rows.append({"field": str(FIELD_LABELS[field]), "before": old, "after": new, "edited": ""})
+    return rows
+
+
+def _timeline(
+    timeline: list[TicketEvent], attachments: dict[int, Attachment], *, staff: bool
+) -> list[dict[str, Any]]:
+    """Turn events into what the template shows, without another query per event."""
+    watcher_ids: set[int] = set()
+    for event in timeline:
+        if event.kind == events.UPDATED:
+            change = (event.data.get("changes") or {}).get("watchers") or {}
+            watcher_ids.update(change.get("from") or [])
+            watcher_ids.update(change.get("to") or [])
+    user_names = {u.pk: u.name for u in User.objects.filter(pk__in=watcher_ids)} if watcher_ids else {}
+    labels = _current_labels(timeline)
+
+    items = []
+    for event in timeline:
+        data = event.data or {}
+        # Keys a kind does not set read as "": a failed template lookup on a dict costs a dir() call.
+        item: dict[str, Any] = defaultdict(str, {
+            "event": event,
+            "kind": event.kind,
+            "actor": event.actor.name if event.actor else _("System"),
+            "verb": events.describe(event.kind),
+            "tone": "system",
+            "icon": "ti-point",
+            "changes": [],
+        })  # fmt: skip
+        kind = event.kind
+        if kind in (events.COMMENTED, events.NOTE_ADDED) and event.comment is not None:
+            item["tone"] = "note" if event.comment.is_internal else "reply"
+            item["icon"] = "ti-lock" if event.comment.is_internal else "ti-message"
+            item["comment"] = event.comment
+            item["files"] = [a for a in event.comment.attachments.all() if staff or not a.is_internal]
+        elif kind == events.CREATED:
+            item["icon"] = "ti-sparkles"
+            item["channel"] = data.get("channel", "")
+        elif kind == events.UPDATED:
+            item["icon"] = "ti-pencil"
+            item["changes"] = _field_changes(data, user_names, labels)
+        elif kind == events.ASSIGNED:
+            item["icon"] = "ti-user-share"
+            item["changes"] = _assignment_changes(data, labels)
+            item["explanation"] = describe_routing_reason(data.get("reason") or {})
+        elif kind in (sla_events.SLA_ESCALATED, sla_events.SLA_BREACHED):
+            item["icon"] = "ti-alarm" if kind == sla_events.SLA_BREACHED else "ti-urgent"
+            item["explanation"] = sla_events.describe_sla_event(kind, data)
+        elif kind in FIELD_EVENTS:
+            item["icon"] = "ti-map-pin"
+            item["explanation"] = describe_field_event(kind, data)
+        elif kind == routing_events.ROUTING_UNASSIGNED:
+            item["icon"] = "ti-user-question"
+            item["explanation"] = describe_routing_reason(data.get("reason") or {})
+        elif kind == events.TRANSITIONED:
+            item["icon"] = "ti-arrows-exchange"
+            item["changes"] = [
+                {
+                    "field": str(FIELD_LABELS["status"]),
+                    "before": _status_label(data.get("from")),
+                    "after": _status_label(data.get("to")),
+                }
+            ]
+            item["note"] = data.get("note", "")
+            item["to_status"] = data.get("to", "")
+        elif kind == events.ATTACHMENT_ADDED:
+            item["icon"] = "ti-paperclip"
+            attachment = attachments.get(int(data.get("attachment") or 0))
+            item["files"] = [attachment] if attachment else []
+            item["missing_file"] = "" if attachment else data.get("filename", "")
+        elif kind == events.TIME_LOGGED:
+            item["icon"] = "ti-clock"
+            item["tone"] = "note"
+            item["minutes"] = data.get("minutes", 0)
+            item["note"] = data.get("note", "")
+            item["work_date"] = data.get("work_date", "")
+        elif kind in (events.LINKED, events.UNLINKED, events.MERGED, events.MERGED_INTO):
+            item["icon"] = "ti-link" if kind != events.MERGED_INTO else "ti-git-merge"
+            linked = data.get("ticket") or {}
+            item["linked_number"] = str(linked.get("label", "")).split(" ")[0]
+            item["link_kind"] = str(LINK_KINDS.get(data.get("kind", ""), "")) if kind == events.LINKED else ""
+        if event.is_internal and item["tone"] == "system":
+            item["tone"] = "internal"
+        items.append(item)
+    return items
+
+
+def _duration(minutes: int) -> str:
+    hours, rest = divmod(int(minutes or 0), 60)
+    if hours and rest:
+        return _("%(hours)d h %(minutes)d min") % {"hours": hours, "minutes": rest}
+    if hours:
+        return _("%(hours)d h") % {"hours": hours}
+    return _("%(minutes)d min") % {"minutes": rest}
+
+
+def _custom_field_rows(
+    fields: Iterable[CustomField], values: dict[str, Any], users: list[tuple[int, str]]
+) -> list[dict[str, Any]]:
+    rows = []
+    for field in fields:
+        value = values.get(field.key)
+        row: dict[str, Any] = {"field": field, "name": f"cf_{field.key}", "value": value}
+        if field.field_type == FieldType.MULTI_CHOICE:
+            chosen = {str(v) for v in (value or [])}
+            row["options"] = [(v, label, v in chosen) for v, label in field.choice_options()]
+        elif field.field_type == FieldType.CHOICE:
+            row["choices"] = field.choice_options()
+        elif field.field_type == FieldType.USER:
+            row["choices"] = users
+        rows.append(row)
+    return rows
+
+
+def _custom_value_display(fields: Iterable[CustomField], values: dict[str, Any]) -> list[tuple[str, str]]:
+    """Custom values as label/value pairs for people who only read them (requesters)."""
+    shown = []
+    user_ids = [
+        values[f.key] for f in fields if f.field_type == FieldType.USER and isinstance(values.get(f.key), int)
+    ]
+    names = {u.pk: u.name for u in User.objects.filter(pk__in=user_ids)} if user_ids else {}
+    for field in fields:
+        if field.key not in values:
+            continue
+        value = values[field.key]
+        if field.field_type in (FieldType.CHOICE, FieldType.MULTI_CHOICE):
+            labels = dict(field.choice_options())
+            items = value if isinstance(value, list) else [value]
+            text = ", ".join(labels.get(str(v), str(v)) for v in items)
+        elif field.field_type == FieldType.USER:
+            text = names.get(value, str(value))
+        else:
+            text = _display(value)
+        shown.append((field.display_label, text))
+    return shown
+
+
+def _page_context(request: SignedInRequest, ticket: Ticket, **extra: Any) -> dict[str, Any]:
+    actor = request.user
+    staff = can_work(actor, ticket)
+    attachments = list(selectors.ticket_attachments(actor=actor, ticket=ticket))
+    timeline = _timeline(
+        selectors.ticket_timeline(actor=actor, ticket=ticket),
+        {a.pk: a for a in attachments},
+        staff=staff,
+    )
+    transitions = []
+    for transition in services.available_transitions(actor=actor, ticket=ticket):
+        style, icon = TRANSITION_BUTTONS.get(transition.action, ("btn-outline-primary", "ti-arrow-right"))
+        # Cancelling is final for a requester: it opens a small form (reason optional) instead of firing.
+        asks = transition.requires_note or transition.to_status == Status.CANCELLED
+        transitions.append({"row": transition, "style": style, "icon": icon, "asks": asks})
+    fields = fields_for_category(ticket.category)
+    closed_for_replies = ticket.status in (Status.CLOSED, Status.CANCELLED)
+    context: dict[str, Any] = {
+        "ticket": ticket,
+        "staff": staff,
+        "status_badge": STATUS_BADGES.get(ticket.status, "bg-secondary-lt"),
+        "status_label": _status_label(ticket.status),
+        "transitions": transitions,
+        "timeline": timeline,
+        "attachments": attachments,
+        "closed_for_replies": closed_for_replies,
+        "can_reply": staff or not closed_for_replies,
+        "tags": list(ticket.tags.all()),
+        "watchers": list(ticket.watchers.all()),
+        "notices": [],
+        "errors": defaultdict(list),
+        "reply_body": "",
+        "reply_internal": False,
+        "open_transition": "",
+        "note_value": "",
+        "oob": False,
+        "include_editor": True,
+        "link_kinds": list(LINK_KINDS.items()),
+    }
+    if staff:
+        staff_users = staff_choices()
+        watcher_options = staff_users + [
+            (w.pk, w.name) for w in context["watchers"] if w.role not in STAFF_ROLES
+        ]
+        entries = list(selectors.ticket_time_entries(actor=actor, ticket=ticket))
+        context.update(
+            {
+                "oncall_pages": ticket_pages(actor=actor, ticket=ticket),
+                "sla_clocks": ticket_sla_clocks(actor=actor, ticket=ticket),
+                "relatives": selectors.ticket_relatives(actor=actor, ticket=ticket),
+                "categories": category_choices(also=ticket.category_id)[1:],
+                "ticket_types": [
+                    (t.pk, t.label)
+                    for t in TicketType.objects.filter(Q(is_active=True) | Q(pk=ticket.ticket_type_id))
+                ],
+                "priorities": [(p.pk, f"{p.code} · {p.label}") for p in Priority.objects.all()],
+                "teams": [
+                    (t.pk, t.label) for t in Team.objects.filter(Q(is_active=True) | Q(pk=ticket.team_id))
+                ],
+                "staff_users": staff_users,
+                "watcher_options": watcher_options,
+                "watcher_ids": [w.pk for w in context["watchers"]],
+                # Full paths ("上海园区 / A 栋 / 3F / 301"): a closed select shows only the chosen one.
+                "locations": [
+                    (pk, full_name or name)
+                    for pk, full_name, name in Location.objects.filter(
+                        Q(is_active=True) | Q(pk=ticket.location_id)
+                    )
+                    .order_by("path")
+                    .values_list("id", "full_name", "name")
+                ],
+                "custom_fields": _custom_field_rows(fields, ticket.custom_values or {}, staff_users),
+                "due_value": timezone.localtime(ticket.due_at).strftime(DUE_INPUT_FORMAT)
+                if ticket.due_at
+                else "",
+                "tags_value": ", ".join(t.name for t in context["tags"]),
+                "time_entries": entries,
+                "time_total": _duration(sum(e.minutes for e in entries)),
+                "today": timezone.localdate().isoformat(),
+            }
+        )
+    else:
+        context["custom_values"] = _custom_value_display(fields, ticket.custom_values or {})
+    context.update(extra)
+    return context
+
+
+def _render(request: SignedInRequest, ticket: Ticket, *, status: int = 200, **extra: Any) -> HttpResponse:
+    context = _page_context(request, ticket, **extra)
+    if _is_htmx(request):
+        context["oob"] = True
+        return render(request, "tickets/ticket/detail.html#htmx_update", context, status=status)
+    return render(request, "tickets/ticket/detail.html", context, status=status)
+
+
+@login_required
+@require_GET
+def ticket_detail(request: SignedInRequest, number: str) -> HttpResponse:
+    ticket = _ticket_or_404(request, number)
+    return _render(request, ticket, include_editor=True)
+
+
+# -------------------------------------------------------------------------------------------- actions
+
+
+def _failed(
+    request: SignedInRequest, ticket: Ticket, error: DomainError, *, status: int | None = None, **extra: Any
+) -> HttpResponse:
+    """Show the service's message (and its field details) on the page; nothing was written."""
+    details = [
+        f"{FIELD_LABELS.get(field, '') or ''}{': ' if field in FIELD_LABELS else ''}{message}"
+        for field, messages_ in (error.details or {}).items()
+        for message in messages_
+        if str(message) != str(error.message)
+    ]
+    notice = {
+        "level": "danger",
+        "text": str(error.message),
+        "details": details if error.code not in ("version_conflict",) else [],
+        "reload": error.code == "version_conflict",
+    }
+    # The ticket may have changed meanwhile (a conflict): show the page as it is now.
+    try:
+        fresh = selectors.ticket_get(actor=request.user, number=ticket.number)
+    except NotFound:
+        raise Http404(str(error.message)) from None
+    extra.setdefault("include_editor", False)
+    return _render(
+        request,
+        fresh,
+        status=status or error.status_code,
+        notices=[notice],
+        errors=defaultdict(list, error.details or {}),
+        **extra,
+    )
+
+
+def _succeeded(
+    request: SignedInRequest, number: str, message: str, *, include_editor: bool = False
+) -> HttpResponse:
+    try:
+        ticket = selectors.ticket_get(actor=request.user, number=number)
+    except NotFound:
+        # The change took the ticket out of this person's sight (e.g. handed to another team).
+        messages.success(request, message)
+        if _is_htmx(request):
+            response = HttpResponse(status=204)
+            response["HX-Redirect"] = reverse("tickets:queue")
+            return response
+        return redirect("tickets:queue")
+    if _is_htmx(request):
+        return _render(
+            request,
+            ticket,
+            notices=[{"level": "success", "text": message}],
+            include_editor=include_editor,
+        )
+    messages.success(request, message)
+    return redirect("tickets:ticket_detail", number=ticket.number)
+
+
+def _bad_input(message: str, field: str) -> ValidationFailed:
+    return ValidationFailed(message, details={field: [message]})
+
+
+@login_required
+@require_POST
+def ticket_transition(request: SignedInRequest, number: str) -> HttpResponse:
+    ticket = _ticket_or_404(request, number)
+    action = request.POST.get("action", "").strip()
+    note = request.POST.get("note", "")
+    try:
+        updated = services.ticket_transition(actor=request.user, ticket=ticket, action=action, note=note)
+    except DomainError as error:
+        return _failed(request, ticket, error, open_transition=action, note_value=note)
+    return _succeeded(
+        request, ticket.number, _("Status changed to %(status)s.") % {"status": _status_label(updated.status)}
+    )
+
+
+@login_required
+@require_POST
+def ticket_reply(request: SignedInRequest, number: str) -> HttpResponse:
+    ticket = _ticket_or_404(request, number)
+    body = request.POST.get("body", "")
+    internal = request.POST.get("kind") == "note"
+    uploads = request.FILES.getlist("files")
+    limit = settings.GONGDAN_MAX_ATTACHMENT_BYTES
+    keep: dict[str, Any] = {"reply_body": body, "reply_internal": internal, "include_editor": True}
+    try:
+        too_big = [u.name for u in uploads if (u.size or 0) > limit]
+        if too_big:
+            raise _bad_input(
+                _("The file “%(name)s” is larger than %(limit)d MB.")
+                % {"name": too_big[0], "limit": limit // (1024 * 1024)},
+                "files",
+            )
+        files = [services.IncomingFile(name=u.name or "file", content=u.read()) for u in uploads]
+        services.ticket_comment(
+            actor=request.user, ticket=ticket, body=body, is_internal=internal, files=files
+        )
+    except DomainError as error:
+        # htmx keeps the editor as typed; without JS the page comes back with the text in it.
+        return _failed(request, ticket, error, **({} if _is_htmx(request) else keep))
+    message = _("Internal note added.") if internal else _("Reply sent.")
+    return _succeeded(request, ticket.number, message, include_editor=True)
+
+
+def _pick(model: Any, raw: str, field: str, *, allow_empty: bool = True) -> Any:
+    raw = (raw or "").strip()
+    if not raw:
+        if allow_empty:
+            return None
+        raise _bad_input(_("This field is required."), field)
+    if not raw.isdigit():
+        raise _bad_input(_("Choose a valid option."), field)
+    row = model.objects.filter(pk=int(raw)).first()
+    if row is None:
+        raise _bad_input(_("Choose a valid option."), field)
+    return row
+
+
+def _parse_due(raw: str) -> datetime | None:
+    raw = (raw or "").strip()
+    if not raw:
+        return None
+    for pattern in (DUE_INPUT_FORMAT, "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d"):
+        try:
+            moment = datetime.strptime(raw, pattern)  # noqa: DTZ007 - made aware in the user's zone below
+        except ValueError:
+            continue
+        return timezone.make_aware(moment)
+    raise _bad_input(_("Enter the due date as YYYY-MM-DD HH:MM."), "due_at")
+
+
+def _custom_values_from_post(request: SignedInRequest, category: Category | None) -> dict[str, Any]:
+    """Only the fields the form actually showed: a category changed without JS keeps other values."""
+    values: dict[str, Any] = {}
+    for field in fields_for_category(category):
+        name = f"cf_{field.key}"
+        if field.field_type == FieldType.MULTI_CHOICE:
+            if f"{name}__shown" in request.POST:
+                values[field.key] = request.POST.getlist(name)
+        elif name in request.POST:
+            values[field.key] = request.POST.get(name, "")
+    return values
+
+
+@login_required
+@require_POST
+def ticket_properties(request: SignedInRequest, number: str) -> HttpResponse:
+    ticket = _ticket_or_404(request, number)
+    post = request.POST
+    try:
+        version_raw = post.get("version", "")
+        if not version_raw.isdigit():
+            raise _bad_input(_("The form is missing the ticket's version; reload the page."), "version")
+        version = int(version_raw)
+        category = _pick(Category, post.get("category", ""), "category")
+        changes: dict[str, Any] = {
+            "category": category,
+            "ticket_type": _pick(TicketType, post.get("ticket_type", ""), "ticket_type", allow_empty=False),
+            "priority": _pick(Priority, post.get("priority", ""), "priority", allow_empty=False),
+            "location": _pick(Location, post.get("location", ""), "location"),
+            "location_text": post.get("location_text", ""),
+            "due_at": _parse_due(post.get("due_at", "")),
+            "tags": [t for t in TAG_SPLIT.split(post.get("tags", "")) if t.strip()],
+            "custom_values": _custom_values_from_post(request, category),
+        }
+        watcher_ids = [raw for raw in post.getlist("watchers") if raw.strip()]
+        if any(not raw.isdigit() for raw in watcher_ids):
+            raise _bad_input(_("Choose a valid option."), "watchers")
+        watchers = list(User.objects.filter(pk__in=[int(raw) for raw in watcher_ids], is_active=True))
+        if len(watchers) != len(set(watcher_ids)):
+            raise _bad_input(_("Choose a valid option."), "watchers")
+        changes["watchers"] = watchers
+        team = _pick(Team, post.get("team", ""), "team")
+        assignee = _pick(User, post.get("assignee", ""), "assignee")
+        if (
+            team != ticket.team
+            and assignee is not None
+            and assignee == ticket.assignee
+            and team is not None
+            and not team.memberships.filter(user=assignee).exists()
+        ):
+            assignee = None  # moving to a team the assignee is not in hands it to that team's queue
+        with transaction.atomic():
+            assignment_changed = team != ticket.team or assignee != ticket.assignee
+            if assignment_changed and not ticket.is_open:
+                changes["team"] = team  # a finished ticket keeps its assignee; its team may still move
+                assignment_changed = assignee != ticket.assignee
+            updated = services.ticket_update(
+                actor=request.user, ticket=ticket, changes=changes, expected_version=version
+            )
+            if assignment_changed:
+                services.ticket_assign(
+                    actor=request.user,
+                    ticket=updated,
+                    assignee=assignee,
+                    team=team,
+                    expected_version=updated.version,
+                )
+    except DomainError as error:
+        return _failed(request, ticket, error)
+    return _succeeded(request, ticket.number, _("Changes saved."))
+
+
+@login_required
+@require_GET
+def ticket_custom_fields(request: SignedInRequest, number: str) -> HttpResponse:
+    """The custom fields of another category, when the properties form's category changes (htmx)."""
+    ticket = _ticket_or_404(request, number)
+    if not can_work(request.user, ticket):
+        raise Http404
+    raw = request.GET.get("category", "")
+    category = Category.objects.filter(pk=int(raw)).first() if raw.isdigit() else None
+    rows = _custom_field_rows(fields_for_category(category), ticket.custom_values or {}, staff_choices())
+    return render(
+        request, "tickets/ticket/detail.html#custom_fields", {"custom_fields": rows, "ticket": ticket}
+    )
+
+
+@login_required
+@require_POST
+def ticket_time(request: SignedInRequest, number: str) -> HttpResponse:
+    ticket = _ticket_or_404(request, number)
+    try:
+        minutes_raw = request.POST.get("minutes", "").strip()
+        if not re.fullmatch(r"\d{1,5}", minutes_raw):
+            raise _bad_input(_("Enter the minutes as a whole number."), "minutes")
+        work_date_raw = request.POST.get("work_date", "").strip()
+        try:
+            work_date = date.fromisoformat(work_date_raw) if work_date_raw else None
+        except ValueError:
+            raise _bad_input(_("Enter the date as YYYY-MM-DD."), "work_date") from None
+        entry = services.time_entry_add(
+            actor=request.user,
+            ticket=ticket,
+            minutes=int(minutes_raw),
+            work_date=work_date,
+            note=request.POST.get("note", ""),
+        )
+    except DomainError as error:
+        return _failed(request, ticket, error)
+    return _succeeded(request, ticket.number, _("Logged %(time)s.") % {"time": _duration(entry.minutes)})
+
+
+def _other_ticket(request: SignedInRequest, raw: str, field: str) -> Ticket:
+    raw = (raw or "").strip()
+    if not raw:
+        raise _bad_input(_("Enter a ticket number."), field)
+    try:
+        return selectors.ticket_get(actor=request.user, number=raw[:40])
+    except NotFound as exc:
+        raise ValidationFailed(exc.message, code="not_found", details={field: [exc.message]}) from None
+
+
+@login_required
+@require_POST
+def ticket_link(request: SignedInRequest, number: str) -> HttpResponse:
+    ticket = _ticket_or_404(request, number)
+    kind = request.POST.get("kind", "relates")
+    try:
+        other = _other_ticket(request, request.POST.get("other", ""), "other")
+        services.ticket_link(actor=request.user, ticket=ticket, other=other, kind=kind)
+    except DomainError as error:
+        return _failed(request, ticket, error, status=422 if error.code == "not_found" else None)
+    return _succeeded(request, ticket.number, _("Linked to %(number)s.") % {"number": other.number})
+
+
+@login_required
+@require_POST
+def ticket_unlink(request: SignedInRequest, number: str) -> HttpResponse:
+    ticket = _ticket_or_404(request, number)
+    try:
+        other = _other_ticket(request, request.POST.get("other", ""), "other")
+        services.ticket_unlink(actor=request.user, ticket=ticket, other=other)
+    except DomainError as error:
+        return _failed(request, ticket, error, status=422 if error.code == "not_found" else None)
+    return _succeeded(request, ticket.number, _("Link to %(number)s removed.") % {"number": other.number})
+
+
+@login_required
+@require_POST
+def ticket_merge(request: SignedInRequest, number: str) -> HttpResponse:
+    ticket = _ticket_or_404(request, number)
+    try:
+        into = _other_ticket(request, request.POST.get("into", ""), "into")
+        if request.POST.get("confirm") != "yes":
+            raise _bad_input(
+                _("Tick the box to confirm: this ticket will be closed as a duplicate."), "confirm"
+            )
+        services.ticket_merge(actor=request.user, duplicate=ticket, into=into)
+    except DomainError as error:
+        return _failed(request, ticket, error, status=422 if error.code == "not_found" else None)
+    return _succeeded(
+        request, ticket.number, _("Merged into %(number)s; this ticket is closed.") % {"number": into.number}
+    )
+
+
+@login_required
+@require_POST
+def markdown_preview(request: SignedInRequest, number: str) -> HttpResponse:
+    _ticket_or_404(request, number)
+    body = request.POST.get("body", "")[:50_000]
+    return render(
+        request, "tickets/ticket/detail.html#preview", {"preview_html": render_markdown(body), "body": body}
+    )
+
+
+# ------------------------------------------------------------------------------------------ downloads
+
+# Passive types a browser will not run; anything else is served as an opaque download.
+SAFE_DOWNLOAD_TYPES = frozenset(
+    {
+        "application/pdf", "text/plain", "text/csv", "application/json", "application/zip",
+        "application/x-7z-compressed", "application/msword", "application/vnd.ms-excel",
+        "application/vnd.ms-powerpoint", "message/rfc822", "video/mp4", "video/quicktime",
+        "audio/mpeg", "audio/mp4", "image/heic",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    }
+)  # fmt: skip
+INLINE_IMAGE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})
+
+
+@login_required
+@require_GET
+def attachment_download(request: SignedInRequest, attachment_id: int) -> HttpResponseBase:
+    try:
+        attachment = selectors.attachment_get(actor=request.user, attachment_id=attachment_id)
+    except NotFound as exc:
+        raise Http404(str(exc.message)) from None
+    try:
+        handle = attachment.file.open("rb")
+    except (FileNotFoundError, OSError, ValueError):
+        raise Http404(_("Attachment not found.")) from None
+    inline = attachment.is_image and attachment.content_type in INLINE_IMAGE_TYPES
+    if inline or attachment.content_type in SAFE_DOWNLOAD_TYPES:
+        content_type = attachment.content_type
+    else:
+        content_type = "application/octet-stream"
+    response = FileResponse(
+        handle, as_attachment=not inline, filename=attachment.filename, content_type=content_type
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    response["Cross-Origin-Resource-Policy"] = "same-origin"
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
