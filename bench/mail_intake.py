@@ -61,7 +61,7 @@ def new_mail(n: int, rng: random.Random, image: bytes) -> bytes:
 
 
 def follow_up(n: int, ticket, rng: random.Random) -> bytes:
-    from gongdan.notifications.threading import ticket_message_id, ticket_thread_root
+    from gongdan.outbox.threading import ticket_message_id, ticket_thread_root
 
     message = EmailMessage()
     message["From"] = ticket.requester.email

@@ -84,8 +84,9 @@ def create_cost(site: dict, creates: int) -> None:
 
 
 def engine(site: dict, events: int) -> None:
-    from gongdan.notifications.models import NotificationRule, OutboxMessage, RuleCursor
+    from gongdan.notifications.models import NotificationRule, RuleCursor
     from gongdan.notifications.rules import process_events
+    from gongdan.outbox.models import OutboxMessage
     from gongdan.tickets.models import TicketEvent
     from gongdan.tickets.services import ticket_create
 
@@ -116,7 +117,7 @@ def webhooks(site: dict, count: int) -> None:
     from django.utils import timezone
     from tests.notifications.receivers import Receiver
 
-    from gongdan.notifications.outbox import deliver, outbox_enqueue
+    from gongdan.outbox.services import deliver, outbox_enqueue
 
     receiver = Receiver(lambda got: (200, b"ok", {})).start()
     try:

@@ -58,7 +58,7 @@ def read_po(path: Path) -> list[tuple[str, str, str, bool]]:
 
 def test_there_are_catalogues_for_the_core_apps():
     apps = {path.relative_to(SRC).parts[0] for path in CATALOGUES}
-    assert {"accounts", "tickets", "assets", "locale"} <= apps
+    assert {"accounts", "tickets", "assets", "project"} <= apps
 
 
 @pytest.mark.parametrize("po_path", CATALOGUES, ids=lambda p: str(p.relative_to(SRC)))

@@ -6,7 +6,7 @@ import pytest
 
 from gongdan.channels import imap
 from gongdan.channels.models import InboundMail
-from gongdan.notifications.threading import subject_tag, ticket_message_id, ticket_thread_root
+from gongdan.outbox.threading import subject_tag, ticket_message_id, ticket_thread_root
 from gongdan.tickets import services
 from gongdan.tickets.models import Channel, Priority, Status, Ticket
 from tests.channels.conftest import make_mail

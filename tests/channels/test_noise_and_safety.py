@@ -7,7 +7,7 @@ import pytest
 
 from gongdan.channels import imap, services
 from gongdan.channels.models import InboundMail
-from gongdan.notifications.threading import subject_tag, ticket_message_id
+from gongdan.outbox.threading import subject_tag, ticket_message_id
 from gongdan.tickets import services as tickets
 from gongdan.tickets.models import Priority, Ticket
 from tests.channels.conftest import make_mail

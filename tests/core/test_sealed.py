@@ -9,7 +9,7 @@ from django.db import connection
 
 from gongdan.channels.models import Mailbox
 from gongdan.core.sealed import PREFIX, seal, seal_existing, unseal
-from gongdan.notifications.models import ChatBot, Webhook
+from gongdan.outbox.models import ChatBot, Webhook
 
 pytestmark = pytest.mark.django_db
 
@@ -103,6 +103,6 @@ def test_the_seal_secrets_command_reseals_with_the_current_key(settings):
     settings.SECRET_KEY = "a-new-and-long-enough-secret-key-for-this-test-0123456789"
     out = StringIO()
     call_command("seal_secrets", stdout=out)
-    assert "notifications.Webhook: 1 row(s) sealed" in out.getvalue()
+    assert "outbox.Webhook: 1 row(s) sealed" in out.getvalue()
     settings.SECRET_KEY_FALLBACKS = []  # the old key is gone: the value must open with the new one alone
     assert Webhook.objects.get(pk=hook.pk).secret == "whsec_xyz"

@@ -104,7 +104,8 @@ def test_demo_logins_work_and_a_requester_sees_only_their_own_tickets(demo):
 
 
 def test_demo_escalations_happened_in_the_past_not_on_the_first_sweep(demo):
-    from gongdan.notifications.models import Notification, OutboxMessage
+    from gongdan.notifications.models import Notification
+    from gongdan.outbox.models import OutboxMessage
     from gongdan.sla.escalation import escalation_sweep
     from gongdan.sla.models import EscalationFiring
 

@@ -12,9 +12,10 @@ from unittest import mock
 import pytest
 from django.utils import timezone
 
-from gongdan.notifications.models import OnCallOverride, Page
-from gongdan.notifications.paging_links import ack_token
-from gongdan.notifications.services import notify, page_on_call
+from gongdan.notifications.services import notify
+from gongdan.oncall.links import ack_token
+from gongdan.oncall.models import OnCallOverride, Page
+from gongdan.oncall.services import page_on_call
 from tests.factories import PASSWORD
 from tests.notifications import conftest as notification_fixtures
 

@@ -8,13 +8,10 @@ import re
 
 import pytest
 
-from gongdan.notifications import integrations
-from gongdan.notifications.models import (
-    DeliveryAttempt,
-    NotificationPreference,
-    NotificationRule,
-    OutboxMessage,
-)
+from gongdan.notifications import services as notification_services
+from gongdan.notifications.models import NotificationPreference, NotificationRule
+from gongdan.outbox import services as outbox_services
+from gongdan.outbox.models import DeliveryAttempt, OutboxMessage
 from gongdan.tickets.services import ticket_create
 from tests.e2e.test_notifications_browser import shot, sign_in
 
@@ -23,13 +20,15 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture
 def webhook_with_history(admin_user, agent, team):
-    integrations.allow_list_set(actor=admin_user, entries=["127.0.0.1", "10.20.0.0/16"])
-    bot = integrations.chat_bot_create(actor=admin_user, name="运维值班群", kind="dingtalk", secret="SECabc",
+    outbox_services.allow_list_set(actor=admin_user, entries=["127.0.0.1", "10.20.0.0/16"])
+    bot = outbox_services.chat_bot_create(actor=admin_user, name="运维值班群", kind="dingtalk", secret="SECabc",
                                        url="http://127.0.0.1:9/robot/send?access_token=T")  # fmt: skip
-    hook = integrations.webhook_create(actor=admin_user, name="ERP", url="http://127.0.0.1:9/gongdan/events")
-    integrations.rule_create(actor=admin_user, name="P0 进值班群 / P0 pages to the ops chat", event="p0_page",
+    hook = outbox_services.webhook_create(
+        actor=admin_user, name="ERP", url="http://127.0.0.1:9/gongdan/events"
+    )
+    notification_services.rule_create(actor=admin_user, name="P0 进值班群 / P0 pages to the ops chat", event="p0_page",
                              recipients=[], channels=[], chat_bots=[bot])  # fmt: skip
-    integrations.rule_create(actor=admin_user, name="状态同步到 ERP / Status to the ERP", event="state_changed",
+    notification_services.rule_create(actor=admin_user, name="状态同步到 ERP / Status to the ERP", event="state_changed",
                              recipients=[], channels=[], webhooks=[hook])  # fmt: skip
     ticket = ticket_create(actor=agent, subject="机房空调告警 / Server room AC alarm", team=team)
     for i, (state, codes) in enumerate([("sent", [500, 500, 200]), ("dead", [None]), ("failed", [503])]):

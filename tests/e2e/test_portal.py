@@ -14,7 +14,7 @@ from django.core.cache import cache
 from PIL import Image
 
 from gongdan.assets.models import Location
-from gongdan.notifications.models import OutboxMessage
+from gongdan.outbox.models import OutboxMessage
 from gongdan.portal.models import Survey
 from gongdan.portal.services import survey_scan
 from gongdan.tickets.models import Attachment, Ticket

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import pytest
 from aiosmtpd.controller import Controller
 
-from gongdan.notifications.models import OnCallParticipant, OnCallSchedule
+from gongdan.oncall.models import OnCallParticipant, OnCallSchedule
 from gongdan.tickets.services import ticket_create
 from tests.factories import AgentFactory
 

@@ -8,8 +8,10 @@ from unittest import mock
 import pytest
 from django.utils import timezone
 
-from gongdan.notifications.models import Notification, Page
-from gongdan.notifications.services import notify, page_on_call
+from gongdan.notifications.models import Notification
+from gongdan.notifications.services import notify
+from gongdan.oncall.models import Page
+from gongdan.oncall.services import page_on_call
 from tests.api.conftest import ApiClient
 from tests.factories import AgentFactory
 

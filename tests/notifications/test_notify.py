@@ -6,9 +6,10 @@ import pytest
 from django.db import transaction
 
 from gongdan.core.domain_errors import ValidationFailed
-from gongdan.notifications.models import Notification, OutboxMessage
+from gongdan.notifications.models import Notification
 from gongdan.notifications.services import notify
-from gongdan.notifications.threading import ticket_pk_from_headers, ticket_thread_root
+from gongdan.outbox.models import OutboxMessage
+from gongdan.outbox.threading import ticket_pk_from_headers, ticket_thread_root
 from tests.factories import AgentFactory
 
 pytestmark = pytest.mark.django_db

@@ -12,19 +12,13 @@ from django.db.models.signals import post_save
 from django.utils import timezone
 
 from gongdan.core.domain_errors import PermissionDenied, ValidationFailed
-from gongdan.notifications import integrations
-from gongdan.notifications.models import (
-    Notification,
-    NotificationPreference,
-    NotificationRule,
-    OnCallParticipant,
-    OnCallSchedule,
-    OutboxMessage,
-    RuleCursor,
-)
+from gongdan.notifications import services as notification_services
+from gongdan.notifications.models import Notification, NotificationPreference, NotificationRule, RuleCursor
 from gongdan.notifications.nudge import event_saved
 from gongdan.notifications.rules import process_events
-from gongdan.notifications.services import page_on_call
+from gongdan.oncall.models import OnCallParticipant, OnCallSchedule
+from gongdan.oncall.services import page_on_call
+from gongdan.outbox.models import OutboxMessage
 from gongdan.tickets.models import Priority, TicketEvent
 from gongdan.tickets.services import ticket_assign, ticket_comment, ticket_create, ticket_transition
 from tests.factories import AgentFactory, RequesterFactory
@@ -128,7 +122,7 @@ def test_each_kind_of_recipient_gets_the_message(no_defaults, admin_user, team, 
     schedule = OnCallSchedule.objects.create(name="Ops", team=team, time_zone="UTC", rotation_days=1,
                                              handoff_time=dt.time(0, 0), start_date=dt.date(2026, 1, 1))  # fmt: skip
     OnCallParticipant.objects.create(schedule=schedule, user=bob, layer=1, position=0)
-    integrations.rule_create(
+    notification_services.rule_create(
         actor=admin_user, name="r", event="state_changed", recipients=[who], channels=["email"]
     )
     ticket = ticket_create(
@@ -143,7 +137,7 @@ def test_a_fixed_address_gets_the_message_in_the_site_language(
     no_defaults, admin_user, agent, team, settings
 ):
     settings.LANGUAGE_CODE = "zh-hans"
-    integrations.rule_create(actor=admin_user, name="NOC", event="created", recipients=[], channels=[],
+    notification_services.rule_create(actor=admin_user, name="NOC", event="created", recipients=[], channels=[],
                              fixed_address="noc@example.org")  # fmt: skip
     ticket = ticket_create(actor=agent, subject="UPS alarm", team=team)
     process_events()
@@ -155,7 +149,7 @@ def test_a_fixed_address_gets_the_message_in_the_site_language(
 def test_a_requester_never_hears_about_staff_only_events(
     no_defaults, admin_user, agent, team, requester, category
 ):
-    integrations.rule_create(actor=admin_user, name="a", event="assigned", recipients=["requester", "team"],
+    notification_services.rule_create(actor=admin_user, name="a", event="assigned", recipients=["requester", "team"],
                              channels=["email", "in_app"])  # fmt: skip
     ticket = ticket_create(actor=requester, subject="VPN", category=category)
     ticket_assign(actor=admin_user, ticket=ticket, assignee=agent)
@@ -165,7 +159,7 @@ def test_a_requester_never_hears_about_staff_only_events(
 
 
 def test_nobody_is_told_about_their_own_action(no_defaults, admin_user, agent, team):
-    integrations.rule_create(
+    notification_services.rule_create(
         actor=admin_user, name="t", event="created", recipients=["team"], channels=["in_app"]
     )
     ticket_create(actor=agent, subject="Mine", team=team)
@@ -183,7 +177,7 @@ def test_a_requester_gets_a_receipt_for_the_ticket_they_filed_when_that_rule_is_
 
 def test_team_and_priority_conditions_narrow_a_rule(no_defaults, admin_user, agent, team, other_team):
     p0 = Priority.objects.order_by("rank").first()
-    rule = integrations.rule_create(actor=admin_user, name="P0 only", event="created", recipients=[], channels=[],
+    rule = notification_services.rule_create(actor=admin_user, name="P0 only", event="created", recipients=[], channels=[],
                                     fixed_address="boss@example.org", team=team, priorities=[p0])  # fmt: skip
     ticket_create(actor=agent, subject="low", team=team, priority=Priority.objects.order_by("-rank").first())
     ticket_create(actor=agent, subject="other team", team=other_team, priority=p0)
@@ -194,7 +188,7 @@ def test_team_and_priority_conditions_narrow_a_rule(no_defaults, admin_user, age
 
 
 def test_brief_template_sends_one_line(no_defaults, admin_user, agent, requester, team, category):
-    integrations.rule_create(actor=admin_user, name="b", event="commented", recipients=["requester"],
+    notification_services.rule_create(actor=admin_user, name="b", event="commented", recipients=["requester"],
                              channels=["email"], template="brief")  # fmt: skip
     ticket = ticket_create(actor=requester, subject="Wifi", category=category)
     ticket_comment(actor=agent, ticket=ticket, body="Please restart the router.")
@@ -229,8 +223,10 @@ def test_a_missing_event_id_is_waited_for_then_passed(settings, admin_user, agen
 
 
 def test_users_choose_their_channels(no_defaults, admin_user, agent, team, requester, category):
-    integrations.preference_update(actor=agent, email=False, in_app=True, quiet_start=None, quiet_end=None)
-    integrations.rule_create(
+    notification_services.preference_update(
+        actor=agent, email=False, in_app=True, quiet_start=None, quiet_end=None
+    )
+    notification_services.rule_create(
         actor=admin_user, name="n", event="created", recipients=["team"], channels=["email", "in_app"]
     )
     ticket_create(actor=requester, subject="x", category=category)
@@ -248,8 +244,10 @@ def test_quiet_hours_hold_email_until_they_end_but_a_p0_page_rings_at_once(
     local = timezone.now().astimezone(ZoneInfo("Asia/Shanghai"))
     start = (local - dt.timedelta(hours=1)).time().replace(second=0, microsecond=0)
     end = (local + dt.timedelta(hours=2)).time().replace(second=0, microsecond=0)
-    integrations.preference_update(actor=agent, email=True, in_app=True, quiet_start=start, quiet_end=end)
-    integrations.rule_create(
+    notification_services.preference_update(
+        actor=agent, email=True, in_app=True, quiet_start=start, quiet_end=end
+    )
+    notification_services.rule_create(
         actor=admin_user, name="n", event="created", recipients=["team"], channels=["email", "in_app"]
     )
     schedule = OnCallSchedule.objects.create(name="Ops", team=team, time_zone="UTC", rotation_days=1,
@@ -296,14 +294,16 @@ def test_a_rule_that_sends_nothing_or_names_unknown_things_is_refused_and_nothin
     no_defaults, admin_user
 ):
     with pytest.raises(ValidationFailed) as nothing:
-        integrations.rule_create(actor=admin_user, name="empty", event="created", recipients=[], channels=[])
+        notification_services.rule_create(
+            actor=admin_user, name="empty", event="created", recipients=[], channels=[]
+        )
     assert "recipients" in nothing.value.details
     with pytest.raises(ValidationFailed) as bad:
-        integrations.rule_create(actor=admin_user, name="bad", event="exploded", recipients=["martians"],
+        notification_services.rule_create(actor=admin_user, name="bad", event="exploded", recipients=["martians"],
                                  channels=["pigeon"], fixed_address="not-an-address")  # fmt: skip
     assert set(bad.value.details) >= {"event", "recipients", "channels", "fixed_address"}
     with pytest.raises(ValidationFailed) as no_channel:
-        integrations.rule_create(
+        notification_services.rule_create(
             actor=admin_user, name="c", event="created", recipients=["team"], channels=[]
         )
     assert "channels" in no_channel.value.details
@@ -312,13 +312,13 @@ def test_a_rule_that_sends_nothing_or_names_unknown_things_is_refused_and_nothin
 
 def test_only_admins_change_rules(agent):
     with pytest.raises(PermissionDenied):
-        integrations.rule_create(actor=agent, name="x", event="created", recipients=[], channels=[],
+        notification_services.rule_create(actor=agent, name="x", event="created", recipients=[], channels=[],
                                  fixed_address="a@example.org")  # fmt: skip
 
 
 def test_quiet_hours_need_both_ends(agent):
     with pytest.raises(ValidationFailed):
-        integrations.preference_update(
+        notification_services.preference_update(
             actor=agent, email=True, in_app=True, quiet_start=dt.time(22), quiet_end=None
         )
     assert not NotificationPreference.objects.exists()

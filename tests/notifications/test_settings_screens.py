@@ -8,8 +8,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.urls import reverse
 
-from gongdan.notifications.models import OnCallOverride, OnCallSchedule, OutboxMessage
 from gongdan.notifications.services import notify
+from gongdan.oncall.models import OnCallOverride, OnCallSchedule
+from gongdan.outbox.models import OutboxMessage
 from tests.clients import signed_in
 from tests.factories import AgentFactory
 
@@ -31,20 +32,20 @@ def schedule_form(**changes):
 
 def test_an_admin_creates_a_weekly_rotation_and_sees_who_is_on_call(admin_client, oncall_people):
     wang, li, zhao = oncall_people
-    response = admin_client.post(reverse("notifications:schedule_create"), schedule_form())
+    response = admin_client.post(reverse("oncall:schedule_create"), schedule_form())
     schedule = OnCallSchedule.objects.get(name="Network on-call")
     assert response.status_code == 302
-    assert response["Location"] == reverse("notifications:schedule_detail", args=[schedule.pk])
+    assert response["Location"] == reverse("oncall:schedule_detail", args=[schedule.pk])
     assert [(p.user, p.layer, p.position) for p in schedule.participants.order_by("layer", "position")] == [
         (wang, 1, 0), (li, 1, 1), (zhao, 2, 0)]  # fmt: skip
     detail = admin_client.get(response["Location"]).content.decode()
     assert "data-oncall-now" in detail
-    listing = admin_client.get(reverse("notifications:schedule_list")).content.decode()
+    listing = admin_client.get(reverse("oncall:schedule_list")).content.decode()
     assert "Network on-call" in listing
     # The edit form shows the rotation in order and saves a new order
-    edit = admin_client.get(reverse("notifications:schedule_edit", args=[schedule.pk])).content.decode()
+    edit = admin_client.get(reverse("oncall:schedule_edit", args=[schedule.pk])).content.decode()
     assert "wang\nli</textarea>" in edit
-    admin_client.post(reverse("notifications:schedule_edit", args=[schedule.pk]),
+    admin_client.post(reverse("oncall:schedule_edit", args=[schedule.pk]),
                       schedule_form(primary="li\nwang", backup=""))  # fmt: skip
     assert [p.user for p in schedule.participants.order_by("layer", "position")] == [li, wang]
 
@@ -63,14 +64,14 @@ def test_an_admin_creates_a_weekly_rotation_and_sees_who_is_on_call(admin_client
     ],
 )
 def test_bad_schedules_are_refused_next_to_the_field(admin_client, oncall_people, requester, changes, field):
-    response = admin_client.post(reverse("notifications:schedule_create"), schedule_form(**changes))
+    response = admin_client.post(reverse("oncall:schedule_create"), schedule_form(**changes))
     assert response.status_code == 422
     assert f'data-field-error="{field}"' in response.content.decode()
     assert not OnCallSchedule.objects.exists()
 
 
 def test_overrides_are_added_shown_and_removed(admin_client, schedule, other_agent):
-    url = reverse("notifications:schedule_detail", args=[schedule.pk])
+    url = reverse("oncall:schedule_detail", args=[schedule.pk])
     start = dt.datetime.now(ZoneInfo("Asia/Shanghai")) + dt.timedelta(hours=1)  # the admin's zone
     data = {"user": other_agent.pk, "starts_at": start.strftime("%Y-%m-%dT%H:%M"),
             "ends_at": (start + dt.timedelta(hours=8)).strftime("%Y-%m-%dT%H:%M")}  # fmt: skip
@@ -84,19 +85,17 @@ def test_overrides_are_added_shown_and_removed(admin_client, schedule, other_age
     response = admin_client.post(url, bad)
     assert response.status_code == 422
     assert 'data-field-error="ends_at"' in response.content.decode()
-    admin_client.post(reverse("notifications:override_delete", args=[schedule.pk, override.pk]))
+    admin_client.post(reverse("oncall:override_delete", args=[schedule.pk, override.pk]))
     assert not OnCallOverride.objects.exists()
 
 
 def test_agents_cannot_open_or_change_the_settings(agent, schedule, oncall_people):
     client = signed_in(agent)
-    for url in (reverse("notifications:schedule_list"), reverse("notifications:schedule_create"),
-                reverse("notifications:schedule_edit", args=[schedule.pk]), reverse("notifications:outbox")):  # fmt: skip
+    for url in (reverse("oncall:schedule_list"), reverse("oncall:schedule_create"),
+                reverse("oncall:schedule_edit", args=[schedule.pk]), reverse("outbox:outbox")):  # fmt: skip
         assert client.get(url).status_code == 403
     assert (
-        client.post(
-            reverse("notifications:schedule_edit", args=[schedule.pk]), schedule_form(name="x")
-        ).status_code
+        client.post(reverse("oncall:schedule_edit", args=[schedule.pk]), schedule_form(name="x")).status_code
         == 403
     )
     schedule.refresh_from_db()
@@ -111,10 +110,10 @@ def test_the_outbox_says_when_no_mail_server_is_configured_and_filters_by_state(
         notify(recipients=[AgentFactory(username=f"p{i}")], kind="ticket_assigned", ticket=ticket)
     OutboxMessage.objects.filter(address="p0@example.com").update(state="dead", last_error="550 no such user")
     with django_assert_num_queries(4):  # session, user, messages with their tickets, counts per state
-        page = admin_client.get(reverse("notifications:outbox")).content.decode()
+        page = admin_client.get(reverse("outbox:outbox")).content.decode()
     assert "data-smtp-missing" in page
     assert page.count("data-message=") == 3
-    dead = admin_client.get(reverse("notifications:outbox"), {"state": "dead"}).content.decode()
+    dead = admin_client.get(reverse("outbox:outbox"), {"state": "dead"}).content.decode()
     assert dead.count("data-message=") == 1
     assert "550 no such user" in dead
 
@@ -126,7 +125,7 @@ def test_an_admin_retries_a_dead_message_from_the_outbox(
     message = OutboxMessage.objects.get()
     OutboxMessage.objects.filter(pk=message.pk).update(state="dead", attempts=8)
     with django_capture_on_commit_callbacks(execute=True):
-        response = admin_client.post(reverse("notifications:outbox_retry", args=[message.pk]))
+        response = admin_client.post(reverse("outbox:outbox_retry", args=[message.pk]))
     assert response.status_code == 302
     message.refresh_from_db()
     assert message.state == OutboxMessage.State.SENT

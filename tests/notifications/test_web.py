@@ -10,9 +10,11 @@ import pytest
 from django.core import signing
 from django.urls import reverse
 
-from gongdan.notifications.models import Notification, Page
-from gongdan.notifications.paging_links import ack_token
-from gongdan.notifications.services import notify, page_on_call
+from gongdan.notifications.models import Notification
+from gongdan.notifications.services import notify
+from gongdan.oncall.links import ack_token
+from gongdan.oncall.models import Page
+from gongdan.oncall.services import page_on_call
 from tests.clients import signed_in
 from tests.factories import AgentFactory
 
@@ -94,7 +96,7 @@ def test_nobody_reads_or_marks_another_persons_notices(li, ticket, other_agent):
 
 
 def test_signed_out_visitors_are_sent_to_sign_in(client):
-    for name in ("notifications:list", "notifications:bell", "notifications:pages"):
+    for name in ("notifications:list", "notifications:bell", "oncall:pages"):
         response = client.get(reverse(name))
         assert response.status_code == 302
         assert "/login/" in response["Location"]
@@ -116,21 +118,21 @@ def paged(schedule, ticket, oncall_people, monkeypatch):
 def test_my_pages_lists_the_open_page_and_acknowledges_it(paged, oncall_people, ticket):
     wang = oncall_people[0]
     client = signed_in(wang)
-    html = client.get(reverse("notifications:pages")).content.decode()
+    html = client.get(reverse("oncall:pages")).content.decode()
     assert f'data-page="{paged.pk}"' in html
     assert "P0 core switch down" in html
-    response = client.post(reverse("notifications:page_ack", args=[paged.pk]), follow=True)
+    response = client.post(reverse("oncall:page_ack", args=[paged.pk]), follow=True)
     assert "重复呼叫已停止" in response.content.decode()  # wang reads Chinese
     paged.refresh_from_db()
     assert (paged.state, paged.acknowledged_by) == (Page.State.ACKNOWLEDGED, wang)
     # A second click says who was first
-    response = client.post(reverse("notifications:page_ack", args=[paged.pk]), follow=True)
+    response = client.post(reverse("oncall:page_ack", args=[paged.pk]), follow=True)
     assert "Wang 已于" in response.content.decode()
 
 
 def test_the_mail_link_acknowledges_once_without_signing_in(client, paged, oncall_people):
     wang = oncall_people[0]
-    url = reverse("notifications:page_ack_link", args=[ack_token(paged.pk, wang.pk)])
+    url = reverse("oncall:page_ack_link", args=[ack_token(paged.pk, wang.pk)])
     # A mail scanner following the link changes nothing
     confirm = client.get(url)
     assert confirm.status_code == 200
@@ -157,17 +159,17 @@ def test_a_forged_or_expired_link_is_refused(paged, oncall_people, settings):
     wang, _li, _zhao = oncall_people
     token = ack_token(paged.pk, wang.pk)
     forged = token[:-3] + ("AAA" if not token.endswith("AAA") else "BBB")
-    response = client.post(reverse("notifications:page_ack_link", args=[forged]))
+    response = client.post(reverse("oncall:page_ack_link", args=[forged]))
     assert response.status_code == 400
     assert "not valid" in response.content.decode()
     # A link for someone who was never paged about it
     stranger = AgentFactory(username="stranger")
-    response = client.post(reverse("notifications:page_ack_link", args=[ack_token(paged.pk, stranger.pk)]))
+    response = client.post(reverse("oncall:page_ack_link", args=[ack_token(paged.pk, stranger.pk)]))
     assert response.status_code == 404
     # An expired link
     settings.GONGDAN_PAGE_LINK_MAX_AGE = 60
     with mock.patch("django.core.signing.time.time", return_value=signing.time.time() + 3600):
-        response = client.post(reverse("notifications:page_ack_link", args=[token]))
+        response = client.post(reverse("oncall:page_ack_link", args=[token]))
     assert response.status_code == 400
     assert "expired" in response.content.decode()
     paged.refresh_from_db()
@@ -179,22 +181,19 @@ def test_a_tickets_pages_fragment_acknowledges_and_comes_back_to_the_ticket(
 ):
     wang = oncall_people[0]
     client = signed_in(wang)
-    fragment = client.get(reverse("notifications:ticket_pages", args=[ticket.number])).content.decode()
+    fragment = client.get(reverse("oncall:ticket_pages", args=[ticket.number])).content.decode()
     assert f'data-page="{paged.pk}"' in fragment
-    response = client.post(reverse("notifications:page_ack", args=[paged.pk]),
+    response = client.post(reverse("oncall:page_ack", args=[paged.pk]),
                            {"next": reverse("tickets:ticket_detail", args=[ticket.number])})  # fmt: skip
     assert response["Location"] == reverse("tickets:ticket_detail", args=[ticket.number])
-    evil = client.post(reverse("notifications:page_ack", args=[paged.pk]), {"next": "https://evil.example/"})
-    assert evil["Location"] == reverse("notifications:pages")
+    evil = client.post(reverse("oncall:page_ack", args=[paged.pk]), {"next": "https://evil.example/"})
+    assert evil["Location"] == reverse("oncall:pages")
     # A requester (even the ticket's own) does not see the pages
-    assert (
-        signed_in(requester).get(reverse("notifications:ticket_pages", args=[ticket.number])).status_code
-        == 404
-    )
+    assert signed_in(requester).get(reverse("oncall:ticket_pages", args=[ticket.number])).status_code == 404
 
 
 def test_my_pages_costs_the_same_queries_however_many_pages(paged, oncall_people, django_assert_num_queries):
-    from gongdan.notifications.services import page_acknowledge
+    from gongdan.oncall.services import page_acknowledge
 
     wang = oncall_people[0]
     page_acknowledge(actor=wang, page_id=paged.pk)
@@ -208,5 +207,5 @@ def test_my_pages_costs_the_same_queries_however_many_pages(paged, oncall_people
             page_on_call(ticket=other, reason="P0")
     client = signed_in(wang)
     with django_assert_num_queries(3):  # session, user, pages with tickets and who acknowledged
-        html = client.get(reverse("notifications:pages")).content.decode()
+        html = client.get(reverse("oncall:pages")).content.decode()
     assert html.count("data-page=") == 4

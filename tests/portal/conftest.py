@@ -11,7 +11,7 @@ from django.core.cache import cache
 from django.test import Client
 from PIL import Image
 
-from gongdan.notifications.models import OutboxMessage
+from gongdan.outbox.models import OutboxMessage
 from gongdan.tickets.services import ticket_create, ticket_transition
 from tests.factories import PASSWORD
 

@@ -173,15 +173,15 @@ def test_requester_mails_point_to_the_portal_in_their_language(resolved, request
 def test_a_rating_wakes_the_rules_written_for_the_satisfaction_survey_event(
     resolved, requester, admin_user, lead, settings
 ):
-    from gongdan.notifications import integrations
-    from gongdan.notifications.models import OutboxMessage
+    from gongdan.notifications import services as notification_services
     from gongdan.notifications.rules import process_events
+    from gongdan.outbox.models import OutboxMessage
 
     # Rolled-back tests leave holes in PostgreSQL's id sequence: don't wait for them (see test_rules).
     settings.GONGDAN_RULES_GAP_SECONDS = 0
     lead.email = "lead@example.com"
     lead.save(update_fields=["email"])
-    integrations.rule_create(actor=admin_user, name="Ratings to the lead", event="survey",
+    notification_services.rule_create(actor=admin_user, name="Ratings to the lead", event="survey",
                              recipients=["team_lead"], channels=["email"])  # fmt: skip
     process_events()  # what happened before the rating
     before = OutboxMessage.objects.filter(address="lead@example.com").count()

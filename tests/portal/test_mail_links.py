@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from gongdan.notifications.models import OutboxMessage
 from gongdan.notifications.services import notify
+from gongdan.outbox.models import OutboxMessage
 from gongdan.tickets.services import ticket_create
 
 pytestmark = pytest.mark.django_db

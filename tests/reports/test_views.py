@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from gongdan.notifications.models import OutboxMessage
+from gongdan.outbox.models import OutboxMessage
 from gongdan.reports.exports import neutralise
 from gongdan.reports.models import ReportSubscription
 from gongdan.reports.services import report_send, subscription_create

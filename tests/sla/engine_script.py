@@ -91,7 +91,7 @@ def create_p0() -> dict:
     from django.utils import timezone
 
     from gongdan.accounts.models import User
-    from gongdan.notifications.models import OnCallParticipant, OnCallSchedule
+    from gongdan.oncall.models import OnCallParticipant, OnCallSchedule
     from gongdan.tickets.models import Priority
     from gongdan.tickets.services import ticket_create
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from gongdan.channels.models import InboundMail, Mailbox
 from gongdan.channels.parsing import ParsedMail
-from gongdan.notifications.delivery.email import sender_address
-from gongdan.notifications.threading import ticket_pk_from_headers
+from gongdan.outbox.delivery.email import sender_address
+from gongdan.outbox.threading import ticket_pk_from_headers
 
 # The headers every notice we send carries (gongdan.notifications.services); a mail with them is our own.
 OWN_HEADERS = ("X-Gongdan-Kind", "X-Gongdan-Idempotency-Key")

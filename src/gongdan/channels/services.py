@@ -26,7 +26,7 @@ from gongdan.channels.noise import noise_reason
 from gongdan.channels.parsing import ParsedMail, UnreadableMail, body_text, mail_key, parse_mail
 from gongdan.channels.reply_trim import trim_reply
 from gongdan.core.domain_errors import Conflict, DomainError, NotFound, ValidationFailed
-from gongdan.notifications.threading import ticket_number_from_subject, ticket_pk_from_headers
+from gongdan.outbox.threading import ticket_number_from_subject, ticket_pk_from_headers
 from gongdan.tickets import services as tickets
 from gongdan.tickets.access import can_view
 from gongdan.tickets.models import Channel, Ticket
@@ -332,7 +332,7 @@ def _checked_files(parsed: ParsedMail) -> tuple[list[tickets.IncomingFile], list
 
 def _thread_target(parsed: ParsedMail) -> Ticket | None:
     """The ticket this mail answers: a signed Message-ID of ours in In-Reply-To/References, else the number
-    tag in the subject (gongdan.notifications.threading is the one contract for both)."""
+    tag in the subject (gongdan.outbox.threading is the one contract for both)."""
     ticket: Ticket | None = None
     pk = ticket_pk_from_headers([parsed.in_reply_to, parsed.references])
     if pk is not None:

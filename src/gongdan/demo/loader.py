@@ -271,7 +271,8 @@ class _Builder:
         escalation steps land at the moment they fell due (an overdue demo ticket shows when its lead was told
         and its priority raised), not all at once on the first real sweep. What the past would have mailed is
         not sent now, and notices older than a day count as read."""
-        from gongdan.notifications.models import Notification, OutboxMessage
+        from gongdan.notifications.models import Notification
+        from gongdan.outbox.models import OutboxMessage
         from gongdan.sla.escalation import due_clock_ids, escalate_clocks, escalation_act
         from gongdan.sla.models import EscalationFiring, SlaClock
 

@@ -12,7 +12,7 @@ from pydantic import Field
 from gongdan.accounts.models import User
 from gongdan.api.errors import errors_for
 from gongdan.notifications import kinds, selectors, services
-from gongdan.notifications.models import Notification, Page
+from gongdan.notifications.models import Notification
 
 router = Router()
 
@@ -48,18 +48,6 @@ class ReadAllOut(Schema):
     updated: int
 
 
-class PageOut(Schema):
-    id: int
-    ticket: str
-    reason: str
-    state: str
-    repeat_count: int
-    created_at: datetime
-    next_repeat_at: datetime | None
-    acknowledged_at: datetime | None
-    acknowledged_by: str | None
-
-
 def notification_out(notice: Notification, user: User) -> dict[str, Any]:
     return {
         "id": notice.pk,
@@ -69,20 +57,6 @@ def notification_out(notice: Notification, user: User) -> dict[str, Any]:
         "data": notice.data,
         "created_at": notice.created_at,
         "read_at": notice.read_at,
-    }
-
-
-def page_out(page: Page) -> dict[str, Any]:
-    return {
-        "id": page.pk,
-        "ticket": page.ticket.number,
-        "reason": page.reason,
-        "state": page.state,
-        "repeat_count": page.repeat_count,
-        "created_at": page.created_at,
-        "next_repeat_at": page.next_repeat_at,
-        "acknowledged_at": page.acknowledged_at,
-        "acknowledged_by": page.acknowledged_by.username if page.acknowledged_by else None,
     }
 
 
@@ -117,19 +91,3 @@ def notification_read(request: HttpRequest, notification_id: int) -> dict[str, A
 )
 def notification_read_all(request: HttpRequest) -> dict[str, int]:
     return {"updated": services.notifications_mark_all_read(actor=actor_of(request))}
-
-
-@router.get("/pages", response={200: list[PageOut], **errors_for(401)}, summary="Pages sent to me")
-def page_list(request: HttpRequest) -> list[dict[str, Any]]:
-    return [page_out(p) for p in selectors.my_pages(actor=actor_of(request))]
-
-
-@router.post(
-    "/pages/{page_id}/acknowledge",
-    response={200: PageOut, **errors_for(401, 404, 409)},
-    summary="Acknowledge a page",
-)
-def page_acknowledge(request: HttpRequest, page_id: int) -> dict[str, Any]:
-    """Stops the repeats. 409 if someone already acknowledged it (the message says who)."""
-    page = services.page_acknowledge(actor=actor_of(request), page_id=page_id, via="api")
-    return page_out(page)

@@ -18,7 +18,6 @@ from django.utils.translation import pgettext_lazy
 
 SLA_ESCALATION = "sla_escalation"
 SLA_BREACHED = "sla_breached"
-ONCALL_PAGE = "oncall_page"
 TICKET_ASSIGNED = "ticket_assigned"
 
 SLA_TARGETS = {
@@ -125,25 +124,6 @@ def _sla_breached(data: dict[str, Any], user: Any) -> Rendered:
     return Rendered(title=title, lines=[title, _("It was due %(due)s.") % values])
 
 
-def _oncall_page(data: dict[str, Any], user: Any) -> Rendered:
-    reason = str(data.get("reason") or "")
-    title = _("On-call page: %(reason)s") % {"reason": reason} if reason else _("On-call page")
-    lines = [
-        title,
-        _("You are on call. Acknowledge this page so the repeats stop and your team knows you have it."),
-    ]
-    rendered = Rendered(title=title, lines=lines)
-    page_id = data.get("page_id")
-    if page_id and getattr(user, "pk", None):
-        from gongdan.notifications.paging_links import ack_token
-
-        rendered.action_url = site_url(
-            reverse("notifications:page_ack_link", args=[ack_token(int(page_id), user.pk)])
-        )
-        rendered.action_label = _("Acknowledge")
-    return rendered
-
-
 def _brief(rendered: Rendered, data: dict[str, Any]) -> Rendered:
     if data.get("template") == "brief":
         rendered.lines = rendered.lines[:1]
@@ -225,7 +205,6 @@ def _ticket_survey(data: dict[str, Any], user: Any) -> Rendered:
 RENDERERS = {
     SLA_ESCALATION: _sla_escalation,
     SLA_BREACHED: _sla_breached,
-    ONCALL_PAGE: _oncall_page,
     TICKET_ASSIGNED: _ticket_assigned,
     "ticket_created": _ticket_created,
     "ticket_commented": _ticket_commented,

@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,13 +29,8 @@ from django.utils import timezone, translation
 
 from gongdan.accounts.models import Membership, User
 from gongdan.notifications import kinds
-from gongdan.notifications.models import (
-    NotificationRule,
-    OutboxMessage,
-    Recipient,
-    RuleCursor,
-    RuleEvent,
-)
+from gongdan.notifications.models import NotificationRule, Recipient, RuleCursor, RuleEvent
+from gongdan.outbox.models import OutboxMessage
 from gongdan.tickets.models import TicketEvent
 
 log = logging.getLogger(__name__)
@@ -69,6 +64,17 @@ WEBHOOK_TYPES = {
     RuleEvent.P0_PAGE: "ticket.paged",
     RuleEvent.SURVEY: "ticket.survey_sent",
 }
+
+
+# Recipients another app knows how to find (on-call: whoever is on call for the ticket's team now). Registered
+# with `register_recipients` from that app's AppConfig.ready.
+RECIPIENT_RESOLVERS: dict[str, Callable[[Any], Iterable[User]]] = {}
+
+
+def register_recipients(recipient: str, resolve: Callable[[Any], Iterable[User]]) -> None:
+    if recipient not in Recipient.values:
+        raise ValueError(f"unknown recipient {recipient!r}")
+    RECIPIENT_RESOLVERS[recipient] = resolve
 
 
 def register_event_source(ticket_event_kind: str, rule_event: str) -> None:
@@ -149,11 +155,9 @@ def _recipients(rule: NotificationRule, ticket: Any, cache: dict[str, Any]) -> l
                 people.append(membership.user)
     if Recipient.WATCHERS in wanted:
         people.extend(ticket.watchers.all())
-    if Recipient.ON_CALL in wanted:
-        from gongdan.notifications.services import _on_call_for
-
-        _schedule, on_call, _backup = _on_call_for(ticket.team, timezone.now())
-        people.extend(on_call)
+    for recipient, resolve in RECIPIENT_RESOLVERS.items():
+        if recipient in wanted:
+            people.extend(resolve(ticket))
     return people
 
 
@@ -253,8 +257,8 @@ def chat_parts(bot: Any, kind: str, ticket: Any, data: dict[str, Any], template:
 
 def act(event: TicketEvent, rule_event: str, out: Outgoing) -> int:
     """Write what `out` says for this event; returns how many messages/notices it wrote."""
-    from gongdan.notifications.outbox import outbox_enqueue
     from gongdan.notifications.services import compose_email, deliver_to_people, email_headers
+    from gongdan.outbox.services import outbox_enqueue
 
     kind = KIND_OF[rule_event]
     ticket = event.ticket

@@ -1,6 +1,7 @@
-"""Every change in notifications: notices, the outbox, on-call schedules, pages and their acknowledgement.
+"""Every change in notifications: notices to people (in the app, by mail, in chat), their preferences, and the
+notification rules.
 
-`notify` and `page_on_call` are the interface other apps call (SLA escalation, routing). They run inside the
+`notify` is the interface other apps call (SLA escalation, on-call paging, the portal). It runs inside the
 caller's transaction; anything that leaves the building goes through the outbox after commit."""
 
 from __future__ import annotations
@@ -13,36 +14,35 @@ from typing import Any
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import IntegrityError, transaction
+from django.core.validators import EmailValidator, ValidationError
+from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from gongdan.accounts.models import Team, User
-from gongdan.core.domain_errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from gongdan.notifications import events, kinds
-from gongdan.notifications.delivery.email import sender_domain
+from gongdan.core.domain_errors import NotFound, PermissionDenied, ValidationFailed
+from gongdan.core.validation import clean_unique_name, refuse_if_errors
+from gongdan.notifications import kinds
 from gongdan.notifications.models import (
     Notification,
     NotificationPreference,
-    OnCallParticipant,
-    OnCallSchedule,
-    OutboxMessage,
-    Page,
-    PageRecipient,
+    NotificationRule,
+    PersonChannel,
+    Recipient,
+    RuleEvent,
+    Template,
 )
-from gongdan.notifications.oncall import oncall_now
-from gongdan.notifications.outbox import outbox_enqueue
-from gongdan.notifications.threading import subject_tag, ticket_message_id, ticket_thread_root
-from gongdan.tickets.access import can_work
-from gongdan.tickets.models import Ticket
-from gongdan.tickets.services.core import append_event
+from gongdan.outbox.delivery.email import sender_domain
+from gongdan.outbox.models import ChatBot, OutboxMessage, Webhook
+from gongdan.outbox.services import outbox_enqueue
+from gongdan.outbox.threading import subject_tag, ticket_message_id, ticket_thread_root
+from gongdan.tickets.models import Priority, Ticket
 
 log = logging.getLogger(__name__)
 
 MAX_KIND = 60
 MAX_DATA_BYTES = 8_000
-MAX_REASON = 300
 
 
 # --- notices ------------------------------------------------------------------------------------------------
@@ -188,11 +188,12 @@ def notify(
     kind: str,
     ticket: Ticket | None = None,
     data: dict | None = None,
+    urgent: bool = False,
 ) -> list[Notification]:
     """In-app notification for each active recipient + an outbox email per recipient who has an address,
     rendered in the recipient's language (User.language) from `kind` + `data`. Call inside the caller's
     transaction; delivery happens after commit. Each recipient's own choices apply (channels switched off,
-    quiet hours); on-call pages ignore them."""
+    quiet hours), unless it is `urgent` (an on-call page)."""
     kind = (kind or "").strip()
     if not kind or len(kind) > MAX_KIND:
         raise ValidationFailed(
@@ -200,7 +201,7 @@ def notify(
         )
     clean = _clean_data(data)
     notices, _written = deliver_to_people(people=recipients, kind=kind, ticket=ticket, data=clean,
-                                          urgent=kind == kinds.ONCALL_PAGE, key_prefix=f"k{secrets.token_hex(6)}")  # fmt: skip
+                                          urgent=urgent, key_prefix=f"k{secrets.token_hex(6)}")  # fmt: skip
     return notices
 
 
@@ -223,315 +224,101 @@ def notifications_mark_all_read(*, actor: User) -> int:
 # --- the outbox ---------------------------------------------------------------------------------------------
 
 
-@transaction.atomic
-def outbox_retry(*, actor: User, message_id: int) -> OutboxMessage:
-    """An admin sends a dead (or failed) message again, from a fresh count of attempts."""
-    if not actor.is_admin:
-        raise PermissionDenied(_("Only administrators can retry messages."))
-    message = OutboxMessage.objects.select_for_update().filter(pk=message_id).first()
-    if message is None:
-        raise NotFound(_("Message not found."))
-    if message.state not in (OutboxMessage.State.DEAD, OutboxMessage.State.FAILED):
-        raise Conflict(_("Only a dead or failed message can be retried; this one is %(state)s.")
-                       % {"state": message.get_state_display()})  # fmt: skip
-    message.state = OutboxMessage.State.PENDING
-    message.attempts = 0
-    message.next_attempt_at = timezone.now()
-    message.save(update_fields=["state", "attempts", "next_attempt_at"])
-    from gongdan.notifications.outbox import _enqueue_delivery
-
-    transaction.on_commit(lambda: _enqueue_delivery(message.pk))
-    return message
-
-
 # --- paging -------------------------------------------------------------------------------------------------
-
-
-def schedules_for(team: Team | None) -> list[OnCallSchedule]:
-    """The team's active schedules, then the global ones."""
-    found: list[OnCallSchedule] = []
-    if team is not None:
-        found += list(OnCallSchedule.objects.filter(team=team, is_active=True).order_by("id"))
-    found += list(OnCallSchedule.objects.filter(team__isnull=True, is_active=True).order_by("id"))
-    return found
-
-
-def _on_call_for(team: Team | None, at: dt.datetime) -> tuple[OnCallSchedule | None, list[User], User | None]:
-    for schedule in schedules_for(team):
-        now = oncall_now(schedule, at)
-        if now.primary is not None or now.backup is not None:
-            return schedule, [p for p in [now.primary or now.backup] if p], now.backup
-    return None, [], None
-
-
-def _page_people(page: Page, people: list[User], *, layer: int, repeat: int) -> None:
-    PageRecipient.objects.bulk_create(
-        [PageRecipient(page=page, user=user, layer=layer) for user in people], ignore_conflicts=True
-    )
-    notify(recipients=people, kind=kinds.ONCALL_PAGE, ticket=page.ticket,
-           data={"reason": page.reason, "page_id": page.pk, "repeat": repeat})  # fmt: skip
-    append_event(page.ticket, actor=None, kind=events.ONCALL_PAGED, data={
-        "page": page.pk, "reason": page.reason, "repeat": repeat, "layer": layer,
-        "schedule": page.schedule.name if page.schedule else None,
-        "recipients": [{"id": u.pk, "label": u.name} for u in people],
-    })  # fmt: skip
-
-
-def _schedule_repeat(page: Page) -> None:
-    if page.next_repeat_at is None:
-        return
-    page_id, eta = page.pk, page.next_repeat_at
-
-    def enqueue() -> None:
-        from gongdan.notifications.tasks import repeat_page
-
-        try:
-            repeat_page.schedule((page_id,), eta=eta)
-        except Exception:  # the minute sweep repeats it anyway
-            log.exception("could not schedule the repeat of page %s", page_id)
-
-    transaction.on_commit(enqueue)
-
-
-@transaction.atomic
-def page_on_call(*, ticket: Ticket, reason: str, team: Team | None = None) -> Page | None:
-    """Page who is on call now for `team` (falls back to the global schedule); repeats until someone
-    acknowledges; appends ticket event `oncall_paged`; None (and an event saying so) if nobody is on call."""
-    reason = (reason or "").strip()[:MAX_REASON] or _("Paged")
-    ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)  # one pager per ticket at a time
-    existing = Page.objects.filter(ticket=ticket, state=Page.State.OPEN).first()
-    if existing is not None:
-        return existing
-    team = team if team is not None else ticket.team
-    now = timezone.now()
-    schedule, people, _backup = _on_call_for(team, now)
-    if schedule is None or not people:
-        append_event(ticket, actor=None, kind=events.ONCALL_UNAVAILABLE, data={
-            "reason": reason, "team": {"id": team.pk, "label": str(team)} if team else None,
-        })  # fmt: skip
-        return None
-    try:
-        with transaction.atomic():
-            page = Page.objects.create(
-                ticket=ticket,
-                schedule=schedule,
-                reason=reason,
-                created_at=now,
-                next_repeat_at=now + dt.timedelta(minutes=schedule.repeat_interval_minutes),
-            )
-    except IntegrityError:  # another process paged this ticket a moment ago
-        return Page.objects.get(ticket=ticket, state=Page.State.OPEN)
-    _page_people(page, people, layer=OnCallParticipant.Layer.PRIMARY, repeat=0)
-    _schedule_repeat(page)
-    return page
-
-
-@transaction.atomic
-def page_repeat(*, page_id: int, now: dt.datetime | None = None) -> bool:
-    """Ring an unacknowledged page again if its repeat is due; each repeat happens once, whichever consumer
-    gets there first (conditional UPDATE on next_repeat_at). After `escalate_after_repeats` repeats the
-    backup layer is paged too. Returns whether this call repeated it."""
-    now = now or timezone.now()
-    page = Page.objects.select_related("ticket", "schedule").filter(pk=page_id, state=Page.State.OPEN).first()
-    if page is None or page.next_repeat_at is None or page.next_repeat_at > now:
-        return False
-    schedule = page.schedule
-    if schedule is None or not page.ticket.is_open or page.repeat_count >= schedule.max_repeats:
-        stopped = Page.objects.filter(
-            pk=page.pk, state=Page.State.OPEN, next_repeat_at=page.next_repeat_at
-        ).update(state=Page.State.EXPIRED, next_repeat_at=None)
-        if stopped:
-            append_event(page.ticket, actor=None, kind=events.ONCALL_PAGE_STOPPED,
-                         data={"page": page.pk, "repeats": page.repeat_count})  # fmt: skip
-        return False
-    repeat = page.repeat_count + 1
-    layer = OnCallParticipant.Layer.BACKUP if repeat >= schedule.escalate_after_repeats else page.layer
-    next_at = now + dt.timedelta(minutes=schedule.repeat_interval_minutes)
-    won = Page.objects.filter(pk=page.pk, state=Page.State.OPEN, next_repeat_at=page.next_repeat_at).update(
-        repeat_count=repeat, next_repeat_at=next_at, layer=layer
-    )
-    if not won:
-        return False
-    page.repeat_count, page.next_repeat_at, page.layer = repeat, next_at, layer
-    current = oncall_now(schedule, now)
-    people = [p for p in [current.primary] if p]
-    if layer == OnCallParticipant.Layer.BACKUP and current.backup:
-        people.append(current.backup)
-    if not people:
-        people = list(page.recipients.filter(is_active=True))
-    _page_people(page, people, layer=layer, repeat=repeat)
-    _schedule_repeat(page)
-    return True
-
-
-def pages_repeat_due(*, now: dt.datetime | None = None, limit: int = 200) -> int:
-    """The minute sweep: repeat every open page whose repeat is due (by the partial index)."""
-    now = now or timezone.now()
-    ids = list(
-        Page.objects.filter(state=Page.State.OPEN, next_repeat_at__lte=now)
-        .order_by("next_repeat_at")
-        .values_list("pk", flat=True)[:limit]
-    )
-    return sum(1 for page_id in ids if page_repeat(page_id=page_id, now=now))
-
-
-def can_acknowledge(actor: User, page: Page) -> bool:
-    if not actor.is_active:
-        return False
-    if page.page_recipients.filter(user=actor).exists():
-        return True
-    return actor.is_staff_member and can_work(actor, page.ticket)
-
-
-@transaction.atomic
-def page_acknowledge(*, actor: User, page_id: int, via: str = "web") -> Page:
-    """Someone has it: stop the repeats and say so on the ticket. Only a person who was paged, or who may
-    work the ticket, can acknowledge; the second acknowledgement is refused with who was first."""
-    page = Page.objects.select_related("ticket", "acknowledged_by").filter(pk=page_id).first()
-    if page is None or not can_acknowledge(actor, page):
-        raise NotFound(_("Page not found."))
-    if page.state == Page.State.ACKNOWLEDGED:
-        raise Conflict(
-            _("%(name)s already acknowledged this page at %(time)s.")
-            % {"name": page.acknowledged_by.name if page.acknowledged_by else "?",
-               "time": timezone.localtime(page.acknowledged_at).strftime("%Y-%m-%d %H:%M")},
-            code="already_acknowledged",
-        )  # fmt: skip
-    now = timezone.now()
-    done = Page.objects.filter(pk=page.pk, state__in=[Page.State.OPEN, Page.State.EXPIRED]).update(
-        state=Page.State.ACKNOWLEDGED, acknowledged_at=now, acknowledged_by=actor, next_repeat_at=None
-    )
-    if not done:
-        raise Conflict(_("Someone else acknowledged this page a moment ago."), code="already_acknowledged")
-    page.refresh_from_db()
-    append_event(page.ticket, actor=actor, kind=events.ONCALL_ACKNOWLEDGED,
-                 data={"page": page.pk, "via": via, "after_repeats": page.repeat_count})  # fmt: skip
-    return page
 
 
 # --- on-call schedules (admins) -----------------------------------------------------------------------------
 
 
-def _require_admin(actor: User) -> None:
-    if not (actor.is_active and actor.is_admin):
-        raise PermissionDenied(_("Only administrators can change on-call schedules."))
-
-
-def _clean_people(people: Iterable[User], field: str, errors: dict[str, list[str]]) -> list[User]:
-    seen: dict[int, User] = {}
-    for person in people:
-        if person.pk in seen:
-            errors.setdefault(field, []).append(_("%(name)s is listed twice.") % {"name": person.name})
-        elif not person.is_active or not person.is_staff_member:
-            errors.setdefault(field, []).append(
-                _("%(name)s cannot be on call: only active staff can.") % {"name": person.name}
-            )
-        else:
-            seen[person.pk] = person
-    return list(seen.values())
-
-
-def _schedule_values(
-    *, schedule: OnCallSchedule | None, name: str, team: Team | None, time_zone: str, rotation_days: int,
-    handoff_time: dt.time, start_date: dt.date, repeat_interval_minutes: int, escalate_after_repeats: int,
-    max_repeats: int, primary: Iterable[User], backup: Iterable[User],
-) -> tuple[dict[str, Any], list[User], list[User]]:  # fmt: skip
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
+def _rule_values(
+    *, rule: NotificationRule | None, name: str, event: str, recipients: Iterable[str], channels: Iterable[str],
+    fixed_address: str = "", team: Team | None = None, priorities: Iterable[Priority] = (),
+    chat_bots: Iterable[ChatBot] = (), webhooks: Iterable[Webhook] = (), template: str = Template.STANDARD,
+    is_active: bool = True,
+) -> tuple[dict[str, Any], dict[str, list[Any]]]:  # fmt: skip
     errors: dict[str, list[str]] = {}
-    name = (name or "").strip()
-    if not name or len(name) > 120:
-        errors["name"] = [_("Give the schedule a name of at most 120 characters.")]
-    elif OnCallSchedule.objects.filter(name=name).exclude(pk=getattr(schedule, "pk", None)).exists():
-        errors["name"] = [_("Another schedule already has this name.")]
-    try:
-        ZoneInfo(time_zone)
-    except (ZoneInfoNotFoundError, ValueError):
-        errors["time_zone"] = [_("Unknown time zone; use a name such as Asia/Shanghai.")]
-    for field, value, low, high in (
-        ("rotation_days", rotation_days, 1, 366),
-        ("repeat_interval_minutes", repeat_interval_minutes, 1, 1440),
-        ("escalate_after_repeats", escalate_after_repeats, 1, 100),
-        ("max_repeats", max_repeats, 1, 1000),
-    ):
-        if not isinstance(value, int) or not low <= value <= high:
-            errors[field] = [
-                _("Must be a whole number from %(low)d to %(high)d.") % {"low": low, "high": high}
-            ]
+    name = clean_unique_name(name, NotificationRule, rule, errors)
+    if event not in RuleEvent.values:
+        errors["event"] = [_("Choose an event.")]
+    recipients = list(dict.fromkeys(recipients or []))
+    channels = list(dict.fromkeys(channels or []))
+    if any(r not in Recipient.values for r in recipients):
+        errors["recipients"] = [_("Unknown recipient.")]
+    if any(c not in PersonChannel.values for c in channels):
+        errors["channels"] = [_("Unknown channel.")]
+    if recipients and not channels:
+        errors["channels"] = [_("Choose how these people hear about it (email, in-app or both).")]
+    if channels and not recipients:
+        errors["recipients"] = [_("Choose who hears about it, or clear the channels.")]
+    fixed_address = (fixed_address or "").strip()
+    if fixed_address:
+        try:
+            EmailValidator()(fixed_address)
+        except ValidationError:
+            errors["fixed_address"] = [_("Enter a valid email address.")]
+    chat_bots, webhooks, priorities = list(chat_bots), list(webhooks), list(priorities)
+    if not (recipients or fixed_address or chat_bots or webhooks) and "recipients" not in errors:
+        errors["recipients"] = [
+            _("A rule must send something: choose people, an address, a chat bot or a webhook.")
+        ]
+    if template not in Template.values:
+        errors["template"] = [_("Choose a template.")]
     if team is not None and not team.is_active:
         errors["team"] = [_("This team is deactivated.")]
-    primary = _clean_people(primary, "primary", errors)
-    backup = _clean_people(backup, "backup", errors)
-    if not primary and "primary" not in errors:
-        errors["primary"] = [_("Put at least one person in the rotation.")]
-    if errors:
-        raise ValidationFailed(_("The schedule was not saved; check the marked fields."), details=errors)
-    values = {"name": name, "team": team, "time_zone": time_zone, "rotation_days": rotation_days,
-              "handoff_time": handoff_time, "start_date": start_date,
-              "repeat_interval_minutes": repeat_interval_minutes, "escalate_after_repeats": escalate_after_repeats,
-              "max_repeats": max_repeats}  # fmt: skip
-    return values, primary, backup
-
-
-def _set_participants(schedule: OnCallSchedule, primary: list[User], backup: list[User]) -> None:
-    schedule.participants.all().delete()
-    OnCallParticipant.objects.bulk_create(
-        [OnCallParticipant(schedule=schedule, user=u, layer=OnCallParticipant.Layer.PRIMARY, position=i)
-         for i, u in enumerate(primary)]
-        + [OnCallParticipant(schedule=schedule, user=u, layer=OnCallParticipant.Layer.BACKUP, position=i)
-           for i, u in enumerate(backup)]
-    )  # fmt: skip
+    refuse_if_errors(errors, _("rule"))
+    values = {"name": name, "event": event, "recipients": recipients, "channels": channels,
+              "fixed_address": fixed_address, "team": team, "template": template, "is_active": is_active}  # fmt: skip
+    return values, {"priorities": priorities, "chat_bots": chat_bots, "webhooks": webhooks}
 
 
 @transaction.atomic
-def oncall_schedule_create(*, actor: User, is_active: bool = True, **fields: Any) -> OnCallSchedule:
-    """fields: name, team, time_zone, rotation_days, handoff_time, start_date, repeat_interval_minutes,
-    escalate_after_repeats, max_repeats, primary (people in rotation order), backup (same)."""
+def rule_create(*, actor: User, **fields: Any) -> NotificationRule:
     _require_admin(actor)
-    values, primary, backup = _schedule_values(schedule=None, **fields)
-    schedule = OnCallSchedule.objects.create(is_active=is_active, **values)
-    _set_participants(schedule, primary, backup)
-    return schedule
+    values, links = _rule_values(rule=None, **fields)
+    rule = NotificationRule.objects.create(**values)
+    for key, rows in links.items():
+        getattr(rule, key).set(rows)
+    return rule
 
 
 @transaction.atomic
-def oncall_schedule_update(
-    *, actor: User, schedule: OnCallSchedule, is_active: bool = True, **fields: Any
-) -> OnCallSchedule:
+def rule_update(*, actor: User, rule: NotificationRule, **fields: Any) -> NotificationRule:
     _require_admin(actor)
-    schedule = OnCallSchedule.objects.select_for_update().get(pk=schedule.pk)
-    values, primary, backup = _schedule_values(schedule=schedule, **fields)
-    for key, value in {**values, "is_active": is_active}.items():
-        setattr(schedule, key, value)
-    schedule.save(update_fields=[*values.keys(), "is_active"])
-    _set_participants(schedule, primary, backup)
-    return schedule
+    rule = NotificationRule.objects.select_for_update().get(pk=rule.pk)
+    values, links = _rule_values(rule=rule, **fields)
+    for key, value in values.items():
+        setattr(rule, key, value)
+    rule.save(update_fields=list(values))
+    for key, rows in links.items():
+        getattr(rule, key).set(rows)
+    return rule
 
 
 @transaction.atomic
-def oncall_override_create(
-    *, actor: User, schedule: OnCallSchedule, user: User, starts_at: dt.datetime, ends_at: dt.datetime
-) -> Any:
-    from gongdan.notifications.models import OnCallOverride
-
+def rule_delete(*, actor: User, rule_id: int) -> None:
     _require_admin(actor)
-    errors: dict[str, list[str]] = {}
-    if not user.is_active or not user.is_staff_member:
-        errors["user"] = [_("Only active staff can be on call.")]
-    if ends_at <= starts_at:
-        errors["ends_at"] = [_("The end must be after the start.")]
-    elif ends_at - starts_at > dt.timedelta(days=90):
-        errors["ends_at"] = [_("An override can last at most 90 days.")]
-    if errors:
-        raise ValidationFailed(_("The override was not saved; check the marked fields."), details=errors)
-    return OnCallOverride.objects.create(schedule=schedule, user=user, starts_at=starts_at, ends_at=ends_at)
-
-
-@transaction.atomic
-def oncall_override_delete(*, actor: User, override_id: int) -> None:
-    from gongdan.notifications.models import OnCallOverride
-
-    _require_admin(actor)
-    deleted, _rows = OnCallOverride.objects.filter(pk=override_id).delete()
+    deleted, _rows = NotificationRule.objects.filter(pk=rule_id).delete()
     if not deleted:
-        raise NotFound(_("Override not found."))
+        raise NotFound(_("Rule not found."))
+
+
+@transaction.atomic
+def preference_update(
+    *, actor: User, email: bool, in_app: bool, quiet_start: dt.time | None, quiet_end: dt.time | None
+) -> NotificationPreference:
+    if (quiet_start is None) != (quiet_end is None):
+        raise ValidationFailed(_("Your choices were not saved."), details={
+            "quiet_end" if quiet_start else "quiet_start": [_("Give both the start and the end of your quiet hours.")]})  # fmt: skip
+    if quiet_start is not None and quiet_start == quiet_end:
+        raise ValidationFailed(_("Your choices were not saved."), details={
+            "quiet_end": [_("The quiet hours must end at another time than they start.")]})  # fmt: skip
+    preference, _created = NotificationPreference.objects.update_or_create(
+        user=actor,
+        defaults={"email": email, "in_app": in_app, "quiet_start": quiet_start, "quiet_end": quiet_end},
+    )
+    return preference
+
+
+def _require_admin(actor: User) -> None:
+    if not (actor.is_active and actor.is_admin):
+        raise PermissionDenied(_("Only administrators can change notification settings."))

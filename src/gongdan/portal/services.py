@@ -24,9 +24,9 @@ from gongdan.accounts.models import Language, Membership, Organisation, Role, Us
 from gongdan.accounts.services import user_create
 from gongdan.assets.models import Location
 from gongdan.core.domain_errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
-from gongdan.notifications.models import OutboxMessage
-from gongdan.notifications.outbox import outbox_enqueue
 from gongdan.notifications.services import email_headers, notify
+from gongdan.outbox.models import OutboxMessage
+from gongdan.outbox.services import outbox_enqueue
 from gongdan.portal import events, notices
 from gongdan.portal.models import MagicLink, PortalSettings, ScanCursor, Survey
 from gongdan.portal.tokens import (

@@ -20,6 +20,7 @@ from gongdan.api.parsing import StrictJsonParser
 from gongdan.field.api import router as field_router
 from gongdan.integrations.api import router as integrations_router
 from gongdan.notifications.api import router as notifications_router
+from gongdan.oncall.api import router as oncall_router
 from gongdan.reports.api import router as reports_router
 from gongdan.routing.api import router as routing_router
 from gongdan.sla.api import router as sla_router
@@ -88,6 +89,7 @@ api.add_router("/", tickets_router, tags=["tickets"])
 api.add_router("/", sla_router, tags=["sla"])
 api.add_router("/", routing_router, tags=["routing"])
 api.add_router("/", notifications_router, tags=["notifications"])
+api.add_router("/", oncall_router, tags=["on-call"])
 api.add_router("/", integrations_router, tags=["integrations"])
 api.add_router("/", field_router, tags=["field"])
 api.add_router("/", reports_router, tags=["reports"])

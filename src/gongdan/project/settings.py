@@ -8,6 +8,7 @@ from pathlib import Path
 
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 BASE_DIR = Path(__file__).resolve().parent.parent  # src/gongdan
 PROJECT_DIR = BASE_DIR.parent.parent
@@ -64,7 +65,9 @@ INSTALLED_APPS = [
     "gongdan.assets",
     "gongdan.tickets",
     "gongdan.sla",
+    "gongdan.outbox",
     "gongdan.notifications",
+    "gongdan.oncall",
     "gongdan.routing",
     "gongdan.integrations",
     "gongdan.channels",
@@ -150,7 +153,10 @@ if env_bool("GONGDAN_FAST_PASSWORD_HASHER"):  # tests and benchmarks only
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# Django 6.1's label for an empty choice (django.db.models.fields.BLANK_CHOICE_LABEL): Django ships no zh-Hans
+# translation of it yet, so ours lives in project/locale (this line keeps it in the catalogue).
+BLANK_CHOICE_LABEL_MSGID = gettext_noop("- Select an option -")
+LOCALE_PATHS = [BASE_DIR / "project" / "locale"]  # the project package is not an app
 TIME_ZONE = os.environ.get("GONGDAN_TIME_ZONE", "Asia/Shanghai")
 USE_I18N = True
 USE_TZ = True

@@ -8,8 +8,9 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("api/v1/", api.urls),
     path("django-admin/", admin.site.urls),
-    # /notifications/…, /settings/on-call/…, /settings/outbox/
-    path("", include("gongdan.notifications.urls")),
+    path("", include("gongdan.notifications.urls")),  # /notifications/…, /settings/notification-rules/
+    path("", include("gongdan.oncall.urls")),  # /notifications/pages/…, /settings/on-call/…
+    path("", include("gongdan.outbox.urls")),  # /settings/outbox/, /settings/chat-bots/, /settings/webhooks/
     path("", include("gongdan.routing.urls")),  # /settings/routing/…, /routing/presence/
     path("", include("gongdan.sla.urls")),  # /settings/sla/…
     path("", include("gongdan.integrations.urls")),  # /settings/integrations/…

@@ -28,11 +28,14 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from gongdan.accounts.models import Membership, Team, User
+from gongdan.notifications.services import notify
+from gongdan.oncall.services import page_on_call
 from gongdan.sla import events as sla_events
 from gongdan.sla.clocks import REQUESTER_FACING, ClockEngine, step_instant
 from gongdan.sla.models import ClockKind, EscalationAction, EscalationFiring, SlaClock
 from gongdan.sla.rules import StepRule, current_rules
 from gongdan.tickets.models import Priority, Ticket, TicketEvent
+from gongdan.tickets.services import ticket_assign, ticket_update
 
 logger = logging.getLogger(__name__)
 
@@ -218,14 +221,6 @@ def _event(ticket: Ticket, kind: str, now: datetime, data: dict[str, Any]) -> Ti
     )
 
 
-def _notifications() -> Any:
-    try:
-        from gongdan.notifications import services
-    except ImportError:  # the notifications app is not installed: the event still records the escalation
-        return None
-    return services
-
-
 def _team_leads(team_id: int | None) -> list[User]:
     if team_id is None:
         return []
@@ -238,8 +233,6 @@ def _team_leads(team_id: int | None) -> list[User]:
 
 def _act(*, ticket: Ticket, clock: SlaClock, step: StepRule) -> dict[str, Any]:
     """Carry out one step's action; returns what happened, for the event and the firing row."""
-    from gongdan.tickets.services.core import ticket_assign, ticket_update
-
     data = {
         "target": clock.kind,
         "step": step.action,
@@ -254,19 +247,12 @@ def _act(*, ticket: Ticket, clock: SlaClock, step: StepRule) -> dict[str, Any]:
             recipients = [ticket.assignee]
         if not recipients:  # leads, and an unassigned ticket's "assignee" step also goes to the leads
             recipients = _team_leads(team_id)
-        services = _notifications()
-        if services is not None and recipients:
-            services.notify(recipients=recipients, kind="sla_escalation", ticket=ticket, data=data)
-        return {
-            "recipients": [u.pk for u in recipients],
-            "delivered": services is not None and bool(recipients),
-        }
+        if recipients:
+            notify(recipients=recipients, kind="sla_escalation", ticket=ticket, data=data)
+        return {"recipients": [u.pk for u in recipients], "delivered": bool(recipients)}
     if action == EscalationAction.PAGE_ON_CALL:
-        services = _notifications()
-        if services is None:
-            return {"paged": False, "reason": "notifications app not installed"}
         team = Team.objects.filter(pk=clock.team_id or ticket.team_id).first()
-        page = services.page_on_call(ticket=ticket, reason=f"sla:{clock.kind}:{step.percent}", team=team)
+        page = page_on_call(ticket=ticket, reason=f"sla:{clock.kind}:{step.percent}", team=team)
         return {"paged": True, "page": getattr(page, "pk", None)}
     if action == EscalationAction.REASSIGN_TEAM:
         team = Team.objects.filter(pk=step.team_id, is_active=True).first()

@@ -59,8 +59,8 @@ class NotificationRule(models.Model):
     recipients = models.JSONField(_("recipients"), default=list, blank=True)
     fixed_address = models.EmailField(_("also email this address"), blank=True)
     channels = models.JSONField(_("channels for people"), default=list, blank=True)
-    chat_bots = models.ManyToManyField("notifications.ChatBot", verbose_name=_("chat bots"), blank=True)
-    webhooks = models.ManyToManyField("notifications.Webhook", verbose_name=_("webhooks"), blank=True)
+    chat_bots = models.ManyToManyField("outbox.ChatBot", verbose_name=_("chat bots"), blank=True)
+    webhooks = models.ManyToManyField("outbox.Webhook", verbose_name=_("webhooks"), blank=True)
     template = models.CharField(
         _("template"), max_length=20, choices=Template.choices, default=Template.STANDARD
     )

@@ -39,7 +39,7 @@ from gongdan.field.events import (
     FIELD_SIGNED,
     describe_field_event,
 )
-from gongdan.notifications.selectors import ticket_pages
+from gongdan.oncall.selectors import ticket_pages
 from gongdan.routing import events as routing_events
 from gongdan.routing.explain import describe_routing_reason
 from gongdan.sla import events as sla_events

@@ -193,8 +193,8 @@ def test_the_timeline_explains_an_automatic_assignment(
 def test_an_open_on_call_page_shows_on_the_ticket_with_acknowledge(ticket, team, agent, agent_client):
     import datetime as dt
 
-    from gongdan.notifications.models import OnCallParticipant, OnCallSchedule
-    from gongdan.notifications.services import page_on_call
+    from gongdan.oncall.models import OnCallParticipant, OnCallSchedule
+    from gongdan.oncall.services import page_on_call
 
     # Given the team's on-call rotation (the agent is on call) and a page for the ticket
     schedule = OnCallSchedule.objects.create(name="IT on-call", team=team, time_zone="Asia/Shanghai",

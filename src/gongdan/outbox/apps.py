@@ -1,0 +1,17 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class OutboxConfig(AppConfig):
+    """Side effects after commit (rule 4): the outbox of messages written in the transaction that caused them,
+    and their delivery with retries — email, chat bots, signed webhooks — behind the SSRF guard."""
+
+    name = "gongdan.outbox"
+    label = "outbox"
+    verbose_name = _("Outbox")
+
+    def ready(self) -> None:
+        from gongdan.admin_console.registry import register_sections
+        from gongdan.outbox.navigation import SECTIONS
+
+        register_sections(SECTIONS)

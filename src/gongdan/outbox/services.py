@@ -1,0 +1,415 @@
+"""The outbox (rule 4 of DESIGN): side effects after commit, at least once, never twice from our side.
+
+A message row is written in the caller's transaction; `transaction.on_commit` enqueues its delivery. A
+consumer claims the row with a conditional UPDATE (pending/failed → sending, with a lease), sends it, and
+marks it sent only if it still holds that claim (the attempt number is the fencing token). A consumer that
+dies mid-send leaves the row in `sending`; once the lease runs out the minute sweep takes it again, so the
+message goes out at least once. The idempotency key travels in the Message-ID so a receiver can drop the
+rare duplicate that such a crash can cause after the server already accepted the mail."""
+
+from __future__ import annotations
+
+import datetime as dt
+import ipaddress
+import logging
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from gongdan.accounts.models import User
+from gongdan.core.domain_errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from gongdan.core.validation import clean_unique_name, refuse_if_errors
+from gongdan.outbox.delivery import PermanentFailure, TemporaryFailure, channel_for, network
+from gongdan.outbox.delivery.signing import new_webhook_secret, valid_webhook_secret
+from gongdan.outbox.models import AllowedNetwork, ChatBot, OutboxMessage, Webhook
+
+log = logging.getLogger(__name__)
+
+DEFAULT_LEASE_SECONDS = 300  # far longer than one send can take (SMTP timeout 30 s)
+BACKOFF_BASE_SECONDS = 30
+BACKOFF_CAP_SECONDS = 3600
+SWEEP_BATCH = 200
+MAX_ERROR_LENGTH = 2000
+
+State = OutboxMessage.State
+
+
+def backoff(attempts: int) -> dt.timedelta:
+    """30 s, 1 min, 2 min, 4 min … capped at an hour, after the given number of failed attempts."""
+    return dt.timedelta(seconds=min(BACKOFF_BASE_SECONDS * 2 ** max(attempts - 1, 0), BACKOFF_CAP_SECONDS))
+
+
+def lease() -> dt.timedelta:
+    return dt.timedelta(seconds=getattr(settings, "GONGDAN_OUTBOX_LEASE_SECONDS", DEFAULT_LEASE_SECONDS))
+
+
+def max_attempts() -> int:
+    return max(int(settings.GONGDAN_OUTBOX_MAX_ATTEMPTS), 1)
+
+
+def outbox_enqueue(
+    *,
+    channel: str,
+    address: str,
+    subject: str,
+    body_text: str,
+    body_html: str = "",
+    headers: dict[str, str] | None = None,
+    idempotency_key: str,
+    kind: str = "",
+    recipient: Any = None,
+    ticket: Any = None,
+    chat_bot: Any = None,
+    webhook: Any = None,
+    not_before: dt.datetime | None = None,
+) -> OutboxMessage:
+    """Write a message in the current transaction; it is handed to a consumer once that commits. The same
+    idempotency key twice gives back the first message (nothing is sent twice). `not_before` holds it back
+    (a recipient's quiet hours)."""
+    now = timezone.now()
+    due = max(not_before, now) if not_before else now
+    try:
+        with transaction.atomic():
+            message = OutboxMessage.objects.create(
+                channel=channel,
+                kind=kind[:60],
+                address=address[:320],
+                subject=subject[:300],
+                body_text=body_text,
+                body_html=body_html,
+                headers=headers or {},
+                idempotency_key=idempotency_key[:200],
+                recipient=recipient,
+                ticket=ticket,
+                chat_bot=chat_bot,
+                webhook=webhook,
+                created_at=now,
+                next_attempt_at=due,
+            )
+    except IntegrityError:
+        return OutboxMessage.objects.get(idempotency_key=idempotency_key[:200])
+    transaction.on_commit(lambda: _enqueue_delivery(message.pk, eta=due if due > now else None))
+    return message
+
+
+def _enqueue_delivery(message_id: int, eta: dt.datetime | None = None) -> None:
+    from gongdan.outbox.tasks import deliver_outbox_message
+
+    try:
+        if eta is not None:
+            deliver_outbox_message.schedule((message_id,), eta=eta)
+        else:
+            deliver_outbox_message(message_id)
+    except Exception:  # the queue being down must not break the request; the sweep picks it up
+        log.exception("could not enqueue outbox message %s; the minute sweep will deliver it", message_id)
+
+
+def claimable(now: dt.datetime) -> Q:
+    return Q(state__in=[State.PENDING, State.FAILED], next_attempt_at__lte=now) | Q(
+        state=State.SENDING, claimed_until__lt=now
+    )
+
+
+def claim(message_id: int, *, now: dt.datetime | None = None) -> OutboxMessage | None:
+    """Take the message for one attempt, or None if it is not due, already taken or finished."""
+    now = now or timezone.now()
+    taken = (
+        OutboxMessage.objects.filter(claimable(now), pk=message_id)
+        .exclude(attempts__gte=max_attempts(), state=State.SENDING)
+        .update(state=State.SENDING, claimed_until=now + lease(), attempts=F("attempts") + 1)
+    )
+    if not taken:
+        return None
+    return OutboxMessage.objects.select_related("ticket").get(pk=message_id)
+
+
+def deliver(message_id: int, *, now: dt.datetime | None = None) -> str | None:
+    """One delivery attempt; returns the message's new state, or None if there was nothing to do."""
+    now = now or timezone.now()
+    head = OutboxMessage.objects.filter(pk=message_id).values_list("channel", flat=True).first()
+    if head is None:
+        return None
+    channel = channel_for(head)
+    if channel is None or not channel.is_configured():
+        return None  # stays pending; the outbox page says why
+    own_delivery = getattr(channel, "deliver", None)
+    if own_delivery is not None:  # chat bots claim and send several messages at once (rate limits)
+        return own_delivery(message_id, now=now)
+    message = claim(message_id, now=now)
+    if message is None:
+        return None
+    mine = OutboxMessage.objects.filter(pk=message.pk, state=State.SENDING, attempts=message.attempts)
+    try:
+        channel.send(message)
+    except PermanentFailure as error:
+        mine.update(state=State.DEAD, claimed_until=None, last_error=str(error)[:MAX_ERROR_LENGTH])
+        log.warning("outbox message %s is dead: %s", message.pk, error)
+        return State.DEAD
+    except (TemporaryFailure, Exception) as error:
+        dead = message.attempts >= max_attempts()
+        mine.update(
+            state=State.DEAD if dead else State.FAILED,
+            claimed_until=None,
+            next_attempt_at=now + backoff(message.attempts),
+            last_error=f"{error}"[:MAX_ERROR_LENGTH] or type(error).__name__,
+        )
+        log.warning("outbox message %s attempt %s failed: %s", message.pk, message.attempts, error)
+        return State.DEAD if dead else State.FAILED
+    mine.update(state=State.SENT, claimed_until=None, sent_at=timezone.now(), last_error="")
+    return State.SENT
+
+
+def due_message_ids(*, now: dt.datetime | None = None, limit: int = SWEEP_BATCH) -> list[int]:
+    now = now or timezone.now()
+    channels = _configured()
+    ids = list(
+        OutboxMessage.objects.filter(state__in=[State.PENDING, State.FAILED], next_attempt_at__lte=now)
+        .filter(channel__in=channels)
+        .order_by("next_attempt_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    expired = OutboxMessage.objects.filter(state=State.SENDING, claimed_until__lt=now, channel__in=channels)
+    ids += list(expired.order_by("claimed_until").values_list("pk", flat=True)[:limit])
+    return ids
+
+
+def expire_abandoned(*, now: dt.datetime | None = None) -> int:
+    """A message whose last allowed attempt was abandoned mid-send (consumer killed) is dead, not stuck."""
+    now = now or timezone.now()
+    return OutboxMessage.objects.filter(
+        state=State.SENDING, claimed_until__lt=now, attempts__gte=max_attempts()
+    ).update(state=State.DEAD, claimed_until=None, last_error="abandoned mid-send on the last attempt")
+
+
+def deliver_due(*, now: dt.datetime | None = None) -> dict[str, int]:
+    """The minute sweep: retry what is due and take over what a dead consumer left behind."""
+    counts: dict[str, int] = {}
+    expire_abandoned(now=now)
+    for message_id in due_message_ids(now=now):
+        state = deliver(message_id, now=now)
+        if state:
+            counts[state] = counts.get(state, 0) + 1
+    return counts
+
+
+def _configured() -> list[str]:
+    from gongdan.outbox.delivery import configured_channels
+
+    return configured_channels()
+
+
+HOST_NAME = re.compile(
+    r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$"
+)
+
+
+LANGUAGES = ("zh-hans", "en")
+
+
+def check_target_url(url: str, errors: dict[str, list[str]], field: str = "url") -> str:
+    """The URL must be http(s) and reach a public address, or one the admin allow-listed (SSRF guard)."""
+    url = (url or "").strip()
+    if not url or len(url) > 500:
+        errors[field] = [_("Enter a URL of at most 500 characters.")]
+        return url
+    try:
+        network.check_url(url)
+    except network.Refused as refused:
+        errors[field] = [_("This address cannot be called: %(reason)s") % {"reason": refused}]
+    return url
+
+
+def _bot_values(*, bot: ChatBot | None, name: str, kind: str, url: str, secret: str = "", language: str = "zh-hans",
+                is_active: bool = True) -> dict[str, Any]:  # fmt: skip
+    errors: dict[str, list[str]] = {}
+    name = clean_unique_name(name, ChatBot, bot, errors)
+    if kind not in ChatBot.Kind.values:
+        errors["kind"] = [_("Choose the chat service.")]
+    url = check_target_url(url, errors)
+    secret = (secret or "").strip()
+    if len(secret) > 200:
+        errors["secret"] = [_("At most 200 characters.")]
+    if kind == ChatBot.Kind.DINGTALK and secret and not secret.startswith("SEC"):
+        errors["secret"] = [_("A DingTalk signing secret starts with SEC.")]
+    if kind in (ChatBot.Kind.WECOM, ChatBot.Kind.SLACK) and secret:
+        errors["secret"] = [
+            _("This service does not sign messages; the URL itself is the secret. Leave this empty.")
+        ]
+    if kind == ChatBot.Kind.WECOM and "url" not in errors and "key=" not in url:
+        errors["url"] = [_("A WeCom robot URL ends with ?key=… (copy it from the group robot's settings).")]
+    if kind == ChatBot.Kind.DINGTALK and "url" not in errors and "access_token=" not in url:
+        errors["url"] = [
+            _("A DingTalk robot URL ends with ?access_token=… (copy it from the robot's settings).")
+        ]
+    if language not in LANGUAGES:
+        errors["language"] = [_("Choose a language.")]
+    refuse_if_errors(errors, _("chat bot"))
+    return {
+        "name": name,
+        "kind": kind,
+        "url": url,
+        "secret": secret,
+        "language": language,
+        "is_active": is_active,
+    }
+
+
+@transaction.atomic
+def chat_bot_create(*, actor: User, **fields: Any) -> ChatBot:
+    _require_admin(actor)
+    return ChatBot.objects.create(**_bot_values(bot=None, **fields))
+
+
+@transaction.atomic
+def chat_bot_update(*, actor: User, bot: ChatBot, **fields: Any) -> ChatBot:
+    _require_admin(actor)
+    bot = ChatBot.objects.select_for_update().get(pk=bot.pk)
+    values = _bot_values(bot=bot, **fields)
+    if values["is_active"]:
+        values["disabled_reason"] = ""
+    for key, value in values.items():
+        setattr(bot, key, value)
+    bot.save(update_fields=list(values))
+    return bot
+
+
+def _webhook_values(
+    *, hook: Webhook | None, name: str, url: str, secret: str = "", is_active: bool = True
+) -> dict[str, Any]:
+    errors: dict[str, list[str]] = {}
+    name = clean_unique_name(name, Webhook, hook, errors)
+    url = check_target_url(url, errors)
+    secret = (secret or "").strip() or (hook.secret if hook else new_webhook_secret())
+    if not valid_webhook_secret(secret):
+        errors["secret"] = [
+            _(
+                "A signing secret is whsec_ followed by 24 to 64 bytes in base64; leave it empty to keep or generate one."
+            )
+        ]
+    refuse_if_errors(errors, _("webhook"))
+    return {"name": name, "url": url, "secret": secret, "is_active": is_active}
+
+
+@transaction.atomic
+def webhook_create(*, actor: User, **fields: Any) -> Webhook:
+    _require_admin(actor)
+    return Webhook.objects.create(**_webhook_values(hook=None, **fields))
+
+
+@transaction.atomic
+def webhook_update(*, actor: User, hook: Webhook, **fields: Any) -> Webhook:
+    _require_admin(actor)
+    hook = Webhook.objects.select_for_update().get(pk=hook.pk)
+    values = _webhook_values(hook=hook, **fields)
+    for key, value in values.items():
+        setattr(hook, key, value)
+    hook.save(update_fields=list(values))
+    return hook
+
+
+@transaction.atomic
+def webhook_rotate_secret(*, actor: User, hook: Webhook) -> Webhook:
+    _require_admin(actor)
+    hook.secret = new_webhook_secret()
+    Webhook.objects.filter(pk=hook.pk).update(secret=hook.secret)
+    return hook
+
+
+@transaction.atomic
+def delivery_replay(*, actor: User, message_id: int) -> OutboxMessage:
+    """Send a webhook or chat message again, with the same webhook-id, whatever became of it; its attempts
+    start again from zero. A message being sent right now is refused."""
+    _require_admin(actor)
+    message = (
+        OutboxMessage.objects.select_for_update()
+        .filter(pk=message_id, channel__in=[OutboxMessage.Channel.WEBHOOK, OutboxMessage.Channel.CHAT])
+        .first()
+    )
+    if message is None:
+        raise NotFound(_("Delivery not found."))
+    if message.state == OutboxMessage.State.SENDING:
+        raise Conflict(_("This message is being sent right now; wait for the attempt to finish."))
+    now = timezone.now()
+    OutboxMessage.objects.filter(pk=message.pk).update(
+        state=OutboxMessage.State.PENDING,
+        attempts=0,
+        next_attempt_at=now,
+        claimed_until=None,
+        claim_token="",
+        sent_at=None,
+    )
+    transaction.on_commit(lambda: _enqueue_delivery(message.pk))
+    message.refresh_from_db()
+    return message
+
+
+def clean_allow_entry(value: str) -> str:
+    value = (value or "").strip().lower()
+    try:
+        return str(ipaddress.ip_network(value, strict=False))
+    except ValueError:
+        pass
+    if not HOST_NAME.match(value):
+        raise ValueError(value)
+    return value
+
+
+@transaction.atomic
+def allow_list_set(*, actor: User, entries: Iterable[str]) -> list[str]:
+    """Replace the allow-list with these host names and networks (CIDR)."""
+    _require_admin(actor)
+    clean: list[str] = []
+    bad: list[str] = []
+    for entry in entries:
+        if not (entry or "").strip():
+            continue
+        try:
+            value = clean_allow_entry(entry)
+        except ValueError:
+            bad.append(entry.strip()[:80])
+            continue
+        if value not in clean:
+            clean.append(value)
+    if bad:
+        raise ValidationFailed(_("The allow-list was not saved."), details={
+            "entries": [_("Not a host name or network: %(values)s") % {"values": ", ".join(bad)}]})  # fmt: skip
+    if len(clean) > 200:
+        raise ValidationFailed(
+            _("The allow-list was not saved."), details={"entries": [_("At most 200 entries.")]}
+        )
+    AllowedNetwork.objects.exclude(value__in=clean).delete()
+    for value in clean:
+        AllowedNetwork.objects.get_or_create(value=value)
+    return clean
+
+
+@transaction.atomic
+def outbox_retry(*, actor: User, message_id: int) -> OutboxMessage:
+    """An admin sends a dead (or failed) message again, from a fresh count of attempts."""
+    if not actor.is_admin:
+        raise PermissionDenied(_("Only administrators can retry messages."))
+    message = OutboxMessage.objects.select_for_update().filter(pk=message_id).first()
+    if message is None:
+        raise NotFound(_("Message not found."))
+    if message.state not in (OutboxMessage.State.DEAD, OutboxMessage.State.FAILED):
+        raise Conflict(_("Only a dead or failed message can be retried; this one is %(state)s.")
+                       % {"state": message.get_state_display()})  # fmt: skip
+    message.state = OutboxMessage.State.PENDING
+    message.attempts = 0
+    message.next_attempt_at = timezone.now()
+    message.save(update_fields=["state", "attempts", "next_attempt_at"])
+    from gongdan.outbox.services import _enqueue_delivery
+
+    transaction.on_commit(lambda: _enqueue_delivery(message.pk))
+    return message
+
+
+def _require_admin(actor: User) -> None:
+    if not (actor.is_active and actor.is_admin):
+        raise PermissionDenied(_("Only administrators can change notification settings."))

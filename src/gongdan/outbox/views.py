@@ -1,0 +1,159 @@
+"""The outbox settings screens: every message and a retry, chat bots, webhooks and their deliveries."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from gongdan.admin_console.access import AdminRequest, admin_required
+from gongdan.admin_console.views.page import edit_page, render_page
+from gongdan.core.domain_errors import DomainError
+from gongdan.outbox import selectors, services
+from gongdan.outbox.delivery import channel_for
+from gongdan.outbox.forms import AllowListForm, ChatBotForm, WebhookForm
+from gongdan.outbox.models import AllowedNetwork, ChatBot, OutboxMessage, Webhook
+from gongdan.web.forms import show_domain_error
+
+
+@admin_required
+def outbox_list(request: AdminRequest) -> HttpResponse:
+    state = request.GET.get("state", "")
+    state = state if state in OutboxMessage.State.values else ""
+    try:
+        before = int(request.GET.get("before", "") or 0) or None
+    except ValueError:
+        before = None
+    rows, next_before = selectors.outbox_list(actor=request.user, state=state, before=before)
+    email = channel_for("email")
+    return render_page(
+        request, "outbox/outbox_list.html", section="outbox", rows=rows, state=state,
+        states=OutboxMessage.State.choices, next_before=next_before, before=before, counts=selectors.outbox_counts(),
+        email_problem="" if email.is_configured() else email.not_configured_reason(),
+    )  # fmt: skip
+
+
+@admin_required
+@require_POST
+def outbox_retry(request: AdminRequest, pk: int) -> HttpResponse:
+    try:
+        services.outbox_retry(actor=request.user, message_id=pk)
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(request, _("The message was queued again."))
+    return redirect(request.POST.get("next") if str(request.POST.get("next", "")).startswith("/settings/outbox/")
+                    else "outbox:outbox")  # fmt: skip
+
+
+@admin_required
+def chat_bot_list(request: AdminRequest) -> HttpResponse:
+    return render_page(request, "outbox/chat_bot_list.html", section="chat_bots",
+                       bots=selectors.chat_bot_rows())  # fmt: skip
+
+
+def _bot_initial(bot: ChatBot) -> dict[str, Any]:
+    return {"name": bot.name, "kind": bot.kind, "url": bot.url, "secret": bot.secret, "language": bot.language,
+            "is_active": bot.is_active}  # fmt: skip
+
+
+@admin_required
+@require_http_methods(["GET", "POST"])
+def chat_bot_create(request: AdminRequest) -> HttpResponse:
+    return edit_page(request, form_class=ChatBotForm, instance=None, initial={"is_active": True, "language": "zh-hans"},
+                 create=services.chat_bot_create, update=services.chat_bot_update, key="bot",
+                 section="chat_bots", title=_("New chat bot"), saved=_("Chat bot %(name)s was saved."),
+                 back="outbox:chat_bot_list")  # fmt: skip
+
+
+@admin_required
+@require_http_methods(["GET", "POST"])
+def chat_bot_edit(request: AdminRequest, pk: int) -> HttpResponse:
+    bot = get_object_or_404(ChatBot, pk=pk)
+    return edit_page(request, form_class=ChatBotForm, instance=bot, initial=_bot_initial(bot),
+                 create=services.chat_bot_create, update=services.chat_bot_update, key="bot",
+                 section="chat_bots", title=_("Edit chat bot"), saved=_("Chat bot %(name)s was saved."),
+                 back="outbox:chat_bot_list")  # fmt: skip
+
+
+@admin_required
+@require_http_methods(["GET", "POST"])
+def webhook_list(request: AdminRequest) -> HttpResponse:
+    """The webhooks, and the allow-list (hosts and networks the SSRF guard lets through)."""
+    current = "\n".join(AllowedNetwork.objects.values_list("value", flat=True))
+    allow_form = AllowListForm(request.POST or None, initial={"entries": current})
+    status = 200
+    if request.method == "POST":
+        if allow_form.is_valid():
+            try:
+                services.allow_list_set(actor=request.user,
+                                            entries=allow_form.cleaned_data["entries"].splitlines())  # fmt: skip
+            except DomainError as exc:
+                show_domain_error(allow_form, exc)
+            else:
+                messages.success(request, _("The allow-list was saved."))
+                return redirect("outbox:webhook_list")
+        status = 422
+    return render_page(request, "outbox/webhook_list.html", section="webhooks", status=status,
+                       hooks=selectors.webhook_rows(), allow_form=allow_form)  # fmt: skip
+
+
+@admin_required
+@require_http_methods(["GET", "POST"])
+def webhook_create(request: AdminRequest) -> HttpResponse:
+    return edit_page(request, form_class=WebhookForm, instance=None, initial={"is_active": True},
+                 create=services.webhook_create, update=services.webhook_update, key="hook",
+                 section="webhooks", title=_("New webhook"), saved=_("Webhook %(name)s was saved."),
+                 back="outbox:webhook_list")  # fmt: skip
+
+
+@admin_required
+@require_http_methods(["GET", "POST"])
+def webhook_edit(request: AdminRequest, pk: int) -> HttpResponse:
+    hook = get_object_or_404(Webhook, pk=pk)
+    return edit_page(request, form_class=WebhookForm, instance=hook,
+                 initial={"name": hook.name, "url": hook.url, "is_active": hook.is_active},
+                 create=services.webhook_create, update=services.webhook_update, key="hook",
+                 section="webhooks", title=_("Edit webhook"), saved=_("Webhook %(name)s was saved."),
+                 back="outbox:webhook_list")  # fmt: skip
+
+
+@admin_required
+def webhook_detail(request: AdminRequest, pk: int) -> HttpResponse:
+    """The signing secret, the rules that feed the webhook, and its deliveries with every attempt."""
+    hook = get_object_or_404(Webhook, pk=pk)
+    try:
+        before = int(request.GET.get("before", "") or 0) or None
+    except ValueError:
+        before = None
+    rows, next_before = selectors.deliveries(actor=request.user, webhook=hook, before=before)
+    return render_page(request, "outbox/webhook_detail.html", section="webhooks", hook=hook,
+                       rows=rows, next_before=next_before, before=before,
+                       rules=list(hook.notificationrule_set.order_by("name")))  # fmt: skip
+
+
+@admin_required
+@require_POST
+def webhook_rotate(request: AdminRequest, pk: int) -> HttpResponse:
+    hook = get_object_or_404(Webhook, pk=pk)
+    services.webhook_rotate_secret(actor=request.user, hook=hook)
+    messages.success(request, _("A new signing secret was made; give it to the receiving system."))
+    return redirect("outbox:webhook_detail", pk=hook.pk)
+
+
+@admin_required
+@require_POST
+def delivery_replay(request: AdminRequest, pk: int) -> HttpResponse:
+    try:
+        message = services.delivery_replay(actor=request.user, message_id=pk)
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
+        return redirect("outbox:webhook_list")
+    messages.success(request, _("The delivery was queued again, with the same webhook-id."))
+    if message.webhook_id:
+        return redirect("outbox:webhook_detail", pk=message.webhook_id)
+    return redirect("outbox:chat_bot_list")
