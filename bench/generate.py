@@ -570,7 +570,7 @@ class TicketFactory:
     def __init__(
         self, site: Site, rng: random.Random, *, now: datetime, tz: ZoneInfo, numbering: Any
     ) -> None:
-        from gongdan.tickets.services.core import build_search_text
+        from gongdan.tickets.services import build_search_text
 
         self.build_search_text = build_search_text
         self.site, self.rng, self.now, self.tz = site, rng, now, tz
@@ -1086,7 +1086,7 @@ def main(argv: list[str] | None = None) -> None:
 
     from gongdan.core.html_sanitize import render_markdown
     from gongdan.tickets.models import Ticket, TicketSequence
-    from gongdan.tickets.services.numbering import numbering_settings
+    from gongdan.tickets.services import numbering_settings
 
     started = time.monotonic()
 

@@ -325,7 +325,7 @@ def server_shape() -> str:
 
 
 def run_creates(port: int, token: str, args, Category, Priority) -> dict[str, float]:
-    from gongdan.tickets.services.custom_fields import fields_for_category
+    from gongdan.tickets.services import fields_for_category
 
     # Categories whose form has no required field, so a bare {subject, description, category, priority} is valid.
     categories = [c.pk for c in Category.objects.filter(is_active=True)

@@ -88,15 +88,18 @@ def _default_configuration(request):
 
 @pytest.fixture(autouse=True)
 def _fresh_sla_configuration():
-    """The SLA engine keeps its compiled policies per process and trusts them for a second. Tests replace the
-    rows underneath it (transactional tests truncate and re-seed every table), so each test starts cold."""
+    """Configuration (ticket reference rows, SLA policies, routing rules) is cached per process and trusted for
+    a second. Tests replace the rows underneath it (transactional tests truncate and re-seed every table), so
+    each test starts cold."""
+    from gongdan.core import config_cache
     from gongdan.routing.engine import forget_config
-    from gongdan.sla.rules import forget_rules
 
-    forget_rules()
+    config_cache.forget()
+    config_cache._state["uncommitted_until"] = 0.0
     forget_config()
     yield
-    forget_rules()
+    config_cache.forget()
+    config_cache._state["uncommitted_until"] = 0.0
     forget_config()
 
 

@@ -33,8 +33,7 @@ def test_files_left_by_rolled_back_uploads_are_purged_after_a_day(agent, team):
     from django.core.files.base import ContentFile
     from django.core.files.storage import default_storage
 
-    from gongdan.tickets.services import attachment_add, ticket_create
-    from gongdan.tickets.services.attachments import IncomingFile
+    from gongdan.tickets.services import IncomingFile, attachment_add, ticket_create
     from gongdan.tickets.tasks import purge_orphan_attachment_files
 
     # Given a kept attachment, an old file no row names (its upload rolled back) and a fresh one

@@ -9,8 +9,13 @@ import pytest
 from gongdan.reports.metrics import ReportFilters, Scope, dashboard
 from gongdan.reports.projection import project_pending
 from gongdan.reports.selectors import Labels
-from gongdan.tickets.services import ticket_assign, ticket_comment, ticket_create, ticket_transition
-from gongdan.tickets.services.core import append_event
+from gongdan.tickets.services import (
+    append_event,
+    ticket_assign,
+    ticket_comment,
+    ticket_create,
+    ticket_transition,
+)
 
 pytestmark = pytest.mark.django_db
 

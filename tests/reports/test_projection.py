@@ -13,9 +13,14 @@ from hypothesis import strategies as st
 from gongdan.core.domain_errors import DomainError
 from gongdan.reports.models import COUNTERS, DIMENSIONS, DailyRollup, ProjectionCursor, TicketFact
 from gongdan.reports.projection import compute_facts, project_pending, projection_lag, projection_rebuild
-from gongdan.tickets.models import Ticket, TicketEvent
-from gongdan.tickets.services import ticket_assign, ticket_comment, ticket_create, ticket_transition
-from gongdan.tickets.services.core import append_event
+from gongdan.tickets.models import EventCursor, Ticket, TicketEvent
+from gongdan.tickets.services import (
+    append_event,
+    ticket_assign,
+    ticket_comment,
+    ticket_create,
+    ticket_transition,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -84,13 +89,13 @@ def test_an_event_committed_late_below_the_cursor_is_still_projected(wall_clock,
     # Simulate a transaction that took an id earlier but committed after the cursor passed it.
     late = append_event(ticket, actor=requester, kind="csat_rated", data={"rating": 3, "comment": ""})
     later = append_event(ticket, actor=requester, kind="linked", data={})
-    cursor = ProjectionCursor.objects.get()
+    cursor = EventCursor.objects.get(name="reports.facts")
     cursor.last_event_id = later.pk
     cursor.gaps = {str(late.pk): wall_clock.now.isoformat()}
     cursor.save()
     project_pending()
     assert TicketFact.objects.get().csat_rating == 3
-    assert ProjectionCursor.objects.get().gaps == {}
+    assert EventCursor.objects.get(name="reports.facts").gaps == {}
 
 
 def test_rebuild_gives_the_same_rollups(wall_clock, agent, team, requester):
@@ -186,7 +191,7 @@ def test_a_first_build_goes_ticket_by_ticket_and_counts_changes_made_meanwhile_o
     for ticket in tickets[:4]:
         ticket_comment(actor=agent, ticket=ticket, body="on it")
     ticket_transition(actor=agent, ticket=tickets[0], action="resolve", note="fixed")
-    projection._bulk_start_if_worth_it()
+    projection.bulk_start_if_worth_it()
     assert projection_lag() == TicketEvent.objects.count()  # nothing counted yet: all of it is to build
     assert projection.bulk_step(tickets=3) == 3
     # Meanwhile: a change to a ticket already built and to one the build has not reached yet.
@@ -210,7 +215,7 @@ def test_a_stopped_first_build_goes_on_where_it_was(wall_clock, agent, team, req
     monkeypatch.setattr(projection, "BULK_THRESHOLD_EVENTS", 1)
     for n in range(5):
         ticket_create(actor=agent, requester=requester, subject=f"t{n}", team=team)
-    projection._bulk_start_if_worth_it()
+    projection.bulk_start_if_worth_it()
     projection.bulk_step(tickets=2)  # then the worker is killed
     assert TicketFact.objects.count() == 2
     project_pending()

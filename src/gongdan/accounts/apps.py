@@ -7,7 +7,10 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts")
 
     def ready(self) -> None:
+        from gongdan.accounts.models import Team
         from gongdan.accounts.navigation import SECTIONS
         from gongdan.admin_console.registry import register_sections
+        from gongdan.core.config_cache import watch_configuration
 
         register_sections(SECTIONS)
+        watch_configuration(Team)

@@ -27,6 +27,7 @@ from gongdan.accounts.models import (
     User,
 )
 from gongdan.api.models import ApiToken
+from gongdan.core.config_cache import configuration_changed
 from gongdan.core.domain_errors import PermissionDenied, ValidationFailed
 
 USER_FIELDS = ("email", "display_name", "first_name", "last_name", "phone", "role", "language", "time_zone",
@@ -220,6 +221,7 @@ def _clean_bilingual(
 @transaction.atomic
 def team_create(*, actor: User | None, name: str, name_en: str = "", description: str = "", email: str = "",
                 parent: Team | None = None) -> Team:  # fmt: skip
+    configuration_changed()
     if actor is not None:
         require_admin(actor)
     name, name_en = _clean_bilingual(name, name_en, model=Team, existing_pk=None)
@@ -229,6 +231,7 @@ def team_create(*, actor: User | None, name: str, name_en: str = "", description
 
 @transaction.atomic
 def team_update(*, actor: User, team: Team, **fields: Any) -> Team:
+    configuration_changed()
     require_admin(actor)
     allowed = {"name", "name_en", "description", "email", "parent", "is_active"}
     if unknown := set(fields) - allowed:
@@ -258,6 +261,7 @@ def team_update(*, actor: User, team: Team, **fields: Any) -> Team:
 def team_set_members(
     *, actor: User | None, team: Team, members: Iterable[User], leads: Iterable[User] = ()
 ) -> Team:
+    configuration_changed()
     if actor is not None:
         require_admin(actor)
     leads = list(leads)

@@ -30,9 +30,7 @@ from gongdan.outbox.threading import ticket_number_from_subject, ticket_pk_from_
 from gongdan.tickets import services as tickets
 from gongdan.tickets.access import can_view
 from gongdan.tickets.models import Channel, Ticket
-from gongdan.tickets.services.activity import MAX_ATTACHMENTS_PER_CALL
-from gongdan.tickets.services.attachments import check_file
-from gongdan.tickets.services.core import MAX_DESCRIPTION, MAX_SUBJECT
+from gongdan.tickets.services import MAX_ATTACHMENTS_PER_CALL, MAX_DESCRIPTION, MAX_SUBJECT, check_file
 
 log = logging.getLogger(__name__)
 

@@ -25,8 +25,7 @@ from gongdan.tickets import services as tickets
 from gongdan.tickets.access import can_work
 from gongdan.tickets.models import Attachment, Comment, Status, Ticket, TimeEntry, WorkflowTransition
 from gongdan.tickets.models.ticket import OPEN_STATUSES
-from gongdan.tickets.services.attachments import check_file
-from gongdan.tickets.services.core import append_event
+from gongdan.tickets.services import append_event, check_file
 
 MAX_SIGNATURE_BYTES = 512 * 1024
 MAX_SIGNER_NAME = 120

@@ -28,8 +28,15 @@ from gongdan.core.domain_errors import DomainError
 from gongdan.integrations import events
 from gongdan.integrations.models import AlertLink, AlertState, Integration
 from gongdan.tickets.models import Channel, Priority, Status, Ticket
-from gongdan.tickets.services import ticket_comment, ticket_create, ticket_transition
-from gongdan.tickets.services.core import MAX_DESCRIPTION, MAX_SUBJECT, append_event, default_priority
+from gongdan.tickets.services import (
+    MAX_DESCRIPTION,
+    MAX_SUBJECT,
+    append_event,
+    default_priority,
+    ticket_comment,
+    ticket_create,
+    ticket_transition,
+)
 
 logger = logging.getLogger("gongdan.integrations")
 FINISHED_FOR_GOOD = (Status.CLOSED, Status.CANCELLED)

@@ -26,9 +26,7 @@ from gongdan.integrations.models import Integration, Open311Request, Open311Serv
 from gongdan.integrations.services import secret_matches
 from gongdan.tickets.models import Channel, FieldType
 from gongdan.tickets.models.ticket import OPEN_STATUSES
-from gongdan.tickets.services import ticket_create
-from gongdan.tickets.services.core import MAX_SUBJECT
-from gongdan.tickets.services.custom_fields import fields_for_category
+from gongdan.tickets.services import MAX_SUBJECT, fields_for_category, ticket_create
 
 MAX_DESCRIPTION = 4000
 MAX_ROWS = 1000

@@ -22,8 +22,7 @@ from gongdan.integrations import events
 from gongdan.integrations.alerts import priority_for, severity_table
 from gongdan.integrations.models import ExternalRecord, FieldTarget, Integration
 from gongdan.tickets.models import Channel, Ticket
-from gongdan.tickets.services import ticket_create, ticket_update
-from gongdan.tickets.services.core import MAX_DESCRIPTION, MAX_SUBJECT, append_event
+from gongdan.tickets.services import MAX_DESCRIPTION, MAX_SUBJECT, append_event, ticket_create, ticket_update
 
 MISSING = object()
 STEP_RE = re.compile(r"([^.\[\]]+)|\[(\d+)\]")

@@ -10,12 +10,10 @@ class NotificationsConfig(AppConfig):
     verbose_name = _("Notifications")
 
     def ready(self) -> None:
-        from django.db.models.signals import post_save
-
         from gongdan.admin_console.registry import register_sections
         from gongdan.notifications.navigation import SECTIONS
-        from gongdan.notifications.nudge import event_saved
-        from gongdan.tickets.models import TicketEvent
+        from gongdan.notifications.rules import CONSUMER, RELATED, handle_events
+        from gongdan.tickets.pipeline import Consumer, register_consumer
 
-        post_save.connect(event_saved, sender=TicketEvent, dispatch_uid="gongdan.notifications.rules_nudge")
         register_sections(SECTIONS)
+        register_consumer(Consumer(CONSUMER, handle=handle_events, related=RELATED))

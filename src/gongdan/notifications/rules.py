@@ -1,21 +1,13 @@
-"""The rule engine: a projection over ticket events.
+"""The rule engine: an after-commit consumer of ticket events (gongdan.tickets.pipeline).
 
-Ticket services append `TicketEvent` rows (rule 3); they know nothing about notifications. This engine
-reads the events after a cursor, in id order, matches them against the admin's rules and writes the
-messages they call for (in-app notices, outbox emails, chat posts, webhook calls) in the same transaction
-that advances the cursor: an event is acted on once, and a consumer killed half-way commits nothing.
-
-It runs from a task queued when a transaction that wrote events commits (the "nudge", see `apps.py`; no
-SQL on the ticket's own path) and from a minute sweep that catches anything a lost nudge left behind.
-
-Ids on PostgreSQL are handed out before commit, so a transaction that started earlier can commit an event
-with a smaller id after we read past it. When the next id is missing the engine stops there and waits;
-if the gap is still open after `GONGDAN_RULES_GAP_SECONDS` (default 30 s) it was a rollback, and the
-engine moves on."""
+Ticket services append `TicketEvent` rows (rule 3); they know nothing about notifications. The pipeline hands
+this engine the events it has not seen, in batches, inside the transaction that moves its cursor: it matches
+them against the admin's rules and writes the messages they call for (in-app notices, outbox emails, chat
+posts, webhook calls) in that transaction, so an event is acted on once and a consumer killed half-way
+commits nothing. The rules, the teams' members and the people's preferences are read once per batch."""
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import logging
 from collections.abc import Callable, Iterable
@@ -24,19 +16,19 @@ from typing import Any
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import transaction
-from django.utils import timezone, translation
+from django.utils import translation
 
 from gongdan.accounts.models import Membership, User
 from gongdan.notifications import kinds
-from gongdan.notifications.models import NotificationRule, Recipient, RuleCursor, RuleEvent
+from gongdan.notifications.models import NotificationRule, Recipient, RuleEvent
+from gongdan.notifications.services import compose_email, deliver_to_people, email_headers
 from gongdan.outbox.models import OutboxMessage
+from gongdan.outbox.services import outbox_enqueue
+from gongdan.tickets import pipeline
 from gongdan.tickets.models import TicketEvent
 
 log = logging.getLogger(__name__)
 
-CURSOR = "rules"
-BATCH = 500
 MAX_EXCERPT = 1000
 
 # Which ticket event kinds feed which rule event. Other apps add theirs (a survey, say) with
@@ -81,10 +73,6 @@ def register_event_source(ticket_event_kind: str, rule_event: str) -> None:
     if rule_event not in RuleEvent.values:
         raise ValueError(f"unknown rule event {rule_event!r}")
     EVENT_SOURCES[ticket_event_kind] = rule_event
-
-
-def gap_wait() -> dt.timedelta:
-    return dt.timedelta(seconds=getattr(settings, "GONGDAN_RULES_GAP_SECONDS", 30))
 
 
 def rule_event_of(event: TicketEvent) -> str | None:
@@ -257,9 +245,6 @@ def chat_parts(bot: Any, kind: str, ticket: Any, data: dict[str, Any], template:
 
 def act(event: TicketEvent, rule_event: str, out: Outgoing) -> int:
     """Write what `out` says for this event; returns how many messages/notices it wrote."""
-    from gongdan.notifications.services import compose_email, deliver_to_people, email_headers
-    from gongdan.outbox.services import outbox_enqueue
-
     kind = KIND_OF[rule_event]
     ticket = event.ticket
     data = event_data(event, rule_event)
@@ -297,79 +282,34 @@ def act(event: TicketEvent, rule_event: str, out: Outgoing) -> int:
     return written
 
 
-def _lock_cursor(now: dt.datetime) -> RuleCursor:
-    cursor = RuleCursor.objects.filter(name=CURSOR).first()
-    if cursor is None:  # normally made by the migration; made again here if the table was emptied
-        first = TicketEvent.objects.order_by("pk").values_list("pk", flat=True).first()
-        cursor, _created = RuleCursor.objects.get_or_create(
-            name=CURSOR, defaults={"last_event_id": (first or 1) - 1}
+CONSUMER = "notifications.rules"
+RELATED = ("ticket__requester", "ticket__assignee", "ticket__team", "ticket__priority", "actor", "comment")
+
+
+def handle_events(events: list[TicketEvent]) -> int:
+    """Act on a batch of new events (the pipeline's consumer). Returns how many messages/notices it wrote."""
+    rules = list(
+        NotificationRule.objects.filter(is_active=True).prefetch_related(
+            "priorities", "chat_bots", "webhooks"
         )
-    # A write before the read: the row lock on PostgreSQL, the database write lock on SQLite. Two consumers
-    # therefore take turns, and the second one starts from where the first one left the cursor.
-    RuleCursor.objects.filter(pk=cursor.pk).update(updated_at=now)
-    return RuleCursor.objects.select_for_update().get(pk=cursor.pk)
-
-
-@transaction.atomic
-def process_batch(*, now: dt.datetime | None = None, limit: int = BATCH) -> tuple[int, int, bool]:
-    """Act on up to `limit` events after the cursor. Returns (events read, messages written, more left)."""
-    now = now or timezone.now()
-    cursor = _lock_cursor(now)
-    rows = list(
-        TicketEvent.objects.filter(pk__gt=cursor.last_event_id)
-        .order_by("pk")
-        .values_list("pk", flat=True)[:limit]
     )
-    upto = cursor.last_event_id
-    since, waiting_since = cursor.waiting_since, None
-    for pk in rows:
-        if pk != upto + 1:
-            seen = since or now
-            if now - seen < gap_wait():
-                waiting_since = seen
-                break
-            since = None  # passed this gap; a later one gets its own wait
-        upto = pk
-    ids = [pk for pk in rows if pk <= upto]
+    if not rules:
+        return 0
+    cache: dict[str, Any] = {}
     written = 0
-    if ids:
-        relevant = (
-            TicketEvent.objects.filter(pk__in=ids, kind__in=list(EVENT_SOURCES))
-            .select_related(
-                "ticket__requester",
-                "ticket__assignee",
-                "ticket__team",
-                "ticket__priority",
-                "actor",
-                "comment",
-            )
-            .order_by("pk")
-        )
-        rules = list(
-            NotificationRule.objects.filter(is_active=True).prefetch_related(
-                "priorities", "chat_bots", "webhooks"
-            )
-        )
-        cache: dict[str, Any] = {}
-        for event in relevant if rules else []:
-            rule_event = rule_event_of(event)
-            if rule_event is None:
-                continue
-            out = gather(event, rule_event, rules, cache)
-            written += act(event, rule_event, out)
-    RuleCursor.objects.filter(pk=cursor.pk).update(
-        last_event_id=upto, waiting_since=waiting_since, updated_at=now
-    )
-    return len(ids), written, len(rows) == limit and waiting_since is None
+    for event in events:
+        rule_event = rule_event_of(event)
+        if rule_event is None:
+            continue
+        out = gather(event, rule_event, rules, cache)
+        written += act(event, rule_event, out)
+    return written
 
 
-def process_events(*, now: dt.datetime | None = None, max_batches: int = 20) -> dict[str, int]:
-    """Run batches until the events are caught up (bounded, so one run never holds a consumer for long)."""
-    totals = {"events": 0, "messages": 0}
-    for _ in range(max_batches):
-        read, written, more = process_batch(now=now)
-        totals["events"] += read
-        totals["messages"] += written
-        if not more:
-            break
-    return totals
+def process_events() -> dict[str, int]:
+    """Run the engine now on whatever is new (scripts, tests; the queue does this after each commit)."""
+    result = pipeline.run(names=[CONSUMER])
+    return {
+        "events": (result.handled or {}).get(CONSUMER, 0),
+        "messages": (result.results or {}).get(CONSUMER, 0),
+    }

@@ -21,7 +21,7 @@ from gongdan.oncall.notices import ONCALL_PAGE
 from gongdan.oncall.rotation import oncall_now
 from gongdan.tickets.access import can_work
 from gongdan.tickets.models import Ticket
-from gongdan.tickets.services.core import append_event
+from gongdan.tickets.services import append_event
 
 log = logging.getLogger(__name__)
 

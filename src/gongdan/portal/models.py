@@ -86,11 +86,3 @@ class Survey(models.Model):
     @property
     def is_answered(self) -> bool:
         return self.answered_at is not None
-
-
-class ScanCursor(models.Model):
-    """How far the resolution scanner has read the ticket event history (one row per scanner name)."""
-
-    name = models.CharField(max_length=40, unique=True)
-    last_event_id = models.BigIntegerField(default=0)
-    updated_at = models.DateTimeField(default=timezone.now)

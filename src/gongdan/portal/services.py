@@ -28,7 +28,7 @@ from gongdan.notifications.services import email_headers, notify
 from gongdan.outbox.models import OutboxMessage
 from gongdan.outbox.services import outbox_enqueue
 from gongdan.portal import events, notices
-from gongdan.portal.models import MagicLink, PortalSettings, ScanCursor, Survey
+from gongdan.portal.models import MagicLink, PortalSettings, Survey
 from gongdan.portal.tokens import (
     LINK_SALT,
     SURVEY_SALT,
@@ -40,19 +40,20 @@ from gongdan.portal.tokens import (
     survey_max_age,
 )
 from gongdan.tickets import events as ticket_events
+from gongdan.tickets import pipeline
 from gongdan.tickets.models import Category, Channel, Status, Ticket, TicketEvent, TicketType
-from gongdan.tickets.services import IncomingFile, attachment_add, ticket_create, ticket_transition
-from gongdan.tickets.services.core import append_event
+from gongdan.tickets.services import (
+    IncomingFile,
+    append_event,
+    attachment_add,
+    ticket_create,
+    ticket_transition,
+)
 
 log = logging.getLogger(__name__)
 
 MAX_COMMENT = 2000
 LOW_RATING = 2
-SCAN_BATCH = 500
-SCAN_PAGES = 20
-# An event id is handed out when it is written, but becomes visible when its transaction commits; the
-# scanner reads the last ten minutes again each time so a slow transaction's event is not skipped.
-SCAN_OVERLAP = dt.timedelta(minutes=10)
 PORTAL_HOME = "/portal/"
 
 
@@ -355,42 +356,26 @@ def survey_for_resolution(event: TicketEvent) -> tuple[Survey | None, bool]:
     return survey, True
 
 
-@transaction.atomic
-def survey_scan(*, now: dt.datetime | None = None) -> int:
-    """Find resolutions written since the last scan (ticket events by id) and send their surveys.
+SURVEY_CONSUMER = "portal.surveys"
 
-    Reads only the event table's primary-key range past the cursor, so resolving a ticket costs nothing
-    extra; the cursor row is locked, so two consumers never scan at the same time. The cursor moves only
-    past events older than SCAN_OVERLAP: a lower id still committing is read on a later scan. Returns the
-    number of surveys created."""
+
+def surveys_for_events(events: list[TicketEvent]) -> int:
+    """The after-commit consumer of status changes (gongdan.tickets.pipeline): ask the requester of each
+    resolution for a rating. Returns the number of surveys created."""
     if not portal_settings().csat_enabled:
         return 0
-    now = now or timezone.now()
-    threshold = now - SCAN_OVERLAP
-    ScanCursor.objects.get_or_create(name="csat")
-    cursor = ScanCursor.objects.select_for_update().get(name="csat")
     created = 0
-    seen = settled = cursor.last_event_id
-    advancing = True
-    for _page in range(SCAN_PAGES):
-        rows = list(
-            TicketEvent.objects.filter(pk__gt=seen, kind=ticket_events.TRANSITIONED)
-            .order_by("pk")
-            .only("pk", "ticket_id", "actor_id", "data", "created_at")[:SCAN_BATCH]
-        )
-        for event in rows:
-            if isinstance(event.data, dict) and event.data.get("to") == Status.RESOLVED:
-                created += int(survey_for_resolution(event)[1])
-            advancing = advancing and event.created_at <= threshold
-            if advancing:
-                settled = event.pk
-        if len(rows) < SCAN_BATCH:
-            break
-        seen = rows[-1].pk
-    if settled > cursor.last_event_id:
-        cursor.last_event_id, cursor.updated_at = settled, now
-        cursor.save(update_fields=["last_event_id", "updated_at"])
+    for event in events:
+        if isinstance(event.data, dict) and event.data.get("to") == Status.RESOLVED:
+            created += int(survey_for_resolution(event)[1])
     return created
+
+
+def survey_scan() -> int:
+    """Send the surveys of resolutions not handled yet, now (scripts and tests; the queue does this after
+    each commit). Returns the number of surveys created."""
+    result = pipeline.run(names=[SURVEY_CONSUMER])
+    return (result.results or {}).get(SURVEY_CONSUMER, 0)
 
 
 def survey_get(*, token: str) -> Survey:

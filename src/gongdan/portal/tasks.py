@@ -5,13 +5,7 @@ from __future__ import annotations
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
-from gongdan.portal.services import magic_links_purge, survey_scan
-
-
-@db_periodic_task(crontab(minute="*"))
-def portal_survey_scan() -> int:
-    """Every minute: ask the requesters of newly resolved tickets for a rating."""
-    return survey_scan()
+from gongdan.portal.services import magic_links_purge
 
 
 @db_periodic_task(crontab(minute="17", hour="3"))

@@ -38,9 +38,14 @@ from gongdan.portal.forms import (
 from gongdan.portal.models import Survey
 from gongdan.portal.wording import STATUS_TONE, plain_status
 from gongdan.tickets.models import Category, Channel, Status, Ticket
-from gongdan.tickets.services import IncomingFile, available_transitions, ticket_comment, ticket_transition
-from gongdan.tickets.services.attachments import check_file
-from gongdan.tickets.services.custom_fields import fields_for_category
+from gongdan.tickets.services import (
+    IncomingFile,
+    available_transitions,
+    check_file,
+    fields_for_category,
+    ticket_comment,
+    ticket_transition,
+)
 from gongdan.tickets.views.create import custom_values_from, fields_context
 from gongdan.web.http import SignedInRequest
 

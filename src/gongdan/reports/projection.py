@@ -1,10 +1,11 @@
-"""Ticket facts and daily rollups, projected from the event log with a checkpoint cursor.
+"""Ticket facts and daily rollups, projected from the event log by an after-commit consumer
+(gongdan.tickets.pipeline).
 
-A run locks the cursor row, reads the next batch of events by id, recomputes the facts of every ticket they
-touch from that ticket's whole history (its events and SLA clocks), and applies the difference between each
-ticket's old and new contribution to the daily rollups. Because a ticket's fact is recomputed from scratch,
-a late or back-dated event corrects every figure it changes, exactly; and because the cursor row is locked,
-several consumers running the periodic task never apply an event twice.
+The pipeline hands this projection each batch of new events under its cursor's lock; it recomputes the facts
+of every ticket they touch from that ticket's whole history (its events and SLA clocks), and applies the
+difference between each ticket's old and new contribution to the daily rollups. Because a ticket's fact is
+recomputed from scratch, a late or back-dated event corrects every figure it changes, exactly; and because
+the cursor row is locked, several queue consumers never apply an event twice.
 
 The definitions of every figure are in docs/reports.md; `ticket_fact` is where they are computed.
 """
@@ -22,7 +23,6 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from gongdan.accounts.models import STAFF_ROLES
@@ -37,14 +37,12 @@ from gongdan.reports.models import (
 )
 from gongdan.sla.models import ClockKind, SlaClock, SlaPolicy
 from gongdan.tickets import events as kinds
-from gongdan.tickets.models import Ticket, TicketEvent
+from gongdan.tickets import pipeline
+from gongdan.tickets.models import EventCursor, Ticket, TicketEvent
 from gongdan.tickets.models.ticket import OPEN_STATUSES, Status
 
-CURSOR = "ticket_facts"
+CONSUMER = "reports.facts"
 BATCH_EVENTS = 5000
-# An id the cursor passed while its transaction was still open is looked for again for this long.
-GAP_TTL = timedelta(minutes=10)
-MAX_GAPS = 5000
 RESOLVED_STATUSES = (Status.RESOLVED, Status.CLOSED)
 OPEN = frozenset(OPEN_STATUSES)
 FINISHED = frozenset(RESOLVED_STATUSES)
@@ -370,66 +368,31 @@ class RunResult:
     lag: int = 0
 
 
-def project_batch(*, batch_size: int = BATCH_EVENTS) -> tuple[int, int]:
-    """Project the next batch of events. Returns (events read, tickets recomputed); (0, 0) when caught up."""
-    with transaction.atomic():
-        ProjectionCursor.objects.get_or_create(name=CURSOR)
-        cursor = ProjectionCursor.objects.select_for_update().get(name=CURSOR)
-        gap_ids = [int(i) for i in cursor.gaps]
-        condition = Q(id__gt=cursor.last_event_id)
-        if gap_ids:
-            condition |= Q(id__in=gap_ids)
-        rows = list(
-            TicketEvent.objects.filter(condition).order_by("id").values_list("id", "ticket_id")[:batch_size]
-        )
-        now = timezone.now()
-        gaps = {
-            key: seen for key, seen in cursor.gaps.items() if datetime.fromisoformat(seen) > now - GAP_TTL
-        }
-        if not rows:
-            if gaps != cursor.gaps:
-                cursor.gaps = gaps
-                cursor.save(update_fields=["gaps"])
-            return 0, 0
-        seen_ids = {event_id for event_id, _ticket in rows}
-        for event_id in seen_ids:
-            gaps.pop(str(event_id), None)
-        top = max(seen_ids)
-        if 0 < cursor.last_event_id < top and top - cursor.last_event_id <= 10 * batch_size:
-            for missing in range(cursor.last_event_id + 1, top):
-                if missing not in seen_ids and len(gaps) < MAX_GAPS:
-                    gaps[str(missing)] = now.isoformat()
-        ticket_ids = {ticket_id for _event, ticket_id in rows}
-        facts = compute_facts(ticket_ids)
-        apply_facts(facts, missing=ticket_ids - set(facts))
-        cursor.last_event_id = max(top, cursor.last_event_id)
-        cursor.gaps = gaps
-        cursor.updated_at = now
-        cursor.save(update_fields=["last_event_id", "gaps", "updated_at"])
-        return len(rows), len(ticket_ids)
+def handle_events(events: list[TicketEvent]) -> int:
+    """The pipeline's consumer: recompute the facts of the tickets these events touch. Returns how many."""
+    ticket_ids = {event.ticket_id for event in events}
+    facts = compute_facts(ticket_ids)
+    apply_facts(facts, missing=ticket_ids - set(facts))
+    return len(ticket_ids)
 
 
 def project_pending(*, max_events: int | None = None, batch_size: int = BATCH_EVENTS) -> RunResult:
-    """Catch up with the event log (or read at most `max_events`).
+    """Catch up with the event log now (or read at most `max_events`): the periodic task, and a page that
+    folds in the last changes before it reads.
 
     A first build over a large log (or one a rebuild started) goes ticket by ticket instead of event by
-    event (see `bulk_step`); a call with `max_events` (a web page folding in fresh changes) never waits for
-    that and only reads the events that arrived since it began."""
+    event (see `bulk_step`); a call with `max_events` never waits for that and only reads the events that
+    arrived since it began."""
     result = RunResult()
     started = time.perf_counter()
     if max_events is None:
-        _bulk_start_if_worth_it()
+        bulk_start_if_worth_it()
         while (built := bulk_step()) is not None:
             result.tickets += built
             result.batches += 1
-    while max_events is None or result.events < max_events:
-        size = batch_size if max_events is None else min(batch_size, max_events - result.events)
-        events, tickets = project_batch(batch_size=size)
-        if not events:
-            break
-        result.events += events
-        result.tickets += tickets
-        result.batches += 1
+    run = pipeline.run(names=[CONSUMER], max_events=max_events, batch=batch_size)
+    result.events += run.events
+    result.batches += run.batches
     result.seconds = time.perf_counter() - started
     result.lag = projection_lag()
     return result
@@ -448,10 +411,15 @@ BULK_TICKETS = 10_000
 BULK_THRESHOLD_EVENTS = 50_000
 
 
-def _bulk_start_if_worth_it() -> None:
+def _events_cursor() -> EventCursor:
+    """The projection's cursor in the event log, locked (made at the beginning of the log if missing)."""
+    EventCursor.objects.get_or_create(name=CONSUMER, defaults={"last_event_id": 0})
+    return EventCursor.objects.select_for_update().get(name=CONSUMER)
+
+
+def bulk_start_if_worth_it() -> None:
     with transaction.atomic():
-        ProjectionCursor.objects.get_or_create(name=CURSOR)
-        cursor = ProjectionCursor.objects.select_for_update().get(name=CURSOR)
+        cursor = _events_cursor()
         if cursor.last_event_id or ProjectionCursor.objects.filter(name=BULK_CURSOR).exists():
             return
         if not TicketEvent.objects.order_by("id")[BULK_THRESHOLD_EVENTS - 1 : BULK_THRESHOLD_EVENTS].exists():
@@ -459,7 +427,7 @@ def _bulk_start_if_worth_it() -> None:
         _bulk_start(cursor)
 
 
-def _bulk_start(cursor: ProjectionCursor) -> None:
+def _bulk_start(cursor: EventCursor) -> None:
     """Move the event cursor to the end of the log and open the first-build cursor (under the lock)."""
     top = TicketEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
     # Ids just below the top that are not visible yet belong to transactions still open: look for them later.
@@ -477,7 +445,7 @@ def bulk_step(*, tickets: int = BULK_TICKETS) -> int | None:
     """Build the facts of the next chunk of tickets of a first build. Returns how many tickets the chunk
     held, or None when no first build is under way (or it just finished)."""
     with transaction.atomic():
-        ProjectionCursor.objects.select_for_update().filter(name=CURSOR).first()
+        _events_cursor()  # the pipeline's handler holds the same lock: the two never count a ticket twice
         bulk = ProjectionCursor.objects.select_for_update().filter(name=BULK_CURSOR).first()
         if bulk is None:
             return None
@@ -506,7 +474,7 @@ def bulk_step(*, tickets: int = BULK_TICKETS) -> int | None:
 
 def projection_lag() -> int:
     """Events not yet projected (above the cursor)."""
-    last = ProjectionCursor.objects.filter(name=CURSOR).values_list("last_event_id", flat=True).first() or 0
+    last = EventCursor.objects.filter(name=CONSUMER).values_list("last_event_id", flat=True).first() or 0
     lag = TicketEvent.objects.filter(id__gt=last).count()
     built = ProjectionCursor.objects.filter(name=BULK_CURSOR).values_list("last_event_id", flat=True).first()
     if built is not None:  # a first build under way: its tickets' events are not counted yet either
@@ -518,8 +486,7 @@ def projection_rebuild() -> RunResult:
     """Forget every fact and rollup and build them again from the whole log (after a change of
     definitions), ticket by ticket."""
     with transaction.atomic():
-        ProjectionCursor.objects.get_or_create(name=CURSOR)
-        cursor = ProjectionCursor.objects.select_for_update().get(name=CURSOR)
+        cursor = _events_cursor()
         TicketFact.objects.all().delete()
         DailyRollup.objects.all().delete()
         _bulk_start(cursor)

@@ -21,7 +21,7 @@ from gongdan.routing import selectors, services
 from gongdan.routing.explain import describe_routing_reason
 from gongdan.routing.models import PresenceStatus
 from gongdan.tickets.models import Category, Channel, Priority, Ticket, TicketType
-from gongdan.tickets.services.core import default_priority, default_ticket_type
+from gongdan.tickets.services import default_priority, default_ticket_type
 
 router = Router()
 

@@ -22,5 +22,8 @@ class RoutingConfig(AppConfig):
             )
         from gongdan.admin_console.registry import register_sections
         from gongdan.routing.navigation import SECTIONS
+        from gongdan.routing.services import route_new_ticket
+        from gongdan.tickets.reactions import register_reaction
 
         register_sections(SECTIONS)
+        register_reaction("routing", route_new_ticket, order=10)

@@ -1,7 +1,7 @@
 """The decision: which rule matches a ticket, who in its team may take it, and whom the strategy picks.
 
 `decide` only reads (apart from the round-robin cursor when `lock=True`): the dry run calls it with
-`lock=False` and writes nothing; `services.route_ticket` calls it with `lock=True` inside the creating
+`lock=False` and writes nothing; `services.route_new_ticket` calls it with `lock=True` inside the creating
 transaction, after locking the team's routing-state row, so loads and the cursor are read under that lock.
 """
 

@@ -33,8 +33,9 @@ from gongdan.routing.models import (
 from gongdan.routing.presence import on_shift
 from gongdan.tickets.access import can_work
 from gongdan.tickets.models import Category, Status, Ticket
-from gongdan.tickets.services import ticket_assign
-from gongdan.tickets.services.core import _label, append_event
+from gongdan.tickets.reactions import TicketChange
+from gongdan.tickets.services import append_event, ticket_assign
+from gongdan.tickets.services import label_of as _label
 
 MAX_NAME = 120
 MAX_CAP = 10_000
@@ -78,14 +79,24 @@ def _lock(pk: int) -> Ticket:
     )
 
 
-@transaction.atomic
-def route_ticket(*, ticket: Ticket, now: datetime | None = None) -> Decision:
-    """Route a new ticket by the first matching rule. No rule: it stays with its category's default team,
-    unassigned. Runs in the creating transaction, serialised per team (see engine.decide)."""
-    decision = decide(ticket, now=now or timezone.now(), lock=True)
-    if decision.rule is not None:
-        _apply(ticket, decision)
-    return decision
+def route_new_ticket(change: TicketChange) -> None:
+    """The routing reaction to a ticket being created (registered from routing's AppConfig.ready): the first
+    matching rule picks the team and the person, serialised per team (see engine.decide); the ticket is
+    written already assigned, with the `assigned` event that explains the choice. No rule: it stays with its
+    category's default team, unassigned. A ticket created with an assignee is not routed."""
+    if not change.creating or change.ticket.assignee_id is not None:
+        return
+    ticket = change.ticket
+    decision = decide(ticket, now=change.now or timezone.now(), lock=True)
+    if decision.rule is None:
+        return
+    reason = decision.reason()
+    assignee = decision.chosen_user if decision.chosen else None
+    before = (ticket.assignee_id, ticket.team_id)
+    change.assign(assignee=assignee, team=decision.team, reason=reason)
+    if (ticket.assignee_id, ticket.team_id) == before and assignee is None:
+        # Nothing changed (the ticket already waits with that team): still say why nobody took it.
+        change.add_event(events.ROUTING_UNASSIGNED, {"reason": reason})
 
 
 @transaction.atomic

@@ -41,7 +41,7 @@ from gongdan.routing.forms import (
 )
 from gongdan.routing.models import AgentPresence, PresenceStatus, RoutingRule, SkillRequirement, WorkSchedule
 from gongdan.tickets.models import Ticket
-from gongdan.tickets.services.core import default_priority, default_ticket_type
+from gongdan.tickets.services import default_priority, default_ticket_type
 from gongdan.web.forms import show_domain_error
 
 AGENTS_PER_PAGE = 25

@@ -1,5 +1,6 @@
-"""Clocks follow ticket events (rule 3): `sla_on_event` is called by the ticket services' `append_event`
-in the same transaction, with the ticket row saved (and locked, except on create).
+"""Clocks follow ticket events (rule 3): `sla_react` is registered with the tickets app's reactions and runs in
+the transaction of every ticket change, with the ticket row saved and locked — or, on create, before the row is
+written, so the due times the queue shows go into the ticket's INSERT and the clocks follow in one more.
 
 - created: start first response and resolution (and the holding team's stage clock, OLA);
 - a pause status of the policy pauses every live clock; leaving it resumes them, the due time moving later
@@ -26,6 +27,7 @@ from gongdan.sla.rules import PolicyRule, SlaRules, current_rules
 from gongdan.tickets import events as ticket_events
 from gongdan.tickets.models import Ticket, TicketEvent
 from gongdan.tickets.models.ticket import FINISHED_STATUSES, OPEN_STATUSES, Status
+from gongdan.tickets.reactions import TicketChange
 
 REQUESTER_FACING = (ClockKind.FIRST_RESPONSE, ClockKind.NEXT_RESPONSE, ClockKind.RESOLUTION)
 RECOMPUTE_FIELDS = {"priority", "category", "ticket_type", "requester"}
@@ -43,12 +45,17 @@ HANDLED = {
 SOON = timedelta(seconds=60)
 
 
-def sla_on_event(*, ticket: Ticket, event: TicketEvent) -> None:
-    if event.kind not in HANDLED:
+def sla_react(change: TicketChange) -> None:
+    handled = [event for event in change.events if event.kind in HANDLED]
+    if not handled:
         return
-    engine = ClockEngine(ticket=ticket, now=event.created_at, rules=current_rules())
-    engine.handle(event)
-    engine.save()
+    engine = ClockEngine(ticket=change.ticket, now=change.now or handled[0].created_at, rules=current_rules())
+    for event in handled:
+        engine.handle(event)
+    if change.creating:
+        engine.save_new(change)
+    else:
+        engine.save()
 
 
 class ClockEngine:
@@ -322,6 +329,28 @@ class ClockEngine:
         if soon:
             schedule_soon(soon)
 
+    def save_new(self, change: TicketChange) -> None:
+        """A ticket being created: its summary goes into the ticket's own INSERT, the clocks after it."""
+        for clock in self.new:
+            self.plan_escalation(clock)
+        if not self.new:
+            return
+        write_summary(self.ticket, self.new, self.rules, in_memory=True)
+
+        def write() -> None:
+            for clock in self.new:
+                clock.ticket_id = self.ticket.pk
+            SlaClock.objects.bulk_create(self.new)
+            soon = [
+                c
+                for c in self.new
+                if c.next_escalation_at is not None and c.next_escalation_at <= self.now + SOON
+            ]
+            if soon:
+                schedule_soon(soon)
+
+        change.after_write(write)
+
 
 CLOCK_FIELDS = [
     "policy", "calendar", "target_minutes", "due_at", "paused_since", "paused_business_seconds", "stopped_at",
@@ -350,7 +379,9 @@ def next_escalation(engine: ClockEngine, clock: SlaClock) -> datetime | None:
     return min(candidates) if candidates else None
 
 
-def write_summary(ticket: Ticket, live: Iterable[SlaClock], rules: SlaRules) -> None:
+def write_summary(
+    ticket: Ticket, live: Iterable[SlaClock], rules: SlaRules, *, in_memory: bool = False
+) -> None:
     """Copy what the queue shows onto the ticket row: the nearest due time of the requester-facing clocks,
     when it turns "at risk", and whether they are paused or breached. No queries on reads."""
     facing = [c for c in live if c.kind in REQUESTER_FACING]
@@ -379,7 +410,8 @@ def write_summary(ticket: Ticket, live: Iterable[SlaClock], rules: SlaRules) -> 
     elif not ticket.is_open:
         values["sla_breached"] = bool(getattr(ticket, "sla_breached", False))
     if any(getattr(ticket, name) != value for name, value in values.items()):
-        Ticket.objects.filter(pk=ticket.pk).update(**values)
+        if not in_memory:
+            Ticket.objects.filter(pk=ticket.pk).update(**values)
         for name, value in values.items():
             setattr(ticket, name, value)
 

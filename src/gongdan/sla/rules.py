@@ -1,24 +1,19 @@
 """The SLA configuration as the engine reads it: policies, targets, calendars and steps, loaded once per
-process and reloaded when `SlaConfigVersion` moves (one primary-key read per ticket change)."""
+process and reloaded when the site's configuration changes (gongdan.core.config_cache)."""
 
 from __future__ import annotations
 
-import secrets
-import threading
-import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import transaction
-
+from gongdan.core.config_cache import cached, configuration_changed, forget
 from gongdan.sla import business_time
 from gongdan.sla.business_time import CalendarSnapshot
 from gongdan.sla.models import (
     BusinessCalendar,
     CalendarDay,
     EscalationStep,
-    SlaConfigVersion,
     SlaPolicy,
     SlaTarget,
     StageTarget,
@@ -173,56 +168,19 @@ def _load(version: int) -> SlaRules:
     return rules
 
 
-_cache: dict[str, SlaRules] = {}
-_lock = threading.Lock()
-
-
-# How long a process trusts its copy without reading the version row (one query saved per ticket change).
-# Changes made in this process clear the copy at once; other processes see them within this time. After a
-# change in this process that has not committed (it may roll back), the row is read every time.
-RECHECK_SECONDS = 1.0
-_checked_at: dict[str, float] = {}
-_state = {"uncommitted_change": False}
-
-
 def current_rules() -> SlaRules:
-    cached = _cache.get("rules")
-    now = time.monotonic()
-    trusted = not _state["uncommitted_change"]
-    if cached is not None and trusted and now - _checked_at.get("rules", 0.0) < RECHECK_SECONDS:
-        return cached
-    row = SlaConfigVersion.objects.filter(pk=1).values_list("version", flat=True).first()
-    version = row or 0
-    if cached is not None and cached.version == version:
-        _checked_at["rules"] = now
-        return cached
-    with _lock:
-        rules = _load(version)
-        _cache["rules"] = rules
-        _checked_at["rules"] = now
-    return rules
+    """The compiled SLA configuration of this process (gongdan.core.config_cache: reloaded when an admin
+    changes any configuration, checked at most once a second)."""
+    return cached("sla.rules", lambda: _load(0))
 
 
 def forget_rules() -> None:
-    _cache.pop("rules", None)
-
-
-def _committed() -> None:
-    _state["uncommitted_change"] = False
-    forget_rules()
+    forget()
 
 
 def bump_version() -> None:
-    """Called by every service that changes SLA configuration, inside its transaction.
-
-    A random token rather than a counter: a rolled-back change puts the old token back, and a counter
-    would then hand the same number to the next change, leaving a stale cache looking fresh."""
-    token = secrets.randbelow(2**62) + 1
-    forget_rules()
-    _state["uncommitted_change"] = True
-    transaction.on_commit(_committed)
-    if not SlaConfigVersion.objects.filter(pk=1).update(version=token):
-        SlaConfigVersion.objects.update_or_create(pk=1, defaults={"version": token})
+    """Called by every service that changes SLA configuration, inside its transaction."""
+    configuration_changed()
 
 
 def due_for(calendar: CalendarSnapshot, started_at: datetime, business: timedelta) -> datetime:

@@ -14,13 +14,13 @@ def sla_sweep() -> int:
     return escalation_sweep()
 
 
-@db_task()
+@db_task(priority=100)  # ahead of everything else in the queue: a page must not wait behind an alert storm
 def sla_escalate_clocks(clock_ids: list[int]) -> int:
     """Scheduled on commit for clocks with an escalation due within a minute (a P0's on-call page)."""
     return escalate_clocks(clock_ids=list(clock_ids))
 
 
-@db_task()
+@db_task(priority=100)
 def sla_act(firing_ids: list[int]) -> int:
     """Carry out recorded escalation steps (notify, page, reassign, raise); each once."""
     return escalation_act(firing_ids=list(firing_ids))

@@ -21,7 +21,7 @@ from pydantic import Field
 from gongdan.accounts.models import Team, User
 from gongdan.api.errors import ApiError, errors_for
 from gongdan.api.idempotency import idempotent, json_response
-from gongdan.api.inputs import MAX_ID, optional_row, rows_or_422
+from gongdan.api.inputs import MAX_ID, not_found_in, optional_row, rows_or_422
 from gongdan.assets.models import Location
 from gongdan.core.domain_errors import (
     Conflict,
@@ -33,6 +33,7 @@ from gongdan.core.domain_errors import (
 from gongdan.tickets import selectors, services
 from gongdan.tickets.filters import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, TicketFilters, paginate
 from gongdan.tickets.models import Category, Priority, Tag, Ticket, TicketType
+from gongdan.tickets.reference import reference
 from gongdan.tickets.schemas import (
     AttachmentOut,
     CategoryOut,
@@ -122,15 +123,31 @@ def _other_ticket(actor: User, number: str, field: str) -> Ticket:
 
 
 def _priority(code: str | None) -> Priority | None:
-    return (
-        None
-        if code is None
-        else optional_row(Priority.objects.all(), "priority", code.strip().upper(), "code")
-    )
+    if code is None:
+        return None
+    priority = reference().priority_by_code(code.strip().upper())
+    if priority is None:
+        raise not_found_in("priority")
+    return priority
 
 
 def _ticket_type(code: str | None) -> TicketType | None:
-    return None if code is None else optional_row(TicketType.objects.all(), "type", code.strip(), "code")
+    if code is None:
+        return None
+    ticket_type = reference().ticket_type_by_code(code.strip())
+    if ticket_type is None:
+        raise not_found_in("type")
+    return ticket_type
+
+
+def _configured[M](rows: dict[int, M], field: str, pk: int | None) -> M | None:
+    """A configuration row (category, team) from the per-process copy of the configuration: no query."""
+    if pk is None:
+        return None
+    row = rows.get(pk)
+    if row is None:
+        raise not_found_in(field)
+    return row
 
 
 def _user(field: str, user_id: int | None) -> User | None:
@@ -213,10 +230,10 @@ def ticket_create(request: HttpRequest, payload: TicketCreateIn) -> HttpResponse
             subject=payload.subject,
             description=payload.description,
             requester=_user("requester", payload.requester),
-            category=optional_row(Category.objects.all(), "category", payload.category),
+            category=_configured(reference().categories, "category", payload.category),
             ticket_type=_ticket_type(payload.type),
             priority=_priority(payload.priority),
-            team=optional_row(Team.objects.all(), "team", payload.team),
+            team=_configured(reference().teams, "team", payload.team),
             assignee=_user("assignee", payload.assignee),
             custom_values=payload.custom_fields,
             tags=payload.tags,

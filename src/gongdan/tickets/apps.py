@@ -8,6 +8,16 @@ class TicketsConfig(AppConfig):
 
     def ready(self) -> None:
         from gongdan.admin_console.registry import register_sections
+        from gongdan.core.config_cache import watch_configuration
+        from gongdan.tickets.models import (
+            Category,
+            CustomField,
+            Priority,
+            TicketNumbering,
+            TicketType,
+            WorkflowTransition,
+        )
         from gongdan.tickets.navigation import SECTIONS
 
         register_sections(SECTIONS)
+        watch_configuration(Category, CustomField, Priority, TicketType, WorkflowTransition, TicketNumbering)

@@ -1,11 +1,30 @@
-"""Periodic housekeeping of ticket files. Thin tasks: safe to run twice or on several consumers."""
+"""Thin Huey tasks of the tickets app: the ticket event consumers (gongdan.tickets.pipeline) and file
+housekeeping. Each is safe to run twice or on several consumers at once."""
 
 from __future__ import annotations
 
-from huey import crontab
-from huey.contrib.djhuey import db_periodic_task, lock_task
+from typing import Any
 
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task, db_task, lock_task
+
+from gongdan.tickets import pipeline
 from gongdan.tickets.services.attachments import attachment_orphans_purge
+
+
+@db_task(priority=50)
+def run_event_consumers() -> dict[str, Any]:
+    """Scheduled when a transaction that appended ticket events commits (at most once a second)."""
+    result = pipeline.run()
+    if result.more and not result.failed:
+        run_event_consumers.schedule(delay=0)  # a long backlog: go on in a fresh task
+    return {"events": result.events, "handled": result.handled, "failed": result.failed}
+
+
+@db_periodic_task(crontab())  # every minute: whatever a lost wake-up left behind
+def event_consumers_sweep() -> dict[str, Any]:
+    result = pipeline.run()
+    return {"events": result.events, "handled": result.handled, "failed": result.failed}
 
 
 @db_periodic_task(crontab(minute="43", hour="3"))

@@ -4,7 +4,6 @@ from gongdan.notifications.models.rules import (
     NotificationRule,
     PersonChannel,
     Recipient,
-    RuleCursor,
     RuleEvent,
     Template,
 )
@@ -15,7 +14,6 @@ __all__ = [
     "NotificationRule",
     "PersonChannel",
     "Recipient",
-    "RuleCursor",
     "RuleEvent",
     "Template",
 ]

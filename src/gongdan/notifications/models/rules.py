@@ -76,20 +76,6 @@ class NotificationRule(models.Model):
         return self.name
 
 
-class RuleCursor(models.Model):
-    """How far the rule engine has read the ticket events (one row; advanced in the transaction that writes
-    the messages those events caused, so an event is acted on once)."""
-
-    name = models.CharField(max_length=40, unique=True)
-    last_event_id = models.BigIntegerField(default=0)
-    # Since when the next event id has been missing (an uncommitted or rolled-back transaction).
-    waiting_since = models.DateTimeField(null=True, blank=True)
-    updated_at = models.DateTimeField(default=timezone.now)
-
-    def __str__(self) -> str:
-        return f"{self.name}: {self.last_event_id}"
-
-
 class NotificationPreference(models.Model):
     """A person's own choices. No row means: email and in-app on, no quiet hours."""
 

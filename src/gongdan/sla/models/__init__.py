@@ -3,7 +3,6 @@ from gongdan.sla.models.clocks import ClockKind, EscalationFiring, SlaClock
 from gongdan.sla.models.policies import (
     EscalationAction,
     EscalationStep,
-    SlaConfigVersion,
     SlaPolicy,
     SlaTarget,
     StageTarget,
@@ -18,7 +17,6 @@ __all__ = [
     "EscalationFiring",
     "EscalationStep",
     "SlaClock",
-    "SlaConfigVersion",
     "SlaPolicy",
     "SlaTarget",
     "StageTarget",

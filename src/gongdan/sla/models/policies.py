@@ -149,10 +149,3 @@ class EscalationStep(models.Model):
                 condition=models.Q(percent__lte=1000) | models.Q(percent=None), name="sla_step_percent_range"
             ),
         ]
-
-
-class SlaConfigVersion(models.Model):
-    """One row; every change to calendars, policies or steps sets a new random token here, so each process
-    knows when its cached copy of the SLA configuration is stale (one primary-key read per ticket change)."""
-
-    version = models.PositiveBigIntegerField(default=1)

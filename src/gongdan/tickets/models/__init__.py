@@ -8,6 +8,7 @@ from gongdan.tickets.models.config import (
     TicketType,
     WorkflowTransition,
 )
+from gongdan.tickets.models.pipeline import EventCursor
 from gongdan.tickets.models.ticket import (
     OPEN_STATUSES,
     Channel,
@@ -25,6 +26,7 @@ __all__ = [
     "Channel",
     "Comment",
     "CustomField",
+    "EventCursor",
     "FieldType",
     "Priority",
     "Status",

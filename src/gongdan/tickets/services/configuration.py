@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from gongdan.accounts.models import User
 from gongdan.accounts.services import require_admin
+from gongdan.core.config_cache import configuration_changed
 from gongdan.core.domain_errors import ValidationFailed
 from gongdan.tickets.models import Category, CustomField, FieldType, Priority, TicketNumbering, TicketType
 
@@ -65,6 +66,7 @@ def _check_category(values: dict[str, Any], *, existing: Category | None) -> Non
 
 @transaction.atomic
 def category_create(*, actor: User | None, name: str, **values: Any) -> Category:
+    configuration_changed()
     if actor is not None:
         require_admin(actor)
     values["name"] = (name or "").strip()
@@ -80,6 +82,7 @@ def category_create(*, actor: User | None, name: str, **values: Any) -> Category
 @transaction.atomic
 def category_update(*, actor: User, category: Category, **values: Any) -> Category:
     """Moving a category moves its whole subtree: every descendant's path is rewritten in one UPDATE."""
+    configuration_changed()
     require_admin(actor)
     for key in ("name", "name_en"):
         if key in values:
@@ -173,6 +176,7 @@ def _check_field(
 
 @transaction.atomic
 def custom_field_create(*, actor: User | None, category: Category, **values: Any) -> CustomField:
+    configuration_changed()
     if actor is not None:
         require_admin(actor)
     values = _check_field(values, category=category, existing=None)
@@ -182,6 +186,7 @@ def custom_field_create(*, actor: User | None, category: Category, **values: Any
 @transaction.atomic
 def custom_field_update(*, actor: User, field: CustomField, **values: Any) -> CustomField:
     """Changing a key would orphan stored values, so keys are fixed once created."""
+    configuration_changed()
     require_admin(actor)
     if "key" in values and values["key"] != field.key:
         raise ValidationFailed(
@@ -196,6 +201,7 @@ def custom_field_update(*, actor: User, field: CustomField, **values: Any) -> Cu
 
 @transaction.atomic
 def priority_update(*, actor: User, priority: Priority, **values: Any) -> Priority:
+    configuration_changed()
     require_admin(actor)
     errors: dict[str, list[str]] = {}
     if unknown := set(values) - {"name", "name_en", "colour", "is_default"}:
@@ -215,6 +221,7 @@ def priority_update(*, actor: User, priority: Priority, **values: Any) -> Priori
 
 @transaction.atomic
 def ticket_type_update(*, actor: User, ticket_type: TicketType, **values: Any) -> TicketType:
+    configuration_changed()
     require_admin(actor)
     if unknown := set(values) - {"name", "name_en", "is_active", "order"}:
         _errors({f: [_("Unknown or read-only field.")] for f in unknown})
@@ -229,6 +236,7 @@ def ticket_type_update(*, actor: User, ticket_type: TicketType, **values: Any) -
 @transaction.atomic
 def numbering_update(*, actor: User, prefix: str, include_year: bool, digits: int) -> TicketNumbering:
     """New numbers use the new format; existing tickets keep theirs (numbers never change)."""
+    configuration_changed()
     require_admin(actor)
     prefix = (prefix or "").strip().upper()
     errors: dict[str, list[str]] = {}

@@ -1,31 +1,34 @@
-"""The one door for changing tickets (rule 1): create, update fields, assign, transition, link, merge.
+"""The one door for changing tickets (rule 1): create, edit fields and assignment, transition, link, merge.
 
 Each function validates, checks the actor's rights, locks the row, writes with update_fields, bumps the
-version, appends a TicketEvent in the same transaction and returns the ticket.
+version, appends a TicketEvent in the same transaction and returns the ticket. Other apps react to those
+events inside the transaction through `gongdan.tickets.reactions` (SLA clocks, routing on create) and after
+the commit through `gongdan.tickets.pipeline` (notification rules, reports, surveys).
 
-`ticket_update` and `ticket_assign` also take `actor=None`: the system acting on rules an admin configured
-(automatic routing, SLA escalation). Permission checks are skipped and the event has no actor; the rule that
-acted is named in the event's data instead. `ticket_create` and `ticket_transition` take `actor=None` too, for
-integrations an admin configured (monitoring alerts, CRM records, Open311): the requester must then be named,
-and a transition must still exist in the ticket's workflow.
+`ticket_update`, `ticket_assign` and `ticket_edit` also take `actor=None`: the system acting on rules an
+admin configured (automatic routing, SLA escalation). Permission checks are skipped and the event has no
+actor; the rule that acted is named in the event's data instead. `ticket_create` and `ticket_transition` take
+`actor=None` too, for integrations an admin configured (monitoring alerts, CRM records, Open311): the
+requester must then be named, and a transition must still exist in the ticket's workflow.
 """
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Model, Q
+from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from gongdan.accounts.models import Role, Team, User
+from gongdan.accounts.models import Membership, Role, Team, User
 from gongdan.assets.models import Location
 from gongdan.core.domain_errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from gongdan.core.html_sanitize import render_markdown
-from gongdan.tickets import events
+from gongdan.tickets import events, pipeline, reactions
 from gongdan.tickets.access import can_view, can_work, is_team_lead_of
 from gongdan.tickets.models import (
     Category,
@@ -40,6 +43,7 @@ from gongdan.tickets.models import (
     WorkflowTransition,
 )
 from gongdan.tickets.models.ticket import OPEN_STATUSES
+from gongdan.tickets.reference import reference
 from gongdan.tickets.services.custom_fields import clean_custom_values
 from gongdan.tickets.services.numbering import next_ticket_number
 
@@ -58,6 +62,9 @@ UPDATABLE_FIELDS = (
 )  # fmt: skip
 
 
+# --- the parts every change uses --------------------------------------------------------------------------
+
+
 def append_event(
     ticket: Ticket,
     *,
@@ -68,6 +75,8 @@ def append_event(
     comment: Any = None,
     at: datetime | None = None,
 ) -> TicketEvent:
+    """Record what happened to a (saved, locked) ticket: the history line, the in-transaction reactions
+    (SLA clocks), and a wake-up for the after-commit consumers."""
     event = TicketEvent.objects.create(
         ticket=ticket,
         actor=actor,
@@ -77,10 +86,18 @@ def append_event(
         comment=comment,
         created_at=at or timezone.now(),
     )
-    from gongdan.sla.clocks import sla_on_event  # SLA clocks derive from events, in this transaction
-
-    sla_on_event(ticket=ticket, event=event)
+    reactions.react(reactions.TicketChange(ticket=ticket, events=[event], now=event.created_at))
+    pipeline.wake_after_commit()
     return event
+
+
+def events_append_many(events_to_write: Sequence[TicketEvent]) -> list[TicketEvent]:
+    """Write many history lines at once (a sweep's own internal lines) without the in-transaction reactions;
+    the after-commit consumers still see them."""
+    written = TicketEvent.objects.bulk_create(list(events_to_write))
+    if written:
+        pipeline.wake_after_commit()
+    return written
 
 
 def build_search_text(*parts: str) -> str:
@@ -89,7 +106,7 @@ def build_search_text(*parts: str) -> str:
 
 def lock_ticket(ticket: Ticket, *, expected_version: int | None) -> Ticket:
     """Re-read the ticket under a row lock and refuse a writer who read an older version."""
-    locked = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    locked = Ticket.objects.select_for_update(of=("self",)).get(pk=ticket.pk)
     if expected_version is not None and locked.version != expected_version:
         raise Conflict(
             _("This ticket was changed by someone else (you had version %(yours)d, it is now %(now)d). "
@@ -106,16 +123,8 @@ def touch(ticket: Ticket, fields: Iterable[str], *, now: datetime | None = None)
     ticket.save(update_fields=sorted({*fields, "version", "updated_at"}))
 
 
-def _require_work(actor: User | None, ticket: Ticket) -> None:
-    if actor is None:  # the system, acting on rules an admin configured (routing, SLA escalation)
-        return
-    if not can_view(actor, ticket):
-        raise NotFound(_("Ticket not found."))
-    if not can_work(actor, ticket):
-        raise PermissionDenied(_("Only the people who work this ticket can do that."))
-
-
-def _label(value: Any) -> Any:
+def label_of(value: Any) -> Any:
+    """How a value is kept in an event's data: a row as {"id", "label"}, a time in ISO 8601."""
     if value is None:
         return None
     if isinstance(value, Model):
@@ -123,6 +132,15 @@ def _label(value: Any) -> Any:
     if isinstance(value, datetime):
         return value.isoformat()
     return value
+
+
+def _require_work(actor: User | None, ticket: Ticket) -> None:
+    if actor is None:  # the system, acting on rules an admin configured (routing, SLA escalation)
+        return
+    if not can_view(actor, ticket):
+        raise NotFound(_("Ticket not found."))
+    if not can_work(actor, ticket):
+        raise PermissionDenied(_("Only the people who work this ticket can do that."))
 
 
 def _clean_subject(subject: str) -> str:
@@ -159,11 +177,17 @@ def _clean_tags(names: Iterable[str]) -> list[Tag]:
     if len(cleaned) > MAX_TAGS:
         message = _("A ticket has at most %(max)d tags.") % {"max": MAX_TAGS}
         raise ValidationFailed(message, details={"tags": [message]})
+    if not cleaned:
+        return []
     existing = {t.name: t for t in Tag.objects.filter(name__in=cleaned)}
     for name in cleaned:
         if name not in existing:
             existing[name], _created = Tag.objects.get_or_create(name=name)
     return [existing[name] for name in cleaned]
+
+
+def _is_member(user: User, team: Team) -> bool:
+    return Membership.objects.filter(team=team, user=user).exists()
 
 
 def _check_assignable(assignee: User | None, team: Team | None) -> None:
@@ -172,7 +196,7 @@ def _check_assignable(assignee: User | None, team: Team | None) -> None:
     if not assignee.is_active or not assignee.is_staff_member:
         message = _("%(name)s cannot be assigned tickets.") % {"name": assignee.name}
         raise ValidationFailed(message, details={"assignee": [message]})
-    if team is not None and not team.memberships.filter(user=assignee).exists():
+    if team is not None and not _is_member(assignee, team):
         message = _("%(name)s is not a member of %(team)s.") % {"name": assignee.name, "team": team.label}
         raise ValidationFailed(message, details={"assignee": [message]})
 
@@ -184,17 +208,27 @@ def _check_active(value: Any, field: str) -> None:
 
 
 def default_priority() -> Priority:
-    priority = Priority.objects.filter(is_default=True).first() or Priority.objects.order_by("-rank").first()
+    priority = reference().default_priority
     if priority is None:
         raise ValidationFailed(_("No priorities are configured."), code="not_configured")
     return priority
 
 
 def default_ticket_type() -> TicketType:
-    ticket_type = TicketType.objects.filter(is_active=True).order_by("order", "pk").first()
+    ticket_type = reference().default_ticket_type
     if ticket_type is None:
         raise ValidationFailed(_("No ticket types are configured."), code="not_configured")
     return ticket_type
+
+
+# --- create -----------------------------------------------------------------------------------------------
+
+
+def _category_defaults(category: Category | None) -> tuple[TicketType | None, Priority | None, Team | None]:
+    if category is None:
+        return None, None, None
+    held = reference().categories.get(category.pk) or category
+    return held.default_type, held.default_priority, held.default_team
 
 
 @transaction.atomic
@@ -219,6 +253,10 @@ def ticket_create(
     channel: str = Channel.WEB,
     created_at: datetime | None = None,
 ) -> Ticket:
+    """A new ticket. Every intake (the web form, the API, mail, alerts, records, Open311, the portal) calls
+    this with the values it has — its own defaults included (a mailbox's team, an integration's category):
+    the values given win over the category's defaults, and routing then picks the person (and, by its
+    rules, the team) unless an assignee was given."""
     given = {name for name, value in {
         "priority": priority, "team": team, "assignee": assignee, "tags": tags, "watchers": watchers,
         "due_at": due_at, "parent": parent}.items() if value}  # fmt: skip
@@ -256,16 +294,18 @@ def ticket_create(
     if parent is not None and actor is not None and not can_view(actor, parent):
         raise ValidationFailed(_("Parent ticket not found."), details={"parent": [_("Not found.")]})
 
-    ticket_type = ticket_type or (category.default_type if category else None) or default_ticket_type()
-    priority = priority or (category.default_priority if category else None) or default_priority()
-    team = team or (category.default_team if category else None)
+    type_default, priority_default, team_default = _category_defaults(category)
+    ticket_type = ticket_type or type_default or default_ticket_type()
+    priority = priority or priority_default or default_priority()
+    team = team or team_default
     _check_assignable(assignee, team)
     cleaned_values = clean_custom_values(category, custom_values)
     tag_rows = _clean_tags(tags)
 
     now = created_at or timezone.now()
-    ticket = Ticket.objects.create(
-        number=next_ticket_number(now=now),
+    ticket = Ticket(
+        # A placeholder until the number is taken, last (see below); never seen outside this transaction.
+        number=f"~{uuid.uuid4().hex}"[:40],
         subject=subject,
         description=description,
         description_html=render_markdown(description),
@@ -288,51 +328,80 @@ def ticket_create(
         updated_at=now,
         search_text=build_search_text(subject, description),
     )
-    if tag_rows:
-        ticket.tags.set(tag_rows)
-    if watchers:
-        ticket.watchers.set([w for w in watchers if w.is_active])
-    append_event(
-        ticket,
+    created = TicketEvent(
+        ticket=ticket,
         actor=actor,
         kind=events.CREATED,
-        at=now,
+        created_at=now,
         data={
             "subject": subject,
             "status": ticket.status,
             "priority": priority.code,
             "ticket_type": ticket_type.code,
-            "category": _label(category),
-            "team": _label(team),
-            "assignee": _label(assignee),
+            "category": label_of(category),
+            "team": label_of(team),
+            "assignee": label_of(assignee),
             "channel": channel,
         },
     )
-    if assignee is None:
-        from gongdan.routing.services import route_ticket  # routing builds on ticket services
+    change = reactions.TicketChange(ticket=ticket, events=[created], creating=True, now=now)
 
-        route_ticket(ticket=ticket)
+    def assign(*, assignee: User | None, team: Any, reason: dict[str, Any]) -> None:
+        # Routing picked the person among the team's active members it had just read: no second check.
+        new_team = ticket.team if team is UNSET else team
+        _check_active(new_team, "team")
+        if (ticket.assignee_id, ticket.team_id) == (
+            getattr(assignee, "pk", None),
+            getattr(new_team, "pk", None),
+        ):
+            return
+        before = {
+            "assignee": label_of(ticket.assignee),
+            "team": label_of(ticket.team),
+            "status": ticket.status,
+        }
+        ticket.assignee, ticket.team = assignee, new_team
+        ticket.status = Status.ASSIGNED if assignee is not None else Status.NEW
+        after = {"assignee": label_of(assignee), "team": label_of(new_team), "status": ticket.status}
+        change.add_event(events.ASSIGNED, {"from": before, "to": after, "reason": reason})
+
+    change._assign = assign
+    reactions.react(change)  # routing picks the team and person, SLA sets the due times the queue shows
+
+    # The number last: its sequence row stays locked until the commit, so only the few writes below wait
+    # behind another creator (decision 0011).
+    ticket.number = next_ticket_number(now=now)
+    ticket.save(force_insert=True)
+    if tag_rows:
+        ticket.tags.set(tag_rows)
+    if watchers:
+        ticket.watchers.set([w for w in watchers if w.is_active])
+    for event in change.events:
+        event.ticket = ticket
+    TicketEvent.objects.bulk_create(change.events)
+    change.written()  # what the reactions deferred until the ticket had an id (SLA's clock rows)
+    pipeline.wake_after_commit()
     return ticket
 
 
-@transaction.atomic
-def ticket_update(
-    *, actor: User | None, ticket: Ticket, changes: dict[str, Any], expected_version: int | None = None
-) -> Ticket:
-    """Change any of UPDATABLE_FIELDS. `changes` holds model objects for relations, names for tags."""
-    _require_work(actor, ticket)
+# --- edit -------------------------------------------------------------------------------------------------
+
+
+def _apply_changes(
+    ticket: Ticket, *, actor: User | None, changes: dict[str, Any]
+) -> tuple[set[str], dict[str, Any]]:
+    """Change fields of a locked ticket in memory; returns the columns to save and the event's diff."""
     unknown = sorted(set(changes) - set(UPDATABLE_FIELDS))
     if unknown:
         raise ValidationFailed(
             _("These fields cannot be changed here: %(fields)s.") % {"fields": ", ".join(unknown)},
             details={field: [_("Unknown or read-only field.")] for field in unknown},
         )
-    ticket = lock_ticket(ticket, expected_version=expected_version)
     diff: dict[str, dict[str, Any]] = {}
     fields: set[str] = set()
 
     def record(field: str, before: Any, after: Any) -> None:
-        diff[field] = {"from": _label(before), "to": _label(after)}
+        diff[field] = {"from": label_of(before), "to": label_of(after)}
 
     for field in ("subject", "description", "location_text"):
         if field in changes:
@@ -380,7 +449,7 @@ def ticket_update(
         ticket.organisation_id = ticket.requester.organisation_id
         fields.add("organisation")
     if "team" in fields and ticket.assignee_id and ticket.team is not None:
-        if not ticket.team.memberships.filter(user_id=ticket.assignee_id).exists():
+        if not _is_member(ticket.assignee, ticket.team):
             record("assignee", ticket.assignee, None)
             ticket.assignee = None
             fields.add("assignee")
@@ -412,18 +481,52 @@ def ticket_update(
         if before_ids != sorted(u.pk for u in users):
             ticket.watchers.set(users)
             record("watchers", before_ids, sorted(u.pk for u in users))
-    if not diff:
-        return ticket
-    if {"subject", "description"} & fields:
+    if diff and {"subject", "description"} & fields:
         ticket.search_text = build_search_text(
             ticket.subject,
             ticket.description,
             *ticket.comments.filter(is_internal=False).values_list("body", flat=True),
         )
         fields.add("search_text")
-    touch(ticket, fields)
-    append_event(ticket, actor=actor, kind=events.UPDATED, data={"changes": diff})
-    return ticket
+    return fields, diff
+
+
+def _apply_assignment(
+    ticket: Ticket, *, assignee: User | None, team: Any
+) -> tuple[set[str], dict[str, Any], dict[str, Any]] | None:
+    """Give a locked ticket to a person and/or team in memory; None when nothing changes."""
+    new_team = ticket.team if team is UNSET else team
+    if assignee is not None and new_team is None:
+        first = assignee.memberships.select_related("team").order_by("pk").first()
+        new_team = first.team if first else None
+    _check_active(new_team, "team")
+    _check_assignable(assignee, new_team)
+    if ticket.assignee_id == (assignee.pk if assignee else None) and ticket.team_id == (
+        new_team.pk if new_team else None
+    ):
+        return None
+    if ticket.status not in OPEN_STATUSES:
+        raise Conflict(_("A finished ticket cannot be reassigned; reopen it first."), code="ticket_finished")
+    before = {"assignee": label_of(ticket.assignee), "team": label_of(ticket.team), "status": ticket.status}
+    ticket.assignee = assignee
+    ticket.team = new_team
+    fields = {"assignee", "team"}
+    if assignee is not None and ticket.status == Status.NEW:
+        ticket.status = Status.ASSIGNED
+        fields.add("status")
+    elif assignee is None and ticket.status == Status.ASSIGNED:
+        ticket.status = Status.NEW
+        fields.add("status")
+    after = {"assignee": label_of(assignee), "team": label_of(new_team), "status": ticket.status}
+    return fields, before, after
+
+
+@transaction.atomic
+def ticket_update(
+    *, actor: User | None, ticket: Ticket, changes: dict[str, Any], expected_version: int | None = None
+) -> Ticket:
+    """Change any of UPDATABLE_FIELDS. `changes` holds model objects for relations, names for tags."""
+    return ticket_edit(actor=actor, ticket=ticket, changes=changes, expected_version=expected_version)
 
 
 @transaction.atomic
@@ -437,36 +540,72 @@ def ticket_assign(
     reason: dict[str, Any] | None = None,
 ) -> Ticket:
     """Give the ticket to a person (and/or a team). `reason` lets automatic routing explain itself."""
+    return ticket_edit(actor=actor, ticket=ticket, assignee=assignee, team=team,
+                       expected_version=expected_version, reason=reason)  # fmt: skip
+
+
+@transaction.atomic
+def ticket_edit(
+    *,
+    actor: User | None,
+    ticket: Ticket,
+    changes: dict[str, Any] | None = None,
+    assignee: User | None = UNSET,
+    team: Team | None = UNSET,
+    expected_version: int | None = None,
+    reason: dict[str, Any] | None = None,
+) -> Ticket:
+    """Fields and assignment in one change, under one lock and one version check — what the ticket page's
+    properties form and `PATCH /api/v1/tickets/{number}` send.
+
+    Moving the ticket to a team its assignee is not in hands it to that team's queue (the assignee is
+    dropped) unless another assignee is named with it; naming someone outside the team is refused. A
+    finished ticket keeps its assignee, but its team may still move."""
     _require_work(actor, ticket)
+    changes = dict(changes or {})
+    assigning = assignee is not UNSET or team is not UNSET
+    if assigning and "team" in changes:  # with an assignee, a team is part of the assignment
+        moved_to = changes.pop("team")
+        team = moved_to if team is UNSET else team
     ticket = lock_ticket(ticket, expected_version=expected_version)
-    new_team = ticket.team if team is UNSET else team
-    if assignee is not None and new_team is None:
-        first = assignee.memberships.select_related("team").order_by("pk").first()
-        new_team = first.team if first else None
-    _check_active(new_team, "team")
-    _check_assignable(assignee, new_team)
-    if ticket.status not in OPEN_STATUSES:
-        raise Conflict(_("A finished ticket cannot be reassigned; reopen it first."), code="ticket_finished")
-    before = {"assignee": _label(ticket.assignee), "team": _label(ticket.team), "status": ticket.status}
-    if ticket.assignee_id == (assignee.pk if assignee else None) and ticket.team_id == (
-        new_team.pk if new_team else None
-    ):
-        return ticket
-    ticket.assignee = assignee
-    ticket.team = new_team
-    fields = {"assignee", "team"}
-    if assignee is not None and ticket.status == Status.NEW:
-        ticket.status = Status.ASSIGNED
-        fields.add("status")
-    elif assignee is None and ticket.status == Status.ASSIGNED:
-        ticket.status = Status.NEW
-        fields.add("status")
-    touch(ticket, fields)
-    after = {"assignee": _label(assignee), "team": _label(new_team), "status": ticket.status}
-    append_event(
-        ticket, actor=actor, kind=events.ASSIGNED, data={"from": before, "to": after, "reason": reason or {}}
-    )
+    if assigning:
+        wanted_team = ticket.team if team is UNSET else team
+        wanted_assignee = ticket.assignee if assignee is UNSET else assignee
+        unchanged_person = assignee is UNSET or (getattr(assignee, "pk", None) == ticket.assignee_id)
+        if (
+            unchanged_person
+            and wanted_assignee is not None
+            and wanted_team is not None
+            and wanted_team.pk != ticket.team_id
+            and not _is_member(wanted_assignee, wanted_team)
+        ):
+            wanted_assignee = None  # the new team's queue takes it
+        if ticket.status not in OPEN_STATUSES:
+            if getattr(wanted_assignee, "pk", None) != ticket.assignee_id and not unchanged_person:
+                raise Conflict(
+                    _("A finished ticket cannot be reassigned; reopen it first."), code="ticket_finished"
+                )
+            if wanted_team != ticket.team:
+                changes["team"] = wanted_team  # as a field: the assignee stays
+            assigning = False
+        else:
+            assignee, team = wanted_assignee, wanted_team
+    fields, diff = _apply_changes(ticket, actor=actor, changes=changes) if changes else (set(), {})
+    now = timezone.now()
+    if diff:
+        touch(ticket, fields, now=now)
+        append_event(ticket, actor=actor, kind=events.UPDATED, data={"changes": diff}, at=now)
+    if assigning:
+        moved = _apply_assignment(ticket, assignee=assignee, team=team)
+        if moved is not None:
+            assigned_fields, before, after = moved
+            touch(ticket, assigned_fields, now=now)
+            append_event(ticket, actor=actor, kind=events.ASSIGNED, at=now,
+                         data={"from": before, "to": after, "reason": reason or {}})  # fmt: skip
     return ticket
+
+
+# --- the lifecycle ----------------------------------------------------------------------------------------
 
 
 def _role_tokens(actor: User, ticket: Ticket) -> set[str]:
@@ -487,14 +626,8 @@ def _role_tokens(actor: User, ticket: Ticket) -> set[str]:
 
 
 def workflow_for(ticket: Ticket) -> list[WorkflowTransition]:
-    """The ticket type's own transitions if it has any, else the default workflow (one query)."""
-    rows = list(
-        WorkflowTransition.objects.filter(
-            Q(ticket_type_id=ticket.ticket_type_id) | Q(ticket_type__isnull=True)
-        )
-    )
-    own = [t for t in rows if t.ticket_type_id is not None]
-    return own or rows
+    """The ticket type's own transitions if it has any, else the default workflow (no query)."""
+    return reference().workflow(ticket.ticket_type_id)
 
 
 def available_transitions(*, actor: User, ticket: Ticket) -> list[WorkflowTransition]:
@@ -566,6 +699,9 @@ def apply_status(
     return ticket
 
 
+# --- links and merges -------------------------------------------------------------------------------------
+
+
 @transaction.atomic
 def ticket_link(*, actor: User, ticket: Ticket, other: Ticket, kind: str) -> Ticket:
     """kind: "relates" (a symmetric link), "parent" (other becomes the parent) or "child"."""
@@ -595,10 +731,10 @@ def ticket_link(*, actor: User, ticket: Ticket, other: Ticket, kind: str) -> Tic
         raise ValidationFailed(
             _("Unknown link kind."), details={"kind": [_("Use relates, parent or child.")]}
         )
-    data = {"kind": kind, "ticket": _label(other)}
+    data = {"kind": kind, "ticket": label_of(other)}
     append_event(ticket, actor=actor, kind=events.LINKED, data=data)
     append_event(other, actor=actor, kind=events.LINKED,
-                 data={"kind": {"parent": "child", "child": "parent"}.get(kind, kind), "ticket": _label(ticket)})  # fmt: skip
+                 data={"kind": {"parent": "child", "child": "parent"}.get(kind, kind), "ticket": label_of(ticket)})  # fmt: skip
     return ticket
 
 
@@ -613,7 +749,7 @@ def ticket_unlink(*, actor: User, ticket: Ticket, other: Ticket) -> Ticket:
             touch(locked, {"parent"})
             removed += 1
     if removed:
-        append_event(ticket, actor=actor, kind=events.UNLINKED, data={"ticket": _label(other)})
+        append_event(ticket, actor=actor, kind=events.UNLINKED, data={"ticket": label_of(other)})
     return ticket
 
 
@@ -642,7 +778,7 @@ def ticket_merge(*, actor: User, duplicate: Ticket, into: Ticket) -> Ticket:
     duplicate.resolution = _("Merged into %(number)s.") % {"number": into.number}
     touch(duplicate, {"duplicate_of", "status", "closed_at", "resolution"})
     append_event(duplicate, actor=actor, kind=events.MERGED_INTO,
-                 data={"ticket": _label(into), "from": before, "to": Status.CLOSED})  # fmt: skip
+                 data={"ticket": label_of(into), "from": before, "to": Status.CLOSED})  # fmt: skip
     touch(into, set())
-    append_event(into, actor=actor, kind=events.MERGED, data={"ticket": _label(duplicate)})
+    append_event(into, actor=actor, kind=events.MERGED, data={"ticket": label_of(duplicate)})
     return into

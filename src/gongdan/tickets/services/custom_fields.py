@@ -11,19 +11,17 @@ from django.utils.translation import gettext as _
 from gongdan.accounts.models import User
 from gongdan.core.domain_errors import ValidationFailed
 from gongdan.tickets.models import Category, CustomField, FieldType
+from gongdan.tickets.reference import reference
 
 MAX_TEXT = 2000
 
 
 def fields_for_category(category: Category | None) -> list[CustomField]:
-    """The active fields of the category and of every category above it, parents' first."""
+    """The active fields of the category and of every category above it, parents' first (from the per-process
+    copy of the configuration: no query)."""
     if category is None:
         return []
-    ids = [int(part) for part in category.path.strip("/").split("/") if part] or [category.pk]
-    fields = list(CustomField.objects.filter(category_id__in=ids, is_active=True).select_related("category"))
-    depth = {cid: i for i, cid in enumerate(ids)}
-    fields.sort(key=lambda f: (depth.get(f.category_id, 0), f.order, f.pk))
-    return fields
+    return list(reference().fields.get(category.pk, []))
 
 
 def clean_custom_values(

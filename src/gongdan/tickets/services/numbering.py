@@ -13,10 +13,11 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from gongdan.tickets.models import TicketNumbering, TicketSequence
+from gongdan.tickets.reference import reference
 
 
 def numbering_settings() -> TicketNumbering:
-    return TicketNumbering.objects.filter(pk=1).first() or TicketNumbering(pk=1)
+    return reference().numbering
 
 
 def next_ticket_number(*, now: datetime | None = None) -> str:

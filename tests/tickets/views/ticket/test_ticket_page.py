@@ -213,7 +213,7 @@ def test_a_ticket_without_pages_shows_no_pages_card(ticket, agent_client):
 
 
 def test_the_timeline_says_which_sla_step_fired(ticket, agent_client):
-    from gongdan.tickets.services.core import append_event
+    from gongdan.tickets.services import append_event
 
     # Given two escalation steps and a breach recorded by the SLA engine
     append_event(
