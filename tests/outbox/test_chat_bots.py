@@ -26,7 +26,6 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(autouse=True)
 def _setup(settings, db):
-    settings.GONGDAN_RULES_GAP_SECONDS = 0
     settings.SITE_URL = "https://desk.example"
     NotificationRule.objects.all().delete()
     AllowedNetwork.objects.create(value="127.0.0.1")

@@ -25,7 +25,6 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(autouse=True)
 def _setup(settings):
-    settings.GONGDAN_RULES_GAP_SECONDS = 0
     settings.SITE_URL = "https://desk.example"
     NotificationRule.objects.all().delete()
 

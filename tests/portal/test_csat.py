@@ -169,7 +169,6 @@ def test_a_rating_wakes_the_rules_written_for_the_satisfaction_survey_event(
     from gongdan.outbox.models import OutboxMessage
 
     # Rolled-back tests leave holes in PostgreSQL's id sequence: don't wait for them (see test_rules).
-    settings.GONGDAN_RULES_GAP_SECONDS = 0
     lead.email = "lead@example.com"
     lead.save(update_fields=["email"])
     notification_services.rule_create(actor=admin_user, name="Ratings to the lead", event="survey",

@@ -265,8 +265,11 @@ DEFAULT_FROM_EMAIL = GONGDAN_MAIL_FROM or "gongdan@localhost"
 GONGDAN_OUTBOX_MAX_ATTEMPTS = int(os.environ.get("GONGDAN_OUTBOX_MAX_ATTEMPTS", "8"))
 # Reply-To of notification mail (the support mailbox the mail intake reads); empty: no Reply-To.
 GONGDAN_MAIL_REPLY_TO = os.environ.get("GONGDAN_MAIL_REPLY_TO", "")
-# How long the notification rules wait for a missing ticket-event id (a transaction still committing).
-GONGDAN_RULES_GAP_SECONDS = int(os.environ.get("GONGDAN_RULES_GAP_SECONDS", "30"))
+# The ticket event pipeline (gongdan.tickets.pipeline): how long a consumer looks for an event id it passed
+# without seeing (a transaction still committing) before treating it as rolled back, and the batch window: a
+# commit schedules the consumers this long after it, at most once per window per process.
+GONGDAN_EVENT_GAP_SECONDS = int(os.environ.get("GONGDAN_EVENT_GAP_SECONDS", "600"))
+GONGDAN_EVENT_BATCH_SECONDS = float(os.environ.get("GONGDAN_EVENT_BATCH_SECONDS", "1.0"))
 GONGDAN_PAGE_LINK_MAX_AGE = int(os.environ.get("GONGDAN_PAGE_LINK_MAX_AGE", str(24 * 3600)))
 
 # Mail intake (gongdan.channels): mails fetched per mailbox per poll, and an extra CA bundle (PEM) to trust
