@@ -44,6 +44,9 @@ def test_a_new_mail_opens_a_ticket_reported_by_a_new_requester(dovecot, mailbox,
     )
     assert requester.language == "zh-hans"
     assert ticket.created_by == requester
+    # the mailbox's team and priority applied at creation, before routing: no second change undoes routing
+    assert list(ticket.events.values_list("kind", flat=True)) == ["created"]
+    assert ticket.events.get().data["team"]["id"] == team.pk
     # and the mail moved to the processed folder, so the inbox is empty
     assert dovecot.uids(mailbox.folder) == []
     assert len(dovecot.uids(mailbox.processed_folder)) == 1

@@ -398,21 +398,17 @@ def _open_ticket(
         description = (
             description[: MAX_DESCRIPTION - 100].rstrip() + "\n\n" + _("(The rest of the mail was cut.)")
         )
-    category = mailbox.default_category if mailbox and mailbox.default_category_id else None
-    ticket = tickets.ticket_create(
-        actor=sender, subject=subject, description=description, category=category, channel=Channel.EMAIL
+    defaults = (
+        tickets.IntakeDefaults(
+            category=mailbox.default_category if mailbox.default_category_id else None,
+            team=mailbox.default_team if mailbox.default_team_id else None,
+            priority=mailbox.default_priority if mailbox.default_priority_id else None,
+        )
+        if mailbox is not None
+        else None
     )
-    changes: dict[str, Any] = {}
-    if mailbox is not None and mailbox.default_team_id and mailbox.default_team_id != ticket.team_id:
-        changes["team"] = mailbox.default_team
-    if (
-        mailbox is not None
-        and mailbox.default_priority_id
-        and mailbox.default_priority_id != ticket.priority_id
-    ):
-        changes["priority"] = mailbox.default_priority
-    if changes:  # the mailbox's settings are the admin's rules: applied by the system, like routing
-        ticket = tickets.ticket_update(actor=None, ticket=ticket, changes=changes)
+    ticket = tickets.ticket_create(actor=sender, subject=subject, description=description,
+                                   channel=Channel.EMAIL, defaults=defaults)  # fmt: skip
     for item in files:
         tickets.attachment_add(actor=sender, ticket=ticket, file=item)
     return ticket

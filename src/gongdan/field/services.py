@@ -25,7 +25,7 @@ from gongdan.tickets import services as tickets
 from gongdan.tickets.access import can_work
 from gongdan.tickets.models import Attachment, Comment, Status, Ticket, TimeEntry, WorkflowTransition
 from gongdan.tickets.models.ticket import OPEN_STATUSES
-from gongdan.tickets.services import append_event, check_file
+from gongdan.tickets.services import append_event, check_file, lock_ticket
 
 MAX_SIGNATURE_BYTES = 512 * 1024
 MAX_SIGNER_NAME = 120
@@ -176,7 +176,7 @@ def job_start(*, actor: User, ticket: Ticket, fix: Fix) -> Visit:
     helping on someone else's job checks in too, without taking it over. Without a shared position the
     check-in is still recorded, as "not shared"."""
     _require_field_work(actor, ticket)
-    locked = Ticket.objects.select_for_update().get(pk=ticket.pk)  # one start at a time per job
+    locked = lock_ticket(ticket, expected_version=None)  # one start at a time per job
     if locked.status not in OPEN_STATUSES:
         raise Conflict(
             _("This job is %(status)s; reopen it first.") % {"status": Status(locked.status).label},
@@ -202,7 +202,7 @@ def job_start(*, actor: User, ticket: Ticket, fix: Fix) -> Visit:
 def job_pause(*, actor: User, ticket: Ticket, fix: Fix, note: str = "") -> Visit:
     """Leave the site for now: check out, and move the job to a waiting status when the workflow has one."""
     _require_field_work(actor, ticket)
-    locked = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    locked = lock_ticket(ticket, expected_version=None)
     visit = open_visit(user=actor, ticket=locked)
     if visit is None:
         raise Conflict(_("You are not checked in on this job."), code="not_checked_in")
@@ -260,7 +260,7 @@ def job_finish(
     All or nothing: a refused resolution (say, the note is missing) leaves the visit open and no
     signature behind."""
     _require_field_work(actor, ticket)
-    locked = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    locked = lock_ticket(ticket, expected_version=None)
     transition = finish_transition(actor, locked)
     if transition is None:
         raise Conflict(

@@ -31,6 +31,7 @@ from gongdan.tickets.models import Channel, Priority, Status, Ticket
 from gongdan.tickets.services import (
     MAX_DESCRIPTION,
     MAX_SUBJECT,
+    IntakeDefaults,
     append_event,
     default_priority,
     ticket_comment,
@@ -194,10 +195,10 @@ def _open_ticket(
         requester=integration.service_user,
         subject=_subject(alert.subject),
         description=description[:MAX_DESCRIPTION],
-        category=integration.category,
-        ticket_type=integration.ticket_type,
         priority=priority,
-        team=integration.team,
+        defaults=IntakeDefaults(
+            category=integration.category, team=integration.team, ticket_type=integration.ticket_type
+        ),
         channel=Channel.MONITORING,
     )
     if not mapped:

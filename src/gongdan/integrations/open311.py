@@ -26,7 +26,7 @@ from gongdan.integrations.models import Integration, Open311Request, Open311Serv
 from gongdan.integrations.services import secret_matches
 from gongdan.tickets.models import Channel, FieldType
 from gongdan.tickets.models.ticket import OPEN_STATUSES
-from gongdan.tickets.services import MAX_SUBJECT, fields_for_category, ticket_create
+from gongdan.tickets.services import MAX_SUBJECT, IntakeDefaults, fields_for_category, ticket_create
 
 MAX_DESCRIPTION = 4000
 MAX_ROWS = 1000
@@ -196,11 +196,11 @@ def _create(
         requester=integration.service_user,
         subject=subject,
         description=description,
-        category=service.category,
-        ticket_type=integration.ticket_type,
-        team=integration.team,
         custom_values=attributes,
         location_text=where[:300],
+        defaults=IntakeDefaults(
+            category=service.category, team=integration.team, ticket_type=integration.ticket_type
+        ),
         channel=Channel.API,
     )
     return Open311Request.objects.create(integration=integration, service=service, ticket=ticket, **values)

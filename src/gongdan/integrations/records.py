@@ -22,7 +22,14 @@ from gongdan.integrations import events
 from gongdan.integrations.alerts import priority_for, severity_table
 from gongdan.integrations.models import ExternalRecord, FieldTarget, Integration
 from gongdan.tickets.models import Channel, Ticket
-from gongdan.tickets.services import MAX_DESCRIPTION, MAX_SUBJECT, append_event, ticket_create, ticket_update
+from gongdan.tickets.services import (
+    MAX_DESCRIPTION,
+    MAX_SUBJECT,
+    IntakeDefaults,
+    append_event,
+    ticket_create,
+    ticket_update,
+)
 
 MISSING = object()
 STEP_RE = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
@@ -134,12 +141,12 @@ def _apply(integration: Integration, external_id: str, values: dict[str, Any], u
             requester=integration.service_user,
             subject=subject,
             description=(values.get("description") or "")[:MAX_DESCRIPTION],
-            category=integration.category,
-            ticket_type=integration.ticket_type,
             priority=values.get("priority") or priority_for(integration, "", {})[0],
-            team=integration.team,
             custom_values=values.get("custom_values"),
             location_text=values.get("location_text", ""),
+            defaults=IntakeDefaults(
+                category=integration.category, team=integration.team, ticket_type=integration.ticket_type
+            ),
             channel=Channel.API,
         )
         record.ticket = ticket

@@ -21,7 +21,7 @@ from gongdan.oncall.notices import ONCALL_PAGE
 from gongdan.oncall.rotation import oncall_now
 from gongdan.tickets.access import can_work
 from gongdan.tickets.models import Ticket
-from gongdan.tickets.services import append_event
+from gongdan.tickets.services import append_event, lock_ticket
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +84,7 @@ def page_on_call(*, ticket: Ticket, reason: str, team: Team | None = None) -> Pa
     """Page who is on call now for `team` (falls back to the global schedule); repeats until someone
     acknowledges; appends ticket event `oncall_paged`; None (and an event saying so) if nobody is on call."""
     reason = (reason or "").strip()[:MAX_REASON] or _("Paged")
-    ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)  # one pager per ticket at a time
+    ticket = lock_ticket(ticket, expected_version=None)  # one pager per ticket at a time
     existing = Page.objects.filter(ticket=ticket, state=Page.State.OPEN).first()
     if existing is not None:
         return existing

@@ -34,8 +34,7 @@ from gongdan.routing.presence import on_shift
 from gongdan.tickets.access import can_work
 from gongdan.tickets.models import Category, Status, Ticket
 from gongdan.tickets.reactions import TicketChange
-from gongdan.tickets.services import append_event, ticket_assign
-from gongdan.tickets.services import label_of as _label
+from gongdan.tickets.services import append_event, label_of, lock_ticket, ticket_assign
 
 MAX_NAME = 120
 MAX_CAP = 10_000
@@ -72,11 +71,7 @@ def _apply(ticket: Ticket, decision: Decision, *, extra: Mapping[str, Any] | Non
 
 def _lock(pk: int) -> Ticket:
     """Lock the ticket before the team's routing state: every routing path takes locks in that order."""
-    return (
-        Ticket.objects.select_for_update(of=("self",))
-        .select_related("category", "location", "organisation", "team")
-        .get(pk=pk)
-    )
+    return lock_ticket(pk, expected_version=None, related=("category", "location", "organisation", "team"))
 
 
 def route_new_ticket(change: TicketChange) -> None:
@@ -116,7 +111,7 @@ def ticket_reroute(
     decision = decide(ticket, now=timezone.now(), lock=True, exclude_ids={u.pk for u in exclude})
     extra = {"trigger": why}
     if actor is not None:
-        extra["requested_by"] = _label(actor)
+        extra["requested_by"] = label_of(actor)
     if decision.rule is None:
         category = ticket.category if ticket.category_id else None
         decision.team = (category.default_team if category else None) or ticket.team
@@ -478,7 +473,7 @@ def rebalance_agent(*, user: User, why: str) -> list[Ticket]:
         ticket = _lock(pk)
         if ticket.assignee_id != user.pk or ticket.status != Status.ASSIGNED:
             continue  # changed since we looked
-        extra = {"trigger": why, "agent": _label(user), "mode": mode}
+        extra = {"trigger": why, "agent": label_of(user), "mode": mode}
         if mode == RebalanceMode.REROUTE:
             decision = decide(ticket, now=timezone.now(), lock=True, exclude_ids={user.pk})
             if decision.rule is not None and decision.chosen is not None:

@@ -35,7 +35,7 @@ from gongdan.sla.clocks import REQUESTER_FACING, ClockEngine, step_instant
 from gongdan.sla.models import ClockKind, EscalationAction, EscalationFiring, SlaClock
 from gongdan.sla.rules import StepRule, current_rules
 from gongdan.tickets.models import Priority, Ticket, TicketEvent
-from gongdan.tickets.services import ticket_assign, ticket_update
+from gongdan.tickets.services import events_append_many, lock_ticket, ticket_assign, ticket_update
 
 logger = logging.getLogger(__name__)
 
@@ -127,7 +127,7 @@ def escalate_clocks(*, clock_ids: list[int], now: datetime | None = None) -> int
                 }))  # fmt: skip
         engine.plan_escalation(clock)
     EscalationFiring.objects.bulk_create(firings)
-    TicketEvent.objects.bulk_create(events)
+    events_append_many(events)
     _store_clocks(clocks)
     if breached_tickets:
         Ticket.objects.filter(pk__in=breached_tickets, sla_breached=False).update(sla_breached=True)
@@ -196,11 +196,7 @@ def _act_one(firing_id: int) -> int:
     if firing is None:
         return 0
     clock = firing.clock
-    ticket = (
-        Ticket.objects.select_for_update(of=("self",))
-        .select_related("priority", "team", "assignee")
-        .get(pk=clock.ticket_id)
-    )
+    ticket = lock_ticket(clock.ticket_id, expected_version=None, related=("priority", "team", "assignee"))
     rules = current_rules()
     policy = rules.policy(clock.policy_id)
     step = next((s for s in policy.steps if s.id == firing.step_id), None) if policy else None

@@ -9,7 +9,6 @@ from datetime import datetime
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
 from django.db.models import Prefetch, prefetch_related_objects
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.utils import timezone
@@ -18,7 +17,7 @@ from ninja import File, Form, Path, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import Field
 
-from gongdan.accounts.models import Team, User
+from gongdan.accounts.models import User
 from gongdan.api.errors import ApiError, errors_for
 from gongdan.api.idempotency import idempotent, json_response
 from gongdan.api.inputs import MAX_ID, not_found_in, optional_row, rows_or_422
@@ -302,7 +301,9 @@ def _expected_version(
 )
 def ticket_update(request: HttpRequest, payload: TicketUpdateIn, number: str = NUMBER) -> HttpResponse:
     """Change only the fields sent. Requires `If-Match: "<version>"` (stale → 412) or `version` in
-    the body (stale → 409 version_conflict). `assignee` (with `team`) goes through assignment."""
+    the body (stale → 409 version_conflict). Fields and assignment are one change (`ticket_edit`): moving the
+    ticket to a team its assignee is not in hands it to that team's queue unless `assignee` names someone
+    else in it."""
     actor = actor_of(request)
     ticket = _get(request, number)
     given = payload.model_dump(exclude_unset=True)
@@ -332,27 +333,16 @@ def ticket_update(request: HttpRequest, payload: TicketUpdateIn, number: str = N
         changes["watchers"] = rows_or_422(User.objects.all(), "watchers", given["watchers"] or [])
     if "parent" in given:
         changes["parent"] = _other_ticket(actor, given["parent"], "parent") if given["parent"] else None
-    team = optional_row(Team.objects.all(), "team", given["team"]) if "team" in given else services.UNSET
-    assign = "assignee" in given
-    if "team" in given and not assign:
-        changes["team"] = team
+    if "team" in given:  # with an assignee it is part of the assignment, alone a field change
+        changes["team"] = _configured(reference().teams, "team", given["team"])
     try:
-        with transaction.atomic():
-            if changes:
-                ticket = services.ticket_update(
-                    actor=actor, ticket=ticket, changes=changes, expected_version=expected
-                )
-                expected = ticket.version if expected is not None else None
-            if assign:
-                services.ticket_assign(
-                    actor=actor,
-                    ticket=ticket,
-                    assignee=_user("assignee", given["assignee"]),
-                    team=team,
-                    expected_version=expected,
-                )
-            elif not changes and expected is not None and ticket.version != expected:
-                services.core.lock_ticket(ticket, expected_version=expected)
+        services.ticket_edit(
+            actor=actor,
+            ticket=ticket,
+            changes=changes,
+            assignee=_user("assignee", given["assignee"]) if "assignee" in given else services.UNSET,
+            expected_version=expected,
+        )
     except Conflict as exc:
         if from_header and exc.code == "version_conflict":
             raise PreconditionFailed(exc.message, details=exc.details) from None

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -104,9 +105,13 @@ def build_search_text(*parts: str) -> str:
     return "\n".join(p.strip().lower() for p in parts if p and p.strip())
 
 
-def lock_ticket(ticket: Ticket, *, expected_version: int | None) -> Ticket:
-    """Re-read the ticket under a row lock and refuse a writer who read an older version."""
-    locked = Ticket.objects.select_for_update(of=("self",)).get(pk=ticket.pk)
+def lock_ticket(ticket: Ticket | int, *, expected_version: int | None, related: Sequence[str] = ()) -> Ticket:
+    """Re-read the ticket under a row lock (its related rows read with it, not locked) and refuse a writer
+    who read an older version. Every app locks tickets through here: one lock order, one place."""
+    rows = Ticket.objects.select_for_update(of=("self",))
+    if related:
+        rows = rows.select_related(*related)
+    locked = rows.get(pk=ticket if isinstance(ticket, int) else ticket.pk)
     if expected_version is not None and locked.version != expected_version:
         raise Conflict(
             _("This ticket was changed by someone else (you had version %(yours)d, it is now %(now)d). "
@@ -224,6 +229,19 @@ def default_ticket_type() -> TicketType:
 # --- create -----------------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class IntakeDefaults:
+    """What an admin set on a channel (a mailbox, an alert or records integration, an Open311 service) for the
+    tickets it opens. Applied by `ticket_create` before routing, below what the caller sets explicitly and
+    above the category's own defaults — whoever the requester is (a requester may not choose a team, but the
+    mailbox they wrote to may)."""
+
+    category: Category | None = None
+    team: Team | None = None
+    priority: Priority | None = None
+    ticket_type: TicketType | None = None
+
+
 def _category_defaults(category: Category | None) -> tuple[TicketType | None, Priority | None, Team | None]:
     if category is None:
         return None, None, None
@@ -252,11 +270,12 @@ def ticket_create(
     parent: Ticket | None = None,
     channel: str = Channel.WEB,
     created_at: datetime | None = None,
+    defaults: IntakeDefaults | None = None,
 ) -> Ticket:
     """A new ticket. Every intake (the web form, the API, mail, alerts, records, Open311, the portal) calls
-    this with the values it has — its own defaults included (a mailbox's team, an integration's category):
-    the values given win over the category's defaults, and routing then picks the person (and, by its
-    rules, the team) unless an assignee was given."""
+    this with the values it has and its channel's `defaults` (a mailbox's team, an integration's category):
+    the values given win over those, which win over the category's defaults; routing then picks the person
+    (and, by its rules, the team) unless an assignee was given."""
     given = {name for name, value in {
         "priority": priority, "team": team, "assignee": assignee, "tags": tags, "watchers": watchers,
         "due_at": due_at, "parent": parent}.items() if value}  # fmt: skip
@@ -294,10 +313,18 @@ def ticket_create(
     if parent is not None and actor is not None and not can_view(actor, parent):
         raise ValidationFailed(_("Parent ticket not found."), details={"parent": [_("Not found.")]})
 
+    intake = defaults or IntakeDefaults()
+    for value, field in (
+        (intake.category, "category"),
+        (intake.team, "team"),
+        (intake.ticket_type, "ticket_type"),
+    ):
+        _check_active(value, field)  # a channel's setting an admin has since retired: refused, not bypassed
+    category = category or intake.category
     type_default, priority_default, team_default = _category_defaults(category)
-    ticket_type = ticket_type or type_default or default_ticket_type()
-    priority = priority or priority_default or default_priority()
-    team = team or team_default
+    ticket_type = ticket_type or intake.ticket_type or type_default or default_ticket_type()
+    priority = priority or intake.priority or priority_default or default_priority()
+    team = team or intake.team or team_default
     _check_assignable(assignee, team)
     cleaned_values = clean_custom_values(category, custom_values)
     tag_rows = _clean_tags(tags)
@@ -591,17 +618,17 @@ def ticket_edit(
         else:
             assignee, team = wanted_assignee, wanted_team
     fields, diff = _apply_changes(ticket, actor=actor, changes=changes) if changes else (set(), {})
+    moved = _apply_assignment(ticket, assignee=assignee, team=team) if assigning else None
+    if not diff and moved is None:
+        return ticket
     now = timezone.now()
+    touch(ticket, fields | (moved[0] if moved else set()), now=now)  # one version for the whole change
     if diff:
-        touch(ticket, fields, now=now)
         append_event(ticket, actor=actor, kind=events.UPDATED, data={"changes": diff}, at=now)
-    if assigning:
-        moved = _apply_assignment(ticket, assignee=assignee, team=team)
-        if moved is not None:
-            assigned_fields, before, after = moved
-            touch(ticket, assigned_fields, now=now)
-            append_event(ticket, actor=actor, kind=events.ASSIGNED, at=now,
-                         data={"from": before, "to": after, "reason": reason or {}})  # fmt: skip
+    if moved is not None:
+        _fields, before, after = moved
+        append_event(ticket, actor=actor, kind=events.ASSIGNED, at=now,
+                     data={"from": before, "to": after, "reason": reason or {}})  # fmt: skip
     return ticket
 
 

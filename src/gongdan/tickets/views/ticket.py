@@ -16,7 +16,6 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
 from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
@@ -651,32 +650,14 @@ def ticket_properties(request: SignedInRequest, number: str) -> HttpResponse:
         if len(watchers) != len(set(watcher_ids)):
             raise _bad_input(_("Choose a valid option."), "watchers")
         changes["watchers"] = watchers
-        team = _pick(Team, post.get("team", ""), "team")
-        assignee = _pick(User, post.get("assignee", ""), "assignee")
-        if (
-            team != ticket.team
-            and assignee is not None
-            and assignee == ticket.assignee
-            and team is not None
-            and not team.memberships.filter(user=assignee).exists()
-        ):
-            assignee = None  # moving to a team the assignee is not in hands it to that team's queue
-        with transaction.atomic():
-            assignment_changed = team != ticket.team or assignee != ticket.assignee
-            if assignment_changed and not ticket.is_open:
-                changes["team"] = team  # a finished ticket keeps its assignee; its team may still move
-                assignment_changed = assignee != ticket.assignee
-            updated = services.ticket_update(
-                actor=request.user, ticket=ticket, changes=changes, expected_version=version
-            )
-            if assignment_changed:
-                services.ticket_assign(
-                    actor=request.user,
-                    ticket=updated,
-                    assignee=assignee,
-                    team=team,
-                    expected_version=updated.version,
-                )
+        changes["team"] = _pick(Team, post.get("team", ""), "team")
+        services.ticket_edit(
+            actor=request.user,
+            ticket=ticket,
+            changes=changes,
+            assignee=_pick(User, post.get("assignee", ""), "assignee"),
+            expected_version=version,
+        )
     except DomainError as error:
         return _failed(request, ticket, error)
     return _succeeded(request, ticket.number, _("Changes saved."))
