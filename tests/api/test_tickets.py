@@ -345,3 +345,15 @@ def test_any_language_answer(agent, make_ticket):
     english = client.get(f"tickets/{ticket.number}").json()
     chinese = client.get(f"tickets/{ticket.number}", headers={"Accept-Language": "zh-hans"}).json()
     assert english["status_label"] == "New" and chinese["status_label"] != "New"
+
+
+def test_a_requester_sets_type_custom_fields_and_location_but_not_what_staff_decide(requester_api, category):
+    from gongdan.tickets.models import TicketType
+
+    ticket_type = TicketType.objects.filter(is_active=True).first()
+    ok = requester_api.post("tickets", {"subject": "Laptop slow", "category": category.pk,
+                                        "type": ticket_type.code, "custom_fields": {}, "location_text": "3F"})  # fmt: skip
+    assert ok.status_code == 201, ok.content
+    refused = requester_api.post("tickets", {"subject": "Laptop slow", "priority": "P0", "tags": ["vip"]})
+    assert refused.status_code == 403
+    assert set(refused.json()["error"]["details"]) == {"priority", "tags"}

@@ -25,7 +25,6 @@ from gongdan.assets.models import Location
 from gongdan.core.domain_errors import (
     Conflict,
     NotFound,
-    PermissionDenied,
     PreconditionFailed,
     ValidationFailed,
 )
@@ -74,7 +73,6 @@ router = Router()
 NUMBER = Path(..., max_length=40, description="Ticket number, e.g. GD-2026-000123.")
 UPLOAD_FILE = File(..., description="The file (multipart/form-data).")
 UPLOAD_INTERNAL = Form(False, description="Staff only: hide from the requester.")
-REQUESTER_REFUSED = ("priority", "team", "assignee", "tags", "watchers", "due_at", "parent")
 
 
 def actor_of(request: HttpRequest) -> User:
@@ -153,6 +151,9 @@ def _user(field: str, user_id: int | None) -> User | None:
     return optional_row(User.objects.all(), field, user_id)
 
 
+API_TO_SERVICE = {"type": "ticket_type", "custom_fields": "custom_values"}  # the body's names → the service's
+
+
 # ---- list & create -----------------------------------------------------------------------------------
 class TicketListQuery(Schema):
     status: list[str] = Field(
@@ -211,17 +212,10 @@ def ticket_create(request: HttpRequest, payload: TicketCreateIn) -> HttpResponse
     location; staff may also set priority, team, assignee, requester, tags, due date, parent and
     watchers. Send an `Idempotency-Key` header to make retries safe."""
     actor = actor_of(request)
-    if not actor.is_staff_member:
-        given = payload.model_dump(exclude_unset=True)
-        if refused := [f for f in REQUESTER_REFUSED if given.get(f)]:
-            raise PermissionDenied(
-                _("Requesters cannot set: %(fields)s.") % {"fields": ", ".join(refused)},
-                details={f: [_("Not allowed.")] for f in refused},
-            )
-        if payload.requester not in (None, actor.pk):
-            raise PermissionDenied(
-                _("You can only report tickets for yourself."), details={"requester": [_("Not allowed.")]}
-            )
+    given = payload.model_dump(exclude_unset=True)
+    # The service's rule, checked before anything is looked up (a requester learns nothing about others).
+    named = {API_TO_SERVICE.get(field, field) for field, value in given.items() if value}
+    services.check_requester_may_set(actor, named, requester_id=payload.requester)
 
     def produce() -> Ticket:
         return services.ticket_create(

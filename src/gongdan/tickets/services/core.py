@@ -229,6 +229,22 @@ def default_ticket_type() -> TicketType:
 # --- create -----------------------------------------------------------------------------------------------
 
 
+def check_requester_may_set(actor: User, fields: Iterable[str], *, requester_id: int | None) -> None:
+    """A requester reports for themselves and sets only what describes the problem; the rest belongs to the
+    people who work the ticket. The API calls this before it looks anything up, `ticket_create` always."""
+    if actor.is_staff_member:
+        return
+    if requester_id is not None and requester_id != actor.pk:
+        raise PermissionDenied(
+            _("You can only report tickets for yourself."), details={"requester": [_("Not allowed.")]}
+        )
+    if refused := sorted(set(fields) - REQUESTER_CREATE_FIELDS):
+        raise PermissionDenied(
+            _("Requesters cannot set: %(fields)s.") % {"fields": ", ".join(refused)},
+            details={field: [_("Not allowed.")] for field in refused},
+        )
+
+
 @dataclass(frozen=True)
 class IntakeDefaults:
     """What an admin set on a channel (a mailbox, an alert or records integration, an Open311 service) for the
@@ -284,16 +300,8 @@ def ticket_create(
             raise ValidationFailed(
                 _("This field is required."), details={"requester": [_("This field is required.")]}
             )
-    elif not actor.is_staff_member:
-        if requester is not None and requester != actor:
-            raise PermissionDenied(
-                _("You can only report tickets for yourself."), details={"requester": [_("Not allowed.")]}
-            )
-        if refused := sorted(given - REQUESTER_CREATE_FIELDS):
-            raise PermissionDenied(
-                _("Requesters cannot set: %(fields)s.") % {"fields": ", ".join(refused)},
-                details={field: [_("Not allowed.")] for field in refused},
-            )
+    else:
+        check_requester_may_set(actor, given, requester_id=requester.pk if requester else None)
     requester = requester or actor
     if requester is None or not requester.is_active:
         raise ValidationFailed(
