@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 
-from gongdan.accounts.models import User
+if TYPE_CHECKING:  # the shell is below the apps: it names their types only for the checker
+    from gongdan.accounts.models import User
 
 
 class AdminRequest(HttpRequest):

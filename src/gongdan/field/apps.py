@@ -8,7 +8,19 @@ class FieldConfig(AppConfig):
 
     def ready(self) -> None:
         from gongdan.admin_console.registry import register_sections
-        from gongdan.field import events  # noqa: F401  (ticket event kinds)
+        from gongdan.field.events import (
+            FIELD_ACCEPTED,
+            FIELD_CHECKED_IN,
+            FIELD_CHECKED_OUT,
+            FIELD_SIGNED,
+            describe_field_event,
+        )
         from gongdan.field.navigation import SECTIONS
+        from gongdan.tickets.page import register_timeline
 
         register_sections(SECTIONS)
+        register_timeline(
+            {FIELD_ACCEPTED, FIELD_CHECKED_IN, FIELD_CHECKED_OUT, FIELD_SIGNED},
+            icon="ti-map-pin",
+            explain=describe_field_event,
+        )

@@ -18,8 +18,12 @@ class OncallConfig(AppConfig):
         from gongdan.oncall import events  # noqa: F401 (ticket event kinds)
         from gongdan.oncall.navigation import SECTIONS
         from gongdan.oncall.notices import ONCALL_PAGE, render_page
+        from gongdan.oncall.selectors import ticket_pages
         from gongdan.oncall.services import on_call_people
+        from gongdan.tickets.page import Panel, register_panel
 
         register_sections(SECTIONS)
         register_renderer(ONCALL_PAGE, render_page)
         register_recipients(Recipient.ON_CALL, on_call_people)
+        register_panel(Panel("oncall_pages", "oncall/_ticket_pages_panel.html",
+                             lambda actor, ticket: {"oncall_pages": ticket_pages(actor=actor, ticket=ticket)}, place="main"))  # fmt: skip

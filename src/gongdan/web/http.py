@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.http import HttpRequest
 
-from gongdan.accounts.models import User
+if TYPE_CHECKING:  # the shell is below the apps: it names their types only for the checker
+    from gongdan.accounts.models import User
 
 
 class SignedInRequest(HttpRequest):

@@ -31,19 +31,7 @@ from gongdan.accounts.models import STAFF_ROLES, Team, User
 from gongdan.assets.models import Location
 from gongdan.core.domain_errors import DomainError, NotFound, ValidationFailed
 from gongdan.core.html_sanitize import render_markdown
-from gongdan.field.events import (
-    FIELD_ACCEPTED,
-    FIELD_CHECKED_IN,
-    FIELD_CHECKED_OUT,
-    FIELD_SIGNED,
-    describe_field_event,
-)
-from gongdan.oncall.selectors import ticket_pages
-from gongdan.routing import events as routing_events
-from gongdan.routing.explain import describe_routing_reason
-from gongdan.sla import events as sla_events
-from gongdan.sla.selectors import ticket_sla_clocks
-from gongdan.tickets import events, selectors, services
+from gongdan.tickets import events, page, selectors, services
 from gongdan.tickets.access import can_work
 from gongdan.tickets.forms import category_choices, staff_choices
 from gongdan.tickets.models import (
@@ -165,9 +153,6 @@ RELABELLED: dict[str, type[Category | TicketType | Priority | Team]] = {
 }
 
 
-FIELD_EVENTS = (FIELD_ACCEPTED, FIELD_CHECKED_IN, FIELD_CHECKED_OUT, FIELD_SIGNED)
-
-
 def _current_labels(timeline: list[TicketEvent]) -> dict[str, dict[int, str]]:
     wanted: dict[str, set[int]] = {field: set() for field in RELABELLED}
     for event in timeline:
@@ -281,16 +266,6 @@ def _timeline(
         elif kind == events.ASSIGNED:
             item["icon"] = "ti-user-share"
             item["changes"] = _assignment_changes(data, labels)
-            item["explanation"] = describe_routing_reason(data.get("reason") or {})
-        elif kind in (sla_events.SLA_ESCALATED, sla_events.SLA_BREACHED):
-            item["icon"] = "ti-alarm" if kind == sla_events.SLA_BREACHED else "ti-urgent"
-            item["explanation"] = sla_events.describe_sla_event(kind, data)
-        elif kind in FIELD_EVENTS:
-            item["icon"] = "ti-map-pin"
-            item["explanation"] = describe_field_event(kind, data)
-        elif kind == routing_events.ROUTING_UNASSIGNED:
-            item["icon"] = "ti-user-question"
-            item["explanation"] = describe_routing_reason(data.get("reason") or {})
         elif kind == events.TRANSITIONED:
             item["icon"] = "ti-arrows-exchange"
             item["changes"] = [
@@ -320,6 +295,7 @@ def _timeline(
             item["link_kind"] = str(LINK_KINDS.get(data.get("kind", ""), "")) if kind == events.LINKED else ""
         if event.is_internal and item["tone"] == "system":
             item["tone"] = "internal"
+        page.decorate(item, kind, data)  # what other apps registered for their kinds
         items.append(item)
     return items
 
@@ -413,7 +389,10 @@ def _page_context(request: SignedInRequest, ticket: Ticket, **extra: Any) -> dic
         "include_editor": True,
         "link_kinds": list(LINK_KINDS.items()),
     }
+    context["panels"] = {"main": [], "side": []}
     if staff:
+        context["panels"], panel_values = page.panels(actor, ticket)
+        context.update(panel_values)
         staff_users = staff_choices()
         watcher_options = staff_users + [
             (w.pk, w.name) for w in context["watchers"] if w.role not in STAFF_ROLES
@@ -421,8 +400,6 @@ def _page_context(request: SignedInRequest, ticket: Ticket, **extra: Any) -> dic
         entries = list(selectors.ticket_time_entries(actor=actor, ticket=ticket))
         context.update(
             {
-                "oncall_pages": ticket_pages(actor=actor, ticket=ticket),
-                "sla_clocks": ticket_sla_clocks(actor=actor, ticket=ticket),
                 "relatives": selectors.ticket_relatives(actor=actor, ticket=ticket),
                 "categories": category_choices(also=ticket.category_id)[1:],
                 "ticket_types": [
