@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 
 from gongdan.operations.request_limits import RequestLimits
 
@@ -39,6 +40,17 @@ class Recorder:
         await send({"type": "http.response.body", "body": body})
 
 
+def in_own_loop(main):
+    """asyncio.run(main()) in a thread of its own: the browser tests' Playwright may be running an event loop
+    in this one (their session-wide browser)."""
+    result = []
+    worker = threading.Thread(target=lambda: result.append(asyncio.run(main())))
+    worker.start()
+    worker.join(30)
+    assert result, "the coroutine failed or did not finish (see the thread's traceback above)"
+    return result[0]
+
+
 def run(app, scope, messages, *, gap: float = 0.0):
     """Feed `messages` (one every `gap` seconds) and collect what the app sends."""
     sent = []
@@ -57,7 +69,7 @@ def run(app, scope, messages, *, gap: float = 0.0):
 
         await app(scope, receive, send)
 
-    asyncio.run(go())
+    in_own_loop(go)
     return sent
 
 
@@ -134,6 +146,6 @@ def test_views_run_a_fixed_number_at_a_time_and_slow_bodies_take_no_place():
             task.cancel()
         return quick
 
-    quick = asyncio.run(go())
+    quick = in_own_loop(go)
     assert quick == [[200]] * 8
     assert app.most_at_once == 2
