@@ -65,7 +65,7 @@ class Server:
                 gunicorn,
                 "-c",
                 "python:gongdan.project.gunicorn_conf",
-                "gongdan.project.wsgi",
+                "gongdan.project.asgi:application",
                 "--bind",
                 f"127.0.0.1:{port}",
             ],
@@ -319,9 +319,14 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def server_shape() -> str:
+    from django.conf import settings
+
     from gongdan.project import gunicorn_conf
 
-    return f"{gunicorn_conf.workers} workers × {gunicorn_conf.threads} threads ({gunicorn_conf.worker_class})"
+    return (
+        f"{gunicorn_conf.workers} workers × {settings.GONGDAN_WEB_THREADS} requests at once "
+        f"({gunicorn_conf.worker_class})"
+    )
 
 
 def run_creates(port: int, token: str, args, Category, Priority) -> dict[str, float]:

@@ -17,6 +17,7 @@ from tests.factories import (
     TeamFactory,
     UserFactory,
 )
+from tests.peers import require_peer
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -29,6 +30,13 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 def pytest_configure(config: pytest.Config) -> None:
     _serialize_live_server_on_in_memory_sqlite()
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """`@pytest.mark.peer("dovecot")`: the test needs that real program (see tests/peers.py)."""
+    for marker in item.iter_markers("peer"):
+        for name in marker.args:
+            require_peer(name)
 
 
 def _serialize_live_server_on_in_memory_sqlite() -> None:

@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 
 from gongdan.channels.models import Mailbox
-from tests.channels.dovecot import Dovecot, dovecot_binary, start_dovecot
+from tests.channels.dovecot import Dovecot, start_dovecot
 from tests.channels.oauth_server import OAuthServer
+from tests.peers import require_peer
 
 
 @pytest.fixture(scope="session")
@@ -24,10 +25,7 @@ def oauth_server() -> OAuthServer:
 
 @pytest.fixture(scope="session")
 def dovecot(oauth_server) -> Dovecot:
-    if dovecot_binary() is None:
-        pytest.skip(
-            "dovecot is not installed (apt-get install dovecot-imapd; ./gongdan test installs it as root)"
-        )
+    require_peer("dovecot")
     # Not under pytest's temp folder: that one is private to our user (0700), and dovecot's processes run as
     # an unprivileged account when the tests run as root.
     folder = Path(tempfile.mkdtemp(prefix="gongdan-dovecot-"))

@@ -15,13 +15,11 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from tests.peers import require_peer
+
 USER = "helpdesk@example.test"
 PASSWORD = "s3cret-imap"
 SERVICE_USER = "gongdantest"
-
-
-def dovecot_binary() -> str | None:
-    return shutil.which("dovecot") or ("/usr/sbin/dovecot" if os.path.exists("/usr/sbin/dovecot") else None)
 
 
 def _free_port() -> int:
@@ -182,8 +180,7 @@ active_value = true
 
 def start_dovecot(folder: Path, *, introspection_url: str) -> Dovecot:
     """`introspection_url`: where dovecot checks XOAUTH2 bearer tokens (RFC 7662 token introspection)."""
-    binary = dovecot_binary()
-    assert binary
+    binary = require_peer("dovecot")
     folder.mkdir(parents=True, exist_ok=True)
     user = _service_user()
     group = user

@@ -23,19 +23,20 @@ def stored(model, pk: int, column: str) -> str:
 
 def test_a_mailbox_password_and_tokens_are_stored_sealed_and_read_back_plain():
     mailbox = Mailbox.objects.create(name="Support", address="support@example.test", host="h", username="u",
-                                     password="hunter2-密码", oauth_client_secret="cs", oauth_refresh_token="rt")  # fmt: skip
+                                     password="hunter2-密码", oauth_client_secret="client-secret-cs", oauth_refresh_token="refresh-token-rt")  # fmt: skip
     for column, plain in (
         ("password", "hunter2-密码"),
-        ("oauth_client_secret", "cs"),
-        ("oauth_refresh_token", "rt"),
+        # Long enough that they cannot turn up by chance in the random base64 of a sealed value.
+        ("oauth_client_secret", "client-secret-cs"),
+        ("oauth_refresh_token", "refresh-token-rt"),
     ):
         raw = stored(Mailbox, mailbox.pk, column)
         assert raw.startswith(PREFIX) and plain not in raw
     fresh = Mailbox.objects.get(pk=mailbox.pk)
     assert (fresh.password, fresh.oauth_client_secret, fresh.oauth_refresh_token) == (
         "hunter2-密码",
-        "cs",
-        "rt",
+        "client-secret-cs",
+        "refresh-token-rt",
     )
     assert Mailbox.objects.values_list("password", flat=True).get() == "hunter2-密码"
     assert stored(Mailbox, mailbox.pk, "oauth_access_token") == ""  # empty stays empty

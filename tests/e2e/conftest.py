@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Iterator
 
 import pytest
 
-CHROMIUM = os.environ.get("GONGDAN_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+from tests.peers import require_peer
+
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -22,10 +22,7 @@ CHROMIUM_ARGS = [
 
 @pytest.fixture(scope="session")
 def browser(django_db_setup, django_db_blocker) -> Iterator[object]:
-    if not os.path.exists(CHROMIUM):
-        pytest.skip(
-            f"no chromium at {CHROMIUM} (apt-get install chromium); `./gongdan test` installs it as root"
-        )
+    chromium = require_peer("chromium")
     from playwright.sync_api import sync_playwright
 
     # Playwright's sync API keeps an event loop running in this thread; the tests' own ORM calls are
@@ -34,7 +31,7 @@ def browser(django_db_setup, django_db_blocker) -> Iterator[object]:
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     try:
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
             yield browser
             browser.close()
     finally:

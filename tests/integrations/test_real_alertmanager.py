@@ -4,7 +4,6 @@ its API, it groups them and calls our webhook with the integration's bearer secr
 from __future__ import annotations
 
 import json
-import shutil
 import socket
 import subprocess
 import time
@@ -20,17 +19,12 @@ from django.db import OperationalError
 from gongdan.integrations import services
 from gongdan.integrations.models import AlertLink, Delivery, Kind
 from gongdan.tickets.models import Status, Ticket
-
-BINARY = shutil.which("prometheus-alertmanager") or shutil.which("alertmanager")
+from tests.peers import require_peer
 
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        BINARY is None,
-        reason="prometheus-alertmanager is not installed (apt-get install "
-        "prometheus-alertmanager; ./gongdan test installs it when run as root)",
-    ),
+    pytest.mark.peer("alertmanager"),
 ]
 
 
@@ -70,7 +64,7 @@ def start_alertmanager(
         )
     )  # fmt: skip
     process = subprocess.Popen(  # noqa: S603
-        [BINARY, f"--config.file={config}", f"--storage.path={tmp_path / 'data'}",
+        [require_peer("alertmanager"), f"--config.file={config}", f"--storage.path={tmp_path / 'data'}",
          f"--web.listen-address=127.0.0.1:{port}", "--cluster.listen-address=", "--log.level=warn"],
         stdout=subprocess.DEVNULL, stderr=(tmp_path / "am.log").open("w"),
     )  # fmt: skip

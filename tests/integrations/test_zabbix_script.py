@@ -1,13 +1,11 @@
-"""The Zabbix media type script shipped in docs/ runs in Zabbix's own JavaScript engine (`zabbix_js`, from
-Debian's zabbix-proxy-sqlite3 package: `apt-get download zabbix-proxy-sqlite3 && dpkg -x … zbx`, then
-GONGDAN_ZABBIX_JS=zbx/usr/bin/zabbix_js) against a live Gongdan: problem → ticket and event tags, update →
+"""The Zabbix media type script shipped in docs/ runs in Zabbix's own JavaScript engine (`zabbix_js`, which
+`./gongdan test` unpacks from Debian's zabbix-proxy-sqlite3 package into .tools/zabbix; or set
+GONGDAN_ZABBIX_JS) against a live Gongdan: problem → ticket and event tags, update →
 comment, recovery → resolved."""
 
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -16,17 +14,15 @@ import pytest
 from gongdan.integrations import services
 from gongdan.integrations.models import Kind
 from gongdan.tickets.models import Status, Ticket
+from tests.peers import require_peer
 
-ZABBIX_JS = os.environ.get("GONGDAN_ZABBIX_JS") or shutil.which("zabbix_js")
 SCRIPT = Path(__file__).resolve().parents[2] / "docs" / "integrations" / "zabbix" / "gongdan_webhook.js"
 PARAMS = SCRIPT.with_name("problem.json")
 
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        not ZABBIX_JS, reason="zabbix_js not found (set GONGDAN_ZABBIX_JS; see the docstring)"
-    ),
+    pytest.mark.peer("zabbix_js"),
 ]
 
 
@@ -34,7 +30,7 @@ def run_script(tmp_path: Path, params: dict[str, str]) -> subprocess.CompletedPr
     path = tmp_path / "params.json"
     path.write_text(json.dumps(params))
     return subprocess.run(  # noqa: S603
-        [ZABBIX_JS, "-s", str(SCRIPT), "-i", str(path), "-t", "30"],
+        [require_peer("zabbix_js"), "-s", str(SCRIPT), "-i", str(path), "-t", "30"],
         capture_output=True,
         text=True,
         timeout=60,

@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 
 from gongdan.routing.models import AgentPresence, RoutingRule
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
+from tests.e2e.conftest import CHROMIUM_ARGS
 from tests.factories import PASSWORD
+from tests.peers import require_peer
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -22,8 +23,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 def in_browser(monkeypatch):
     """Run browser steps in a thread of their own: Playwright's sync API cannot start a second instance in
     a thread where another one (the e2e suite's session-wide browser) already runs its event loop."""
-    if not os.path.exists(CHROMIUM):
-        pytest.skip(f"no chromium at {CHROMIUM}")
+    chromium = require_peer("chromium")
     # The steps switch languages through the ORM while Playwright's loop runs in their thread.
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
@@ -35,7 +35,7 @@ def in_browser(monkeypatch):
 
             try:
                 with sync_playwright() as playwright:
-                    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+                    browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
                     context = browser.new_context(locale="en-US", viewport={"width": 1280, "height": 900})
                     page = context.new_page()
                     page.set_default_timeout(15_000)

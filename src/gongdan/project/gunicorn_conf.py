@@ -1,8 +1,11 @@
-"""Gunicorn settings for `./gongdan start` (`gunicorn -c python:gongdan.project.gunicorn_conf`).
+"""Gunicorn settings for `./gongdan start`
+(`gunicorn -c python:gongdan.project.gunicorn_conf gongdan.project.asgi:application`).
 
-Threaded workers: most of a request's time is spent waiting on the database, so a few processes with
-several threads each serve more people than many single-threaded processes, in less memory.
-Every knob can be overridden by the GONGDAN_* variable named beside it.
+gunicorn's asyncio (ASGI) worker serves Django's ASGI handler (decision 0060): reading a request — its
+headers, its body, the wait for the next one on a kept-alive connection — costs a coroutine, not a thread, so
+clients that send slowly or not at all cannot take the places where views run. The request limits in front of
+Django (gongdan/project/request_limits.py) bound the body's size and time and run GONGDAN_WEB_THREADS
+views at once per process. Every knob can be overridden by the GONGDAN_* variable named beside it.
 """
 
 from __future__ import annotations
@@ -19,11 +22,14 @@ def _cores() -> int:
 
 
 _port = os.environ.get("GONGDAN_PORT", "8000")
-bind = [os.environ.get("GONGDAN_BIND", f"0.0.0.0:{_port}")]
-# 2 cores → 3 processes × 4 threads. A process per core plus one keeps the CPUs busy while one blocks.
+# Loopback unless told otherwise: with nothing in front, the quick start is not on the network by accident.
+bind = [os.environ.get("GONGDAN_BIND", f"127.0.0.1:{_port}")]
+# 2 cores → 3 processes. A process per core plus one keeps the CPUs busy while one blocks.
 workers = int(os.environ.get("GONGDAN_WEB_WORKERS", str(min(_cores() + 1, 8))))
-worker_class = "gthread"
-threads = int(os.environ.get("GONGDAN_WEB_THREADS", "4"))
+worker_class = "asgi"
+asgi_lifespan = "off"  # Django has no startup or shutdown hooks to run
+# A worker whose event loop has not answered the arbiter for this long is restarted; it also bounds how long
+# a connection may stay silent in the middle of a request body.
 timeout = int(os.environ.get("GONGDAN_WEB_TIMEOUT", "60"))
 graceful_timeout = 20
 # Load Django once in the arbiter: workers fork ready to serve (no slow first request) and a broken
@@ -31,6 +37,7 @@ graceful_timeout = 20
 preload_app = True
 # Gunicorn's runtime control socket is not used; several sites on one machine would share its default path.
 control_socket_disable = True
+# An idle kept-alive connection is closed after 5 s.
 keepalive = 5
 # Recycle workers now and then so a slow leak in any library can never grow without bound.
 max_requests = 2000

@@ -131,8 +131,20 @@ else:
     # already; letting PostgreSQL search every join order cost up to 5 ms of planning per query
     # (decision 0014). Reports that need reordering can SET LOCAL a higher limit.
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c join_collapse_limit=1"
-    DATABASES["default"]["CONN_MAX_AGE"] = int(os.environ.get("GONGDAN_DB_CONN_MAX_AGE", "60"))
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # A pool per process rather than a kept connection per thread: Django's ASGI handler runs each request in
+    # a thread of its own, which would strand a kept connection (decision 0060). The pool checks a
+    # connection before lending it and renews connections hourly.
+    from psycopg_pool import ConnectionPool
+
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["OPTIONS"]["pool"] = {
+        "min_size": 1,
+        "max_size": int(os.environ.get("GONGDAN_DB_POOL_SIZE", "10")),
+        "timeout": 20,
+        "max_idle": 300,
+        "max_lifetime": 3600,
+        "check": ConnectionPool.check_connection,
+    }
 DATABASES["default"].setdefault("TEST", {})
 if test_name := os.environ.get("GONGDAN_TEST_DB_NAME"):
     DATABASES["default"]["TEST"]["NAME"] = test_name
@@ -187,6 +199,16 @@ GONGDAN_INTEGRATION_MAX_BODY_BYTES = int(
     os.environ.get("GONGDAN_INTEGRATION_MAX_BODY_BYTES", str(1024 * 1024))
 )
 GONGDAN_MAX_ATTACHMENT_BYTES = int(os.environ.get("GONGDAN_MAX_ATTACHMENT_BYTES", str(20 * 1024 * 1024)))
+# The web server's own limits (decision 0060, gongdan/project/request_limits.py). The largest request any
+# page takes is a reply with ten attachments; a body must arrive within GONGDAN_WEB_BODY_TIMEOUT seconds plus
+# one second per KiB; each process runs GONGDAN_WEB_THREADS requests at once, the rest wait their turn.
+GONGDAN_MAX_REQUEST_BYTES = int(
+    os.environ.get(
+        "GONGDAN_MAX_REQUEST_BYTES", str(10 * GONGDAN_MAX_ATTACHMENT_BYTES + DATA_UPLOAD_MAX_MEMORY_SIZE)
+    )
+)
+GONGDAN_WEB_BODY_TIMEOUT = int(os.environ.get("GONGDAN_WEB_BODY_TIMEOUT", "20"))
+GONGDAN_WEB_THREADS = int(os.environ.get("GONGDAN_WEB_THREADS", "4"))
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -13,3 +13,7 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 HUEY = {**HUEY, "immediate": os.environ.get("GONGDAN_HUEY_IMMEDIATE", "1") == "1"}
 
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405 (WhiteNoise warns about a missing folder)
+
+if "pool" in DATABASES["default"].get("OPTIONS", {}):  # noqa: F405
+    # Concurrency tests hold up to 50 connections at once, one per thread, behind a barrier.
+    DATABASES["default"]["OPTIONS"]["pool"] = {**DATABASES["default"]["OPTIONS"]["pool"], "max_size": 60}  # noqa: F405
