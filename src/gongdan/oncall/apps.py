@@ -17,9 +17,10 @@ class OncallConfig(AppConfig):
         from gongdan.notifications.rules import register_recipients
         from gongdan.oncall import events  # noqa: F401 (ticket event kinds)
         from gongdan.oncall.navigation import SECTIONS
-        from gongdan.oncall.notices import ONCALL_PAGE, render_page
+        from gongdan.oncall.notices import ONCALL_PAGE, RULE_PAGE, render_page, render_rule_page
         from gongdan.oncall.services import on_call_people
 
         register_sections(SECTIONS)
         register_renderer(ONCALL_PAGE, render_page)
+        register_renderer(RULE_PAGE, render_rule_page)
         register_recipients(Recipient.ON_CALL, on_call_people)

@@ -9,7 +9,9 @@ class SlaConfig(AppConfig):
 
     def ready(self) -> None:
         from gongdan.admin_console.registry import register_sections
+        from gongdan.oncall.reasons import register_page_reason
         from gongdan.sla import events, tasks  # noqa: F401 (register event kinds and Huey tasks)
         from gongdan.sla.navigation import SECTIONS
 
         register_sections(SECTIONS)
+        register_page_reason("sla", events.describe_page_reason)

@@ -39,6 +39,8 @@ from gongdan.field.events import (
     FIELD_SIGNED,
     describe_field_event,
 )
+from gongdan.oncall import events as oncall_events
+from gongdan.oncall.reasons import describe_page_reason
 from gongdan.oncall.selectors import ticket_pages
 from gongdan.routing import events as routing_events
 from gongdan.routing.explain import describe_routing_reason
@@ -286,6 +288,9 @@ def _timeline(
         elif kind in (sla_events.SLA_ESCALATED, sla_events.SLA_BREACHED):
             item["icon"] = "ti-alarm" if kind == sla_events.SLA_BREACHED else "ti-urgent"
             item["explanation"] = sla_events.describe_sla_event(kind, data)
+        elif kind in (oncall_events.ONCALL_PAGED, oncall_events.ONCALL_UNAVAILABLE):
+            item["icon"] = "ti-urgent"
+            item["explanation"] = _page_explanation(data)
         elif kind in FIELD_EVENTS:
             item["icon"] = "ti-map-pin"
             item["explanation"] = describe_field_event(kind, data)
@@ -323,6 +328,15 @@ def _timeline(
             item["tone"] = "internal"
         items.append(item)
     return items
+
+
+def _page_explanation(data: dict[str, Any]) -> str:
+    """Why on-call was paged, in the reader's language, and whom the page reached."""
+    reason = describe_page_reason(str(data.get("reason") or ""))
+    people = ", ".join(str(p.get("label", "")) for p in data.get("recipients") or [] if isinstance(p, dict))
+    if people:
+        return _("%(reason)s · to %(people)s") % {"reason": reason, "people": people}
+    return reason
 
 
 def _duration(minutes: int) -> str:
