@@ -42,6 +42,7 @@ from gongdan.field.events import (
 from gongdan.oncall import events as oncall_events
 from gongdan.oncall.reasons import describe_page_reason
 from gongdan.oncall.selectors import ticket_pages
+from gongdan.portal import events as portal_events
 from gongdan.routing import events as routing_events
 from gongdan.routing.explain import describe_routing_reason
 from gongdan.sla import events as sla_events
@@ -291,6 +292,9 @@ def _timeline(
         elif kind in (oncall_events.ONCALL_PAGED, oncall_events.ONCALL_UNAVAILABLE):
             item["icon"] = "ti-urgent"
             item["explanation"] = _page_explanation(data)
+        elif kind == portal_events.CSAT_RATED:
+            item["icon"] = "ti-star"
+            item["explanation"] = _rating_explanation(data)
         elif kind in FIELD_EVENTS:
             item["icon"] = "ti-map-pin"
             item["explanation"] = describe_field_event(kind, data)
@@ -328,6 +332,14 @@ def _timeline(
             item["tone"] = "internal"
         items.append(item)
     return items
+
+
+def _rating_explanation(data: dict[str, Any]) -> str:
+    """The satisfaction rating and what the requester wrote with it."""
+    rating, comment = data.get("rating"), str(data.get("comment") or "").strip()
+    if comment:
+        return _("Rated %(rating)s/5: “%(comment)s”") % {"rating": rating, "comment": comment}
+    return _("Rated %(rating)s/5") % {"rating": rating}
 
 
 def _page_explanation(data: dict[str, Any]) -> str:
