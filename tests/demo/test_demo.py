@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from io import StringIO
 
 import pytest
@@ -122,3 +123,106 @@ def test_demo_escalations_happened_in_the_past_not_on_the_first_sweep(demo):
         read_at__isnull=True, created_at__lt=now - timezone.timedelta(days=1)
     ).exists()
     assert not OutboxMessage.objects.filter(created_at__lt=now - timezone.timedelta(days=1)).exists()
+
+
+def test_a_p0_ticket_created_in_the_demo_pages_the_teams_on_call_person_within_seconds(
+    demo, django_capture_on_commit_callbacks
+):
+    from gongdan.notifications.models import Notification
+    from gongdan.oncall.models import OnCallParticipant, Page
+    from gongdan.oncall.services import on_call_for
+    from gongdan.tickets.models import Priority
+    from gongdan.tickets.services import ticket_create
+
+    # Given the demo as loaded: every team has a rotation with a backup and repeats
+    network = Team.objects.get(name_en="Network")
+    schedule, (on_call,), backup = on_call_for(network, timezone.now())
+    assert schedule.team == network and schedule.repeat_interval_minutes == 5
+    assert on_call.memberships.filter(team=network).exists() and backup is not None
+    assert set(Team.objects.values_list("pk", flat=True)) <= set(
+        OnCallParticipant.objects.values_list("schedule__team", flat=True)
+    )
+    # When a lead reports a P0 network outage; the consumer runs the escalation task queued on commit
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket = ticket_create(
+            actor=User.objects.get(username="huang.qiang"), requester=User.objects.get(username="chen.jing"),
+            subject="全厂断网", category=Category.objects.get(name_en="No internet"), custom_values={"affected": "floor"},
+            priority=Priority.objects.get(code="P0"),
+        )  # fmt: skip
+    # Then the Network team's on-call person is paged, with a notice that says why in words
+    page = Page.objects.get(ticket=ticket)
+    assert page.state == Page.State.OPEN and list(page.recipients.all()) == [on_call]
+    assert page.reason == "sla:first_response:0:P0"
+    notice = Notification.objects.get(user=on_call, kind="oncall_page", ticket=ticket)
+    assert notice.data["page_id"] == page.pk
+
+
+def test_the_replayed_history_has_pages_answered_like_a_real_sites(demo):
+    from gongdan.oncall.models import Page
+
+    now = timezone.now()
+    pages = list(Page.objects.select_related("acknowledged_by"))
+    assert pages and all(p.reason.startswith("sla:first_response:0:") for p in pages)
+    acknowledged = [p for p in pages if p.state == Page.State.ACKNOWLEDGED]
+    assert acknowledged, "someone answers the pages"
+    for page in acknowledged:
+        assert page.created_at < page.acknowledged_at < now
+        assert page.acknowledged_at - page.created_at < timezone.timedelta(minutes=20)
+        assert page.page_recipients.filter(user=page.acknowledged_by).exists()
+    # paged and acknowledged on the ticket timeline, at their moments
+    ticket = acknowledged[0].ticket
+    assert ticket.events.filter(kind="oncall_paged").exists()
+    assert ticket.events.filter(
+        kind="oncall_acknowledged", created_at=acknowledged[0].acknowledged_at
+    ).exists()
+    # nothing rings from the past at the first real minute
+    assert not Page.objects.filter(
+        state=Page.State.OPEN, next_repeat_at__lt=now - timezone.timedelta(hours=1)
+    )
+
+
+def test_the_history_has_satisfaction_ratings_the_reports_show(demo):
+    from gongdan.portal.models import Survey
+    from gongdan.reports.metrics import ReportFilters
+    from gongdan.reports.projection import project_pending
+    from gongdan.reports.selectors import dashboard_get
+
+    # Surveys went out after resolutions, a good share answered, mostly 4-5, some low with a reason
+    surveys = Survey.objects.all()
+    answered = surveys.filter(answered_at__isnull=False)
+    assert surveys.count() >= 20 and 0.3 <= answered.count() / surveys.count() <= 0.8
+    ratings = list(answered.values_list("rating", flat=True))
+    assert sum(r >= 4 for r in ratings) / len(ratings) >= 0.6
+    assert not answered.filter(answered_at__lte=F("created_at")).exists()
+    assert not answered.filter(answered_at__gt=timezone.now()).exists()
+    comments = list(answered.exclude(comment="").values_list("comment", flat=True))
+    assert any(c.isascii() for c in comments) and any(not c.isascii() for c in comments)
+    assert not answered.filter(rating__lte=2, comment="").exists()
+    # The ratings are on the ticket timelines
+    rated = TicketEvent.objects.filter(kind="csat_rated")
+    assert rated.count() == answered.count()
+    survey = answered.exclude(comment="").first()
+    assert rated.filter(ticket=survey.ticket, data__rating=survey.rating).exists()
+    client = Client()
+    client.force_login(User.objects.get(username="zhou.min"))
+    timeline = client.get(f"/tickets/{survey.ticket.number}/").content.decode()
+    assert f"评分 {survey.rating}/5：“{survey.comment}”" in timeline
+    # When the consumer has folded the events into the reports, the CSAT figures are there
+    project_pending()
+    manager = User.objects.get(username="zhou.min")
+    board = dashboard_get(actor=manager, filters=ReportFilters.default(days=90))
+    assert board.totals["csat_count"] == answered.count()
+    assert board.totals["csat_average"] >= 3.5
+    assert sum(board.csat_distribution) == answered.count() and board.csat_distribution[4] > 0
+
+
+def test_the_csat_panel_of_the_dashboard_shows_the_demo_ratings(demo):
+    from gongdan.reports.projection import project_pending
+
+    project_pending()
+    client = Client()
+    client.force_login(User.objects.get(username="zhou.min"))
+    html = client.get("/reports/").content.decode()
+    assert 'data-chart="csat"' in html
+    shown = re.search(r"(\d+) 条评价", html)
+    assert shown and int(shown.group(1)) > 0

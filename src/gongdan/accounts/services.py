@@ -29,6 +29,7 @@ from gongdan.accounts.models import (
 from gongdan.api.models import ApiToken
 from gongdan.core.config_cache import configuration_changed
 from gongdan.core.domain_errors import PermissionDenied, ValidationFailed
+from gongdan.core.single_line import has_control_characters
 
 USER_FIELDS = ("email", "display_name", "first_name", "last_name", "phone", "role", "language", "time_zone",
                "organisation", "sees_organisation_tickets")  # fmt: skip
@@ -76,6 +77,9 @@ def _clean_user_fields(values: dict[str, Any], *, existing: User | None) -> dict
             value = (value or "").strip()
             if len(value) > (40 if field == "phone" else 150):
                 errors[field] = [_("Too long.")]
+                continue
+            if has_control_characters(value):  # a name is quoted in mail headers and one-line lists
+                errors[field] = [_("Use one line of text: no line breaks, tabs or other control characters.")]
                 continue
         cleaned[field] = value
     if errors:

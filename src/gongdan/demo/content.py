@@ -300,3 +300,27 @@ TIME_NOTES = {"zh": ["现场排查", "远程处理", "更换配件", "与供应�
               "en": ["On-site diagnosis", "Remote fix", "Replaced parts", "Call with the vendor"]}  # fmt: skip
 TAGS = {"no_internet": ["network"], "wifi": ["wifi"], "vpn": ["vpn", "remote-work"], "printer": ["hardware"],
         "computer": ["hardware"], "aircon": ["hvac"], "complaint": ["customer"], "erp": ["erp"]}  # fmt: skip
+
+# On call: each team's agents take a week each (handoff Monday 09:00), the lead is the backup; the leads share
+# a fallback for tickets that have no team yet, with the manager behind them.
+ONCALL_SCHEDULE_NAME = "{team}值班 · {team_en} on call"
+ONCALL_FALLBACK = ("组长兜底值班 · Team leads (fallback)", "zhou.min")
+
+# Satisfaction ratings: how often each is given, and what requesters write with them (some say nothing).
+CSAT_WEIGHTS = {5: 52, 4: 28, 3: 10, 2: 6, 1: 4}
+CSAT_COMMENTS = {
+    5: {"zh": ["响应很快，工程师很专业，非常满意！", "当天就解决了，谢谢！", "态度很好，还教了我以后怎么处理。"],
+        "en": ["Quick and friendly, thank you!", "Fixed the same day. Great service.",
+               "Very patient, and showed me how to avoid it next time."]},
+    4: {"zh": ["问题解决了，就是等待时间稍长。", "处理得不错，希望能主动告知进度。"],
+        "en": ["Fixed, though it took a while to hear back.", "Good job; an update now and then would help."]},
+    3: {"zh": ["解决了，但来回沟通了好几次。"], "en": ["Sorted in the end, after a lot of back and forth."]},
+    2: {"zh": ["只是暂时好了，今天又出现同样的问题。", "等了两天才有人联系我。"],
+        "en": ["It only worked for a day; the problem is back.", "Nobody updated me for two days."]},
+    1: {"zh": ["问题根本没有解决，没和我确认就关单了。"],
+        "en": ["Not fixed at all, and closed without checking with me."]},
+}  # fmt: skip
+LOW_RATING_FOLLOW_UP = {
+    "zh": "抱歉给您带来不便，我重新排查并处理了，请再确认一下。",
+    "en": "Sorry about that. I have looked into it again and fixed the cause; please check.",
+}

@@ -12,7 +12,7 @@ import random
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -26,8 +26,9 @@ from gongdan.assets import services as assets
 from gongdan.assets.models import Location
 from gongdan.core.domain_errors import DomainError
 from gongdan.demo import content
+from gongdan.tickets import events as ticket_events
 from gongdan.tickets import services as tickets
-from gongdan.tickets.models import Category, Channel, Priority, Status, Ticket, TicketType
+from gongdan.tickets.models import Category, Channel, Priority, Status, Ticket, TicketEvent, TicketType
 from gongdan.tickets.services import configuration
 
 MARKER_USERNAME = "zhou.min"  # the demo manager: present means the demo site is loaded
@@ -102,6 +103,7 @@ class _Builder:
 
     def build(self, tickets_count: int) -> None:
         self.people()
+        self.on_call()
         self.locations()
         self.category_tree()
         self.history(tickets_count)
@@ -175,6 +177,42 @@ class _Builder:
             time_zone="Asia/Shanghai",
             **extra,
         )
+
+    # --- on call and the portal's choices -----------------------------------------------------------------
+    def on_call(self) -> None:
+        """What an admin set up before the history starts: each team's rotation (a week each among its agents,
+        handoff Monday 09:00, the lead as backup, a repeat every 5 minutes, the backup paged after 2), a
+        fallback of the leads for tickets without a team, and the portal reopening a ticket rated 1 or 2. The
+        seeded urgent SLA policy pages on-call when a P0's first-response clock starts, so a P0 pages someone
+        within seconds."""
+        from gongdan.oncall.models import OnCallSchedule
+        from gongdan.oncall.services import oncall_schedule_create
+        from gongdan.portal.services import portal_settings_update
+
+        first_day = timezone.localtime(self.now - timedelta(days=DAYS + 7)).date()
+        start = first_day - timedelta(days=first_day.weekday())
+        rotation = {"time_zone": "Asia/Shanghai", "rotation_days": 7, "handoff_time": time(9, 0),
+                    "start_date": start, "repeat_interval_minutes": 5, "escalate_after_repeats": 2,
+                    "max_repeats": 36}  # fmt: skip
+        plans: list[tuple[str, Team | None, list[User], list[User]]] = []
+        for name, name_en, _description in content.TEAMS:
+            lead = self.leads.get(name_en)
+            agents = [m for m in self.members.get(name_en, []) if m != lead] or ([lead] if lead else [])
+            if agents:
+                title = content.ONCALL_SCHEDULE_NAME.format(team=name, team_en=name_en)
+                plans.append(
+                    (title, self.teams[name_en], agents, [lead] if lead and lead not in agents else [])
+                )
+        fallback_name, manager = content.ONCALL_FALLBACK
+        plans.append((fallback_name, None, list(dict.fromkeys(self.leads.values())), [self.staff[manager]]))
+        with replay_clock(self.now - timedelta(days=DAYS + 1)):
+            for title, team, primary, backup in plans:
+                if not OnCallSchedule.objects.filter(name=title).exists():
+                    oncall_schedule_create(actor=None, name=title, team=team, primary=primary, backup=backup,
+                                           **rotation)  # fmt: skip
+            portal_settings_update(actor=None, csat_enabled=True, low_rating_reopen=True,
+                                   low_rating_notify_lead=True)  # fmt: skip
+        self.counts["oncall_schedules"] = len(plans)
 
     # --- places and categories ----------------------------------------------------------------------------
     def locations(self) -> None:
@@ -295,10 +333,61 @@ class _Builder:
                 done += escalation_act(firing_ids=list(unacted))
             if not done:
                 settled = at
+        self._answer_pages()
         past = self.now - timedelta(days=1)
         OutboxMessage.objects.filter(created_at__lt=past).delete()
         Notification.objects.filter(read_at__isnull=True, created_at__lt=past).update(read_at=self.now)
         self.counts["escalations"] = EscalationFiring.objects.count()
+
+    def _consumer_escalates(self, ticket: Ticket, *, at: datetime) -> None:
+        """What the queue consumer does within seconds of a change that makes an escalation step due at once
+        (a P0's on-call page, task `sla_escalate_clocks`), at that moment rather than in the later sweep of
+        `escalations`, by which time the ticket's first-response clock has long stopped."""
+        from gongdan.sla.escalation import escalate_clocks, escalation_act
+        from gongdan.sla.models import EscalationFiring, SlaClock
+
+        due = list(
+            SlaClock.objects.filter(ticket=ticket, next_escalation_at__lte=at).values_list("pk", flat=True)
+        )
+        if due and escalate_clocks(clock_ids=due, now=at):
+            unacted = EscalationFiring.objects.filter(clock__ticket=ticket, acted_at__isnull=True)
+            escalation_act(firing_ids=list(unacted.values_list("pk", flat=True)))
+
+    def _answer_pages(self) -> None:
+        """The on-call people answer the pages the replayed SLA steps sent: most within minutes, some after a
+        repeat or two (the second pages the backup too). Repeats and acknowledgements happen through the on-call
+        services at their own moments; a page sent in the last minutes may still be ringing."""
+        from gongdan.oncall.models import Page, PageRecipient
+        from gongdan.oncall.services import page_acknowledge, page_repeat
+
+        rng = self.rng
+        latest = self.now - timedelta(minutes=1)
+        for page in list(Page.objects.filter(state=Page.State.OPEN).order_by("created_at", "pk")):
+            roll = rng.random()
+            repeats = 0 if roll < 0.65 else 1 if roll < 0.85 else 2
+            rang = page.created_at
+            for _repeat in range(repeats):
+                due = Page.objects.get(pk=page.pk).next_repeat_at
+                if due is None or due >= latest:
+                    break
+                with replay_clock(due):
+                    page_repeat(page_id=page.pk, now=due)
+                rang = due
+            page = Page.objects.get(pk=page.pk)
+            if page.state != Page.State.OPEN:  # stopped on its own: the ticket was finished meanwhile
+                continue
+            at = min(rang + timedelta(minutes=rng.uniform(0.5, 4)), latest)
+            people = list(
+                PageRecipient.objects.filter(page=page, layer=page.layer)
+                .select_related("user")
+                .order_by("pk")
+            ) or list(PageRecipient.objects.filter(page=page).select_related("user").order_by("pk"))
+            if at <= page.created_at or not people:
+                continue
+            with replay_clock(at):
+                page_acknowledge(actor=rng.choice(people).user, page_id=page.pk,
+                                 via=rng.choice(["web", "web", "email", "api"]))  # fmt: skip
+        self.counts["pages"] = Page.objects.count()
 
     def _moment(self, *, days_ago: float) -> datetime:
         """A moment `days_ago` back, moved into office hours (local time) most of the time."""
@@ -348,7 +437,7 @@ class _Builder:
         with replay_clock(t):
             changes: dict[str, Any] = {}
             roll = rng.random()
-            if roll < 0.04:
+            if roll < 0.05:
                 changes["priority"] = self.priorities["P0"]
             elif roll < 0.14:
                 changes["priority"] = self.priorities["P1"]
@@ -360,6 +449,8 @@ class _Builder:
                 changes["tags"] = ["vip", *content.TAGS.get(key, [])]
             ticket = tickets.ticket_update(actor=lead, ticket=ticket, changes=changes)
             ticket = tickets.ticket_assign(actor=lead, ticket=ticket, assignee=agent)
+            if priority_code == "P0":
+                self._consumer_escalates(ticket, at=t)
         urgent = priority_code in ("P0", "P1")
         if (t := step(5, 60 if urgent else 240)) is None:
             return ticket
@@ -416,6 +507,7 @@ class _Builder:
         with replay_clock(t):
             ticket = tickets.ticket_transition(actor=agent, ticket=ticket, action="resolve",
                                                note=resolution_zh if lang == "zh" else resolution_en)  # fmt: skip
+        survey = self._survey_sent(ticket, clock)
         if rng.random() < 0.04 and (t := step(60, 60 * 24)) is not None:  # not fixed after all
             with replay_clock(t):
                 ticket = tickets.ticket_transition(actor=requester, ticket=ticket, action="reopen")
@@ -427,6 +519,20 @@ class _Builder:
             with replay_clock(t):
                 ticket = tickets.ticket_transition(actor=agent, ticket=ticket, action="resolve",
                                                    note=resolution_zh if lang == "zh" else resolution_en)  # fmt: skip
+            survey = self._survey_sent(ticket, clock)
+        if survey is not None and rng.random() < 0.55 and (t := step(20, 60 * 30)) is not None:
+            ticket = self._rate(ticket, survey, at=t, lang=lang)
+            if ticket.status not in (Status.RESOLVED, Status.CLOSED):  # a low rating reopened it
+                if (t := step(30, 60 * 8)) is None:
+                    return ticket
+                with replay_clock(t):
+                    tickets.ticket_comment(
+                        actor=agent, ticket=ticket, body=content.LOW_RATING_FOLLOW_UP[lang]
+                    )
+                    ticket = tickets.ticket_transition(actor=agent, ticket=ticket, action="resolve",
+                                                       note=resolution_zh if lang == "zh" else resolution_en)  # fmt: skip
+                self._survey_sent(ticket, clock)
+                return ticket
         if rng.random() < 0.75 and (t := step(60, 60 * 72)) is not None:  # the requester confirms
             with replay_clock(t):
                 thanks = rng.choice(content.THANKS[lang]) if rng.random() < 0.5 else ""
@@ -434,6 +540,37 @@ class _Builder:
                     actor=requester, ticket=ticket, action="close", note=thanks
                 )
         return ticket
+
+    def _survey_sent(self, ticket: Ticket, clock: _Clock) -> Any:
+        """The minute scan's survey of the resolution just written (decision 0042), a minute later."""
+        from gongdan.portal.services import survey_for_resolution
+
+        event = (
+            TicketEvent.objects.filter(ticket=ticket, kind=ticket_events.TRANSITIONED)
+            .order_by("-pk")
+            .only("pk", "ticket_id", "actor_id", "data", "created_at")
+            .first()
+        )
+        if event is None or (event.data or {}).get("to") != Status.RESOLVED:
+            return None
+        if (at := clock.advance(timedelta(minutes=1))) is None:
+            return None
+        with replay_clock(at):
+            return survey_for_resolution(event)[0]
+
+    def _rate(self, ticket: Ticket, survey: Any, *, at: datetime, lang: str) -> Ticket:
+        """The requester answers the survey: mostly 4 or 5, now and then a low one with a reason (which, as
+        the demo's portal settings say, reopens the ticket)."""
+        from gongdan.portal.services import survey_answer
+
+        rng = self.rng
+        rating = rng.choices(list(content.CSAT_WEIGHTS), weights=list(content.CSAT_WEIGHTS.values()))[0]
+        comment = ""
+        if rating <= 3 or rng.random() < 0.35:
+            comment = rng.choice(content.CSAT_COMMENTS[rating][lang])
+        with replay_clock(at):
+            survey_answer(survey=survey, rating=rating, comment=comment)
+        return Ticket.objects.get(pk=ticket.pk)
 
     def _links(self, created: list[Ticket]) -> None:
         """A network outage with its child reports, and a few duplicates merged into the original."""

@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from gongdan.core.domain_errors import DomainError
 from gongdan.integrations import events
 from gongdan.integrations.models import AlertLink, AlertState, Integration
+from gongdan.integrations.services import category_gap
 from gongdan.tickets.models import Channel, Priority, Status, Ticket
 from gongdan.tickets.services import (
     MAX_DESCRIPTION,
@@ -64,9 +65,13 @@ class Outcome:
     )
     tickets: dict[str, str] = field(default_factory=dict)  # key → ticket number
     unmapped_severities: list[str] = field(default_factory=list)
+    category_gap: dict[str, Any] | None = None  # tickets opened without the default category, and why
 
     def as_dict(self) -> dict[str, Any]:
-        return {**self.counts, "tickets": self.tickets, "unmapped_severities": self.unmapped_severities}
+        found = {**self.counts, "tickets": self.tickets, "unmapped_severities": self.unmapped_severities}
+        if self.category_gap:
+            found["category_gap"] = self.category_gap
+        return found
 
 
 def priority_for(
@@ -190,21 +195,40 @@ def _open_ticket(
         description = f"{description}\n\n> {note}"
         if alert.severity not in outcome.unmapped_severities:
             outcome.unmapped_severities.append(alert.severity)
+    category, team, gap = usable_category(integration)
     ticket = ticket_create(
         actor=None,
         requester=integration.service_user,
         subject=_subject(alert.subject),
         description=description[:MAX_DESCRIPTION],
         priority=priority,
-        defaults=IntakeDefaults(
-            category=integration.category, team=integration.team, ticket_type=integration.ticket_type
-        ),
+        defaults=IntakeDefaults(category=category, team=team, ticket_type=integration.ticket_type),
         channel=Channel.MONITORING,
     )
+    if gap:
+        outcome.category_gap = gap
+        record_category_gap(ticket, integration, gap)
     if not mapped:
         append_event(ticket, actor=None, kind=events.SEVERITY_UNMAPPED,
                      data={"severity": alert.severity, "priority": priority.code, "integration": integration.name})  # fmt: skip
     return ticket
+
+
+def usable_category(integration: Integration) -> tuple[Any, Any, dict[str, Any] | None]:
+    """The category and team a new ticket gets. A default category that gained a required field this
+    integration cannot fill (settings refuse it, but a field can be made required later) would refuse every
+    ticket and lose the alert: the ticket is opened without it, in the category's team, and says why."""
+    gap = category_gap(integration)
+    if gap is None:
+        return integration.category, integration.team, None
+    return None, integration.team or integration.category.default_team, gap
+
+
+def record_category_gap(ticket: Ticket, integration: Integration, gap: dict[str, Any]) -> None:
+    logger.warning("integration %s: category %s has required fields it cannot fill; ticket %s opened "
+                   "without it", integration.slug, integration.category_id, ticket.number)  # fmt: skip
+    append_event(ticket, actor=None, kind=events.CATEGORY_UNUSABLE,
+                 data={**gap, "integration": integration.name, "kind": integration.kind})  # fmt: skip
 
 
 def _recover(integration: Integration, alert: Alert, link: AlertLink, ticket: Ticket) -> None:

@@ -115,8 +115,11 @@ def zabbix_webhook(request: HttpRequest, slug: str) -> Any:
         outcome = alerts_receive(integration=integration, alerts=[alert])
         result = next((name for name, count in outcome.counts.items() if count), "ignored")
         number = outcome.tickets.get(alert.key)
-        return 200, {"result": result, "id": number, "url": ticket_url(number) if number else None,
-                     "unmapped_severities": outcome.unmapped_severities}  # fmt: skip
+        answer = {"result": result, "id": number, "url": ticket_url(number) if number else None,
+                  "unmapped_severities": outcome.unmapped_severities}  # fmt: skip
+        if outcome.category_gap:  # kept in the delivery log for the admin (the schema leaves it out)
+            answer["category_gap"] = outcome.category_gap
+        return 200, answer
 
     return _deliver(request, integration, handle)
 
@@ -133,10 +136,13 @@ def record_webhook(request: HttpRequest, slug: str) -> Any:
 
     def handle(data: Any) -> tuple[int, dict[str, Any]]:
         result = record_receive(integration=integration, data=data)
-        return (201 if result.result == "created" else 200), {
+        answer = {
             "result": result.result, "external_id": result.external_id, "ticket": result.ticket.number,
             "url": ticket_url(result.ticket.number), "unmapped_severity": result.unmapped_severity,
         }  # fmt: skip
+        if result.category_gap:  # kept in the delivery log for the admin (the schema leaves it out)
+            answer["category_gap"] = result.category_gap
+        return (201 if result.result == "created" else 200), answer
 
     return _deliver(request, integration, handle)
 

@@ -11,3 +11,8 @@ SEVERITY_UNMAPPED = register(
     "integration_severity_unmapped",
     _("found a severity missing from the integration's table and used the default priority"),
 )
+# data: {"category": [zh, en], "fields": [[zh, en], …], "integration": name, "kind": kind}
+CATEGORY_UNUSABLE = register(
+    "integration_category_unusable",
+    _("opened the ticket without the integration's category, whose required fields it cannot fill"),
+)

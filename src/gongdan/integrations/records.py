@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from gongdan.core.domain_errors import ValidationFailed
 from gongdan.integrations import events
-from gongdan.integrations.alerts import priority_for, severity_table
+from gongdan.integrations.alerts import priority_for, record_category_gap, severity_table, usable_category
 from gongdan.integrations.models import ExternalRecord, FieldTarget, Integration
 from gongdan.tickets.models import Channel, Ticket
 from gongdan.tickets.services import (
@@ -67,6 +67,7 @@ class RecordResult:
     ticket: Ticket
     external_id: str
     unmapped_severity: str = ""
+    category_gap: dict[str, Any] | None = None
 
 
 def _mapped_values(integration: Integration, data: dict[str, Any]) -> tuple[dict[str, Any], str]:
@@ -136,25 +137,31 @@ def _apply(integration: Integration, external_id: str, values: dict[str, Any], u
         subject = " ".join(subject.split())
         if len(subject) > MAX_SUBJECT:
             subject = subject[: MAX_SUBJECT - 1] + "…"
+        category, team, gap = usable_category(integration)
+        description = values.get("description") or ""
+        custom_values = values.get("custom_values")
+        if gap and custom_values:  # without the category its fields have nowhere to go: keep them readable
+            description += "\n\n" + "\n".join(f"- {key}: {value}" for key, value in custom_values.items())
+            custom_values = None
         ticket = ticket_create(
             actor=None,
             requester=integration.service_user,
             subject=subject,
-            description=(values.get("description") or "")[:MAX_DESCRIPTION],
+            description=description.strip()[:MAX_DESCRIPTION],
             priority=values.get("priority") or priority_for(integration, "", {})[0],
-            custom_values=values.get("custom_values"),
+            custom_values=custom_values,
             location_text=values.get("location_text", ""),
-            defaults=IntakeDefaults(
-                category=integration.category, team=integration.team, ticket_type=integration.ticket_type
-            ),
+            defaults=IntakeDefaults(category=category, team=team, ticket_type=integration.ticket_type),
             channel=Channel.API,
         )
         record.ticket = ticket
         record.save(update_fields=["ticket"])
+        if gap:
+            record_category_gap(ticket, integration, gap)
         if unmapped:
             append_event(ticket, actor=None, kind=events.SEVERITY_UNMAPPED,
                          data={"severity": unmapped, "integration": integration.name})  # fmt: skip
-        return RecordResult("created", ticket, external_id, unmapped)
+        return RecordResult("created", ticket, external_id, unmapped, gap)
     changes = dict(values)
     if "subject" in changes:
         changes["subject"] = " ".join(changes["subject"].split())[:MAX_SUBJECT] or ticket.subject

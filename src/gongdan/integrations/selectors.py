@@ -21,9 +21,18 @@ def integration_list() -> QuerySet[Integration]:
 
 
 def deliveries_recent(integration: Integration, *, limit: int = RECENT_DELIVERIES) -> list[Delivery]:
+    from gongdan.integrations.services import describe_category_gap
+
     deliveries = list(integration.deliveries.order_by("-received_at", "-pk")[:limit])
     for delivery in deliveries:
         delivery.outcome = delivery.error or describe_outcome(delivery.summary)  # type: ignore[attr-defined]
+        gap = (delivery.summary or {}).get("category_gap")
+        delivery.warning = (  # type: ignore[attr-defined]
+            _("The ticket was opened without its category. %(why)s")
+            % {"why": describe_category_gap(gap, kind=integration.kind)}
+            if isinstance(gap, dict)
+            else ""
+        )
     return deliveries
 
 

@@ -16,11 +16,13 @@ from django.db.models import ProtectedError
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from gongdan.accounts.models import Role, Team, User
 from gongdan.accounts.services import user_create
 from gongdan.core.domain_errors import Conflict, PermissionDenied, ValidationFailed
 from gongdan.integrations.models import (
+    ALERT_KINDS,
     Delivery,
     FieldMapping,
     FieldTarget,
@@ -29,7 +31,8 @@ from gongdan.integrations.models import (
     Open311Service,
     SeverityMapping,
 )
-from gongdan.tickets.models import Category, Priority, TicketType
+from gongdan.tickets.models import Category, CustomField, Priority, TicketType
+from gongdan.tickets.services.custom_fields import fields_for_category
 
 SECRET_PREFIX = "gdi_"  # noqa: S105 (a prefix, not a secret)
 MAX_NAME = 120
@@ -79,6 +82,79 @@ def _clean_path(path: str, field: str) -> str:
     return path
 
 
+# --- the default category's required fields --------------------------------------------------------------------
+
+
+def unfilled_required_fields(
+    *, kind: str, category: Category | None, mapped_keys: set[str] | None = None
+) -> list[CustomField]:
+    """The required fields of `category` (and the categories above it) that this kind of integration leaves
+    empty: alerts fill no custom field; CRM/ERP records fill those their field mapping names. Open311 requests
+    carry the fields themselves (a service's attributes), so they leave none."""
+    if category is None or kind not in (*ALERT_KINDS, Kind.INBOUND):
+        return []
+    filled = set(mapped_keys or ()) if kind == Kind.INBOUND else set()
+    return [f for f in fields_for_category(category) if f.required and f.key not in filled]
+
+
+def mapped_custom_keys(integration: Integration) -> set[str]:
+    return set(
+        integration.field_mappings.filter(target=FieldTarget.CUSTOM).values_list("custom_key", flat=True)
+    )
+
+
+def category_gap(integration: Integration) -> dict[str, Any] | None:
+    """What stops the integration's default category from being used now, in both languages (it is stored
+    with a delivery and shown later in the reader's language): None when nothing does."""
+    if integration.category_id is None:
+        return None
+    category = integration.category
+    missing = unfilled_required_fields(
+        kind=integration.kind, category=category, mapped_keys=mapped_custom_keys(integration)
+    )
+    if not missing:
+        return None
+    return {"category": [category.name, category.name_en or category.name],
+            "fields": [[f.label, f.label_en or f.label] for f in missing]}  # fmt: skip
+
+
+def describe_category_gap(gap: dict[str, Any], *, kind: str) -> str:
+    """The admin's words for a category the integration cannot fill, in the active language."""
+    from gongdan.core.bilingual import pick_label
+
+    def label(pair: Any) -> str:
+        return pick_label(*pair) if isinstance(pair, list | tuple) and len(pair) == 2 else str(pair)
+
+    values = {
+        "category": label(gap.get("category", "")),
+        "fields": pgettext("list separator", ", ").join(f"“{label(f)}”" for f in gap.get("fields") or []),
+    }
+    if kind == Kind.INBOUND:
+        return (
+            _(
+                "The category “%(category)s” requires %(fields)s, and no field mapping of this integration "
+                "fills it: map those fields first, then choose this category."
+            )
+            % values
+        )
+    return (
+        _(
+            "The category “%(category)s” requires %(fields)s, which alerts cannot fill: its tickets would be "
+            "refused. Choose a category without required fields, or make those fields optional."
+        )
+        % values
+    )
+
+
+def _check_category(kind: str, category: Category | None, mapped_keys: set[str]) -> None:
+    missing = unfilled_required_fields(kind=kind, category=category, mapped_keys=mapped_keys)
+    if category is not None and missing:
+        gap = {"category": [category.name, category.name_en or category.name],
+               "fields": [[f.label, f.label_en or f.label] for f in missing]}  # fmt: skip
+        message = describe_category_gap(gap, kind=kind)
+        raise ValidationFailed(message, code="category_unfillable", details={"category": [message]})
+
+
 def _defaults(values: dict[str, Any]) -> dict[str, Any]:
     cleaned: dict[str, Any] = {}
     for field, model in (("category", Category), ("team", Team), ("ticket_type", TicketType)):
@@ -114,6 +190,7 @@ def integration_create(
         raise ValidationFailed(_("Unknown kind."), details={"kind": [_("Unknown kind.")]})
     name = _clean_name(name)
     slug = slugify(slug or name)[:50].strip("-") or f"{kind}-{secrets.token_hex(3)}"
+    _check_category(kind, values.get("category"), set())
     if Integration.objects.filter(slug=slug).exists():
         message = _("Another integration already uses the address name “%(slug)s”.") % {"slug": slug}
         raise ValidationFailed(message, details={"slug": [message]})
@@ -148,7 +225,10 @@ def integration_update(*, actor: User, integration: Integration, name: str, **va
     _require_admin(actor)
     integration = Integration.objects.select_for_update().get(pk=integration.pk)
     integration.name = _clean_name(name)
-    for field, value in _defaults(values).items():
+    cleaned = _defaults(values)
+    if cleaned["category"] is not None and cleaned["category"].pk != integration.category_id:
+        _check_category(integration.kind, cleaned["category"], mapped_custom_keys(integration))
+    for field, value in cleaned.items():
         setattr(integration, field, value)
     integration.updated_at = timezone.now()
     integration.save()
@@ -234,7 +314,20 @@ def field_mapping_add(
 
 @transaction.atomic
 def field_mapping_remove(*, actor: User, mapping: FieldMapping) -> None:
+    """Refused when the mapping fills a required field of the integration's category: without it every
+    record would be refused."""
     _require_admin(actor)
+    integration = mapping.integration
+    if mapping.target == FieldTarget.CUSTOM and integration.category_id is not None:
+        others = mapped_custom_keys(integration) - {mapping.custom_key}
+        if any(f.key == mapping.custom_key for f in unfilled_required_fields(
+            kind=integration.kind, category=integration.category, mapped_keys=others
+        )):  # fmt: skip
+            message = _(
+                "“%(key)s” is required in the category “%(category)s”: this mapping is what fills it. "
+                "Choose another category first, or make the field optional."
+            ) % {"key": mapping.custom_key, "category": integration.category.label}
+            raise ValidationFailed(message, code="mapping_required", details={"target": [message]})
     mapping.delete()
 
 

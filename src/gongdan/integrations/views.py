@@ -88,8 +88,15 @@ def _edit_page(
         services=list(integration.services.select_related("category")),
         severity_form=severity_form or SeverityForm(), mapping_form=mapping_form or FieldMappingForm(),
         service_form=service_form or ServiceForm(), deliveries=selectors.deliveries_recent(integration),
-        status=status,
+        category_warning=_category_warning(integration), status=status,
     )  # fmt: skip
+
+
+def _category_warning(integration: Integration) -> str:
+    """Said at the top of the page when the default category gained a required field this integration
+    cannot fill (its settings refused that when the category was chosen)."""
+    gap = services.category_gap(integration)
+    return services.describe_category_gap(gap, kind=integration.kind) if gap else ""
 
 
 @admin_required
@@ -168,8 +175,12 @@ def _remove_row(
     """One of the edit page's small rows (severity, field mapping, Open311 service), removed through its
     service; back to the edit page at its section."""
     row = get_object_or_404(model, pk=pk)
-    remove(actor=request.user, **{keyword: row})
-    messages.success(request, done)
+    try:
+        remove(actor=request.user, **{keyword: row})
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(request, done)
     return redirect(reverse("integrations:integration_edit", args=[row.integration_id]) + f"#{anchor}")
 
 

@@ -191,12 +191,6 @@ def _ticket_sla_breached(data: dict[str, Any], user: Any) -> Rendered:
     return _brief(Rendered(title=title, lines=[title]), data)
 
 
-def _ticket_p0_page(data: dict[str, Any], user: Any) -> Rendered:
-    reason = str(data.get("reason") or "")
-    title = _("On-call page: %(reason)s") % {"reason": reason} if reason else _("On-call page")
-    return _brief(Rendered(title=title, lines=[title]), data)
-
-
 def _ticket_survey(data: dict[str, Any], user: Any) -> Rendered:
     title = _("How did we do? Please rate how your ticket was handled")
     return _brief(Rendered(title=title, lines=[title]), data)
@@ -211,7 +205,7 @@ RENDERERS = {
     "ticket_state_changed": _ticket_state_changed,
     "ticket_sla_warning": _ticket_sla_warning,
     "ticket_sla_breached": _ticket_sla_breached,
-    "ticket_p0_page": _ticket_p0_page,
+    # "ticket_p0_page": the on-call app registers it (it knows how a page's reason reads).
     "ticket_survey": _ticket_survey,
 }
 

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from gongdan.accounts.models import Team, User
 from gongdan.core.domain_errors import NotFound, PermissionDenied, ValidationFailed
+from gongdan.core.single_line import one_line
 from gongdan.core.validation import clean_unique_name, refuse_if_errors
 from gongdan.notifications import kinds
 from gongdan.notifications.models import (
@@ -34,6 +35,7 @@ from gongdan.notifications.models import (
     Template,
 )
 from gongdan.outbox.delivery.email import sender_domain
+from gongdan.outbox.delivery.mail_headers import clean_address
 from gongdan.outbox.models import ChatBot, OutboxMessage, Webhook
 from gongdan.outbox.services import outbox_enqueue
 from gongdan.outbox.threading import subject_tag, ticket_message_id, ticket_thread_root
@@ -81,7 +83,8 @@ def compose_email(*, user: User, kind: str, ticket: Ticket | None, data: dict[st
             else _("Gongdan sent this automatically; replies to it are not read."),
         }
         return {
-            "subject": subject.replace("\n", " ")[:300],
+            # A name or a ticket subject may hold a line break: the subject is one line (mail_headers).
+            "subject": one_line(subject, limit=300),
             "body_text": render_to_string("notifications/email/message.txt", context),
             "body_html": render_to_string("notifications/email/message.html", context),
         }
@@ -94,16 +97,16 @@ def email_headers(*, key: str, kind: str, ticket: Ticket | None) -> dict[str, st
     headers = {
         "Auto-Submitted": "auto-generated",
         "X-Auto-Response-Suppress": "All",
-        "X-Gongdan-Kind": kind,
-        "X-Gongdan-Idempotency-Key": key,
+        "X-Gongdan-Kind": one_line(kind),
+        "X-Gongdan-Idempotency-Key": one_line(key),
     }
     if ticket is not None:
         root = ticket_thread_root(ticket.pk)
         headers.update({"Message-ID": ticket_message_id(ticket.pk), "In-Reply-To": root, "References": root,
-                        "X-Gongdan-Ticket": ticket.number})  # fmt: skip
+                        "X-Gongdan-Ticket": one_line(ticket.number)})  # fmt: skip
     else:
         headers["Message-ID"] = f"<{key}@{sender_domain()}>"
-    if reply_to := getattr(settings, "GONGDAN_MAIL_REPLY_TO", ""):
+    if reply_to := clean_address(getattr(settings, "GONGDAN_MAIL_REPLY_TO", "")):
         headers["Reply-To"] = reply_to
     return headers
 

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 
 from gongdan.accounts.models import User
 from gongdan.api.errors import errors_for
@@ -23,7 +23,8 @@ def actor_of(request: HttpRequest) -> User:
 class PageOut(Schema):
     id: int
     ticket: str
-    reason: str
+    reason: str = Field(description="Why it rang, in the caller's language")
+    reason_code: str = Field(description="The same, as stored: a code such as sla:first_response:0:P0")
     state: str
     repeat_count: int
     created_at: datetime
@@ -36,7 +37,8 @@ def page_out(page: Page) -> dict[str, Any]:
     return {
         "id": page.pk,
         "ticket": page.ticket.number,
-        "reason": page.reason,
+        "reason": page.reason_label,
+        "reason_code": page.reason,
         "state": page.state,
         "repeat_count": page.repeat_count,
         "created_at": page.created_at,

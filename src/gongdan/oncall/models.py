@@ -129,7 +129,7 @@ class Page(models.Model):
     schedule = models.ForeignKey(
         OnCallSchedule, null=True, blank=True, on_delete=models.SET_NULL, related_name="pages"
     )
-    reason = models.CharField(_("reason"), max_length=300)
+    reason = models.CharField(_("reason"), max_length=300)  # a code such as sla:first_response:0:P0
     state = models.CharField(_("state"), max_length=15, choices=State.choices, default=State.OPEN)
     layer = models.PositiveSmallIntegerField(default=OnCallParticipant.Layer.PRIMARY)
     recipients = models.ManyToManyField(
@@ -162,6 +162,13 @@ class Page(models.Model):
 
     def __str__(self) -> str:
         return f"page {self.pk} for ticket {self.ticket_id}"
+
+    @property
+    def reason_label(self) -> str:
+        """The reason in the active language: `reason` keeps the code the paging app wrote."""
+        from gongdan.oncall.reasons import describe_page_reason
+
+        return describe_page_reason(self.reason)
 
 
 class PageRecipient(models.Model):

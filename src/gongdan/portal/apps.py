@@ -11,13 +11,16 @@ class PortalConfig(AppConfig):
 
     def ready(self) -> None:
         from gongdan.admin_console.registry import register_sections
-        from gongdan.portal import events, notices  # noqa: F401 (event kinds, notice texts)
+        from gongdan.portal import notices  # noqa: F401 (notice texts)
+        from gongdan.portal.events import CSAT_RATED, describe_rating
         from gongdan.portal.navigation import SECTIONS
         from gongdan.portal.services import SURVEY_CONSUMER, surveys_for_events
         from gongdan.tickets.events import TRANSITIONED
+        from gongdan.tickets.page import register_timeline
         from gongdan.tickets.pipeline import Consumer, register_consumer
 
         register_sections(SECTIONS)
         register_consumer(
             Consumer(SURVEY_CONSUMER, handle=surveys_for_events, kinds=frozenset({TRANSITIONED}))
         )
+        register_timeline({CSAT_RATED}, icon="ti-star", explain=describe_rating)

@@ -10,6 +10,8 @@ class SlaConfig(AppConfig):
     def ready(self) -> None:
         from gongdan.admin_console.registry import register_sections
         from gongdan.core.config_cache import watch_configuration
+        from gongdan.oncall.reasons import register_page_reason
+        from gongdan.sla import events
         from gongdan.sla.clocks import sla_react
         from gongdan.sla.events import SLA_BREACHED, SLA_ESCALATED, describe_sla_event
         from gongdan.sla.models import (
@@ -32,3 +34,4 @@ class SlaConfig(AppConfig):
         register_panel(Panel("sla", "sla/includes/ticket_sla_panel.html",
                              lambda actor, ticket: {"sla_clocks": ticket_sla_clocks(actor=actor, ticket=ticket)}, order=10))  # fmt: skip
         watch_configuration(BusinessCalendar, CalendarDay, SlaPolicy, SlaTarget, StageTarget, EscalationStep)
+        register_page_reason("sla", events.describe_page_reason)

@@ -248,7 +248,10 @@ def _act(*, ticket: Ticket, clock: SlaClock, step: StepRule) -> dict[str, Any]:
         return {"recipients": [u.pk for u in recipients], "delivered": bool(recipients)}
     if action == EscalationAction.PAGE_ON_CALL:
         team = Team.objects.filter(pk=clock.team_id or ticket.team_id).first()
-        page = page_on_call(ticket=ticket, reason=f"sla:{clock.kind}:{step.percent}", team=team)
+        # A code, read in each reader's language where the page is shown (oncall.reasons).
+        reason = sla_events.page_reason(clock_kind=clock.kind, percent=step.percent,
+                                        minutes_from_due=step.minutes_from_due, priority=ticket.priority.code)  # fmt: skip
+        page = page_on_call(ticket=ticket, reason=reason, team=team)
         return {"paged": True, "page": getattr(page, "pk", None)}
     if action == EscalationAction.REASSIGN_TEAM:
         team = Team.objects.filter(pk=step.team_id, is_active=True).first()

@@ -12,7 +12,9 @@ from django.core.mail import EmailMultiAlternatives
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
+from gongdan.core.single_line import has_control_characters, one_line
 from gongdan.outbox.delivery import PermanentFailure, TemporaryFailure, register
+from gongdan.outbox.delivery.mail_headers import clean_address, clean_headers
 
 if TYPE_CHECKING:
     from gongdan.outbox.models import OutboxMessage
@@ -106,12 +108,17 @@ class EmailChannel:
                 else {}
             ),
         )
+        # Every header from a row is folded onto one line (mail_headers): a name with a line break in a row
+        # written before names were checked must not stop the mail, nor add a header or a recipient.
+        recipient = clean_address(message.address)
+        if not recipient or has_control_characters(message.address):
+            raise PermanentFailure(f"not one valid email address: {message.address!r}")
         email = EmailMultiAlternatives(
-            subject=message.subject,
+            subject=one_line(message.subject),
             body=message.body_text,
-            from_email=sender_address(),
-            to=[message.address],
-            headers=dict(message.headers or {}),
+            from_email=clean_address(sender_address()) or "gongdan@localhost",
+            to=[recipient],
+            headers=clean_headers(message.headers),
             connection=connection,
         )
         if message.body_html:
