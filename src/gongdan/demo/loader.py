@@ -26,6 +26,13 @@ from gongdan.assets import services as assets
 from gongdan.assets.models import Location
 from gongdan.core.domain_errors import DomainError
 from gongdan.demo import content
+from gongdan.notifications.models import Notification
+from gongdan.oncall.models import OnCallSchedule, Page, PageRecipient
+from gongdan.oncall.services import oncall_schedule_create, page_acknowledge, page_repeat
+from gongdan.outbox.models import OutboxMessage
+from gongdan.portal.services import portal_settings_update, survey_answer, survey_for_resolution
+from gongdan.sla.escalation import due_clock_ids, escalate_clocks, escalation_act
+from gongdan.sla.models import EscalationFiring, SlaClock
 from gongdan.tickets import events as ticket_events
 from gongdan.tickets import services as tickets
 from gongdan.tickets.models import Category, Channel, Priority, Status, Ticket, TicketEvent, TicketType
@@ -185,9 +192,6 @@ class _Builder:
         fallback of the leads for tickets without a team, and the portal reopening a ticket rated 1 or 2. The
         seeded urgent SLA policy pages on-call when a P0's first-response clock starts, so a P0 pages someone
         within seconds."""
-        from gongdan.oncall.models import OnCallSchedule
-        from gongdan.oncall.services import oncall_schedule_create
-        from gongdan.portal.services import portal_settings_update
 
         first_day = timezone.localtime(self.now - timedelta(days=DAYS + 7)).date()
         start = first_day - timedelta(days=first_day.weekday())
@@ -309,10 +313,6 @@ class _Builder:
         escalation steps land at the moment they fell due (an overdue demo ticket shows when its lead was told
         and its priority raised), not all at once on the first real sweep. What the past would have mailed is
         not sent now, and notices older than a day count as read."""
-        from gongdan.notifications.models import Notification
-        from gongdan.outbox.models import OutboxMessage
-        from gongdan.sla.escalation import due_clock_ids, escalate_clocks, escalation_act
-        from gongdan.sla.models import EscalationFiring, SlaClock
 
         at: datetime | None = None
         settled: datetime | None = None  # nothing more happens up to here
@@ -343,8 +343,6 @@ class _Builder:
         """What the queue consumer does within seconds of a change that makes an escalation step due at once
         (a P0's on-call page, task `sla_escalate_clocks`), at that moment rather than in the later sweep of
         `escalations`, by which time the ticket's first-response clock has long stopped."""
-        from gongdan.sla.escalation import escalate_clocks, escalation_act
-        from gongdan.sla.models import EscalationFiring, SlaClock
 
         due = list(
             SlaClock.objects.filter(ticket=ticket, next_escalation_at__lte=at).values_list("pk", flat=True)
@@ -357,8 +355,6 @@ class _Builder:
         """The on-call people answer the pages the replayed SLA steps sent: most within minutes, some after a
         repeat or two (the second pages the backup too). Repeats and acknowledgements happen through the on-call
         services at their own moments; a page sent in the last minutes may still be ringing."""
-        from gongdan.oncall.models import Page, PageRecipient
-        from gongdan.oncall.services import page_acknowledge, page_repeat
 
         rng = self.rng
         latest = self.now - timedelta(minutes=1)
@@ -543,7 +539,6 @@ class _Builder:
 
     def _survey_sent(self, ticket: Ticket, clock: _Clock) -> Any:
         """The minute scan's survey of the resolution just written (decision 0042), a minute later."""
-        from gongdan.portal.services import survey_for_resolution
 
         event = (
             TicketEvent.objects.filter(ticket=ticket, kind=ticket_events.TRANSITIONED)
@@ -561,7 +556,6 @@ class _Builder:
     def _rate(self, ticket: Ticket, survey: Any, *, at: datetime, lang: str) -> Ticket:
         """The requester answers the survey: mostly 4 or 5, now and then a low one with a reason (which, as
         the demo's portal settings say, reopens the ticket)."""
-        from gongdan.portal.services import survey_answer
 
         rng = self.rng
         rating = rng.choices(list(content.CSAT_WEIGHTS), weights=list(content.CSAT_WEIGHTS.values()))[0]

@@ -10,6 +10,8 @@ from typing import Any
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from gongdan.field.models import EndReason, GeoStatus
+from gongdan.field.templatetags.field import distance, duration
 from gongdan.tickets.events import register
 
 FIELD_ACCEPTED = register("field_accepted", _("accepted the job on the phone"))
@@ -22,8 +24,6 @@ def describe_field_event(kind: str, data: dict[str, Any]) -> str:
     """One line for a timeline: how far from the job, how long on site, who signed.
 
     The desk's timeline can show it beside the event's description (as it does for SLA events)."""
-    from gongdan.field.models import EndReason, GeoStatus
-    from gongdan.field.templatetags.field import distance, duration
 
     if kind == FIELD_SIGNED:
         return gettext("signed by %(name)s") % {"name": data.get("signer_name", "")}

@@ -15,6 +15,7 @@ from gongdan.core.domain_errors import NotFound
 from gongdan.field import events
 from gongdan.field.geo import distance_m, job_positions
 from gongdan.field.models import Visit
+from gongdan.routing.models import AgentPresence
 from gongdan.tickets import events as ticket_events
 from gongdan.tickets import selectors as ticket_selectors
 from gongdan.tickets.access import can_work, team_ids
@@ -93,7 +94,6 @@ def team_pool(*, actor: User, position: tuple[float, float] | None = None) -> li
 
 
 def my_position(*, actor: User) -> tuple[float, float] | None:
-    from gongdan.routing.models import AgentPresence
 
     presence = AgentPresence.objects.filter(user=actor, latitude__isnull=False).first()
     if presence is None or presence.latitude is None or presence.longitude is None:

@@ -21,6 +21,7 @@ from gongdan.core.domain_errors import Conflict, PermissionDenied, ValidationFai
 from gongdan.field import events
 from gongdan.field.geo import Fix, distance_m, job_position
 from gongdan.field.models import EndReason, GeoStatus, Visit
+from gongdan.routing.services import presence_set
 from gongdan.tickets import services as tickets
 from gongdan.tickets.access import can_work
 from gongdan.tickets.models import Attachment, Comment, Status, Ticket, TimeEntry, WorkflowTransition
@@ -80,7 +81,6 @@ def _remember_position(actor: User, fix: Fix) -> None:
     the distance column of "my jobs" read it."""
     if fix.point is None or not actor.is_staff_member:
         return
-    from gongdan.routing.services import presence_set
 
     presence_set(actor=actor, user=actor, latitude=fix.latitude, longitude=fix.longitude)
 
@@ -317,7 +317,6 @@ def geo_label(status: str) -> str:
 @transaction.atomic
 def position_update(*, actor: User, fix: Fix) -> None:
     """The phone's position, kept as the technician's presence position (see _remember_position)."""
-    from gongdan.routing.services import presence_set
 
     if fix.point is None:
         message = _("Send latitude and longitude.")

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from gongdan.integrations.models import Delivery, Integration
+from gongdan.integrations.services import describe_category_gap
 
 RECENT_DELIVERIES = 20
 
@@ -21,7 +22,6 @@ def integration_list() -> QuerySet[Integration]:
 
 
 def deliveries_recent(integration: Integration, *, limit: int = RECENT_DELIVERIES) -> list[Delivery]:
-    from gongdan.integrations.services import describe_category_gap
 
     deliveries = list(integration.deliveries.order_by("-received_at", "-pk")[:limit])
     for delivery in deliveries:

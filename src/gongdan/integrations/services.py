@@ -20,6 +20,7 @@ from django.utils.translation import pgettext
 
 from gongdan.accounts.models import Role, Team, User
 from gongdan.accounts.services import user_create
+from gongdan.core.bilingual import pick_label
 from gongdan.core.domain_errors import Conflict, PermissionDenied, ValidationFailed
 from gongdan.integrations.models import (
     ALERT_KINDS,
@@ -32,7 +33,7 @@ from gongdan.integrations.models import (
     SeverityMapping,
 )
 from gongdan.tickets.models import Category, CustomField, Priority, TicketType
-from gongdan.tickets.services.custom_fields import fields_for_category
+from gongdan.tickets.services import fields_for_category
 
 SECRET_PREFIX = "gdi_"  # noqa: S105 (a prefix, not a secret)
 MAX_NAME = 120
@@ -120,7 +121,6 @@ def category_gap(integration: Integration) -> dict[str, Any] | None:
 
 def describe_category_gap(gap: dict[str, Any], *, kind: str) -> str:
     """The admin's words for a category the integration cannot fill, in the active language."""
-    from gongdan.core.bilingual import pick_label
 
     def label(pair: Any) -> str:
         return pick_label(*pair) if isinstance(pair, list | tuple) and len(pair) == 2 else str(pair)

@@ -16,6 +16,8 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 
+from gongdan.tickets.models import Status
+
 SLA_ESCALATION = "sla_escalation"
 SLA_BREACHED = "sla_breached"
 TICKET_ASSIGNED = "ticket_assigned"
@@ -168,7 +170,6 @@ def _ticket_commented(data: dict[str, Any], user: Any) -> Rendered:
 
 
 def _status_label(value: Any) -> str:
-    from gongdan.tickets.models import Status
 
     return str(Status(value).label) if value in Status.values else str(value or "—")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from gongdan.accounts.models import User
-from gongdan.notifications.models import Notification
+from gongdan.notifications.models import Notification, NotificationRule
 
 PAGE_SIZE = 25
 MAX_PAGE_SIZE = 100
@@ -33,7 +33,6 @@ def unread_count(*, actor: User) -> int:
 
 
 def rule_rows() -> list[Any]:
-    from gongdan.notifications.models import NotificationRule
 
     return list(
         NotificationRule.objects.select_related("team")

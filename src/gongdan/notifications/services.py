@@ -7,6 +7,7 @@ caller's transaction; anything that leaves the building goes through the outbox 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import secrets
 from collections.abc import Iterable
@@ -51,7 +52,6 @@ MAX_DATA_BYTES = 8_000
 
 
 def _clean_data(data: dict | None) -> dict[str, Any]:
-    import json
 
     if data is None:
         return {}
@@ -142,7 +142,6 @@ def deliver_to_people(
     """In-app notices and emails for these people, as each of them chose: a channel they switched off is
     skipped and email during their quiet hours waits until the hours end. `urgent` (on-call pages) ignores
     both. Returns the notices and how many notices and emails were written."""
-    from gongdan.notifications.models import NotificationPreference
 
     channels = {"email", "in_app"} if channels is None else channels
     unique: dict[int, User] = {}

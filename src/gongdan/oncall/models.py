@@ -10,6 +10,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from gongdan.oncall.reasons import describe_page_reason
+
 
 class OnCallSchedule(models.Model):
     """A rotation of people for one team, or the global fallback (no team).
@@ -166,7 +168,6 @@ class Page(models.Model):
     @property
     def reason_label(self) -> str:
         """The reason in the active language: `reason` keeps the code the paging app wrote."""
-        from gongdan.oncall.reasons import describe_page_reason
 
         return describe_page_reason(self.reason)
 

@@ -11,6 +11,10 @@ from dataclasses import dataclass
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
+from django.utils import timezone
+
+from gongdan.oncall.models import OnCallParticipant
+
 T = TypeVar("T")
 
 
@@ -76,9 +80,6 @@ class OnCall:
 
 def oncall_now(schedule, at: dt.datetime | None = None) -> OnCall:
     """Who is on call for `schedule` at `at` (now by default): primary and backup layer."""
-    from django.utils import timezone
-
-    from gongdan.oncall.models import OnCallParticipant
 
     at = at or timezone.now()
     rows = list(schedule.participants.select_related("user").filter(user__is_active=True))

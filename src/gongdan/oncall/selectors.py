@@ -12,6 +12,7 @@ from gongdan.accounts.models import User
 from gongdan.core.domain_errors import NotFound
 from gongdan.oncall.models import OnCallSchedule, Page
 from gongdan.oncall.rotation import on_call_at, shift_index, shift_start
+from gongdan.oncall.services import can_acknowledge
 
 
 def my_pages(*, actor: User, limit: int = 50) -> list[Page]:
@@ -39,7 +40,6 @@ def ticket_pages(*, actor: User, ticket: Any, limit: int = 20) -> list[Page]:
 
 
 def page_for(*, actor: User, page_id: int) -> Page:
-    from gongdan.oncall.services import can_acknowledge
 
     page = Page.objects.select_related("ticket", "acknowledged_by", "schedule").filter(pk=page_id).first()
     if page is None or not can_acknowledge(actor, page):

@@ -7,6 +7,7 @@ import datetime as dt
 import logging
 from collections.abc import Iterable
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -15,8 +16,8 @@ from django.utils.translation import gettext as _
 from gongdan.accounts.models import Team, User
 from gongdan.core.domain_errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from gongdan.notifications.services import notify
-from gongdan.oncall import events
-from gongdan.oncall.models import OnCallParticipant, OnCallSchedule, Page, PageRecipient
+from gongdan.oncall import events, tasks
+from gongdan.oncall.models import OnCallOverride, OnCallParticipant, OnCallSchedule, Page, PageRecipient
 from gongdan.oncall.notices import ONCALL_PAGE
 from gongdan.oncall.rotation import oncall_now
 from gongdan.tickets.access import can_work
@@ -69,10 +70,8 @@ def _schedule_repeat(page: Page) -> None:
     page_id, eta = page.pk, page.next_repeat_at
 
     def enqueue() -> None:
-        from gongdan.oncall.tasks import repeat_page
-
         try:
-            repeat_page.schedule((page_id,), eta=eta)
+            tasks.repeat_page.schedule((page_id,), eta=eta)
         except Exception:  # the minute sweep repeats it anyway
             log.exception("could not schedule the repeat of page %s", page_id)
 
@@ -222,7 +221,6 @@ def _schedule_values(
     handoff_time: dt.time, start_date: dt.date, repeat_interval_minutes: int, escalate_after_repeats: int,
     max_repeats: int, primary: Iterable[User], backup: Iterable[User],
 ) -> tuple[dict[str, Any], list[User], list[User]]:  # fmt: skip
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
     errors: dict[str, list[str]] = {}
     name = (name or "").strip()
@@ -298,7 +296,6 @@ def oncall_schedule_update(
 def oncall_override_create(
     *, actor: User | None, schedule: OnCallSchedule, user: User, starts_at: dt.datetime, ends_at: dt.datetime
 ) -> Any:
-    from gongdan.oncall.models import OnCallOverride
 
     _require_admin(actor)
     errors: dict[str, list[str]] = {}
@@ -315,7 +312,6 @@ def oncall_override_create(
 
 @transaction.atomic
 def oncall_override_delete(*, actor: User, override_id: int) -> None:
-    from gongdan.oncall.models import OnCallOverride
 
     _require_admin(actor)
     deleted, _rows = OnCallOverride.objects.filter(pk=override_id).delete()

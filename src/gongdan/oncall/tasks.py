@@ -5,16 +5,14 @@ from __future__ import annotations
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
+from gongdan.oncall import services  # its functions, looked up when a task runs (services schedule these)
+
 
 @db_task()
 def repeat_page(page_id: int) -> bool:
-    from gongdan.oncall.services import page_repeat
-
-    return page_repeat(page_id=page_id)
+    return services.page_repeat(page_id=page_id)
 
 
 @db_periodic_task(crontab())  # every minute
 def pages_repeat_sweep() -> int:
-    from gongdan.oncall.services import pages_repeat_due
-
-    return pages_repeat_due()
+    return services.pages_repeat_due()

@@ -22,6 +22,7 @@ from gongdan.oncall.forms import OverrideForm, ScheduleForm
 from gongdan.oncall.links import read_ack_token
 from gongdan.oncall.models import OnCallSchedule, Page
 from gongdan.oncall.rotation import oncall_now
+from gongdan.tickets.selectors import ticket_get
 from gongdan.web.forms import show_domain_error
 
 
@@ -183,7 +184,6 @@ def page_ack_link(request: HttpRequest, token: str) -> HttpResponse:
 def ticket_pages(request: HttpRequest, number: str) -> HttpResponse:
     """The pages of one ticket with an Acknowledge button, as an htmx fragment (the ticket page itself
     renders the same `_ticket_pages.html` inline from `selectors.ticket_pages`)."""
-    from gongdan.tickets.selectors import ticket_get
 
     if not request.user.is_staff_member:
         return HttpResponse(status=404)

@@ -12,6 +12,7 @@ class OutboxConfig(AppConfig):
 
     def ready(self) -> None:
         from gongdan.admin_console.registry import register_sections
+        from gongdan.outbox.delivery import chat, email, webhooks  # noqa: F401 (each registers its channel)
         from gongdan.outbox.navigation import SECTIONS
 
         register_sections(SECTIONS)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 
 from gongdan.accounts.models import User
 from gongdan.core.domain_errors import PermissionDenied
-from gongdan.outbox.models import OutboxMessage
+from gongdan.outbox.models import ChatBot, DeliveryAttempt, OutboxMessage, Webhook
 
 PAGE_SIZE = 25
 
@@ -34,15 +34,11 @@ def outbox_list(
 
 
 def outbox_counts() -> dict[str, int]:
-    from django.db.models import Count
 
     return dict(OutboxMessage.objects.values_list("state").annotate(n=Count("id")).order_by())
 
 
 def chat_bot_rows() -> list[Any]:
-    from django.db.models import Count, Q
-
-    from gongdan.outbox.models import ChatBot
 
     waiting = Q(messages__state__in=["pending", "failed", "sending"])
     return list(
@@ -54,9 +50,6 @@ def chat_bot_rows() -> list[Any]:
 
 
 def webhook_rows() -> list[Any]:
-    from django.db.models import Count, Q
-
-    from gongdan.outbox.models import Webhook
 
     return list(
         Webhook.objects.annotate(
@@ -71,9 +64,6 @@ def deliveries(
     *, actor: User, webhook: Any, before: int | None = None, limit: int = PAGE_SIZE
 ) -> tuple[list[Any], int | None]:
     """A webhook's messages, newest first (keyset on id), each with its attempts (newest first)."""
-    from django.db.models import Prefetch
-
-    from gongdan.outbox.models import DeliveryAttempt
 
     require_admin(actor)
     rows = (

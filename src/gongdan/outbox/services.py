@@ -25,7 +25,14 @@ from django.utils.translation import gettext as _
 from gongdan.accounts.models import User
 from gongdan.core.domain_errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from gongdan.core.validation import clean_unique_name, refuse_if_errors
-from gongdan.outbox.delivery import PermanentFailure, TemporaryFailure, channel_for, network
+from gongdan.outbox import tasks
+from gongdan.outbox.delivery import (
+    PermanentFailure,
+    TemporaryFailure,
+    channel_for,
+    configured_channels,
+    network,
+)
 from gongdan.outbox.delivery.signing import new_webhook_secret, valid_webhook_secret
 from gongdan.outbox.models import AllowedNetwork, ChatBot, OutboxMessage, Webhook
 
@@ -99,13 +106,12 @@ def outbox_enqueue(
 
 
 def _enqueue_delivery(message_id: int, eta: dt.datetime | None = None) -> None:
-    from gongdan.outbox.tasks import deliver_outbox_message
 
     try:
         if eta is not None:
-            deliver_outbox_message.schedule((message_id,), eta=eta)
+            tasks.deliver_outbox_message.schedule((message_id,), eta=eta)
         else:
-            deliver_outbox_message(message_id)
+            tasks.deliver_outbox_message(message_id)
     except Exception:  # the queue being down must not break the request; the sweep picks it up
         log.exception("could not enqueue outbox message %s; the minute sweep will deliver it", message_id)
 
@@ -199,7 +205,6 @@ def deliver_due(*, now: dt.datetime | None = None) -> dict[str, int]:
 
 
 def _configured() -> list[str]:
-    from gongdan.outbox.delivery import configured_channels
 
     return configured_channels()
 
@@ -404,7 +409,6 @@ def outbox_retry(*, actor: User, message_id: int) -> OutboxMessage:
     message.attempts = 0
     message.next_attempt_at = timezone.now()
     message.save(update_fields=["state", "attempts", "next_attempt_at"])
-    from gongdan.outbox.services import _enqueue_delivery
 
     transaction.on_commit(lambda: _enqueue_delivery(message.pk))
     return message

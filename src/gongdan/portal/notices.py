@@ -10,6 +10,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from gongdan.notifications.kinds import Rendered, register_renderer, register_requester_link, site_url
+from gongdan.portal.models import Survey
+from gongdan.portal.services import survey_url
 
 PORTAL_SUBMITTED = "portal_submitted"
 CSAT_REQUEST = "csat_request"
@@ -40,8 +42,6 @@ def _submitted(data: dict[str, Any], user: Any) -> Rendered:
 
 
 def _csat_request(data: dict[str, Any], user: Any) -> Rendered:
-    from gongdan.portal.models import Survey
-    from gongdan.portal.services import survey_url
 
     number = str(data.get("number") or "")
     title = _("How did we do with %(number)s?") % {"number": number}

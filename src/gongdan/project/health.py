@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.http import require_GET
+from huey.contrib.djhuey import HUEY
 
 
 @require_GET
@@ -23,8 +24,6 @@ def healthz(request: HttpRequest) -> JsonResponse:
         db.update(state="error", error=exc.__class__.__name__)
     queue: dict[str, object] = {"backend": "redis" if settings.REDIS_URL else "sqlite"}
     try:
-        from huey.contrib.djhuey import HUEY
-
         queue.update(state="ok", pending=HUEY.pending_count())
     except Exception as exc:
         queue.update(state="error", error=exc.__class__.__name__)

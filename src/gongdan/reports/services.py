@@ -10,12 +10,18 @@ from datetime import date
 
 from django.core import signing
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gongdan.accounts.models import Team, User
 from gongdan.core.domain_errors import PermissionDenied, ValidationFailed
+from gongdan.notifications.kinds import Rendered, site_url
+from gongdan.notifications.services import notify
+from gongdan.reports.metrics import ReportFilters
 from gongdan.reports.models import Period, ReportSubscription
+from gongdan.reports.period_reports import FIGURES, last_complete, period_bounds, period_report, shown
+from gongdan.reports.selectors import report_scope
 
 LINK_SALT = "gongdan.reports.download"
 LINK_MAX_AGE = 14 * 24 * 3600
@@ -64,7 +70,6 @@ def read_download_token(token: str) -> tuple[int, date]:
 
 def subscriptions_send_due(*, today: date | None = None) -> int:
     """Queue the report of the last finished period for every subscription not sent for it yet."""
-    from gongdan.reports.period_reports import last_complete, period_bounds
 
     today = today or timezone.localdate()
     sent = 0
@@ -84,10 +89,6 @@ REPORT_READY = "report_ready"
 def report_send(*, subscription_id: int, start: date) -> bool:
     """Notify the recipient once per subscription and period (row lock + marker): an in-app notice and an
     email through the outbox, rendered in their language, with a signed link to the XLSX."""
-    from gongdan.notifications.services import notify
-    from gongdan.reports.metrics import ReportFilters
-    from gongdan.reports.period_reports import period_report
-    from gongdan.reports.selectors import report_scope
 
     subscription = (
         ReportSubscription.objects.select_for_update(of=("self",))
@@ -118,10 +119,6 @@ def report_send(*, subscription_id: int, start: date) -> bool:
 
 def render_report_ready(data: dict, user: object) -> object:
     """What the report notice says, in the active language (the notifications app calls it)."""
-    from django.urls import reverse
-
-    from gongdan.notifications.kinds import Rendered, site_url
-    from gongdan.reports.period_reports import FIGURES, shown
 
     period = data.get("period")
     label = Period(period).label if period in Period.values else ""

@@ -6,6 +6,7 @@ from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
 from gongdan.reports.projection import project_pending
+from gongdan.reports.services import subscriptions_send_due
 
 
 @db_periodic_task(crontab(minute="*"))
@@ -17,6 +18,5 @@ def reports_project() -> int:
 @db_periodic_task(crontab(minute="15", hour="*"))
 def reports_send_subscriptions() -> int:
     """Every hour: email the periodic reports whose period has ended and that were not sent yet."""
-    from gongdan.reports.services import subscriptions_send_due
 
     return subscriptions_send_due()

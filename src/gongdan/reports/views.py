@@ -22,8 +22,11 @@ from gongdan.admin_console.access import AdminRequest, admin_required
 from gongdan.admin_console.views.page import form_status, render_page
 from gongdan.core.domain_errors import DomainError, PermissionDenied, ValidationFailed
 from gongdan.reports import exports, metrics, period_reports, projection, selectors
+from gongdan.reports.forms import SubscriptionForm
 from gongdan.reports.metrics import AGE_BUCKETS, DRILL_METRICS, ReportFilters
-from gongdan.reports.models import Period
+from gongdan.reports.models import Period, ReportSubscription
+from gongdan.reports.services import read_download_token, subscription_create
+from gongdan.reports.services import subscription_delete as delete
 from gongdan.tickets.filters import TicketFilters
 from gongdan.tickets.selectors import ticket_list
 from gongdan.web.forms import show_domain_error
@@ -309,8 +312,6 @@ def report(request: SignedInRequest, fmt: str = "html") -> HttpResponse:
 @login_required
 def download(request: SignedInRequest, token: str) -> HttpResponse:
     """The XLSX a report email links to: only for the subscription's recipient, signed and expiring."""
-    from gongdan.reports.models import ReportSubscription
-    from gongdan.reports.services import read_download_token
 
     try:
         subscription_id, start = read_download_token(token)
@@ -328,9 +329,6 @@ def download(request: SignedInRequest, token: str) -> HttpResponse:
 
 @admin_required
 def subscription_list(request: AdminRequest) -> HttpResponse:
-    from gongdan.reports.forms import SubscriptionForm
-    from gongdan.reports.models import ReportSubscription
-    from gongdan.reports.services import subscription_create
 
     form = SubscriptionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -351,8 +349,6 @@ def subscription_list(request: AdminRequest) -> HttpResponse:
 @admin_required
 @require_POST
 def subscription_delete(request: AdminRequest, pk: int) -> HttpResponse:
-    from gongdan.reports.models import ReportSubscription
-    from gongdan.reports.services import subscription_delete as delete
 
     delete(actor=request.user, subscription=get_object_or_404(ReportSubscription, pk=pk))
     messages.success(request, _("The subscription was removed."))

@@ -21,6 +21,7 @@ from gongdan.routing import selectors, services
 from gongdan.routing.explain import describe_routing_reason
 from gongdan.routing.models import PresenceStatus
 from gongdan.tickets.models import Category, Channel, Priority, Ticket, TicketType
+from gongdan.tickets.selectors import ticket_get
 from gongdan.tickets.services import default_priority, default_ticket_type
 
 router = Router()
@@ -171,7 +172,6 @@ def reroute(
 ) -> dict[str, Any]:
     """Hand an unstarted ticket (new or assigned) back to the rules, e.g. "not mine, route it again".
     Staff who work the ticket only."""
-    from gongdan.tickets.selectors import ticket_get
 
     actor = actor_of(request)
     ticket = ticket_get(actor=actor, number=number)

@@ -7,6 +7,8 @@ from datetime import datetime
 from typing import Any
 
 from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from gongdan.accounts.models import STAFF_ROLES, User
 from gongdan.core.domain_errors import NotFound, PermissionDenied
@@ -78,7 +80,6 @@ def presence_get(*, actor: User, user_id: int) -> dict[str, Any]:
 
 
 def presence_of(user: User) -> dict[str, Any]:
-    from django.utils import timezone
 
     presence = _presence(user)
     annotate_shift([user], now=timezone.now())
@@ -96,12 +97,10 @@ def presence_of(user: User) -> dict[str, Any]:
 
 
 def _no_access() -> str:
-    from django.utils.translation import gettext as _
 
     return _("Only staff can see who is available.")
 
 
 def _not_found() -> str:
-    from django.utils.translation import gettext as _
 
     return _("Agent not found.")

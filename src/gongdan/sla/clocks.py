@@ -21,7 +21,8 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from gongdan.sla import business_time
+from gongdan.accounts.models import Organisation
+from gongdan.sla import business_time, tasks
 from gongdan.sla.models import ClockKind, EscalationFiring, SlaClock
 from gongdan.sla.rules import PolicyRule, SlaRules, current_rules
 from gongdan.tickets import events as ticket_events
@@ -98,8 +99,6 @@ class ClockEngine:
             category_path = category.path if category else None
         service_tier = None
         if self.rules.needs_service_tier and ticket.organisation_id:
-            from gongdan.accounts.models import Organisation
-
             service_tier = (
                 Organisation.objects.filter(pk=ticket.organisation_id)
                 .values_list("service_tier", flat=True)
@@ -421,11 +420,10 @@ def schedule_soon(clocks: list[SlaClock]) -> None:
     eta = min(c.next_escalation_at for c in clocks if c.next_escalation_at)
 
     def enqueue() -> None:
-        from gongdan.sla.tasks import sla_escalate_clocks
 
         if eta > timezone.now() + timedelta(seconds=1):
-            sla_escalate_clocks.schedule(args=(ids,), eta=eta)
+            tasks.sla_escalate_clocks.schedule(args=(ids,), eta=eta)
         else:
-            sla_escalate_clocks(ids)
+            tasks.sla_escalate_clocks(ids)
 
     transaction.on_commit(enqueue)

@@ -30,8 +30,14 @@ from django.utils import timezone
 from gongdan.accounts.models import Membership, Team, User
 from gongdan.notifications.services import notify
 from gongdan.oncall.services import page_on_call
+from gongdan.sla import (
+    business_time,
+    tasks,
+)
+from gongdan.sla import (
+    clocks as clock_engine,  # used at call time: the engine and this module schedule each other's tasks
+)
 from gongdan.sla import events as sla_events
-from gongdan.sla.clocks import REQUESTER_FACING, ClockEngine, step_instant
 from gongdan.sla.models import ClockKind, EscalationAction, EscalationFiring, SlaClock
 from gongdan.sla.rules import StepRule, current_rules
 from gongdan.tickets.models import Priority, Ticket, TicketEvent
@@ -103,14 +109,14 @@ def escalate_clocks(*, clock_ids: list[int], now: datetime | None = None) -> int
     breached_tickets: set[int] = set()
     for clock in clocks:
         ticket = tickets[clock.ticket_id]
-        engine = ClockEngine(ticket=ticket, now=now, rules=rules, load=False)
+        engine = clock_engine.ClockEngine(ticket=ticket, now=now, rules=rules, load=False)
         engine.live, engine.loaded = [clock], True
         done_steps = fired.setdefault(clock.pk, set())
         engine._fired = {clock.pk: done_steps}
         if clock.stopped_at is None and clock.paused_since is None:
             if clock.breached_at is None and clock.due_at <= now:
                 clock.breached_at = clock.due_at
-                if clock.kind in REQUESTER_FACING:
+                if clock.kind in clock_engine.REQUESTER_FACING:
                     breached_tickets.add(ticket.pk)
                 events.append(_event(ticket, sla_events.SLA_BREACHED, now, {
                     "clock": clock.kind, "clock_id": clock.pk, "due_at": clock.due_at.isoformat(),
@@ -157,14 +163,14 @@ def _store_clocks(clocks: list[SlaClock]) -> None:
 
 
 def _due_steps(
-    engine: ClockEngine, clock: SlaClock, ticket: Ticket, fired: set[int], now: datetime
+    engine: clock_engine.ClockEngine, clock: SlaClock, ticket: Ticket, fired: set[int], now: datetime
 ) -> list[tuple[datetime, StepRule]]:
     policy = engine.rules.policy(clock.policy_id)
     due: list[tuple[datetime, StepRule]] = []
     if policy is not None:
         for step in policy.steps_for(clock.kind, ticket.priority_id):
             if step.id not in fired:
-                at = step_instant(engine, clock, step.offset(clock.target_minutes))
+                at = clock_engine.step_instant(engine, clock, step.offset(clock.target_minutes))
                 if at <= now:
                     due.append((at, step))
     due.sort(key=lambda pair: (pair[0], pair[1].id))
@@ -172,10 +178,9 @@ def _due_steps(
 
 
 def _queue_actions(firing_ids: list[int]) -> None:
-    from gongdan.sla.tasks import sla_act
 
     for start in range(0, len(firing_ids), ACT_CHUNK):
-        sla_act(firing_ids[start : start + ACT_CHUNK])
+        tasks.sla_act(firing_ids[start : start + ACT_CHUNK])
 
 
 def escalation_act(*, firing_ids: list[int]) -> int:
@@ -275,7 +280,6 @@ def _act(*, ticket: Ticket, clock: SlaClock, step: StepRule) -> dict[str, Any]:
 
 def clock_percent_used(clock: SlaClock, *, now: datetime, rules: Any) -> int:
     """How much of the target has been used, in percent (for display and notifications)."""
-    from gongdan.sla import business_time
 
     calendar = rules.calendars.get(clock.calendar_id or 0) or business_time.CalendarSnapshot(is_24x7=True)
     end = clock.stopped_at or clock.paused_since or now

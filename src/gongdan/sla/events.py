@@ -7,6 +7,7 @@ from typing import Any
 from django.utils.translation import gettext, ngettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
+from gongdan.sla.models import ClockKind, EscalationAction
 from gongdan.tickets.events import register
 
 SLA_ESCALATED = register("sla_escalated", _("escalated (SLA)"))
@@ -15,7 +16,6 @@ SLA_BREACHED = register("sla_breached", _("breached an SLA target"))
 
 def describe_sla_event(kind: str, data: dict[str, Any]) -> str:
     """One line for the timeline: which clock, and what the step did or by how far the target was missed."""
-    from gongdan.sla.models import ClockKind, EscalationAction
 
     clock = data.get("clock", "")
     clock_label = str(ClockKind(clock).label) if clock in ClockKind.values else str(clock)

@@ -18,6 +18,7 @@ from gongdan.sla.models import (
     SlaTarget,
     StageTarget,
 )
+from gongdan.tickets.models import Category, Priority, TicketType
 
 
 @dataclass(frozen=True)
@@ -99,7 +100,6 @@ class SlaRules:
 
 
 def _load(version: int) -> SlaRules:
-    from gongdan.tickets.models import Category, Priority, TicketType
 
     rules = SlaRules(version=version)
     days: dict[int, list[tuple[Any, list[list[int]]]]] = {}

@@ -39,11 +39,9 @@ def register(channel: DeliveryChannel) -> DeliveryChannel:
 
 
 def channel_for(name: str) -> DeliveryChannel | None:
-    if name not in CHANNELS:
-        from gongdan.outbox.delivery import chat, email, webhooks  # noqa: F401 (register themselves)
+    """The channel that delivers `name` messages (email, chat, webhook register themselves: see apps.py)."""
     return CHANNELS.get(name)
 
 
 def configured_channels() -> list[str]:
-    channel_for("")  # make sure the built-in channels are registered
     return [name for name, channel in CHANNELS.items() if channel.is_configured()]

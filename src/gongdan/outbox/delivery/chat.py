@@ -24,8 +24,11 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from gongdan.outbox import tasks
 from gongdan.outbox.delivery import network, register
 from gongdan.outbox.delivery.signing import dingtalk_sign, feishu_sign
+from gongdan.outbox.models import ChatBot, DeliveryAttempt, OutboxMessage
+from gongdan.outbox.services import MAX_ERROR_LENGTH, backoff, claimable, lease, max_attempts
 
 log = logging.getLogger(__name__)
 
@@ -176,7 +179,6 @@ def check_reply(kind: str, reply: network.Response) -> None:
 
 def reserve_slot(bot_id: int, now: dt.datetime) -> dt.datetime | None:
     """Take one post from the bot's rate limit, or return when the next one is free."""
-    from gongdan.outbox.models import ChatBot
 
     with transaction.atomic():
         # A write first: it takes the row lock on PostgreSQL and the write lock on SQLite before we read.
@@ -201,10 +203,9 @@ def reserve_slot(bot_id: int, now: dt.datetime) -> dt.datetime | None:
 
 
 def _schedule(message_id: int, eta: dt.datetime) -> None:
-    from gongdan.outbox.tasks import deliver_outbox_message
 
     try:
-        deliver_outbox_message.schedule((message_id,), eta=eta)
+        tasks.deliver_outbox_message.schedule((message_id,), eta=eta)
     except Exception:  # the minute sweep delivers it anyway
         log.exception("could not schedule chat message %s", message_id)
 
@@ -222,8 +223,6 @@ class ChatChannel:
         raise NotImplementedError
 
     def deliver(self, message_id: int, *, now: dt.datetime) -> str | None:
-        from gongdan.outbox.models import ChatBot, DeliveryAttempt, OutboxMessage
-        from gongdan.outbox.services import MAX_ERROR_LENGTH, backoff, claimable, lease, max_attempts
 
         State = OutboxMessage.State
         bot_id = OutboxMessage.objects.filter(pk=message_id).values_list("chat_bot_id", flat=True).first()

@@ -17,6 +17,8 @@ from urllib.parse import urlsplit
 
 import urllib3
 
+from gongdan.outbox.models import AllowedNetwork
+
 CONNECT_TIMEOUT = 5.0
 READ_TIMEOUT = 10.0
 MAX_RESPONSE_BYTES = 64 * 1024
@@ -50,7 +52,6 @@ def _is_public(address: Address) -> bool:
 
 
 def allow_list() -> tuple[set[str], list[ipaddress.IPv4Network | ipaddress.IPv6Network]]:
-    from gongdan.outbox.models import AllowedNetwork
 
     hosts: set[str] = set()
     networks: list[ipaddress.IPv4Network | ipaddress.IPv6Network] = []

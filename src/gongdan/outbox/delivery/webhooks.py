@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from gongdan.outbox.delivery import PermanentFailure, TemporaryFailure, network, register
 from gongdan.outbox.delivery.signing import webhook_signature
+from gongdan.outbox.models import DeliveryAttempt, Webhook
 
 if TYPE_CHECKING:
     from gongdan.outbox.models import OutboxMessage
@@ -31,7 +32,6 @@ class WebhookChannel:
         return ""
 
     def send(self, message: OutboxMessage) -> None:
-        from gongdan.outbox.models import DeliveryAttempt, Webhook
 
         hook = Webhook.objects.filter(pk=message.webhook_id).first()
         if hook is None:

@@ -16,6 +16,8 @@ from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
 
 from gongdan.core.domain_errors import ValidationFailed
+from gongdan.tickets.models import Attachment
+from gongdan.tickets.models.activity import ATTACHMENT_DIR
 
 # Never stored: files a browser or a desktop would run or render as active content.
 BLOCKED_EXTENSIONS = frozenset(
@@ -130,8 +132,6 @@ def attachment_orphans_purge(*, now: datetime | None = None, months: int = 2) ->
     Only the last `months` month folders (`attachments/YYYY/MM/`) are walked: the daily run has already
     cleaned older ones. Files younger than a day are left alone — their transaction may still be open.
     """
-    from gongdan.tickets.models import Attachment
-    from gongdan.tickets.models.activity import ATTACHMENT_DIR
 
     now = now or timezone.now()
     month = now.date().replace(day=1)
