@@ -16,14 +16,15 @@ from typing import Any
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
+from django.db.models import prefetch_related_objects
 from django.utils import translation
 
 from gongdan.accounts.models import Membership, User
 from gongdan.notifications import kinds
 from gongdan.notifications.models import NotificationRule, Recipient, RuleEvent
-from gongdan.notifications.services import compose_email, deliver_to_people, email_headers
+from gongdan.notifications.services import Fanout, compose_email, email_headers
 from gongdan.outbox.models import OutboxMessage
-from gongdan.outbox.services import outbox_enqueue
+from gongdan.outbox.services import Draft
 from gongdan.tickets import pipeline
 from gongdan.tickets.models import TicketEvent
 
@@ -243,8 +244,8 @@ def chat_parts(bot: Any, kind: str, ticket: Any, data: dict[str, Any], template:
         }
 
 
-def act(event: TicketEvent, rule_event: str, out: Outgoing) -> int:
-    """Write what `out` says for this event; returns how many messages/notices it wrote."""
+def act(event: TicketEvent, rule_event: str, out: Outgoing, fanout: Fanout) -> int:
+    """Gather what `out` says for this event into the batch's `fanout`; returns how many messages/notices."""
     kind = KIND_OF[rule_event]
     ticket = event.ticket
     data = event_data(event, rule_event)
@@ -254,30 +255,32 @@ def act(event: TicketEvent, rule_event: str, out: Outgoing) -> int:
     for person, channels, template in out.people.values():
         by_template.setdefault((template, frozenset(channels)), []).append(person)
     for (template, channels), people in by_template.items():
-        written += deliver_to_people(people=people, kind=kind, ticket=ticket, data={**data, "template": template},
-                                     channels=set(channels), urgent=urgent, key_prefix=f"e{event.pk}")[1]  # fmt: skip
+        written += fanout.people(people=people, kind=kind, ticket=ticket, data={**data, "template": template},
+                                 channels=set(channels), urgent=urgent, key_prefix=f"e{event.pk}")  # fmt: skip
     for address, template in out.addresses.items():
         key = f"e{event.pk}.a.{address}"[:200]
         reader = User(language=settings.LANGUAGE_CODE, email=address)
-        outbox_enqueue(channel=OutboxMessage.Channel.EMAIL, address=address, idempotency_key=key, kind=kind,
-                       ticket=ticket, headers=email_headers(key=key, kind=kind, ticket=ticket),
-                       **compose_email(user=reader, kind=kind, ticket=ticket, data={**data, "template": template}))  # fmt: skip
+        fanout.message(Draft(channel=OutboxMessage.Channel.EMAIL, address=address, idempotency_key=key, kind=kind,
+                             ticket_id=ticket.pk, headers=email_headers(key=key, kind=kind, ticket=ticket),
+                             **compose_email(user=reader, kind=kind, ticket=ticket,
+                                             data={**data, "template": template})))  # fmt: skip
         written += 1
     for bot, template in out.bots.values():
         if not bot.is_active:
             continue
         parts = chat_parts(bot, kind, ticket, data, template)
-        outbox_enqueue(channel=OutboxMessage.Channel.CHAT, address=bot.name, subject=parts["title"],
-                       body_text="\n".join(parts["lines"]), headers=parts, kind=kind, ticket=ticket,
-                       chat_bot=bot, idempotency_key=f"e{event.pk}.bot{bot.pk}")  # fmt: skip
+        fanout.message(Draft(channel=OutboxMessage.Channel.CHAT, address=bot.name, subject=parts["title"],
+                             body_text="\n".join(parts["lines"]), headers=parts, kind=kind, ticket_id=ticket.pk,
+                             chat_bot_id=bot.pk, idempotency_key=f"e{event.pk}.bot{bot.pk}", urgent=urgent))  # fmt: skip
         written += 1
     for hook in out.hooks.values():
         if not hook.is_active:
             continue
         key = f"msg_gd{event.pk}w{hook.pk}"
-        outbox_enqueue(channel=OutboxMessage.Channel.WEBHOOK, address=hook.url, subject=WEBHOOK_TYPES[rule_event],
-                       body_text=webhook_body(event, rule_event), headers={"webhook-id": key}, kind=kind,
-                       ticket=ticket, webhook=hook, idempotency_key=key)  # fmt: skip
+        fanout.message(Draft(channel=OutboxMessage.Channel.WEBHOOK, address=hook.url,
+                             subject=WEBHOOK_TYPES[rule_event], body_text=webhook_body(event, rule_event),
+                             headers={"webhook-id": key}, kind=kind, ticket_id=ticket.pk, webhook_id=hook.pk,
+                             idempotency_key=key, urgent=urgent))  # fmt: skip
         written += 1
     return written
 
@@ -287,7 +290,9 @@ RELATED = ("ticket__requester", "ticket__assignee", "ticket__team", "ticket__pri
 
 
 def handle_events(events: list[TicketEvent]) -> int:
-    """Act on a batch of new events (the pipeline's consumer). Returns how many messages/notices it wrote."""
+    """Act on a batch of new events (the pipeline's consumer): the rules, the teams' members, the tickets'
+    watchers and the people's choices are read once for the batch, and everything it sends is written in two
+    statements. Returns how many messages/notices it wrote."""
     rules = list(
         NotificationRule.objects.filter(is_active=True).prefetch_related(
             "priorities", "chat_bots", "webhooks"
@@ -295,15 +300,19 @@ def handle_events(events: list[TicketEvent]) -> int:
     )
     if not rules:
         return 0
+    if any(Recipient.WATCHERS in (rule.recipients or []) for rule in rules):
+        prefetch_related_objects(list({e.ticket_id: e.ticket for e in events}.values()), "watchers")
     cache: dict[str, Any] = {}
-    written = 0
+    gathered = []
     for event in events:
         rule_event = rule_event_of(event)
-        if rule_event is None:
-            continue
-        out = gather(event, rule_event, rules, cache)
-        written += act(event, rule_event, out)
-    return written
+        if rule_event is not None:
+            gathered.append((event, rule_event, gather(event, rule_event, rules, cache)))
+    fanout = Fanout()
+    fanout.know(pk for _event, _kind, out in gathered for pk in out.people)
+    for event, rule_event, out in gathered:
+        act(event, rule_event, out, fanout)
+    return fanout.flush()
 
 
 def process_events() -> dict[str, int]:

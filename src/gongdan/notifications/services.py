@@ -22,6 +22,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from gongdan.accounts.models import Team, User
+from gongdan.core.bulk import write_rows
 from gongdan.core.domain_errors import NotFound, PermissionDenied, ValidationFailed
 from gongdan.core.single_line import one_line
 from gongdan.core.validation import clean_unique_name, refuse_if_errors
@@ -38,7 +39,7 @@ from gongdan.notifications.models import (
 from gongdan.outbox.delivery.email import sender_domain
 from gongdan.outbox.delivery.mail_headers import clean_address
 from gongdan.outbox.models import ChatBot, OutboxMessage, Webhook
-from gongdan.outbox.services import outbox_enqueue
+from gongdan.outbox.services import Draft, outbox_enqueue_many
 from gongdan.outbox.threading import subject_tag, ticket_message_id, ticket_thread_root
 from gongdan.tickets.models import Priority, Ticket
 
@@ -129,6 +130,83 @@ def quiet_until(
     return dt.datetime.combine(day, end, tzinfo=local.tzinfo).astimezone(dt.UTC)
 
 
+class Fanout:
+    """Notices and mails for many people, gathered and then written in two statements (`flush`): one INSERT
+    for the in-app notices, one for the outbox messages. The rules engine keeps one for a whole batch of
+    events; `notify` one per call. Each person's own choices apply — a channel they switched off is skipped
+    and email during their quiet hours waits until the hours end — unless the message is `urgent` (an
+    on-call page). A mail is composed once for everyone who reads it the same way."""
+
+    NOTICE_COLUMNS = ("user_id", "kind", "ticket_id", "data", "created_at", "read_at")
+
+    def __init__(self) -> None:
+        self.now = timezone.now()
+        self.notices: list[list[Any]] = []
+        self.drafts: list[Draft] = []
+        self._preferences: dict[int, NotificationPreference | None] = {}
+        self._mails: dict[tuple[Any, ...], dict[str, str]] = {}
+
+    def know(self, user_ids: Iterable[int]) -> None:
+        """Read the choices of these people (one query for any number of them)."""
+        missing = [pk for pk in set(user_ids) if pk not in self._preferences]
+        if missing:
+            found = {p.user_id: p for p in NotificationPreference.objects.filter(user_id__in=missing)}
+            self._preferences.update({pk: found.get(pk) for pk in missing})
+
+    def people(
+        self,
+        *,
+        people: Iterable[User],
+        kind: str,
+        ticket: Ticket | None,
+        data: dict[str, Any],
+        channels: set[str] | None = None,
+        urgent: bool = False,
+        key_prefix: str,
+    ) -> int:
+        """Tell these people; returns how many notices and mails that makes."""
+        channels = {"email", "in_app"} if channels is None else channels
+        unique = {u.pk: u for u in people if u is not None and u.is_active}
+        self.know(unique)
+        encoded = json.dumps(data, cls=DjangoJSONEncoder)  # once for everyone who gets this notice
+        written = 0
+        for user in unique.values():
+            preference = self._preferences.get(user.pk)
+            if "in_app" in channels and (urgent or getattr(preference, "in_app", True)):
+                self.notices.append([user.pk, kind, ticket.pk if ticket else None, encoded, self.now, None])
+                written += 1
+            if "email" in channels and user.email and (urgent or getattr(preference, "email", True)):
+                key = f"{key_prefix}.u{user.pk}.{kind}"
+                self.drafts.append(Draft(
+                    channel=OutboxMessage.Channel.EMAIL, address=user.email, idempotency_key=key, kind=kind,
+                    recipient_id=user.pk, ticket_id=ticket.pk if ticket else None,
+                    headers=email_headers(key=key, kind=kind, ticket=ticket), urgent=urgent,
+                    not_before=None if urgent else quiet_until(preference, user, self.now),
+                    **self._mail(user, kind, ticket, data),
+                ))  # fmt: skip
+                written += 1
+        return written
+
+    def _mail(self, user: User, kind: str, ticket: Ticket | None, data: dict[str, Any]) -> dict[str, str]:
+        staff = user.is_staff_member
+        key = (kind, ticket.pk if ticket else None, json.dumps(data, cls=DjangoJSONEncoder, sort_keys=True),
+               user.language, user.time_zone, staff, None if staff else user.pk)  # fmt: skip
+        if key not in self._mails:
+            self._mails[key] = compose_email(user=user, kind=kind, ticket=ticket, data=data)
+        return self._mails[key]
+
+    def message(self, draft: Draft) -> None:
+        self.drafts.append(draft)
+
+    def flush(self) -> int:
+        """Write what was gathered (in the caller's transaction); returns how many rows."""
+        count = len(self.notices) + len(self.drafts)
+        write_rows(Notification, self.NOTICE_COLUMNS, self.notices)
+        outbox_enqueue_many(self.drafts)
+        self.notices, self.drafts = [], []
+        return count
+
+
 def deliver_to_people(
     *,
     people: Iterable[User],
@@ -138,49 +216,13 @@ def deliver_to_people(
     channels: set[str] | None = None,
     urgent: bool = False,
     key_prefix: str = "",
-) -> tuple[list[Notification], int]:
-    """In-app notices and emails for these people, as each of them chose: a channel they switched off is
-    skipped and email during their quiet hours waits until the hours end. `urgent` (on-call pages) ignores
-    both. Returns the notices and how many notices and emails were written."""
-
-    channels = {"email", "in_app"} if channels is None else channels
-    unique: dict[int, User] = {}
-    for user in people:
-        if user is not None and user.is_active and user.pk not in unique:
-            unique[user.pk] = user
-    if not unique:
-        return [], 0
-    preferences = {p.user_id: p for p in NotificationPreference.objects.filter(user_id__in=list(unique))}
-    now = timezone.now()
-    in_app = [
-        u
-        for u in unique.values()
-        if "in_app" in channels and (urgent or getattr(preferences.get(u.pk), "in_app", True))
-    ]
-    notices = Notification.objects.bulk_create(
-        [Notification(user=user, kind=kind, ticket=ticket, data=data, created_at=now) for user in in_app]
-    )
-    written = len(notices)
-    notice_of = {n.user_id: n for n in notices}
-    for user in unique.values():
-        preference = preferences.get(user.pk)
-        if "email" not in channels or not user.email or not (urgent or getattr(preference, "email", True)):
-            continue
-        notice = notice_of.get(user.pk)
-        key = f"n{notice.pk}" if notice and notice.pk else f"{key_prefix or 'm'}.u{user.pk}.{kind}"
-        outbox_enqueue(
-            channel=OutboxMessage.Channel.EMAIL,
-            address=user.email,
-            idempotency_key=key,
-            kind=kind,
-            recipient=user,
-            ticket=ticket,
-            headers=email_headers(key=key, kind=kind, ticket=ticket),
-            not_before=None if urgent else quiet_until(preference, user, now),
-            **compose_email(user=user, kind=kind, ticket=ticket, data=data),
-        )
-        written += 1
-    return notices, written
+) -> int:
+    """In-app notices and emails for these people, as each of them chose (see `Fanout`). Returns how many
+    notices and emails were written."""
+    fanout = Fanout()
+    fanout.people(people=people, kind=kind, ticket=ticket, data=data, channels=channels, urgent=urgent,
+                  key_prefix=key_prefix or f"m{secrets.token_hex(6)}")  # fmt: skip
+    return fanout.flush()
 
 
 @transaction.atomic
@@ -191,7 +233,7 @@ def notify(
     ticket: Ticket | None = None,
     data: dict | None = None,
     urgent: bool = False,
-) -> list[Notification]:
+) -> int:
     """In-app notification for each active recipient + an outbox email per recipient who has an address,
     rendered in the recipient's language (User.language) from `kind` + `data`. Call inside the caller's
     transaction; delivery happens after commit. Each recipient's own choices apply (channels switched off,
@@ -202,9 +244,8 @@ def notify(
             _("A notification needs a kind."), details={"kind": [_("Required, at most 60 characters.")]}
         )
     clean = _clean_data(data)
-    notices, _written = deliver_to_people(people=recipients, kind=kind, ticket=ticket, data=clean,
-                                          urgent=urgent, key_prefix=f"k{secrets.token_hex(6)}")  # fmt: skip
-    return notices
+    return deliver_to_people(people=recipients, kind=kind, ticket=ticket, data=clean, urgent=urgent,
+                             key_prefix=f"k{secrets.token_hex(6)}")  # fmt: skip
 
 
 @transaction.atomic

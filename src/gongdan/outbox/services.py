@@ -14,6 +14,7 @@ import ipaddress
 import logging
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
@@ -23,6 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gongdan.accounts.models import User
+from gongdan.core.bulk import write_rows
 from gongdan.core.domain_errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from gongdan.core.validation import clean_unique_name, refuse_if_errors
 from gongdan.outbox import tasks
@@ -42,6 +44,7 @@ DEFAULT_LEASE_SECONDS = 300  # far longer than one send can take (SMTP timeout 3
 BACKOFF_BASE_SECONDS = 30
 BACKOFF_CAP_SECONDS = 3600
 SWEEP_BATCH = 200
+DELIVERY_CHUNK = 50  # messages per delivery task written by a batch
 MAX_ERROR_LENGTH = 2000
 
 State = OutboxMessage.State
@@ -103,6 +106,81 @@ def outbox_enqueue(
         return OutboxMessage.objects.get(idempotency_key=idempotency_key[:200])
     transaction.on_commit(lambda: _enqueue_delivery(message.pk, eta=due if due > now else None))
     return message
+
+
+@dataclass
+class Draft:
+    """One message for `outbox_enqueue_many` (the fields of `outbox_enqueue`)."""
+
+    channel: str
+    address: str
+    subject: str
+    body_text: str
+    idempotency_key: str
+    body_html: str = ""
+    headers: dict[str, str] = field(default_factory=dict)
+    kind: str = ""
+    recipient_id: int | None = None
+    ticket_id: int | None = None
+    chat_bot_id: int | None = None
+    webhook_id: int | None = None
+    not_before: dt.datetime | None = None
+    urgent: bool = False
+
+
+DRAFT_COLUMNS = ("channel", "kind", "address", "subject", "body_text", "body_html", "headers", "idempotency_key",
+                 "recipient_id", "ticket_id", "chat_bot_id", "webhook_id", "created_at", "next_attempt_at", "state",
+                 "attempts", "last_error", "claim_token")  # fmt: skip
+
+
+def outbox_enqueue_many(drafts: list[Draft]) -> int:
+    """Many messages in one statement (an event consumer's batch), with what `outbox_enqueue` promises: a
+    key seen before writes nothing again, and each is handed to a queue worker once the transaction commits —
+    the ones due now in a few tasks, urgent ones (pages) ahead of the rest. Returns how many were written."""
+    if not drafts:
+        return 0
+    now = timezone.now()
+    rows, due_at = [], {}
+    for d in drafts:
+        due = max(d.not_before, now) if d.not_before else now
+        key = d.idempotency_key[:200]
+        due_at[key] = (due, d.urgent)
+        rows.append([d.channel, d.kind[:60], d.address[:320], d.subject[:300], d.body_text, d.body_html, d.headers,
+                     key, d.recipient_id, d.ticket_id, d.chat_bot_id, d.webhook_id, now, due, State.PENDING, 0, "",
+                     ""])  # fmt: skip
+    written = write_rows(OutboxMessage, DRAFT_COLUMNS, rows, conflict=["idempotency_key"],
+                         returning=["id", "idempotency_key"])  # fmt: skip
+    if not written:
+        return 0
+    keys = dict(written)
+    now_urgent = sorted(pk for pk in keys if due_at[keys[pk]][0] <= now and due_at[keys[pk]][1])
+    now_other = sorted(pk for pk in keys if due_at[keys[pk]][0] <= now and not due_at[keys[pk]][1])
+    later = sorted((pk, due_at[keys[pk]][0]) for pk in keys if due_at[keys[pk]][0] > now)
+
+    def enqueue() -> None:
+        try:
+            for start in range(0, len(now_urgent), DELIVERY_CHUNK):
+                tasks.deliver_outbox_messages(now_urgent[start : start + DELIVERY_CHUNK], priority=100)
+            for start in range(0, len(now_other), DELIVERY_CHUNK):
+                tasks.deliver_outbox_messages(now_other[start : start + DELIVERY_CHUNK])
+            for pk, eta in later:
+                tasks.deliver_outbox_message.schedule((pk,), eta=eta)
+        except Exception:  # the queue being down must not break the consumer; the sweep picks them up
+            log.exception(
+                "could not enqueue %d outbox messages; the minute sweep will deliver them", len(written)
+            )
+
+    transaction.on_commit(enqueue)
+    return len(written)
+
+
+def deliver_many(message_ids: list[int]) -> dict[str, int]:
+    """Deliver messages one after the other (a batch task); each is claimed as `deliver` claims it."""
+    outcomes: dict[str, int] = {}
+    for message_id in message_ids:
+        outcome = deliver(message_id) or "skipped"
+        outcomes[outcome] = outcomes.get(outcome, 0) + 1
+    return outcomes
 
 
 def _enqueue_delivery(message_id: int, eta: dt.datetime | None = None) -> None:

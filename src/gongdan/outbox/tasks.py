@@ -14,6 +14,12 @@ def deliver_outbox_message(message_id: int) -> str | None:
     return outbox.deliver(message_id)
 
 
+@db_task()
+def deliver_outbox_messages(message_ids: list[int]) -> dict[str, int]:
+    """A batch an event consumer wrote: one task, not one per message."""
+    return outbox.deliver_many(list(message_ids))
+
+
 @db_periodic_task(crontab())  # every minute
 def outbox_sweep() -> dict[str, int]:
     return outbox.deliver_due()

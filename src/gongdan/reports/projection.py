@@ -22,10 +22,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from gongdan.accounts.models import STAFF_ROLES
+from gongdan.core.bulk import write_rows
 from gongdan.reports.events import CSAT_RATED
 from gongdan.reports.models import (
     COUNTERS,
@@ -291,38 +292,6 @@ def apply_facts(facts: dict[int, Fact], *, missing: Iterable[int] = ()) -> int:
     return cells
 
 
-def _upsert(model: Any, columns: list[str], key: list[str], update: str, rows: list[list[Any]]) -> None:
-    """INSERT … ON CONFLICT (key) DO UPDATE for many rows (the same statement on SQLite ≥ 3.24 and
-    PostgreSQL). `update` is "add" (counters) or "replace". On PostgreSQL the rows travel as one array per
-    column through unnest(): one statement per batch instead of one per row."""
-    if not rows:
-        return
-    table = connection.ops.quote_name(model._meta.db_table)
-    quoted = [connection.ops.quote_name(c) for c in columns]
-    rest = [q for c, q in zip(columns, quoted, strict=True) if c not in key]
-    if update == "add":
-        updates = ", ".join(f"{q} = {table}.{q} + excluded.{q}" for q in rest)
-    else:
-        updates = ", ".join(f"{q} = excluded.{q}" for q in rest)
-    conflict = ", ".join(connection.ops.quote_name(c) for c in key)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            fields = {f.column: f for f in model._meta.concrete_fields}
-            types = [fields[c].cast_db_type(connection) or fields[c].db_type(connection) for c in columns]
-            arrays = ", ".join(f"%s::{t.split('(')[0] if t.startswith('varchar') else t}[]" for t in types)
-            sql = (
-                f"INSERT INTO {table} ({', '.join(quoted)}) SELECT * FROM unnest({arrays}) "  # noqa: S608
-                f"ON CONFLICT ({conflict}) DO UPDATE SET {updates}"
-            )
-            cursor.execute(sql, [list(column) for column in zip(*rows, strict=True)])
-        else:
-            sql = (
-                f"INSERT INTO {table} ({', '.join(quoted)}) VALUES ({', '.join(['%s'] * len(columns))}) "  # noqa: S608
-                f"ON CONFLICT ({conflict}) DO UPDATE SET {updates}"
-            )
-            cursor.executemany(sql, rows)
-
-
 def _upsert_rollups(deltas: dict[Cell, dict[str, int]]) -> int:
     """Add counters to rollup cells, creating missing cells (cells whose counters all cancel out are
     skipped). Returns how many cells were written."""
@@ -333,7 +302,8 @@ def _upsert_rollups(deltas: dict[Cell, dict[str, int]]) -> int:
         if any(counters.values())
     ]
     rows.sort(key=lambda r: tuple(str(v) for v in r[: len(key)]))  # a fixed order: no deadlocks
-    _upsert(DailyRollup, [*key, *COUNTERS], key, "add", [[date.fromisoformat(r[0]), *r[1:]] for r in rows])
+    write_rows(DailyRollup, [*key, *COUNTERS], [[date.fromisoformat(r[0]), *r[1:]] for r in rows], conflict=key,
+               update="add")  # fmt: skip
     return len(rows)
 
 
@@ -343,19 +313,12 @@ FACT_COLUMNS = [f.column for f in FACT_FIELDS]
 
 def _upsert_facts(facts: dict[int, Fact]) -> None:
     """Write fact rows, replacing older ones."""
-    postgres = connection.vendor == "postgresql"
     rows = []
     for ticket_id in sorted(facts):
         fact = facts[ticket_id]
         values = {**fact.values, "ticket_id": ticket_id, "contribution": json.dumps(fact.contribution())}
-        if postgres:  # psycopg adapts dates, datetimes and booleans itself; JSON goes as text
-            rows.append([values[c] for c in FACT_COLUMNS])
-        else:
-            rows.append(
-                [values[f.column] if f.column == "contribution" else f.get_db_prep_save(values[f.column], connection)
-                 for f in FACT_FIELDS]
-            )  # fmt: skip
-    _upsert(TicketFact, FACT_COLUMNS, ["ticket_id"], "replace", rows)
+        rows.append([values[c] for c in FACT_COLUMNS])
+    write_rows(TicketFact, FACT_COLUMNS, rows, conflict=["ticket_id"], update="replace")
 
 
 # the cursor ----------------------------------------------------------------------------------------------
