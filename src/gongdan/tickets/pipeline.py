@@ -131,7 +131,7 @@ def wake_after_commit(using: str = DEFAULT_DB_ALIAS) -> None:
 
 def _start_position(consumer: Consumer) -> int:
     if consumer.start == "beginning":
-        return 0
+        return 0  # nothing read yet (it waits for no id below the first event it sees)
     return TicketEvent.objects.aggregate(top=Max("pk"))["top"] or 0
 
 
@@ -232,7 +232,9 @@ def _hand(consumer: Consumer, rows: list[TicketEvent], top: int) -> tuple[int, A
         gaps.pop(str(pk), None)
     if top > last:
         # Ids in (last, top] this read did not see: still committing, or rolled back. Look for them again.
-        window = range(last + 1, top)
+        # A cursor that has read nothing yet waits for nothing below the first event it sees.
+        floor = last if last or not seen else min(seen) - 1
+        window = range(floor + 1, top)
         if len(window) <= MAX_GAPS * 10:
             stamp = now.isoformat()
             for pk in window:

@@ -11,11 +11,15 @@ from huey.contrib.djhuey import db_periodic_task, db_task, lock_task
 from gongdan.tickets import pipeline
 from gongdan.tickets.services.attachments import attachment_orphans_purge
 
+RUN_BATCHES = 5
+
 
 @db_task(priority=50)
 def run_event_consumers() -> dict[str, Any]:
-    """Scheduled when a transaction that appended ticket events commits (at most once a second)."""
-    result = pipeline.run()
+    """Scheduled when a transaction that appended ticket events commits (at most once a second). A few batches
+    per task, then a fresh task for the rest: a queue worker is never held for long, so an urgent task (a
+    page) waits at most one batch behind a backlog."""
+    result = pipeline.run(max_batches=RUN_BATCHES)
     if result.more and not result.failed:
         run_event_consumers.schedule(delay=0)  # a long backlog: go on in a fresh task
     return {"events": result.events, "handled": result.handled, "failed": result.failed}
@@ -23,7 +27,9 @@ def run_event_consumers() -> dict[str, Any]:
 
 @db_periodic_task(crontab())  # every minute: whatever a lost wake-up left behind
 def event_consumers_sweep() -> dict[str, Any]:
-    result = pipeline.run()
+    result = pipeline.run(max_batches=RUN_BATCHES)
+    if result.more and not result.failed:
+        run_event_consumers.schedule(delay=0)
     return {"events": result.events, "handled": result.handled, "failed": result.failed}
 
 
