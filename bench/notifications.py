@@ -1,18 +1,18 @@
-"""Notifications: what the rule-engine nudge costs each ticket create (target: no query, < 1 ms), how fast
-the rule engine turns ticket events into messages, and how fast webhooks are delivered to a local receiver.
+"""Notifications: how fast the rule engine (the `notifications.rules` consumer of the ticket-event
+pipeline) turns ticket events into messages, and how fast webhooks are delivered to a local receiver. What a
+create costs with every consumer running is `bench.create`.
 
-    python -m bench.notifications [--database-url URL] [--creates 300] [--events 2000] [--webhooks 500]
+    python -m bench.notifications [--database-url URL] [--events 2000] [--webhooks 500]
 
 Builds a fresh site (SQLite file /tmp/bench-notifications.sqlite3 by default, deleted first; for PostgreSQL
-pass an empty database). Huey is NOT in immediate mode: the nudge really enqueues into the configured queue
-(Huey's SQLite file, or Redis when REDIS_URL is set) and nothing consumes it during the bench.
+pass an empty database). Huey is NOT in immediate mode: the wake-up after each commit goes into the configured
+queue (Huey's SQLite file, or Redis when REDIS_URL is set) and nothing consumes it during the bench.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import time
 
 from bench import setup_django
@@ -22,7 +22,7 @@ def build() -> dict:
     from django.core.management import call_command
 
     from gongdan.accounts.models import Team, User
-    from gongdan.notifications import integrations
+    from gongdan.outbox import services as integrations
 
     call_command("migrate", verbosity=0)
     admin = User.objects.create(username="bench_admin", role="admin", email="admin@example.com")
@@ -35,59 +35,12 @@ def build() -> dict:
     return {"admin": admin, "requester": requester, "team": team, "integrations": integrations}
 
 
-def create_cost(site: dict, creates: int) -> None:
-    from django.db import connection
-    from django.db.models.signals import post_save
-    from django.test.utils import CaptureQueriesContext
-
-    from gongdan.notifications.nudge import event_saved
-    from gongdan.tickets.models import TicketEvent
-    from gongdan.tickets.services import ticket_create
-
-    def create(label: str) -> float:
-        started = time.perf_counter()
-        ticket_create(actor=site["admin"], requester=site["requester"], subject=label, team=site["team"])
-        return (time.perf_counter() - started) * 1000
-
-    def connect(on: bool) -> None:
-        if on:
-            post_save.connect(
-                event_saved, sender=TicketEvent, dispatch_uid="gongdan.notifications.rules_nudge"
-            )
-        else:
-            post_save.disconnect(
-                event_saved, sender=TicketEvent, dispatch_uid="gongdan.notifications.rules_nudge"
-            )
-
-    for i in range(20):
-        create(f"warm-up {i}")
-    on: list[float] = []
-    off: list[float] = []
-    try:
-        for i in range(creates):  # alternate, so a busy machine's drift falls on both sides alike
-            connect(i % 2 == 0)
-            (on if i % 2 == 0 else off).append(create(f"create {i}"))
-        counts = []
-        for enabled in (True, False):
-            connect(enabled)
-            with CaptureQueriesContext(connection) as queries:
-                create("counted")
-            counts.append(len(queries.captured_queries))
-    finally:
-        connect(True)
-    with_nudge, without = statistics.median(on), statistics.median(off)
-    with_queries, without_queries = counts
-    queue = "Redis" if os.environ.get("REDIS_URL") else "Huey SQLite"
-    print(f"  ticket_create median: {with_nudge:.2f} ms with the nudge ({queue} enqueue after commit), "
-          f"{without:.2f} ms without → {with_nudge - without:+.2f} ms per create; queries in the transaction "
-          f"{with_queries} vs {without_queries} ({with_queries - without_queries:+d})")  # fmt: skip
-
-
 def engine(site: dict, events: int) -> None:
-    from gongdan.notifications.models import NotificationRule, RuleCursor
-    from gongdan.notifications.rules import process_events
+    from gongdan.notifications import services as notifications
+    from gongdan.notifications.models import NotificationRule
+    from gongdan.notifications.rules import CONSUMER
     from gongdan.outbox.models import OutboxMessage
-    from gongdan.tickets.models import TicketEvent
+    from gongdan.tickets import pipeline
     from gongdan.tickets.services import ticket_create
 
     integrations = site["integrations"]
@@ -97,17 +50,17 @@ def engine(site: dict, events: int) -> None:
         actor=admin, name="bench", kind="wecom", url="http://127.0.0.1:9/send?key=K"
     )
     NotificationRule.objects.filter(event="created").update(is_active=True)
-    integrations.rule_create(actor=admin, name="bench hook+bot", event="created", recipients=[], channels=[],
+    notifications.rule_create(actor=admin, name="bench hook+bot", event="created", recipients=[], channels=[],
                              webhooks=[hook], chat_bots=[bot])  # fmt: skip
-    last = TicketEvent.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
-    RuleCursor.objects.filter(name="rules").update(last_event_id=last)
+    pipeline.move_to_end(CONSUMER)
     for i in range(events):
         ticket_create(actor=site["requester"], subject=f"engine {i}")
     before = OutboxMessage.objects.count()
     started = time.perf_counter()
-    totals = process_events(max_batches=10_000)
+    result = pipeline.run(names=[CONSUMER], max_batches=10_000)
     seconds = time.perf_counter() - started
     written = OutboxMessage.objects.count() - before
+    totals = {"events": result.handled.get(CONSUMER, 0), "messages": result.results.get(CONSUMER, 0)}
     print(f"  rule engine: {totals['events']} events → {totals['messages']} notices/messages "
           f"({written} outbox rows: emails, webhook calls, chat posts) in {seconds:.2f} s = "
           f"{totals['events'] / seconds:,.0f} events/s")  # fmt: skip
@@ -115,7 +68,7 @@ def engine(site: dict, events: int) -> None:
 
 def webhooks(site: dict, count: int) -> None:
     from django.utils import timezone
-    from tests.notifications.receivers import Receiver
+    from tests.outbox.receivers import Receiver
 
     from gongdan.outbox.services import deliver, outbox_enqueue
 
@@ -140,7 +93,6 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--database-url", default="sqlite:////tmp/bench-notifications.sqlite3")
-    parser.add_argument("--creates", type=int, default=300)
     parser.add_argument("--events", type=int, default=2000)
     parser.add_argument("--webhooks", type=int, default=500)
     args = parser.parse_args()
@@ -155,7 +107,6 @@ def main() -> None:
 
     print(f"Notifications bench on {connection.vendor}; load average {os.getloadavg()[0]:.1f}")
     site = build()
-    create_cost(site, args.creates)
     engine(site, args.events)
     webhooks(site, args.webhooks)
 

@@ -32,10 +32,10 @@ def site_bootstrap(*, password: str | None) -> BootstrapResult:
 
     `password` None → a random one, returned so the caller can show it once.
     """
-    existing = User.objects.filter(username__iexact=ADMIN_USERNAME).first()
-    if existing is not None or User.objects.filter(is_superuser=True).exists():
-        return BootstrapResult(user=existing or User.objects.filter(is_superuser=True).first(),
-                               created=False, password=None)  # fmt: skip
+    existing = (User.objects.filter(username__iexact=ADMIN_USERNAME).first()
+                or User.objects.filter(is_superuser=True).order_by("pk").first())  # fmt: skip
+    if existing is not None:
+        return BootstrapResult(user=existing, created=False, password=None)
     generated = None if password else random_password()
     user = accounts.user_create(
         actor=None,

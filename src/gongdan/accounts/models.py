@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models.functions import Lower
@@ -79,9 +81,11 @@ class User(AbstractUser):
         default=False,
         help_text=_("A requester with this grant sees every ticket of their organisation."),
     )
-    skills = models.ManyToManyField("Skill", through="AgentSkill", related_name="agents", blank=True)
+    skills: models.ManyToManyField[Skill, AgentSkill] = models.ManyToManyField(
+        "Skill", through="AgentSkill", related_name="agents", blank=True
+    )
 
-    objects = UserManager()
+    objects: ClassVar[UserManager] = UserManager()
 
     class Meta:
         ordering = ["username"]

@@ -53,7 +53,9 @@ def write_rows(
     found: list[tuple[Any, ...]] = []
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            types = [fields[c].cast_db_type(connection) or fields[c].db_type(connection) for c in columns]
+            types = [
+                fields[c].cast_db_type(connection) or fields[c].db_type(connection) or "" for c in columns
+            ]
             arrays = ", ".join(f"%s::{t.split('(')[0] if t.startswith('varchar') else t}[]" for t in types)
             values = [
                 [json.dumps(v, cls=DjangoJSONEncoder) if is_json and v is not None and not isinstance(v, str) else v

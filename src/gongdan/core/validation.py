@@ -19,6 +19,6 @@ def clean_unique_name(value: str, model: Any, instance: Any, errors: dict[str, l
     value = (value or "").strip()
     if not value or len(value) > 120:
         errors["name"] = [_("Give it a name of at most 120 characters.")]
-    elif model.objects.filter(name=value).exclude(pk=getattr(instance, "pk", None)).exists():
+    elif model.objects.filter(name=value).exclude(pk=getattr(instance, "pk", None) or 0).exists():
         errors["name"] = [_("Another one already has this name.")]
     return value

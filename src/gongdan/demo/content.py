@@ -5,6 +5,8 @@ Kept apart from the builder (demo.py) so the story can be edited without touchin
 
 from __future__ import annotations
 
+from typing import Any
+
 # Teams: (name, name_en, description)
 TEAMS = [
     ("IT 支持", "IT Support", "桌面、账号、打印机与电脑 / Desktops, accounts, printers and computers"),
@@ -79,7 +81,7 @@ ENGLISH_NAMES = ["James Wilson", "Olivia Brown", "Michael Chen", "Sophie Martin"
                  "Tom Becker", "Anna Novak", "Lucas Dubois", "Mia Rossi", "Ethan Clark", "Hannah Park"]  # fmt: skip
 
 # Location tree: site → building → floor → rooms. Sites carry an address and coordinates.
-LOCATIONS = [
+LOCATIONS: list[dict[str, Any]] = [
     {
         "name": "上海总部 Shanghai HQ", "code": "SH", "address": "上海市浦东新区张江路 665 号",
         "latitude": "31.203600", "longitude": "121.590400",
@@ -119,7 +121,7 @@ CHOICES_PRODUCTS = "sensor | 传感器 | Sensors\ncontroller | 控制器 | Contr
 
 # Categories: (key, name, name_en, parent key, team_en, priority, type, template, [custom fields])
 # custom field: (key, label, label_en, type, required, choices)
-CATEGORIES = [
+CATEGORIES: list[tuple[Any, ...]] = [
     ("network", "网络故障", "Network fault", None, "Network", "P2", "incident", "",
      [("affected", "影响范围", "Who is affected", "choice", True, CHOICES_AFFECTED)]),
     ("no_internet", "无法上网", "No internet", "network", "Network", "P2", None,

@@ -146,9 +146,9 @@ class _Builder:
             self.organisations[name] = org or accounts.organisation_create(
                 actor=None, name=name, kind=kind, service_tier=tier, email_domain=domain
             )
-        for username, display, language, org in content.NAMED_REQUESTERS:
+        for username, display, language, org_name in content.NAMED_REQUESTERS:
             self.requesters.append(self._user(username, display, Role.REQUESTER, language, login=True,
-                                              organisation=self.organisations[org]))  # fmt: skip
+                                              organisation=self.organisations[org_name]))  # fmt: skip
         orgs = list(self.organisations.values())
         chinese = [
             (s + g, f"{sp}.{gp}") for s, sp in content.CHINESE_SURNAMES for g, gp in content.CHINESE_GIVEN
@@ -195,7 +195,7 @@ class _Builder:
 
         first_day = timezone.localtime(self.now - timedelta(days=DAYS + 7)).date()
         start = first_day - timedelta(days=first_day.weekday())
-        rotation = {"time_zone": "Asia/Shanghai", "rotation_days": 7, "handoff_time": time(9, 0),
+        rotation: dict[str, Any] = {"time_zone": "Asia/Shanghai", "rotation_days": 7, "handoff_time": time(9, 0),
                     "start_date": start, "repeat_interval_minutes": 5, "escalate_after_repeats": 2,
                     "max_repeats": 36}  # fmt: skip
         plans: list[tuple[str, Team | None, list[User], list[User]]] = []

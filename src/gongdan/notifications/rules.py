@@ -47,7 +47,7 @@ EVENT_SOURCES: dict[str, str] = {
 # Requesters (and other non-staff) only ever hear about what their own timeline shows them.
 PUBLIC_EVENTS = {RuleEvent.CREATED, RuleEvent.COMMENTED, RuleEvent.STATE_CHANGED, RuleEvent.SURVEY}
 KIND_OF = {event: f"ticket_{event}" for event in RuleEvent.values}
-WEBHOOK_TYPES = {
+WEBHOOK_TYPES: dict[str, str] = {
     RuleEvent.CREATED: "ticket.created",
     RuleEvent.ASSIGNED: "ticket.assigned",
     RuleEvent.COMMENTED: "ticket.commented",
@@ -254,9 +254,9 @@ def act(event: TicketEvent, rule_event: str, out: Outgoing, fanout: Fanout) -> i
     by_template: dict[tuple[str, frozenset[str]], list[User]] = {}
     for person, channels, template in out.people.values():
         by_template.setdefault((template, frozenset(channels)), []).append(person)
-    for (template, channels), people in by_template.items():
+    for (template, wanted), people in by_template.items():
         written += fanout.people(people=people, kind=kind, ticket=ticket, data={**data, "template": template},
-                                 channels=set(channels), urgent=urgent, key_prefix=f"e{event.pk}")  # fmt: skip
+                                 channels=set(wanted), urgent=urgent, key_prefix=f"e{event.pk}")  # fmt: skip
     for address, template in out.addresses.items():
         key = f"e{event.pk}.a.{address}"[:200]
         reader = User(language=settings.LANGUAGE_CODE, email=address)
@@ -319,6 +319,6 @@ def process_events() -> dict[str, int]:
     """Run the engine now on whatever is new (scripts, tests; the queue does this after each commit)."""
     result = pipeline.run(names=[CONSUMER])
     return {
-        "events": (result.handled or {}).get(CONSUMER, 0),
-        "messages": (result.results or {}).get(CONSUMER, 0),
+        "events": result.handled.get(CONSUMER, 0),
+        "messages": result.results.get(CONSUMER, 0),
     }

@@ -11,11 +11,12 @@ import json
 import logging
 import secrets
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, TypedDict
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
-from django.core.validators import EmailValidator, ValidationError
+from django.core.validators import EmailValidator
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -52,7 +53,7 @@ MAX_DATA_BYTES = 8_000
 # --- notices ------------------------------------------------------------------------------------------------
 
 
-def _clean_data(data: dict | None) -> dict[str, Any]:
+def _clean_data(data: dict[str, Any] | None) -> dict[str, Any]:
 
     if data is None:
         return {}
@@ -63,10 +64,17 @@ def _clean_data(data: dict | None) -> dict[str, Any]:
     encoded = json.dumps(data, cls=DjangoJSONEncoder)
     if len(encoded) > MAX_DATA_BYTES:
         raise ValidationFailed(_("Notification data is too large."), details={"data": [_("Too large.")]})
-    return json.loads(encoded)
+    cleaned: dict[str, Any] = json.loads(encoded)
+    return cleaned
 
 
-def compose_email(*, user: User, kind: str, ticket: Ticket | None, data: dict[str, Any]) -> dict[str, str]:
+class MailParts(TypedDict):
+    subject: str
+    body_text: str
+    body_html: str
+
+
+def compose_email(*, user: User, kind: str, ticket: Ticket | None, data: dict[str, Any]) -> MailParts:
     """Subject and bodies of one notice for one reader, in the reader's language."""
     language = user.language or settings.LANGUAGE_CODE
     with translation.override(language):
@@ -144,7 +152,7 @@ class Fanout:
         self.notices: list[list[Any]] = []
         self.drafts: list[Draft] = []
         self._preferences: dict[int, NotificationPreference | None] = {}
-        self._mails: dict[tuple[Any, ...], dict[str, str]] = {}
+        self._mails: dict[tuple[Any, ...], MailParts] = {}
 
     def know(self, user_ids: Iterable[int]) -> None:
         """Read the choices of these people (one query for any number of them)."""
@@ -187,7 +195,7 @@ class Fanout:
                 written += 1
         return written
 
-    def _mail(self, user: User, kind: str, ticket: Ticket | None, data: dict[str, Any]) -> dict[str, str]:
+    def _mail(self, user: User, kind: str, ticket: Ticket | None, data: dict[str, Any]) -> MailParts:
         staff = user.is_staff_member
         key = (kind, ticket.pk if ticket else None, json.dumps(data, cls=DjangoJSONEncoder, sort_keys=True),
                user.language, user.time_zone, staff, None if staff else user.pk)  # fmt: skip
@@ -231,7 +239,7 @@ def notify(
     recipients: Iterable[User],
     kind: str,
     ticket: Ticket | None = None,
-    data: dict | None = None,
+    data: dict[str, Any] | None = None,
     urgent: bool = False,
 ) -> int:
     """In-app notification for each active recipient + an outbox email per recipient who has an address,

@@ -8,14 +8,29 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import TypedDict, TypeVar
 from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
-from gongdan.oncall.models import OnCallParticipant
+from gongdan.accounts.models import User
+from gongdan.oncall.models import OnCallParticipant, OnCallSchedule
 
 T = TypeVar("T")
+
+
+class Rotation(TypedDict):
+    """A schedule's rotation, as the functions below take it (`**rotation_of(schedule)`)."""
+
+    time_zone: str
+    start_date: dt.date
+    handoff_time: dt.time
+    rotation_days: int
+
+
+def rotation_of(schedule: OnCallSchedule) -> Rotation:
+    return Rotation(time_zone=schedule.time_zone, start_date=schedule.start_date,
+                    handoff_time=schedule.handoff_time, rotation_days=schedule.rotation_days)  # fmt: skip
 
 
 def shift_index(
@@ -70,15 +85,15 @@ def on_call_at[T](
 
 @dataclass(frozen=True)
 class OnCall:
-    primary: object | None
-    backup: object | None
+    primary: User | None
+    backup: User | None
 
     @property
-    def people(self) -> list:
+    def people(self) -> list[User]:
         return [p for p in (self.primary, self.backup) if p is not None]
 
 
-def oncall_now(schedule, at: dt.datetime | None = None) -> OnCall:
+def oncall_now(schedule: OnCallSchedule, at: dt.datetime | None = None) -> OnCall:
     """Who is on call for `schedule` at `at` (now by default): primary and backup layer."""
 
     at = at or timezone.now()
@@ -88,17 +103,16 @@ def oncall_now(schedule, at: dt.datetime | None = None) -> OnCall:
         for o in schedule.overrides.select_related("user").filter(starts_at__lte=at, ends_at__gt=at)
         if o.user.is_active
     ]
-    common = {
-        "at": at,
-        "time_zone": schedule.time_zone,
-        "start_date": schedule.start_date,
-        "handoff_time": schedule.handoff_time,
-        "rotation_days": schedule.rotation_days,
-    }
+    rotation = rotation_of(schedule)
     primary = on_call_at(
-        [r.user for r in rows if r.layer == OnCallParticipant.Layer.PRIMARY], overrides=overrides, **common
+        [r.user for r in rows if r.layer == OnCallParticipant.Layer.PRIMARY],
+        at=at,
+        overrides=overrides,
+        **rotation,
     )
-    backup = on_call_at([r.user for r in rows if r.layer == OnCallParticipant.Layer.BACKUP], **common)
+    backup = on_call_at(
+        [r.user for r in rows if r.layer == OnCallParticipant.Layer.BACKUP], at=at, **rotation
+    )
     if backup == primary:
         backup = None
     return OnCall(primary=primary, backup=backup)

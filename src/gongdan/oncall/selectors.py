@@ -11,7 +11,7 @@ from django.utils import timezone
 from gongdan.accounts.models import User
 from gongdan.core.domain_errors import NotFound
 from gongdan.oncall.models import OnCallSchedule, Page
-from gongdan.oncall.rotation import on_call_at, shift_index, shift_start
+from gongdan.oncall.rotation import on_call_at, rotation_of, shift_index, shift_start
 from gongdan.oncall.services import can_acknowledge
 
 
@@ -66,8 +66,7 @@ def upcoming_shifts(
     primary = [p.user for p in participants if p.layer == 1]
     backup = [p.user for p in participants if p.layer == 2]
     overrides = list(schedule.overrides.select_related("user").filter(ends_at__gt=now, starts_at__lt=end))
-    rotation = {"time_zone": schedule.time_zone, "start_date": schedule.start_date,
-                "handoff_time": schedule.handoff_time, "rotation_days": schedule.rotation_days}  # fmt: skip
+    rotation = rotation_of(schedule)
     # Moments where the answer can change: each handoff, each override's start and end.
     moments = {now}
     index = shift_index(at=now, **rotation)

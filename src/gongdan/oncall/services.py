@@ -226,7 +226,7 @@ def _schedule_values(
     name = (name or "").strip()
     if not name or len(name) > 120:
         errors["name"] = [_("Give the schedule a name of at most 120 characters.")]
-    elif OnCallSchedule.objects.filter(name=name).exclude(pk=getattr(schedule, "pk", None)).exists():
+    elif OnCallSchedule.objects.filter(name=name).exclude(pk=schedule.pk if schedule else 0).exists():
         errors["name"] = [_("Another schedule already has this name.")]
     try:
         ZoneInfo(time_zone)

@@ -24,6 +24,7 @@ from gongdan.oncall.models import OnCallSchedule, Page
 from gongdan.oncall.rotation import oncall_now
 from gongdan.tickets.selectors import ticket_get
 from gongdan.web.forms import show_domain_error
+from gongdan.web.http import SignedInRequest
 
 
 @admin_required
@@ -116,7 +117,7 @@ def override_delete(request: AdminRequest, pk: int, override_id: int) -> HttpRes
 
 @login_required
 @require_GET
-def page_list(request: HttpRequest) -> HttpResponse:
+def page_list(request: SignedInRequest) -> HttpResponse:
     return render(request, "oncall/page_list.html", {"pages": selectors.my_pages(actor=request.user)})
 
 
@@ -129,7 +130,7 @@ def _back(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def page_ack(request: HttpRequest, pk: int) -> HttpResponse:
+def page_ack(request: SignedInRequest, pk: int) -> HttpResponse:
     """The Acknowledge button on My pages and on a ticket's pages (which sends `next` to come back to)."""
     try:
         page = services.page_acknowledge(actor=request.user, page_id=pk, via="web")
@@ -181,7 +182,7 @@ def page_ack_link(request: HttpRequest, token: str) -> HttpResponse:
 
 @login_required
 @require_GET
-def ticket_pages(request: HttpRequest, number: str) -> HttpResponse:
+def ticket_pages(request: SignedInRequest, number: str) -> HttpResponse:
     """The pages of one ticket with an Acknowledge button, as an htmx fragment (the ticket page itself
     renders the same `_ticket_pages.html` inline from `selectors.ticket_pages`)."""
 

@@ -224,7 +224,8 @@ def deliver(message_id: int, *, now: dt.datetime | None = None) -> str | None:
         return None  # stays pending; the outbox page says why
     own_delivery = getattr(channel, "deliver", None)
     if own_delivery is not None:  # chat bots claim and send several messages at once (rate limits)
-        return own_delivery(message_id, now=now)
+        outcome: str | None = own_delivery(message_id, now=now)
+        return outcome
     message = claim(message_id, now=now)
     if message is None:
         return None

@@ -20,6 +20,14 @@ from gongdan.outbox.models import AllowedNetwork, ChatBot, OutboxMessage, Webhoo
 from gongdan.web.forms import show_domain_error
 
 
+def _email_problem() -> str:
+    """Why mail cannot go out (empty when it can)."""
+    email = channel_for("email")
+    if email is None or email.is_configured():
+        return ""
+    return email.not_configured_reason()
+
+
 @admin_required
 def outbox_list(request: AdminRequest) -> HttpResponse:
     state = request.GET.get("state", "")
@@ -29,11 +37,10 @@ def outbox_list(request: AdminRequest) -> HttpResponse:
     except ValueError:
         before = None
     rows, next_before = selectors.outbox_list(actor=request.user, state=state, before=before)
-    email = channel_for("email")
     return render_page(
         request, "outbox/outbox_list.html", section="outbox", rows=rows, state=state,
         states=OutboxMessage.State.choices, next_before=next_before, before=before, counts=selectors.outbox_counts(),
-        email_problem="" if email.is_configured() else email.not_configured_reason(),
+        email_problem=_email_problem(),
     )  # fmt: skip
 
 
@@ -46,8 +53,8 @@ def outbox_retry(request: AdminRequest, pk: int) -> HttpResponse:
         messages.error(request, str(exc.message))
     else:
         messages.success(request, _("The message was queued again."))
-    return redirect(request.POST.get("next") if str(request.POST.get("next", "")).startswith("/settings/outbox/")
-                    else "outbox:outbox")  # fmt: skip
+    back = request.POST.get("next", "")
+    return redirect(back if back.startswith("/settings/outbox/") else "outbox:outbox")
 
 
 @admin_required

@@ -39,7 +39,7 @@ def request_timeline(*, actor: User, ticket: Ticket) -> list[TicketEvent]:
         for e in events
         if e.kind in ticket_events.PUBLIC_KINDS
         and not e.is_internal
-        and not (e.comment_id and e.comment.is_internal)
+        and not (e.comment is not None and e.comment.is_internal)
     ]
 
 

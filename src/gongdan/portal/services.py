@@ -376,7 +376,7 @@ def survey_scan() -> int:
     """Send the surveys of resolutions not handled yet, now (scripts and tests; the queue does this after
     each commit). Returns the number of surveys created."""
     result = pipeline.run(names=[SURVEY_CONSUMER])
-    return (result.results or {}).get(SURVEY_CONSUMER, 0)
+    return result.results.get(SURVEY_CONSUMER, 0)
 
 
 def survey_get(*, token: str) -> Survey:

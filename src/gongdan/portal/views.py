@@ -175,8 +175,8 @@ def link(request: HttpRequest, token: str) -> HttpResponse:
             return render(request, "portal/link_confirm.html", {"link": found})
         redeemed = services.magic_link_redeem(token=token)
     except DomainError as exc:
-        context = {"message": exc.message, "code": exc.code}
-        return render(request, "portal/link_problem.html", context, status=exc.status_code)
+        problem = {"message": exc.message, "code": exc.code}
+        return render(request, "portal/link_problem.html", problem, status=exc.status_code)
     login(request, redeemed.user, backend="django.contrib.auth.backends.ModelBackend")
     return HttpResponseRedirect(redeemed.next_path)
 
@@ -435,8 +435,8 @@ def survey(request: HttpRequest, token: str) -> HttpResponse:
     try:
         found: Survey = services.survey_get(token=token)
     except DomainError as exc:
-        context = {"message": exc.message, "code": exc.code}
-        return render(request, "portal/link_problem.html", context, status=exc.status_code)
+        problem = {"message": exc.message, "code": exc.code}
+        return render(request, "portal/link_problem.html", problem, status=exc.status_code)
     context: dict[str, Any] = {"survey": found, "ticket": found.ticket, "token": token}
     if found.is_answered:
         again = request.method == "POST"

@@ -9,4 +9,4 @@ django_application = get_asgi_application()
 
 from gongdan.project.request_limits import RequestLimits  # noqa: E402 (needs the settings loaded)
 
-application = RequestLimits(django_application)
+application = RequestLimits(django_application)  # type: ignore[arg-type]  # django-stubs types the handler loosely

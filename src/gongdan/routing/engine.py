@@ -246,7 +246,7 @@ def _members(
     period of the schedules those members follow."""
     roles = sorted(STAFF_ROLES)
     quote = connection.ops.quote_name
-    team_columns = ", ".join(f"t.{quote(f.column)}" for f in _TEAM_FIELDS)
+    team_columns = ", ".join(f"t.{quote(str(f.column))}" for f in _TEAM_FIELDS)
     no_team = ", ".join(["NULL"] * len(_TEAM_FIELDS))
     names = ", ".join(f"u.{quote(c)}" for c in User.NAME_COLUMNS)
     no_names = ", ".join(["NULL"] * _NAMES)

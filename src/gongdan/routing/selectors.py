@@ -34,7 +34,7 @@ def schedules_with_periods() -> QuerySet[WorkSchedule]:
 
 
 def agent_overview(*, now: datetime, q: str = "") -> QuerySet[User]:
-    users = (
+    users: QuerySet[User] = (
         User.objects.filter(is_active=True, role__in=STAFF_ROLES)
         .select_related("presence", "presence__schedule")
         .annotate(open_count=Count("assigned_tickets", filter=Q(assigned_tickets__status__in=OPEN_STATUSES)))
@@ -64,7 +64,7 @@ def annotate_shift(users: list[User], *, now: datetime) -> None:
 
 def _presence(user: User) -> AgentPresence | None:
     try:
-        return user.presence  # type: ignore[no-any-return]
+        return user.presence
     except AgentPresence.DoesNotExist:
         return None
 

@@ -215,7 +215,8 @@ class ClockEngine:
             )
 
     def next_run(self, kind: str, team_id: int | None = None) -> int:
-        runs = SlaClock.objects.filter(ticket_id=self.ticket.pk, kind=kind, team_id=team_id)
+        runs = SlaClock.objects.filter(ticket_id=self.ticket.pk, kind=kind)
+        runs = runs.filter(team_id=team_id) if team_id is not None else runs.filter(team__isnull=True)
         return (runs.order_by("-run").values_list("run", flat=True).first() or 0) + 1
 
     def reopen(self) -> None:

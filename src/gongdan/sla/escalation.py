@@ -244,22 +244,24 @@ def _act(*, ticket: Ticket, clock: SlaClock, step: StepRule) -> dict[str, Any]:
     if action in (EscalationAction.NOTIFY_ASSIGNEE, EscalationAction.NOTIFY_TEAM_LEADS):
         team_id = clock.team_id or ticket.team_id
         recipients: list[User] = []
-        if action == EscalationAction.NOTIFY_ASSIGNEE and ticket.assignee_id and ticket.assignee.is_active:
-            recipients = [ticket.assignee]
+        assignee = ticket.assignee
+        if action == EscalationAction.NOTIFY_ASSIGNEE and assignee is not None and assignee.is_active:
+            recipients = [assignee]
         if not recipients:  # leads, and an unassigned ticket's "assignee" step also goes to the leads
             recipients = _team_leads(team_id)
         if recipients:
             notify(recipients=recipients, kind="sla_escalation", ticket=ticket, data=data)
         return {"recipients": [u.pk for u in recipients], "delivered": bool(recipients)}
     if action == EscalationAction.PAGE_ON_CALL:
-        team = Team.objects.filter(pk=clock.team_id or ticket.team_id).first()
+        paged_team_id = clock.team_id or ticket.team_id
+        team = Team.objects.filter(pk=paged_team_id).first() if paged_team_id else None
         # A code, read in each reader's language where the page is shown (oncall.reasons).
         reason = sla_events.page_reason(clock_kind=clock.kind, percent=step.percent,
                                         minutes_from_due=step.minutes_from_due, priority=ticket.priority.code)  # fmt: skip
         page = page_on_call(ticket=ticket, reason=reason, team=team)
         return {"paged": True, "page": getattr(page, "pk", None)}
     if action == EscalationAction.REASSIGN_TEAM:
-        team = Team.objects.filter(pk=step.team_id, is_active=True).first()
+        team = Team.objects.filter(pk=step.team_id, is_active=True).first() if step.team_id else None
         if team is None or ticket.team_id == team.pk or not ticket.is_open:
             return {"reassigned": False}
         ticket_assign(actor=None, ticket=ticket, assignee=None, team=team,

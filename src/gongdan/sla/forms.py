@@ -114,14 +114,16 @@ class PolicyForm(TablerForm):
         super().__init__(*args, **kwargs)
         self.priority_rows = list(Priority.objects.order_by("rank"))
         self.team_rows = list(Team.objects.filter(is_active=True).order_by("name"))
-        self.fields["priorities"].choices = [(p.code, str(p)) for p in self.priority_rows]
-        self.fields["ticket_types"].choices = [
-            (t.code, t.label) for t in TicketType.objects.order_by("order", "code")
-        ]
-        self.fields["categories"].choices = [
-            (c.pk, ("— " * c.depth) + c.label) for c in Category.objects.order_by("path")
-        ]
-        self.fields["organisations"].choices = _choices(Organisation.objects.order_by("name"))
+        choices: dict[str, list[tuple[Any, str]]] = {
+            "priorities": [(p.code, str(p)) for p in self.priority_rows],
+            "ticket_types": [(t.code, t.label) for t in TicketType.objects.order_by("order", "code")],
+            "categories": [(c.pk, ("— " * c.depth) + c.label) for c in Category.objects.order_by("path")],
+            "organisations": _choices(Organisation.objects.order_by("name")),
+        }
+        for name, rows in choices.items():
+            field = self.fields[name]
+            assert isinstance(field, forms.ChoiceField)  # declared above
+            field.choices = rows
         self.target_fields: list[tuple[Priority, list[forms.BoundField]]] = []
         for priority in self.priority_rows:
             names = [f"{kind}_{priority.code}" for kind in ("first", "next", "resolution")]
@@ -159,9 +161,9 @@ class PolicyForm(TablerForm):
     def targets(self) -> dict[int, tuple[Any, Any, Any]]:
         data = self.cleaned_data
         return {
-            p.pk: tuple(data.get(f"{k}_{p.code}") for k in ("first", "next", "resolution"))
+            p.pk: (data.get(f"first_{p.code}"), data.get(f"next_{p.code}"), data.get(f"resolution_{p.code}"))
             for p in self.priority_rows
-        }  # type: ignore[misc]
+        }
 
     def stage_targets(self) -> dict[int, Any]:
         return {t.pk: self.cleaned_data.get(f"stage_{t.pk}") for t in self.team_rows}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.db.models import Count, QuerySet
 from django.utils import timezone
@@ -117,12 +118,12 @@ CONDITION_LABELS = {
 def policy_list() -> list[SlaPolicy]:
     """The policies in order, each with `condition_lines`: [(what, "name, name")] in the reader's language
     (ids and codes resolved with one query per kind of condition, whatever the number of policies)."""
-    policies = list(
+    policies: list[SlaPolicy] = list(
         SlaPolicy.objects.select_related("calendar")
         .annotate(target_count=Count("targets", distinct=True), step_count=Count("steps", distinct=True))
         .order_by("order", "pk")
     )
-    wanted: dict[str, set] = {key: set() for key in CONDITION_LABELS}
+    wanted: dict[str, set[Any]] = {key: set() for key in CONDITION_LABELS}
     for policy in policies:
         for key, values in (policy.conditions or {}).items():
             if key in wanted and isinstance(values, list):
@@ -139,9 +140,9 @@ def policy_list() -> list[SlaPolicy]:
     return policies
 
 
-def _condition_names(wanted: dict[str, set]) -> dict[str, dict]:
+def _condition_names(wanted: dict[str, set[Any]]) -> dict[str, dict[Any, str]]:
     """Code or id → label for each kind of condition; a deleted row keeps showing its id."""
-    names: dict[str, dict] = {key: {} for key in wanted}
+    names: dict[str, dict[Any, str]] = {key: {} for key in wanted}
     if wanted["priorities"]:
         for code, name, name_en in Priority.objects.filter(code__in=wanted["priorities"]).values_list(
             "code", "name", "name_en"

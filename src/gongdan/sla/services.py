@@ -7,7 +7,7 @@ import zoneinfo
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
 from django.db import transaction
 from django.db.models import ProtectedError
@@ -86,7 +86,7 @@ def _clean_weekly(weekly_hours: Mapping[Any, Any]) -> dict[str, list[list[int]]]
 def _clean_calendar(*, name: str, name_en: str, time_zone: str, is_24x7: bool, weekly_hours: Mapping[Any, Any],
                     description: str, calendar: BusinessCalendar | None) -> dict[str, Any]:  # fmt: skip
     name, name_en = _clean_names(name, name_en)
-    if BusinessCalendar.objects.filter(name=name).exclude(pk=calendar.pk if calendar else None).exists():
+    if BusinessCalendar.objects.filter(name=name).exclude(pk=calendar.pk if calendar else 0).exists():
         message = _("Another calendar already has this name.")
         raise ValidationFailed(message, details={"name": [message]})
     if time_zone not in zoneinfo.available_timezones():
@@ -209,7 +209,9 @@ def calendar_day_set(
     _require_admin(actor)
     values = _clean_day(day=day, kind=kind, name=name, hours=hours, calendar=calendar)
     row, _created = CalendarDay.objects.update_or_create(
-        calendar=calendar, date=day, defaults={**values, "is_provisional": is_provisional}
+        calendar=calendar,
+        date=cast(date, day),
+        defaults={**values, "is_provisional": is_provisional},  # checked
     )
     calendar.updated_at = timezone.now()
     calendar.save(update_fields=["updated_at"])
@@ -355,7 +357,7 @@ def _clean_minutes(value: Any, field: str) -> int | None:
 def _clean_policy(*, name: str, name_en: str, calendar: BusinessCalendar | None, pause_statuses: Sequence[str],
                   order: int, stage_minutes: Any, policy: SlaPolicy | None) -> dict[str, Any]:  # fmt: skip
     name, name_en = _clean_names(name, name_en)
-    if SlaPolicy.objects.filter(name=name).exclude(pk=policy.pk if policy else None).exists():
+    if SlaPolicy.objects.filter(name=name).exclude(pk=policy.pk if policy else 0).exists():
         message = _("Another policy already has this name.")
         raise ValidationFailed(message, details={"name": [message]})
     if calendar is None:

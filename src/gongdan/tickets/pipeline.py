@@ -35,7 +35,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -152,10 +152,10 @@ def _cursor(consumer: Consumer, *, lock: bool) -> EventCursor:
 @dataclass
 class RunResult:
     events: int = 0  # events read from the log
-    handled: dict[str, int] | None = None  # events handed to each consumer
-    results: dict[str, int] | None = None  # what each consumer's handle returned, summed (when a number)
+    handled: dict[str, int] = field(default_factory=dict)  # events handed to each consumer
+    results: dict[str, int] = field(default_factory=dict)  # what each consumer's handle returned, summed
     batches: int = 0
-    failed: list[str] | None = None
+    failed: list[str] = field(default_factory=list)
     seconds: float = 0.0
     more: bool = False  # stopped at max_batches with events still waiting
 
@@ -177,10 +177,10 @@ def run(
         result.events += read
         result.batches += 1
         for name, (count, returned) in handed.items():
-            result.handled[name] = result.handled.get(name, 0) + count  # type: ignore[index]
+            result.handled[name] = result.handled.get(name, 0) + count
             if isinstance(returned, int) and not isinstance(returned, bool):
-                result.results[name] = result.results.get(name, 0) + returned  # type: ignore[index]
-        result.failed.extend(f for f in failed if f not in result.failed)  # type: ignore[union-attr]
+                result.results[name] = result.results.get(name, 0) + returned
+        result.failed.extend(f for f in failed if f not in result.failed)
         result.more = more
         if not more:
             break

@@ -249,7 +249,7 @@ class ChatChannel:
             .exclude(attempts__gte=max_attempts(), state=State.SENDING)
             .order_by("created_at", "id")[:MAX_MERGED]
         )
-        budget, chosen = SIZE_BUDGET.get(bot.kind, 3_000), []
+        budget, chosen = SIZE_BUDGET.get(bot.kind, 3_000), list[int]()
         for row in waiting:
             size = piece_size(bot.kind, Part.of(row))
             if chosen and size > budget:

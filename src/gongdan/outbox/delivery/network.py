@@ -13,6 +13,7 @@ import ipaddress
 import socket
 import time
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
 import urllib3
@@ -70,7 +71,7 @@ def resolve(host: str, port: int) -> list[Address]:
         raise Refused(f"cannot resolve {host}: {error}") from error
     found: list[Address] = []
     for info in infos:
-        address = ipaddress.ip_address(info[4][0].split("%")[0])
+        address = ipaddress.ip_address(str(info[4][0]).split("%")[0])
         if address not in found:
             found.append(address)
     if not found:
@@ -116,7 +117,7 @@ def post(url: str, *, body: bytes, headers: dict[str, str]) -> Response:
     """POST to a checked address; raises Refused, or urllib3's errors for connection trouble."""
     target = check_url(url)
     host_header = target.host if target.port in (80, 443) else f"{target.host}:{target.port}"
-    common = {
+    common: dict[str, Any] = {
         "host": str(target.address),
         "port": target.port,
         "timeout": urllib3.Timeout(connect=CONNECT_TIMEOUT, read=READ_TIMEOUT),

@@ -33,7 +33,7 @@ class WebhookChannel:
 
     def send(self, message: OutboxMessage) -> None:
 
-        hook = Webhook.objects.filter(pk=message.webhook_id).first()
+        hook = Webhook.objects.filter(pk=message.webhook_id).first() if message.webhook_id else None
         if hook is None:
             raise PermanentFailure("the webhook was deleted")
         if not hook.is_active:

@@ -483,7 +483,7 @@ def _apply_changes(
     if "requester" in fields:
         ticket.organisation_id = ticket.requester.organisation_id
         fields.add("organisation")
-    if "team" in fields and ticket.assignee_id and ticket.team is not None:
+    if "team" in fields and ticket.assignee is not None and ticket.team is not None:
         if not _is_member(ticket.assignee, ticket.team):
             record("assignee", ticket.assignee, None)
             ticket.assignee = None
