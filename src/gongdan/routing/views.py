@@ -155,7 +155,7 @@ def rule_move(request: AdminRequest, pk: int) -> HttpResponse:
         services.rule_move(actor=request.user, rule=rule, direction=request.POST.get("direction", ""))
     except DomainError as exc:
         messages.error(request, str(exc.message))
-    if request.headers.get("HX-Request"):
+    if request.htmx:
         return render_page(request, "routing/rules/list.html#rules", section="routing_rules",
                            rules=selectors.rule_list())  # fmt: skip
     return redirect("routing:rule_list")

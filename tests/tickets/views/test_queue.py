@@ -107,6 +107,26 @@ def test_htmx_filter_request_gets_only_the_results_partial(agent_client, make_ti
     assert "HX-Request" in response["Vary"]
 
 
+@pytest.mark.parametrize("header", ["HX-Boosted", "HX-History-Restore-Request"])
+def test_boosted_links_and_history_restores_get_the_whole_queue(agent_client, make_ticket, header):
+    # Given an htmx request that replaces the whole page (a boosted link, or the history cache missing)
+    ticket = make_ticket()
+
+    # When it asks for the queue
+    response = agent_client.get(QUEUE, {"view": "all"}, headers={"HX-Request": "true", header: "true"})
+
+    # Then it gets the full page, and caches keep the two answers apart
+    html = response.content.decode()
+    assert ticket.number in html and "<html" in html and 'id="queue-filters"' in html
+    assert "HX-Request" in response["Vary"]
+
+
+def test_a_plain_request_gets_the_whole_queue_and_says_it_varies(agent_client, make_ticket):
+    response = agent_client.get(QUEUE, {"view": "all"})
+    assert "<html" in response.content.decode()
+    assert "HX-Request" in response["Vary"]
+
+
 def test_requester_sees_only_own_tickets_and_no_staff_controls(requester, other_requester, make_ticket):
     own = make_ticket("My laptop", requester=requester)
     theirs = make_ticket("Bob's phone", requester=other_requester)

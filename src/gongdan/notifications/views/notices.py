@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from gongdan.core.domain_errors import DomainError
 from gongdan.notifications import kinds, selectors, services
+from gongdan.web.http import SignedInRequest
 
 
 def _int(value: str | None) -> int | None:
@@ -27,7 +28,7 @@ def _rows(notices, user):
 
 @login_required
 @require_GET
-def bell(request: HttpRequest) -> HttpResponse:
+def bell(request: SignedInRequest) -> HttpResponse:
     """The top bar's bell with the unread count, loaded after the page so pages gain no query."""
     return render(
         request, "notifications/_bell_link.html", {"unread": selectors.unread_count(actor=request.user)}
@@ -36,7 +37,7 @@ def bell(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def notification_list(request: HttpRequest) -> HttpResponse:
+def notification_list(request: SignedInRequest) -> HttpResponse:
     before = _int(request.GET.get("before"))
     notices, next_before = selectors.notification_page(actor=request.user, before=before)
     return render(request, "notifications/notification_list.html", {
@@ -47,14 +48,14 @@ def notification_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def notification_read(request: HttpRequest, pk: int) -> HttpResponse:
+def notification_read(request: SignedInRequest, pk: int) -> HttpResponse:
     try:
         notice = services.notification_mark_read(actor=request.user, notification_id=pk)
     except DomainError as exc:
         return render(
             request, "notifications/message.html", {"title": _("Not found"), "text": exc.message}, status=404
         )
-    if request.headers.get("HX-Request"):
+    if request.htmx:
         notice = type(notice).objects.select_related("ticket").get(pk=notice.pk)
         response = render(request, "notifications/_notification_row.html",
                           {"row": _rows([notice], request.user)[0]})  # fmt: skip
@@ -65,7 +66,7 @@ def notification_read(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def notification_read_all(request: HttpRequest) -> HttpResponse:
+def notification_read_all(request: SignedInRequest) -> HttpResponse:
     count = services.notifications_mark_all_read(actor=request.user)
     messages.success(request, _("%(count)d notifications marked as read.") % {"count": count})
     return redirect("notifications:list")

@@ -17,10 +17,11 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.utils.dateparse import parse_datetime
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -46,6 +47,7 @@ from gongdan.tickets.models import (
     TicketType,
 )
 from gongdan.tickets.services.custom_fields import fields_for_category
+from gongdan.web.http import SignedInRequest
 
 STATUS_BADGES: dict[str, str] = {
     Status.NEW: "bg-blue-lt",
@@ -98,21 +100,11 @@ DUE_INPUT_FORMAT = "%Y-%m-%dT%H:%M"
 # ---------------------------------------------------------------------------------------------- reads
 
 
-class SignedInRequest(HttpRequest):
-    """Every view here is behind login_required: the user is a real account."""
-
-    user: User  # type: ignore[assignment]
-
-
 def _ticket_or_404(request: SignedInRequest, number: str) -> Ticket:
     try:
         return selectors.ticket_get(actor=request.user, number=number)
     except NotFound as exc:
         raise Http404(str(exc.message)) from None
-
-
-def _is_htmx(request: SignedInRequest) -> bool:
-    return request.headers.get("HX-Request") == "true"
 
 
 def _status_label(value: Any) -> str:
@@ -440,10 +432,13 @@ def _page_context(request: SignedInRequest, ticket: Ticket, **extra: Any) -> dic
 
 def _render(request: SignedInRequest, ticket: Ticket, *, status: int = 200, **extra: Any) -> HttpResponse:
     context = _page_context(request, ticket, **extra)
-    if _is_htmx(request):
+    if request.htmx:
         context["oob"] = True
-        return render(request, "tickets/ticket/detail.html#htmx_update", context, status=status)
-    return render(request, "tickets/ticket/detail.html", context, status=status)
+        response = render(request, "tickets/ticket/detail.html#htmx_update", context, status=status)
+    else:
+        response = render(request, "tickets/ticket/detail.html", context, status=status)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
 
 
 @login_required
@@ -496,12 +491,12 @@ def _succeeded(
     except NotFound:
         # The change took the ticket out of this person's sight (e.g. handed to another team).
         messages.success(request, message)
-        if _is_htmx(request):
+        if request.htmx:
             response = HttpResponse(status=204)
             response["HX-Redirect"] = reverse("tickets:queue")
             return response
         return redirect("tickets:queue")
-    if _is_htmx(request):
+    if request.htmx:
         return _render(
             request,
             ticket,
@@ -554,7 +549,7 @@ def ticket_reply(request: SignedInRequest, number: str) -> HttpResponse:
         )
     except DomainError as error:
         # htmx keeps the editor as typed; without JS the page comes back with the text in it.
-        return _failed(request, ticket, error, **({} if _is_htmx(request) else keep))
+        return _failed(request, ticket, error, **({} if request.htmx else keep))
     message = _("Internal note added.") if internal else _("Reply sent.")
     return _succeeded(request, ticket.number, message, include_editor=True)
 
