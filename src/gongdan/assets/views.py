@@ -14,6 +14,7 @@ from gongdan.assets import services as assets
 from gongdan.assets.forms import LocationForm
 from gongdan.assets.models import Location
 from gongdan.core.domain_errors import DomainError
+from gongdan.core.ids import parse_id
 from gongdan.web.forms import show_domain_error
 
 CHILD_KIND: dict[str, str] = {
@@ -44,11 +45,8 @@ def location_create(request: AdminRequest) -> HttpResponse:
                 messages.success(request, _("Location %(name)s was created.") % {"name": location})
                 return redirect("assets:location_list")
     else:
-        parent = (
-            Location.objects.filter(pk=request.GET.get("parent") or 0).first()
-            if (request.GET.get("parent", "").isdigit())
-            else None
-        )
+        parent_id = parse_id(request.GET.get("parent"))
+        parent = Location.objects.filter(pk=parent_id).first() if parent_id is not None else None
         initial = (
             {"parent": parent.pk, "kind": CHILD_KIND.get(parent.kind, Location.Kind.AREA)} if parent else {}
         )

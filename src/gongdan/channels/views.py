@@ -16,6 +16,7 @@ from gongdan.channels.forms import MailboxForm, initial_for
 from gongdan.channels.models import InboundMail, Mailbox, error_display
 from gongdan.channels.parsing import UnreadableMail, body_text, parse_mail
 from gongdan.core.domain_errors import DomainError
+from gongdan.core.ids import parse_id
 from gongdan.web.forms import show_domain_error
 
 HEADER_LABELS = (
@@ -93,10 +94,7 @@ def mailbox_poll_now(request: AdminRequest, pk: int) -> HttpResponse:
 def mail_list(request: AdminRequest) -> HttpResponse:
     state = request.GET.get("state", "")
     state = state if state in InboundMail.State.values else ""
-    try:
-        before = int(request.GET.get("before", "") or 0) or None
-    except ValueError:
-        before = None
+    before = parse_id(request.GET.get("before")) or None
     rows, next_before = selectors.mail_list(state=state, before=before)
     return render_page(request, "channels/mail_list.html", section="incoming_mail", rows=rows, state=state,
                        states=InboundMail.State.choices, counts=selectors.mail_counts(), before=before,

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from gongdan.admin_console.access import AdminRequest, admin_required
 from gongdan.admin_console.views.page import edit_page, render_page
 from gongdan.core.domain_errors import DomainError
+from gongdan.core.ids import parse_id
 from gongdan.outbox import selectors, services
 from gongdan.outbox.delivery import channel_for
 from gongdan.outbox.forms import AllowListForm, ChatBotForm, WebhookForm
@@ -24,16 +25,13 @@ from gongdan.web.forms import show_domain_error
 def outbox_list(request: AdminRequest) -> HttpResponse:
     state = request.GET.get("state", "")
     state = state if state in OutboxMessage.State.values else ""
-    try:
-        before = int(request.GET.get("before", "") or 0) or None
-    except ValueError:
-        before = None
+    before = parse_id(request.GET.get("before")) or None
     rows, next_before = selectors.outbox_list(actor=request.user, state=state, before=before)
     email = channel_for("email")
     return render_page(
         request, "outbox/outbox_list.html", section="outbox", rows=rows, state=state,
         states=OutboxMessage.State.choices, next_before=next_before, before=before, counts=selectors.outbox_counts(),
-        email_problem="" if email.is_configured() else email.not_configured_reason(),
+        email_problem="" if email is None or email.is_configured() else email.not_configured_reason(),
     )  # fmt: skip
 
 
@@ -46,8 +44,8 @@ def outbox_retry(request: AdminRequest, pk: int) -> HttpResponse:
         messages.error(request, str(exc.message))
     else:
         messages.success(request, _("The message was queued again."))
-    return redirect(request.POST.get("next") if str(request.POST.get("next", "")).startswith("/settings/outbox/")
-                    else "outbox:outbox")  # fmt: skip
+    back = request.POST.get("next", "")
+    return redirect(back if back.startswith("/settings/outbox/") else "outbox:outbox")
 
 
 @admin_required
@@ -126,10 +124,7 @@ def webhook_edit(request: AdminRequest, pk: int) -> HttpResponse:
 def webhook_detail(request: AdminRequest, pk: int) -> HttpResponse:
     """The signing secret, the rules that feed the webhook, and its deliveries with every attempt."""
     hook = get_object_or_404(Webhook, pk=pk)
-    try:
-        before = int(request.GET.get("before", "") or 0) or None
-    except ValueError:
-        before = None
+    before = parse_id(request.GET.get("before")) or None
     rows, next_before = selectors.deliveries(actor=request.user, webhook=hook, before=before)
     return render_page(request, "outbox/webhook_detail.html", section="webhooks", hook=hook,
                        rows=rows, next_before=next_before, before=before,

@@ -17,7 +17,7 @@ PLAIN_STATUS: dict[str, Promise] = {
     Status.CLOSED: _("Done"),
     Status.CANCELLED: _("Cancelled"),
 }
-STATUS_TONE = {
+STATUS_TONE: dict[str, str] = {
     Status.NEW: "blue",
     Status.ASSIGNED: "azure",
     Status.IN_PROGRESS: "indigo",

@@ -74,6 +74,11 @@ def test_sorting_by_priority(agent_client, make_ticket):
         {"view": "nope"},
         {"cursor": "%%%not-a-cursor"},
         {"assignee": "<script>"},
+        {"assignee": "99999999999999999999"},  # above a bigint: the database would overflow
+        {"assignee": "²"},  # a digit to str.isdigit(), not to int()
+        {"requester": "9223372036854775808"},
+        {"category": "99999999999999999999"},
+        {"team": "99999999999999999999"},
     ],
 )
 def test_bad_filter_values_show_a_message_not_a_500(agent_client, params):

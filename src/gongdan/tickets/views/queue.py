@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 from gongdan.accounts.models import Team, User
 from gongdan.accounts.views.auth import safe_next
 from gongdan.core.domain_errors import DomainError, ValidationFailed
+from gongdan.core.ids import parse_id
 from gongdan.tickets.filters import DEFAULT_PAGE_SIZE, SAVED_VIEWS, SORTS, TicketFilters, paginate
 from gongdan.tickets.forms import category_choices, staff_choices, staff_users
 from gongdan.tickets.models import Priority, Status, TicketType, WorkflowTransition
@@ -237,7 +238,10 @@ def _bulk_change(request: SignedInRequest, operation: str) -> Any:
         value = request.POST.get("assignee", "")
         if value == "none":
             return lambda ticket: ticket_assign(actor=actor, ticket=ticket, assignee=None)
-        assignee = staff_users().defer(None).filter(pk=int(value)).first() if value.isdigit() else None
+        assignee_id = parse_id(value)
+        assignee = (
+            staff_users().defer(None).filter(pk=assignee_id).first() if assignee_id is not None else None
+        )
         if assignee is None:
             raise ValidationFailed(_("Choose who to assign the tickets to."))
         return lambda ticket: ticket_assign(actor=actor, ticket=ticket, assignee=assignee)

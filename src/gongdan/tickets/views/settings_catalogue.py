@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from gongdan.admin_console.access import AdminRequest, admin_required
 from gongdan.admin_console.views.page import form_status, render_page
 from gongdan.core.domain_errors import DomainError
+from gongdan.core.ids import parse_id
 from gongdan.tickets import selectors
 from gongdan.tickets.models import Category, CustomField, Priority, TicketType
 from gongdan.tickets.services import configuration as config_services
@@ -42,8 +43,8 @@ def category_create(request: AdminRequest) -> HttpResponse:
                 )
                 return redirect("tickets:category_edit", pk=category.pk)
     else:
-        parent_id = request.GET.get("parent", "")
-        parent = Category.objects.filter(pk=parent_id).first() if parent_id.isdigit() else None
+        parent_id = parse_id(request.GET.get("parent"))
+        parent = Category.objects.filter(pk=parent_id).first() if parent_id is not None else None
         initial: dict[str, Any] = {"order": 0, "is_active": True}
         if parent is not None:
             initial.update(

@@ -32,6 +32,7 @@ from gongdan.accounts.models import STAFF_ROLES, Team, User
 from gongdan.assets.models import Location
 from gongdan.core.domain_errors import DomainError, NotFound, ValidationFailed
 from gongdan.core.html_sanitize import render_markdown
+from gongdan.core.ids import parse_id, parse_ids
 from gongdan.tickets import events, page, selectors, services
 from gongdan.tickets.access import can_work
 from gongdan.tickets.forms import category_choices, staff_choices
@@ -560,9 +561,10 @@ def _pick(model: Any, raw: str, field: str, *, allow_empty: bool = True) -> Any:
         if allow_empty:
             return None
         raise _bad_input(_("This field is required."), field)
-    if not raw.isdigit():
+    pk = parse_id(raw)
+    if pk is None:
         raise _bad_input(_("Choose a valid option."), field)
-    row = model.objects.filter(pk=int(raw)).first()
+    row = model.objects.filter(pk=pk).first()
     if row is None:
         raise _bad_input(_("Choose a valid option."), field)
     return row
@@ -600,10 +602,9 @@ def ticket_properties(request: SignedInRequest, number: str) -> HttpResponse:
     ticket = _ticket_or_404(request, number)
     post = request.POST
     try:
-        version_raw = post.get("version", "")
-        if not version_raw.isdigit():
+        version = parse_id(post.get("version"))
+        if version is None:
             raise _bad_input(_("The form is missing the ticket's version; reload the page."), "version")
-        version = int(version_raw)
         category = _pick(Category, post.get("category", ""), "category")
         changes: dict[str, Any] = {
             "category": category,
@@ -615,10 +616,10 @@ def ticket_properties(request: SignedInRequest, number: str) -> HttpResponse:
             "tags": [t for t in TAG_SPLIT.split(post.get("tags", "")) if t.strip()],
             "custom_values": _custom_values_from_post(request, category),
         }
-        watcher_ids = [raw for raw in post.getlist("watchers") if raw.strip()]
-        if any(not raw.isdigit() for raw in watcher_ids):
+        watcher_ids = parse_ids(raw for raw in post.getlist("watchers") if raw.strip())
+        if watcher_ids is None:
             raise _bad_input(_("Choose a valid option."), "watchers")
-        watchers = list(User.objects.filter(pk__in=[int(raw) for raw in watcher_ids], is_active=True))
+        watchers = list(User.objects.filter(pk__in=watcher_ids, is_active=True))
         if len(watchers) != len(set(watcher_ids)):
             raise _bad_input(_("Choose a valid option."), "watchers")
         changes["watchers"] = watchers
@@ -642,8 +643,8 @@ def ticket_custom_fields(request: SignedInRequest, number: str) -> HttpResponse:
     ticket = _ticket_or_404(request, number)
     if not can_work(request.user, ticket):
         raise Http404
-    raw = request.GET.get("category", "")
-    category = Category.objects.filter(pk=int(raw)).first() if raw.isdigit() else None
+    category_id = parse_id(request.GET.get("category"))
+    category = Category.objects.filter(pk=category_id).first() if category_id is not None else None
     rows = _custom_field_rows(fields_for_category(category), ticket.custom_values or {}, staff_choices())
     return render(
         request, "tickets/ticket/detail.html#custom_fields", {"custom_fields": rows, "ticket": ticket}
