@@ -14,10 +14,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from gongdan.accounts.models import User
 from gongdan.admin_console.access import AdminRequest, admin_required
+from gongdan.admin_console.screens import SettingsScreen
 from gongdan.admin_console.views.page import form_status, render_page
 from gongdan.core.domain_errors import DomainError, ValidationFailed
 from gongdan.routing import selectors, services
@@ -174,13 +176,12 @@ def rule_toggle(request: AdminRequest, pk: int) -> HttpResponse:
     return redirect("routing:rule_list")
 
 
-@admin_required
-@require_POST
-def rule_delete(request: AdminRequest, pk: int) -> HttpResponse:
-    rule = get_object_or_404(RoutingRule, pk=pk)
-    services.rule_delete(actor=request.user, rule=rule)
-    messages.success(request, _("Rule “%(name)s” was deleted.") % {"name": rule.name})
-    return redirect("routing:rule_list")
+RULES = SettingsScreen(
+    model=RoutingRule, section="routing_rules", list_url="routing:rule_list", edit_url="routing:rule_edit",
+    delete=services.rule_delete, instance_key="rule", name_of=lambda rule: rule.name,
+    delete_question=gettext_lazy("Delete this rule?"), deleted=gettext_lazy("Rule “%(name)s” was deleted."),
+)  # fmt: skip
+rule_delete = RULES.delete_view  # create and edit build the conditions row by row: their own views above
 
 
 # ---- dry run -------------------------------------------------------------------------------------------
@@ -324,13 +325,13 @@ def schedule_edit(request: AdminRequest, pk: int) -> HttpResponse:
     return _schedule_form(request, get_object_or_404(WorkSchedule, pk=pk))
 
 
-@admin_required
-@require_POST
-def schedule_delete(request: AdminRequest, pk: int) -> HttpResponse:
-    schedule = get_object_or_404(WorkSchedule, pk=pk)
-    services.schedule_delete(actor=request.user, schedule=schedule)
-    messages.success(request, _("Schedule “%(name)s” was deleted.") % {"name": schedule.name})
-    return redirect("routing:schedule_list")
+SCHEDULES = SettingsScreen(
+    model=WorkSchedule, section="routing_agents", list_url="routing:schedule_list", edit_url="routing:schedule_edit",
+    delete=services.schedule_delete, instance_key="schedule", name_of=lambda schedule: schedule.name,
+    delete_warning=gettext_lazy("Its agents become always on shift."),
+    deleted=gettext_lazy("Schedule “%(name)s” was deleted."),
+)  # fmt: skip
+schedule_delete = SCHEDULES.delete_view
 
 
 # ---- settings and skill requirements ---------------------------------------------------------------------

@@ -9,9 +9,11 @@ from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from gongdan.admin_console.access import AdminRequest, admin_required
+from gongdan.admin_console.screens import SettingsScreen
 from gongdan.admin_console.views.page import form_status, render_page
 from gongdan.core.domain_errors import DomainError
 from gongdan.sla import business_time, selectors, services
@@ -89,17 +91,14 @@ def calendar_edit(request: AdminRequest, pk: int) -> HttpResponse:
     return _calendar_page(request, form, calendar, status=form_status(request, form))
 
 
-@admin_required
-@require_POST
-def calendar_delete(request: AdminRequest, pk: int) -> HttpResponse:
-    calendar = get_object_or_404(BusinessCalendar, pk=pk)
-    try:
-        services.calendar_delete(actor=request.user, calendar=calendar)
-    except DomainError as exc:
-        messages.error(request, str(exc.message))
-        return redirect("sla:calendar_edit", pk=pk)
-    messages.success(request, _("Calendar %(name)s was deleted.") % {"name": calendar.label})
-    return redirect("sla:calendar_list")
+CALENDARS = SettingsScreen(
+    model=BusinessCalendar, section="sla_calendars", list_url="sla:calendar_list", edit_url="sla:calendar_edit",
+    delete=services.calendar_delete, instance_key="calendar", name_of=lambda calendar: calendar.label,
+    deleted=gettext_lazy("Calendar %(name)s was deleted."),
+)  # fmt: skip
+calendar_delete = (
+    CALENDARS.delete_view
+)  # a calendar in use is kept, and the page says which policies to change
 
 
 @admin_required
@@ -243,13 +242,12 @@ def policy_edit(request: AdminRequest, pk: int) -> HttpResponse:
     return _policy_page(request, form, policy, status=form_status(request, form))
 
 
-@admin_required
-@require_POST
-def policy_delete(request: AdminRequest, pk: int) -> HttpResponse:
-    policy = get_object_or_404(SlaPolicy, pk=pk)
-    services.policy_delete(actor=request.user, policy=policy)
-    messages.success(request, _("Policy %(name)s was deleted.") % {"name": policy.label})
-    return redirect("sla:policy_list")
+POLICIES = SettingsScreen(
+    model=SlaPolicy, section="sla_policies", list_url="sla:policy_list", edit_url="sla:policy_edit",
+    delete=services.policy_delete, instance_key="policy", name_of=lambda policy: policy.label,
+    deleted=gettext_lazy("Policy %(name)s was deleted."),
+)  # fmt: skip
+policy_delete = POLICIES.delete_view
 
 
 @admin_required
