@@ -266,71 +266,52 @@ def agent_edit(request: AdminRequest, pk: int) -> HttpResponse:
                        presence=presence, status=form_status(request, form))  # fmt: skip
 
 
-def _schedule_periods(form: ScheduleForm) -> dict[int, list[Any]]:
+def _schedule_values(form: ScheduleForm) -> dict[str, Any]:
+    """The service takes parsed periods; a day that does not parse is refused next to its field."""
     periods: dict[int, list[Any]] = {}
+    errors: dict[str, list[str]] = {}
     for day in range(7):
         try:
             periods[day] = services.parse_periods(form.cleaned_data.get(f"day_{day}", ""))
         except ValueError as exc:
-            form.add_error(f"day_{day}", _("“%(text)s” is not a period like 09:00-18:00.") % {"text": exc})
-    return periods
+            errors[f"day_{day}"] = [_("“%(text)s” is not a period like 09:00-18:00.") % {"text": exc}]
+    if errors:
+        raise ValidationFailed(_("Some fields are not valid."), details=errors)
+    return {"name": form.cleaned_data["name"], "time_zone": form.cleaned_data["time_zone"].strip(),
+            "periods": periods}  # fmt: skip
 
 
-def _format_periods(schedule: WorkSchedule) -> dict[str, str]:
+def _schedule_initial(schedule: WorkSchedule) -> dict[str, Any]:
     days: dict[str, list[str]] = {}
     for p in schedule.periods.all():
         days.setdefault(f"day_{p.weekday}", []).append(f"{p.start:%H:%M}-{p.end:%H:%M}")
-    return {k: ", ".join(v) for k, v in days.items()}
+    return {
+        "name": schedule.name,
+        "time_zone": schedule.time_zone,
+        **{k: ", ".join(v) for k, v in days.items()},
+    }
 
 
-@admin_required
-def schedule_list(request: AdminRequest) -> HttpResponse:
-    return render_page(request, "routing/schedules/list.html", section="routing_agents",
-                       schedules=selectors.schedules_with_periods())  # fmt: skip
-
-
-def _schedule_form(request: AdminRequest, schedule: WorkSchedule | None) -> HttpResponse:
-    if request.method == "POST":
-        form = ScheduleForm(request.POST)
-        if form.is_valid():
-            periods = _schedule_periods(form)
-            if not form.errors:
-                try:
-                    saved = services.schedule_save(actor=request.user, schedule=schedule,
-                                                   name=form.cleaned_data["name"],
-                                                   time_zone=form.cleaned_data["time_zone"].strip(),
-                                                   periods=periods)  # fmt: skip
-                except DomainError as exc:
-                    show_domain_error(form, exc)
-                else:
-                    messages.success(request, _("Schedule “%(name)s” was saved.") % {"name": saved.name})
-                    return redirect("routing:schedule_list")
-    elif schedule is not None:
-        form = ScheduleForm(initial={"name": schedule.name, "time_zone": schedule.time_zone,
-                                     **_format_periods(schedule)})  # fmt: skip
-    else:
-        form = ScheduleForm(initial={"time_zone": "Asia/Shanghai",
-                                     **{f"day_{d}": "09:00-18:00" for d in range(5)}})  # fmt: skip
-    return render_page(request, "routing/schedules/form.html", section="routing_agents", form=form,
-                       subject=schedule, status=form_status(request, form))  # fmt: skip
-
-
-@admin_required
-def schedule_create(request: AdminRequest) -> HttpResponse:
-    return _schedule_form(request, None)
-
-
-@admin_required
-def schedule_edit(request: AdminRequest, pk: int) -> HttpResponse:
-    return _schedule_form(request, get_object_or_404(WorkSchedule, pk=pk))
+def _schedule_create(*, actor: User, **values: Any) -> WorkSchedule:
+    return services.schedule_save(actor=actor, schedule=None, **values)
 
 
 SCHEDULES = SettingsScreen(
-    model=WorkSchedule, section="routing_agents", list_url="routing:schedule_list", edit_url="routing:schedule_edit",
-    delete=services.schedule_delete, instance_key="schedule", name_of=lambda schedule: schedule.name,
+    model=WorkSchedule, section="routing_agents", form_class=ScheduleForm, list_url="routing:schedule_list",
+    edit_url="routing:schedule_edit", list_template="routing/schedules/list.html", list_name="schedules",
+    rows=selectors.schedules_with_periods, form_template="routing/schedules/form.html",
+    create=_schedule_create, update=services.schedule_save, delete=services.schedule_delete,
+    instance_key="schedule", values=_schedule_values, initial=_schedule_initial,
+    initial_new=lambda request: {"time_zone": "Asia/Shanghai", **{f"day_{d}": "09:00-18:00" for d in range(5)}},
+    name_of=lambda schedule: schedule.name, saved=gettext_lazy("Schedule “%(name)s” was saved."),
     delete_warning=gettext_lazy("Its agents become always on shift."),
     deleted=gettext_lazy("Schedule “%(name)s” was deleted."),
 )  # fmt: skip
+schedule_list, schedule_create, schedule_edit = (
+    SCHEDULES.list_view,
+    SCHEDULES.create_view,
+    SCHEDULES.edit_view,
+)
 schedule_delete = SCHEDULES.delete_view
 
 

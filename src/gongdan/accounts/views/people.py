@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -36,26 +35,27 @@ USERS_PER_PAGE = 25
 # Users -----------------------------------------------------------------------------------------------
 
 
-@admin_required
-def user_list(request: AdminRequest) -> HttpResponse:
-    q = request.GET.get("q", "").strip()[:100]
+ACTIVE_CHOICES = (
+    ("active", gettext_lazy("Active")), ("inactive", gettext_lazy("Deactivated")), ("all", gettext_lazy("All")),
+)  # fmt: skip
+
+
+def _user_filters(request: AdminRequest) -> dict[str, str]:
     role = request.GET.get("role", "")
-    role = role if role in Role.values else ""
     active = request.GET.get("active", "active")
-    active = active if active in ("active", "inactive", "all") else "active"
-    paginator = Paginator(selectors.user_list(q=q, role=role, active=active), USERS_PER_PAGE)
-    page = paginator.get_page(request.GET.get("page"))
-    return render_page(
-        request,
-        "accounts/users/list.html",
-        section="users",
-        page=page,
-        q=q,
-        role=role,
-        active=active,
-        roles=Role.choices,
-        active_choices=[("active", _("Active")), ("inactive", _("Deactivated")), ("all", _("All"))],
-    )
+    return {
+        "role": role if role in Role.values else "",
+        "active": active if active in dict(ACTIVE_CHOICES) else "active",
+    }
+
+
+USERS = SettingsScreen(
+    model=User, section="users", list_url="accounts:user_list", list_template="accounts/users/list.html",
+    search=lambda request, q: selectors.user_list(q=q, **_user_filters(request)), per_page=USERS_PER_PAGE,
+    list_partial="results",
+    list_context=lambda request: {**_user_filters(request), "roles": Role.choices, "active_choices": ACTIVE_CHOICES},
+)  # fmt: skip
+user_list = USERS.list_view  # creating and editing a person also sets their teams: the views below
 
 
 @admin_required
