@@ -6,6 +6,8 @@ import pytest
 from django.urls import reverse
 
 from gongdan.accounts.models import User
+from gongdan.assets.models import Location
+from gongdan.sla.models import BusinessCalendar, SlaPolicy
 from gongdan.tickets.models import Priority
 from tests.factories import CategoryFactory, CustomFieldFactory, SkillFactory
 
@@ -27,6 +29,21 @@ PAGES = [
     "tickets:ticket_type_list",
     "tickets:numbering",
     "tickets:workflow",
+    # on the generic screen (decision 0064)
+    "channels:mailbox_list",
+    "channels:mailbox_create",
+    "outbox:chat_bot_list",
+    "outbox:chat_bot_create",
+    "outbox:webhook_create",
+    "notifications:rule_list",
+    "notifications:rule_create",
+    "oncall:schedule_create",
+    "routing:schedule_list",
+    "routing:schedule_create",
+    "sla:calendar_list",
+    "sla:calendar_create",
+    "sla:policy_list",
+    "sla:policy_create",
 ]
 
 
@@ -35,7 +52,17 @@ def object_pages(agent, team, organisation):
     category = CategoryFactory(name="网络")
     field = CustomFieldFactory(category=category)
     skill = SkillFactory(name="网络")
+    calendar = BusinessCalendar.objects.first() or BusinessCalendar.objects.create(
+        name="全天候", is_24x7=True
+    )
+    policy = SlaPolicy.objects.create(name="标准", calendar=calendar)
+    location = Location.objects.create(name="总部", code="HQ", kind=Location.Kind.SITE)
     return [
+        reverse("sla:calendar_edit", args=[calendar.pk]),
+        reverse("sla:calendar_delete", args=[calendar.pk]),
+        reverse("sla:policy_edit", args=[policy.pk]),
+        reverse("sla:policy_delete", args=[policy.pk]),
+        reverse("assets:location_edit", args=[location.pk]),
         reverse("accounts:user_edit", args=[agent.pk]),
         reverse("accounts:user_skills", args=[agent.pk]),
         reverse("accounts:team_edit", args=[team.pk]),

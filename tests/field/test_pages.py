@@ -191,7 +191,9 @@ def test_label_sheets_encode_the_right_addresses(phone, room, settings):
 
 
 @pytest.mark.parametrize(
-    "query", ["kind=poster", "location=abc", "location=999999"], ids=["kind", "not-a-number", "unknown"]
+    "query",
+    ["kind=poster", "location=abc", "location=999999", "location=99999999999999999999", "location=%C2%B2"],
+    ids=["kind", "not-a-number", "unknown", "above-bigint", "superscript-two"],
 )
 def test_label_sheet_bad_input(phone, room, query):
     assert phone.get(f"/m/labels/sheet.pdf?{query}").status_code in (400, 404)
@@ -212,3 +214,18 @@ def test_pages_need_sign_in(client, job):
     assert client.get("/m/").status_code == 302
     assert client.get(f"/m/jobs/{job.number}/").status_code == 302
     assert client.get("/m/offline/").status_code == 200
+
+
+def test_a_huge_location_id_is_refused_with_a_400(phone, room):
+    # Given an id no bigint can hold (a typo, or a probe)
+    response = phone.get("/m/labels/sheet.pdf?location=99999999999999999999")
+
+    # Then the phone is told the ids are numbers, not a server error
+    assert response.status_code == 400
+    assert response.content.decode() == "Location ids are numbers."
+
+
+def test_a_new_ticket_ignores_a_huge_location(phone, room):
+    response = phone.get("/m/new/?location=99999999999999999999")
+    assert response.status_code == 200
+    assert response.context["form"].initial.get("location") is None

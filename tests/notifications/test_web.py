@@ -84,6 +84,15 @@ def test_mark_read_one_by_htmx_and_all(li, ticket):
     assert "data-unread" not in client.get(reverse("notifications:bell")).content.decode()
 
 
+def test_mark_read_without_htmx_goes_back_to_the_list(li, ticket):
+    notices_for(li, ticket, 1)
+    notice = Notification.objects.get()
+    response = signed_in(li).post(reverse("notifications:read", args=[notice.pk]))
+    assert response.status_code == 302 and response["Location"] == reverse("notifications:list")
+    notice.refresh_from_db()
+    assert notice.read_at is not None
+
+
 def test_nobody_reads_or_marks_another_persons_notices(li, ticket, other_agent):
     notices_for(li, ticket, 1)
     notice = Notification.objects.get()

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
-from gongdan.routing import services
+from gongdan.routing import selectors, services
 from gongdan.routing.explain import describe_routing_reason
 from gongdan.tickets import events
 
@@ -72,3 +72,13 @@ def test_moving_a_rule_with_htmx_returns_the_refreshed_table(admin_browser, admi
     html = response.content.decode()
     assert response.status_code == 200 and html.lstrip().startswith('<div class="card" id="rules">')
     assert html.index(">B<") < html.index(">A<")
+
+
+def test_moving_a_rule_without_htmx_redirects_to_the_list(admin_browser, admin_user, team):
+    first = services.rule_create(actor=admin_user, name="A", team=team)
+    services.rule_create(actor=admin_user, name="B", team=team)
+
+    response = admin_browser.post(reverse("routing:rule_move", args=[first.pk]), {"direction": "down"})
+
+    assert response.status_code == 302 and response["Location"] == reverse("routing:rule_list")
+    assert [r.name for r in selectors.rule_list()] == ["B", "A"]

@@ -10,11 +10,13 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 
+from gongdan.web.http import HtmxRequest
+
 if TYPE_CHECKING:  # the shell is below the apps: it names their types only for the checker
     from gongdan.accounts.models import User
 
 
-class AdminRequest(HttpRequest):
+class AdminRequest(HtmxRequest):
     """What a view behind `admin_required` receives: a signed-in, active administrator."""
 
     user: User  # type: ignore[assignment]

@@ -6,17 +6,18 @@ from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from gongdan.admin_console.access import AdminRequest, admin_required
-from gongdan.admin_console.views.page import form_status, render_page
+from gongdan.admin_console.screens import SettingsScreen
+from gongdan.admin_console.views.page import render_page
 from gongdan.channels import imap, selectors, services, tasks
 from gongdan.channels.forms import MailboxForm, initial_for
 from gongdan.channels.models import InboundMail, Mailbox, error_display
 from gongdan.channels.parsing import UnreadableMail, body_text, parse_mail
 from gongdan.core.domain_errors import DomainError
-from gongdan.web.forms import show_domain_error
+from gongdan.core.ids import parse_id
 
 HEADER_LABELS = (
     ("From", pgettext_lazy("mail header", "From")), ("To", pgettext_lazy("mail header", "To")),
@@ -25,44 +26,16 @@ HEADER_LABELS = (
 )  # fmt: skip
 
 
-@admin_required
-def mailbox_list(request: AdminRequest) -> HttpResponse:
-    return render_page(
-        request, "channels/mailbox_list.html", section="mailboxes", mailboxes=selectors.mailbox_list()
-    )
-
-
-def _mailbox_form(request: AdminRequest, mailbox: Mailbox | None) -> HttpResponse:
-    if request.method == "POST":
-        form = MailboxForm(request.POST, mailbox=mailbox)
-        if form.is_valid():
-            try:
-                if mailbox is None:
-                    mailbox = services.mailbox_create(actor=request.user, **form.service_values())
-                else:
-                    mailbox = services.mailbox_update(
-                        actor=request.user, mailbox=mailbox, **form.service_values()
-                    )
-            except DomainError as exc:
-                show_domain_error(form, exc)
-            else:
-                messages.success(request, _("Mailbox %(name)s was saved.") % {"name": mailbox.name})
-                return redirect("channels:mailbox_list")
-    else:
-        form = MailboxForm(initial=initial_for(mailbox) if mailbox else None, mailbox=mailbox)
-    title = _("Edit mailbox") if mailbox else _("New mailbox")
-    return render_page(request, "channels/mailbox_form.html", section="mailboxes", form=form, title=title,
-                       cancel_url="channels:mailbox_list", status=form_status(request, form))  # fmt: skip
-
-
-@admin_required
-def mailbox_create(request: AdminRequest) -> HttpResponse:
-    return _mailbox_form(request, None)
-
-
-@admin_required
-def mailbox_edit(request: AdminRequest, pk: int) -> HttpResponse:
-    return _mailbox_form(request, get_object_or_404(Mailbox, pk=pk))
+MAILBOXES = SettingsScreen(
+    model=Mailbox, section="mailboxes", form_class=MailboxForm, list_url="channels:mailbox_list",
+    list_template="channels/mailbox_list.html", list_name="mailboxes", rows=selectors.mailbox_list,
+    create=services.mailbox_create, update=services.mailbox_update, instance_key="mailbox",
+    form_template="channels/mailbox_form.html", form_kwargs=lambda mailbox: {"mailbox": mailbox},
+    initial=initial_for, name_of=lambda mailbox: mailbox.name,
+    new_title=gettext_lazy("New mailbox"), edit_title=gettext_lazy("Edit mailbox"),
+    saved=gettext_lazy("Mailbox %(name)s was saved."),
+)  # fmt: skip
+mailbox_list, mailbox_create, mailbox_edit = MAILBOXES.list_view, MAILBOXES.create_view, MAILBOXES.edit_view
 
 
 @admin_required
@@ -93,10 +66,7 @@ def mailbox_poll_now(request: AdminRequest, pk: int) -> HttpResponse:
 def mail_list(request: AdminRequest) -> HttpResponse:
     state = request.GET.get("state", "")
     state = state if state in InboundMail.State.values else ""
-    try:
-        before = int(request.GET.get("before", "") or 0) or None
-    except ValueError:
-        before = None
+    before = parse_id(request.GET.get("before")) or None
     rows, next_before = selectors.mail_list(state=state, before=before)
     return render_page(request, "channels/mail_list.html", section="incoming_mail", rows=rows, state=state,
                        states=InboundMail.State.choices, counts=selectors.mail_counts(), before=before,

@@ -26,6 +26,7 @@ from gongdan.admin_console.access import AdminRequest, admin_required
 from gongdan.admin_console.views.page import render_page
 from gongdan.assets.models import Location
 from gongdan.core.domain_errors import DomainError, NotFound
+from gongdan.core.ids import parse_id, parse_ids
 from gongdan.field import labels, selectors, services
 from gongdan.field.scan import resolve_code
 from gongdan.tickets import selectors as ticket_selectors
@@ -176,9 +177,8 @@ class NewTicketForm(forms.Form):
 def ticket_new(request: SignedInRequest) -> HttpResponse:
     """A new ticket from site, usually after scanning a place's code (?location=<id> fills it in)."""
     initial: dict[str, Any] = {}
-    raw = request.GET.get("location", "")
-    if raw.isdigit():
-        initial["location"] = Location.objects.filter(pk=int(raw), is_active=True).first()
+    if (location_id := parse_id(request.GET.get("location"))) is not None:
+        initial["location"] = Location.objects.filter(pk=location_id, is_active=True).first()
     form = NewTicketForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -292,14 +292,14 @@ def label_sheet(request: SignedInRequest, fmt: str) -> HttpResponse:
         return HttpResponse(
             _("Unknown label kind or format."), status=400, content_type="text/plain; charset=utf-8"
         )
-    raw_ids = request.GET.getlist("location")
-    if not all(value.isdigit() for value in raw_ids):
+    ids = parse_ids(request.GET.getlist("location"))
+    if ids is None:
         return HttpResponse(
             _("Location ids are numbers."), status=400, content_type="text/plain; charset=utf-8"
         )
     places = Location.objects.filter(is_active=True).order_by("path")
-    if raw_ids:
-        places = places.filter(pk__in=[int(v) for v in raw_ids])
+    if ids:
+        places = places.filter(pk__in=ids)
     chosen = list(places[: labels.MAX_LABELS + 1])
     if not chosen:
         return HttpResponse(_("No such locations."), status=404, content_type="text/plain; charset=utf-8")

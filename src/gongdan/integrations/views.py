@@ -11,9 +11,11 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from gongdan.admin_console.access import AdminRequest, admin_required
+from gongdan.admin_console.screens import SettingsScreen
 from gongdan.admin_console.views.page import form_status, render_page
 from gongdan.core.domain_errors import DomainError
 from gongdan.integrations import selectors, services
@@ -138,17 +140,13 @@ def integration_rotate(request: AdminRequest, pk: int) -> HttpResponse:
     return redirect("integrations:integration_edit", pk=pk)
 
 
-@admin_required
-@require_POST
-def integration_delete(request: AdminRequest, pk: int) -> HttpResponse:
-    integration = get_object_or_404(Integration, pk=pk)
-    try:
-        services.integration_delete(actor=request.user, integration=integration)
-    except DomainError as exc:
-        messages.error(request, str(exc.message))
-        return redirect("integrations:integration_edit", pk=pk)
-    messages.success(request, _("Integration %(name)s was deleted.") % {"name": integration.name})
-    return redirect("integrations:integration_list")
+INTEGRATIONS = SettingsScreen(
+    model=Integration, section="integrations", list_url="integrations:integration_list",
+    edit_url="integrations:integration_edit", delete=services.integration_delete, instance_key="integration",
+    name_of=lambda integration: integration.name, deleted=gettext_lazy("Integration %(name)s was deleted."),
+    delete_warning=gettext_lazy("Its secret stops working at once. One that has made tickets cannot be deleted: deactivate it instead."),
+)  # fmt: skip
+integration_delete = INTEGRATIONS.delete_view
 
 
 def _add_row(

@@ -11,11 +11,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from gongdan.accounts.models import User
 from gongdan.admin_console.access import AdminRequest, admin_required
-from gongdan.admin_console.views.page import form_status, render_page
+from gongdan.admin_console.screens import SettingsScreen
+from gongdan.admin_console.views.page import render_page
 from gongdan.core.domain_errors import DomainError
 from gongdan.oncall import selectors, services
 from gongdan.oncall.forms import OverrideForm, ScheduleForm
@@ -47,37 +49,18 @@ def _initial(schedule: OnCallSchedule) -> dict:
     }  # fmt: skip
 
 
-def _schedule_form(request: AdminRequest, schedule: OnCallSchedule | None) -> HttpResponse:
-    if request.method == "POST":
-        form = ScheduleForm(request.POST)
-        if form.is_valid():
-            try:
-                if schedule is None:
-                    schedule = services.oncall_schedule_create(actor=request.user, **form.service_values())
-                else:
-                    schedule = services.oncall_schedule_update(
-                        actor=request.user, schedule=schedule, **form.service_values()
-                    )
-            except DomainError as exc:
-                show_domain_error(form, exc)
-            else:
-                messages.success(request, _("Schedule %(name)s was saved.") % {"name": schedule.name})
-                return redirect("oncall:schedule_detail", pk=schedule.pk)
-    else:
-        form = ScheduleForm(initial=_initial(schedule) if schedule else {"start_date": timezone.localdate()})
-    title = _("Edit on-call schedule") if schedule else _("New on-call schedule")
-    return render_page(request, "admin_console/form_page.html", section="oncall", form=form, title=title,
-                       cancel_url="oncall:schedule_list", status=form_status(request, form))  # fmt: skip
-
-
-@admin_required
-def schedule_create(request: AdminRequest) -> HttpResponse:
-    return _schedule_form(request, None)
-
-
-@admin_required
-def schedule_edit(request: AdminRequest, pk: int) -> HttpResponse:
-    return _schedule_form(request, get_object_or_404(OnCallSchedule, pk=pk))
+SCHEDULES = SettingsScreen(
+    model=OnCallSchedule, section="oncall", form_class=ScheduleForm, list_url="oncall:schedule_list",
+    create=services.oncall_schedule_create, update=services.oncall_schedule_update, instance_key="schedule",
+    initial=_initial, initial_new=lambda request: {"start_date": timezone.localdate()},
+    name_of=lambda schedule: schedule.name, new_title=gettext_lazy("New on-call schedule"),
+    edit_title=gettext_lazy("Edit on-call schedule"), saved=gettext_lazy("Schedule %(name)s was saved."),
+    after_save=lambda schedule: ("oncall:schedule_detail", schedule.pk),
+)  # fmt: skip
+schedule_create, schedule_edit = (
+    SCHEDULES.create_view,
+    SCHEDULES.edit_view,
+)  # the list shows who is on call now
 
 
 @admin_required

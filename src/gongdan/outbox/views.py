@@ -8,11 +8,14 @@ from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from gongdan.admin_console.access import AdminRequest, admin_required
-from gongdan.admin_console.views.page import edit_page, render_page
+from gongdan.admin_console.screens import SettingsScreen
+from gongdan.admin_console.views.page import render_page
 from gongdan.core.domain_errors import DomainError
+from gongdan.core.ids import parse_id
 from gongdan.outbox import selectors, services
 from gongdan.outbox.delivery import channel_for
 from gongdan.outbox.forms import AllowListForm, ChatBotForm, WebhookForm
@@ -32,10 +35,7 @@ def _email_problem() -> str:
 def outbox_list(request: AdminRequest) -> HttpResponse:
     state = request.GET.get("state", "")
     state = state if state in OutboxMessage.State.values else ""
-    try:
-        before = int(request.GET.get("before", "") or 0) or None
-    except ValueError:
-        before = None
+    before = parse_id(request.GET.get("before")) or None
     rows, next_before = selectors.outbox_list(actor=request.user, state=state, before=before)
     return render_page(
         request, "outbox/outbox_list.html", section="outbox", rows=rows, state=state,
@@ -57,34 +57,24 @@ def outbox_retry(request: AdminRequest, pk: int) -> HttpResponse:
     return redirect(back if back.startswith("/settings/outbox/") else "outbox:outbox")
 
 
-@admin_required
-def chat_bot_list(request: AdminRequest) -> HttpResponse:
-    return render_page(request, "outbox/chat_bot_list.html", section="chat_bots",
-                       bots=selectors.chat_bot_rows())  # fmt: skip
-
-
 def _bot_initial(bot: ChatBot) -> dict[str, Any]:
     return {"name": bot.name, "kind": bot.kind, "url": bot.url, "secret": bot.secret, "language": bot.language,
             "is_active": bot.is_active}  # fmt: skip
 
 
-@admin_required
-@require_http_methods(["GET", "POST"])
-def chat_bot_create(request: AdminRequest) -> HttpResponse:
-    return edit_page(request, form_class=ChatBotForm, instance=None, initial={"is_active": True, "language": "zh-hans"},
-                 create=services.chat_bot_create, update=services.chat_bot_update, key="bot",
-                 section="chat_bots", title=_("New chat bot"), saved=_("Chat bot %(name)s was saved."),
-                 back="outbox:chat_bot_list")  # fmt: skip
-
-
-@admin_required
-@require_http_methods(["GET", "POST"])
-def chat_bot_edit(request: AdminRequest, pk: int) -> HttpResponse:
-    bot = get_object_or_404(ChatBot, pk=pk)
-    return edit_page(request, form_class=ChatBotForm, instance=bot, initial=_bot_initial(bot),
-                 create=services.chat_bot_create, update=services.chat_bot_update, key="bot",
-                 section="chat_bots", title=_("Edit chat bot"), saved=_("Chat bot %(name)s was saved."),
-                 back="outbox:chat_bot_list")  # fmt: skip
+CHAT_BOTS = SettingsScreen(
+    model=ChatBot, section="chat_bots", form_class=ChatBotForm, list_url="outbox:chat_bot_list",
+    list_template="outbox/chat_bot_list.html", list_name="bots", rows=selectors.chat_bot_rows,
+    create=services.chat_bot_create, update=services.chat_bot_update, instance_key="bot",
+    initial=_bot_initial, initial_new=lambda request: {"is_active": True, "language": "zh-hans"},
+    name_of=lambda bot: bot.name, new_title=gettext_lazy("New chat bot"), edit_title=gettext_lazy("Edit chat bot"),
+    saved=gettext_lazy("Chat bot %(name)s was saved."),
+)  # fmt: skip
+chat_bot_list, chat_bot_create, chat_bot_edit = (
+    CHAT_BOTS.list_view,
+    CHAT_BOTS.create_view,
+    CHAT_BOTS.edit_view,
+)
 
 
 @admin_required
@@ -109,34 +99,22 @@ def webhook_list(request: AdminRequest) -> HttpResponse:
                        hooks=selectors.webhook_rows(), allow_form=allow_form)  # fmt: skip
 
 
-@admin_required
-@require_http_methods(["GET", "POST"])
-def webhook_create(request: AdminRequest) -> HttpResponse:
-    return edit_page(request, form_class=WebhookForm, instance=None, initial={"is_active": True},
-                 create=services.webhook_create, update=services.webhook_update, key="hook",
-                 section="webhooks", title=_("New webhook"), saved=_("Webhook %(name)s was saved."),
-                 back="outbox:webhook_list")  # fmt: skip
-
-
-@admin_required
-@require_http_methods(["GET", "POST"])
-def webhook_edit(request: AdminRequest, pk: int) -> HttpResponse:
-    hook = get_object_or_404(Webhook, pk=pk)
-    return edit_page(request, form_class=WebhookForm, instance=hook,
-                 initial={"name": hook.name, "url": hook.url, "is_active": hook.is_active},
-                 create=services.webhook_create, update=services.webhook_update, key="hook",
-                 section="webhooks", title=_("Edit webhook"), saved=_("Webhook %(name)s was saved."),
-                 back="outbox:webhook_list")  # fmt: skip
+WEBHOOKS = SettingsScreen(
+    model=Webhook, section="webhooks", form_class=WebhookForm, list_url="outbox:webhook_list",
+    create=services.webhook_create, update=services.webhook_update, instance_key="hook",
+    initial=lambda hook: {"name": hook.name, "url": hook.url, "is_active": hook.is_active},
+    initial_new=lambda request: {"is_active": True}, name_of=lambda hook: hook.name,
+    new_title=gettext_lazy("New webhook"), edit_title=gettext_lazy("Edit webhook"),
+    saved=gettext_lazy("Webhook %(name)s was saved."),
+)  # fmt: skip
+webhook_create, webhook_edit = WEBHOOKS.create_view, WEBHOOKS.edit_view  # its list also edits the allow-list
 
 
 @admin_required
 def webhook_detail(request: AdminRequest, pk: int) -> HttpResponse:
     """The signing secret, the rules that feed the webhook, and its deliveries with every attempt."""
     hook = get_object_or_404(Webhook, pk=pk)
-    try:
-        before = int(request.GET.get("before", "") or 0) or None
-    except ValueError:
-        before = None
+    before = parse_id(request.GET.get("before")) or None
     rows, next_before = selectors.deliveries(actor=request.user, webhook=hook, before=before)
     return render_page(request, "outbox/webhook_detail.html", section="webhooks", hook=hook,
                        rows=rows, next_before=next_before, before=before,

@@ -25,6 +25,7 @@ from gongdan.api.auth import client_ip
 from gongdan.assets.models import Location
 from gongdan.core import rate_limits
 from gongdan.core.domain_errors import DomainError, ValidationFailed
+from gongdan.core.ids import parse_id
 from gongdan.core.rate_limits import Refused
 from gongdan.portal import selectors, services
 from gongdan.portal.forms import (
@@ -217,10 +218,8 @@ def lookup(request: HttpRequest) -> HttpResponse:
 
 
 def _pick(model: type[Category] | type[Location], value: Any) -> Any:
-    text = str(value or "").strip()
-    if not text.isdigit() or len(text) > 18:
-        return None
-    return model.objects.filter(pk=int(text), is_active=True).first()
+    pk = parse_id(value)
+    return model.objects.filter(pk=pk, is_active=True).first() if pk is not None else None
 
 
 def _new_page(request: SignedInRequest, form: RequestForm, *, category: Category | None,

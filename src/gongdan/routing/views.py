@@ -14,10 +14,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from gongdan.accounts.models import User
 from gongdan.admin_console.access import AdminRequest, admin_required
+from gongdan.admin_console.screens import SettingsScreen
 from gongdan.admin_console.views.page import form_status, render_page
 from gongdan.core.domain_errors import DomainError, ValidationFailed
 from gongdan.routing import selectors, services
@@ -155,7 +157,7 @@ def rule_move(request: AdminRequest, pk: int) -> HttpResponse:
         services.rule_move(actor=request.user, rule=rule, direction=request.POST.get("direction", ""))
     except DomainError as exc:
         messages.error(request, str(exc.message))
-    if request.headers.get("HX-Request"):
+    if request.htmx:
         return render_page(request, "routing/rules/list.html#rules", section="routing_rules",
                            rules=selectors.rule_list())  # fmt: skip
     return redirect("routing:rule_list")
@@ -174,13 +176,12 @@ def rule_toggle(request: AdminRequest, pk: int) -> HttpResponse:
     return redirect("routing:rule_list")
 
 
-@admin_required
-@require_POST
-def rule_delete(request: AdminRequest, pk: int) -> HttpResponse:
-    rule = get_object_or_404(RoutingRule, pk=pk)
-    services.rule_delete(actor=request.user, rule=rule)
-    messages.success(request, _("Rule “%(name)s” was deleted.") % {"name": rule.name})
-    return redirect("routing:rule_list")
+RULES = SettingsScreen(
+    model=RoutingRule, section="routing_rules", list_url="routing:rule_list", edit_url="routing:rule_edit",
+    delete=services.rule_delete, instance_key="rule", name_of=lambda rule: rule.name,
+    delete_question=gettext_lazy("Delete this rule?"), deleted=gettext_lazy("Rule “%(name)s” was deleted."),
+)  # fmt: skip
+rule_delete = RULES.delete_view  # create and edit build the conditions row by row: their own views above
 
 
 # ---- dry run -------------------------------------------------------------------------------------------
@@ -265,72 +266,53 @@ def agent_edit(request: AdminRequest, pk: int) -> HttpResponse:
                        presence=presence, status=form_status(request, form))  # fmt: skip
 
 
-def _schedule_periods(form: ScheduleForm) -> dict[int, list[Any]]:
+def _schedule_values(form: ScheduleForm) -> dict[str, Any]:
+    """The service takes parsed periods; a day that does not parse is refused next to its field."""
     periods: dict[int, list[Any]] = {}
+    errors: dict[str, list[str]] = {}
     for day in range(7):
         try:
             periods[day] = services.parse_periods(form.cleaned_data.get(f"day_{day}", ""))
         except ValueError as exc:
-            form.add_error(f"day_{day}", _("“%(text)s” is not a period like 09:00-18:00.") % {"text": exc})
-    return periods
+            errors[f"day_{day}"] = [_("“%(text)s” is not a period like 09:00-18:00.") % {"text": exc}]
+    if errors:
+        raise ValidationFailed(_("Some fields are not valid."), details=errors)
+    return {"name": form.cleaned_data["name"], "time_zone": form.cleaned_data["time_zone"].strip(),
+            "periods": periods}  # fmt: skip
 
 
-def _format_periods(schedule: WorkSchedule) -> dict[str, str]:
+def _schedule_initial(schedule: WorkSchedule) -> dict[str, Any]:
     days: dict[str, list[str]] = {}
     for p in schedule.periods.all():
         days.setdefault(f"day_{p.weekday}", []).append(f"{p.start:%H:%M}-{p.end:%H:%M}")
-    return {k: ", ".join(v) for k, v in days.items()}
+    return {
+        "name": schedule.name,
+        "time_zone": schedule.time_zone,
+        **{k: ", ".join(v) for k, v in days.items()},
+    }
 
 
-@admin_required
-def schedule_list(request: AdminRequest) -> HttpResponse:
-    return render_page(request, "routing/schedules/list.html", section="routing_agents",
-                       schedules=selectors.schedules_with_periods())  # fmt: skip
+def _schedule_create(*, actor: User, **values: Any) -> WorkSchedule:
+    return services.schedule_save(actor=actor, schedule=None, **values)
 
 
-def _schedule_form(request: AdminRequest, schedule: WorkSchedule | None) -> HttpResponse:
-    if request.method == "POST":
-        form = ScheduleForm(request.POST)
-        if form.is_valid():
-            periods = _schedule_periods(form)
-            if not form.errors:
-                try:
-                    saved = services.schedule_save(actor=request.user, schedule=schedule,
-                                                   name=form.cleaned_data["name"],
-                                                   time_zone=form.cleaned_data["time_zone"].strip(),
-                                                   periods=periods)  # fmt: skip
-                except DomainError as exc:
-                    show_domain_error(form, exc)
-                else:
-                    messages.success(request, _("Schedule “%(name)s” was saved.") % {"name": saved.name})
-                    return redirect("routing:schedule_list")
-    elif schedule is not None:
-        form = ScheduleForm(initial={"name": schedule.name, "time_zone": schedule.time_zone,
-                                     **_format_periods(schedule)})  # fmt: skip
-    else:
-        form = ScheduleForm(initial={"time_zone": "Asia/Shanghai",
-                                     **{f"day_{d}": "09:00-18:00" for d in range(5)}})  # fmt: skip
-    return render_page(request, "routing/schedules/form.html", section="routing_agents", form=form,
-                       subject=schedule, status=form_status(request, form))  # fmt: skip
-
-
-@admin_required
-def schedule_create(request: AdminRequest) -> HttpResponse:
-    return _schedule_form(request, None)
-
-
-@admin_required
-def schedule_edit(request: AdminRequest, pk: int) -> HttpResponse:
-    return _schedule_form(request, get_object_or_404(WorkSchedule, pk=pk))
-
-
-@admin_required
-@require_POST
-def schedule_delete(request: AdminRequest, pk: int) -> HttpResponse:
-    schedule = get_object_or_404(WorkSchedule, pk=pk)
-    services.schedule_delete(actor=request.user, schedule=schedule)
-    messages.success(request, _("Schedule “%(name)s” was deleted.") % {"name": schedule.name})
-    return redirect("routing:schedule_list")
+SCHEDULES = SettingsScreen(
+    model=WorkSchedule, section="routing_agents", form_class=ScheduleForm, list_url="routing:schedule_list",
+    edit_url="routing:schedule_edit", list_template="routing/schedules/list.html", list_name="schedules",
+    rows=selectors.schedules_with_periods, form_template="routing/schedules/form.html",
+    create=_schedule_create, update=services.schedule_save, delete=services.schedule_delete,
+    instance_key="schedule", values=_schedule_values, initial=_schedule_initial,
+    initial_new=lambda request: {"time_zone": "Asia/Shanghai", **{f"day_{d}": "09:00-18:00" for d in range(5)}},
+    name_of=lambda schedule: schedule.name, saved=gettext_lazy("Schedule “%(name)s” was saved."),
+    delete_warning=gettext_lazy("Its agents become always on shift."),
+    deleted=gettext_lazy("Schedule “%(name)s” was deleted."),
+)  # fmt: skip
+schedule_list, schedule_create, schedule_edit = (
+    SCHEDULES.list_view,
+    SCHEDULES.create_view,
+    SCHEDULES.edit_view,
+)
+schedule_delete = SCHEDULES.delete_view
 
 
 # ---- settings and skill requirements ---------------------------------------------------------------------

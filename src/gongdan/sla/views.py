@@ -4,14 +4,17 @@ policies with targets and escalation steps."""
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from gongdan.admin_console.access import AdminRequest, admin_required
+from gongdan.admin_console.screens import SettingsScreen
 from gongdan.admin_console.views.page import form_status, render_page
 from gongdan.core.domain_errors import DomainError
 from gongdan.sla import business_time, selectors, services
@@ -24,82 +27,47 @@ MAX_IMPORT_ROWS = 1000
 # Calendars ---------------------------------------------------------------------------------------------
 
 
-@admin_required
-def calendar_list(request: AdminRequest) -> HttpResponse:
-    return render_page(
-        request, "sla/calendars/list.html", section="sla_calendars", calendars=selectors.calendar_list()
-    )
-
-
-def _calendar_page(request: AdminRequest, form: CalendarForm, calendar: BusinessCalendar | None, *,
-                   day_form: DayForm | None = None, status: int = 200) -> HttpResponse:  # fmt: skip
+def _calendar_extras(calendar: BusinessCalendar | None, *, day_form: DayForm | None = None) -> dict[str, Any]:
+    """What the calendar page shows besides its form: the days, the add-a-day form, the upload form."""
     days = list(calendar.days.all()) if calendar else []
     for day in days:
         day.hours_text = business_time.format_hours(day.hours or [])  # type: ignore[attr-defined]
-    return render_page(
-        request, "sla/calendars/form.html", section="sla_calendars", form=form, calendar=calendar, days=days,
-        day_form=day_form or DayForm(), upload_form=IcalUploadForm(), status=status,
-        provisional=any(d.is_provisional for d in days),
-    )  # fmt: skip
+    return {"calendar": calendar, "days": days, "day_form": day_form or DayForm(), "upload_form": IcalUploadForm(),
+            "provisional": any(d.is_provisional for d in days)}  # fmt: skip
 
 
-@admin_required
-def calendar_create(request: AdminRequest) -> HttpResponse:
-    form = (
-        CalendarForm(request.POST)
-        if request.method == "POST"
-        else CalendarForm(initial={f"day_{d}": "09:00-12:00, 13:00-18:00" for d in range(5)})
-    )
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            calendar = services.calendar_create(
-                actor=request.user, name=data["name"], name_en=data["name_en"], time_zone=data["time_zone"],
-                is_24x7=data["is_24x7"], weekly_hours=form.weekly(), description=data["description"],
-            )  # fmt: skip
-        except DomainError as exc:
-            show_domain_error(form, exc)
-        else:
-            messages.success(request, _("Calendar %(name)s was created.") % {"name": calendar.label})
-            return redirect("sla:calendar_edit", pk=calendar.pk)
-    return _calendar_page(request, form, None, status=form_status(request, form))
+def _calendar_values(form: CalendarForm) -> dict[str, Any]:
+    data = form.cleaned_data
+    return {"name": data["name"], "name_en": data["name_en"], "time_zone": data["time_zone"],
+            "is_24x7": data["is_24x7"], "weekly_hours": form.weekly(), "description": data["description"]}  # fmt: skip
 
 
-@admin_required
-def calendar_edit(request: AdminRequest, pk: int) -> HttpResponse:
-    calendar = get_object_or_404(BusinessCalendar, pk=pk)
-    if request.method == "POST":
-        form = CalendarForm(request.POST)
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                services.calendar_update(
-                    actor=request.user, calendar=calendar, name=data["name"], name_en=data["name_en"],
-                    time_zone=data["time_zone"], is_24x7=data["is_24x7"], weekly_hours=form.weekly(),
-                    description=data["description"],
-                )  # fmt: skip
-            except DomainError as exc:
-                calendar.refresh_from_db()
-                show_domain_error(form, exc)
-            else:
-                messages.success(request, _("Changes to %(name)s were saved.") % {"name": calendar.label})
-                return redirect("sla:calendar_edit", pk=calendar.pk)
-    else:
-        form = CalendarForm(initial=CalendarForm.initial_for(calendar))
-    return _calendar_page(request, form, calendar, status=form_status(request, form))
+# A calendar in use is kept on delete, and its page says which policies to change first.
+CALENDARS = SettingsScreen(
+    model=BusinessCalendar, section="sla_calendars", form_class=CalendarForm, list_url="sla:calendar_list",
+    edit_url="sla:calendar_edit", list_template="sla/calendars/list.html", list_name="calendars",
+    rows=selectors.calendar_list, form_template="sla/calendars/form.html",
+    create=services.calendar_create, update=services.calendar_update, delete=services.calendar_delete,
+    instance_key="calendar", values=_calendar_values, initial=CalendarForm.initial_for,
+    initial_new=lambda request: {f"day_{d}": "09:00-12:00, 13:00-18:00" for d in range(5)},
+    form_context=lambda request, calendar: _calendar_extras(calendar),
+    name_of=lambda calendar: calendar.label, created=gettext_lazy("Calendar %(name)s was created."),
+    saved=gettext_lazy("Changes to %(name)s were saved."), deleted=gettext_lazy("Calendar %(name)s was deleted."),
+    after_save=lambda calendar: ("sla:calendar_edit", calendar.pk),
+)  # fmt: skip
+calendar_list, calendar_create, calendar_edit = (
+    CALENDARS.list_view,
+    CALENDARS.create_view,
+    CALENDARS.edit_view,
+)
+calendar_delete = CALENDARS.delete_view
 
 
-@admin_required
-@require_POST
-def calendar_delete(request: AdminRequest, pk: int) -> HttpResponse:
-    calendar = get_object_or_404(BusinessCalendar, pk=pk)
-    try:
-        services.calendar_delete(actor=request.user, calendar=calendar)
-    except DomainError as exc:
-        messages.error(request, str(exc.message))
-        return redirect("sla:calendar_edit", pk=pk)
-    messages.success(request, _("Calendar %(name)s was deleted.") % {"name": calendar.label})
-    return redirect("sla:calendar_list")
+def _calendar_page(request: AdminRequest, calendar: BusinessCalendar, *, day_form: DayForm) -> HttpResponse:
+    """The calendar page again with the add-a-day form's errors (422)."""
+    form = CalendarForm(initial=CalendarForm.initial_for(calendar))
+    return render_page(request, "sla/calendars/form.html", section="sla_calendars", form=form, subject=calendar,
+                       status=422, **_calendar_extras(calendar, day_form=day_form))  # fmt: skip
 
 
 @admin_required
@@ -117,8 +85,7 @@ def day_add(request: AdminRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("%(date)s was saved.") % {"date": data["date"].isoformat()})
             return redirect("sla:calendar_edit", pk=pk)
-    form = CalendarForm(initial=CalendarForm.initial_for(calendar))
-    return _calendar_page(request, form, calendar, day_form=day_form, status=422)
+    return _calendar_page(request, calendar, day_form=day_form)
 
 
 @admin_required
@@ -171,24 +138,16 @@ def calendar_import(request: AdminRequest, pk: int) -> HttpResponse:
 # Policies ----------------------------------------------------------------------------------------------
 
 
-@admin_required
-def policy_list(request: AdminRequest) -> HttpResponse:
-    return render_page(
-        request, "sla/policies/list.html", section="sla_policies", policies=selectors.policy_list()
-    )
-
-
-def _policy_page(request: AdminRequest, form: PolicyForm, policy: SlaPolicy | None, *,
-                 step_form: StepForm | None = None, status: int = 200) -> HttpResponse:  # fmt: skip
+def _policy_extras(policy: SlaPolicy | None, *, step_form: StepForm | None = None) -> dict[str, Any]:
+    """What the policy page shows besides its form: the escalation steps and the add-a-step form."""
     steps = (
         list(policy.steps.select_related("priority", "team", "raise_to").order_by("target", "percent", "minutes_from_due", "pk"))
         if policy else []
     )  # fmt: skip
-    return render_page(request, "sla/policies/form.html", section="sla_policies", form=form, policy=policy,
-                       steps=steps, step_form=step_form or StepForm(), status=status)  # fmt: skip
+    return {"policy": policy, "steps": steps, "step_form": step_form or StepForm()}
 
 
-def _policy_values(form: PolicyForm) -> dict:
+def _policy_values(form: PolicyForm) -> dict[str, Any]:
     data = form.cleaned_data
     return {
         "name": data["name"], "name_en": data["name_en"], "order": data["order"], "is_active": data["is_active"],
@@ -197,59 +156,21 @@ def _policy_values(form: PolicyForm) -> dict:
     }  # fmt: skip
 
 
-@admin_required
-def policy_create(request: AdminRequest) -> HttpResponse:
-    form = (
-        PolicyForm(request.POST)
-        if request.method == "POST"
-        else PolicyForm(
-            initial={
-                "pause_statuses": ["pending_requester", "pending_third_party"],
-                "is_active": True,
-                "order": 100,
-            }
-        )
-    )
-    if request.method == "POST" and form.is_valid():
-        try:
-            policy = services.policy_create(actor=request.user, **_policy_values(form))
-        except DomainError as exc:
-            show_domain_error(form, exc)
-        else:
-            messages.success(
-                request,
-                _("Policy %(name)s was created; now add its escalation steps.") % {"name": policy.label},
-            )
-            return redirect("sla:policy_edit", pk=policy.pk)
-    return _policy_page(request, form, None, status=form_status(request, form))
-
-
-@admin_required
-def policy_edit(request: AdminRequest, pk: int) -> HttpResponse:
-    policy = get_object_or_404(SlaPolicy, pk=pk)
-    if request.method == "POST":
-        form = PolicyForm(request.POST)
-        if form.is_valid():
-            try:
-                services.policy_update(actor=request.user, policy=policy, **_policy_values(form))
-            except DomainError as exc:
-                policy.refresh_from_db()
-                show_domain_error(form, exc)
-            else:
-                messages.success(request, _("Changes to %(name)s were saved.") % {"name": policy.label})
-                return redirect("sla:policy_edit", pk=policy.pk)
-    else:
-        form = PolicyForm(initial=PolicyForm.initial_for(policy))
-    return _policy_page(request, form, policy, status=form_status(request, form))
-
-
-@admin_required
-@require_POST
-def policy_delete(request: AdminRequest, pk: int) -> HttpResponse:
-    policy = get_object_or_404(SlaPolicy, pk=pk)
-    services.policy_delete(actor=request.user, policy=policy)
-    messages.success(request, _("Policy %(name)s was deleted.") % {"name": policy.label})
-    return redirect("sla:policy_list")
+POLICIES = SettingsScreen(
+    model=SlaPolicy, section="sla_policies", form_class=PolicyForm, list_url="sla:policy_list",
+    edit_url="sla:policy_edit", list_template="sla/policies/list.html", list_name="policies",
+    rows=selectors.policy_list, form_template="sla/policies/form.html",
+    create=services.policy_create, update=services.policy_update, delete=services.policy_delete,
+    instance_key="policy", values=_policy_values, initial=PolicyForm.initial_for,
+    initial_new=lambda request: {"pause_statuses": ["pending_requester", "pending_third_party"], "is_active": True,
+                                 "order": 100},
+    form_context=lambda request, policy: _policy_extras(policy), name_of=lambda policy: policy.label,
+    created=gettext_lazy("Policy %(name)s was created; now add its escalation steps."),
+    saved=gettext_lazy("Changes to %(name)s were saved."), deleted=gettext_lazy("Policy %(name)s was deleted."),
+    after_save=lambda policy: ("sla:policy_edit", policy.pk),
+)  # fmt: skip
+policy_list, policy_create, policy_edit = POLICIES.list_view, POLICIES.create_view, POLICIES.edit_view
+policy_delete = POLICIES.delete_view
 
 
 @admin_required
@@ -266,7 +187,8 @@ def step_add(request: AdminRequest, pk: int) -> HttpResponse:
             messages.success(request, _("The escalation step was added."))
             return redirect("sla:policy_edit", pk=pk)
     form = PolicyForm(initial=PolicyForm.initial_for(policy))
-    return _policy_page(request, form, policy, step_form=step_form, status=422)
+    return render_page(request, "sla/policies/form.html", section="sla_policies", form=form, subject=policy,
+                       status=422, **_policy_extras(policy, step_form=step_form))  # fmt: skip
 
 
 @admin_required

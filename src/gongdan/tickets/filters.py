@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 
 from gongdan.accounts.models import User
 from gongdan.core.domain_errors import ValidationFailed
+from gongdan.core.ids import parse_id
 from gongdan.tickets.access import team_ids
 from gongdan.tickets.models import Category, Status, Ticket
 from gongdan.tickets.models.ticket import OPEN_STATUSES
@@ -88,10 +89,10 @@ class TicketFilters:
         def integer(name: str, value: str) -> int | None:
             if not value:
                 return None
-            if not value.isdigit() or len(value) > 18:
+            number = parse_id(value)
+            if number is None:
                 errors[name] = [_("Must be a whole number.")]
-                return None
-            return int(value)
+            return number
 
         def moment(name: str, end: bool = False) -> datetime | None:
             value = one(name)
@@ -121,7 +122,7 @@ class TicketFilters:
         filters.priority = [p.upper() for p in many("priority")]
         filters.team = [v for v in (integer("team", t) for t in many("team")) if v is not None]
         filters.assignee = one("assignee")
-        if filters.assignee and filters.assignee not in ("me", "none") and not filters.assignee.isdigit():
+        if filters.assignee and filters.assignee not in ("me", "none") and parse_id(filters.assignee) is None:
             errors["assignee"] = [_("Use a user id, “me” or “none”.")]
         filters.requester = integer("requester", one("requester"))
         filters.category = integer("category", one("category"))

@@ -74,6 +74,11 @@ def test_sorting_by_priority(agent_client, make_ticket):
         {"view": "nope"},
         {"cursor": "%%%not-a-cursor"},
         {"assignee": "<script>"},
+        {"assignee": "99999999999999999999"},  # above a bigint: the database would overflow
+        {"assignee": "²"},  # a digit to str.isdigit(), not to int()
+        {"requester": "9223372036854775808"},
+        {"category": "99999999999999999999"},
+        {"team": "99999999999999999999"},
     ],
 )
 def test_bad_filter_values_show_a_message_not_a_500(agent_client, params):
@@ -104,6 +109,26 @@ def test_htmx_filter_request_gets_only_the_results_partial(agent_client, make_ti
     html = response.content.decode()
     assert ticket.number in html
     assert "<html" not in html and 'id="queue-filters"' not in html
+    assert "HX-Request" in response["Vary"]
+
+
+@pytest.mark.parametrize("header", ["HX-Boosted", "HX-History-Restore-Request"])
+def test_boosted_links_and_history_restores_get_the_whole_queue(agent_client, make_ticket, header):
+    # Given an htmx request that replaces the whole page (a boosted link, or the history cache missing)
+    ticket = make_ticket()
+
+    # When it asks for the queue
+    response = agent_client.get(QUEUE, {"view": "all"}, headers={"HX-Request": "true", header: "true"})
+
+    # Then it gets the full page, and caches keep the two answers apart
+    html = response.content.decode()
+    assert ticket.number in html and "<html" in html and 'id="queue-filters"' in html
+    assert "HX-Request" in response["Vary"]
+
+
+def test_a_plain_request_gets_the_whole_queue_and_says_it_varies(agent_client, make_ticket):
+    response = agent_client.get(QUEUE, {"view": "all"})
+    assert "<html" in response.content.decode()
     assert "HX-Request" in response["Vary"]
 
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from gongdan.accounts import selectors
@@ -21,8 +23,8 @@ from gongdan.accounts.forms import (
     UserForm,
 )
 from gongdan.accounts.models import AgentSkill, Membership, Organisation, Role, Skill, Team, User
-from gongdan.accounts.services import organisation_update
 from gongdan.admin_console.access import AdminRequest, admin_required
+from gongdan.admin_console.screens import SettingsScreen
 from gongdan.admin_console.views.page import form_status, render_page
 from gongdan.core.domain_errors import DomainError
 from gongdan.core.trees import tree_rows
@@ -33,26 +35,27 @@ USERS_PER_PAGE = 25
 # Users -----------------------------------------------------------------------------------------------
 
 
-@admin_required
-def user_list(request: AdminRequest) -> HttpResponse:
-    q = request.GET.get("q", "").strip()[:100]
+ACTIVE_CHOICES = (
+    ("active", gettext_lazy("Active")), ("inactive", gettext_lazy("Deactivated")), ("all", gettext_lazy("All")),
+)  # fmt: skip
+
+
+def _user_filters(request: AdminRequest) -> dict[str, str]:
     role = request.GET.get("role", "")
-    role = role if role in Role.values else ""
     active = request.GET.get("active", "active")
-    active = active if active in ("active", "inactive", "all") else "active"
-    paginator = Paginator(selectors.user_list(q=q, role=role, active=active), USERS_PER_PAGE)
-    page = paginator.get_page(request.GET.get("page"))
-    return render_page(
-        request,
-        "accounts/users/list.html",
-        section="users",
-        page=page,
-        q=q,
-        role=role,
-        active=active,
-        roles=Role.choices,
-        active_choices=[("active", _("Active")), ("inactive", _("Deactivated")), ("all", _("All"))],
-    )
+    return {
+        "role": role if role in Role.values else "",
+        "active": active if active in dict(ACTIVE_CHOICES) else "active",
+    }
+
+
+USERS = SettingsScreen(
+    model=User, section="users", list_url="accounts:user_list", list_template="accounts/users/list.html",
+    search=lambda request, q: selectors.user_list(q=q, **_user_filters(request)), per_page=USERS_PER_PAGE,
+    list_partial="results",
+    list_context=lambda request: {**_user_filters(request), "roles": Role.choices, "active_choices": ACTIVE_CHOICES},
+)  # fmt: skip
+user_list = USERS.list_view  # creating and editing a person also sets their teams: the views below
 
 
 @admin_required
@@ -203,81 +206,25 @@ def user_skills(request: AdminRequest, pk: int) -> HttpResponse:
 # Teams -----------------------------------------------------------------------------------------------
 
 
-@admin_required
-def team_list(request: AdminRequest) -> HttpResponse:
-    teams = selectors.team_list()
-    rows = tree_rows(teams, sort_key=lambda t: (t.label.lower(), t.pk))
-    return render_page(request, "accounts/teams/list.html", section="teams", rows=rows)
+def _team_rows() -> list[Any]:
+    return tree_rows(selectors.team_list(), sort_key=lambda t: (t.label.lower(), t.pk))
 
 
-@admin_required
-def team_create(request: AdminRequest) -> HttpResponse:
-    form = TeamForm(request.POST) if request.method == "POST" else TeamForm()
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            team = accounts.team_create(
-                actor=request.user,
-                name=data["name"],
-                name_en=data["name_en"],
-                description=data["description"],
-                email=data["email"],
-                parent=data["parent"],
-            )
-        except DomainError as exc:
-            show_domain_error(form, exc)
-        else:
-            messages.success(
-                request, _("Team %(name)s was created; now choose its members.") % {"name": team}
-            )
-            return redirect("accounts:team_members", pk=team.pk)
-    return render_page(
-        request,
-        "admin_console/form_page.html",
-        section="teams",
-        form=form,
-        title=_("New team"),
-        cancel_url="accounts:team_list",
-        status=form_status(request, form),
-    )
-
-
-@admin_required
-def team_edit(request: AdminRequest, pk: int) -> HttpResponse:
-    team = get_object_or_404(Team, pk=pk)
-    if request.method == "POST":
-        form = TeamForm(request.POST, team=team)
-        if form.is_valid():
-            try:
-                accounts.team_update(actor=request.user, team=team, **form.cleaned_data)
-            except DomainError as exc:
-                team.refresh_from_db()
-                show_domain_error(form, exc)
-            else:
-                messages.success(request, _("Team %(name)s was saved.") % {"name": team})
-                return redirect("accounts:team_list")
-    else:
-        form = TeamForm(
-            team=team,
-            initial={
-                "name": team.name,
-                "name_en": team.name_en,
-                "description": team.description,
-                "email": team.email,
-                "parent": team.parent_id,
-                "is_active": team.is_active,
-            },
-        )
-    return render_page(
-        request,
-        "admin_console/form_page.html",
-        section="teams",
-        form=form,
-        title=_("Team: %(name)s") % {"name": team.label},
-        cancel_url="accounts:team_list",
-        extra_action=("accounts:team_members", team.pk, _("Members"), "ti-users"),
-        status=form_status(request, form),
-    )
+TEAMS = SettingsScreen(
+    model=Team, section="teams", form_class=TeamForm, list_url="accounts:team_list",
+    list_template="accounts/teams/list.html", rows=_team_rows,
+    create=accounts.team_create, update=accounts.team_update, instance_key="team",
+    form_kwargs=lambda team: {"team": team},
+    title_name=lambda team: team.label,
+    new_title=gettext_lazy("New team"), edit_title=gettext_lazy("Team: %(name)s"),
+    created=gettext_lazy("Team %(name)s was created; now choose its members."),
+    saved=gettext_lazy("Team %(name)s was saved."),
+    after_create=lambda team: ("accounts:team_members", team.pk),
+    form_context=lambda request, team: (
+        {"extra_action": ("accounts:team_members", team.pk, gettext_lazy("Members"), "ti-users")} if team else {}
+    ),
+)  # fmt: skip
+team_list, team_create, team_edit = TEAMS.list_view, TEAMS.create_view, TEAMS.edit_view
 
 
 @admin_required
@@ -324,121 +271,28 @@ def team_members(request: AdminRequest, pk: int) -> HttpResponse:
 
 # Skills ----------------------------------------------------------------------------------------------
 
-
-@admin_required
-def skill_list(request: AdminRequest) -> HttpResponse:
-    return render_page(request, "accounts/skills/list.html", section="skills", skills=selectors.skill_list())
-
-
-@admin_required
-def skill_create(request: AdminRequest) -> HttpResponse:
-    return _skill_form(request, None)
-
-
-@admin_required
-def skill_edit(request: AdminRequest, pk: int) -> HttpResponse:
-    return _skill_form(request, get_object_or_404(Skill, pk=pk))
-
-
-def _skill_form(request: AdminRequest, skill: Skill | None) -> HttpResponse:
-    if request.method == "POST":
-        form = SkillForm(request.POST)
-        if form.is_valid():
-            try:
-                if skill is None:
-                    skill = accounts.skill_create(actor=request.user, **form.cleaned_data)
-                else:
-                    accounts.skill_update(actor=request.user, skill=skill, **form.cleaned_data)
-            except DomainError as exc:
-                if skill is not None:
-                    skill.refresh_from_db()
-                show_domain_error(form, exc)
-            else:
-                messages.success(request, _("Skill %(name)s was saved.") % {"name": skill.label})
-                return redirect("accounts:skill_list")
-    elif skill is not None:
-        form = SkillForm(
-            initial={"name": skill.name, "name_en": skill.name_en, "description": skill.description}
-        )
-    else:
-        form = SkillForm()
-    return render_page(
-        request,
-        "admin_console/form_page.html",
-        section="skills",
-        form=form,
-        title=_("Skill: %(name)s") % {"name": skill.label} if skill else _("New skill"),
-        cancel_url="accounts:skill_list",
-        status=form_status(request, form),
-    )
+SKILLS = SettingsScreen(
+    model=Skill, section="skills", form_class=SkillForm, list_url="accounts:skill_list",
+    list_template="accounts/skills/list.html", list_name="skills", rows=selectors.skill_list,
+    create=accounts.skill_create, update=accounts.skill_update, instance_key="skill",
+    name_of=lambda skill: skill.label,
+    new_title=gettext_lazy("New skill"), edit_title=gettext_lazy("Skill: %(name)s"),
+    saved=gettext_lazy("Skill %(name)s was saved."),
+)  # fmt: skip
+skill_list, skill_create, skill_edit = SKILLS.list_view, SKILLS.create_view, SKILLS.edit_view
 
 
 # Organisations ---------------------------------------------------------------------------------------
 
-
-@admin_required
-def organisation_list(request: AdminRequest) -> HttpResponse:
-    return render_page(
-        request,
-        "accounts/organisations/list.html",
-        section="organisations",
-        organisations=selectors.organisation_list(),
-    )
-
-
-@admin_required
-def organisation_create(request: AdminRequest) -> HttpResponse:
-    form = OrganisationForm(request.POST) if request.method == "POST" else OrganisationForm()
-    if request.method == "POST" and form.is_valid():
-        try:
-            organisation = accounts.organisation_create(actor=request.user, **form.cleaned_data)
-        except DomainError as exc:
-            show_domain_error(form, exc)
-        else:
-            messages.success(request, _("Organisation %(name)s was created.") % {"name": organisation.name})
-            return redirect("accounts:organisation_list")
-    return render_page(
-        request,
-        "admin_console/form_page.html",
-        section="organisations",
-        form=form,
-        title=_("New organisation"),
-        cancel_url="accounts:organisation_list",
-        status=form_status(request, form),
-    )
-
-
-@admin_required
-def organisation_edit(request: AdminRequest, pk: int) -> HttpResponse:
-    organisation = get_object_or_404(Organisation, pk=pk)
-    if request.method == "POST":
-        form = OrganisationForm(request.POST, editing=True)
-        if form.is_valid():
-            try:
-                organisation_update(actor=request.user, organisation=organisation, **form.cleaned_data)
-            except DomainError as exc:
-                organisation.refresh_from_db()
-                show_domain_error(form, exc)
-            else:
-                messages.success(request, _("Organisation %(name)s was saved.") % {"name": organisation.name})
-                return redirect("accounts:organisation_list")
-    else:
-        form = OrganisationForm(
-            editing=True,
-            initial={
-                "name": organisation.name,
-                "kind": organisation.kind,
-                "service_tier": organisation.service_tier,
-                "email_domain": organisation.email_domain,
-                "is_active": organisation.is_active,
-            },
-        )
-    return render_page(
-        request,
-        "admin_console/form_page.html",
-        section="organisations",
-        form=form,
-        title=_("Organisation: %(name)s") % {"name": organisation.name},
-        cancel_url="accounts:organisation_list",
-        status=form_status(request, form),
-    )
+ORGANISATIONS = SettingsScreen(
+    model=Organisation, section="organisations", form_class=OrganisationForm,
+    list_url="accounts:organisation_list", list_template="accounts/organisations/list.html",
+    list_name="organisations", rows=selectors.organisation_list,
+    create=accounts.organisation_create, update=accounts.organisation_update, instance_key="organisation",
+    form_kwargs=lambda organisation: {"editing": organisation is not None},
+    new_title=gettext_lazy("New organisation"), edit_title=gettext_lazy("Organisation: %(name)s"),
+    created=gettext_lazy("Organisation %(name)s was created."),
+    saved=gettext_lazy("Organisation %(name)s was saved."),
+)  # fmt: skip
+organisation_list = ORGANISATIONS.list_view
+organisation_create, organisation_edit = ORGANISATIONS.create_view, ORGANISATIONS.edit_view

@@ -19,6 +19,7 @@ from gongdan.accounts.services import user_update
 from gongdan.api.models import ApiToken
 from gongdan.api.services import api_token_create, api_token_revoke
 from gongdan.core.domain_errors import DomainError
+from gongdan.core.ids import parse_id
 from gongdan.web.http import SignedInRequest
 
 
@@ -91,8 +92,8 @@ def tokens(request: SignedInRequest) -> HttpResponse:
     """Create a token (shown on this one page, never again) or revoke one."""
     user = request.user
     if request.POST.get("op") == "revoke":
-        token_id = request.POST.get("token", "")
-        token = ApiToken.objects.filter(pk=int(token_id), user=user).first() if token_id.isdigit() else None
+        token_id = parse_id(request.POST.get("token"))
+        token = ApiToken.objects.filter(pk=token_id, user=user).first() if token_id is not None else None
         if token is None:
             messages.error(request, _("Token not found."))
             return HttpResponseRedirect(reverse("accounts:profile") + "#tokens")

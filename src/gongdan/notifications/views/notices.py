@@ -55,7 +55,7 @@ def notification_read(request: SignedInRequest, pk: int) -> HttpResponse:
         return render(
             request, "notifications/message.html", {"title": _("Not found"), "text": exc.message}, status=404
         )
-    if request.headers.get("HX-Request"):
+    if request.htmx:
         notice = type(notice).objects.select_related("ticket").get(pk=notice.pk)
         response = render(request, "notifications/_notification_row.html",
                           {"row": _rows([notice], request.user)[0]})  # fmt: skip

@@ -5,15 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.shortcuts import render
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods
 
-from gongdan.admin_console.access import AdminRequest, admin_required
-from gongdan.admin_console.views.page import edit_page, render_page
+from gongdan.accounts.models import User
+from gongdan.admin_console.screens import SettingsScreen
 from gongdan.core.domain_errors import DomainError
 from gongdan.notifications import selectors, services
 from gongdan.notifications.forms import PreferenceForm, RuleForm
@@ -24,12 +23,6 @@ from gongdan.web.http import SignedInRequest
 # --- rules --------------------------------------------------------------------------------------------------
 
 
-@admin_required
-def rule_list(request: AdminRequest) -> HttpResponse:
-    return render_page(request, "notifications/settings/rule_list.html", section="rules",
-                       rules=selectors.rule_rows())  # fmt: skip
-
-
 def _rule_initial(rule: NotificationRule) -> dict[str, Any]:
     return {"name": rule.name, "event": rule.event, "recipients": rule.recipients, "channels": rule.channels,
             "fixed_address": rule.fixed_address, "chat_bots": list(rule.chat_bots.all()),
@@ -37,35 +30,26 @@ def _rule_initial(rule: NotificationRule) -> dict[str, Any]:
             "template": rule.template, "is_active": rule.is_active}  # fmt: skip
 
 
-@admin_required
-@require_http_methods(["GET", "POST"])
-def rule_create(request: AdminRequest) -> HttpResponse:
-    return edit_page(request, form_class=RuleForm, instance=None, initial={"template": "standard", "is_active": True},
-                 create=services.rule_create, update=services.rule_update, key="rule", section="rules",
-                 title=_("New notification rule"), saved=_("Rule %(name)s was saved."),
-                 back="notifications:rule_list")  # fmt: skip
+def _rule_delete(*, actor: User, rule: NotificationRule) -> None:
+    services.rule_delete(actor=actor, rule_id=rule.pk)
 
 
-@admin_required
-@require_http_methods(["GET", "POST"])
-def rule_edit(request: AdminRequest, pk: int) -> HttpResponse:
-    rule = get_object_or_404(NotificationRule, pk=pk)
-    return edit_page(request, form_class=RuleForm, instance=rule, initial=_rule_initial(rule),
-                 create=services.rule_create, update=services.rule_update, key="rule", section="rules",
-                 title=_("Edit notification rule"), saved=_("Rule %(name)s was saved."),
-                 back="notifications:rule_list")  # fmt: skip
-
-
-@admin_required
-@require_POST
-def rule_delete(request: AdminRequest, pk: int) -> HttpResponse:
-    try:
-        services.rule_delete(actor=request.user, rule_id=pk)
-    except DomainError as exc:
-        messages.error(request, str(exc.message))
-    else:
-        messages.success(request, _("The rule was deleted."))
-    return redirect("notifications:rule_list")
+RULES = SettingsScreen(
+    model=NotificationRule, section="rules", form_class=RuleForm, list_url="notifications:rule_list",
+    list_template="notifications/settings/rule_list.html", list_name="rules", rows=selectors.rule_rows,
+    create=services.rule_create, update=services.rule_update, delete=_rule_delete, instance_key="rule",
+    initial=_rule_initial, initial_new=lambda request: {"template": "standard", "is_active": True},
+    name_of=lambda rule: rule.name, new_title=gettext_lazy("New notification rule"),
+    edit_title=gettext_lazy("Edit notification rule"), saved=gettext_lazy("Rule %(name)s was saved."),
+    delete_question=gettext_lazy("Delete this rule?"), deleted=gettext_lazy("The rule was deleted."),
+    delete_failed_url=lambda rule: "notifications:rule_list",
+)  # fmt: skip
+rule_list, rule_create, rule_edit, rule_delete = (
+    RULES.list_view,
+    RULES.create_view,
+    RULES.edit_view,
+    RULES.delete_view,
+)
 
 
 # --- chat bots ----------------------------------------------------------------------------------------------

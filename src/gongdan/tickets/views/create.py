@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods
 
 from gongdan.accounts.models import User
 from gongdan.core.domain_errors import DomainError, ValidationFailed
+from gongdan.core.ids import parse_id
 from gongdan.tickets.forms import TicketCreateForm, staff_users
 from gongdan.tickets.models import Category, CustomField, FieldType
 from gongdan.tickets.services import IncomingFile, attachment_add, ticket_create
@@ -29,10 +30,8 @@ FIELD_ALIASES = {"file": "files", "channel": None, "parent": None, "watchers": N
 
 
 def _category(value: Any) -> Category | None:
-    text = str(value or "").strip()
-    if not text.isdigit() or len(text) > 18:
-        return None
-    return Category.objects.filter(pk=int(text), is_active=True).first()
+    pk = parse_id(value)
+    return Category.objects.filter(pk=pk, is_active=True).first() if pk is not None else None
 
 
 def _normalise(text: str) -> str:

@@ -19,12 +19,13 @@ from django.views.decorators.http import require_POST
 from gongdan.accounts.models import Team, User
 from gongdan.accounts.views.auth import safe_next
 from gongdan.core.domain_errors import DomainError, ValidationFailed
+from gongdan.core.ids import parse_id
 from gongdan.tickets.filters import DEFAULT_PAGE_SIZE, SAVED_VIEWS, SORTS, TicketFilters, paginate
 from gongdan.tickets.forms import category_choices, staff_choices, staff_users
 from gongdan.tickets.models import Priority, Status, TicketType, WorkflowTransition
 from gongdan.tickets.selectors import ticket_get, ticket_list
 from gongdan.tickets.services import ticket_assign, ticket_transition, ticket_update
-from gongdan.web.http import SignedInRequest
+from gongdan.web.http import SignedInRequest, wants_fragment
 
 REQUESTER_VIEWS = ("open", "all")
 SORT_LABELS = {
@@ -67,16 +68,6 @@ FILTER_LABELS = {
     "cursor": gettext_lazy("Page"),
     "limit": gettext_lazy("Page size"),
 }
-
-
-def is_htmx(request: SignedInRequest) -> bool:
-    """A fragment request from htmx (not a boosted link or a history restore, which want the whole page)."""
-    headers = request.headers
-    return (
-        headers.get("HX-Request") == "true"
-        and headers.get("HX-Boosted") != "true"
-        and headers.get("HX-History-Restore-Request") != "true"
-    )
 
 
 def saved_views_for(user: User) -> list[tuple[str, Any]]:
@@ -160,7 +151,7 @@ def queue(request: SignedInRequest) -> HttpResponse:
             "more_filters_open": any(params.get(name) for name in more),
             "bulk_open": bool(params.get("bulk")),
         }
-    template = "tickets/queue.html#results" if is_htmx(request) else "tickets/queue.html"
+    template = "tickets/queue.html#results" if wants_fragment(request) else "tickets/queue.html"
     response = render(request, template, context, status=400 if errors else 200)
     patch_vary_headers(response, ["HX-Request"])
     return response
@@ -247,7 +238,10 @@ def _bulk_change(request: SignedInRequest, operation: str) -> Any:
         value = request.POST.get("assignee", "")
         if value == "none":
             return lambda ticket: ticket_assign(actor=actor, ticket=ticket, assignee=None)
-        assignee = staff_users().defer(None).filter(pk=int(value)).first() if value.isdigit() else None
+        assignee_id = parse_id(value)
+        assignee = (
+            staff_users().defer(None).filter(pk=assignee_id).first() if assignee_id is not None else None
+        )
         if assignee is None:
             raise ValidationFailed(_("Choose who to assign the tickets to."))
         return lambda ticket: ticket_assign(actor=actor, ticket=ticket, assignee=assignee)

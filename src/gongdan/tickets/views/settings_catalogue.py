@@ -5,111 +5,70 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
+from django.forms.models import model_to_dict
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from gongdan.admin_console.access import AdminRequest, admin_required
+from gongdan.admin_console.screens import SettingsScreen
 from gongdan.admin_console.views.page import form_status, render_page
 from gongdan.core.domain_errors import DomainError
+from gongdan.core.ids import parse_id
 from gongdan.tickets import selectors
 from gongdan.tickets.models import Category, CustomField, Priority, TicketType
 from gongdan.tickets.services import configuration as config_services
 from gongdan.tickets.settings_forms import CategoryForm, CustomFieldForm, choices_to_text
 from gongdan.web.forms import show_domain_error
 
-
-@admin_required
-def category_list(request: AdminRequest) -> HttpResponse:
-    return render_page(
-        request, "tickets/settings/categories/list.html", section="categories", rows=selectors.category_tree()
-    )
+CATEGORY_FIELDS = ["name", "name_en", "parent", "description", "default_team", "default_priority", "default_type",
+                   "template", "order", "is_active"]  # fmt: skip
 
 
-@admin_required
-def category_create(request: AdminRequest) -> HttpResponse:
-    if request.method == "POST":
-        form = CategoryForm(request.POST)
-        if form.is_valid():
-            try:
-                category = config_services.category_create(actor=request.user, **form.cleaned_data)
-            except DomainError as exc:
-                show_domain_error(form, exc)
-            else:
-                messages.success(
-                    request,
-                    _("Category %(name)s was created; now add its fields.") % {"name": category.label},
-                )
-                return redirect("tickets:category_edit", pk=category.pk)
+def _category_initial_new(request: AdminRequest) -> dict[str, Any]:
+    """A subcategory (?parent=<id>) starts with its parent's defaults; a top category with the site's."""
+    parent_id = parse_id(request.GET.get("parent"))
+    parent = Category.objects.filter(pk=parent_id).first() if parent_id is not None else None
+    initial: dict[str, Any] = {"order": 0, "is_active": True}
+    if parent is not None:
+        initial.update(parent=parent.pk, default_team=parent.default_team_id,
+                       default_priority=parent.default_priority_id, default_type=parent.default_type_id)  # fmt: skip
     else:
-        parent_id = request.GET.get("parent", "")
-        parent = Category.objects.filter(pk=parent_id).first() if parent_id.isdigit() else None
-        initial: dict[str, Any] = {"order": 0, "is_active": True}
-        if parent is not None:
-            initial.update(
-                parent=parent.pk,
-                default_team=parent.default_team_id,
-                default_priority=parent.default_priority_id,
-                default_type=parent.default_type_id,
-            )
-        else:
-            initial["default_priority"] = (
-                Priority.objects.filter(is_default=True).values_list("pk", flat=True).first()
-            )
-            initial["default_type"] = (
-                TicketType.objects.filter(is_active=True).values_list("pk", flat=True).first()
-            )
-        form = CategoryForm(initial=initial)
-    return render_page(
-        request,
-        "tickets/settings/categories/form.html",
-        section="categories",
-        form=form,
-        status=form_status(request, form),
-    )
-
-
-@admin_required
-def category_edit(request: AdminRequest, pk: int) -> HttpResponse:
-    category = get_object_or_404(Category, pk=pk)
-    if request.method == "POST":
-        form = CategoryForm(request.POST, category=category)
-        if form.is_valid():
-            try:
-                config_services.category_update(actor=request.user, category=category, **form.cleaned_data)
-            except DomainError as exc:
-                category.refresh_from_db()
-                show_domain_error(form, exc)
-            else:
-                messages.success(request, _("Category %(name)s was saved.") % {"name": category.label})
-                return redirect("tickets:category_edit", pk=category.pk)
-    else:
-        form = CategoryForm(
-            category=category,
-            initial={
-                "name": category.name,
-                "name_en": category.name_en,
-                "parent": category.parent_id,
-                "description": category.description,
-                "default_team": category.default_team_id,
-                "default_priority": category.default_priority_id,
-                "default_type": category.default_type_id,
-                "template": category.template,
-                "order": category.order,
-                "is_active": category.is_active,
-            },
+        initial["default_priority"] = (
+            Priority.objects.filter(is_default=True).values_list("pk", flat=True).first()
         )
-    return render_page(
-        request,
-        "tickets/settings/categories/form.html",
-        section="categories",
-        form=form,
-        category=category,
-        ancestors=selectors.category_ancestors(category),
-        own_fields=category.custom_fields.all(),
-        inherited_fields=selectors.inherited_fields(category),
-        status=form_status(request, form),
-    )
+        initial["default_type"] = (
+            TicketType.objects.filter(is_active=True).values_list("pk", flat=True).first()
+        )
+    return initial
+
+
+def _category_page(request: AdminRequest, category: Category | None) -> dict[str, Any]:
+    """Beside the form: where the category sits, and the fields of its form (its own and inherited)."""
+    if category is None:
+        return {"category": None}
+    return {"category": category, "ancestors": selectors.category_ancestors(category),
+            "own_fields": category.custom_fields.all(), "inherited_fields": selectors.inherited_fields(category)}  # fmt: skip
+
+
+CATEGORIES = SettingsScreen(
+    model=Category, section="categories", form_class=CategoryForm, list_url="tickets:category_list",
+    list_template="tickets/settings/categories/list.html", rows=selectors.category_tree,
+    form_template="tickets/settings/categories/form.html",
+    create=config_services.category_create, update=config_services.category_update, instance_key="category",
+    form_kwargs=lambda category: {"category": category}, initial_new=_category_initial_new,
+    initial=lambda category: model_to_dict(category, fields=CATEGORY_FIELDS), form_context=_category_page,
+    name_of=lambda category: category.label,
+    created=gettext_lazy("Category %(name)s was created; now add its fields."),
+    saved=gettext_lazy("Category %(name)s was saved."),
+    after_save=lambda category: ("tickets:category_edit", category.pk),
+)  # fmt: skip
+category_list, category_create, category_edit = (
+    CATEGORIES.list_view,
+    CATEGORIES.create_view,
+    CATEGORIES.edit_view,
+)
 
 
 @admin_required

@@ -17,10 +17,11 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.utils.dateparse import parse_datetime
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -31,6 +32,7 @@ from gongdan.accounts.models import STAFF_ROLES, Team, User
 from gongdan.assets.models import Location
 from gongdan.core.domain_errors import DomainError, NotFound, ValidationFailed
 from gongdan.core.html_sanitize import render_markdown
+from gongdan.core.ids import parse_id, parse_ids
 from gongdan.tickets import events, page, selectors, services
 from gongdan.tickets.access import can_work
 from gongdan.tickets.forms import category_choices, staff_choices
@@ -46,6 +48,7 @@ from gongdan.tickets.models import (
     TicketType,
 )
 from gongdan.tickets.services.custom_fields import fields_for_category
+from gongdan.web.http import SignedInRequest
 
 STATUS_BADGES: dict[str, str] = {
     Status.NEW: "bg-blue-lt",
@@ -98,21 +101,11 @@ DUE_INPUT_FORMAT = "%Y-%m-%dT%H:%M"
 # ---------------------------------------------------------------------------------------------- reads
 
 
-class SignedInRequest(HttpRequest):
-    """Every view here is behind login_required: the user is a real account."""
-
-    user: User  # type: ignore[assignment]
-
-
 def _ticket_or_404(request: SignedInRequest, number: str) -> Ticket:
     try:
         return selectors.ticket_get(actor=request.user, number=number)
     except NotFound as exc:
         raise Http404(str(exc.message)) from None
-
-
-def _is_htmx(request: SignedInRequest) -> bool:
-    return request.headers.get("HX-Request") == "true"
 
 
 def _status_label(value: Any) -> str:
@@ -440,10 +433,13 @@ def _page_context(request: SignedInRequest, ticket: Ticket, **extra: Any) -> dic
 
 def _render(request: SignedInRequest, ticket: Ticket, *, status: int = 200, **extra: Any) -> HttpResponse:
     context = _page_context(request, ticket, **extra)
-    if _is_htmx(request):
+    if request.htmx:
         context["oob"] = True
-        return render(request, "tickets/ticket/detail.html#htmx_update", context, status=status)
-    return render(request, "tickets/ticket/detail.html", context, status=status)
+        response = render(request, "tickets/ticket/detail.html#htmx_update", context, status=status)
+    else:
+        response = render(request, "tickets/ticket/detail.html", context, status=status)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
 
 
 @login_required
@@ -496,12 +492,12 @@ def _succeeded(
     except NotFound:
         # The change took the ticket out of this person's sight (e.g. handed to another team).
         messages.success(request, message)
-        if _is_htmx(request):
+        if request.htmx:
             response = HttpResponse(status=204)
             response["HX-Redirect"] = reverse("tickets:queue")
             return response
         return redirect("tickets:queue")
-    if _is_htmx(request):
+    if request.htmx:
         return _render(
             request,
             ticket,
@@ -554,7 +550,7 @@ def ticket_reply(request: SignedInRequest, number: str) -> HttpResponse:
         )
     except DomainError as error:
         # htmx keeps the editor as typed; without JS the page comes back with the text in it.
-        return _failed(request, ticket, error, **({} if _is_htmx(request) else keep))
+        return _failed(request, ticket, error, **({} if request.htmx else keep))
     message = _("Internal note added.") if internal else _("Reply sent.")
     return _succeeded(request, ticket.number, message, include_editor=True)
 
@@ -565,9 +561,10 @@ def _pick(model: Any, raw: str, field: str, *, allow_empty: bool = True) -> Any:
         if allow_empty:
             return None
         raise _bad_input(_("This field is required."), field)
-    if not raw.isdigit():
+    pk = parse_id(raw)
+    if pk is None:
         raise _bad_input(_("Choose a valid option."), field)
-    row = model.objects.filter(pk=int(raw)).first()
+    row = model.objects.filter(pk=pk).first()
     if row is None:
         raise _bad_input(_("Choose a valid option."), field)
     return row
@@ -605,10 +602,9 @@ def ticket_properties(request: SignedInRequest, number: str) -> HttpResponse:
     ticket = _ticket_or_404(request, number)
     post = request.POST
     try:
-        version_raw = post.get("version", "")
-        if not version_raw.isdigit():
+        version = parse_id(post.get("version"))
+        if version is None:
             raise _bad_input(_("The form is missing the ticket's version; reload the page."), "version")
-        version = int(version_raw)
         category = _pick(Category, post.get("category", ""), "category")
         changes: dict[str, Any] = {
             "category": category,
@@ -620,10 +616,10 @@ def ticket_properties(request: SignedInRequest, number: str) -> HttpResponse:
             "tags": [t for t in TAG_SPLIT.split(post.get("tags", "")) if t.strip()],
             "custom_values": _custom_values_from_post(request, category),
         }
-        watcher_ids = [raw for raw in post.getlist("watchers") if raw.strip()]
-        if any(not raw.isdigit() for raw in watcher_ids):
+        watcher_ids = parse_ids(raw for raw in post.getlist("watchers") if raw.strip())
+        if watcher_ids is None:
             raise _bad_input(_("Choose a valid option."), "watchers")
-        watchers = list(User.objects.filter(pk__in=[int(raw) for raw in watcher_ids], is_active=True))
+        watchers = list(User.objects.filter(pk__in=watcher_ids, is_active=True))
         if len(watchers) != len(set(watcher_ids)):
             raise _bad_input(_("Choose a valid option."), "watchers")
         changes["watchers"] = watchers
@@ -647,8 +643,8 @@ def ticket_custom_fields(request: SignedInRequest, number: str) -> HttpResponse:
     ticket = _ticket_or_404(request, number)
     if not can_work(request.user, ticket):
         raise Http404
-    raw = request.GET.get("category", "")
-    category = Category.objects.filter(pk=int(raw)).first() if raw.isdigit() else None
+    category_id = parse_id(request.GET.get("category"))
+    category = Category.objects.filter(pk=category_id).first() if category_id is not None else None
     rows = _custom_field_rows(fields_for_category(category), ticket.custom_values or {}, staff_choices())
     return render(
         request, "tickets/ticket/detail.html#custom_fields", {"custom_fields": rows, "ticket": ticket}

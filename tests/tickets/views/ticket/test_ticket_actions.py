@@ -132,6 +132,22 @@ def test_htmx_error_is_a_4xx_with_a_message_and_leaves_the_editor_alone(ticket, 
     assert 'id="ticket-editor"' not in html
 
 
+def test_the_ticket_page_is_whole_for_a_browser_and_fragments_for_htmx(ticket, agent_client):
+    # Given the same ticket page asked for plainly and by htmx
+    plain = agent_client.get(url("ticket_detail", ticket))
+    htmx = agent_client.get(url("ticket_detail", ticket), **HTMX)
+
+    # Then the browser gets the page, htmx only its out-of-band parts, and both say they vary on it
+    assert "<html" in plain.content.decode()
+    assert "<html" not in htmx.content.decode() and 'id="ticket-timeline"' in htmx.content.decode()
+    assert "HX-Request" in plain["Vary"] and "HX-Request" in htmx["Vary"]
+
+
+def test_a_reply_without_htmx_redirects_to_the_ticket(ticket, agent_client):
+    response = agent_client.post(url("ticket_reply", ticket), {"body": "On it", "kind": "reply"})
+    assert response.status_code == 302 and response["Location"] == url("ticket_detail", ticket)
+
+
 def test_closed_ticket_takes_no_public_reply(ticket, agent, requester, requester_client):
     services.ticket_transition(actor=agent, ticket=ticket, action="resolve", note="fixed")
     services.ticket_transition(actor=requester, ticket=fresh(ticket), action="close")
