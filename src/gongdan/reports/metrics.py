@@ -8,7 +8,7 @@ Every figure's definition is in docs/reports.md.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
@@ -28,6 +28,10 @@ from gongdan.reports.projection import local_day
 
 MAX_RANGE_DAYS = 400
 DEFAULT_RANGE_DAYS = 30
+# Days a report may name: the previous period, the day after and the UTC instants of every day in between must
+# exist (Python's and the databases' calendars stop at years 1 and 9999).
+FIRST_DAY = date(1900, 1, 1)
+LAST_DAY = date(9998, 12, 31)
 FILTER_DIMENSIONS = ("team", "category", "ticket_type", "priority", "location")
 AGE_BUCKETS = (
     ("lt1d", gettext_lazy("< 1 day"), 0, 1),
@@ -75,17 +79,14 @@ class ReportFilters:
                 values[name] = fallback
                 continue
             try:
-                parsed = parse_date(raw)
-            except ValueError:
-                parsed = None
-            if parsed is None:
-                errors[name] = [_("Enter a date as YYYY-MM-DD.")]
-            values[name] = parsed
+                values[name] = parse_day(raw)
+            except ValidationFailed as exc:
+                errors[name] = [str(exc)]
         for name in FILTER_DIMENSIONS:
             raw = (params.get(name) or "").strip()
             if not raw:
                 values[name] = None
-            elif raw.isdigit() and 0 < int(raw) < 2**31:
+            elif whole_number(raw, below=2**31):
                 values[name] = int(raw)
             else:
                 errors[name] = [_("Choose a valid option.")]
@@ -121,6 +122,28 @@ class ReportFilters:
             if value:
                 q &= Q(**{f"{name}_id": value})
         return q
+
+
+def whole_number(raw: str, *, below: int) -> bool:
+    """`raw` is a positive whole number in ASCII digits (str.isdigit also takes "²", which int() refuses)
+    below `below`."""
+    return raw.isascii() and raw.isdigit() and 0 < int(raw) < below
+
+
+def parse_day(raw: str) -> date:
+    """A day typed as YYYY-MM-DD between FIRST_DAY and LAST_DAY; ValidationFailed (its message) otherwise."""
+    try:
+        parsed = parse_date(raw)
+    except ValueError:
+        parsed = None
+    if parsed is None:
+        raise ValidationFailed(_("Enter a date as YYYY-MM-DD."))
+    if not FIRST_DAY <= parsed <= LAST_DAY:
+        raise ValidationFailed(
+            _("Enter a date between %(first)s and %(last)s.")
+            % {"first": FIRST_DAY.isoformat(), "last": LAST_DAY.isoformat()}
+        )
+    return parsed
 
 
 def rollups(scope: Scope, filters: ReportFilters) -> QuerySet[DailyRollup]:
@@ -166,7 +189,7 @@ def fact_sums(start: date, end: date) -> dict[str, Any]:
 FACT_PREFIX = "sum_"
 
 
-def unprefixed(row: dict[str, Any]) -> dict[str, Any]:
+def unprefixed(row: Mapping[str, Any]) -> dict[str, Any]:
     return {k.removeprefix(FACT_PREFIX): v for k, v in row.items()}
 
 
@@ -588,12 +611,9 @@ def drill_down(scope: Scope, filters: ReportFilters, params: Any) -> QuerySet[Ti
     day_raw = (params.get("day") or "").strip()
     if day_raw:
         try:
-            day = parse_date(day_raw)
-        except ValueError:
-            day = None
-        if day is None:
-            raise ValidationFailed(_("Enter a date as YYYY-MM-DD."), details={"day": [_("Invalid date.")]})
-        start = end = day
+            start = end = parse_day(day_raw)
+        except ValidationFailed as exc:
+            raise ValidationFailed(_("Enter a date as YYYY-MM-DD."), details={"day": [str(exc)]}) from None
     between = lambda column: {f"{column}__gte": start, f"{column}__lte": end}  # noqa: E731
     if metric == "created":
         qs = qs.filter(**between("created_day"))
@@ -628,7 +648,7 @@ def drill_down(scope: Scope, filters: ReportFilters, params: Any) -> QuerySet[Ti
             continue
         if name == "channel":
             qs = qs.filter(channel=raw)
-        elif raw.isdigit() and int(raw) < 2**31:
+        elif whole_number(raw, below=2**31):
             qs = qs.filter(**{f"{name}_id": int(raw)})
         else:
             raise ValidationFailed(_("Choose a valid option."), details={name: [_("Choose a valid option.")]})
