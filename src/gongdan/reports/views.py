@@ -176,6 +176,7 @@ def _chart_data(board: metrics.Dashboard, filters: ReportFilters) -> dict[str, A
 def tickets(request: SignedInRequest) -> HttpResponse:
     """The tickets behind one figure; keyset pages by id (newest first)."""
     _staff(request)
+    _catch_up()  # a ticket created a moment ago is listed (its fact is written by the after-commit consumer)
     filters, errors = _parse(request)
     rows: list[Any] = []
     more = None
@@ -243,6 +244,7 @@ def tickets_export(request: SignedInRequest, fmt: str) -> HttpResponse:
     _staff(request)
     if fmt not in EXPORT_FORMATS:
         raise Http404
+    _catch_up()
     try:
         filters = ReportFilters.parse(request.GET)
         qs = selectors.drill_down_tickets(actor=request.user, filters=filters, params=request.GET)
