@@ -121,3 +121,12 @@ def test_the_api_refuses_dates_and_ids_out_of_range(client, manager, params, fie
     response = client.get("/api/v1/reports/dashboard", params)
     assert response.status_code == 422, response.content
     assert field in response.json()["error"]["details"]
+
+
+def test_the_refusal_reads_in_the_readers_language(client, manager):
+    manager.language = "zh-hans"
+    manager.save()
+    client.force_login(manager)
+    response = client.get(reverse("reports:queue_export", args=["csv"]), {"created_from": "0001-01-01"})
+    assert response.status_code == 400
+    assert "请输入 1900-01-01 至 9998-12-31 之间的日期。" in response.content.decode()
