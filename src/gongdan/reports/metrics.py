@@ -350,12 +350,12 @@ def percentile(values: list[int], p: float) -> float | None:
 
 
 def resolution_percentiles(
-    scope: Scope, filters: ReportFilters, *, teams: bool = True, agents: Sequence[int] = ()
+    scope: Scope, filters: ReportFilters, *, teams: Sequence[int] = (), agents: Sequence[int] = ()
 ) -> dict[str, Any]:
     """Median and p90 of resolution time (wall and business) over the tickets resolved in the period, and
-    the median (wall) per team (with `teams`) and for each of `agents`."""
+    the median (wall) for each of `teams` and of `agents`."""
     resolved = facts(scope, filters).filter(resolved_day__gte=filters.start, resolved_day__lte=filters.end)
-    agents = list(agents)
+    teams, agents = list(teams), list(agents)
     if connection.vendor == "postgresql":
         out: dict[str, Any] = {"team": {}, "agent": {}}
         names = ("median_wall_seconds", "p90_wall_seconds", "median_business_seconds", "p90_business_seconds")
@@ -365,28 +365,19 @@ def resolution_percentiles(
                               (0.5, "resolution_business_seconds"), (0.9, "resolution_business_seconds"))
         )  # fmt: skip
         where, params = _where(resolved)
-        # Without teams: one row, marked as the overall one (GROUPING() would be 1 for it).
-        head, sets = (
-            ("GROUPING(team_id), team_id", "GROUPING SETS ((), (team_id))") if teams else ("1, 0", "()")
-        )
-        sql = (
-            f"SELECT {head}, {figures} FROM {TicketFact._meta.db_table} "  # noqa: S608
-            f"WHERE {where} GROUP BY {sets}"
-        )
         with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            for flag, team_id, *values in cursor.fetchall():
-                if flag:
-                    out.update(zip(names, values, strict=True))
-                else:
-                    out["team"][team_id] = values[0]
-        if agents:
-            out["agent"] = dict(
-                resolved.filter(assignee_id__in=agents)
-                .values("assignee_id")
-                .annotate(m=PercentileCont("resolution_wall_seconds", 0.5))
-                .values_list("assignee_id", "m")
-            )
+            cursor.execute(f"SELECT {figures} FROM {TicketFact._meta.db_table} WHERE {where}", params)  # noqa: S608
+            out.update(zip(names, cursor.fetchone() or (None,) * len(names), strict=True))
+        # Per team and per agent from the (team|assignee, resolved_day, resolution_wall_seconds) indexes: each
+        # group's rows arrive in order, so no sort of the whole period precedes the groups' own sorts.
+        for key, column, ids in (("team", "team_id", teams), ("agent", "assignee_id", agents)):
+            if ids:
+                out[key] = dict(
+                    resolved.filter(**{f"{column}__in": ids})
+                    .values(column)
+                    .annotate(m=PercentileCont("resolution_wall_seconds", 0.5))
+                    .values_list(column, "m")
+                )
         return out
     wanted = set(agents)
     where, params = _where(resolved)
@@ -401,9 +392,11 @@ def resolution_percentiles(
     business = sorted([row[1] for row in rows if row[1] is not None])
     per_team: dict[int, list[int]] = defaultdict(list)
     per_agent: dict[int, list[int]] = defaultdict(list)
-    if teams:
+    wanted_teams = set(teams)
+    if wanted_teams:
         for wall, _business, team_id, _assignee in rows:
-            per_team[team_id].append(wall)
+            if team_id in wanted_teams:
+                per_team[team_id].append(wall)
     if wanted:
         for wall, _business, _team, assignee_id in rows:
             if assignee_id in wanted:
@@ -476,7 +469,7 @@ def summary(scope: Scope, filters: ReportFilters) -> dict[str, Any]:
 
 def _summary(scope: Scope, filters: ReportFilters) -> dict[str, Any]:
     totals = derive(Source(scope, filters).total())
-    percentiles = resolution_percentiles(scope, filters, teams=False)
+    percentiles = resolution_percentiles(scope, filters)
     totals.update({k: v for k, v in percentiles.items() if k not in ("team", "agent")})
     return totals
 
@@ -502,7 +495,10 @@ def dashboard(scope: Scope, filters: ReportFilters, *, labels: Any, compare: boo
         groups = Source(scope, filters).grouped()
         agent_rows = top_agents(scope, filters)
         percentiles = resolution_percentiles(
-            scope, filters, agents=[row["assignee_id"] for row in agent_rows]
+            scope,
+            filters,
+            teams=[row["team_id"] for row in groups.by["team_id"]],
+            agents=[row["assignee_id"] for row in agent_rows],
         )
         previous = _summary(scope, filters.previous()) if compare else {}
         open_backlog = backlog(scope, filters)
