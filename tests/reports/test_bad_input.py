@@ -130,3 +130,11 @@ def test_the_refusal_reads_in_the_readers_language(client, manager):
     response = client.get(reverse("reports:queue_export", args=["csv"]), {"created_from": "0001-01-01"})
     assert response.status_code == 400
     assert "请输入 1900-01-01 至 9998-12-31 之间的日期。" in response.content.decode()
+
+
+def test_the_subscription_screen_refuses_ids_past_any_row(client, admin_user):
+    client.force_login(admin_user)
+    url = reverse("reports:subscription_list")
+    response = client.post(url, {"recipient": HUGE, "period": "weekly", "team": HUGE})
+    assert response.status_code == 422
+    assert client.post(f"/settings/reports/subscriptions/{HUGE}/delete/").status_code == 404
