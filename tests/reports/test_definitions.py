@@ -129,3 +129,20 @@ def test_backlog_age_buckets(history, wall_clock, agent, team, requester):
     backlog = board().backlog
     assert backlog["total"] == 2
     assert backlog["buckets"] == {"lt1d": 1, "1to3d": 0, "3to7d": 1, "7to30d": 0, "gt30d": 0}
+
+
+def test_team_and_agent_rankings_carry_their_median_active_time(
+    history, wall_clock, agent, other_agent, other_team
+):
+    # Given, besides A (2 h) and B (4 h) of the agent's team, a ticket of another team resolved after 6 h
+    other = ticket_create(actor=other_agent, requester=history["a"].requester, subject="D", team=other_team)
+    ticket_assign(actor=other_agent, ticket=other, assignee=other_agent)
+    wall_clock.advance(hours=6)
+    ticket_transition(actor=other_agent, ticket=other, action="resolve", note="done")
+    # When the week's rankings are read
+    figures = board()
+    # Then each team's and each agent's median is over their own resolved tickets
+    teams = {row["id"]: row["median_seconds"] for row in figures.teams}
+    agents = {row["id"]: row["median_seconds"] for row in figures.agents}
+    assert teams == {history["a"].team_id: 10_800, other_team.pk: 21_600}
+    assert agents == {agent.pk: 10_800, other_agent.pk: 21_600}

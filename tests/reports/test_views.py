@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from datetime import UTC, datetime
 
 import pytest
 from django.urls import reverse
@@ -198,3 +199,45 @@ def test_the_queue_offers_its_own_list_for_download(client, agent, requester, ti
     assert f'href="{href}?view=all&amp;priority=P2"' in html
     client.force_login(requester)
     assert href not in client.get("/").content.decode()  # requesters see their own tickets, no export
+
+
+def test_the_api_gives_the_previous_periods_figures_in_the_shape_of_the_current_ones(
+    client, manager, agent, team, requester, wall_clock, tickets
+):
+    # Given a ticket created and resolved in October, the 30 days before November
+    wall_clock.at(datetime(2026, 10, 20, 2, 0, tzinfo=UTC))
+    earlier = ticket_create(actor=agent, requester=requester, subject="October printer", team=team)
+    wall_clock.advance(hours=3)
+    ticket_transition(actor=agent, ticket=earlier, action="resolve", note="done")
+    client.force_login(manager)
+    # When the dashboard of November is asked for
+    body = client.get("/api/v1/reports/dashboard", RANGE).json()
+    # Then "previous" holds October's figures, with the same keys as "totals"
+    previous = body["previous"]
+    assert set(previous) == set(body["totals"])
+    assert (previous["created"], previous["resolved"], body["totals"]["created"]) == (1, 1, 2)
+    assert previous["median_wall_seconds"] == 3 * 3600
+    october = client.get("/api/v1/reports/dashboard", {"start": "2026-10-02", "end": "2026-10-31"}).json()
+    assert previous == october["totals"]
+
+
+def test_the_api_default_is_the_last_30_days_beside_the_30_before(client, manager, tickets, wall_clock):
+    client.force_login(manager)
+    body = client.get("/api/v1/reports/dashboard").json()
+    assert (body["filters"]["start"], body["filters"]["end"]) == ("2026-10-04", "2026-11-02")
+    assert (body["totals"]["created"], body["previous"]["created"]) == (2, 0)
+
+
+def test_a_ticket_created_a_moment_ago_is_listed_and_exported_at_once(
+    client, manager, agent, team, requester, wall_clock
+):
+    # Given a ticket just created, with no queue worker running (its fact is not written yet)
+    fresh = ticket_create(actor=agent, requester=requester, subject="Fresh leak on floor 2", team=team)
+    client.force_login(manager)
+    # When its figure's tickets are listed and downloaded, before any dashboard was opened
+    listed = client.get(reverse("reports:tickets"), {**RANGE, "metric": "created"})
+    csv = client.get(reverse("reports:tickets_export", args=["csv"]), {**RANGE, "metric": "backlog"})
+    # Then the ticket is in both
+    assert [t.number for t in listed.context["rows"]] == [fresh.number]
+    assert fresh.number in csv.content.decode("utf-8-sig")
+    assert "Fresh leak on floor 2" in csv.content.decode("utf-8-sig")

@@ -33,13 +33,15 @@ class FiltersIn(Schema):
     summary="Dashboard figures",
 )
 def dashboard(request: HttpRequest, filters: Query[FiltersIn]) -> dict[str, Any]:
-    """Every figure of the dashboard for a date range (at most 400 days) and optional team, category, type,
-    priority and location ids; agents get their own teams' figures only. Definitions: docs/reports.md."""
+    """Every figure of the dashboard for a date range (at most 400 days, by default the last 30 days) and
+    optional team, category, type, priority and location ids, with `previous` holding the headline figures
+    of the period of the same length just before (the same keys as `totals`); agents get their own teams'
+    figures only. Definitions: docs/reports.md."""
     actor = request.auth  # type: ignore[attr-defined]
     params = {k: ("" if v is None else str(v)) for k, v in filters.dict().items()}
     parsed = ReportFilters.parse(params)
     project_pending(max_events=2000)  # fold in fresh events first, as the web page does
-    board = selectors.dashboard_get(actor=actor, filters=parsed)
+    board = selectors.dashboard_get(actor=actor, filters=parsed, compare=True)
     out = asdict(board)
     out["filters"] = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in out["filters"].items()}
     return out

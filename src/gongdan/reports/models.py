@@ -124,6 +124,18 @@ class TicketFact(models.Model):
                 name="reports_fact_open_cover",
                 condition=models.Q(is_open=True),
             ),
+            # The median per team and per ranked agent: each group's resolution times come from its own range
+            # of the index, in order, so no sort of the whole period's facts precedes the groups' own sorts.
+            models.Index(
+                fields=["team_id", "resolved_day", "resolution_wall_seconds"],
+                name="reports_fact_team_wall",
+                condition=models.Q(resolved_day__isnull=False),
+            ),
+            models.Index(
+                fields=["assignee_id", "resolved_day", "resolution_wall_seconds"],
+                name="reports_fact_agent_wall",
+                condition=models.Q(resolved_day__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -308,7 +308,7 @@ def _upsert_rollups(deltas: dict[Cell, dict[str, int]]) -> int:
 
 
 FACT_FIELDS = list(TicketFact._meta.concrete_fields)
-FACT_COLUMNS = [f.column for f in FACT_FIELDS]
+FACT_COLUMNS = [f.column for f in FACT_FIELDS if f.column]  # every concrete field has one
 
 
 def _upsert_facts(facts: dict[int, Fact]) -> None:
@@ -353,12 +353,23 @@ def project_pending(*, max_events: int | None = None, batch_size: int = BATCH_EV
         while (built := bulk_step()) is not None:
             result.tickets += built
             result.batches += 1
-    run = pipeline.run(names=[CONSUMER], max_events=max_events, batch=batch_size)
-    result.events += run.events
-    result.batches += run.batches
+    if max_events is None or not _nothing_pending():
+        run = pipeline.run(names=[CONSUMER], max_events=max_events, batch=batch_size)
+        result.events += run.events
+        result.batches += run.batches
     result.seconds = time.perf_counter() - started
     result.lag = projection_lag()
     return result
+
+
+def _nothing_pending() -> bool:
+    """No event above the cursor and none it waits for: a page's catch-up then skips the pipeline run, which
+    would lock and write the cursor row (a write transaction per page view, and page views taking turns)."""
+    cursor = EventCursor.objects.filter(name=CONSUMER).values_list("last_event_id", "gaps").first()
+    if cursor is None:
+        return False
+    last, gaps = cursor
+    return not gaps and not TicketEvent.objects.filter(id__gt=last).exists()
 
 
 # the first build, ticket by ticket ------------------------------------------------------------------------
