@@ -7,6 +7,7 @@ attached (the outbox carries text) but linked: a signed, expiring download link 
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from django.core import signing
 from django.db import transaction
@@ -117,7 +118,7 @@ def report_send(*, subscription_id: int, start: date) -> bool:
     return True
 
 
-def render_report_ready(data: dict, user: object) -> object:
+def render_report_ready(data: dict[str, Any], user: object) -> object:
     """What the report notice says, in the active language (the notifications app calls it)."""
 
     period = data.get("period")
