@@ -16,6 +16,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 def test_manager_filters_drills_down_and_downloads(
     page, live_server, manager, agent, team, requester, tmp_path
 ):
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
     from playwright.sync_api import expect
 
     from gongdan.tickets.models import Priority
@@ -43,19 +44,27 @@ def test_manager_filters_drills_down_and_downloads(
     expect(page).to_have_url(re.compile(rf"priority={p1.pk}"))
     expect(page.locator("[data-kpi=created] .h1")).to_have_text("1")
 
-    # Click the "< 1 day" bar of the backlog chart: the list of those tickets opens.
+    # Click the "< 1 day" bar of the backlog chart: the list of those tickets opens. (The chart is drawn again
+    # after the filter; on a busy machine a click can land while it animates: it is tried again.)
     chart = page.locator("[data-chart=backlog]")
     chart.locator("svg").wait_for()
-    x, y = page.evaluate(
-        """() => {
-            const el = document.querySelector('[data-chart=backlog]');
-            const chart = echarts.getInstanceByDom(el);
-            return chart.convertToPixel({seriesIndex: 0}, [0, 0.5]);
-        }"""
-    )
-    box = chart.bounding_box()
-    page.mouse.click(box["x"] + x, box["y"] + y)
-    expect(page).to_have_url(re.compile(r"/reports/tickets/\?.*metric=backlog.*age=lt1d"))
+    drill_down = re.compile(r"/reports/tickets/\?.*metric=backlog.*age=lt1d")
+    for _attempt in range(3):
+        x, y = page.evaluate(
+            """() => {
+                const el = document.querySelector('[data-chart=backlog]');
+                const chart = echarts.getInstanceByDom(el);
+                return chart.convertToPixel({seriesIndex: 0}, [0, 0.5]);
+            }"""
+        )
+        box = chart.bounding_box()
+        page.mouse.click(box["x"] + x, box["y"] + y)
+        try:
+            page.wait_for_url(drill_down, timeout=3000)
+            break
+        except PlaywrightTimeout:
+            continue
+    expect(page).to_have_url(drill_down)
     expect(page.locator("table.gd-report-tickets tbody tr")).to_have_count(1)
     expect(page.locator("table.gd-report-tickets")).to_contain_text(urgent.number)
 

@@ -88,9 +88,12 @@ def real_alertmanager(
     processes: list[subprocess.Popen] = []
 
     def start(*, repeat: str = "1h") -> RunningAlertmanager:
-        integration, secret = services.integration_create(
-            actor=admin_user, kind=Kind.ALERTMANAGER, name="Prometheus", slug="prom", category=category
-        )
+        # A name of its own for each start: the live server outlives the test that started it.
+        suffix = len(processes) + 1
+        integration, secret = services.integration_create(actor=admin_user, kind=Kind.ALERTMANAGER,
+                                                          name=f"Prometheus {tmp_path.name}-{suffix}",
+                                                          slug=f"prom-{abs(hash(tmp_path)) % 10**8}-{suffix}",
+                                                          category=category)  # fmt: skip
         webhook = f"{live_server.url}/api/v1/integrations/{integration.slug}/alertmanager"
         process, url = start_alertmanager(tmp_path, webhook, secret, repeat=repeat)
         processes.append(process)
