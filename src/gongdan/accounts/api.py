@@ -10,7 +10,7 @@ from django.db import transaction
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Path, Query, Router, Schema, Status
+from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from gongdan.accounts import services
@@ -39,7 +39,7 @@ from gongdan.api.auth import (
     record_login_failure,
 )
 from gongdan.api.errors import ApiError, errors_for
-from gongdan.api.inputs import MAX_ID, optional_row, rows_or_422
+from gongdan.api.inputs import MAX_ID, IdPath, optional_row, rows_or_422
 from gongdan.api.models import ApiToken
 from gongdan.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, page_by_id
 from gongdan.api.services import api_token_create, api_token_revoke
@@ -111,7 +111,7 @@ def token_list(request: HttpRequest) -> list[dict[str, Any]]:
 
 
 @auth_router.delete("/tokens/{token_id}", response={204: None, **errors_for(404)}, summary="Revoke a token")
-def token_revoke(request: HttpRequest, token_id: int = Path(..., ge=1, le=MAX_ID)) -> Status:
+def token_revoke(request: HttpRequest, token_id: int = IdPath) -> Status:
     """Revoke one of my tokens (administrators can revoke anyone's)."""
     token = ApiToken.objects.filter(pk=token_id).first()
     if token is None:
@@ -171,7 +171,7 @@ def user_list(request: HttpRequest, filters: Query[UserListQuery]) -> dict[str, 
 @directory_router.get(
     "/users/{user_id}", response={200: UserOut, **errors_for(403, 404)}, summary="Get a user"
 )
-def user_get(request: HttpRequest, user_id: int = Path(..., ge=1, le=MAX_ID)) -> dict[str, Any]:
+def user_get(request: HttpRequest, user_id: int = IdPath) -> dict[str, Any]:
     actor = actor_of(request)
     if actor.pk != user_id:
         require_staff(actor)
@@ -207,9 +207,7 @@ def user_create(request: HttpRequest, payload: UserCreateIn) -> Status:
 @directory_router.patch(
     "/users/{user_id}", response={200: UserOut, **errors_for(403, 404, 422)}, summary="Update a user"
 )
-def user_update(
-    request: HttpRequest, payload: UserUpdateIn, user_id: int = Path(..., ge=1, le=MAX_ID)
-) -> dict[str, Any]:
+def user_update(request: HttpRequest, payload: UserUpdateIn, user_id: int = IdPath) -> dict[str, Any]:
     actor = actor_of(request)
     if actor.pk != user_id:
         require_staff(actor)
@@ -229,7 +227,7 @@ def user_update(
 @directory_router.post(
     "/users/{user_id}/deactivate", response={200: UserOut, **errors_for(403, 404, 422)}, summary="Deactivate"
 )
-def user_deactivate(request: HttpRequest, user_id: int = Path(..., ge=1, le=MAX_ID)) -> dict[str, Any]:
+def user_deactivate(request: HttpRequest, user_id: int = IdPath) -> dict[str, Any]:
     """Administrators only. The user can no longer sign in and their tokens stop working."""
     actor = actor_of(request)
     services.require_admin(actor)
@@ -240,7 +238,7 @@ def user_deactivate(request: HttpRequest, user_id: int = Path(..., ge=1, le=MAX_
 @directory_router.post(
     "/users/{user_id}/reactivate", response={200: UserOut, **errors_for(403, 404)}, summary="Reactivate"
 )
-def user_reactivate(request: HttpRequest, user_id: int = Path(..., ge=1, le=MAX_ID)) -> dict[str, Any]:
+def user_reactivate(request: HttpRequest, user_id: int = IdPath) -> dict[str, Any]:
     actor = actor_of(request)
     services.require_admin(actor)
     services.user_reactivate(actor=actor, user=_user(user_id))
@@ -284,9 +282,7 @@ def team_create(request: HttpRequest, payload: TeamCreateIn) -> Status:
 @directory_router.patch(
     "/teams/{team_id}", response={200: TeamOut, **errors_for(403, 404, 422)}, summary="Update a team"
 )
-def team_update(
-    request: HttpRequest, payload: TeamUpdateIn, team_id: int = Path(..., ge=1, le=MAX_ID)
-) -> dict[str, Any]:
+def team_update(request: HttpRequest, payload: TeamUpdateIn, team_id: int = IdPath) -> dict[str, Any]:
     actor = actor_of(request)
     services.require_admin(actor)
     team = _team(team_id)
@@ -303,9 +299,7 @@ def team_update(
 @directory_router.put(
     "/teams/{team_id}/members", response={200: TeamOut, **errors_for(403, 404, 422)}, summary="Set members"
 )
-def team_set_members(
-    request: HttpRequest, payload: TeamMembersIn, team_id: int = Path(..., ge=1, le=MAX_ID)
-) -> dict[str, Any]:
+def team_set_members(request: HttpRequest, payload: TeamMembersIn, team_id: int = IdPath) -> dict[str, Any]:
     """Replace the team's members; `leads` are members with the lead role."""
     actor = actor_of(request)
     services.require_admin(actor)

@@ -20,8 +20,9 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from gongdan.api.errors import CONTENT_TYPE, ApiError
+from gongdan.api.errors import ApiError
 from gongdan.api.models import IdempotencyRecord
+from gongdan.api.rendering import json_response, to_json
 
 if TYPE_CHECKING:
     from gongdan.accounts.models import User
@@ -39,12 +40,6 @@ def _request_hash(request: HttpRequest) -> str:
     digest.update(b"\0")
     digest.update(request.body)
     return digest.hexdigest()
-
-
-def json_response(data: Any, *, status: int) -> HttpResponse:
-    return HttpResponse(
-        json.dumps(data, ensure_ascii=False, default=str), status=status, content_type=CONTENT_TYPE
-    )
 
 
 def _replay(record: IdempotencyRecord) -> HttpResponse:
@@ -108,7 +103,7 @@ def idempotent(
                 ) from None  # fmt: skip
             return _replay(existing)
         status, body = respond(produce())
-        stored = json.loads(json.dumps(body, default=str))
+        stored = json.loads(to_json(body))
         IdempotencyRecord.objects.filter(pk=record.pk).update(status_code=status, response_body=stored)
     return json_response(stored, status=status)
 

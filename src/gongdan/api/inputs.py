@@ -8,7 +8,7 @@ from typing import Annotated, Any, TypeVar
 
 from django.db.models import Model, QuerySet
 from django.utils.translation import gettext as _
-from ninja import Schema
+from ninja import Path, Schema
 from pydantic import ConfigDict, Field, model_validator
 
 from gongdan.core.domain_errors import ValidationFailed
@@ -16,8 +16,10 @@ from gongdan.core.domain_errors import ValidationFailed
 M = TypeVar("M", bound=Model)
 
 
-MAX_ID = 2**63 - 1
+MAX_ID = 2**63 - 1  # the largest key the databases hold: anything above is a 422, never an overflow
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+# An id in the address: `thing_id: int = IdPath`.
+IdPath: Any = Path(..., ge=1, le=MAX_ID)
 
 
 def contains_nul(value: Any) -> bool:

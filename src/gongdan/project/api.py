@@ -17,6 +17,7 @@ from gongdan.api import errors
 from gongdan.api.auth import API_AUTH
 from gongdan.api.docs import SelfHostedSwagger, docs_asset
 from gongdan.api.parsing import StrictJsonParser
+from gongdan.api.rendering import ApiRenderer
 from gongdan.field.api import router as field_router
 from gongdan.integrations.api import router as integrations_router
 from gongdan.notifications.api import router as notifications_router
@@ -80,6 +81,7 @@ api = GongdanAPI(
     urls_namespace="api",
     auth=API_AUTH,
     parser=StrictJsonParser(),
+    renderer=ApiRenderer(),
     docs=SelfHostedSwagger(),
 )
 errors.install(api)

@@ -14,7 +14,7 @@ from pydantic import Field
 
 from gongdan.accounts.models import Organisation, User
 from gongdan.api.errors import errors_for
-from gongdan.api.inputs import MAX_ID, StrictInput, optional_row
+from gongdan.api.inputs import MAX_ID, IdPath, StrictInput, optional_row
 from gongdan.assets.models import Location
 from gongdan.core.domain_errors import PermissionDenied
 from gongdan.routing import selectors, services
@@ -123,7 +123,7 @@ def presence_set_me(request: HttpRequest, payload: PresenceIn) -> dict[str, Any]
     response={200: PresenceOut, **errors_for(401, 403, 404)},
     summary="An agent's availability",
 )
-def presence_of_agent(request: HttpRequest, user_id: int = Path(..., ge=1, le=MAX_ID)) -> dict[str, Any]:
+def presence_of_agent(request: HttpRequest, user_id: int = IdPath) -> dict[str, Any]:
     return selectors.presence_get(actor=actor_of(request), user_id=user_id)
 
 

@@ -14,13 +14,15 @@ from django.http import FileResponse, HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import File, Form, Path, Query, Router, Schema, Status
+from ninja.decorators import decorate_view
 from ninja.files import UploadedFile
 from pydantic import Field
 
 from gongdan.accounts.models import User
 from gongdan.api.errors import ApiError, errors_for
 from gongdan.api.idempotency import idempotent, json_response
-from gongdan.api.inputs import MAX_ID, not_found_in, optional_row, rows_or_422
+from gongdan.api.inputs import IdPath, not_found_in, optional_row, rows_or_422
+from gongdan.api.parsing import MULTIPART_OVERHEAD, declared_body_at_most
 from gongdan.assets.models import Location
 from gongdan.core.domain_errors import (
     Conflict,
@@ -427,6 +429,7 @@ def attachment_list(request: HttpRequest, number: str = NUMBER) -> list[dict[str
     response={201: AttachmentOut, **errors_for(400, 401, 403, 404, 409, 413, 422)},
     summary="Upload an attachment",
 )
+@decorate_view(declared_body_at_most(lambda: request_limit() + MULTIPART_OVERHEAD))
 def attachment_upload(
     request: HttpRequest,
     number: str = NUMBER,
@@ -458,9 +461,7 @@ def request_limit() -> int:
     url_name="attachment_download",
     summary="Download an attachment",
 )
-def attachment_download(
-    request: HttpRequest, attachment_id: int = Path(..., ge=1, le=MAX_ID)
-) -> HttpResponse:
+def attachment_download(request: HttpRequest, attachment_id: int = IdPath) -> FileResponse:
     """The file itself. Images are served inline, everything else as a download, always sandboxed."""
     attachment = selectors.attachment_get(actor=actor_of(request), attachment_id=attachment_id)
     try:
@@ -602,9 +603,7 @@ def category_list(request: HttpRequest, query: Query[CategoryQuery]) -> list[dic
     response={200: list[CustomFieldOut], **errors_for(401, 404)},
     summary="Custom fields of a category",
 )
-def category_fields(
-    request: HttpRequest, category_id: int = Path(..., ge=1, le=MAX_ID)
-) -> list[dict[str, Any]]:
+def category_fields(request: HttpRequest, category_id: int = IdPath) -> list[dict[str, Any]]:
     """The form of a category: its own fields and those inherited from its parents, parents' first."""
     category = Category.objects.filter(pk=category_id).first()
     if category is None or (not category.is_active and not actor_of(request).is_staff_member):

@@ -8,7 +8,7 @@ from __future__ import annotations
 import base64
 import json
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from django.db.models import F, Q, QuerySet
@@ -107,8 +107,13 @@ class TicketFilters:
             if parsed is None:
                 errors[name] = [_("Must be a date (YYYY-MM-DD) or a date-time (ISO 8601).")]
                 return None
-            if timezone.is_naive(parsed):
-                parsed = timezone.make_aware(parsed)
+            try:
+                if timezone.is_naive(parsed):
+                    parsed = timezone.make_aware(parsed)
+                parsed.astimezone(UTC)  # stored in UTC: the first and last days of the calendar may not fit
+            except (OverflowError, ValueError):
+                errors[name] = [_("Out of range: use a date between the years 1 and 9999 in UTC.")]
+                return None
             return parsed
 
         filters = cls()
@@ -121,7 +126,11 @@ class TicketFilters:
         filters.priority = [p.upper() for p in many("priority")]
         filters.team = [v for v in (integer("team", t) for t in many("team")) if v is not None]
         filters.assignee = one("assignee")
-        if filters.assignee and filters.assignee not in ("me", "none") and not filters.assignee.isdigit():
+        if (
+            filters.assignee
+            and filters.assignee not in ("me", "none")
+            and integer("assignee", filters.assignee) is None
+        ):
             errors["assignee"] = [_("Use a user id, “me” or “none”.")]
         filters.requester = integer("requester", one("requester"))
         filters.category = integer("category", one("category"))

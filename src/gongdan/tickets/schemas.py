@@ -26,14 +26,18 @@ from gongdan.tickets.models import (
     TimeEntry,
     WorkflowTransition,
 )
+from gongdan.tickets.services.core import MAX_DESCRIPTION, MAX_SUBJECT
 
 TicketNumber = str
-MAX_TEXT = 60_000
+# The OpenAPI document promises the limits the services and columns hold, taken from them.
+MAX_TEXT = MAX_DESCRIPTION
+SUBJECT_MAX = MAX_SUBJECT
+LOCATION_TEXT_MAX: int = Ticket._meta.get_field("location_text").max_length or 300
 
 
 # ---- input -------------------------------------------------------------------------------------------
 class TicketCreateIn(StrictInput):
-    subject: str = Field(..., max_length=1000)
+    subject: str = Field(..., max_length=SUBJECT_MAX)
     description: str = Field("", max_length=MAX_TEXT)
     category: Id | None = None
     type: str | None = Field(None, max_length=40, description="Ticket type code, e.g. `incident`.")
@@ -45,7 +49,7 @@ class TicketCreateIn(StrictInput):
     tags: list[str] = Field(default_factory=list, max_length=50)
     due_at: datetime | None = None
     location: Id | None = None
-    location_text: str = Field("", max_length=300)
+    location_text: str = Field("", max_length=LOCATION_TEXT_MAX)
     parent: TicketNumber | None = Field(None, max_length=40, description="Parent ticket number.")
     watchers: list[Id] = Field(default_factory=list, max_length=100)
 
@@ -53,7 +57,7 @@ class TicketCreateIn(StrictInput):
 class TicketUpdateIn(StrictInput):
     """Only the fields sent change. `version` (or the If-Match header) guards against lost updates."""
 
-    subject: str | None = Field(None, max_length=1000)
+    subject: str | None = Field(None, max_length=SUBJECT_MAX)
     description: str | None = Field(None, max_length=MAX_TEXT)
     category: Id | None = None
     type: str | None = Field(None, max_length=40)
@@ -65,7 +69,7 @@ class TicketUpdateIn(StrictInput):
     tags: list[str] | None = Field(None, max_length=50)
     due_at: datetime | None = None
     location: Id | None = None
-    location_text: str | None = Field(None, max_length=300)
+    location_text: str | None = Field(None, max_length=LOCATION_TEXT_MAX)
     parent: TicketNumber | None = Field(None, max_length=40)
     watchers: list[Id] | None = Field(None, max_length=100)
     version: int | None = Field(None, ge=1, le=2**31 - 1)

@@ -48,7 +48,7 @@ from gongdan.tickets.reference import reference
 from gongdan.tickets.services.custom_fields import clean_custom_values
 from gongdan.tickets.services.numbering import next_ticket_number
 
-MAX_SUBJECT = 200
+MAX_SUBJECT: int = Ticket._meta.get_field("subject").max_length or 200  # the column's limit
 MAX_DESCRIPTION = 50_000
 MAX_TAGS = 20
 MAX_TAG_LENGTH = 50
@@ -483,7 +483,7 @@ def _apply_changes(
     if "requester" in fields:
         ticket.organisation_id = ticket.requester.organisation_id
         fields.add("organisation")
-    if "team" in fields and ticket.assignee_id and ticket.team is not None:
+    if "team" in fields and ticket.assignee_id and ticket.assignee is not None and ticket.team is not None:
         if not _is_member(ticket.assignee, ticket.team):
             record("assignee", ticket.assignee, None)
             ticket.assignee = None
