@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from django.http import HttpResponse
+from ninja import Schema
 from ninja.renderers import JSONRenderer
 from ninja.responses import NinjaJSONEncoder
 
@@ -42,3 +43,9 @@ def to_json(data: Any) -> str:
 
 def json_response(data: Any, *, status: int) -> HttpResponse:
     return HttpResponse(to_json(data), status=status, content_type=CONTENT_TYPE)
+
+
+def dump(schema: type[Schema], obj: Any) -> dict[str, Any]:
+    """`obj` read through its output schema, as ninja answers it: for the answers a view writes itself
+    (idempotent replays, ETags). The schema is the one definition of the shape."""
+    return schema.model_validate(obj).model_dump()

@@ -20,9 +20,10 @@ from pydantic import Field
 
 from gongdan.accounts.models import User
 from gongdan.api.errors import ApiError, errors_for
-from gongdan.api.idempotency import idempotent, json_response
+from gongdan.api.idempotency import idempotent
 from gongdan.api.inputs import IdPath, not_found_in, optional_row, rows_or_422
 from gongdan.api.parsing import MULTIPART_OVERHEAD, declared_body_at_most
+from gongdan.api.rendering import dump, json_response
 from gongdan.assets.models import Location
 from gongdan.core.domain_errors import (
     Conflict,
@@ -32,7 +33,18 @@ from gongdan.core.domain_errors import (
 )
 from gongdan.tickets import selectors, services
 from gongdan.tickets.filters import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, TicketFilters, paginate
-from gongdan.tickets.models import Category, Priority, Tag, Ticket, TicketType
+from gongdan.tickets.models import (
+    Attachment,
+    Category,
+    Comment,
+    CustomField,
+    Priority,
+    Tag,
+    Ticket,
+    TicketEvent,
+    TicketType,
+    WorkflowTransition,
+)
 from gongdan.tickets.reference import reference
 from gongdan.tickets.schemas import (
     AttachmentOut,
@@ -55,18 +67,6 @@ from gongdan.tickets.schemas import (
     TimeEntryOut,
     TransitionIn,
     TransitionOut,
-    attachment_out,
-    category_out,
-    comment_out,
-    custom_field_out,
-    event_out,
-    priority_out,
-    ticket_brief,
-    ticket_detail,
-    ticket_list_item,
-    ticket_type_out,
-    time_entry_out,
-    transition_out,
 )
 from gongdan.tickets.services.custom_fields import fields_for_category
 
@@ -91,7 +91,7 @@ def etag_of(version: int) -> str:
 
 def _ticket_response(request: HttpRequest, number: str, *, status: int = 200) -> HttpResponse:
     ticket = _get(request, number)
-    response = json_response(ticket_detail(ticket), status=status)
+    response = json_response(dump(TicketOut, ticket), status=status)
     response["ETag"] = etag_of(ticket.version)
     return response
 
@@ -198,7 +198,7 @@ def ticket_list(request: HttpRequest, query: Query[TicketListQuery]) -> dict[str
     items = list(page.items)
     prefetch_related_objects(items, Prefetch("tags", queryset=Tag.objects.order_by("name")))
     return {
-        "items": [ticket_list_item(t) for t in items],
+        "items": items,
         "next_cursor": page.next_cursor,
         "has_more": page.has_more,
     }
@@ -241,7 +241,7 @@ def ticket_create(request: HttpRequest, payload: TicketCreateIn) -> HttpResponse
         )
 
     # Answered from the row just written (its relations are already in memory), not re-read.
-    return _with_etag(idempotent(request, actor, produce, lambda ticket: (201, ticket_detail(ticket))))
+    return _with_etag(idempotent(request, actor, produce, lambda ticket: (201, dump(TicketOut, ticket))))
 
 
 # ---- one ticket --------------------------------------------------------------------------------------
@@ -254,7 +254,7 @@ def ticket_get(request: HttpRequest, number: str = NUMBER) -> HttpResponse:
     if etag in [tag.strip().removeprefix("W/") for tag in if_none_match.split(",")]:
         response = HttpResponse(status=304)
     else:
-        response = json_response(ticket_detail(ticket), status=200)
+        response = json_response(dump(TicketOut, ticket), status=200)
     response["ETag"] = etag
     return response
 
@@ -352,10 +352,10 @@ def ticket_update(request: HttpRequest, payload: TicketUpdateIn, number: str = N
     response={200: list[TransitionOut], **errors_for(401, 404)},
     summary="Available transitions",
 )
-def transition_list(request: HttpRequest, number: str = NUMBER) -> list[dict[str, Any]]:
+def transition_list(request: HttpRequest, number: str = NUMBER) -> list[WorkflowTransition]:
     """The state changes I may make on this ticket now."""
     ticket = _get(request, number)
-    return [transition_out(t) for t in services.available_transitions(actor=actor_of(request), ticket=ticket)]
+    return list(services.available_transitions(actor=actor_of(request), ticket=ticket))
 
 
 @router.post(
@@ -377,7 +377,7 @@ def transition_apply(request: HttpRequest, payload: TransitionIn, number: str = 
             note=payload.note,
             expected_version=payload.version,
         )
-        return 200, ticket_detail(_get(request, number))
+        return 200, dump(TicketOut, _get(request, number))
 
     return _with_etag(idempotent(request, actor, produce))
 
@@ -386,10 +386,10 @@ def transition_apply(request: HttpRequest, payload: TransitionIn, number: str = 
 @router.get(
     "/tickets/{number}/comments", response={200: list[CommentOut], **errors_for(401, 404)}, summary="Comments"
 )
-def comment_list(request: HttpRequest, number: str = NUMBER) -> list[dict[str, Any]]:
+def comment_list(request: HttpRequest, number: str = NUMBER) -> list[Comment]:
     """Replies and, for staff, internal notes, oldest first."""
     ticket = _get(request, number)
-    return [comment_out(c) for c in selectors.ticket_comments(actor=actor_of(request), ticket=ticket)]
+    return list(selectors.ticket_comments(actor=actor_of(request), ticket=ticket))
 
 
 @router.post(
@@ -408,7 +408,7 @@ def comment_create(request: HttpRequest, payload: CommentIn, number: str = NUMBE
             actor=actor, ticket=ticket, body=payload.body, is_internal=payload.internal, channel="api"
         )
         comment = selectors.ticket_comments(actor=actor, ticket=ticket).get(pk=comment.pk)
-        return 201, comment_out(comment)
+        return 201, dump(CommentOut, comment)
 
     return idempotent(request, actor, produce)
 
@@ -419,9 +419,9 @@ def comment_create(request: HttpRequest, payload: CommentIn, number: str = NUMBE
     response={200: list[AttachmentOut], **errors_for(401, 404)},
     summary="Attachments",
 )
-def attachment_list(request: HttpRequest, number: str = NUMBER) -> list[dict[str, Any]]:
+def attachment_list(request: HttpRequest, number: str = NUMBER) -> list[Attachment]:
     ticket = _get(request, number)
-    return [attachment_out(a) for a in selectors.ticket_attachments(actor=actor_of(request), ticket=ticket)]
+    return list(selectors.ticket_attachments(actor=actor_of(request), ticket=ticket))
 
 
 @router.post(
@@ -448,7 +448,7 @@ def attachment_upload(
         is_internal=internal,
     )  # fmt: skip
     attachment = selectors.ticket_attachments(actor=actor, ticket=ticket).get(pk=attachment.pk)
-    return Status(201, attachment_out(attachment))
+    return Status(201, attachment)
 
 
 def request_limit() -> int:
@@ -493,7 +493,7 @@ def time_entry_list(request: HttpRequest, number: str = NUMBER) -> dict[str, Any
     actor = actor_of(request)
     ticket = _get(request, number)
     entries = list(selectors.ticket_time_entries(actor=actor, ticket=ticket))
-    return {"items": [time_entry_out(e) for e in entries], "total_minutes": sum(e.minutes for e in entries)}
+    return {"items": entries, "total_minutes": sum(e.minutes for e in entries)}
 
 
 @router.post(
@@ -515,25 +515,18 @@ def time_entry_create(request: HttpRequest, payload: TimeEntryIn, number: str = 
             note=payload.note,
         )
         entry.user = actor
-        return 201, time_entry_out(entry)
+        return 201, dump(TimeEntryOut, entry)
 
     return idempotent(request, actor, produce)
 
 
 # ---- links & merge -----------------------------------------------------------------------------------
-def _links(actor: User, ticket: Ticket) -> dict[str, Any]:
-    relatives = selectors.ticket_relatives(actor=actor, ticket=ticket)
-    return {
-        "parent": ticket_brief(relatives.parent),
-        "children": [ticket_brief(t) for t in relatives.children],
-        "related": [ticket_brief(t) for t in relatives.related],
-        "duplicate_of": ticket_brief(relatives.duplicate_of),
-        "duplicates": [ticket_brief(t) for t in relatives.duplicates],
-    }
+def _links(actor: User, ticket: Ticket) -> selectors.Relatives:
+    return selectors.ticket_relatives(actor=actor, ticket=ticket)
 
 
 @router.get("/tickets/{number}/links", response={200: LinksOut, **errors_for(401, 404)}, summary="Links")
-def link_list(request: HttpRequest, number: str = NUMBER) -> dict[str, Any]:
+def link_list(request: HttpRequest, number: str = NUMBER) -> selectors.Relatives:
     """Parent, children, related tickets and duplicates that I may see."""
     return _links(actor_of(request), _get(request, number))
 
@@ -552,7 +545,7 @@ def link_create(request: HttpRequest, payload: LinkIn, number: str = NUMBER) -> 
 @router.delete(
     "/tickets/{number}/links/{other}", response={200: LinksOut, **errors_for(401, 403, 404)}, summary="Unlink"
 )
-def link_delete(request: HttpRequest, number: str = NUMBER, other: str = NUMBER) -> dict[str, Any]:
+def link_delete(request: HttpRequest, number: str = NUMBER, other: str = NUMBER) -> selectors.Relatives:
     """Remove any link (relates, parent/child) between the two tickets."""
     actor = actor_of(request)
     ticket = _get(request, number)
@@ -578,10 +571,10 @@ def ticket_merge(request: HttpRequest, payload: MergeIn, number: str = NUMBER) -
 @router.get(
     "/tickets/{number}/events", response={200: list[EventOut], **errors_for(401, 404)}, summary="Timeline"
 )
-def event_list(request: HttpRequest, number: str = NUMBER) -> list[dict[str, Any]]:
+def event_list(request: HttpRequest, number: str = NUMBER) -> list[TicketEvent]:
     """The ticket's history as I may see it (requesters don't see internal events), oldest first."""
     ticket = _get(request, number)
-    return [event_out(e) for e in selectors.ticket_timeline(actor=actor_of(request), ticket=ticket)]
+    return list(selectors.ticket_timeline(actor=actor_of(request), ticket=ticket))
 
 
 # ---- configuration -----------------------------------------------------------------------------------
@@ -590,12 +583,12 @@ class CategoryQuery(Schema):
 
 
 @router.get("/categories", response={200: list[CategoryOut], **errors_for(401)}, summary="Categories")
-def category_list(request: HttpRequest, query: Query[CategoryQuery]) -> list[dict[str, Any]]:
+def category_list(request: HttpRequest, query: Query[CategoryQuery]) -> list[Category]:
     """Every category in tree order (parents before their children), with defaults and template."""
     categories = Category.objects.select_related("default_team", "default_priority", "default_type")
     if not (query.include_inactive and actor_of(request).is_staff_member):
         categories = categories.filter(is_active=True)
-    return [category_out(c) for c in categories.order_by("path", "order")]
+    return list(categories.order_by("path", "order"))
 
 
 @router.get(
@@ -603,22 +596,22 @@ def category_list(request: HttpRequest, query: Query[CategoryQuery]) -> list[dic
     response={200: list[CustomFieldOut], **errors_for(401, 404)},
     summary="Custom fields of a category",
 )
-def category_fields(request: HttpRequest, category_id: int = IdPath) -> list[dict[str, Any]]:
+def category_fields(request: HttpRequest, category_id: int = IdPath) -> list[CustomField]:
     """The form of a category: its own fields and those inherited from its parents, parents' first."""
     category = Category.objects.filter(pk=category_id).first()
     if category is None or (not category.is_active and not actor_of(request).is_staff_member):
         raise NotFound(_("Category not found."))
-    return [custom_field_out(f) for f in fields_for_category(category)]
+    return list(fields_for_category(category))
 
 
 @router.get("/priorities", response={200: list[PriorityOut], **errors_for(401)}, summary="Priorities")
-def priority_list(request: HttpRequest) -> list[dict[str, Any]]:
-    return [priority_out(p) for p in Priority.objects.order_by("rank")]
+def priority_list(request: HttpRequest) -> list[Priority]:
+    return list(Priority.objects.order_by("rank"))
 
 
 @router.get("/ticket-types", response={200: list[TicketTypeOut], **errors_for(401)}, summary="Ticket types")
-def ticket_type_list(request: HttpRequest) -> list[dict[str, Any]]:
+def ticket_type_list(request: HttpRequest) -> list[TicketType]:
     types = TicketType.objects.order_by("order", "code")
     if not actor_of(request).is_staff_member:
         types = types.filter(is_active=True)
-    return [ticket_type_out(t) for t in types]
+    return list(types)

@@ -122,6 +122,15 @@ def lock_ticket(ticket: Ticket | int, *, expected_version: int | None, related: 
     return locked
 
 
+def _remember_related(ticket: Ticket, name: str, rows: Sequence[Model]) -> None:
+    """Keep the rows just written to a many-to-many as if they had been prefetched (Django's own cache),
+    so reading `ticket.<name>.all()` afterwards runs no query."""
+    queryset = getattr(ticket, name).get_queryset()
+    queryset._result_cache = list(rows)
+    queryset._prefetch_done = True
+    ticket.__dict__.setdefault("_prefetched_objects_cache", {})[name] = queryset
+
+
 def touch(ticket: Ticket, fields: Iterable[str], *, now: datetime | None = None) -> None:
     ticket.version += 1
     ticket.updated_at = now or timezone.now()
@@ -379,6 +388,8 @@ def ticket_create(
             "channel": channel,
         },
     )
+    if User.organisation.is_cached(requester):  # type: ignore[attr-defined]
+        ticket.organisation = requester.organisation  # already read: the answer needs no query for it
     change = reactions.TicketChange(ticket=ticket, events=[created], creating=True, now=now)
 
     def assign(*, assignee: User | None, team: Any, reason: dict[str, Any]) -> None:
@@ -407,10 +418,14 @@ def ticket_create(
     # behind another creator (decision 0011).
     ticket.number = next_ticket_number(now=now)
     ticket.save(force_insert=True)
+    active_watchers = [w for w in watchers if w.is_active]
     if tag_rows:
         ticket.tags.set(tag_rows)
-    if watchers:
-        ticket.watchers.set([w for w in watchers if w.is_active])
+    if active_watchers:
+        ticket.watchers.set(active_watchers)
+    # The caller answers from what was written here, not from a second read of it.
+    _remember_related(ticket, "tags", tag_rows)
+    _remember_related(ticket, "watchers", active_watchers)
     for event in change.events:
         event.ticket = ticket
     TicketEvent.objects.bulk_create(change.events)
