@@ -31,6 +31,21 @@ HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 255
 RETENTION = timedelta(hours=24)
 
+# The header in the OpenAPI document of every operation that honours it (`openapi_extra=IDEMPOTENT`); the
+# document then lists its 409 and 422 answers too (gongdan.api.openapi).
+IDEMPOTENT: dict[str, Any] = {
+    "parameters": [
+        {
+            "in": "header",
+            "name": HEADER,
+            "required": False,
+            "description": "Any unique value, e.g. a UUID: a retry with the same key and body gets the first "
+            "answer again (header `Idempotent-Replayed: true`) instead of doing the work twice. Kept 24 hours.",
+            "schema": {"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH, "pattern": "^[!-~]+$"},
+        }
+    ]
+}
+
 
 def _request_hash(request: HttpRequest) -> str:
     digest = hashlib.sha256()

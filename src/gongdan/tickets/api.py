@@ -20,7 +20,7 @@ from pydantic import Field
 
 from gongdan.accounts.models import User
 from gongdan.api.errors import ApiError, errors_for
-from gongdan.api.idempotency import idempotent
+from gongdan.api.idempotency import IDEMPOTENT, idempotent
 from gongdan.api.inputs import IdPath, not_found_in, optional_row, rows_or_422
 from gongdan.api.parsing import MULTIPART_OVERHEAD, declared_body_at_most
 from gongdan.api.rendering import dump, json_response
@@ -208,6 +208,7 @@ def ticket_list(request: HttpRequest, query: Query[TicketListQuery]) -> dict[str
     "/tickets",
     response={201: TicketOut, **errors_for(401, 403, 409, 413, 415, 422)},
     summary="Create a ticket",
+    openapi_extra=IDEMPOTENT,
 )
 def ticket_create(request: HttpRequest, payload: TicketCreateIn) -> HttpResponse:
     """Report a ticket. Requesters may set subject, description, category, type, custom fields and
@@ -362,6 +363,7 @@ def transition_list(request: HttpRequest, number: str = NUMBER) -> list[Workflow
     "/tickets/{number}/transitions",
     response={200: TicketOut, **errors_for(401, 403, 404, 409, 415, 422)},
     summary="Change the state",
+    openapi_extra=IDEMPOTENT,
 )
 def transition_apply(request: HttpRequest, payload: TransitionIn, number: str = NUMBER) -> HttpResponse:
     """Apply a transition (`action` from the list above); resolving needs a `note`. Send an `Idempotency-Key`
@@ -396,6 +398,7 @@ def comment_list(request: HttpRequest, number: str = NUMBER) -> list[Comment]:
     "/tickets/{number}/comments",
     response={201: CommentOut, **errors_for(401, 403, 404, 409, 415, 422)},
     summary="Reply or add a note",
+    openapi_extra=IDEMPOTENT,
 )
 def comment_create(request: HttpRequest, payload: CommentIn, number: str = NUMBER) -> HttpResponse:
     """A public reply, or an internal note with `"internal": true` (staff only). Send an
@@ -500,6 +503,7 @@ def time_entry_list(request: HttpRequest, number: str = NUMBER) -> dict[str, Any
     "/tickets/{number}/time-entries",
     response={201: TimeEntryOut, **errors_for(401, 403, 404, 415, 422)},
     summary="Log time",
+    openapi_extra=IDEMPOTENT,
 )
 def time_entry_create(request: HttpRequest, payload: TimeEntryIn, number: str = NUMBER) -> HttpResponse:
     """Log minutes worked on the ticket (staff). Send an `Idempotency-Key` header to make retries safe."""

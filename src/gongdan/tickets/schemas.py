@@ -13,7 +13,7 @@ from pydantic import Field
 
 from gongdan.accounts.models import User
 from gongdan.accounts.schemas import TeamRef, UserRef
-from gongdan.api.inputs import Id, StrictInput
+from gongdan.api.inputs import DateIn, DateTimeIn, Id, StrictInput
 from gongdan.assets.models import Location
 from gongdan.tickets import events
 from gongdan.tickets.models import (
@@ -47,7 +47,7 @@ class TicketCreateIn(StrictInput):
     requester: Id | None = Field(None, description="Staff may report on someone's behalf.")
     custom_fields: dict[str, Any] = Field(default_factory=dict)
     tags: list[str] = Field(default_factory=list, max_length=50)
-    due_at: datetime | None = None
+    due_at: DateTimeIn | None = None
     location: Id | None = None
     location_text: str = Field("", max_length=LOCATION_TEXT_MAX)
     parent: TicketNumber | None = Field(None, max_length=40, description="Parent ticket number.")
@@ -67,7 +67,7 @@ class TicketUpdateIn(StrictInput):
     requester: Id | None = None
     custom_fields: dict[str, Any] | None = None
     tags: list[str] | None = Field(None, max_length=50)
-    due_at: datetime | None = None
+    due_at: DateTimeIn | None = None
     location: Id | None = None
     location_text: str | None = Field(None, max_length=LOCATION_TEXT_MAX)
     parent: TicketNumber | None = Field(None, max_length=40)
@@ -88,7 +88,7 @@ class CommentIn(StrictInput):
 
 class TimeEntryIn(StrictInput):
     minutes: int = Field(..., ge=1, le=24 * 60)
-    work_date: date | None = Field(None, description="Defaults to today.")
+    work_date: DateIn | None = Field(None, description="Defaults to today.")
     note: str = Field("", max_length=500)
 
 
