@@ -171,5 +171,5 @@ def test_the_whole_api_keeps_its_openapi_contract(live_server, tmp_path):
     assert "Tested: 66" in output or "Selected: 66/66" in output, output[-3000:]
     assert run.returncode == 0, f"after {elapsed:.0f}s:\n{output[-12000:]}"
     summary = [line for line in output.splitlines() if "generated" in line or "Tested:" in line]
-    print(f"schemathesis --checks all: {elapsed:.0f}s, {'; '.join(s.strip() for s in summary)}")  # noqa: T201
+    print(f"schemathesis --checks all: {elapsed:.0f}s, {'; '.join(s.strip() for s in summary)}")
     assert User.objects.get(pk=OWN_ID).is_active
