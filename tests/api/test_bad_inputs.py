@@ -128,3 +128,12 @@ def test_users_filtered_by_a_team_id_above_the_largest_key_is_a_422(admin_api):
 
     error = assert_error(response, 422, "validation_failed")
     assert "team" in error["details"]
+
+
+@pytest.mark.parametrize("key", ["k" * 256, "clé-1", "two words", "tab\tkey"])
+def test_an_idempotency_key_outside_the_documented_pattern_is_a_422(agent_api, key):
+    response = agent_api.post("tickets", {"subject": "x"}, headers={"Idempotency-Key": key, **EN})
+
+    error = assert_error(response, 422, "invalid_idempotency_key")
+    assert "visible ASCII" in error["message"]
+    assert not Ticket.objects.exists()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Callable
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -29,6 +30,8 @@ if TYPE_CHECKING:
 
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 255
+# Visible ASCII, as the OpenAPI document says (HTTP header values are ASCII; a UUID fits).
+KEY_PATTERN = re.compile(rf"[!-~]{{1,{MAX_KEY_LENGTH}}}")
 RETENTION = timedelta(hours=24)
 
 # The header in the OpenAPI document of every operation that honours it (`openapi_extra=IDEMPOTENT`); the
@@ -82,8 +85,8 @@ def idempotent(
         status, body = respond(result)
         return json_response(body, status=status)
     key = key.strip()
-    if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
-        message = _("The Idempotency-Key must be 1 to %(max)d printable characters.") % {
+    if not KEY_PATTERN.fullmatch(key):
+        message = _("The Idempotency-Key must be 1 to %(max)d visible ASCII characters (no spaces).") % {
             "max": MAX_KEY_LENGTH
         }
         raise ApiError(message, status_code=422, code="invalid_idempotency_key",
