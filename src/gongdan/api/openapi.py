@@ -28,6 +28,7 @@ CODES: dict[int, tuple[str, str]] = {
     409: ("Conflict", "a business-rule conflict (`version_conflict`, …) or `idempotency_in_progress`"),
     412: ("Precondition failed", "`precondition_failed`: If-Match names an older version"),
     413: ("Content too large", "`request_too_large`: the declared or received body is over the limit"),
+    414: ("URI too long", "the address is longer than the web server reads (about 4 KB); in plain text"),
     415: ("Unsupported media type", "`unsupported_media_type`: send `Content-Type: application/json`"),
     422: ("Validation failed", "`validation_failed` with `details` per field (body, query or path)"),
     428: ("Precondition required", "`precondition_required`: send If-Match or `version`"),
@@ -45,12 +46,19 @@ OPEN311_ERRORS = {
 OPEN311_XML = {"type": "string", "description": "The same, as Open311's XML."}
 
 
+# Answered by the web server (gunicorn) before any of our code runs: its own plain text.
+SERVER_TEXT = {"text/plain": {"schema": {"type": "string"}}}
+
+
 def _error(status: int) -> dict[str, Any]:
     title, codes = CODES[status]
-    return {"description": f"{title}: {codes}.", "content": {"application/json": {"schema": ERROR_REF}}}
+    content = SERVER_TEXT if status == 414 else {"application/json": {"schema": ERROR_REF}}
+    return {"description": f"{title}: {codes}.", "content": content}
 
 
 def _open311_error(status: int) -> dict[str, Any]:
+    if status == 414:
+        return _error(status)
     title, _codes = CODES[status]
     # The checks in front of every view answer in the shared shape; Open311's own refusals in its list.
     json_schema = {"anyOf": [OPEN311_ERRORS, ERROR_REF]} if status in (400, 413) else OPEN311_ERRORS
@@ -67,7 +75,7 @@ def statuses_for(method: str, operation: dict[str, Any]) -> set[int]:
     """The error statuses any operation shaped like this one can answer with."""
     parameters = operation.get("parameters", [])
     body = operation.get("requestBody")
-    statuses = {400, 413}  # a NUL in the address; a declared body over the server's limit
+    statuses = {400, 413, 414}  # a NUL in the address; a body or an address over the server's limits
     if body:
         statuses |= {408, 422}
         if "application/json" in body.get("content", {}):
