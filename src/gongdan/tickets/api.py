@@ -333,7 +333,7 @@ def ticket_update(request: HttpRequest, payload: TicketUpdateIn, number: str = N
     if "team" in given:  # with an assignee it is part of the assignment, alone a field change
         changes["team"] = _configured(reference().teams, "team", given["team"])
     try:
-        services.ticket_edit(
+        edited = services.ticket_edit(
             actor=actor,
             ticket=ticket,
             changes=changes,
@@ -344,7 +344,10 @@ def ticket_update(request: HttpRequest, payload: TicketUpdateIn, number: str = N
         if from_header and exc.code == "version_conflict":
             raise PreconditionFailed(exc.message, details=exc.details) from None
         raise
-    return _ticket_response(request, number)
+    # Answered from the ticket the service wrote (what was read with it carried over), not re-read.
+    response = json_response(dump(TicketOut, edited), status=200)
+    response["ETag"] = etag_of(edited.version)
+    return response
 
 
 # ---- transitions -------------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Model
+from django.db.models import ForeignKey, Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -129,6 +129,22 @@ def _remember_related(ticket: Ticket, name: str, rows: Sequence[Model]) -> None:
     queryset._result_cache = list(rows)
     queryset._prefetch_done = True
     ticket.__dict__.setdefault("_prefetched_objects_cache", {})[name] = queryset
+
+
+def _carry_over_reads(read: Ticket, locked: Ticket) -> None:
+    """Give the locked copy what the caller had already read with the ticket: the related rows it still
+    points at and, when nothing changed in between (same version), its prefetched tags and watchers. The
+    caller then answers from the ticket the change returns, without reading those again."""
+    if read is locked:
+        return
+    for field in Ticket._meta.concrete_fields:
+        if not isinstance(field, ForeignKey) or not field.is_cached(read):
+            continue
+        if getattr(read, field.attname) == getattr(locked, field.attname):
+            field.set_cached_value(locked, field.get_cached_value(read))
+    prefetched = read.__dict__.get("_prefetched_objects_cache")
+    if prefetched and read.version == locked.version:
+        locked.__dict__.setdefault("_prefetched_objects_cache", {}).update(prefetched)
 
 
 def touch(ticket: Ticket, fields: Iterable[str], *, now: datetime | None = None) -> None:
@@ -524,12 +540,14 @@ def _apply_changes(
         after = sorted(t.name for t in tag_rows)
         if before != after:
             ticket.tags.set(tag_rows)
+            _remember_related(ticket, "tags", tag_rows)
             record("tags", before, after)
     if "watchers" in changes:
         users = [u for u in (changes["watchers"] or []) if u.is_active]
         before_ids = sorted(ticket.watchers.values_list("pk", flat=True))
         if before_ids != sorted(u.pk for u in users):
             ticket.watchers.set(users)
+            _remember_related(ticket, "watchers", users)
             record("watchers", before_ids, sorted(u.pk for u in users))
     if diff and {"subject", "description"} & fields:
         ticket.search_text = build_search_text(
@@ -617,7 +635,8 @@ def ticket_edit(
     if assigning and "team" in changes:  # with an assignee, a team is part of the assignment
         moved_to = changes.pop("team")
         team = moved_to if team is UNSET else team
-    ticket = lock_ticket(ticket, expected_version=expected_version)
+    read, ticket = ticket, lock_ticket(ticket, expected_version=expected_version)
+    _carry_over_reads(read, ticket)
     if assigning:
         wanted_team = ticket.team if team is UNSET else team
         wanted_assignee = ticket.assignee if assignee is UNSET else assignee
