@@ -48,9 +48,9 @@ BUSINESS_RULE_REFUSALS: list[tuple[str, tuple[int, ...], str]] = [
     ("POST /api/v1/tickets/{number}/time-entries", (422,), "work dates in the future are refused"),
     ("POST /api/v1/tickets/{number}/attachments", (400, 422), "file types refused (HTML, SVG, executables)"),
     ("POST /api/v1/auth/token", (422,), "text must not contain NUL (PostgreSQL cannot store it)"),
-    ("PATCH /api/v1/users/me", (422,), "`language` and `time_zone` must be ones the site knows"),
-    ("POST /api/v1/users", (422,), "usernames unique; role, language, time zone must exist"),
-    ("PATCH /api/v1/users/{user_id}", (422,), "role, language, time zone and organisation must exist"),
+    ("PATCH /api/v1/users/me", (422,), "`time_zone` must be an IANA zone the site knows"),
+    ("POST /api/v1/users", (422,), "usernames are unique; the time zone and organisation must exist"),
+    ("PATCH /api/v1/users/{user_id}", (422,), "the time zone and organisation must exist"),
     (
         "POST /api/v1/users/{user_id}/deactivate",
         (422,),

@@ -7,11 +7,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from ninja import Schema
-from pydantic import Field
+from pydantic import Field, JsonValue
 
-from gongdan.accounts.models import Team, User
+from gongdan.accounts.models import Role, Team, User
 from gongdan.api.inputs import Id, StrictInput
+
+# The values the services accept, said in the OpenAPI document (the services still judge, in their words).
+ROLES: list[JsonValue] = list(Role.values)
+LANGUAGES: list[JsonValue] = [code for code, _name in settings.LANGUAGES]
 
 
 # ---- input -------------------------------------------------------------------------------------------
@@ -31,8 +36,8 @@ class UserCreateIn(StrictInput):
     first_name: str = Field("", max_length=150)
     last_name: str = Field("", max_length=150)
     phone: str = Field("", max_length=40)
-    role: str = "requester"
-    language: str = "zh-hans"
+    role: str = Field("requester", json_schema_extra={"enum": ROLES})
+    language: str = Field("zh-hans", json_schema_extra={"enum": LANGUAGES})
     time_zone: str = Field("Asia/Shanghai", max_length=64)
     organisation: Id | None = None
     sees_organisation_tickets: bool = False
@@ -45,8 +50,8 @@ class UserUpdateIn(StrictInput):
     first_name: str | None = Field(None, max_length=150)
     last_name: str | None = Field(None, max_length=150)
     phone: str | None = Field(None, max_length=40)
-    role: str | None = None
-    language: str | None = None
+    role: str | None = Field(None, json_schema_extra={"enum": [*ROLES, None]})
+    language: str | None = Field(None, json_schema_extra={"enum": [*LANGUAGES, None]})
     time_zone: str | None = Field(None, max_length=64)
     organisation: Id | None = None
     sees_organisation_tickets: bool | None = None
@@ -58,7 +63,7 @@ class ProfileUpdateIn(StrictInput):
     first_name: str | None = Field(None, max_length=150)
     last_name: str | None = Field(None, max_length=150)
     phone: str | None = Field(None, max_length=40)
-    language: str | None = None
+    language: str | None = Field(None, json_schema_extra={"enum": [*LANGUAGES, None]})
     time_zone: str | None = Field(None, max_length=64)
     password: str | None = Field(None, max_length=1024)
 
