@@ -101,3 +101,10 @@ def test_the_answers_bad_requests_get_are_the_documented_ones(document, agent_ap
     assert unknown_city.status_code == 404
     assert unknown_city.json()[0]["code"] == 404
     assert status_documented(document, "get", "/api/v1/open311/{slug}/services.{fmt}", 404)
+
+
+def test_the_docs_assets_answer_a_missing_file_in_the_error_shape_and_the_user_language(anon):
+    response = anon.get("docs/assets/nope.js", headers={"Accept-Language": "zh-hans"})
+
+    error = assert_error(response, 404, "not_found")
+    assert error["message"] == "未找到。"
