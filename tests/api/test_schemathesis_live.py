@@ -164,7 +164,8 @@ def _schemathesis(base_url: str, site: dict[str, Any], tmp_path: Path) -> None:
         "--max-examples", str(MAX_EXAMPLES), "--seed", "20261207", "--no-shrink",
         "--phases", "examples,coverage,fuzzing", "--workers", "2", "--request-timeout", "30",
     ]  # fmt: skip
-    run = subprocess.run(command, capture_output=True, text=True, timeout=600, check=False)  # noqa: S603
+    # In the test's folder: schemathesis keeps a cache (.schemathesis/) where it runs.
+    run = subprocess.run(command, capture_output=True, text=True, timeout=600, check=False, cwd=tmp_path)  # noqa: S603
 
     elapsed = time.monotonic() - started
     output = run.stdout + run.stderr
