@@ -227,8 +227,8 @@ def test_photo_over_the_request_limit_is_refused(phone, job, settings):
 
 def test_another_teams_technician_cannot_see_or_touch_the_job(phone_of, other_agent, job):
     other = phone_of(other_agent)
-    for path in ("accept", "start", "notes", "time"):
-        error_of(other.post(f"jobs/{job.number}/{path}", {"body": "x", "minutes": 5}), 404)
+    for path, body in (("accept", {}), ("start", {}), ("notes", {"body": "x"}), ("time", {"minutes": 5})):
+        error_of(other.post(f"jobs/{job.number}/{path}", body), 404)
     error_of(other.post(f"jobs/{job.number}/photos", jpeg(), content_type="image/jpeg"), 404)
     assert other.get(f"/m/jobs/{job.number}/").status_code == 404
     assert job.number not in other.get("/m/").content.decode()

@@ -170,3 +170,16 @@ def test_a_category_that_gained_a_required_field_does_not_lose_the_alert(alertma
     ticket = Ticket.objects.get()
     assert ticket.category is None and ticket.team == category.default_team
     assert Delivery.objects.get().summary["category_gap"]["fields"] == [["资产编号", "Asset tag"]]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("sender", ["alertmanager", "zabbix"])
+@pytest.mark.parametrize("depth", [500, 10_000])
+def test_a_deeply_nested_body_is_400_and_opens_nothing(request, sender, depth):
+    endpoint = request.getfixturevalue(sender)
+
+    response = endpoint.post(None, raw=("[" * depth + "]" * depth).encode())
+
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "json_too_deep"
+    assert nothing_written()

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Path, Query, Router, Schema, Status
+from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from gongdan.accounts import services
@@ -28,9 +28,6 @@ from gongdan.accounts.schemas import (
     UserOut,
     UserPage,
     UserUpdateIn,
-    team_out,
-    token_out,
-    user_out,
 )
 from gongdan.api.auth import (
     check_login_rate,
@@ -39,7 +36,7 @@ from gongdan.api.auth import (
     record_login_failure,
 )
 from gongdan.api.errors import ApiError, errors_for
-from gongdan.api.inputs import MAX_ID, optional_row, rows_or_422
+from gongdan.api.inputs import MAX_ID, IdPath, optional_row, rows_or_422
 from gongdan.api.models import ApiToken
 from gongdan.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, page_by_id
 from gongdan.api.services import api_token_create, api_token_revoke
@@ -90,28 +87,18 @@ def token_create(request: HttpRequest, payload: TokenRequestIn) -> Status:
         )
     clear_login_failures(payload.username, ip)
     token, raw = api_token_create(actor=user, name=payload.name)
-    return Status(
-        201,
-        {
-            "token": raw,
-            "id": token.pk,
-            "name": token.name,
-            "prefix": token.prefix,
-            "user": {"id": user.pk, "name": user.name},
-            "created_at": token.created_at,
-        },
-    )
+    token.user = user
+    token.token = raw  # type: ignore[attr-defined]  # shown this once, never stored
+    return Status(201, token)
 
 
 @auth_router.get("/tokens", response=list[TokenOut], summary="My tokens")
-def token_list(request: HttpRequest) -> list[dict[str, Any]]:
-    return [
-        token_out(t) for t in ApiToken.objects.filter(user=actor_of(request)).order_by("-created_at", "-id")
-    ]
+def token_list(request: HttpRequest) -> list[ApiToken]:
+    return list(ApiToken.objects.filter(user=actor_of(request)).order_by("-created_at", "-id"))
 
 
 @auth_router.delete("/tokens/{token_id}", response={204: None, **errors_for(404)}, summary="Revoke a token")
-def token_revoke(request: HttpRequest, token_id: int = Path(..., ge=1, le=MAX_ID)) -> Status:
+def token_revoke(request: HttpRequest, token_id: int = IdPath) -> Status:
     """Revoke one of my tokens (administrators can revoke anyone's)."""
     token = ApiToken.objects.filter(pk=token_id).first()
     if token is None:
@@ -131,17 +118,17 @@ class UserListQuery(Schema):
 
 
 @directory_router.get("/users/me", response=UserOut, summary="Me")
-def user_me(request: HttpRequest) -> dict[str, Any]:
-    return user_out(_user(actor_of(request).pk))
+def user_me(request: HttpRequest) -> User:
+    return _user(actor_of(request).pk)
 
 
 @directory_router.patch("/users/me", response={200: UserOut, **errors_for(422)}, summary="Update my profile")
-def user_me_update(request: HttpRequest, payload: ProfileUpdateIn) -> dict[str, Any]:
+def user_me_update(request: HttpRequest, payload: ProfileUpdateIn) -> User:
     actor = actor_of(request)
     fields = payload.model_dump(exclude_unset=True)
     password = fields.pop("password", None)
     services.user_update(actor=actor, user=actor, password=password, **fields)
-    return user_out(_user(actor.pk))
+    return _user(actor.pk)
 
 
 @directory_router.get("/users", response={200: UserPage, **errors_for(403, 422)}, summary="List users")
@@ -164,18 +151,17 @@ def user_list(request: HttpRequest, filters: Query[UserListQuery]) -> dict[str, 
             | Q(email__icontains=q)
         )
     page = page_by_id(users, cursor=filters.cursor, limit=filters.limit)
-    page["items"] = [user_out(u) for u in page["items"]]
     return page
 
 
 @directory_router.get(
     "/users/{user_id}", response={200: UserOut, **errors_for(403, 404)}, summary="Get a user"
 )
-def user_get(request: HttpRequest, user_id: int = Path(..., ge=1, le=MAX_ID)) -> dict[str, Any]:
+def user_get(request: HttpRequest, user_id: int = IdPath) -> User:
     actor = actor_of(request)
     if actor.pk != user_id:
         require_staff(actor)
-    return user_out(_user(user_id))
+    return _user(user_id)
 
 
 def _user_fields(values: dict[str, Any]) -> dict[str, Any]:
@@ -201,15 +187,13 @@ def user_create(request: HttpRequest, payload: UserCreateIn) -> Status:
             teams=teams,
             **values,
         )
-    return Status(201, user_out(_user(user.pk)))
+    return Status(201, _user(user.pk))
 
 
 @directory_router.patch(
     "/users/{user_id}", response={200: UserOut, **errors_for(403, 404, 422)}, summary="Update a user"
 )
-def user_update(
-    request: HttpRequest, payload: UserUpdateIn, user_id: int = Path(..., ge=1, le=MAX_ID)
-) -> dict[str, Any]:
+def user_update(request: HttpRequest, payload: UserUpdateIn, user_id: int = IdPath) -> User:
     actor = actor_of(request)
     if actor.pk != user_id:
         require_staff(actor)
@@ -223,28 +207,28 @@ def user_update(
             del values[field]
     password = values.pop("password", None)
     services.user_update(actor=actor, user=user, password=password, **values)
-    return user_out(_user(user_id))
+    return _user(user_id)
 
 
 @directory_router.post(
     "/users/{user_id}/deactivate", response={200: UserOut, **errors_for(403, 404, 422)}, summary="Deactivate"
 )
-def user_deactivate(request: HttpRequest, user_id: int = Path(..., ge=1, le=MAX_ID)) -> dict[str, Any]:
+def user_deactivate(request: HttpRequest, user_id: int = IdPath) -> User:
     """Administrators only. The user can no longer sign in and their tokens stop working."""
     actor = actor_of(request)
     services.require_admin(actor)
     services.user_deactivate(actor=actor, user=_user(user_id))
-    return user_out(_user(user_id))
+    return _user(user_id)
 
 
 @directory_router.post(
     "/users/{user_id}/reactivate", response={200: UserOut, **errors_for(403, 404)}, summary="Reactivate"
 )
-def user_reactivate(request: HttpRequest, user_id: int = Path(..., ge=1, le=MAX_ID)) -> dict[str, Any]:
+def user_reactivate(request: HttpRequest, user_id: int = IdPath) -> User:
     actor = actor_of(request)
     services.require_admin(actor)
     services.user_reactivate(actor=actor, user=_user(user_id))
-    return user_out(_user(user_id))
+    return _user(user_id)
 
 
 # ---- teams -------------------------------------------------------------------------------------------
@@ -252,10 +236,6 @@ def _teams() -> QuerySet[Team]:
     return Team.objects.select_related("parent").prefetch_related(
         Prefetch("memberships", queryset=Membership.objects.select_related("user").order_by("user__username"))
     )
-
-
-def _team_out(team: Team) -> dict[str, Any]:
-    return team_out(team, memberships=list(team.memberships.all()))
 
 
 def _team(team_id: int) -> Team:
@@ -266,9 +246,9 @@ def _team(team_id: int) -> Team:
 
 
 @directory_router.get("/teams", response={200: list[TeamOut], **errors_for(403)}, summary="List teams")
-def team_list(request: HttpRequest) -> list[dict[str, Any]]:
+def team_list(request: HttpRequest) -> list[Team]:
     require_staff(actor_of(request))
-    return [_team_out(t) for t in _teams().order_by("name")]
+    return list(_teams().order_by("name"))
 
 
 @directory_router.post("/teams", response={201: TeamOut, **errors_for(403, 422)}, summary="Create a team")
@@ -278,15 +258,13 @@ def team_create(request: HttpRequest, payload: TeamCreateIn) -> Status:
     values = payload.model_dump()
     values["parent"] = optional_row(Team.objects.all(), "parent", values["parent"])
     team = services.team_create(actor=actor, **values)
-    return Status(201, _team_out(_team(team.pk)))
+    return Status(201, _team(team.pk))
 
 
 @directory_router.patch(
     "/teams/{team_id}", response={200: TeamOut, **errors_for(403, 404, 422)}, summary="Update a team"
 )
-def team_update(
-    request: HttpRequest, payload: TeamUpdateIn, team_id: int = Path(..., ge=1, le=MAX_ID)
-) -> dict[str, Any]:
+def team_update(request: HttpRequest, payload: TeamUpdateIn, team_id: int = IdPath) -> Team:
     actor = actor_of(request)
     services.require_admin(actor)
     team = _team(team_id)
@@ -297,15 +275,13 @@ def team_update(
         if field in values and values[field] is None:
             del values[field]
     services.team_update(actor=actor, team=team, **values)
-    return _team_out(_team(team_id))
+    return _team(team_id)
 
 
 @directory_router.put(
     "/teams/{team_id}/members", response={200: TeamOut, **errors_for(403, 404, 422)}, summary="Set members"
 )
-def team_set_members(
-    request: HttpRequest, payload: TeamMembersIn, team_id: int = Path(..., ge=1, le=MAX_ID)
-) -> dict[str, Any]:
+def team_set_members(request: HttpRequest, payload: TeamMembersIn, team_id: int = IdPath) -> Team:
     """Replace the team's members; `leads` are members with the lead role."""
     actor = actor_of(request)
     services.require_admin(actor)
@@ -313,4 +289,4 @@ def team_set_members(
     members = rows_or_422(User.objects.all(), "members", payload.members)
     leads = rows_or_422(User.objects.all(), "leads", payload.leads)
     services.team_set_members(actor=actor, team=team, members=members, leads=leads)
-    return _team_out(_team(team_id))
+    return _team(team_id)

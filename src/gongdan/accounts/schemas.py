@@ -1,17 +1,22 @@
-"""API shapes for people and teams. Input schemas refuse unknown fields; output is built by functions
-from rows the selectors loaded (no queries hide in here)."""
+"""API shapes for people and teams. Input schemas refuse unknown fields. Each output shape is defined
+once, as a schema read from the rows themselves (`resolve_*` where the answer's name or form differs); the
+views load those rows with their relations, so serialising runs no queries."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from ninja import Schema
-from pydantic import Field
+from pydantic import Field, JsonValue
 
-from gongdan.accounts.models import Membership, Team, User
+from gongdan.accounts.models import Role, Team, User
 from gongdan.api.inputs import Id, StrictInput
-from gongdan.api.models import ApiToken
+
+# The values the services accept, said in the OpenAPI document (the services still judge, in their words).
+ROLES: list[JsonValue] = list(Role.values)
+LANGUAGES: list[JsonValue] = [code for code, _name in settings.LANGUAGES]
 
 
 # ---- input -------------------------------------------------------------------------------------------
@@ -31,8 +36,8 @@ class UserCreateIn(StrictInput):
     first_name: str = Field("", max_length=150)
     last_name: str = Field("", max_length=150)
     phone: str = Field("", max_length=40)
-    role: str = "requester"
-    language: str = "zh-hans"
+    role: str = Field("requester", json_schema_extra={"enum": ROLES})
+    language: str = Field("zh-hans", json_schema_extra={"enum": LANGUAGES})
     time_zone: str = Field("Asia/Shanghai", max_length=64)
     organisation: Id | None = None
     sees_organisation_tickets: bool = False
@@ -45,8 +50,8 @@ class UserUpdateIn(StrictInput):
     first_name: str | None = Field(None, max_length=150)
     last_name: str | None = Field(None, max_length=150)
     phone: str | None = Field(None, max_length=40)
-    role: str | None = None
-    language: str | None = None
+    role: str | None = Field(None, json_schema_extra={"enum": [*ROLES, None]})
+    language: str | None = Field(None, json_schema_extra={"enum": [*LANGUAGES, None]})
     time_zone: str | None = Field(None, max_length=64)
     organisation: Id | None = None
     sees_organisation_tickets: bool | None = None
@@ -58,7 +63,7 @@ class ProfileUpdateIn(StrictInput):
     first_name: str | None = Field(None, max_length=150)
     last_name: str | None = Field(None, max_length=150)
     phone: str | None = Field(None, max_length=40)
-    language: str | None = None
+    language: str | None = Field(None, json_schema_extra={"enum": [*LANGUAGES, None]})
     time_zone: str | None = Field(None, max_length=64)
     password: str | None = Field(None, max_length=1024)
 
@@ -109,6 +114,8 @@ class UserTeamOut(Schema):
 
 
 class UserOut(Schema):
+    """Expects `memberships__team` prefetched and `organisation` selected."""
+
     id: int
     username: str
     name: str
@@ -126,6 +133,11 @@ class UserOut(Schema):
     teams: list[UserTeamOut]
     date_joined: datetime
     last_login: datetime | None
+
+    @staticmethod
+    def resolve_teams(user: User) -> list[dict[str, Any]]:
+        memberships = sorted(user.memberships.all(), key=lambda m: m.team.name)
+        return [{"id": m.team.pk, "label": m.team.label, "team_role": m.team_role} for m in memberships]
 
 
 class UserPage(Schema):
@@ -151,6 +163,13 @@ class TeamOut(Schema):
     is_active: bool
     members: list[UserTeamMemberOut] = []
 
+    @staticmethod
+    def resolve_members(team: Team) -> list[dict[str, Any]]:
+        """Expects `memberships__user` prefetched, in the order to show."""
+        return [
+            {"id": m.user.pk, "name": m.user.name, "team_role": m.team_role} for m in team.memberships.all()
+        ]
+
 
 class TokenCreatedOut(Schema):
     token: str = Field(..., description="Shown only this once; keep it secret.")
@@ -168,68 +187,3 @@ class TokenOut(Schema):
     created_at: datetime
     last_used_at: datetime | None
     revoked_at: datetime | None
-
-
-# ---- builders ----------------------------------------------------------------------------------------
-def user_ref(user: User | None) -> dict[str, Any] | None:
-    return None if user is None else {"id": user.pk, "name": user.name}
-
-
-def team_ref(team: Team | None) -> dict[str, Any] | None:
-    return None if team is None else {"id": team.pk, "label": team.label}
-
-
-def user_out(user: User) -> dict[str, Any]:
-    """Expects `memberships__team` prefetched and `organisation` selected."""
-    organisation = user.organisation
-    return {
-        "id": user.pk,
-        "username": user.username,
-        "name": user.name,
-        "display_name": user.display_name,
-        "first_name": user.first_name,
-        "last_name": user.last_name,
-        "email": user.email,
-        "phone": user.phone,
-        "role": user.role,
-        "is_active": user.is_active,
-        "language": user.language,
-        "time_zone": user.time_zone,
-        "organisation": None
-        if organisation is None
-        else {"id": organisation.pk, "name": organisation.name, "service_tier": organisation.service_tier},
-        "sees_organisation_tickets": user.sees_organisation_tickets,
-        "teams": [
-            {"id": m.team.pk, "label": m.team.label, "team_role": m.team_role}
-            for m in sorted(user.memberships.all(), key=lambda m: m.team.name)
-        ],
-        "date_joined": user.date_joined,
-        "last_login": user.last_login,
-    }
-
-
-def team_out(team: Team, *, memberships: list[Membership] | None = None) -> dict[str, Any]:
-    return {
-        "id": team.pk,
-        "name": team.name,
-        "name_en": team.name_en,
-        "label": team.label,
-        "description": team.description,
-        "email": team.email,
-        "parent": team_ref(team.parent),
-        "is_active": team.is_active,
-        "members": [
-            {"id": m.user.pk, "name": m.user.name, "team_role": m.team_role} for m in (memberships or [])
-        ],
-    }
-
-
-def token_out(token: ApiToken) -> dict[str, Any]:
-    return {
-        "id": token.pk,
-        "name": token.name,
-        "prefix": token.prefix,
-        "created_at": token.created_at,
-        "last_used_at": token.last_used_at,
-        "revoked_at": token.revoked_at,
-    }

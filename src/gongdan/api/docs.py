@@ -13,6 +13,7 @@ from django.http import FileResponse, HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.urls import reverse
 from django.utils.html import escape
+from django.utils.translation import gettext as _
 from ninja.openapi.docs import DocsBase
 
 from gongdan.api.errors import error_response
@@ -24,9 +25,9 @@ ASSET_DIR = Path(ninja.__file__).parent / "static" / "ninja"
 ASSETS = frozenset({"swagger-ui.css", "swagger-ui-bundle.js", "swagger-ui-init.js", "favicon.png"})
 
 
-def docs_asset(request: HttpRequest, name: str) -> HttpResponse:
+def docs_asset(request: HttpRequest, name: str) -> HttpResponse | FileResponse:
     if name not in ASSETS or not (ASSET_DIR / name).is_file():
-        return error_response(404, "not_found", "Not found.")
+        return error_response(404, "not_found", _("Not found."))
     content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
     response = FileResponse((ASSET_DIR / name).open("rb"), content_type=content_type)
     response["Cache-Control"] = "public, max-age=86400"

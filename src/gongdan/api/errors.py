@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import BadRequest, RequestDataTooBig, SuspiciousOperation, TooManyFieldsSent
@@ -226,14 +227,22 @@ def handle_unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
     return error_response(500, "server_error", _("Something went wrong on our side; it has been logged."))
 
 
+type Handler = Callable[[HttpRequest, Any], HttpResponse]  # ninja types the error as "the error or its class"
+
+HANDLERS: list[tuple[type[Exception], Handler]] = [
+    (DomainError, handle_domain_error),
+    (ValidationError, handle_validation_error),
+    (HttpError, handle_http_error),
+    (Http404, handle_not_found),
+    (RequestDataTooBig, handle_too_big),
+    (TooManyFieldsSent, handle_too_many_fields),
+    (MultiPartParserError, handle_bad_request),
+    (BadRequest, handle_bad_request),
+    (SuspiciousOperation, handle_bad_request),
+    (Exception, handle_unexpected),
+]
+
+
 def install(api: NinjaAPI) -> None:
-    api.add_exception_handler(DomainError, handle_domain_error)
-    api.add_exception_handler(ValidationError, handle_validation_error)
-    api.add_exception_handler(HttpError, handle_http_error)
-    api.add_exception_handler(Http404, handle_not_found)
-    api.add_exception_handler(RequestDataTooBig, handle_too_big)
-    api.add_exception_handler(TooManyFieldsSent, handle_too_many_fields)
-    api.add_exception_handler(MultiPartParserError, handle_bad_request)
-    api.add_exception_handler(BadRequest, handle_bad_request)
-    api.add_exception_handler(SuspiciousOperation, handle_bad_request)
-    api.add_exception_handler(Exception, handle_unexpected)
+    for exc_class, handler in HANDLERS:
+        api.add_exception_handler(exc_class, handler)

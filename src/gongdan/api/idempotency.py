@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Callable
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -20,15 +21,33 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from gongdan.api.errors import CONTENT_TYPE, ApiError
+from gongdan.api.errors import ApiError
 from gongdan.api.models import IdempotencyRecord
+from gongdan.api.rendering import json_response, to_json
 
 if TYPE_CHECKING:
     from gongdan.accounts.models import User
 
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 255
+# Visible ASCII, as the OpenAPI document says (HTTP header values are ASCII; a UUID fits).
+KEY_PATTERN = re.compile(rf"[!-~]{{1,{MAX_KEY_LENGTH}}}")
 RETENTION = timedelta(hours=24)
+
+# The header in the OpenAPI document of every operation that honours it (`openapi_extra=IDEMPOTENT`); the
+# document then lists its 409 and 422 answers too (gongdan.api.openapi).
+IDEMPOTENT: dict[str, Any] = {
+    "parameters": [
+        {
+            "in": "header",
+            "name": HEADER,
+            "required": False,
+            "description": "Any unique value, e.g. a UUID: a retry with the same key and body gets the first "
+            "answer again (header `Idempotent-Replayed: true`) instead of doing the work twice. Kept 24 hours.",
+            "schema": {"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH, "pattern": "^[!-~]+$"},
+        }
+    ]
+}
 
 
 def _request_hash(request: HttpRequest) -> str:
@@ -39,12 +58,6 @@ def _request_hash(request: HttpRequest) -> str:
     digest.update(b"\0")
     digest.update(request.body)
     return digest.hexdigest()
-
-
-def json_response(data: Any, *, status: int) -> HttpResponse:
-    return HttpResponse(
-        json.dumps(data, ensure_ascii=False, default=str), status=status, content_type=CONTENT_TYPE
-    )
 
 
 def _replay(record: IdempotencyRecord) -> HttpResponse:
@@ -72,8 +85,8 @@ def idempotent(
         status, body = respond(result)
         return json_response(body, status=status)
     key = key.strip()
-    if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
-        message = _("The Idempotency-Key must be 1 to %(max)d printable characters.") % {
+    if not KEY_PATTERN.fullmatch(key):
+        message = _("The Idempotency-Key must be 1 to %(max)d visible ASCII characters (no spaces).") % {
             "max": MAX_KEY_LENGTH
         }
         raise ApiError(message, status_code=422, code="invalid_idempotency_key",
@@ -108,7 +121,7 @@ def idempotent(
                 ) from None  # fmt: skip
             return _replay(existing)
         status, body = respond(produce())
-        stored = json.loads(json.dumps(body, default=str))
+        stored = json.loads(to_json(body))
         IdempotencyRecord.objects.filter(pk=record.pk).update(status_code=status, response_body=stored)
     return json_response(stored, status=status)
 

@@ -4,20 +4,23 @@ turn ids and codes from a request body into rows, naming the field when one does
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date, datetime
 from typing import Annotated, Any, TypeVar
 
 from django.db.models import Model, QuerySet
 from django.utils.translation import gettext as _
-from ninja import Schema
-from pydantic import ConfigDict, Field, model_validator
+from ninja import Path, Schema
+from pydantic import ConfigDict, Field, Strict, model_validator
 
 from gongdan.core.domain_errors import ValidationFailed
 
 M = TypeVar("M", bound=Model)
 
 
-MAX_ID = 2**63 - 1
+MAX_ID = 2**63 - 1  # the largest key the databases hold: anything above is a 422, never an overflow
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+# An id in the address: `thing_id: int = IdPath`.
+IdPath: Any = Path(..., ge=1, le=MAX_ID)
 
 
 def contains_nul(value: Any) -> bool:
@@ -30,8 +33,16 @@ def contains_nul(value: Any) -> bool:
     return False
 
 
+# Text in JSON, so parsed from a string even in a strict schema.
+DateTimeIn = Annotated[datetime, Strict(False)]
+DateIn = Annotated[date, Strict(False)]
+
+
 class StrictInput(Schema):
-    model_config = ConfigDict(extra="forbid")
+    """Strict types as well: `true` is not the number 1, `1.5` not a whole number, `"7"` not an id (what
+    the OpenAPI document says of a field is what the API accepts). Date-times are DateTimeIn/DateIn."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     @model_validator(mode="before")
     @classmethod

@@ -13,7 +13,8 @@ from ninja import Field, Path, Query, Router, Schema
 
 from gongdan.accounts.models import User
 from gongdan.api.errors import ApiError, errors_for
-from gongdan.api.idempotency import idempotent
+from gongdan.api.idempotency import IDEMPOTENT, idempotent
+from gongdan.api.inputs import StrictInput
 from gongdan.field import selectors, services
 from gongdan.field.geo import Fix, clean_fix
 from gongdan.field.scan import resolve_code
@@ -25,40 +26,41 @@ NUMBER = Path(..., max_length=40, description="Ticket number, e.g. GD-2026-00012
 PHOTO_TYPES = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp"}
 
 
-class PositionIn(Schema):
+class PositionIn(StrictInput):
+    # Ranges are the service's to judge (clean_fix names the field that is out of range).
     latitude: float | None = None
     longitude: float | None = None
     accuracy: float | None = Field(None, description="Metres, as the browser reports it.")
     geo: str = Field("", max_length=20, description='Without coordinates: why — "denied" or "unavailable".')
 
 
-class StartIn(Schema):
+class StartIn(StrictInput):
     position: PositionIn | None = None
 
 
-class PauseIn(Schema):
+class PauseIn(StrictInput):
     position: PositionIn | None = None
     note: str = Field("", max_length=50_000)
 
 
-class FinishIn(Schema):
+class FinishIn(StrictInput):
     position: PositionIn | None = None
     resolution: str = Field("", max_length=50_000)
     signature: str = Field("", max_length=800_000, description="data:image/png;base64,… from the canvas.")
     signer_name: str = Field("", max_length=500)
 
 
-class NoteIn(Schema):
+class NoteIn(StrictInput):
     body: str = Field(..., max_length=50_000)
     public: bool = Field(False, description="Also show the note to the requester.")
 
 
-class TimeIn(Schema):
-    minutes: int
+class TimeIn(StrictInput):
+    minutes: int = Field(..., ge=1, le=24 * 60)
     note: str = Field("", max_length=2000)
 
 
-class PositionOnlyIn(Schema):
+class PositionOnlyIn(StrictInput):
     position: PositionIn
 
 
@@ -115,13 +117,23 @@ def _act(request: HttpRequest, number: str, action: Any) -> HttpResponse:
 JOB_ERRORS = errors_for(401, 403, 404, 409, 422)
 
 
-@router.post("/field/jobs/{number}/accept", response={200: JobOut, **JOB_ERRORS}, summary="Accept a job")
+@router.post(
+    "/field/jobs/{number}/accept",
+    response={200: JobOut, **JOB_ERRORS},
+    summary="Accept a job",
+    openapi_extra=IDEMPOTENT,
+)
 def job_accept(request: HttpRequest, number: str = NUMBER) -> HttpResponse:
     """Take the job (assigned to you if it was nobody's) and say so on its timeline."""
     return _act(request, number, lambda actor, ticket: services.job_accept(actor=actor, ticket=ticket))
 
 
-@router.post("/field/jobs/{number}/start", response={200: JobOut, **JOB_ERRORS}, summary="Start: check in")
+@router.post(
+    "/field/jobs/{number}/start",
+    response={200: JobOut, **JOB_ERRORS},
+    summary="Start: check in",
+    openapi_extra=IDEMPOTENT,
+)
 def job_start(request: HttpRequest, payload: StartIn, number: str = NUMBER) -> HttpResponse:
     """Check in on site with the phone's position (or the reason there is none) and start work."""
     fix = _fix(payload.position)
@@ -130,7 +142,12 @@ def job_start(request: HttpRequest, payload: StartIn, number: str = NUMBER) -> H
     )
 
 
-@router.post("/field/jobs/{number}/pause", response={200: JobOut, **JOB_ERRORS}, summary="Pause: check out")
+@router.post(
+    "/field/jobs/{number}/pause",
+    response={200: JobOut, **JOB_ERRORS},
+    summary="Pause: check out",
+    openapi_extra=IDEMPOTENT,
+)
 def job_pause(request: HttpRequest, payload: PauseIn, number: str = NUMBER) -> HttpResponse:
     fix = _fix(payload.position)
     return _act(
@@ -141,7 +158,10 @@ def job_pause(request: HttpRequest, payload: PauseIn, number: str = NUMBER) -> H
 
 
 @router.post(
-    "/field/jobs/{number}/finish", response={200: JobOut, **JOB_ERRORS}, summary="Finish with a signature"
+    "/field/jobs/{number}/finish",
+    response={200: JobOut, **JOB_ERRORS},
+    summary="Finish with a signature",
+    openapi_extra=IDEMPOTENT,
 )
 def job_finish(request: HttpRequest, payload: FinishIn, number: str = NUMBER) -> HttpResponse:
     """Check out, keep the customer's signature and resolve the job with the resolution note."""
@@ -156,7 +176,12 @@ def job_finish(request: HttpRequest, payload: FinishIn, number: str = NUMBER) ->
     )
 
 
-@router.post("/field/jobs/{number}/notes", response={201: dict, **JOB_ERRORS}, summary="Add a note")
+@router.post(
+    "/field/jobs/{number}/notes",
+    response={201: dict, **JOB_ERRORS},
+    summary="Add a note",
+    openapi_extra=IDEMPOTENT,
+)
 def job_note(request: HttpRequest, payload: NoteIn, number: str = NUMBER) -> HttpResponse:
     def act(actor: User, ticket: Ticket) -> tuple[int, Any]:
         comment = services.job_note(actor=actor, ticket=ticket, body=payload.body, public=payload.public)
@@ -165,7 +190,12 @@ def job_note(request: HttpRequest, payload: NoteIn, number: str = NUMBER) -> Htt
     return _act(request, number, act)
 
 
-@router.post("/field/jobs/{number}/time", response={201: dict, **JOB_ERRORS}, summary="Log time")
+@router.post(
+    "/field/jobs/{number}/time",
+    response={201: dict, **JOB_ERRORS},
+    summary="Log time",
+    openapi_extra=IDEMPOTENT,
+)
 def job_time(request: HttpRequest, payload: TimeIn, number: str = NUMBER) -> HttpResponse:
     def act(actor: User, ticket: Ticket) -> tuple[int, Any]:
         entry = services.job_time(actor=actor, ticket=ticket, minutes=payload.minutes, note=payload.note)
@@ -179,10 +209,11 @@ def job_time(request: HttpRequest, payload: TimeIn, number: str = NUMBER) -> Htt
     response={201: dict, **errors_for(400, 401, 403, 404, 409, 413, 415, 422)},
     summary="Upload a photo",
     openapi_extra={
+        **IDEMPOTENT,
         "requestBody": {
             "required": True,
             "content": {t: {"schema": {"type": "string", "format": "binary"}} for t in PHOTO_TYPES},
-        }
+        },
     },
 )
 def job_photo(

@@ -26,6 +26,24 @@ from gongdan.integrations.records import record_receive
 
 router = Router(tags=["integrations"])
 
+# The webhooks read their body themselves (to log it for the admin): say what it is in the document.
+JSON_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {"application/json": {"schema": {"type": "object", "additionalProperties": True}}},
+    }
+}
+OPEN311_FORM: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/x-www-form-urlencoded": {
+                "schema": {"type": "object", "additionalProperties": {"type": "string"}}
+            }
+        },
+    }
+}
+
 
 class AlertsOut(Schema):
     created: int
@@ -81,6 +99,7 @@ def _deliver(
     auth=None,
     response={200: AlertsOut, **errors_for(400, 401, 403, 413, 415, 422)},
     summary="Receive a Prometheus Alertmanager webhook (payload version 4)",
+    openapi_extra=JSON_BODY,
 )
 def alertmanager_webhook(request: HttpRequest, slug: str) -> Any:
     """Configure Alertmanager's webhook receiver with `http_config.authorization.credentials` set to the
@@ -99,6 +118,7 @@ def alertmanager_webhook(request: HttpRequest, slug: str) -> Any:
     auth=None,
     response={200: ZabbixOut, **errors_for(400, 401, 403, 413, 415, 422)},
     summary="Receive an event from the Gongdan Zabbix media type",
+    openapi_extra=JSON_BODY,
 )
 def zabbix_webhook(request: HttpRequest, slug: str) -> Any:
     integration = find_integration(slug, (Kind.ZABBIX,))
@@ -115,7 +135,7 @@ def zabbix_webhook(request: HttpRequest, slug: str) -> Any:
         outcome = alerts_receive(integration=integration, alerts=[alert])
         result = next((name for name, count in outcome.counts.items() if count), "ignored")
         number = outcome.tickets.get(alert.key)
-        answer = {"result": result, "id": number, "url": ticket_url(number) if number else None,
+        answer: dict[str, Any] = {"result": result, "id": number, "url": ticket_url(number) if number else None,
                   "unmapped_severities": outcome.unmapped_severities}  # fmt: skip
         if outcome.category_gap:  # kept in the delivery log for the admin (the schema leaves it out)
             answer["category_gap"] = outcome.category_gap
@@ -129,6 +149,7 @@ def zabbix_webhook(request: HttpRequest, slug: str) -> Any:
     auth=None,
     response={200: RecordOut, 201: RecordOut, **errors_for(400, 401, 403, 413, 415, 422)},
     summary="Create or update the ticket of a CRM/ERP record (idempotent on its external id)",
+    openapi_extra=JSON_BODY,
 )
 def record_webhook(request: HttpRequest, slug: str) -> Any:
     """201 when the record's ticket was created, 200 when it was updated or already up to date."""
@@ -136,7 +157,7 @@ def record_webhook(request: HttpRequest, slug: str) -> Any:
 
     def handle(data: Any) -> tuple[int, dict[str, Any]]:
         result = record_receive(integration=integration, data=data)
-        answer = {
+        answer: dict[str, Any] = {
             "result": result.result, "external_id": result.external_id, "ticket": result.ticket.number,
             "url": ticket_url(result.ticket.number), "unmapped_severity": result.unmapped_severity,
         }  # fmt: skip
@@ -225,7 +246,12 @@ def open311_requests(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
     )
 
 
-@router.post("/open311/{slug}/requests.{fmt}", auth=None, summary="Open311: create a request")
+@router.post(
+    "/open311/{slug}/requests.{fmt}",
+    auth=None,
+    summary="Open311: create a request",
+    openapi_extra=OPEN311_FORM,
+)
 def open311_create(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
     """form-urlencoded, as the specification says: api_key, service_code, a location, and the rest."""
 

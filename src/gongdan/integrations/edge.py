@@ -3,7 +3,6 @@ JSON, and the delivery log an admin reads."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from django.conf import settings
@@ -12,6 +11,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from gongdan.api.errors import ApiError
+from gongdan.api.parsing import loads_json
 from gongdan.integrations.models import Delivery, Integration
 from gongdan.integrations.services import secret_matches
 
@@ -89,12 +89,7 @@ def read_json(request: HttpRequest) -> Any:
         )
     if not body.strip():
         raise ApiError(_("The request needs a JSON body."), status_code=400, code="body_required")
-    try:
-        return json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        raise ApiError(
-            _("The request body is not valid JSON."), status_code=400, code="malformed_json"
-        ) from None
+    return loads_json(body, strict=False)
 
 
 def delivery_log(

@@ -11,6 +11,7 @@ from pydantic import Field
 
 from gongdan.accounts.models import User
 from gongdan.api.errors import errors_for
+from gongdan.api.inputs import IdPath
 from gongdan.notifications import kinds, selectors, services
 from gongdan.notifications.models import Notification
 
@@ -79,7 +80,7 @@ def notification_list(request: HttpRequest, query: Query[NotificationQuery]) -> 
     response={200: NotificationOut, **errors_for(401, 404)},
     summary="Mark a notification read",
 )
-def notification_read(request: HttpRequest, notification_id: int) -> dict[str, Any]:
+def notification_read(request: HttpRequest, notification_id: int = IdPath) -> dict[str, Any]:
     actor = actor_of(request)
     notice = services.notification_mark_read(actor=actor, notification_id=notification_id)
     notice = Notification.objects.select_related("ticket").get(pk=notice.pk)

@@ -10,6 +10,7 @@ from ninja import Field, Router, Schema
 
 from gongdan.accounts.models import User
 from gongdan.api.errors import errors_for
+from gongdan.api.inputs import IdPath
 from gongdan.oncall import selectors, services
 from gongdan.oncall.models import Page
 
@@ -58,7 +59,7 @@ def page_list(request: HttpRequest) -> list[dict[str, Any]]:
     response={200: PageOut, **errors_for(401, 404, 409)},
     summary="Acknowledge a page",
 )
-def page_acknowledge(request: HttpRequest, page_id: int) -> dict[str, Any]:
+def page_acknowledge(request: HttpRequest, page_id: int = IdPath) -> dict[str, Any]:
     """Stops the repeats. 409 if someone already acknowledged it (the message says who)."""
     page = services.page_acknowledge(actor=actor_of(request), page_id=page_id, via="api")
     return page_out(page)

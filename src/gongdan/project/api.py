@@ -16,7 +16,9 @@ from gongdan.accounts.api import auth_router, directory_router
 from gongdan.api import errors
 from gongdan.api.auth import API_AUTH
 from gongdan.api.docs import SelfHostedSwagger, docs_asset
+from gongdan.api.openapi import document_errors
 from gongdan.api.parsing import StrictJsonParser
+from gongdan.api.rendering import ApiRenderer
 from gongdan.field.api import router as field_router
 from gongdan.integrations.api import router as integrations_router
 from gongdan.notifications.api import router as notifications_router
@@ -63,6 +65,12 @@ def api_not_found(request: HttpRequest, rest: str = "") -> HttpResponse:
 
 
 class GongdanAPI(NinjaAPI):
+    def get_openapi_schema(
+        self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
+    ) -> Any:
+        """ninja's document, with the error answers every operation can give (gongdan.api.openapi)."""
+        return document_errors(super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params))
+
     def _get_urls(self) -> list[URLPattern | URLResolver]:
         urls = super()._get_urls()
         for pattern in urls:
@@ -80,6 +88,7 @@ api = GongdanAPI(
     urls_namespace="api",
     auth=API_AUTH,
     parser=StrictJsonParser(),
+    renderer=ApiRenderer(),
     docs=SelfHostedSwagger(),
 )
 errors.install(api)

@@ -4,17 +4,17 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Path, Router, Schema
-from pydantic import Field
+from pydantic import Field, Strict
 
 from gongdan.accounts.models import Organisation, User
 from gongdan.api.errors import errors_for
-from gongdan.api.inputs import MAX_ID, StrictInput, optional_row
+from gongdan.api.inputs import MAX_ID, DateTimeIn, IdPath, StrictInput, optional_row
 from gongdan.assets.models import Location
 from gongdan.core.domain_errors import PermissionDenied
 from gongdan.routing import selectors, services
@@ -44,7 +44,9 @@ class PresenceOut(Schema):
 
 
 class PresenceIn(StrictInput):
-    status: PresenceStatus | None = Field(None, description="available, away or offline")
+    status: Annotated[PresenceStatus, Strict(False)] | None = Field(
+        None, description="available, away or offline"
+    )
     latitude: float | None = Field(None, ge=-90, le=90, description="Send with longitude.")
     longitude: float | None = Field(None, ge=-180, le=180, description="Send with latitude.")
 
@@ -59,7 +61,7 @@ class DryRunIn(StrictInput):
     channel: Channel = Channel.WEB
     location: int | None = Field(None, ge=1, le=MAX_ID)
     custom_values: dict[str, Any] = Field(default_factory=dict)
-    at: datetime | None = Field(None, description="When to pretend it arrives (default: now).")
+    at: DateTimeIn | None = Field(None, description="When to pretend it arrives (default: now).")
 
 
 class RerouteIn(StrictInput):
@@ -123,7 +125,7 @@ def presence_set_me(request: HttpRequest, payload: PresenceIn) -> dict[str, Any]
     response={200: PresenceOut, **errors_for(401, 403, 404)},
     summary="An agent's availability",
 )
-def presence_of_agent(request: HttpRequest, user_id: int = Path(..., ge=1, le=MAX_ID)) -> dict[str, Any]:
+def presence_of_agent(request: HttpRequest, user_id: int = IdPath) -> dict[str, Any]:
     return selectors.presence_get(actor=actor_of(request), user_id=user_id)
 
 

@@ -14,13 +14,16 @@ from django.http import FileResponse, HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import File, Form, Path, Query, Router, Schema, Status
+from ninja.decorators import decorate_view
 from ninja.files import UploadedFile
 from pydantic import Field
 
 from gongdan.accounts.models import User
 from gongdan.api.errors import ApiError, errors_for
-from gongdan.api.idempotency import idempotent, json_response
-from gongdan.api.inputs import MAX_ID, not_found_in, optional_row, rows_or_422
+from gongdan.api.idempotency import IDEMPOTENT, idempotent
+from gongdan.api.inputs import IdPath, not_found_in, optional_row, rows_or_422
+from gongdan.api.parsing import MULTIPART_OVERHEAD, declared_body_at_most
+from gongdan.api.rendering import dump, json_response
 from gongdan.assets.models import Location
 from gongdan.core.domain_errors import (
     Conflict,
@@ -30,7 +33,18 @@ from gongdan.core.domain_errors import (
 )
 from gongdan.tickets import selectors, services
 from gongdan.tickets.filters import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, TicketFilters, paginate
-from gongdan.tickets.models import Category, Priority, Tag, Ticket, TicketType
+from gongdan.tickets.models import (
+    Attachment,
+    Category,
+    Comment,
+    CustomField,
+    Priority,
+    Tag,
+    Ticket,
+    TicketEvent,
+    TicketType,
+    WorkflowTransition,
+)
 from gongdan.tickets.reference import reference
 from gongdan.tickets.schemas import (
     AttachmentOut,
@@ -53,18 +67,6 @@ from gongdan.tickets.schemas import (
     TimeEntryOut,
     TransitionIn,
     TransitionOut,
-    attachment_out,
-    category_out,
-    comment_out,
-    custom_field_out,
-    event_out,
-    priority_out,
-    ticket_brief,
-    ticket_detail,
-    ticket_list_item,
-    ticket_type_out,
-    time_entry_out,
-    transition_out,
 )
 from gongdan.tickets.services.custom_fields import fields_for_category
 
@@ -89,7 +91,7 @@ def etag_of(version: int) -> str:
 
 def _ticket_response(request: HttpRequest, number: str, *, status: int = 200) -> HttpResponse:
     ticket = _get(request, number)
-    response = json_response(ticket_detail(ticket), status=status)
+    response = json_response(dump(TicketOut, ticket), status=status)
     response["ETag"] = etag_of(ticket.version)
     return response
 
@@ -196,7 +198,7 @@ def ticket_list(request: HttpRequest, query: Query[TicketListQuery]) -> dict[str
     items = list(page.items)
     prefetch_related_objects(items, Prefetch("tags", queryset=Tag.objects.order_by("name")))
     return {
-        "items": [ticket_list_item(t) for t in items],
+        "items": items,
         "next_cursor": page.next_cursor,
         "has_more": page.has_more,
     }
@@ -206,6 +208,7 @@ def ticket_list(request: HttpRequest, query: Query[TicketListQuery]) -> dict[str
     "/tickets",
     response={201: TicketOut, **errors_for(401, 403, 409, 413, 415, 422)},
     summary="Create a ticket",
+    openapi_extra=IDEMPOTENT,
 )
 def ticket_create(request: HttpRequest, payload: TicketCreateIn) -> HttpResponse:
     """Report a ticket. Requesters may set subject, description, category, type, custom fields and
@@ -239,7 +242,7 @@ def ticket_create(request: HttpRequest, payload: TicketCreateIn) -> HttpResponse
         )
 
     # Answered from the row just written (its relations are already in memory), not re-read.
-    return _with_etag(idempotent(request, actor, produce, lambda ticket: (201, ticket_detail(ticket))))
+    return _with_etag(idempotent(request, actor, produce, lambda ticket: (201, dump(TicketOut, ticket))))
 
 
 # ---- one ticket --------------------------------------------------------------------------------------
@@ -252,7 +255,7 @@ def ticket_get(request: HttpRequest, number: str = NUMBER) -> HttpResponse:
     if etag in [tag.strip().removeprefix("W/") for tag in if_none_match.split(",")]:
         response = HttpResponse(status=304)
     else:
-        response = json_response(ticket_detail(ticket), status=200)
+        response = json_response(dump(TicketOut, ticket), status=200)
     response["ETag"] = etag
     return response
 
@@ -330,7 +333,7 @@ def ticket_update(request: HttpRequest, payload: TicketUpdateIn, number: str = N
     if "team" in given:  # with an assignee it is part of the assignment, alone a field change
         changes["team"] = _configured(reference().teams, "team", given["team"])
     try:
-        services.ticket_edit(
+        edited = services.ticket_edit(
             actor=actor,
             ticket=ticket,
             changes=changes,
@@ -341,7 +344,10 @@ def ticket_update(request: HttpRequest, payload: TicketUpdateIn, number: str = N
         if from_header and exc.code == "version_conflict":
             raise PreconditionFailed(exc.message, details=exc.details) from None
         raise
-    return _ticket_response(request, number)
+    # Answered from the ticket the service wrote (what was read with it carried over), not re-read.
+    response = json_response(dump(TicketOut, edited), status=200)
+    response["ETag"] = etag_of(edited.version)
+    return response
 
 
 # ---- transitions -------------------------------------------------------------------------------------
@@ -350,16 +356,17 @@ def ticket_update(request: HttpRequest, payload: TicketUpdateIn, number: str = N
     response={200: list[TransitionOut], **errors_for(401, 404)},
     summary="Available transitions",
 )
-def transition_list(request: HttpRequest, number: str = NUMBER) -> list[dict[str, Any]]:
+def transition_list(request: HttpRequest, number: str = NUMBER) -> list[WorkflowTransition]:
     """The state changes I may make on this ticket now."""
     ticket = _get(request, number)
-    return [transition_out(t) for t in services.available_transitions(actor=actor_of(request), ticket=ticket)]
+    return list(services.available_transitions(actor=actor_of(request), ticket=ticket))
 
 
 @router.post(
     "/tickets/{number}/transitions",
     response={200: TicketOut, **errors_for(401, 403, 404, 409, 415, 422)},
     summary="Change the state",
+    openapi_extra=IDEMPOTENT,
 )
 def transition_apply(request: HttpRequest, payload: TransitionIn, number: str = NUMBER) -> HttpResponse:
     """Apply a transition (`action` from the list above); resolving needs a `note`. Send an `Idempotency-Key`
@@ -375,7 +382,7 @@ def transition_apply(request: HttpRequest, payload: TransitionIn, number: str = 
             note=payload.note,
             expected_version=payload.version,
         )
-        return 200, ticket_detail(_get(request, number))
+        return 200, dump(TicketOut, _get(request, number))
 
     return _with_etag(idempotent(request, actor, produce))
 
@@ -384,16 +391,17 @@ def transition_apply(request: HttpRequest, payload: TransitionIn, number: str = 
 @router.get(
     "/tickets/{number}/comments", response={200: list[CommentOut], **errors_for(401, 404)}, summary="Comments"
 )
-def comment_list(request: HttpRequest, number: str = NUMBER) -> list[dict[str, Any]]:
+def comment_list(request: HttpRequest, number: str = NUMBER) -> list[Comment]:
     """Replies and, for staff, internal notes, oldest first."""
     ticket = _get(request, number)
-    return [comment_out(c) for c in selectors.ticket_comments(actor=actor_of(request), ticket=ticket)]
+    return list(selectors.ticket_comments(actor=actor_of(request), ticket=ticket))
 
 
 @router.post(
     "/tickets/{number}/comments",
     response={201: CommentOut, **errors_for(401, 403, 404, 409, 415, 422)},
     summary="Reply or add a note",
+    openapi_extra=IDEMPOTENT,
 )
 def comment_create(request: HttpRequest, payload: CommentIn, number: str = NUMBER) -> HttpResponse:
     """A public reply, or an internal note with `"internal": true` (staff only). Send an
@@ -406,7 +414,7 @@ def comment_create(request: HttpRequest, payload: CommentIn, number: str = NUMBE
             actor=actor, ticket=ticket, body=payload.body, is_internal=payload.internal, channel="api"
         )
         comment = selectors.ticket_comments(actor=actor, ticket=ticket).get(pk=comment.pk)
-        return 201, comment_out(comment)
+        return 201, dump(CommentOut, comment)
 
     return idempotent(request, actor, produce)
 
@@ -417,9 +425,9 @@ def comment_create(request: HttpRequest, payload: CommentIn, number: str = NUMBE
     response={200: list[AttachmentOut], **errors_for(401, 404)},
     summary="Attachments",
 )
-def attachment_list(request: HttpRequest, number: str = NUMBER) -> list[dict[str, Any]]:
+def attachment_list(request: HttpRequest, number: str = NUMBER) -> list[Attachment]:
     ticket = _get(request, number)
-    return [attachment_out(a) for a in selectors.ticket_attachments(actor=actor_of(request), ticket=ticket)]
+    return list(selectors.ticket_attachments(actor=actor_of(request), ticket=ticket))
 
 
 @router.post(
@@ -427,6 +435,7 @@ def attachment_list(request: HttpRequest, number: str = NUMBER) -> list[dict[str
     response={201: AttachmentOut, **errors_for(400, 401, 403, 404, 409, 413, 422)},
     summary="Upload an attachment",
 )
+@decorate_view(declared_body_at_most(lambda: request_limit() + MULTIPART_OVERHEAD))
 def attachment_upload(
     request: HttpRequest,
     number: str = NUMBER,
@@ -445,7 +454,7 @@ def attachment_upload(
         is_internal=internal,
     )  # fmt: skip
     attachment = selectors.ticket_attachments(actor=actor, ticket=ticket).get(pk=attachment.pk)
-    return Status(201, attachment_out(attachment))
+    return Status(201, attachment)
 
 
 def request_limit() -> int:
@@ -458,9 +467,7 @@ def request_limit() -> int:
     url_name="attachment_download",
     summary="Download an attachment",
 )
-def attachment_download(
-    request: HttpRequest, attachment_id: int = Path(..., ge=1, le=MAX_ID)
-) -> HttpResponse:
+def attachment_download(request: HttpRequest, attachment_id: int = IdPath) -> FileResponse:
     """The file itself. Images are served inline, everything else as a download, always sandboxed."""
     attachment = selectors.attachment_get(actor=actor_of(request), attachment_id=attachment_id)
     try:
@@ -492,13 +499,14 @@ def time_entry_list(request: HttpRequest, number: str = NUMBER) -> dict[str, Any
     actor = actor_of(request)
     ticket = _get(request, number)
     entries = list(selectors.ticket_time_entries(actor=actor, ticket=ticket))
-    return {"items": [time_entry_out(e) for e in entries], "total_minutes": sum(e.minutes for e in entries)}
+    return {"items": entries, "total_minutes": sum(e.minutes for e in entries)}
 
 
 @router.post(
     "/tickets/{number}/time-entries",
     response={201: TimeEntryOut, **errors_for(401, 403, 404, 415, 422)},
     summary="Log time",
+    openapi_extra=IDEMPOTENT,
 )
 def time_entry_create(request: HttpRequest, payload: TimeEntryIn, number: str = NUMBER) -> HttpResponse:
     """Log minutes worked on the ticket (staff). Send an `Idempotency-Key` header to make retries safe."""
@@ -514,25 +522,18 @@ def time_entry_create(request: HttpRequest, payload: TimeEntryIn, number: str = 
             note=payload.note,
         )
         entry.user = actor
-        return 201, time_entry_out(entry)
+        return 201, dump(TimeEntryOut, entry)
 
     return idempotent(request, actor, produce)
 
 
 # ---- links & merge -----------------------------------------------------------------------------------
-def _links(actor: User, ticket: Ticket) -> dict[str, Any]:
-    relatives = selectors.ticket_relatives(actor=actor, ticket=ticket)
-    return {
-        "parent": ticket_brief(relatives.parent),
-        "children": [ticket_brief(t) for t in relatives.children],
-        "related": [ticket_brief(t) for t in relatives.related],
-        "duplicate_of": ticket_brief(relatives.duplicate_of),
-        "duplicates": [ticket_brief(t) for t in relatives.duplicates],
-    }
+def _links(actor: User, ticket: Ticket) -> selectors.Relatives:
+    return selectors.ticket_relatives(actor=actor, ticket=ticket)
 
 
 @router.get("/tickets/{number}/links", response={200: LinksOut, **errors_for(401, 404)}, summary="Links")
-def link_list(request: HttpRequest, number: str = NUMBER) -> dict[str, Any]:
+def link_list(request: HttpRequest, number: str = NUMBER) -> selectors.Relatives:
     """Parent, children, related tickets and duplicates that I may see."""
     return _links(actor_of(request), _get(request, number))
 
@@ -551,7 +552,7 @@ def link_create(request: HttpRequest, payload: LinkIn, number: str = NUMBER) -> 
 @router.delete(
     "/tickets/{number}/links/{other}", response={200: LinksOut, **errors_for(401, 403, 404)}, summary="Unlink"
 )
-def link_delete(request: HttpRequest, number: str = NUMBER, other: str = NUMBER) -> dict[str, Any]:
+def link_delete(request: HttpRequest, number: str = NUMBER, other: str = NUMBER) -> selectors.Relatives:
     """Remove any link (relates, parent/child) between the two tickets."""
     actor = actor_of(request)
     ticket = _get(request, number)
@@ -577,10 +578,10 @@ def ticket_merge(request: HttpRequest, payload: MergeIn, number: str = NUMBER) -
 @router.get(
     "/tickets/{number}/events", response={200: list[EventOut], **errors_for(401, 404)}, summary="Timeline"
 )
-def event_list(request: HttpRequest, number: str = NUMBER) -> list[dict[str, Any]]:
+def event_list(request: HttpRequest, number: str = NUMBER) -> list[TicketEvent]:
     """The ticket's history as I may see it (requesters don't see internal events), oldest first."""
     ticket = _get(request, number)
-    return [event_out(e) for e in selectors.ticket_timeline(actor=actor_of(request), ticket=ticket)]
+    return list(selectors.ticket_timeline(actor=actor_of(request), ticket=ticket))
 
 
 # ---- configuration -----------------------------------------------------------------------------------
@@ -589,12 +590,12 @@ class CategoryQuery(Schema):
 
 
 @router.get("/categories", response={200: list[CategoryOut], **errors_for(401)}, summary="Categories")
-def category_list(request: HttpRequest, query: Query[CategoryQuery]) -> list[dict[str, Any]]:
+def category_list(request: HttpRequest, query: Query[CategoryQuery]) -> list[Category]:
     """Every category in tree order (parents before their children), with defaults and template."""
     categories = Category.objects.select_related("default_team", "default_priority", "default_type")
     if not (query.include_inactive and actor_of(request).is_staff_member):
         categories = categories.filter(is_active=True)
-    return [category_out(c) for c in categories.order_by("path", "order")]
+    return list(categories.order_by("path", "order"))
 
 
 @router.get(
@@ -602,24 +603,22 @@ def category_list(request: HttpRequest, query: Query[CategoryQuery]) -> list[dic
     response={200: list[CustomFieldOut], **errors_for(401, 404)},
     summary="Custom fields of a category",
 )
-def category_fields(
-    request: HttpRequest, category_id: int = Path(..., ge=1, le=MAX_ID)
-) -> list[dict[str, Any]]:
+def category_fields(request: HttpRequest, category_id: int = IdPath) -> list[CustomField]:
     """The form of a category: its own fields and those inherited from its parents, parents' first."""
     category = Category.objects.filter(pk=category_id).first()
     if category is None or (not category.is_active and not actor_of(request).is_staff_member):
         raise NotFound(_("Category not found."))
-    return [custom_field_out(f) for f in fields_for_category(category)]
+    return list(fields_for_category(category))
 
 
 @router.get("/priorities", response={200: list[PriorityOut], **errors_for(401)}, summary="Priorities")
-def priority_list(request: HttpRequest) -> list[dict[str, Any]]:
-    return [priority_out(p) for p in Priority.objects.order_by("rank")]
+def priority_list(request: HttpRequest) -> list[Priority]:
+    return list(Priority.objects.order_by("rank"))
 
 
 @router.get("/ticket-types", response={200: list[TicketTypeOut], **errors_for(401)}, summary="Ticket types")
-def ticket_type_list(request: HttpRequest) -> list[dict[str, Any]]:
+def ticket_type_list(request: HttpRequest) -> list[TicketType]:
     types = TicketType.objects.order_by("order", "code")
     if not actor_of(request).is_staff_member:
         types = types.filter(is_active=True)
-    return [ticket_type_out(t) for t in types]
+    return list(types)

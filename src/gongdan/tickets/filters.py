@@ -8,7 +8,7 @@ from __future__ import annotations
 import base64
 import json
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from django.db.models import F, Q, QuerySet
@@ -108,8 +108,13 @@ class TicketFilters:
             if parsed is None:
                 errors[name] = [_("Must be a date (YYYY-MM-DD) or a date-time (ISO 8601).")]
                 return None
-            if timezone.is_naive(parsed):
-                parsed = timezone.make_aware(parsed)
+            try:
+                if timezone.is_naive(parsed):
+                    parsed = timezone.make_aware(parsed)
+                parsed.astimezone(UTC)  # stored in UTC: the first and last days of the calendar may not fit
+            except (OverflowError, ValueError):
+                errors[name] = [_("Out of range: use a date between the years 1 and 9999 in UTC.")]
+                return None
             return parsed
 
         filters = cls()

@@ -1,5 +1,6 @@
-"""API shapes for tickets and their configuration. Inputs refuse unknown fields; outputs are built by
-functions from rows the selectors loaded with select_related/prefetch (so serialising runs no queries)."""
+"""API shapes for tickets and their configuration. Inputs refuse unknown fields. Each output shape is
+defined once, as a schema read from the rows themselves (`resolve_*` where the answer's name or form is not
+the column's); the selectors load those rows with select_related/prefetch, so serialising runs no queries."""
 
 from __future__ import annotations
 
@@ -10,30 +11,33 @@ from django.urls import reverse
 from ninja import Schema
 from pydantic import Field
 
-from gongdan.accounts.schemas import TeamRef, UserRef, team_ref, user_ref
-from gongdan.api.inputs import Id, StrictInput
+from gongdan.accounts.models import User
+from gongdan.accounts.schemas import TeamRef, UserRef
+from gongdan.api.inputs import DateIn, DateTimeIn, Id, StrictInput
+from gongdan.assets.models import Location
 from gongdan.tickets import events
 from gongdan.tickets.models import (
     Attachment,
     Category,
-    Comment,
     CustomField,
-    Priority,
     Status,
     Ticket,
     TicketEvent,
     TicketType,
-    TimeEntry,
     WorkflowTransition,
 )
+from gongdan.tickets.services.core import MAX_DESCRIPTION, MAX_SUBJECT
 
 TicketNumber = str
-MAX_TEXT = 60_000
+# The OpenAPI document promises the limits the services and columns hold, taken from them.
+MAX_TEXT = MAX_DESCRIPTION
+SUBJECT_MAX = MAX_SUBJECT
+LOCATION_TEXT_MAX: int = Ticket._meta.get_field("location_text").max_length or 300
 
 
 # ---- input -------------------------------------------------------------------------------------------
 class TicketCreateIn(StrictInput):
-    subject: str = Field(..., max_length=1000)
+    subject: str = Field(..., max_length=SUBJECT_MAX)
     description: str = Field("", max_length=MAX_TEXT)
     category: Id | None = None
     type: str | None = Field(None, max_length=40, description="Ticket type code, e.g. `incident`.")
@@ -43,9 +47,9 @@ class TicketCreateIn(StrictInput):
     requester: Id | None = Field(None, description="Staff may report on someone's behalf.")
     custom_fields: dict[str, Any] = Field(default_factory=dict)
     tags: list[str] = Field(default_factory=list, max_length=50)
-    due_at: datetime | None = None
+    due_at: DateTimeIn | None = None
     location: Id | None = None
-    location_text: str = Field("", max_length=300)
+    location_text: str = Field("", max_length=LOCATION_TEXT_MAX)
     parent: TicketNumber | None = Field(None, max_length=40, description="Parent ticket number.")
     watchers: list[Id] = Field(default_factory=list, max_length=100)
 
@@ -53,7 +57,7 @@ class TicketCreateIn(StrictInput):
 class TicketUpdateIn(StrictInput):
     """Only the fields sent change. `version` (or the If-Match header) guards against lost updates."""
 
-    subject: str | None = Field(None, max_length=1000)
+    subject: str | None = Field(None, max_length=SUBJECT_MAX)
     description: str | None = Field(None, max_length=MAX_TEXT)
     category: Id | None = None
     type: str | None = Field(None, max_length=40)
@@ -63,9 +67,9 @@ class TicketUpdateIn(StrictInput):
     requester: Id | None = None
     custom_fields: dict[str, Any] | None = None
     tags: list[str] | None = Field(None, max_length=50)
-    due_at: datetime | None = None
+    due_at: DateTimeIn | None = None
     location: Id | None = None
-    location_text: str | None = Field(None, max_length=300)
+    location_text: str | None = Field(None, max_length=LOCATION_TEXT_MAX)
     parent: TicketNumber | None = Field(None, max_length=40)
     watchers: list[Id] | None = Field(None, max_length=100)
     version: int | None = Field(None, ge=1, le=2**31 - 1)
@@ -84,7 +88,7 @@ class CommentIn(StrictInput):
 
 class TimeEntryIn(StrictInput):
     minutes: int = Field(..., ge=1, le=24 * 60)
-    work_date: date | None = Field(None, description="Defaults to today.")
+    work_date: DateIn | None = Field(None, description="Defaults to today.")
     note: str = Field("", max_length=500)
 
 
@@ -100,6 +104,14 @@ class MergeIn(StrictInput):
 
 
 # ---- output ------------------------------------------------------------------------------------------
+def ticket_url(number: str) -> str:
+    return reverse("tickets:ticket_detail", args=[number])
+
+
+def status_label(status: str) -> str:
+    return str(Status(status).label) if status in Status.values else status
+
+
 class PriorityRef(Schema):
     code: str
     label: str
@@ -120,6 +132,10 @@ class LocationRef(Schema):
     id: int
     name: str
 
+    @staticmethod
+    def resolve_name(location: Location) -> str:
+        return str(location)
+
 
 class OrganisationBrief(Schema):
     id: int
@@ -127,6 +143,8 @@ class OrganisationBrief(Schema):
 
 
 class TicketListItem(Schema):
+    """Expects LIST_RELATED selected and `tags` prefetched."""
+
     number: str
     subject: str
     status: str
@@ -144,6 +162,22 @@ class TicketListItem(Schema):
     updated_at: datetime
     url: str
 
+    @staticmethod
+    def resolve_status_label(ticket: Ticket) -> str:
+        return status_label(ticket.status)
+
+    @staticmethod
+    def resolve_type(ticket: Ticket) -> TicketType:
+        return ticket.ticket_type
+
+    @staticmethod
+    def resolve_tags(ticket: Ticket) -> list[str]:
+        return sorted(t.name for t in ticket.tags.all())
+
+    @staticmethod
+    def resolve_url(ticket: Ticket) -> str:
+        return ticket_url(ticket.number)
+
 
 class TicketPage(Schema):
     items: list[TicketListItem]
@@ -152,6 +186,9 @@ class TicketPage(Schema):
 
 
 class TicketOut(TicketListItem):
+    """Expects a ticket from selectors.ticket_get (relations selected, tags and watchers prefetched) or
+    the one ticket_create returns (its relations in memory)."""
+
     description: str
     description_html: str
     organisation: OrganisationBrief | None
@@ -167,6 +204,22 @@ class TicketOut(TicketListItem):
     resolved_at: datetime | None
     closed_at: datetime | None
 
+    @staticmethod
+    def resolve_watchers(ticket: Ticket) -> list[User]:
+        return sorted(ticket.watchers.all(), key=lambda u: u.pk)
+
+    @staticmethod
+    def resolve_parent(ticket: Ticket) -> str | None:
+        return ticket.parent.number if ticket.parent_id and ticket.parent else None
+
+    @staticmethod
+    def resolve_duplicate_of(ticket: Ticket) -> str | None:
+        return ticket.duplicate_of.number if ticket.duplicate_of_id and ticket.duplicate_of else None
+
+    @staticmethod
+    def resolve_custom_fields(ticket: Ticket) -> dict[str, Any]:
+        return ticket.custom_values or {}
+
 
 class TransitionOut(Schema):
     action: str
@@ -174,6 +227,10 @@ class TransitionOut(Schema):
     to_status: str
     to_status_label: str
     requires_note: bool
+
+    @staticmethod
+    def resolve_to_status_label(transition: WorkflowTransition) -> str:
+        return status_label(transition.to_status)
 
 
 class AttachmentOut(Schema):
@@ -188,8 +245,14 @@ class AttachmentOut(Schema):
     created_at: datetime
     url: str
 
+    @staticmethod
+    def resolve_url(attachment: Attachment) -> str:
+        return reverse("api:attachment_download", args=[attachment.pk])
+
 
 class CommentOut(Schema):
+    """Expects `author` selected and `attachments` prefetched (as selectors.ticket_comments does)."""
+
     id: int
     author: UserRef | None
     body: str
@@ -221,6 +284,8 @@ class TicketBrief(Schema):
 
 
 class LinksOut(Schema):
+    """Read from selectors.ticket_relatives: only the tickets the actor may see."""
+
     parent: TicketBrief | None
     children: list[TicketBrief]
     related: list[TicketBrief]
@@ -237,6 +302,14 @@ class EventOut(Schema):
     comment_id: int | None
     data: dict[str, Any]
     created_at: datetime
+
+    @staticmethod
+    def resolve_description(event: TicketEvent) -> str:
+        return str(events.describe(event.kind))
+
+    @staticmethod
+    def resolve_data(event: TicketEvent) -> dict[str, Any]:
+        return event.data or {}
 
 
 class PriorityOut(Schema):
@@ -259,6 +332,8 @@ class TicketTypeOut(Schema):
 
 
 class CategoryOut(Schema):
+    """Expects the default team, priority and type selected."""
+
     id: int
     label: str
     name: str
@@ -272,6 +347,10 @@ class CategoryOut(Schema):
     template: str
     order: int
     is_active: bool
+
+    @staticmethod
+    def resolve_parent(category: Category) -> int | None:
+        return category.parent_id
 
 
 class ChoiceOut(Schema):
@@ -292,202 +371,14 @@ class CustomFieldOut(Schema):
     order: int
     category: CategoryRef
 
+    @staticmethod
+    def resolve_label(field: CustomField) -> str:
+        return field.display_label
 
-# ---- builders ----------------------------------------------------------------------------------------
-def priority_ref(priority: Priority | None) -> dict[str, Any] | None:
-    if priority is None:
-        return None
-    return {"code": priority.code, "label": priority.label, "colour": priority.colour}
+    @staticmethod
+    def resolve_label_zh(field: CustomField) -> str:
+        return field.label
 
-
-def type_ref(ticket_type: TicketType | None) -> dict[str, Any] | None:
-    return None if ticket_type is None else {"code": ticket_type.code, "label": ticket_type.label}
-
-
-def category_ref(category: Category | None) -> dict[str, Any] | None:
-    return None if category is None else {"id": category.pk, "label": category.label}
-
-
-def ticket_url(number: str) -> str:
-    return reverse("tickets:ticket_detail", args=[number])
-
-
-def ticket_list_item(ticket: Ticket) -> dict[str, Any]:
-    """Expects LIST_RELATED selected and `tags` prefetched."""
-    return {
-        "number": ticket.number,
-        "subject": ticket.subject,
-        "status": ticket.status,
-        "status_label": str(Status(ticket.status).label) if ticket.status in Status.values else ticket.status,
-        "priority": priority_ref(ticket.priority),
-        "type": type_ref(ticket.ticket_type),
-        "category": category_ref(ticket.category),
-        "team": team_ref(ticket.team),
-        "assignee": user_ref(ticket.assignee),
-        "requester": user_ref(ticket.requester),
-        "tags": sorted(t.name for t in ticket.tags.all()),
-        "due_at": ticket.due_at,
-        "version": ticket.version,
-        "created_at": ticket.created_at,
-        "updated_at": ticket.updated_at,
-        "url": ticket_url(ticket.number),
-    }
-
-
-def ticket_detail(ticket: Ticket) -> dict[str, Any]:
-    """Expects a ticket from selectors.ticket_get (relations selected, tags and watchers prefetched)."""
-    data = ticket_list_item(ticket)
-    organisation = ticket.organisation
-    location = ticket.location
-    data.update(
-        {
-            "description": ticket.description,
-            "description_html": ticket.description_html,
-            "organisation": None
-            if organisation is None
-            else {"id": organisation.pk, "name": organisation.name},
-            "watchers": [user_ref(u) for u in sorted(ticket.watchers.all(), key=lambda u: u.pk)],
-            "location": None if location is None else {"id": location.pk, "name": str(location)},
-            "location_text": ticket.location_text,
-            "parent": ticket.parent.number if ticket.parent_id and ticket.parent else None,
-            "duplicate_of": ticket.duplicate_of.number
-            if ticket.duplicate_of_id and ticket.duplicate_of
-            else None,
-            "custom_fields": ticket.custom_values or {},
-            "channel": ticket.channel,
-            "resolution": ticket.resolution,
-            "first_response_at": ticket.first_response_at,
-            "resolved_at": ticket.resolved_at,
-            "closed_at": ticket.closed_at,
-        }
-    )
-    return data
-
-
-def transition_out(transition: WorkflowTransition) -> dict[str, Any]:
-    to_label = (
-        Status(transition.to_status).label if transition.to_status in Status.values else transition.to_status
-    )
-    return {
-        "action": transition.action,
-        "label": transition.label,
-        "to_status": transition.to_status,
-        "to_status_label": str(to_label),
-        "requires_note": transition.requires_note,
-    }
-
-
-def attachment_out(attachment: Attachment) -> dict[str, Any]:
-    return {
-        "id": attachment.pk,
-        "filename": attachment.filename,
-        "content_type": attachment.content_type,
-        "size": attachment.size,
-        "is_image": attachment.is_image,
-        "is_internal": attachment.is_internal,
-        "comment_id": attachment.comment_id,
-        "uploaded_by": user_ref(attachment.uploaded_by),
-        "created_at": attachment.created_at,
-        "url": reverse("api:attachment_download", args=[attachment.pk]),
-    }
-
-
-def comment_out(comment: Comment) -> dict[str, Any]:
-    """Expects `author` selected and `attachments` prefetched (as selectors.ticket_comments does)."""
-    return {
-        "id": comment.pk,
-        "author": user_ref(comment.author),
-        "body": comment.body,
-        "body_html": comment.body_html,
-        "is_internal": comment.is_internal,
-        "channel": comment.channel,
-        "created_at": comment.created_at,
-        "attachments": [attachment_out(a) for a in comment.attachments.all()],
-    }
-
-
-def time_entry_out(entry: TimeEntry) -> dict[str, Any]:
-    return {
-        "id": entry.pk,
-        "user": user_ref(entry.user),
-        "minutes": entry.minutes,
-        "work_date": entry.work_date,
-        "note": entry.note,
-        "created_at": entry.created_at,
-    }
-
-
-def ticket_brief(ticket: Ticket | None) -> dict[str, Any] | None:
-    if ticket is None:
-        return None
-    return {"number": ticket.number, "subject": ticket.subject, "status": ticket.status}
-
-
-def event_out(event: TicketEvent) -> dict[str, Any]:
-    return {
-        "id": event.pk,
-        "kind": event.kind,
-        "description": events.describe(event.kind),
-        "actor": user_ref(event.actor),
-        "is_internal": event.is_internal,
-        "comment_id": event.comment_id,
-        "data": event.data or {},
-        "created_at": event.created_at,
-    }
-
-
-def priority_out(priority: Priority) -> dict[str, Any]:
-    return {
-        "code": priority.code,
-        "label": priority.label,
-        "name": priority.name,
-        "name_en": priority.name_en,
-        "colour": priority.colour,
-        "rank": priority.rank,
-        "is_default": priority.is_default,
-    }
-
-
-def ticket_type_out(ticket_type: TicketType) -> dict[str, Any]:
-    return {
-        "code": ticket_type.code,
-        "label": ticket_type.label,
-        "name": ticket_type.name,
-        "name_en": ticket_type.name_en,
-        "is_active": ticket_type.is_active,
-        "order": ticket_type.order,
-    }
-
-
-def category_out(category: Category) -> dict[str, Any]:
-    return {
-        "id": category.pk,
-        "label": category.label,
-        "name": category.name,
-        "name_en": category.name_en,
-        "parent": category.parent_id,
-        "depth": category.depth,
-        "description": category.description,
-        "default_team": team_ref(category.default_team),
-        "default_priority": priority_ref(category.default_priority),
-        "default_type": type_ref(category.default_type),
-        "template": category.template,
-        "order": category.order,
-        "is_active": category.is_active,
-    }
-
-
-def custom_field_out(field: CustomField) -> dict[str, Any]:
-    return {
-        "id": field.pk,
-        "key": field.key,
-        "label": field.display_label,
-        "label_zh": field.label,
-        "label_en": field.label_en,
-        "field_type": field.field_type,
-        "required": field.required,
-        "choices": [{"value": value, "label": label} for value, label in field.choice_options()],
-        "help_text": field.help_text,
-        "order": field.order,
-        "category": category_ref(field.category),
-    }
+    @staticmethod
+    def resolve_choices(field: CustomField) -> list[dict[str, str]]:
+        return [{"value": value, "label": label} for value, label in field.choice_options()]

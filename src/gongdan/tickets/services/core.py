@@ -21,7 +21,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Model
+from django.db.models import ForeignKey, Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -48,7 +48,7 @@ from gongdan.tickets.reference import reference
 from gongdan.tickets.services.custom_fields import clean_custom_values
 from gongdan.tickets.services.numbering import next_ticket_number
 
-MAX_SUBJECT = 200
+MAX_SUBJECT: int = Ticket._meta.get_field("subject").max_length or 200  # the column's limit
 MAX_DESCRIPTION = 50_000
 MAX_TAGS = 20
 MAX_TAG_LENGTH = 50
@@ -120,6 +120,31 @@ def lock_ticket(ticket: Ticket | int, *, expected_version: int | None, related: 
             details={"version": [str(locked.version)]},
         )  # fmt: skip
     return locked
+
+
+def _remember_related(ticket: Ticket, name: str, rows: Sequence[Model]) -> None:
+    """Keep the rows just written to a many-to-many as if they had been prefetched (Django's own cache),
+    so reading `ticket.<name>.all()` afterwards runs no query."""
+    queryset = getattr(ticket, name).get_queryset()
+    queryset._result_cache = list(rows)
+    queryset._prefetch_done = True
+    ticket.__dict__.setdefault("_prefetched_objects_cache", {})[name] = queryset
+
+
+def _carry_over_reads(read: Ticket, locked: Ticket) -> None:
+    """Give the locked copy what the caller had already read with the ticket: the related rows it still
+    points at and, when nothing changed in between (same version), its prefetched tags and watchers. The
+    caller then answers from the ticket the change returns, without reading those again."""
+    if read is locked:
+        return
+    for field in Ticket._meta.concrete_fields:
+        if not isinstance(field, ForeignKey) or not field.is_cached(read):
+            continue
+        if getattr(read, field.attname) == getattr(locked, field.attname):
+            field.set_cached_value(locked, field.get_cached_value(read))
+    prefetched = read.__dict__.get("_prefetched_objects_cache")
+    if prefetched and read.version == locked.version:
+        locked.__dict__.setdefault("_prefetched_objects_cache", {}).update(prefetched)
 
 
 def touch(ticket: Ticket, fields: Iterable[str], *, now: datetime | None = None) -> None:
@@ -379,6 +404,8 @@ def ticket_create(
             "channel": channel,
         },
     )
+    if User.organisation.is_cached(requester):
+        ticket.organisation = requester.organisation  # already read: the answer needs no query for it
     change = reactions.TicketChange(ticket=ticket, events=[created], creating=True, now=now)
 
     def assign(*, assignee: User | None, team: Any, reason: dict[str, Any]) -> None:
@@ -407,10 +434,14 @@ def ticket_create(
     # behind another creator (decision 0011).
     ticket.number = next_ticket_number(now=now)
     ticket.save(force_insert=True)
+    active_watchers = [w for w in watchers if w.is_active]
     if tag_rows:
         ticket.tags.set(tag_rows)
-    if watchers:
-        ticket.watchers.set([w for w in watchers if w.is_active])
+    if active_watchers:
+        ticket.watchers.set(active_watchers)
+    # The caller answers from what was written here, not from a second read of it.
+    _remember_related(ticket, "tags", tag_rows)
+    _remember_related(ticket, "watchers", active_watchers)
     for event in change.events:
         event.ticket = ticket
     TicketEvent.objects.bulk_create(change.events)
@@ -509,12 +540,14 @@ def _apply_changes(
         after = sorted(t.name for t in tag_rows)
         if before != after:
             ticket.tags.set(tag_rows)
+            _remember_related(ticket, "tags", tag_rows)
             record("tags", before, after)
     if "watchers" in changes:
         users = [u for u in (changes["watchers"] or []) if u.is_active]
         before_ids = sorted(ticket.watchers.values_list("pk", flat=True))
         if before_ids != sorted(u.pk for u in users):
             ticket.watchers.set(users)
+            _remember_related(ticket, "watchers", users)
             record("watchers", before_ids, sorted(u.pk for u in users))
     if diff and {"subject", "description"} & fields:
         ticket.search_text = build_search_text(
@@ -602,7 +635,8 @@ def ticket_edit(
     if assigning and "team" in changes:  # with an assignee, a team is part of the assignment
         moved_to = changes.pop("team")
         team = moved_to if team is UNSET else team
-    ticket = lock_ticket(ticket, expected_version=expected_version)
+    read, ticket = ticket, lock_ticket(ticket, expected_version=expected_version)
+    _carry_over_reads(read, ticket)
     if assigning:
         wanted_team = ticket.team if team is UNSET else team
         wanted_assignee = ticket.assignee if assignee is UNSET else assignee
