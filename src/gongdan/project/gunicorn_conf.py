@@ -27,6 +27,9 @@ bind = [os.environ.get("GONGDAN_BIND", f"127.0.0.1:{_port}")]
 # 2 cores → 3 processes. A process per core plus one keeps the CPUs busy while one blocks.
 workers = int(os.environ.get("GONGDAN_WEB_WORKERS", str(min(_cores() + 1, 8))))
 worker_class = "asgi"
+# uvloop where it is installed (a dependency on Linux and macOS): measured on 2 cores, 1,000 API creates at
+# concurrency 8, the web process's CPU per create fell from 12.8 to 10.6 ms and creation rose 103 → 121/s.
+asgi_loop = "auto"
 asgi_lifespan = "off"  # Django has no startup or shutdown hooks to run
 # A worker whose event loop has not answered the arbiter for this long is restarted; it also bounds how long
 # a connection may stay silent in the middle of a request body.
