@@ -53,7 +53,10 @@ def _stat(pid: int) -> tuple[int, str, float] | None:
     name = raw[raw.index("(") + 1 : raw.rindex(")")]
     fields = raw[raw.rindex(")") + 2 :].split()
     ppid, utime, stime = int(fields[1]), int(fields[11]), int(fields[12])
-    return ppid, name, (utime + stime) / CLOCK_TICKS
+    # With the CPU of children that ended and were reaped (cutime, cstime): a web worker recycled after
+    # max_requests, a postgres backend whose connection closed, still count, with their parent.
+    reaped = int(fields[13]) + int(fields[14])
+    return ppid, name, (utime + stime + reaped) / CLOCK_TICKS
 
 
 def processes() -> dict[int, tuple[int, str, float]]:
