@@ -127,9 +127,13 @@ def test_the_refusal_reads_in_the_readers_language(client, manager):
     manager.language = "zh-hans"
     manager.save()
     client.force_login(manager)
-    response = client.get(reverse("reports:queue_export", args=["csv"]), {"created_from": "0001-01-01"})
+    url = reverse("reports:queue_export", args=["csv"])
+    response = client.get(url, {"created_from": "1800-01-01"})  # a date the queue takes, no report names
     assert response.status_code == 400
     assert "请输入 1900-01-01 至 9998-12-31 之间的日期。" in response.content.decode()
+    response = client.get(url, {"created_from": "0001-01-01"})  # before year 1 in UTC: the queue's filter says
+    assert response.status_code == 400
+    assert "超出范围：请使用 UTC 时间 1 年至 9999 年之间的日期。" in response.content.decode()
 
 
 def test_the_subscription_screen_refuses_ids_past_any_row(client, admin_user):
