@@ -131,7 +131,8 @@ def test_the_refusal_reads_in_the_readers_language(client, manager):
     response = client.get(url, {"created_from": "1800-01-01"})  # a date the queue takes, no report names
     assert response.status_code == 400
     assert "请输入 1900-01-01 至 9998-12-31 之间的日期。" in response.content.decode()
-    response = client.get(url, {"created_from": "0001-01-01"})  # before year 1 in UTC: the queue's filter says
+    # Before year 1 in UTC: the queue's own filter refuses it.
+    response = client.get(url, {"created_from": "0001-01-01"})
     assert response.status_code == 400
     assert "超出范围：请使用 UTC 时间 1 年至 9999 年之间的日期。" in response.content.decode()
 
