@@ -175,14 +175,20 @@ def test_a_new_consumer_starts_at_the_end_of_a_live_sites_history(only, ticket, 
     assert late_arrival.seen == [events_of(ticket)[-1]]
 
 
+@pytest.fixture
+def scheduled(settings, monkeypatch) -> list[float]:
+    """The delays of the consumer runs a commit schedules (the queue itself does not run)."""
+    settings.HUEY = {**settings.HUEY, "immediate": False}
+    delays: list[float] = []
+    monkeypatch.setattr(pipeline.tasks.run_event_consumers, "schedule", lambda delay: delays.append(delay))
+    pipeline.cache.delete(pipeline.NUDGE_KEY)
+    return delays
+
+
 @pytest.mark.django_db
 def test_a_commit_wakes_the_consumers_once_per_transaction(
-    settings, requester, monkeypatch, django_capture_on_commit_callbacks
+    scheduled, requester, django_capture_on_commit_callbacks
 ):
-    settings.HUEY = {**settings.HUEY, "immediate": False}
-    scheduled: list[float] = []
-    monkeypatch.setattr(pipeline.tasks.run_event_consumers, "schedule", lambda delay: scheduled.append(delay))
-    pipeline.cache.delete(pipeline.NUDGE_KEY)
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         ticket = ticket_create(actor=requester, subject="one")
         append_event(ticket, actor=requester, kind="commented")
@@ -194,13 +200,7 @@ def test_a_commit_wakes_the_consumers_once_per_transaction(
 
 
 @pytest.mark.django_db
-def test_a_rolled_back_change_wakes_nobody(
-    settings, requester, monkeypatch, django_capture_on_commit_callbacks
-):
-    settings.HUEY = {**settings.HUEY, "immediate": False}
-    scheduled: list[float] = []
-    monkeypatch.setattr(pipeline.tasks.run_event_consumers, "schedule", lambda delay: scheduled.append(delay))
-    pipeline.cache.delete(pipeline.NUDGE_KEY)
+def test_a_rolled_back_change_wakes_nobody(scheduled, requester, django_capture_on_commit_callbacks):
     with (
         django_capture_on_commit_callbacks(execute=True) as callbacks,
         pytest.raises(RuntimeError),

@@ -177,6 +177,7 @@ class Fanout:
         unique = {u.pk: u for u in people if u is not None and u.is_active}
         self.know(unique)
         encoded = json.dumps(data, cls=DjangoJSONEncoder)  # once for everyone who gets this notice
+        data_key = json.dumps(data, cls=DjangoJSONEncoder, sort_keys=True)  # the mails' cache key, once too
         written = 0
         for user in unique.values():
             preference = self._preferences.get(user.pk)
@@ -190,15 +191,17 @@ class Fanout:
                     recipient_id=user.pk, ticket_id=ticket.pk if ticket else None,
                     headers=email_headers(key=key, kind=kind, ticket=ticket), urgent=urgent,
                     not_before=None if urgent else quiet_until(preference, user, self.now),
-                    **self._mail(user, kind, ticket, data),
+                    **self._mail(user, kind, ticket, data, data_key),
                 ))  # fmt: skip
                 written += 1
         return written
 
-    def _mail(self, user: User, kind: str, ticket: Ticket | None, data: dict[str, Any]) -> MailParts:
+    def _mail(
+        self, user: User, kind: str, ticket: Ticket | None, data: dict[str, Any], data_key: str
+    ) -> MailParts:
         staff = user.is_staff_member
-        key = (kind, ticket.pk if ticket else None, json.dumps(data, cls=DjangoJSONEncoder, sort_keys=True),
-               user.language, user.time_zone, staff, None if staff else user.pk)  # fmt: skip
+        key = (kind, ticket.pk if ticket else None, data_key, user.language, user.time_zone, staff,
+               None if staff else user.pk)  # fmt: skip
         if key not in self._mails:
             self._mails[key] = compose_email(user=user, kind=kind, ticket=ticket, data=data)
         return self._mails[key]
