@@ -211,3 +211,18 @@ def test_api_flows_are_for_admins(waiting, admin_browser, agent_client):
     assert agent_client.get("/api/v1/approvals/flows").status_code == 403
     flows = admin_browser.get("/api/v1/approvals/flows").json()
     assert flows[0]["definition"]["format"] == "gongdan.approval_flow/1"
+
+
+def test_naming_a_delegate_on_my_approvals(approver, approver_b):
+    browser = signed_in(approver)
+    refused = browser.post("/approvals/delegations/", {"delegate": "nobody", "starts_at": "2026-01-01T09:00",
+                                                       "ends_at": "2099-01-01T09:00"})  # fmt: skip
+    assert refused.status_code == 422 and 'data-field-error="delegate"' in refused.content.decode()
+    backwards = browser.post("/approvals/delegations/", {"delegate": approver_b.username,
+                                                         "starts_at": "2099-01-02T09:00", "ends_at": "2099-01-01T09:00"})  # fmt: skip
+    assert backwards.status_code == 422 and 'data-field-error="ends_at"' in backwards.content.decode()
+    saved = browser.post("/approvals/delegations/", {"delegate": approver_b.email, "starts_at": "2026-01-01T09:00",
+                                                     "ends_at": "2099-01-01T09:00"})  # fmt: skip
+    assert saved.status_code == 302
+    assert approver_b.name in browser.get("/approvals/").content.decode()
+    assert approver.name in signed_in(approver_b).get("/approvals/").content.decode()  # "you decide for …"

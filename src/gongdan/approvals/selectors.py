@@ -26,6 +26,7 @@ from gongdan.approvals.services import flow_for_ticket, may_decide, represented_
 from gongdan.core.domain_errors import NotFound
 from gongdan.tickets.access import can_view, can_work
 from gongdan.tickets.models import Ticket
+from gongdan.tickets.services import fields_for_category
 
 MAX_MINE = 200
 
@@ -62,6 +63,24 @@ def my_pending_count(*, actor: User) -> int:
         step__status=StepStatus.ACTIVE,
         step__request__status=RequestStatus.PENDING,
     ).count()
+
+
+def request_values(ticket: Ticket) -> list[tuple[str, str]]:
+    """The ticket's custom field values as the approver reads them: each field's label in the reader's
+    language, choices by their label, in the form's order (no query: the configuration is cached)."""
+    values = ticket.custom_values or {}
+    shown: list[tuple[str, str]] = []
+    for custom_field in fields_for_category(ticket.category):
+        if custom_field.key not in values or values[custom_field.key] in (None, "", []):
+            continue
+        value = values[custom_field.key]
+        choices = dict(custom_field.choice_options())
+        if isinstance(value, list):
+            text = ", ".join(choices.get(str(v), str(v)) for v in value)
+        else:
+            text = choices.get(str(value), str(value))
+        shown.append((custom_field.display_label, text))
+    return shown
 
 
 def my_decided_tasks(*, actor: User, limit: int = 20) -> list[ApprovalTask]:

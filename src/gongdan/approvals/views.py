@@ -78,7 +78,7 @@ def _task_context(task: Any, form: DecisionForm) -> dict[str, Any]:
         "task": task, "ticket": ticket, "form": form, "decisions": Decision,
         "open": task.status == TaskStatus.PENDING and task.step.request.status == "pending",
         "status_views": selectors.approval_status(ticket=ticket),
-        "values": sorted((ticket.custom_values or {}).items()),
+        "values": selectors.request_values(ticket),
     }  # fmt: skip
 
 
@@ -130,7 +130,7 @@ def link(request: HttpRequest, token: str) -> HttpResponse:
         status = 422
     return render(request, "approvals/link_confirm.html", {
         "task": task, "ticket": task.step.request.ticket, "person": person, "form": form,
-        "decision": Decision(claim.decision), "values": sorted((task.step.request.ticket.custom_values or {}).items()),
+        "decision": Decision(claim.decision), "values": selectors.request_values(task.step.request.ticket),
     }, status=status)  # fmt: skip
 
 

@@ -354,5 +354,5 @@ def approval(request: SignedInRequest, pk: int) -> HttpResponse:
         "task": task, "ticket": ticket, "form": form, "decisions": Decision,
         "open": task.status == TaskStatus.PENDING and task.step.request.status == RequestStatus.PENDING,
         "status_views": approval_selectors.approval_status(ticket=ticket),
-        "values": sorted((ticket.custom_values or {}).items()),
+        "values": approval_selectors.request_values(ticket),
     }, status=status)  # fmt: skip

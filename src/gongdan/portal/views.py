@@ -330,6 +330,7 @@ def _detail_context(request: SignedInRequest, ticket: Ticket) -> dict[str, Any]:
     actor = request.user
     allowed = {t.action for t in available_transitions(actor=actor, ticket=ticket)}
     survey = selectors.open_survey(actor=actor, ticket=ticket)
+    approvals = approval_status(ticket=ticket)
     return {
         "ticket": ticket,
         "words": plain_status(ticket.status),
@@ -343,7 +344,8 @@ def _detail_context(request: SignedInRequest, ticket: Ticket) -> dict[str, Any]:
         "survey_token": services.survey_token(survey) if survey else "",
         "survey_form": SurveyForm(),
         "rated": selectors.last_rating(ticket=ticket),
-        "approvals": approval_status(ticket=ticket),
+        "approvals": approvals,
+        "approval_open": next((v.request for v in approvals if v.request.is_open), None),
         "reply_form": ReplyForm(),
         "broken_form": StillBrokenForm(),
         "submitted": request.GET.get("submitted") == "1",
