@@ -92,6 +92,7 @@ def _default_configuration(request):
 
     request.getfixturevalue("transactional_db")
     importlib.import_module("gongdan.tickets.migrations.0003_default_configuration").seed(apps, None)
+    importlib.import_module("gongdan.approvals.migrations.0002_approval_system_transitions").seed(apps, None)
 
 
 @pytest.fixture(autouse=True)

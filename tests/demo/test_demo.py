@@ -13,6 +13,7 @@ from django.test import Client
 from django.utils import timezone
 
 from gongdan.accounts.models import AgentSkill, Organisation, Team, User
+from gongdan.approvals.models import ApprovalFlow, ApprovalRequest, ApprovalTask
 from gongdan.assets.models import Location
 from gongdan.tickets.models import Category, Comment, CustomField, Ticket, TicketEvent, TimeEntry
 from gongdan.tickets.selectors import ticket_list
@@ -70,8 +71,11 @@ def test_demo_history_reads_like_ninety_days_of_real_work(demo):
     subjects = list(tickets.values_list("subject", flat=True))
     assert any("\u4e00" <= ch <= "\u9fff" for s in subjects for ch in s)
     assert any(s.isascii() for s in subjects)
-    # Many finished tickets, each with a resolution note, resolved after they were reported.
-    resolved = tickets.filter(status__in=["resolved", "closed"], duplicate_of__isnull=True)
+    # Many finished tickets, each with a resolution note, resolved after they were reported. (A request closed
+    # by a rejected approval carries its reason on the approval and the closing event, not as a resolution.)
+    resolved = tickets.filter(status__in=["resolved", "closed"], duplicate_of__isnull=True).exclude(
+        approval_requests__status="rejected"
+    )
     assert resolved.count() >= 20
     assert not resolved.filter(resolution="").exists()
     assert not resolved.filter(resolved_at__lte=F("created_at")).exists()
@@ -226,3 +230,16 @@ def test_the_csat_panel_of_the_dashboard_shows_the_demo_ratings(demo):
     assert 'data-chart="csat"' in html
     shown = re.search(r"(\d+) 条评价", html)
     assert shown and int(shown.group(1)) > 0
+
+
+def test_the_demo_imports_both_approval_flows_and_leaves_approvals_to_decide(demo):
+    assert set(ApprovalFlow.objects.values_list("code", flat=True)) == {"renovation", "access-request"}
+    waiting = {
+        t.approver.username
+        for t in ApprovalTask.objects.filter(
+            status="pending", step__request__status="pending"
+        ).select_related("approver")
+    }
+    assert {"zhou.min", "zhao.gang", "chen.hao"} <= waiting
+    statuses = set(ApprovalRequest.objects.values_list("status", flat=True))
+    assert statuses == {"pending", "rejected"}

@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from gongdan.core.bilingual import BilingualNamed
 
@@ -48,6 +49,15 @@ class Organisation(models.Model):
         _("service tier"), max_length=20, choices=ServiceTier.choices, default=ServiceTier.STANDARD
     )
     email_domain = models.CharField(_("email domain"), max_length=200, blank=True)
+    # Who signs for the organisation: approval flows may ask "the organisation head" of a requester.
+    head = models.ForeignKey(
+        "User",
+        verbose_name=_("organisation head"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -75,6 +85,15 @@ class User(AbstractUser):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="members",
+    )
+    # The person's line manager: approval flows may ask "the requester's manager".
+    manager = models.ForeignKey(
+        "self",
+        verbose_name=pgettext_lazy("line manager", "manager"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="reports",
     )
     sees_organisation_tickets = models.BooleanField(
         _("sees the organisation's tickets"),

@@ -376,3 +376,47 @@ def organisation_update(
     organisation.is_active = bool(is_active)
     organisation.save(update_fields=[*cleaned, "is_active"])
     return organisation
+
+
+@transaction.atomic
+def user_set_manager(*, actor: User | None, user: User, manager: User | None) -> User:
+    """Record a person's line manager (approval flows ask "the requester's manager"). Admins, or the system."""
+    if actor is not None:
+        require_admin(actor)
+    if manager is not None:
+        message = ""
+        if manager.pk == user.pk:
+            message = _("A person cannot be their own manager.")
+        elif not manager.is_active:
+            message = _("The manager's account is deactivated.")
+        else:
+            above: User | None = manager
+            for _step in range(50):  # refuse a loop: the new manager must not report to this person
+                above = (
+                    User.objects.filter(pk=above.manager_id).first() if above and above.manager_id else None
+                )
+                if above is None:
+                    break
+                if above.pk == user.pk:
+                    message = _("%(name)s already reports to this person.") % {"name": manager.name}
+                    break
+        if message:
+            raise ValidationFailed(message, details={"manager": [message]})
+    user.manager = manager
+    user.save(update_fields=["manager"])
+    return user
+
+
+@transaction.atomic
+def organisation_set_head(
+    *, actor: User | None, organisation: Organisation, head: User | None
+) -> Organisation:
+    """Record who heads an organisation (approval flows may ask "the organisation head")."""
+    if actor is not None:
+        require_admin(actor)
+    if head is not None and not head.is_active:
+        message = _("The person's account is deactivated.")
+        raise ValidationFailed(message, details={"head": [message]})
+    organisation.head = head
+    organisation.save(update_fields=["head"])
+    return organisation

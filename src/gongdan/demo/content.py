@@ -147,6 +147,11 @@ CATEGORIES: list[tuple[Any, ...]] = [
     ("facilities", "设施报修", "Facilities repair", None, "Facilities", "P3", "maintenance", "", []),
     ("plumbing", "水电", "Plumbing & electrical", "facilities", "Facilities", "P2", None, "", []),
     ("lighting", "照明", "Lighting", "facilities", "Facilities", "P4", None, "", []),
+    # Filed only by the approvals demo (no weight below): the 装修审批 flow applies to it.
+    ("renovation", "装修申请", "Renovation request", "facilities", "Facilities", "P4", "service_request",
+     "装修内容 / Work planned:\n施工单位 / Contractor:",
+     [("unit", "房号", "Unit", "text", True, ""), ("deposit", "押金（元）", "Deposit (CNY)", "number", True, ""),
+      ("start_date", "计划开工日期", "Planned start", "date", False, "")]),
     ("complaint", "客户投诉", "Customer complaint", None, "Customer Service", "P2", "complaint",
      "订单号 / Order number:\n问题描述 / What went wrong:\n期望的处理方式 / What you would like us to do:",
      [("order_number", "订单号", "Order number", "text", True, ""),
@@ -326,3 +331,38 @@ LOW_RATING_FOLLOW_UP = {
     "zh": "抱歉给您带来不便，我重新排查并处理了，请再确认一下。",
     "en": "Sorry about that. I have looked into it again and fixed the cause; please check.",
 }
+
+
+# The approvals demo (装修审批 and 权限申请, see src/gongdan/approvals/examples): who reports to whom, and the
+# requests left waiting for the demo approvers. (requester, category key, subject, description, custom values)
+APPROVAL_MANAGERS = {
+    "chen.jing": "zhou.min",
+    "sarah.lee": "zhou.min",
+    "li.na": "wang.lei",
+    "grace.wu": "chen.hao",
+}
+APPROVAL_REQUESTS = [
+    (
+        "chen.jing",
+        "renovation",
+        "3 号楼 1202 室厨房改造",
+        "更换橱柜与地砖，预计两周。",
+        {"unit": "3-1202", "deposit": 5000},
+    ),
+    (
+        "sarah.lee",
+        "renovation",
+        "Unit 5-0801: open the wall between living room and study",
+        "Remove a non-load-bearing partition and re-wire two sockets.",
+        {"unit": "5-0801", "deposit": 20000},
+    ),
+    ("chen.jing", "access", "申请 ERP 财务模块只读权限", "月底对账需要查看应收账款报表。", {}),
+    (
+        "sarah.lee",
+        "access",
+        "Access to the sales shared folder",
+        "I joined the sales team and need read access.",
+        {},
+    ),
+    ("li.na", "access", "申请生产数据库管理员权限", "排查一个慢查询。", {}),
+]

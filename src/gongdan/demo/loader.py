@@ -8,12 +8,14 @@ happened, so events, first-response and resolution times, and time entries look 
 
 from __future__ import annotations
 
+import json
 import random
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from django.db import transaction
@@ -22,6 +24,8 @@ from django.utils import timezone
 from gongdan.accounts import services as accounts
 from gongdan.accounts.bootstrap import random_password
 from gongdan.accounts.models import Organisation, Role, Skill, Team, User
+from gongdan.approvals import services as approvals
+from gongdan.approvals.models import ApprovalTask, TaskStatus
 from gongdan.assets import services as assets
 from gongdan.assets.models import Location
 from gongdan.core.domain_errors import DomainError
@@ -38,6 +42,7 @@ from gongdan.tickets import services as tickets
 from gongdan.tickets.models import Category, Channel, Priority, Status, Ticket, TicketEvent, TicketType
 from gongdan.tickets.services import configuration
 
+EXAMPLES = Path(approvals.__file__).resolve().parent / "examples"  # the shipped approval flows
 MARKER_USERNAME = "zhou.min"  # the demo manager: present means the demo site is loaded
 DEFAULT_TICKETS = 300
 DAYS = 90
@@ -52,6 +57,8 @@ LOGINS = [
     ("david.miller", "Network agent, English UI"),
     ("chen.jing", "requester at a VIP customer"),
     ("sarah.lee", "requester, English UI"),
+    ("zhao.gang", "Facilities lead, approves renovations"),
+    ("chen.hao", "Application Support lead, system owner in access requests"),
 ]
 
 
@@ -115,6 +122,7 @@ class _Builder:
         self.category_tree()
         self.history(tickets_count)
         self.escalations()
+        self.approvals()
 
     # --- people -------------------------------------------------------------------------------------------
     def people(self) -> None:
@@ -307,6 +315,34 @@ class _Builder:
         self._links(created)
         self.counts["tickets"] = len(created)
         self.counts["resolved"] = sum(1 for t in created if t.status in (Status.RESOLVED, Status.CLOSED))
+
+    def approvals(self) -> None:
+        """The two shipped approval flows (imported from their JSON, as an admin would), who reports to whom,
+        and requests at every stage: waiting for 周敏 (manager), 赵刚 (property manager) and 陈浩 (system
+        owner); a renovation and an access request approved at their first stage and waiting at the next; one
+        rejected, with its reason."""
+        people = {u.username: u for u in User.objects.filter(username__in={*content.APPROVAL_MANAGERS,
+                                                                             *content.APPROVAL_MANAGERS.values()})}  # fmt: skip
+        for username, manager in content.APPROVAL_MANAGERS.items():
+            accounts.user_set_manager(actor=None, user=people[username], manager=people[manager])
+        for name in ("renovation.json", "access.json"):
+            approvals.flow_import(actor=None, data=json.loads((EXAMPLES / name).read_text(encoding="utf-8")))
+        created = []
+        for username, key, subject, description, values in content.APPROVAL_REQUESTS:
+            requester = User.objects.get(username=username)
+            created.append(tickets.ticket_create(actor=requester, subject=subject, description=description,
+                                                 category=self.categories[key], custom_values=values,
+                                                 channel=Channel.PORTAL))  # fmt: skip
+        dear_renovation, erp_access, li_na_access = created[1], created[2], created[4]
+        self._decide(dear_renovation, "zhao.gang", "approve", "押金已收，同意施工。")
+        self._decide(erp_access, "zhou.min", "approve", "同意，仅限只读。")
+        self._decide(li_na_access, "wang.lei", "reject", "生产库管理员权限不对个人开放，请走变更流程。")
+        self.counts["approval_requests"] = len(created)
+
+    def _decide(self, ticket: Ticket, username: str, decision: str, comment: str) -> None:
+        task = ApprovalTask.objects.get(step__request__ticket=ticket, approver__username=username,
+                                        status=TaskStatus.PENDING)  # fmt: skip
+        approvals.approval_decide(actor=task.approver, task_id=task.pk, decision=decision, comment=comment)
 
     def escalations(self) -> None:
         """Run the SLA sweep on the simulated clock, as a consumer would have run it all along: breaches and

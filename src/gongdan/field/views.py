@@ -24,6 +24,10 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from gongdan.admin_console.access import AdminRequest, admin_required
 from gongdan.admin_console.views.page import render_page
+from gongdan.approvals import selectors as approval_selectors
+from gongdan.approvals import services as approval_services
+from gongdan.approvals.forms import DecisionForm
+from gongdan.approvals.models import Decision, RequestStatus, TaskStatus
 from gongdan.assets.models import Location
 from gongdan.core.domain_errors import DomainError, NotFound
 from gongdan.core.ids import parse_id, parse_ids
@@ -310,3 +314,45 @@ def label_sheet(request: SignedInRequest, fmt: str) -> HttpResponse:
     response = HttpResponse(body, content_type="application/pdf" if fmt == "pdf" else "image/png")
     response["Content-Disposition"] = f'inline; filename="gongdan-labels-{kind}.{fmt}"'
     return response
+
+
+# --- approvals (the phone's Approvals tab) ------------------------------------------------------------------
+
+
+@technician_required
+@require_GET
+def approvals(request: SignedInRequest) -> HttpResponse:
+    return render(request, "field/approvals.html", {
+        "tasks": approval_selectors.my_pending_tasks(actor=request.user),
+        "decided": request.GET.get("decided", "")[:40],
+    })  # fmt: skip
+
+
+@technician_required
+@require_http_methods(["GET", "POST"])
+def approval(request: SignedInRequest, pk: int) -> HttpResponse:
+    """One approval: the request's facts and where it stands, and approve / reject / send back with a
+    comment. A decision needs a connection (it is not queued offline: it may be refused)."""
+    try:
+        task = approval_selectors.task_for_decision(actor=request.user, task_id=pk)
+    except NotFound:
+        raise Http404 from None
+    form = DecisionForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                approval_services.approval_decide(actor=request.user, task_id=task.pk, via="phone",
+                                                  **form.cleaned_data)  # fmt: skip
+            except DomainError as exc:
+                form.add_error("comment" if "comment" in exc.details else None, str(exc.message))
+            else:
+                return redirect(f"{reverse('field:approvals')}?decided={task.step.request.ticket.number}")
+        status = 422
+    ticket = task.step.request.ticket
+    return render(request, "field/approval.html", {
+        "task": task, "ticket": ticket, "form": form, "decisions": Decision,
+        "open": task.status == TaskStatus.PENDING and task.step.request.status == RequestStatus.PENDING,
+        "status_views": approval_selectors.approval_status(ticket=ticket),
+        "values": approval_selectors.request_values(ticket),
+    }, status=status)  # fmt: skip

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from gongdan.api.auth import client_ip
+from gongdan.approvals.selectors import approval_status, my_pending_count
 from gongdan.assets.models import Location
 from gongdan.core import rate_limits
 from gongdan.core.domain_errors import DomainError, ValidationFailed
@@ -138,7 +139,9 @@ def home(request: HttpRequest) -> HttpResponse:
         }
         for t in page.object_list
     ]
-    return render(request, "portal/my_requests.html", {"page": page, "rows": rows})
+    approvals_waiting = my_pending_count(actor=actor)
+    return render(request, "portal/my_requests.html", {"page": page, "rows": rows,
+                                                       "approvals_waiting": approvals_waiting})  # fmt: skip
 
 
 @require_http_methods(["GET", "POST"])
@@ -327,6 +330,7 @@ def _detail_context(request: SignedInRequest, ticket: Ticket) -> dict[str, Any]:
     actor = request.user
     allowed = {t.action for t in available_transitions(actor=actor, ticket=ticket)}
     survey = selectors.open_survey(actor=actor, ticket=ticket)
+    approvals = approval_status(ticket=ticket)
     return {
         "ticket": ticket,
         "words": plain_status(ticket.status),
@@ -340,6 +344,8 @@ def _detail_context(request: SignedInRequest, ticket: Ticket) -> dict[str, Any]:
         "survey_token": services.survey_token(survey) if survey else "",
         "survey_form": SurveyForm(),
         "rated": selectors.last_rating(ticket=ticket),
+        "approvals": approvals,
+        "approval_open": next((v.request for v in approvals if v.request.is_open), None),
         "reply_form": ReplyForm(),
         "broken_form": StillBrokenForm(),
         "submitted": request.GET.get("submitted") == "1",

@@ -19,6 +19,7 @@ from gongdan.api.docs import SelfHostedSwagger, docs_asset
 from gongdan.api.openapi import document_errors
 from gongdan.api.parsing import StrictJsonParser
 from gongdan.api.rendering import ApiRenderer
+from gongdan.approvals.api import router as approvals_router
 from gongdan.field.api import router as field_router
 from gongdan.integrations.api import router as integrations_router
 from gongdan.notifications.api import router as notifications_router
@@ -100,5 +101,6 @@ api.add_router("/", routing_router, tags=["routing"])
 api.add_router("/", notifications_router, tags=["notifications"])
 api.add_router("/", oncall_router, tags=["on-call"])
 api.add_router("/", integrations_router, tags=["integrations"])
+api.add_router("/", approvals_router, tags=["approvals"])
 api.add_router("/", field_router, tags=["field"])
 api.add_router("/", reports_router, tags=["reports"])

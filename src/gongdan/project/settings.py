@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "gongdan.notifications",
     "gongdan.oncall",
     "gongdan.routing",
+    "gongdan.approvals",
     "gongdan.integrations",
     "gongdan.channels",
     "gongdan.portal",
@@ -294,6 +295,8 @@ GONGDAN_MAIL_REPLY_TO = os.environ.get("GONGDAN_MAIL_REPLY_TO", "")
 GONGDAN_EVENT_GAP_SECONDS = int(os.environ.get("GONGDAN_EVENT_GAP_SECONDS", "600"))
 GONGDAN_EVENT_BATCH_SECONDS = float(os.environ.get("GONGDAN_EVENT_BATCH_SECONDS", "1.0"))
 GONGDAN_PAGE_LINK_MAX_AGE = int(os.environ.get("GONGDAN_PAGE_LINK_MAX_AGE", str(24 * 3600)))
+# How long a mailed approve / reject link stays valid (the approver can always decide on the web).
+GONGDAN_APPROVAL_LINK_MAX_AGE = int(os.environ.get("GONGDAN_APPROVAL_LINK_MAX_AGE", str(7 * 24 * 3600)))
 
 # Mail intake (gongdan.channels): mails fetched per mailbox per poll, and an extra CA bundle (PEM) to trust
 # for IMAP servers with a private certificate authority (see docs/channels-email.md).

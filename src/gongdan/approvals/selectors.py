@@ -1,0 +1,211 @@
+"""Reads that depend on who asks: my approvals (mine and those delegated or escalated to me), one task I may
+decide, where a ticket's approval stands (the requester's portal, the ticket page), the flows (admins)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from gongdan.accounts.models import User
+from gongdan.approvals.models import (
+    ApprovalFlow,
+    ApprovalRequest,
+    ApprovalStage,
+    ApprovalStep,
+    ApprovalTask,
+    Delegation,
+    RequestStatus,
+    StepStatus,
+    TaskStatus,
+)
+from gongdan.approvals.services import flow_for_ticket, may_decide, represented_by
+from gongdan.core.domain_errors import NotFound
+from gongdan.tickets.access import can_view, can_work
+from gongdan.tickets.models import Ticket
+from gongdan.tickets.services import fields_for_category
+
+MAX_MINE = 200
+
+
+def my_pending_tasks(*, actor: User, now: dt.datetime | None = None) -> list[ApprovalTask]:
+    """The tasks waiting for `actor`'s decision now: their own, their delegators', escalated to them; oldest
+    first. Three queries whatever their number."""
+    now = now or timezone.now()
+    people = represented_by(actor, at=now)
+    return list(
+        ApprovalTask.objects.filter(
+            Q(approver_id__in=people) | Q(escalated_to=actor),
+            status=TaskStatus.PENDING,
+            step__status=StepStatus.ACTIVE,
+            step__request__status=RequestStatus.PENDING,
+        )
+        .select_related(
+            "approver",
+            "step__request__flow",
+            "step__request__ticket__requester",
+            "step__request__ticket__category",
+            "step__request__ticket__priority",
+        )
+        .order_by("step__started_at", "pk")[:MAX_MINE]
+    )
+
+
+def my_pending_count(*, actor: User) -> int:
+    """How many decisions wait for `actor` (a badge): two queries."""
+    now = timezone.now()
+    return ApprovalTask.objects.filter(
+        Q(approver_id__in=represented_by(actor, at=now)) | Q(escalated_to=actor),
+        status=TaskStatus.PENDING,
+        step__status=StepStatus.ACTIVE,
+        step__request__status=RequestStatus.PENDING,
+    ).count()
+
+
+def request_values(ticket: Ticket) -> list[tuple[str, str]]:
+    """The ticket's custom field values as the approver reads them: each field's label in the reader's
+    language, choices by their label, in the form's order (no query: the configuration is cached)."""
+    values = ticket.custom_values or {}
+    shown: list[tuple[str, str]] = []
+    for custom_field in fields_for_category(ticket.category):
+        if custom_field.key not in values or values[custom_field.key] in (None, "", []):
+            continue
+        value = values[custom_field.key]
+        choices = dict(custom_field.choice_options())
+        if isinstance(value, list):
+            text = ", ".join(choices.get(str(v), str(v)) for v in value)
+        else:
+            text = choices.get(str(value), str(value))
+        shown.append((custom_field.display_label, text))
+    return shown
+
+
+def my_decided_tasks(*, actor: User, limit: int = 20) -> list[ApprovalTask]:
+    return list(
+        ApprovalTask.objects.filter(decided_by=actor)
+        .select_related("approver", "step__request__ticket")
+        .order_by("-decided_at", "-pk")[:limit]
+    )
+
+
+def task_for_decision(*, actor: User, task_id: int) -> ApprovalTask:
+    """One task `actor` may decide (or has decided), with what the decision page shows; NotFound otherwise."""
+    task = (
+        ApprovalTask.objects.select_related(
+            "approver",
+            "decided_by",
+            "step__request__flow",
+            "step__request__ticket__requester",
+            "step__request__ticket__category",
+            "step__request__ticket__priority",
+        )
+        .filter(pk=task_id)
+        .first()
+    )
+    if task is None or (
+        may_decide(actor, task, at=timezone.now()) is None and task.decided_by_id != actor.pk
+    ):
+        raise NotFound("Approval not found.")
+    return task
+
+
+@dataclass
+class StepView:
+    step: ApprovalStep
+    tasks: list[ApprovalTask] = field(default_factory=list)
+
+
+@dataclass
+class RequestView:
+    request: ApprovalRequest
+    steps: list[StepView]
+    upcoming: list[ApprovalStage]
+
+    @property
+    def waiting_on(self) -> list[User]:
+        return [t.approver for s in self.steps if s.step.status == StepStatus.ACTIVE for t in s.tasks
+                if t.status == TaskStatus.PENDING]  # fmt: skip
+
+
+def approval_status(*, ticket: Ticket) -> list[RequestView]:
+    """Every approval of a ticket, newest first: its stages, who decided what, who it waits on, and the
+    stages still ahead. Callers have checked that the asker may see the ticket. Four queries."""
+    requests = list(
+        ApprovalRequest.objects.filter(ticket=ticket)
+        .select_related("flow")
+        .prefetch_related(
+            Prefetch(
+                "steps",
+                queryset=ApprovalStep.objects.order_by("position").prefetch_related(
+                    Prefetch(
+                        "tasks",
+                        queryset=ApprovalTask.objects.select_related("approver", "decided_by").order_by(
+                            "order", "pk"
+                        ),
+                    )
+                ),
+            ),
+        )
+        .order_by("-started_at", "-pk")
+    )
+    views = []
+    for request in requests:
+        steps = [StepView(step=s, tasks=list(s.tasks.all())) for s in request.steps.all()]
+        upcoming: list[ApprovalStage] = []
+        if request.is_open:
+            last = max((s.step.position for s in steps), default=0)
+            upcoming = [st for st in request.flow.stages.order_by("position") if st.position > last]
+        views.append(RequestView(request=request, steps=steps, upcoming=upcoming))
+    return views
+
+
+def ticket_approvals_for(*, actor: User, ticket: Ticket) -> list[RequestView]:
+    if not can_view(actor, ticket):
+        raise NotFound("Ticket not found.")
+    return approval_status(ticket=ticket)
+
+
+def ticket_approval_panel(actor: User, ticket: Ticket) -> dict[str, Any] | None:
+    """The ticket page's approval card: shown when the ticket has an approval or one may be started."""
+    views = approval_status(ticket=ticket)
+    startable = None
+    if ticket.is_open and can_work(actor, ticket) and not any(v.request.is_open for v in views):
+        startable = flow_for_ticket(ticket)
+    if not views and startable is None:
+        return None
+    return {"approval_views": views, "approval_startable": startable}
+
+
+def flow_list() -> QuerySet[ApprovalFlow]:
+    return (
+        ApprovalFlow.objects.select_related("ticket_type", "category")
+        .prefetch_related("stages")
+        .order_by("order", "code")
+    )
+
+
+def flow_stages(flow: ApprovalFlow) -> list[ApprovalStage]:
+    return list(
+        flow.stages.select_related("approver_team").prefetch_related("approver_people").order_by("position")
+    )
+
+
+def my_delegations(*, actor: User) -> list[Delegation]:
+    now = timezone.now()
+    return list(
+        Delegation.objects.filter(person=actor, ends_at__gt=now)
+        .select_related("delegate")
+        .order_by("starts_at")
+    )
+
+
+def delegated_to_me(*, actor: User) -> list[Delegation]:
+    now = timezone.now()
+    return list(
+        Delegation.objects.filter(delegate=actor, starts_at__lte=now, ends_at__gt=now).select_related(
+            "person"
+        )
+    )

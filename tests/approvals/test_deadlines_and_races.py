@@ -1,0 +1,156 @@
+"""Deadlines on the business calendar (remind, then escalate; once, however many workers sweep) and two
+approvers deciding at the same moment (never a double advance)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+
+import pytest
+from django.db import connection
+
+from gongdan.accounts.models import User
+from gongdan.approvals import services
+from gongdan.approvals.models import ApprovalRequest, ApprovalStep, ApprovalTask, RequestStatus, TaskStatus
+from gongdan.core.domain_errors import Conflict
+from gongdan.outbox.models import OutboxMessage
+from gongdan.sla import business_time
+from gongdan.sla.rules import current_rules
+from gongdan.sla.services import calendar_create
+from gongdan.tickets.models import TicketEvent
+from gongdan.tickets.services import ticket_create
+from tests.approvals.conftest import people_stage
+from tests.factories import CategoryFactory, UserFactory
+
+WEEKDAYS = dict.fromkeys(range(5), "09:00-18:00")
+
+
+@pytest.fixture
+def calendar(admin_user):
+    return calendar_create(
+        actor=admin_user, name="上海工作日", name_en="Shanghai weekdays", weekly_hours=WEEKDAYS
+    )
+
+
+def test_a_late_stage_is_reminded_then_escalated_on_the_business_calendar(
+    make_flow, file_ticket, calendar, approver, approver_b
+):
+    # Given a stage due in 16 working hours, escalated 4 working hours later, on a 09:00–18:00 weekday calendar
+    approver.manager = approver_b
+    approver.save(update_fields=["manager"])
+    make_flow(people_stage(approver, deadline_hours=16, escalate_after_hours=4), calendar=calendar)
+    ticket = file_ticket()
+    step = ApprovalStep.objects.get(request__ticket=ticket)
+    snapshot = current_rules().calendars[calendar.pk]
+    # Then the deadline counts working hours only: 16 of them always span a night
+    assert step.remind_at == business_time.add(snapshot, step.started_at, dt.timedelta(hours=16))
+    assert step.remind_at - step.started_at > dt.timedelta(hours=16)
+    assert step.escalate_at == business_time.add(snapshot, step.remind_at, dt.timedelta(hours=4))
+
+    # Before the deadline nothing happens
+    assert services.approval_deadline_sweep(now=step.remind_at - dt.timedelta(seconds=1)) == {
+        "reminded": 0,
+        "escalated": 0,
+    }
+    # At the deadline the approver is reminded, once
+    assert services.approval_deadline_sweep(now=step.remind_at) == {"reminded": 1, "escalated": 0}
+    assert services.approval_deadline_sweep(now=step.remind_at) == {"reminded": 0, "escalated": 0}
+    assert TicketEvent.objects.filter(ticket=ticket, kind="approval_reminded").count() == 1
+    assert OutboxMessage.objects.filter(
+        kind="approval", address=approver.email, subject__startswith="Reminder"
+    ).exists()
+    # Past the escalation time the approver's manager is asked and may decide on their behalf
+    assert services.approval_deadline_sweep(now=step.escalate_at) == {"reminded": 0, "escalated": 1}
+    assert TicketEvent.objects.filter(ticket=ticket, kind="approval_escalated").count() == 1
+    assert OutboxMessage.objects.filter(
+        kind="approval", address=approver_b.email, subject__startswith="Escalated"
+    ).exists()
+    task = ApprovalTask.objects.get(step=step)
+    decided = services.approval_decide(
+        actor=approver_b, task_id=task.pk, decision="approve", comment="Covering"
+    )
+    assert (decided.approver_id, decided.decided_by_id) == (approver.pk, approver_b.pk)
+    assert ApprovalRequest.objects.get(ticket=ticket).status == RequestStatus.APPROVED
+
+
+def test_a_decided_stage_is_not_reminded(make_flow, file_ticket, approver):
+    make_flow(people_stage(approver, deadline_hours=1))
+    ticket = file_ticket()
+    step = ApprovalStep.objects.get(request__ticket=ticket)
+    services.approval_decide(
+        actor=approver, task_id=ApprovalTask.objects.get(step=step).pk, decision="approve"
+    )
+    assert services.approval_deadline_sweep(now=step.remind_at + dt.timedelta(days=1)) == {
+        "reminded": 0,
+        "escalated": 0,
+    }
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_approvers_deciding_at_once_never_double_advance():
+    admin = UserFactory(username="race_admin", role="admin")
+    first, second = UserFactory(username="race_a", role="agent"), UserFactory(username="race_b", role="agent")
+    requester = UserFactory(username="race_requester")
+    category = CategoryFactory(name="竞态", name_en="Race")
+    flow = services.flow_create(actor=admin, name="竞态", code="race", category=category)
+    services.stage_create(actor=admin, flow=flow, **people_stage(first, second, mode="any", name="任一"))
+    services.stage_create(actor=admin, flow=flow, **people_stage(admin, name="最后"))
+    ticket = ticket_create(actor=requester, subject="Both at once", category=category)
+    tasks = {t.approver_id: t.pk for t in ApprovalTask.objects.filter(step__request__ticket=ticket)}
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def decide(person_id: int) -> None:
+        try:
+            actor = User.objects.get(pk=person_id)
+            barrier.wait(timeout=30)
+            services.approval_decide(actor=actor, task_id=tasks[person_id], decision="approve")
+            outcomes.append("ok")
+        except Conflict:
+            outcomes.append("conflict")
+        except BaseException as exc:  # collected and asserted below
+            outcomes.append(repr(exc))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=decide, args=(p,)) for p in (first.pk, second.pk)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(outcomes) == ["conflict", "ok"]
+    # One advance: the second stage opened once, with one task
+    assert ApprovalStep.objects.filter(request__ticket=ticket).count() == 2
+    assert ApprovalTask.objects.filter(step__position=2, step__request__ticket=ticket).count() == 1
+    assert TicketEvent.objects.filter(ticket=ticket, kind="approval_finished").count() == 1
+    assert ApprovalTask.objects.filter(step__position=1, status=TaskStatus.APPROVED).count() == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_sweeping_at_once_remind_once():
+    admin = UserFactory(username="sweep_admin", role="admin")
+    approver = UserFactory(username="sweep_approver", role="agent")
+    category = CategoryFactory(name="提醒", name_en="Reminders")
+    flow = services.flow_create(actor=admin, name="提醒", code="sweep", category=category)
+    services.stage_create(actor=admin, flow=flow, **people_stage(approver, name="一", deadline_hours=1))
+    ticket = ticket_create(actor=admin, requester=approver, subject="Late", category=category)
+    due = ApprovalStep.objects.get(request__ticket=ticket).remind_at
+    barrier = threading.Barrier(2)
+    counts: list[int] = []
+
+    def sweep() -> None:
+        try:
+            barrier.wait(timeout=30)
+            counts.append(services.approval_deadline_sweep(now=due)["reminded"])
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=sweep) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(counts) == [0, 1]
+    assert TicketEvent.objects.filter(ticket=ticket, kind="approval_reminded").count() == 1
