@@ -52,7 +52,11 @@ LOGINS = [
     ("david.miller", "Network agent, English UI"),
     ("chen.jing", "requester at a VIP customer"),
     ("sarah.lee", "requester, English UI"),
+    ("qin.an", "security administrator"),
+    ("shen.shen", "audit administrator: the audit trail"),
 ]
+# Separated administration (三权分立): the demo's security and audit administrators, beside `admin`.
+DUTY_ADMINS = [("qin.an", "秦安", Role.SECURITY_ADMIN), ("shen.shen", "沈审", Role.AUDIT_ADMIN)]
 
 
 @dataclass
@@ -137,6 +141,8 @@ class _Builder:
             accounts.agent_set_skills(
                 actor=None, user=user, levels={self.skills[s]: level for s, level in skills.items()}
             )
+        for username, display, role in DUTY_ADMINS:
+            self._user(username, display, role, "zh-hans", login=True)
         for team_en, team in self.teams.items():
             members = self.members.get(team_en, [])
             leads = [self.leads[team_en]] if team_en in self.leads else []
