@@ -106,3 +106,15 @@ def test_ticket_exports_are_recorded(manager, make_ticket):
     (export,) = entries(kinds.DATA_EXPORT)
     assert export.actor_username == "manager" and export.object_type == "reports.queue"
     assert export.detail["format"] == "csv"
+
+
+def test_settings_views_with_their_own_pages_record_before_and_after(admin_browser):
+    # Numbering has its own page (not the generic screen): audited through audited_configuration_save.
+    response = admin_browser.post(
+        reverse("tickets:numbering"), {"prefix": "IT", "include_year": "on", "digits": 5}
+    )
+    assert response.status_code == 302
+    (change,) = entries(kinds.CONFIG_UPDATE)
+    assert change.object_type == "tickets.ticketnumbering"
+    assert change.detail["after"] == {"prefix": "IT", "digits": 5}
+    assert change.detail["before"]["prefix"] != "IT"

@@ -4,7 +4,7 @@ that deletes, by whole segments behind a checkpoint)."""
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -21,7 +21,7 @@ from gongdan.audit.chain import canonical as canonical_content
 from gongdan.audit.models import AuditEntry, ChainHead, Checkpoint, HashAlgorithm
 from gongdan.audit.origin import current as current_origin
 from gongdan.audit.origin import origin_of
-from gongdan.audit.snapshots import changed
+from gongdan.audit.snapshots import changed, field_values
 from gongdan.audit.verification import verify_chain
 from gongdan.core.domain_errors import Conflict, ValidationFailed
 
@@ -188,3 +188,23 @@ def audit_configuration_change(
         object_repr=str(instance),
         detail=detail,
     )
+
+
+def audited_configuration_save[T](
+    *, actor: AbstractBaseUser | AnonymousUser | None, row: Model | None, save: Callable[[], T]
+) -> T:
+    """For settings views that call their service themselves: run `save` (the service call) and record the
+    row's before/after in one transaction. `row` None: `save` creates and returns the new row (alone or first
+    in a tuple)."""
+    with transaction.atomic():
+        before = field_values(row) if row is not None else None
+        saved = save()
+        returned = (
+            saved if isinstance(saved, tuple) else (saved,)
+        )  # (row, shown-once secret) from some creates
+        target = next((item for item in returned if isinstance(item, Model)), row)
+        if target is None or target.pk is None:
+            return saved
+        fresh = type(target)._default_manager.get(pk=target.pk)
+        audit_configuration_change(actor=actor, instance=fresh, before=before, after=field_values(fresh))
+    return saved

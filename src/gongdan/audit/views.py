@@ -9,6 +9,7 @@ from functools import wraps
 from typing import Any
 from urllib.parse import urlencode
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -85,6 +86,12 @@ def _diff(detail: dict[str, Any]) -> list[dict[str, Any]]:
     ]  # fmt: skip
 
 
+def _role_label(role: str) -> str:
+    """The role's name as the user model spells it today (the entry keeps the code, which never changes)."""
+    choices = dict(get_user_model()._meta.get_field("role").choices or [])
+    return str(choices.get(role, role))
+
+
 @audit_admin_required
 @require_GET
 def entry_detail(request: SignedInRequest, seq: int) -> HttpResponse:
@@ -95,6 +102,7 @@ def entry_detail(request: SignedInRequest, seq: int) -> HttpResponse:
     other = {key: value for key, value in entry.detail.items() if key not in ("before", "after")}
     return render(request, "audit/entry.html", {
         "entry": entry, "kind_label": kinds.label(entry.kind), "diff": _diff(entry.detail),
+        "role_label": _role_label(entry.actor_role),
         "other": json.dumps(other, ensure_ascii=False, indent=2) if other else "",
     })  # fmt: skip
 
