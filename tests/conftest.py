@@ -30,6 +30,43 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 def pytest_configure(config: pytest.Config) -> None:
     _serialize_live_server_on_in_memory_sqlite()
+    _flush_past_the_append_only_triggers()
+
+
+PERMIT_IN = "INSERT INTO audit_purge_permit (reason) VALUES ('test flush')"
+PERMIT_OUT = "DELETE FROM audit_purge_permit"
+
+
+def _flush_past_the_append_only_triggers() -> None:
+    """Transactional tests end by emptying every table (`flush`). Audit entries and ticket events refuse
+    DELETE and TRUNCATE unless the transaction holds a purge permit (audit migration 0002): the flush takes
+    one for its own transaction, as `audit_purge` does."""
+    from django.db.backends.base.operations import BaseDatabaseOperations
+
+    flush = BaseDatabaseOperations.execute_sql_flush
+
+    def execute_sql_flush(self, sql_list):
+        return flush(self, [PERMIT_IN, *sql_list, PERMIT_OUT] if sql_list else sql_list)
+
+    BaseDatabaseOperations.execute_sql_flush = execute_sql_flush
+
+
+@pytest.fixture
+def history_deletable(db):
+    """For the few tests that must remove ticket events or audit entries (to make a gap, to tamper): the
+    purge permit the triggers accept, held for the `with` block's transaction."""
+    from contextlib import contextmanager
+
+    from django.db import transaction
+
+    @contextmanager
+    def permit():
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(PERMIT_IN)
+            yield
+            cursor.execute(PERMIT_OUT)
+
+    return permit
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from gongdan.audit.models import AuditEntry
 from gongdan.channels import services
 from gongdan.channels.models import InboundMail, Mailbox
 from gongdan.tickets.models import Ticket
@@ -108,6 +109,9 @@ def test_an_admin_inspects_a_quarantined_mail_downloads_it_and_retries_it(client
     assert "no longer in use" in page and "屏幕一直黑屏" in page
     download = client.get(reverse("channels:mail_raw", args=[record.pk]))
     assert download["Content-Type"] == "message/rfc822" and download.content == raw
+    # (reading the original is staff access to restricted data: it is in the audit trail)
+    access = AuditEntry.objects.get(kind="restricted.access")
+    assert access.actor_id == admin_user.pk and access.object_id == str(record.pk)
 
     # and after fixing the team, "Try again" opens the ticket
     team.is_active = True

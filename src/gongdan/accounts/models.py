@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models.functions import Lower
@@ -19,9 +20,14 @@ class Role(models.TextChoices):
     AGENT = "agent", _("Agent")
     TEAM_LEAD = "team_lead", _("Team lead")
     MANAGER = "manager", _("Manager")
-    ADMIN = "admin", _("Administrator")
+    ADMIN = "admin", _("System administrator")
+    # Separated administration (三权分立, decision 0085): security and audit duties are roles of their own,
+    # so one account holds one duty unless the site allows combining (GONGDAN_ADMIN_DUTIES_COMBINED).
+    SECURITY_ADMIN = "security_admin", _("Security administrator")
+    AUDIT_ADMIN = "audit_admin", _("Audit administrator")
 
 
+DUTY_ROLES = frozenset({Role.SECURITY_ADMIN, Role.AUDIT_ADMIN})
 STAFF_ROLES = frozenset({Role.AGENT, Role.TEAM_LEAD, Role.MANAGER, Role.ADMIN})
 
 
@@ -146,7 +152,22 @@ class User(AbstractUser):
 
     @property
     def is_admin(self) -> bool:
-        return self.role == Role.ADMIN or self.is_superuser
+        """The system administrator: configuration and users (the settings screens)."""
+        return self.role == Role.ADMIN or (self.is_superuser and self.role not in DUTY_ROLES)
+
+    @property
+    def is_security_admin(self) -> bool:
+        """Roles, sign-in policies, second factors, lockouts."""
+        return self.is_active and (
+            self.role == Role.SECURITY_ADMIN or (self.is_admin and settings.GONGDAN_ADMIN_DUTIES_COMBINED)
+        )
+
+    @property
+    def is_audit_admin(self) -> bool:
+        """Reads and exports the audit trail; changes nothing."""
+        return self.is_active and (
+            self.role == Role.AUDIT_ADMIN or (self.is_admin and settings.GONGDAN_ADMIN_DUTIES_COMBINED)
+        )
 
     @property
     def sees_everything(self) -> bool:

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gongdan.accounts.models import (
+    DUTY_ROLES,
     AgentSkill,
     Language,
     Membership,
@@ -27,6 +28,8 @@ from gongdan.accounts.models import (
     User,
 )
 from gongdan.api.models import ApiToken
+from gongdan.audit import kinds as audit_kinds
+from gongdan.audit.services import audit_record
 from gongdan.core.config_cache import configuration_changed
 from gongdan.core.domain_errors import PermissionDenied, ValidationFailed
 from gongdan.core.single_line import has_control_characters
@@ -38,6 +41,20 @@ USER_FIELDS = ("email", "display_name", "first_name", "last_name", "phone", "rol
 def require_admin(actor: User) -> None:
     if not actor.is_admin:
         raise PermissionDenied(_("Only administrators can do that."))
+
+
+PERMISSION_FIELDS = ("role", "sees_organisation_tickets")  # what an entry of kind role.change shows
+
+
+def _require_duty_rights(actor: User, user: User | None, new_role: str | None) -> None:
+    """Separated administration (decision 0085): the security and audit duties are given, taken away and
+    looked after only by a security administrator, so a system administrator can neither make themselves an
+    auditor nor take over the auditor's account (reset its password, deactivate it)."""
+    touches_duty = new_role in DUTY_ROLES or (user is not None and user.role in DUTY_ROLES)
+    if touches_duty and not actor.is_security_admin:
+        raise PermissionDenied(
+            _("Only a security administrator can change a security or audit administrator.")
+        )
 
 
 def _clean_user_fields(values: dict[str, Any], *, existing: User | None) -> dict[str, Any]:
@@ -133,7 +150,10 @@ def user_create(
     """Create a user. `actor=None` is the system (first start, demo data); everyone else must be admin.
     Only the system creates superusers (the first administrator)."""
     if actor is not None:
-        require_admin(actor)
+        if fields.get("role") in DUTY_ROLES:
+            _require_duty_rights(actor, None, fields["role"])
+        else:
+            require_admin(actor)
         if superuser:
             raise PermissionDenied(_("Superusers are created only on the first start."))
     username = _clean_username(username)
@@ -154,6 +174,9 @@ def user_create(
     user.save()
     for team in teams:
         Membership.objects.get_or_create(team=team, user=user)
+    audit_record(kind=audit_kinds.USER_CREATE, actor=actor, object_type="accounts.user", object_id=user.pk,
+                 object_repr=user.username,
+                 detail={"after": {field: getattr(user, field) for field in PERMISSION_FIELDS}})  # fmt: skip
     return user
 
 
@@ -161,41 +184,66 @@ def user_create(
 def user_update(*, actor: User, user: User, password: str | None = None, **fields: Any) -> User:
     """Admins change anyone; a user changes their own name, phone, language, time zone and password."""
     own_fields = {"display_name", "first_name", "last_name", "phone", "language", "time_zone"}
-    if not actor.is_admin:
+    changes_role = "role" in fields and fields["role"] != user.role
+    security_admin_on_roles = (
+        actor.is_security_admin and not (set(fields) - own_fields - {"role"}) and not password
+    )
+    if not actor.is_admin and not security_admin_on_roles:
         if actor.pk != user.pk or set(fields) - own_fields:
             raise PermissionDenied(_("You can only change your own profile."))
-    if actor.pk == user.pk and "role" in fields and fields["role"] != user.role and user.role == Role.ADMIN:
+    if actor.pk != user.pk or changes_role:
+        _require_duty_rights(actor, user, fields.get("role") if changes_role else None)
+    if actor.pk == user.pk and changes_role and user.role in {Role.ADMIN, *DUTY_ROLES}:
         raise ValidationFailed(
             _("You cannot remove your own administrator role."), details={"role": [_("Not allowed.")]}
         )
+    before = {field: getattr(user, field) for field in PERMISSION_FIELDS}
     cleaned = _clean_user_fields(fields, existing=user)
     for field, value in cleaned.items():
         setattr(user, field, value)
     if password:
         _set_password(user, password)
     if "role" in cleaned:
+        if user.role in DUTY_ROLES:  # a duty holder is nothing else: not the first start's superuser either
+            user.is_superuser = False
         user.is_staff = user.role == Role.ADMIN or user.is_superuser
     user.save()
+    after = {field: getattr(user, field) for field in PERMISSION_FIELDS}
+    if after != before:
+        changed = [field for field in PERMISSION_FIELDS if after[field] != before[field]]
+        audit_record(kind=audit_kinds.ROLE_CHANGE, actor=actor, object_type="accounts.user", object_id=user.pk,
+                     object_repr=user.username,
+                     detail={"before": {f: before[f] for f in changed}, "after": {f: after[f] for f in changed}})  # fmt: skip
     return user
 
 
 @transaction.atomic
 def user_deactivate(*, actor: User, user: User) -> User:
     """Deactivated users cannot sign in and their API tokens stop working; their tickets stay."""
-    require_admin(actor)
+    if user.role in DUTY_ROLES:
+        _require_duty_rights(actor, user, None)
+    else:
+        require_admin(actor)
     if actor.pk == user.pk:
         raise ValidationFailed(_("You cannot deactivate yourself."), details={"user": [_("Not allowed.")]})
     user.is_active = False
     user.save(update_fields=["is_active"])
-    ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    revoked = ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    audit_record(kind=audit_kinds.USER_DEACTIVATE, actor=actor, object_type="accounts.user", object_id=user.pk,
+                 object_repr=user.username, detail={"tokens_revoked": revoked})  # fmt: skip
     return user
 
 
 @transaction.atomic
 def user_reactivate(*, actor: User, user: User) -> User:
-    require_admin(actor)
+    if user.role in DUTY_ROLES:
+        _require_duty_rights(actor, user, None)
+    else:
+        require_admin(actor)
     user.is_active = True
     user.save(update_fields=["is_active"])
+    audit_record(kind=audit_kinds.USER_REACTIVATE, actor=actor, object_type="accounts.user", object_id=user.pk,
+                 object_repr=user.username)  # fmt: skip
     return user
 
 

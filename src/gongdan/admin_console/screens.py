@@ -24,7 +24,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db import models
+from django.db import models, transaction
 from django.db.models import QuerySet
 from django.forms.models import model_to_dict
 from django.http import HttpResponse
@@ -37,6 +37,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from gongdan.admin_console.access import AdminRequest, admin_required
 from gongdan.admin_console.views.page import form_status, render_page
+from gongdan.audit.services import audit_configuration_change
+from gongdan.audit.snapshots import field_values
 from gongdan.core.domain_errors import DomainError
 from gongdan.web.forms import show_domain_error
 from gongdan.web.http import wants_fragment
@@ -161,7 +163,12 @@ class SettingsScreen[M: models.Model]:
                 )  # fmt: skip
             assert self.delete is not None, "a screen with a delete view has a delete service"
             try:
-                self.delete(actor=request.user, **{self.instance_key: row})
+                with transaction.atomic():  # the audit entry commits with the delete, or neither does
+                    pk, before = row.pk, field_values(row)
+                    self.delete(actor=request.user, **{self.instance_key: row})
+                    audit_configuration_change(
+                        actor=request.user, instance=row, before=before, after=None, object_id=pk
+                    )
             except DomainError as exc:
                 messages.error(request, str(exc.message))
                 return self._redirect(self._failed_target(row))
@@ -197,14 +204,22 @@ class SettingsScreen[M: models.Model]:
             cancel_url=self.list_url, status=form_status(request, form), **context,
         )  # fmt: skip
 
+    @transaction.atomic  # the audit entry commits with the change, or neither does
     def _save(self, request: AdminRequest, row: M | None, form: forms.Form) -> M:
         values = self.values(form) if self.values else self._default_values(form)
         if row is None:
             assert self.create is not None, "a screen with a create view has a create service"
-            return self.create(actor=request.user, **values)
+            created = self.create(actor=request.user, **values)
+            audit_configuration_change(actor=request.user, instance=created, before=None,
+                                       after=field_values(created))  # fmt: skip
+            return created
         assert self.update is not None, "a screen with an edit view has an update service"
+        before = field_values(row)
         updated = self.update(actor=request.user, **{self.instance_key: row}, **values)
-        return updated if isinstance(updated, self.model) else row
+        saved = updated if isinstance(updated, self.model) else row
+        after = field_values(type(saved)._default_manager.get(pk=saved.pk))
+        audit_configuration_change(actor=request.user, instance=saved, before=before, after=after)
+        return saved
 
     @staticmethod
     def _default_values(form: forms.Form) -> dict[str, Any]:

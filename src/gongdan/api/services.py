@@ -12,6 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gongdan.api.models import ApiToken
+from gongdan.audit import kinds as audit_kinds
+from gongdan.audit.services import audit_record
 from gongdan.core.domain_errors import NotFound, PermissionDenied, ValidationFailed
 
 if TYPE_CHECKING:
@@ -36,6 +38,9 @@ def api_token_create(*, actor: User, user: User | None = None, name: str = "") -
     token = ApiToken.objects.create(
         user=user, name=(name or "").strip()[:100], key_hash=_hash_token(raw), prefix=raw[:10]
     )
+    audit_record(kind=audit_kinds.TOKEN_ISSUE, actor=actor, object_type="api.apitoken", object_id=token.pk,
+                 object_repr=token.prefix, detail={"user_id": user.pk, "username": user.get_username(),
+                                                   "name": token.name})  # fmt: skip
     return token, raw
 
 
@@ -46,6 +51,8 @@ def api_token_revoke(*, actor: User, token: ApiToken) -> ApiToken:
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
+        audit_record(kind=audit_kinds.TOKEN_REVOKE, actor=actor, object_type="api.apitoken", object_id=token.pk,
+                     object_repr=token.prefix, detail={"user_id": token.user_id, "name": token.name})  # fmt: skip
     return token
 
 

@@ -12,6 +12,8 @@ from django.views.decorators.http import require_POST
 from gongdan.admin_console.access import AdminRequest, admin_required
 from gongdan.admin_console.screens import SettingsScreen
 from gongdan.admin_console.views.page import render_page
+from gongdan.audit import kinds as audit_kinds
+from gongdan.audit.services import audit_record
 from gongdan.channels import imap, selectors, services, tasks
 from gongdan.channels.forms import MailboxForm, initial_for
 from gongdan.channels.models import InboundMail, Mailbox, error_display
@@ -99,6 +101,9 @@ def mail_raw(request: AdminRequest, pk: int) -> HttpResponse:
         return HttpResponse(
             _("The original of this mail is not kept."), status=404, content_type="text/plain"
         )
+    # The original holds whatever the sender wrote, headers and attachments included: who downloads it is on record.
+    audit_record(kind=audit_kinds.RESTRICTED_ACCESS, actor=request.user, object_type="channels.inboundmail",
+                 object_id=record.pk, detail={"what": "original mail (.eml)"})  # fmt: skip
     response = HttpResponse(bytes(record.raw), content_type="message/rfc822")
     response["Content-Disposition"] = f'attachment; filename="mail-{record.pk}.eml"'
     return response

@@ -59,7 +59,11 @@ LOGINS = [
     ("sarah.lee", "requester, English UI"),
     ("zhao.gang", "Facilities lead, approves renovations"),
     ("chen.hao", "Application Support lead, system owner in access requests"),
+    ("qin.an", "security administrator"),
+    ("shen.shen", "audit administrator: the audit trail"),
 ]
+# Separated administration (三权分立): the demo's security and audit administrators, beside `admin`.
+DUTY_ADMINS = [("qin.an", "秦安", Role.SECURITY_ADMIN), ("shen.shen", "沈审", Role.AUDIT_ADMIN)]
 
 
 @dataclass
@@ -145,6 +149,8 @@ class _Builder:
             accounts.agent_set_skills(
                 actor=None, user=user, levels={self.skills[s]: level for s, level in skills.items()}
             )
+        for username, display, role in DUTY_ADMINS:
+            self._user(username, display, role, "zh-hans", login=True)
         for team_en, team in self.teams.items():
             members = self.members.get(team_en, [])
             leads = [self.leads[team_en]] if team_en in self.leads else []

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from gongdan.admin_console.access import AdminRequest, admin_required
 from gongdan.admin_console.screens import SettingsScreen
 from gongdan.admin_console.views.page import form_status, render_page
+from gongdan.audit.services import audited_configuration_save
 from gongdan.core.domain_errors import DomainError
 from gongdan.integrations import selectors, services
 from gongdan.integrations.forms import FieldMappingForm, IntegrationForm, ServiceForm, SeverityForm
@@ -58,9 +59,8 @@ def integration_create(request: AdminRequest, kind: str) -> HttpResponse:
     form = IntegrationForm(request.POST or None, kind=kind)
     if request.method == "POST" and form.is_valid():
         try:
-            integration, secret = services.integration_create(
-                actor=request.user, kind=kind, **form.service_values()
-            )
+            integration, secret = audited_configuration_save(actor=request.user, row=None, save=lambda: (
+                services.integration_create(actor=request.user, kind=kind, **form.service_values())))  # fmt: skip
         except DomainError as exc:
             show_domain_error(form, exc)
         else:
@@ -108,9 +108,8 @@ def integration_edit(request: AdminRequest, pk: int) -> HttpResponse:
         form = IntegrationForm(request.POST, kind=integration.kind, editing=True)
         if form.is_valid():
             try:
-                services.integration_update(
-                    actor=request.user, integration=integration, **form.service_values()
-                )
+                audited_configuration_save(actor=request.user, row=integration, save=lambda: (
+                    services.integration_update(actor=request.user, integration=integration, **form.service_values())))  # fmt: skip
             except DomainError as exc:
                 integration.refresh_from_db()
                 show_domain_error(form, exc)

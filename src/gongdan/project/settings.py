@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "huey.contrib.djhuey",
     "gongdan.core",
     "gongdan.api",
+    "gongdan.audit",
     "gongdan.accounts",
     "gongdan.assets",
     "gongdan.tickets",
@@ -89,6 +90,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "gongdan.audit.origin.AuditOriginMiddleware",
     "gongdan.accounts.middleware.UserPreferencesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -279,6 +281,19 @@ GONGDAN_NAME = _("Gongdan")
 
 # SLA engine: a recorded escalation step whose action was not carried out this many seconds later (its
 # consumer was killed) is acted on again by the next sweep (see docs/sla.md).
+# The audit trail (docs/audit.md): the chain's hash for new entries ("sm3" or "sha256"), how long entries are
+# kept (never less than 180 days), where they are copied as RFC 5424 syslog (udp://host:514, tcp://host:601;
+# empty: nowhere), and the reverse proxies whose X-Forwarded-For is believed (addresses or networks).
+GONGDAN_AUDIT_HASH = os.environ.get("GONGDAN_AUDIT_HASH", "sm3").strip().lower()
+GONGDAN_AUDIT_RETENTION_DAYS = max(180, int(os.environ.get("GONGDAN_AUDIT_RETENTION_DAYS", "180")))
+GONGDAN_AUDIT_SYSLOG = os.environ.get("GONGDAN_AUDIT_SYSLOG", "").strip()
+GONGDAN_TRUSTED_PROXIES = [
+    p.strip() for p in os.environ.get("GONGDAN_TRUSTED_PROXIES", "").split(",") if p.strip()
+]
+# Separated administration (三权分立, docs/decisions/0085): a site too small for three administrators may
+# let its system administrators hold the security and audit duties as well.
+GONGDAN_ADMIN_DUTIES_COMBINED = env_bool("GONGDAN_ADMIN_DUTIES_COMBINED", False)
+
 GONGDAN_SLA_ACT_RETRY_SECONDS = int(os.environ.get("GONGDAN_SLA_ACT_RETRY_SECONDS", "120"))
 
 # Outbound mail (notifications): smtp://user:pass@host:587?starttls=1, smtps://user:pass@host:465, or

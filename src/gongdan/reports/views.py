@@ -19,6 +19,8 @@ from django.views.decorators.http import require_POST
 
 from gongdan.admin_console.access import AdminRequest, admin_required
 from gongdan.admin_console.views.page import form_status, render_page
+from gongdan.audit import kinds as audit_kinds
+from gongdan.audit.services import audit_record
 from gongdan.core.domain_errors import DomainError, PermissionDenied, ValidationFailed
 from gongdan.reports import exports, metrics, period_reports, projection, selectors
 from gongdan.reports.forms import SubscriptionForm
@@ -228,7 +230,14 @@ def _ticket_rows(qs: Any) -> Any:
                t.assignee and t.assignee.name, t.category and str(t.category), t.created_at, t.resolved_at]  # fmt: skip
 
 
-def _export(qs: Any, fmt: str, name: str) -> HttpResponse:
+def _record_export(request: SignedInRequest, what: str, fmt: str) -> None:
+    """Every file of ticket data that leaves the site is in the audit trail: who, what, which filter."""
+    audit_record(kind=audit_kinds.DATA_EXPORT, actor=request.user, object_type=f"reports.{what}",
+                 detail={"format": fmt, "filters": {key: request.GET.getlist(key) for key in request.GET}})  # fmt: skip
+
+
+def _export(request: SignedInRequest, qs: Any, fmt: str, name: str) -> HttpResponse:
+    _record_export(request, name, fmt)
     header = [_(h) for h in TICKET_HEADER]
     stamp = timezone.localdate().isoformat()
     if fmt == "csv":
@@ -250,7 +259,7 @@ def tickets_export(request: SignedInRequest, fmt: str) -> HttpResponse:
         qs = selectors.drill_down_tickets(actor=request.user, filters=filters, params=request.GET)
     except (ValidationFailed, PermissionDenied) as exc:
         return _refused(exc)
-    return _export(qs.select_related("requester"), fmt, "tickets")
+    return _export(request, qs.select_related("requester"), fmt, "tickets")
 
 
 def _queue_filters(params: Any) -> TicketFilters:
@@ -286,7 +295,7 @@ def queue_export(request: SignedInRequest, fmt: str) -> HttpResponse:
     except ValidationFailed as exc:
         return _refused(exc)
     qs = ticket_list(actor=request.user, filters=filters)
-    return _export(qs, fmt, "queue")
+    return _export(request, qs, fmt, "queue")
 
 
 def _period_args(request: SignedInRequest) -> tuple[str, date, ReportFilters]:
@@ -322,8 +331,10 @@ def report(request: SignedInRequest, fmt: str = "html") -> HttpResponse:
                       status=400)  # fmt: skip
     name = f"report-{period}-{result.filters.start.isoformat()}"
     if fmt == "xlsx":
+        _record_export(request, "report", fmt)
         return _attachment(period_reports.report_xlsx(result), exports.XLSX_TYPE, f"{name}.xlsx")
     if fmt == "pdf":
+        _record_export(request, "report", fmt)
         return _attachment(period_reports.report_pdf(result), exports.PDF_TYPE, f"{name}.pdf")
     query = request.GET.copy()
     query["period"], query["date"] = period, result.filters.start.isoformat()
@@ -353,6 +364,7 @@ def download(request: SignedInRequest, token: str) -> HttpResponse:
     result = period_reports.period_report(scope=scope, period=subscription.period, anchor=start,
                                           filters=ReportFilters(start=start, end=start, team=subscription.team_id))  # fmt: skip
     name = f"report-{subscription.period}-{start.isoformat()}.xlsx"
+    _record_export(request, "report", "xlsx")
     return _attachment(period_reports.report_xlsx(result), exports.XLSX_TYPE, name)
 
 

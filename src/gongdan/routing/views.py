@@ -21,6 +21,7 @@ from gongdan.accounts.models import User
 from gongdan.admin_console.access import AdminRequest, admin_required
 from gongdan.admin_console.screens import SettingsScreen
 from gongdan.admin_console.views.page import form_status, render_page
+from gongdan.audit.services import audited_configuration_save
 from gongdan.core.domain_errors import DomainError, ValidationFailed
 from gongdan.routing import selectors, services
 from gongdan.routing.conditions import KINDS
@@ -103,10 +104,13 @@ def _rule_form(request: AdminRequest, rule: RoutingRule | None) -> HttpResponse:
                   "conditions": conditions_for_service(rows)}  # fmt: skip
         try:
             if rule is None:
-                rule = services.rule_create(actor=request.user, **values)
+                rule = audited_configuration_save(actor=request.user, row=None,
+                                                  save=lambda: services.rule_create(actor=request.user, **values))  # fmt: skip
                 messages.success(request, _("Rule “%(name)s” was created.") % {"name": rule.name})
             else:
-                services.rule_update(actor=request.user, rule=rule, **values)
+                edited = rule
+                audited_configuration_save(actor=request.user, row=edited, save=lambda: services.rule_update(
+                    actor=request.user, rule=edited, **values))  # fmt: skip
                 messages.success(request, _("Rule “%(name)s” was saved.") % {"name": rule.name})
         except ValidationFailed as exc:
             rest = place_condition_errors(rows, exc.details)
@@ -167,7 +171,8 @@ def rule_move(request: AdminRequest, pk: int) -> HttpResponse:
 @require_POST
 def rule_toggle(request: AdminRequest, pk: int) -> HttpResponse:
     rule = get_object_or_404(RoutingRule, pk=pk)
-    services.rule_set_active(actor=request.user, rule=rule, is_active=not rule.is_active)
+    audited_configuration_save(actor=request.user, row=rule, save=lambda: services.rule_set_active(
+        actor=request.user, rule=rule, is_active=not rule.is_active))  # fmt: skip
     messages.success(
         request,
         (_("Rule “%(name)s” is active.") if rule.is_active else _("Rule “%(name)s” is inactive."))

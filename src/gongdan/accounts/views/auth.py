@@ -23,6 +23,13 @@ class LoginView(auth_views.LoginView):
     authentication_form = SignInForm
     redirect_authenticated_user = True
 
+    def get_default_redirect_url(self) -> str:
+        """The audit administrator has no queue to work: their page is the audit trail."""
+        user = self.request.user
+        if getattr(user, "is_audit_admin", False) and not getattr(user, "is_admin", False):
+            return reverse("audit:entries")
+        return super().get_default_redirect_url()
+
 
 login_view = LoginView.as_view()
 # Django's LogoutView answers POST only, so a link or an image can't sign anyone out.

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from gongdan.accounts.models import Role
 from gongdan.admin_console.access import AdminRequest, admin_required
 from gongdan.admin_console.views.page import form_status, render_page
+from gongdan.audit.services import audited_configuration_save
 from gongdan.core.domain_errors import DomainError
 from gongdan.tickets import selectors
 from gongdan.tickets.models import Priority, Status, TicketType
@@ -66,7 +67,8 @@ def priority_edit(request: AdminRequest, pk: int) -> HttpResponse:
     form = PriorityForm(request.POST, prefix=f"p{priority.pk}")
     if form.is_valid():
         try:
-            config_services.priority_update(actor=request.user, priority=priority, **form.cleaned_data)
+            audited_configuration_save(actor=request.user, row=priority, save=lambda: config_services.priority_update(
+                actor=request.user, priority=priority, **form.cleaned_data))  # fmt: skip
         except DomainError as exc:
             show_domain_error(form, exc)
         else:
@@ -105,9 +107,8 @@ def ticket_type_edit(request: AdminRequest, pk: int) -> HttpResponse:
     form = TicketTypeForm(request.POST, prefix=f"t{ticket_type.pk}")
     if form.is_valid():
         try:
-            config_services.ticket_type_update(
-                actor=request.user, ticket_type=ticket_type, **form.cleaned_data
-            )
+            audited_configuration_save(actor=request.user, row=ticket_type, save=lambda: config_services.ticket_type_update(
+                actor=request.user, ticket_type=ticket_type, **form.cleaned_data))  # fmt: skip
         except DomainError as exc:
             show_domain_error(form, exc)
         else:
@@ -135,7 +136,8 @@ def numbering(request: AdminRequest) -> HttpResponse:
         form = NumberingForm(request.POST)
         if form.is_valid():
             try:
-                config_services.numbering_update(actor=request.user, **form.cleaned_data)
+                audited_configuration_save(actor=request.user, row=current, save=lambda: config_services.numbering_update(
+                    actor=request.user, **form.cleaned_data))  # fmt: skip
             except DomainError as exc:
                 show_domain_error(form, exc)
             else:

@@ -31,3 +31,8 @@ class Command(BaseCommand):
             )
         else:
             self.stdout.write("Administrator: admin / the password in GONGDAN_ADMIN_PASSWORD")
+        self.stdout.write(
+            "This is the system administrator (configuration, users). Separated administration wants two more:\n"
+            "  ./gongdan manage create_security_admin   (roles, sign-in policies, lockouts)\n"
+            "  ./gongdan manage create_audit_admin      (reads and exports the audit trail)"
+        )

@@ -1,0 +1,210 @@
+"""Every write to the audit trail: `audit_record` (the hook every app calls) and `audit_purge` (the one path
+that deletes, by whole segments behind a checkpoint)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connection, transaction
+from django.db.models import Model
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from gongdan.audit import kinds, tasks
+from gongdan.audit.chain import GENESIS, digest
+from gongdan.audit.chain import canonical as canonical_content
+from gongdan.audit.models import AuditEntry, ChainHead, Checkpoint, HashAlgorithm
+from gongdan.audit.origin import current as current_origin
+from gongdan.audit.origin import origin_of
+from gongdan.audit.snapshots import changed, field_values
+from gongdan.audit.verification import verify_chain
+from gongdan.core.domain_errors import Conflict, ValidationFailed
+
+if TYPE_CHECKING:
+    from django.contrib.auth.base_user import AbstractBaseUser
+    from django.contrib.auth.models import AnonymousUser
+    from django.http import HttpRequest
+
+MAX_DETAIL_BYTES = 64 * 1024
+PERMIT_TABLE = "audit_purge_permit"  # not a model: see migration 0002 and docs/decisions/0086
+
+
+def hash_algorithm() -> str:
+    algorithm = str(getattr(settings, "GONGDAN_AUDIT_HASH", HashAlgorithm.SHA256)).lower()
+    if algorithm not in HashAlgorithm.values:
+        raise ValueError(f"GONGDAN_AUDIT_HASH must be one of {HashAlgorithm.values}, not {algorithm!r}")
+    return algorithm
+
+
+def _json_safe(detail: Mapping[str, Any] | None) -> dict[str, Any]:
+    """What the database will give back: plain JSON types (dates as ISO text, decimals as text)."""
+    text = json.dumps(dict(detail or {}), cls=DjangoJSONEncoder, ensure_ascii=False)
+    if len(text.encode()) > MAX_DETAIL_BYTES:
+        raise ValueError(f"an audit entry's detail is limited to {MAX_DETAIL_BYTES} bytes")
+    value: dict[str, Any] = json.loads(text)
+    return value
+
+
+def _lock_head() -> ChainHead:
+    """The one row every append locks: appends queue here, so the chain never forks."""
+    try:
+        return ChainHead.objects.select_for_update().get(pk=1)
+    except ChainHead.DoesNotExist:  # the migration creates it; a flushed test database may not have it
+        ChainHead.objects.get_or_create(pk=1, defaults={"seq": 0, "hash": GENESIS})
+        return ChainHead.objects.select_for_update().get(pk=1)
+
+
+# No savepoint of its own: an append that fails leaves the caller's transaction to fail with it (a change
+# must not commit without its entry), and two statements fewer per append (bench/audit.py).
+@transaction.atomic(savepoint=False)
+def audit_record(
+    *,
+    kind: str,
+    actor: AbstractBaseUser | AnonymousUser | None = None,
+    actor_username: str = "",
+    object_type: str = "",
+    object_id: str | int = "",
+    object_repr: str = "",
+    detail: Mapping[str, Any] | None = None,
+    request: HttpRequest | None = None,
+) -> AuditEntry:
+    """Append one entry to the chain, in the caller's transaction (it commits or rolls back with the change
+    it records). `actor=None` is the system; `actor_username` names someone who is not a user (a failed
+    sign-in's attempted username). Where from: `request` when given, else the request being served."""
+    if not kinds.is_known(kind):
+        raise ValueError(f"unknown audit kind {kind!r}: register it with gongdan.audit.kinds.register_kind")
+    origin = origin_of(request) if request is not None else current_origin()
+    user = actor if actor is not None and actor.is_authenticated else None
+    entry = AuditEntry(
+        occurred_at=timezone.now(),
+        actor_id=user.pk if user is not None else None,
+        actor_username=(user.get_username() if user is not None else actor_username)[:150],
+        actor_role=str(getattr(user, "role", ""))[:32],
+        address=origin.address,
+        user_agent=origin.user_agent,
+        kind=kind,
+        object_type=object_type[:100],
+        object_id=str(object_id)[:64],
+        object_repr=str(object_repr)[:200],
+        detail=_json_safe(detail),
+        algorithm=hash_algorithm(),
+    )
+    head = _lock_head()
+    entry.seq = head.seq + 1
+    entry.prev_hash = head.hash or GENESIS
+    entry.hash = digest(entry.algorithm, entry.prev_hash, canonical_content(entry))
+    entry.save(force_insert=True)
+    ChainHead.objects.filter(pk=1).update(seq=entry.seq, hash=entry.hash)
+    if tasks.syslog_configured():
+        transaction.on_commit(tasks.schedule_syslog)
+    return entry
+
+
+def retention_days() -> int:
+    return max(180, int(getattr(settings, "GONGDAN_AUDIT_RETENTION_DAYS", 180)))
+
+
+@transaction.atomic
+def audit_purge(*, before: datetime | None = None, now: datetime | None = None) -> Checkpoint | None:
+    """Remove the oldest entries, a whole segment at a time: every entry up to the last one written before
+    `before` (default: the retention period ago; never less than 180 days). The segment is verified first —
+    a broken link is kept as evidence and the purge refused — then deleted behind a permit row the triggers
+    accept, a checkpoint keeps the last removed entry's hash for the verify to start from, and the purge is
+    itself recorded. Returns the checkpoint, or None when nothing was old enough."""
+    now = now or timezone.now()
+    oldest_allowed = now - timedelta(days=retention_days())
+    cutoff = before or oldest_allowed
+    if cutoff > oldest_allowed:
+        raise ValidationFailed(
+            _("Audit entries are kept for at least %(days)s days.") % {"days": retention_days()},
+            details={"before": [_("Too recent.")]},
+        )
+    head = _lock_head()
+    first_kept = (
+        AuditEntry.objects.filter(occurred_at__gte=cutoff).order_by("seq").values_list("seq", flat=True)
+    )
+    last_seq = (first_kept.first() or head.seq + 1) - 1
+    previous = Checkpoint.objects.order_by("-seq").first()
+    if last_seq <= (previous.seq if previous else 0):
+        return None
+    verdict = verify_chain(until_seq=last_seq)
+    if not verdict.ok:
+        assert verdict.broken is not None
+        raise Conflict(
+            _("The audit chain is broken at entry %(seq)s; nothing was purged.")
+            % {"seq": verdict.broken.seq},
+            code="audit_chain_broken",
+        )
+    last = AuditEntry.objects.get(seq=last_seq)
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {PERMIT_TABLE} (reason) VALUES (%s)", ["purge"])  # noqa: S608
+        deleted, _by_model = AuditEntry.objects.filter(seq__lte=last_seq).delete()
+        cursor.execute(f"DELETE FROM {PERMIT_TABLE}")  # noqa: S608
+    checkpoint = Checkpoint.objects.create(seq=last_seq, hash=last.hash, purged=deleted, purged_before=cutoff)
+    audit_record(
+        kind=kinds.AUDIT_PURGE,
+        object_type="audit.checkpoint",
+        object_id=checkpoint.pk,
+        detail={"through_seq": last_seq, "purged": deleted, "before": cutoff.isoformat()},
+    )
+    return checkpoint
+
+
+def _object_type(instance: Model) -> str:
+    return f"{instance._meta.app_label}.{instance._meta.model_name}"
+
+
+@transaction.atomic
+def audit_configuration_change(
+    *,
+    actor: AbstractBaseUser | AnonymousUser | None,
+    instance: Model,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+    object_id: str | int | None = None,
+) -> AuditEntry | None:
+    """Record a settings change: `before` None is a create, `after` None a delete (take `before` with
+    `gongdan.audit.snapshots.field_values` before the change, `after` once it is saved). An edit that
+    changed nothing is not recorded."""
+    if before is None:
+        kind, detail = kinds.CONFIG_CREATE, {"after": after or {}}
+    elif after is None:
+        kind, detail = kinds.CONFIG_DELETE, {"before": before}
+    else:
+        old, new = changed(before, after)
+        if not new:
+            return None
+        kind, detail = kinds.CONFIG_UPDATE, {"before": old, "after": new}
+    return audit_record(
+        kind=kind,
+        actor=actor,
+        object_type=_object_type(instance),
+        object_id=object_id if object_id is not None else (instance.pk or ""),
+        object_repr=str(instance),
+        detail=detail,
+    )
+
+
+def audited_configuration_save[T](
+    *, actor: AbstractBaseUser | AnonymousUser | None, row: Model | None, save: Callable[[], T]
+) -> T:
+    """For settings views that call their service themselves: run `save` (the service call) and record the
+    row's before/after in one transaction. `row` None: `save` creates and returns the new row (alone or first
+    in a tuple)."""
+    with transaction.atomic():
+        before = field_values(row) if row is not None else None
+        saved = save()
+        returned = (
+            saved if isinstance(saved, tuple) else (saved,)
+        )  # (row, shown-once secret) from some creates
+        target = next((item for item in returned if isinstance(item, Model)), row)
+        if target is None or target.pk is None:
+            return saved
+        fresh = type(target)._default_manager.get(pk=target.pk)
+        audit_configuration_change(actor=actor, instance=fresh, before=before, after=field_values(fresh))
+    return saved
