@@ -24,7 +24,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from gongdan.admin_console.access import AdminRequest, admin_required
 from gongdan.admin_console.views.page import render_page
-from gongdan.assets.models import Location
+from gongdan.assets.models import Asset, Location
 from gongdan.core.domain_errors import DomainError, NotFound
 from gongdan.core.ids import parse_id, parse_ids
 from gongdan.field import labels, selectors, services
@@ -309,4 +309,16 @@ def label_sheet(request: SignedInRequest, fmt: str) -> HttpResponse:
     body = labels.label_sheet(chosen, kind=kind, fmt=fmt)
     response = HttpResponse(body, content_type="application/pdf" if fmt == "pdf" else "image/png")
     response["Content-Disposition"] = f'inline; filename="gongdan-labels-{kind}.{fmt}"'
+    return response
+
+
+@technician_required
+@require_GET
+def asset_label(request: SignedInRequest, code: str) -> HttpResponse:
+    """The QR label of one asset (PNG, to print and stick on the machine)."""
+    asset = Asset.objects.filter(code__iexact=code[:60]).first()
+    if asset is None:
+        return HttpResponse(_("No such asset."), status=404, content_type="text/plain; charset=utf-8")
+    response = HttpResponse(labels.asset_label_png(asset), content_type="image/png")
+    response["Content-Disposition"] = f'inline; filename="gongdan-label-{asset.pk}.png"'
     return response
