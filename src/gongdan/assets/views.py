@@ -117,7 +117,9 @@ def asset_list(request: SignedInRequest) -> HttpResponse:
         "errors": filters.errors,
         "tree": tree,
         "may_edit": can_edit_assets(request.user),
-        "params": urlencode([(k, str(v)) for k, v in request.GET.items() if k not in ("after", "view") and v]),
+        "params": urlencode(
+            [(k, str(v)) for k, v in request.GET.items() if k not in ("after", "view") and v]
+        ),
     }
     if tree:
         context["rows"] = selectors.asset_tree(actor=request.user, filters=filters)
