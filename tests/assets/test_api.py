@@ -98,3 +98,14 @@ def test_a_ticket_about_an_asset_and_its_downtime(agent, make_asset, plant):
     assert_error(api.post(f"tickets/{ticket['number']}/asset-down"), 409)
     history = api.get("assets/AC-01/history").json()
     assert history["work_order_count"] == 1 and len(history["downtimes"]) == 1
+
+
+def test_nulls_for_required_fields_are_refused_and_an_empty_patch_changes_nothing(admin_user, make_asset):
+    admin = ApiClient(admin_user)
+    kind = admin.post("asset-types", {"code": "lift", "name": "电梯"}).json()
+    error = assert_error(admin.patch(f"asset-types/{kind['id']}", {"is_active": None, "order": None}), 422)
+    assert set(error["details"]) == {"is_active", "order"}
+    assert admin.patch(f"asset-types/{kind['id']}", {"name_en": None}).json()["name_en"] == ""
+    make_asset("AC-01")
+    assert admin.patch("assets/AC-01", {}).json()["code"] == "AC-01"
+    assert_error(admin.patch("assets/AC-01", {"name": None}), 422)

@@ -228,7 +228,11 @@ def asset_type_update(request: HttpRequest, payload: AssetTypeUpdateIn, type_id:
     actor = actor_of(request)
     _require_staff(actor)
     asset_type = _asset_type(type_id)
-    services.asset_type_update(actor=actor, asset_type=asset_type, **payload.model_dump(exclude_unset=True))
+    given = payload.model_dump(exclude_unset=True)
+    for field in ("name_en", "description"):
+        if field in given and given[field] is None:
+            given[field] = ""
+    services.asset_type_update(actor=actor, asset_type=asset_type, **given)
     return _asset_type(type_id)
 
 

@@ -116,6 +116,9 @@ def _check_asset_type(values: dict[str, Any], *, existing: AssetType | None) -> 
     if not name:
         errors["name"] = [_("This field is required.")]
     code = str(values.get("code", existing.code if existing else "") or "").strip()
+    for field, kind in (("is_active", bool), ("order", int), ("name_en", str), ("description", str)):
+        if field in values and not isinstance(values[field], kind):
+            errors[field] = [_("This field is required.")]
     if not re.fullmatch(r"[-a-zA-Z0-9_]{1,40}", code):
         errors["code"] = [_("Use 1–40 letters, digits, hyphens or underscores.")]
     elif AssetType.objects.filter(code=code).exclude(pk__in=[existing.pk] if existing else []).exists():
@@ -419,7 +422,9 @@ def asset_update(*, actor: User | None, asset: Asset, **values: Any) -> Asset:
     if actor is not None:
         require_asset_editor(actor)
     asset = (
-        Asset.objects.select_for_update().select_related("asset_type", "location", "parent").get(pk=asset.pk)
+        Asset.objects.select_for_update(of=("self",))
+        .select_related("asset_type", "location", "parent")
+        .get(pk=asset.pk)
     )
     cleaned = _check_asset(values, existing=asset)
     changes: dict[str, Any] = {}
