@@ -2,6 +2,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 
 from gongdan.assets.models import AssetEvent, AssetStatus
 from gongdan.assets.selectors import AssetFilters, asset_get, asset_list, asset_tree
@@ -129,3 +130,12 @@ def test_requesters_see_no_assets(make_asset, requester):
     make_asset("AC-01")
     with pytest.raises(NotFound):
         asset_get(actor=requester, code="AC-01")
+
+
+def test_the_history_reads_in_the_readers_language(make_asset, admin_user):
+    asset = make_asset("AC-01")
+    asset_update(actor=admin_user, asset=asset, status="down", name="Renamed", serial_number="X-1")
+    status, edited = asset.events.filter(kind__in=["status_changed", "edited"]).order_by("id")
+    with translation.override("zh-hans"):
+        assert status.status_labels == ("运行", "停机")
+        assert "序列号" in edited.changed_fields

@@ -4,6 +4,7 @@ equipment register (asset types with their own fields, assets in a tree: line �
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -217,3 +218,20 @@ class AssetEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} @ {self.created_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def status_labels(self) -> tuple[str, str]:
+        """A status change as it reads: the statuses' names in the reader's language."""
+        names = dict(AssetStatus.choices)
+        return str(names.get(self.data.get("from"), "—")), str(names.get(self.data.get("to"), "—"))
+
+    @property
+    def changed_fields(self) -> str:
+        """An edit as it reads: the names of the fields it changed."""
+        names = []
+        for key in self.data:
+            try:
+                names.append(str(Asset._meta.get_field(key).verbose_name))
+            except FieldDoesNotExist:  # a field since removed keeps its key
+                names.append(key)
+        return ", ".join(names)
