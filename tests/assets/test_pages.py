@@ -153,3 +153,17 @@ def test_the_ticket_page_sets_its_asset_down(agent_client, agent, make_asset, ma
     stranger = signed_in(AgentFactory(username="stranger"))
     refused = stranger.post(reverse("maintenance:ticket_asset_down", args=[ticket.number]))
     assert refused.status_code == 404
+
+
+def test_a_requester_who_scans_an_asset_reports_a_problem_with_it(requester_client, make_asset, plant):
+    make_asset("AC-01", name="一号空压机")
+    scanned = requester_client.get("/a/AC-01/", follow=True)
+    body = scanned.content.decode()
+    assert 'id="portal-asset"' in body and "一号空压机" in body and 'value="AC-01"' in body
+
+    response = requester_client.post(
+        reverse("portal:request_new"), {"subject": "It is very loud", "asset": "AC-01"}
+    )
+    assert response.status_code == 302
+    ticket = Asset.objects.get(code="AC-01").tickets.get()
+    assert ticket.location == plant["hall"] and ticket.channel == "portal"

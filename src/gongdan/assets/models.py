@@ -231,7 +231,7 @@ class AssetEvent(models.Model):
         names = []
         for key in self.data:
             try:
-                names.append(str(Asset._meta.get_field(key).verbose_name))
+                names.append(str(getattr(Asset._meta.get_field(key), "verbose_name", key)))
             except FieldDoesNotExist:  # a field since removed keeps its key
                 names.append(key)
         return ", ".join(names)
