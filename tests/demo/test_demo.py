@@ -14,7 +14,9 @@ from django.utils import timezone
 
 from gongdan.accounts.models import AgentSkill, Organisation, Team, User
 from gongdan.approvals.models import ApprovalFlow, ApprovalRequest, ApprovalTask
-from gongdan.assets.models import Location
+from gongdan.assets.models import Asset, Location
+from gongdan.maintenance.models import Downtime
+from gongdan.maintenance.selectors import asset_reliability
 from gongdan.tickets.models import Category, Comment, CustomField, Ticket, TicketEvent, TimeEntry
 from gongdan.tickets.selectors import ticket_list
 
@@ -243,3 +245,14 @@ def test_the_demo_imports_both_approval_flows_and_leaves_approvals_to_decide(dem
     assert {"zhou.min", "zhao.gang", "chen.hao"} <= waiting
     statuses = set(ApprovalRequest.objects.values_list("status", flat=True))
     assert statuses == {"pending", "rejected"}
+def test_the_demo_has_a_factory_and_a_residence_with_downtime_and_reliability_figures(demo):
+    line = Asset.objects.get(code="SZ-L1")
+    assert line.children.count() == 3 and Asset.objects.get(code="SZ-L1-IM01-M1").depth == 2
+    assert (
+        Asset.objects.filter(asset_type__code="lift", location__parent__name__startswith="翠湖花园").count()
+        == 3
+    )
+    assert Downtime.objects.filter(ended_at__isnull=False).count() == 9
+    assert not Asset.objects.filter(status="down").exists()
+    figures = asset_reliability(Asset.objects.get(code="SZ-AC-01"))
+    assert figures.failures == 2 and figures.mttr is not None and figures.mttr.total_seconds() == 4.25 * 3600

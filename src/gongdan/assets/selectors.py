@@ -1,10 +1,180 @@
-"""Reads for the places settings screens."""
+"""Reads for the places settings screens and the equipment register; the register's reads take the actor
+(decision 0090: staff see every asset, others none)."""
 
 from __future__ import annotations
 
-from gongdan.assets.models import Location
+from dataclasses import dataclass, field
+
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
+
+from gongdan.accounts.models import User
+from gongdan.assets.access import can_see_assets
+from gongdan.assets.models import Asset, AssetEvent, AssetField, AssetStatus, AssetType, Criticality, Location
+from gongdan.core.domain_errors import NotFound
 from gongdan.core.trees import TreeRow, tree_rows
+
+MAX_PAGE = 200
+MAX_QUERY = 100
 
 
 def location_tree() -> list[TreeRow]:
     return tree_rows(Location.objects.select_related("parent"), sort_key=lambda n: (n.name.lower(), n.pk))
+
+
+def asset_type_list() -> QuerySet[AssetType]:
+    return AssetType.objects.prefetch_related("fields")
+
+
+def asset_field_list() -> QuerySet[AssetField]:
+    return AssetField.objects.select_related("asset_type").order_by(
+        "asset_type__order", "asset_type__code", "order", "id"
+    )
+
+
+@dataclass(frozen=True)
+class AssetFilters:
+    """One filter definition for the web list and the API (CONVENTIONS: one filter per list)."""
+
+    asset_type: int | None = None
+    criticality: str = ""
+    status: str = ""
+    location: int | None = None
+    q: str = ""
+    include_retired: bool = False
+    errors: dict[str, list[str]] = field(default_factory=dict)
+
+    @classmethod
+    def parse(cls, params: dict[str, str]) -> AssetFilters:
+        """From query parameters; a bad value is reported (400) rather than silently ignored."""
+        errors: dict[str, list[str]] = {}
+
+        def an_id(name: str) -> int | None:
+            raw = (params.get(name) or "").strip()
+            if not raw:
+                return None
+            if not raw.isdigit() or len(raw) > 18:
+                errors[name] = [_("Give a number.")]
+                return None
+            return int(raw)
+
+        criticality = (params.get("criticality") or "").strip()
+        if criticality and criticality not in Criticality.values:
+            errors["criticality"] = [_("Not one of the choices.")]
+        status = (params.get("status") or "").strip()
+        if status and status not in AssetStatus.values:
+            errors["status"] = [_("Not one of the choices.")]
+        q = (params.get("q") or "").strip()
+        if len(q) > MAX_QUERY:
+            errors["q"] = [_("At most %(max)d characters.") % {"max": MAX_QUERY}]
+        return cls(
+            asset_type=an_id("asset_type"),
+            criticality=criticality if "criticality" not in errors else "",
+            status=status if "status" not in errors else "",
+            location=an_id("location"),
+            q=q[:MAX_QUERY],
+            include_retired=(params.get("retired") or "") in ("1", "true", "on")
+            or status == AssetStatus.RETIRED,
+            errors=errors,
+        )
+
+
+def _require_staff(actor: User) -> None:
+    if not can_see_assets(actor):
+        raise NotFound(_("Asset not found."))
+
+
+def asset_queryset(*, actor: User, filters: AssetFilters) -> QuerySet[Asset]:
+    _require_staff(actor)
+    rows = Asset.objects.select_related("asset_type", "location", "parent")
+    if filters.asset_type is not None:
+        rows = rows.filter(asset_type_id=filters.asset_type)
+    if filters.criticality:
+        rows = rows.filter(criticality=filters.criticality)
+    if filters.status:
+        rows = rows.filter(status=filters.status)
+    elif not filters.include_retired:
+        rows = rows.exclude(status=AssetStatus.RETIRED)
+    if filters.location is not None:
+        place = Location.objects.filter(pk=filters.location).only("path").first()
+        rows = rows.filter(location__path__startswith=place.path) if place else rows.none()
+    if filters.q:
+        rows = rows.filter(
+            Q(code__icontains=filters.q)
+            | Q(name__icontains=filters.q)
+            | Q(serial_number__icontains=filters.q)
+            | Q(model_name__icontains=filters.q)
+        )
+    return rows.order_by("code")
+
+
+@dataclass(frozen=True)
+class AssetPage:
+    rows: list[Asset]
+    next_after: str | None  # the code to continue after (keyset), None on the last page
+
+
+def asset_list(*, actor: User, filters: AssetFilters, after: str = "", limit: int = 50) -> AssetPage:
+    """One page by keyset on the unique code: the same cost on page 1 and page 1,000."""
+    limit = max(1, min(limit, MAX_PAGE))
+    rows = asset_queryset(actor=actor, filters=filters)
+    if after:
+        rows = rows.filter(code__gt=after)
+    page = list(rows[: limit + 1])
+    more = len(page) > limit
+    page = page[:limit]
+    return AssetPage(rows=page, next_after=page[-1].code if more and page else None)
+
+
+def asset_tree(*, actor: User, filters: AssetFilters) -> list[TreeRow]:
+    """Line → machine → component. Filtered assets keep their ancestors so each sits under its line."""
+    matching = list(asset_queryset(actor=actor, filters=filters)[:2000])
+    ancestor_ids = {int(pk) for a in matching for pk in a.path.strip("/").split("/") if pk} - {
+        a.pk for a in matching
+    }
+    if ancestor_ids:
+        matching += list(
+            Asset.objects.select_related("asset_type", "location", "parent").filter(pk__in=ancestor_ids)
+        )
+    return tree_rows(matching, sort_key=lambda a: (a.code.lower(), a.pk))
+
+
+def asset_get(*, actor: User, code: str) -> Asset:
+    _require_staff(actor)
+    asset = (
+        Asset.objects.select_related("asset_type", "location", "parent")
+        .filter(code__iexact=(code or "").strip()[:60])
+        .first()
+    )
+    if asset is None:
+        raise NotFound(_("Asset not found."))
+    return asset
+
+
+def asset_by_code(code: str) -> Asset | None:
+    """For the public QR URL: the asset itself, whoever asks (the caller decides what to show)."""
+    return (
+        Asset.objects.select_related("location", "asset_type")
+        .filter(code__iexact=(code or "").strip()[:60])
+        .first()
+    )
+
+
+@dataclass(frozen=True)
+class AssetDetail:
+    asset: Asset
+    children: list[Asset]
+    ancestors: list[Asset]
+    fields: list[tuple[str, object]]  # (label, value) of the type's custom fields
+    history: list[AssetEvent]
+
+
+def asset_detail(*, actor: User, code: str) -> AssetDetail:
+    asset = asset_get(actor=actor, code=code)
+    children = list(asset.children.select_related("asset_type").order_by("code"))
+    ancestor_ids = [int(pk) for pk in asset.path.strip("/").split("/")[:-1] if pk]
+    by_id = {a.pk: a for a in Asset.objects.filter(pk__in=ancestor_ids)}
+    ancestors = [by_id[pk] for pk in ancestor_ids if pk in by_id]
+    fields = [(f.display_label, asset.custom_values.get(f.key)) for f in asset.asset_type.fields.all()]
+    history = list(asset.events.select_related("actor").order_by("-created_at", "-id")[:50])
+    return AssetDetail(asset=asset, children=children, ancestors=ancestors, fields=fields, history=history)

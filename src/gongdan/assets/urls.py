@@ -1,4 +1,4 @@
-"""The places settings screens (/settings/locations/)."""
+"""The places settings screens (/settings/locations/, /settings/asset-types/) and the register (/assets/)."""
 
 from django.urls import path
 
@@ -10,4 +10,17 @@ urlpatterns = [
     path("settings/locations/", views.location_list, name="location_list"),
     path("settings/locations/new/", views.location_create, name="location_create"),
     path("settings/locations/<int:pk>/", views.location_edit, name="location_edit"),
+    path("settings/asset-types/", views.asset_type_list, name="asset_type_list"),
+    path("settings/asset-types/new/", views.asset_type_create, name="asset_type_create"),
+    path("settings/asset-types/<int:pk>/", views.asset_type_edit, name="asset_type_edit"),
+    path("settings/asset-fields/new/", views.asset_field_create, name="asset_field_create"),
+    path("settings/asset-fields/<int:pk>/", views.asset_field_edit, name="asset_field_edit"),
+    path("settings/asset-fields/<int:pk>/delete/", views.asset_field_delete, name="asset_field_delete"),
+    path("assets/", views.asset_list, name="asset_list"),
+    path("assets/new/", views.asset_create, name="asset_create"),
+    path("assets/new/fields/", views.asset_custom_fields, name="asset_custom_fields"),
+    path("assets/<str:code>/", views.asset_detail, name="asset_detail"),
+    path("assets/<str:code>/edit/", views.asset_edit, name="asset_edit"),
+    path("assets/<str:code>/retire/", views.asset_retire, name="asset_retire"),
+    path("a/<str:code>/", views.asset_scan, name="asset_scan"),
 ]

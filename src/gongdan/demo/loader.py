@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import json
 import random
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from decimal import Decimal
@@ -30,6 +28,8 @@ from gongdan.assets import services as assets
 from gongdan.assets.models import Location
 from gongdan.core.domain_errors import DomainError
 from gongdan.demo import content
+from gongdan.demo.clock import replay_clock
+from gongdan.demo.equipment import build_equipment
 from gongdan.notifications.models import Notification
 from gongdan.oncall.models import OnCallSchedule, Page, PageRecipient
 from gongdan.oncall.services import oncall_schedule_create, page_acknowledge, page_repeat
@@ -77,17 +77,6 @@ def demo_loaded() -> bool:
     return User.objects.filter(username=MARKER_USERNAME).exists()
 
 
-@contextmanager
-def replay_clock(at: datetime) -> Iterator[None]:
-    """Run the services as if it were `at`: they read the time from django.utils.timezone.now."""
-    original = timezone.now
-    timezone.now = lambda: at
-    try:
-        yield
-    finally:
-        timezone.now = original
-
-
 def load_demo(
     *, tickets_count: int = DEFAULT_TICKETS, password: str | None = None, seed: int = 2026
 ) -> DemoResult:
@@ -127,6 +116,7 @@ class _Builder:
         self.history(tickets_count)
         self.escalations()
         self.approvals()
+        self.equipment()
 
     # --- people -------------------------------------------------------------------------------------------
     def people(self) -> None:
@@ -248,6 +238,12 @@ class _Builder:
                             self._location(floor_row, room, kind="room", code=f"{code}-{number}")
                         )
         self.counts["locations"] = Location.objects.count()
+
+    def equipment(self) -> None:
+        factory = Location.objects.get(parent=None, code="SZ")
+        facilities = self.teams["Facilities"]
+        self.counts.update(build_equipment(now=self.now, factory=factory, team=facilities,
+                                           lead=self.leads["Facilities"], requester=self.requesters[0]))  # fmt: skip
 
     def _location(self, parent: Location | None, name: str, **values: Any) -> Location:
         existing = Location.objects.filter(parent=parent, name=name).first()

@@ -19,7 +19,7 @@ from django.conf import settings
 from django.urls import reverse
 from PIL import Image, ImageDraw, ImageFont
 
-from gongdan.assets.models import Location
+from gongdan.assets.models import Asset, Location
 
 KINDS = ("technician", "report")
 FORMATS = ("pdf", "png")
@@ -75,11 +75,35 @@ def _fit(
 
 
 def _label(location: Location, kind: str, size: tuple[int, int]) -> Image.Image:
+    caption = REPORT_CAPTION if kind == "report" else TECHNICIAN_CAPTION
+    if location.code:
+        caption = f"{location.code} · {caption}"
+    return _draw(label_url(location, kind), location.full_name or location.name, caption, size)
+
+
+def asset_label_url(asset: Asset) -> str:
+    """The asset's code URL: staff land on the asset page, anyone else on "report a problem with it"."""
+    return f"{site_url()}{reverse('assets:asset_scan', args=[asset.code])}"
+
+
+ASSET_LABEL = (600, 760)
+
+
+def asset_label_png(asset: Asset) -> bytes:
+    """One label for the asset's plate, at 150 dpi (about 10 × 13 cm)."""
+    caption = f"{asset.code} · {REPORT_CAPTION}"
+    label = _draw(asset_label_url(asset), asset.name, caption, ASSET_LABEL)
+    buffer = io.BytesIO()
+    label.save(buffer, format="PNG", optimize=True, dpi=(DPI, DPI))
+    return buffer.getvalue()
+
+
+def _draw(url: str, title: str, caption: str, size: tuple[int, int]) -> Image.Image:
     width, height = size
     label = Image.new("RGB", size, "white")
     draw = ImageDraw.Draw(label)
     draw.rounded_rectangle((2, 2, width - 3, height - 3), radius=16, outline=(180, 186, 194), width=2)
-    qr = segno.make(label_url(location, kind), error="m")
+    qr = segno.make(url, error="m")
     room = min(width - 80, height - 150)
     modules = qr.symbol_size(scale=1, border=2)[0]
     buffer = io.BytesIO()
@@ -92,11 +116,8 @@ def _label(location: Location, kind: str, size: tuple[int, int]) -> Image.Image:
     side = room
     inner = width - 40
     y = 30 + side
-    name, font = _fit(draw, location.full_name or location.name, 30, inner)
+    name, font = _fit(draw, title, 30, inner)
     draw.text((width // 2, y), name, font=font, fill=(24, 36, 51), anchor="ma")
-    caption = REPORT_CAPTION if kind == "report" else TECHNICIAN_CAPTION
-    if location.code:
-        caption = f"{location.code} · {caption}"
     caption, font = _fit(draw, caption, 22, inner)
     draw.text((width // 2, y + 44), caption, font=font, fill=(97, 104, 118), anchor="ma")
     return label

@@ -16,6 +16,7 @@ urlpatterns = [
     path("new/", views.ticket_new, name="ticket_new"),
     path("labels/", views.label_sheets, name="labels"),
     path("labels/sheet.<str:fmt>", views.label_sheet, name="label_sheet"),
+    path("labels/assets/<str:code>.png", views.asset_label, name="asset_label"),
     path("manifest.webmanifest", views.manifest, name="manifest"),
     path("sw.js", views.service_worker, name="service_worker"),
     path("offline/", views.offline, name="offline"),

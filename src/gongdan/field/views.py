@@ -28,7 +28,7 @@ from gongdan.approvals import selectors as approval_selectors
 from gongdan.approvals import services as approval_services
 from gongdan.approvals.forms import DecisionForm
 from gongdan.approvals.models import Decision, RequestStatus, TaskStatus
-from gongdan.assets.models import Location
+from gongdan.assets.models import Asset, Location
 from gongdan.core.domain_errors import DomainError, NotFound
 from gongdan.core.ids import parse_id, parse_ids
 from gongdan.field import labels, selectors, services
@@ -356,3 +356,13 @@ def approval(request: SignedInRequest, pk: int) -> HttpResponse:
         "status_views": approval_selectors.approval_status(ticket=ticket),
         "values": approval_selectors.request_values(ticket),
     }, status=status)  # fmt: skip
+@technician_required
+@require_GET
+def asset_label(request: SignedInRequest, code: str) -> HttpResponse:
+    """The QR label of one asset (PNG, to print and stick on the machine)."""
+    asset = Asset.objects.filter(code__iexact=code[:60]).first()
+    if asset is None:
+        return HttpResponse(_("No such asset."), status=404, content_type="text/plain; charset=utf-8")
+    response = HttpResponse(labels.asset_label_png(asset), content_type="image/png")
+    response["Content-Disposition"] = f'inline; filename="gongdan-label-{asset.pk}.png"'
+    return response

@@ -10,7 +10,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from gongdan.assets.models import Location
+from gongdan.assets.models import Asset, AssetStatus, Location
 from gongdan.tickets.forms import category_choices, location_choices
 from gongdan.tickets.models import Category
 from gongdan.web.forms import MultipleFileField
@@ -94,6 +94,8 @@ class RequestForm(PortalForm):
         widget=forms.TextInput(attrs={"placeholder": _("e.g. Building B, room 204")}),
     )
     files = MultipleFileField(label=_("Photos and files"), required=False)  # type: ignore[assignment]
+    # Filled from an asset's QR label (/a/<code>/ → ?asset=<code>): the request is about that machine.
+    asset = forms.CharField(required=False, max_length=60, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -108,6 +110,25 @@ class RequestForm(PortalForm):
     def clean_location(self) -> Location | None:
         value = self.cleaned_data.get("location")
         return Location.objects.filter(pk=int(value), is_active=True).first() if value else None
+
+    def clean_asset(self) -> Asset | None:
+        return asset_in_use(self.cleaned_data.get("asset") or "")
+
+    def asset_shown(self) -> Asset | None:
+        """The asset the form is about, for the page to name it (bound or initial)."""
+        return asset_in_use(str(self["asset"].value() or ""))
+
+
+def asset_in_use(code: str) -> Asset | None:
+    code = code.strip()[:60]
+    if not code:
+        return None
+    return (
+        Asset.objects.select_related("location")
+        .filter(code__iexact=code)
+        .exclude(status=AssetStatus.RETIRED)
+        .first()
+    )
 
 
 class ReplyForm(PortalForm):

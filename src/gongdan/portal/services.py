@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from gongdan.accounts.models import Language, Membership, Organisation, Role, User
 from gongdan.accounts.services import user_create
-from gongdan.assets.models import Location
+from gongdan.assets.models import Asset, Location
 from gongdan.core.domain_errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
 from gongdan.notifications.services import email_headers, notify
 from gongdan.outbox.models import OutboxMessage
@@ -292,6 +292,7 @@ def portal_request_submit(
     custom_values: dict[str, Any] | None = None,
     location: Location | None = None,
     location_text: str = "",
+    asset: Asset | None = None,
     files: Sequence[IncomingFile] = (),
 ) -> Ticket:
     """File a request for oneself through the ticket services, with its files, and confirm it by email."""
@@ -304,6 +305,7 @@ def portal_request_submit(
         custom_values=custom_values,
         location=location,
         location_text=location_text,
+        asset=asset,
         channel=Channel.PORTAL,
     )
     for file in files:

@@ -36,6 +36,7 @@ from gongdan.portal.forms import (
     RequestForm,
     StillBrokenForm,
     SurveyForm,
+    asset_in_use,
 )
 from gongdan.portal.models import Survey
 from gongdan.portal.wording import STATUS_TONE, plain_status
@@ -242,9 +243,13 @@ def request_new(request: SignedInRequest) -> HttpResponse:
     if request.method == "GET":
         category = _pick(Category, request.GET.get("category"))
         location = _pick(Location, request.GET.get("location"))
+        asset = asset_in_use(request.GET.get("asset") or "")
+        if asset is not None and location is None:
+            location = asset.location
         initial = {
             "category": str(category.pk) if category else "",
             "location": str(location.pk) if location else "",
+            "asset": asset.code if asset else "",
             "description": category.template if category and category.template else "",
             "subject": (request.GET.get("subject") or "")[:200],
         }
@@ -276,6 +281,7 @@ def request_new(request: SignedInRequest) -> HttpResponse:
             custom_values={k: v for k, v in values.items() if v not in ("", [])},
             location=data.get("location"),
             location_text=data.get("location_text") or "",
+            asset=data.get("asset"),
             files=incoming,
         )
     except DomainError as exc:

@@ -20,8 +20,10 @@ from gongdan.api.openapi import document_errors
 from gongdan.api.parsing import StrictJsonParser
 from gongdan.api.rendering import ApiRenderer
 from gongdan.approvals.api import router as approvals_router
+from gongdan.assets.api import router as assets_router
 from gongdan.field.api import router as field_router
 from gongdan.integrations.api import router as integrations_router
+from gongdan.maintenance.api import router as maintenance_router
 from gongdan.notifications.api import router as notifications_router
 from gongdan.oncall.api import router as oncall_router
 from gongdan.reports.api import router as reports_router
@@ -104,3 +106,5 @@ api.add_router("/", integrations_router, tags=["integrations"])
 api.add_router("/", approvals_router, tags=["approvals"])
 api.add_router("/", field_router, tags=["field"])
 api.add_router("/", reports_router, tags=["reports"])
+api.add_router("/", assets_router, tags=["assets"])
+api.add_router("/", maintenance_router, tags=["maintenance"])

@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "gongdan.oncall",
     "gongdan.routing",
     "gongdan.approvals",
+    "gongdan.maintenance",
     "gongdan.integrations",
     "gongdan.channels",
     "gongdan.portal",

@@ -10,6 +10,8 @@ A rule's conditions are a list; all must hold. Each item has a `kind`, its own k
     {"kind": "service_tier", "values": ["vip", …]}           the requester organisation's tier
     {"kind": "channel",      "values": ["email", …]}
     {"kind": "location",     "values": [location ids]}      the location or anything inside it
+    {"kind": "asset_type",   "values": [asset type ids]}    the type of the ticket's asset
+    {"kind": "criticality",  "values": ["A", "B", "C"]}     the criticality of the ticket's asset
     {"kind": "custom_field", "key": "floor", "op": "equals" | "contains", "values": ["3", …]}
     {"kind": "words",        "words": ["断网", "vpn"], "within": "subject" | "description" | "both"}
     {"kind": "time",         "days": [0-6, Monday = 0], "start": "HH:MM", "end": "HH:MM",
@@ -30,7 +32,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from gongdan.accounts.models import Organisation, ServiceTier
-from gongdan.assets.models import Location
+from gongdan.assets.models import AssetType, Criticality, Location
 from gongdan.core.domain_errors import ValidationFailed
 from gongdan.tickets.models import Category, Channel, Priority, Ticket, TicketType
 
@@ -48,6 +50,8 @@ KINDS = {
     "service_tier": gettext_lazy("Service tier"),
     "channel": gettext_lazy("Channel"),
     "location": gettext_lazy("Location (and inside)"),
+    "asset_type": gettext_lazy("Asset type"),
+    "criticality": gettext_lazy("Asset criticality"),
     "custom_field": gettext_lazy("Custom field"),
     "words": gettext_lazy("Words in subject or description"),
     "time": gettext_lazy("Time of day and weekday"),
@@ -58,8 +62,13 @@ ID_KINDS: dict[str, Any] = {  # kind → model
     "priority": Priority,
     "organisation": Organisation,
     "location": Location,
+    "asset_type": AssetType,
 }
-CODE_KINDS: dict[str, list[str]] = {"service_tier": ServiceTier.values, "channel": Channel.values}
+CODE_KINDS: dict[str, list[str]] = {
+    "service_tier": ServiceTier.values,
+    "channel": Channel.values,
+    "criticality": Criticality.values,
+}
 WITHIN = ("subject", "description", "both")
 OPS = ("equals", "contains")
 known_time_zones = functools.cache(zoneinfo.available_timezones)
@@ -204,6 +213,8 @@ class TicketFacts:
     service_tier: str
     channel: str
     location_ids: frozenset[int]
+    asset_type_id: int | None
+    criticality: str
     custom_values: dict[str, Any]
     subject: str
     description: str
@@ -214,6 +225,7 @@ class TicketFacts:
         category = ticket.category if ticket.category_id else None
         location = ticket.location if ticket.location_id else None
         organisation = ticket.organisation if ticket.organisation_id else None
+        asset = ticket.asset if ticket.asset_id else None
         return cls(
             ticket_type_id=ticket.ticket_type_id,
             category_ids=_path_ids(category.path) if category else frozenset(),
@@ -222,6 +234,8 @@ class TicketFacts:
             service_tier=organisation.service_tier if organisation else "",
             channel=ticket.channel,
             location_ids=_path_ids(location.path) if location else frozenset(),
+            asset_type_id=asset.asset_type_id if asset else None,
+            criticality=asset.criticality if asset else "",
             custom_values=ticket.custom_values or {},
             subject=(ticket.subject or "").lower(),
             description=(ticket.description or "").lower(),
@@ -267,6 +281,12 @@ def _test(condition: dict[str, Any]) -> Callable[[TicketFacts], bool]:
     if kind == "location":
         wanted = frozenset(values)
         return lambda f: not wanted.isdisjoint(f.location_ids)
+    if kind == "asset_type":
+        wanted = frozenset(values)
+        return lambda f: f.asset_type_id in wanted
+    if kind == "criticality":
+        wanted = frozenset(values)
+        return lambda f: f.criticality in wanted
     if kind == "custom_field":
         key, contains = condition["key"], condition["op"] == "contains"
         wanted_texts = [str(v).lower() for v in values]
@@ -332,6 +352,8 @@ def describe_condition(condition: dict[str, Any], labels: dict[tuple[str, int], 
         shown = ", ".join(str(ServiceTier(v).label) for v in condition.get("values", []))
     elif kind == "channel":
         shown = ", ".join(str(Channel(v).label) for v in condition.get("values", []))
+    elif kind == "criticality":
+        shown = ", ".join(str(Criticality(v).label) for v in condition.get("values", []))
     elif kind == "custom_field":
         op = _("contains") if condition.get("op") == "contains" else "="
         shown = f"{condition.get('key')} {op} {' / '.join(condition.get('values', []))}"

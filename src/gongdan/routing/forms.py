@@ -12,7 +12,7 @@ from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
 from gongdan.accounts.models import STAFF_ROLES, Organisation, ServiceTier, Skill, Team, User
-from gongdan.assets.models import Location
+from gongdan.assets.models import AssetType, Criticality, Location
 from gongdan.routing.conditions import CODE_KINDS, ID_KINDS, KINDS, OPS, WITHIN, weekday_names
 from gongdan.routing.models import PresenceStatus, RebalanceMode, Strategy, WorkSchedule
 from gongdan.tickets.models import Category, Channel, Priority, TicketType
@@ -48,6 +48,10 @@ def kind_options(kind: str) -> list[tuple[str, str]]:
         return [(str(loc.pk), _tree_label(loc.path, loc.name)) for loc in Location.objects.order_by("path")]
     if kind == "service_tier":
         return [(v, str(label)) for v, label in ServiceTier.choices]
+    if kind == "asset_type":
+        return [(str(t.pk), t.label) for t in AssetType.objects.all()]
+    if kind == "criticality":
+        return [(v, str(label)) for v, label in Criticality.choices]
     if kind == "channel":
         return [(v, str(label)) for v, label in Channel.choices]
     if kind == "ticket_type":

@@ -9,9 +9,10 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from gongdan.accounts.models import Organisation, ServiceTier, Team
+from gongdan.assets.models import AssetType, Criticality, Location
 from gongdan.sla import business_time
 from gongdan.sla.models import BusinessCalendar, ClockKind, DayKind, EscalationAction
-from gongdan.sla.services import PAUSABLE
+from gongdan.sla.services import CONDITION_KEYS, PAUSABLE
 from gongdan.tickets.models import Category, Priority, TicketType
 from gongdan.tickets.models.ticket import Status
 from gongdan.web.forms import TablerForm
@@ -107,6 +108,12 @@ class PolicyForm(TablerForm):
                                                    widget=forms.SelectMultiple(attrs={"size": 6}))  # fmt: skip
     service_tiers = forms.MultipleChoiceField(label=_("Service tiers"), required=False,
                                               widget=forms.CheckboxSelectMultiple, choices=ServiceTier.choices)  # fmt: skip
+    asset_types = forms.TypedMultipleChoiceField(label=_("Asset types"), required=False, coerce=int,
+                                                 widget=forms.SelectMultiple(attrs={"size": 4}))  # fmt: skip
+    criticalities = forms.MultipleChoiceField(label=_("Asset criticality"), required=False,
+                                              widget=forms.CheckboxSelectMultiple, choices=Criticality.choices)  # fmt: skip
+    locations = forms.TypedMultipleChoiceField(label=_("Locations (and inside)"), required=False, coerce=int,
+                                               widget=forms.SelectMultiple(attrs={"size": 6}))  # fmt: skip
     stage_minutes = forms.IntegerField(label=_("Stage target for every team (business minutes)"), required=False,
                                        min_value=1, help_text=_("Empty: no stage (OLA) clocks, except teams listed below."))  # fmt: skip
 
@@ -119,6 +126,11 @@ class PolicyForm(TablerForm):
             "ticket_types": [(t.code, t.label) for t in TicketType.objects.order_by("order", "code")],
             "categories": [(c.pk, ("— " * c.depth) + c.label) for c in Category.objects.order_by("path")],
             "organisations": _choices(Organisation.objects.order_by("name")),
+            "asset_types": [(t.pk, t.label) for t in AssetType.objects.all()],
+            "locations": [
+                (loc.pk, ("— " * max(loc.path.count("/") - 2, 0)) + loc.name)
+                for loc in Location.objects.order_by("path")
+            ],
         }
         for name, rows in choices.items():
             field = self.fields[name]
@@ -143,7 +155,17 @@ class PolicyForm(TablerForm):
 
     def condition_fields(self) -> list[forms.BoundField]:
         return [
-            self[n] for n in ("priorities", "ticket_types", "service_tiers", "categories", "organisations")
+            self[n]
+            for n in (
+                "priorities",
+                "ticket_types",
+                "service_tiers",
+                "categories",
+                "organisations",
+                "asset_types",
+                "criticalities",
+                "locations",
+            )
         ]
 
     def target_rows(self) -> list[tuple[Priority, list[forms.BoundField]]]:
@@ -156,7 +178,7 @@ class PolicyForm(TablerForm):
 
     def conditions(self) -> dict[str, list[Any]]:
         return {key: list(self.cleaned_data.get(key) or []) for key in
-                ("priorities", "ticket_types", "categories", "organisations", "service_tiers")}  # fmt: skip
+                CONDITION_KEYS}  # fmt: skip
 
     def targets(self) -> dict[int, tuple[Any, Any, Any]]:
         data = self.cleaned_data
@@ -174,8 +196,7 @@ class PolicyForm(TablerForm):
         initial: dict[str, Any] = {
             "name": policy.name, "name_en": policy.name_en, "order": policy.order, "is_active": policy.is_active,
             "calendar": policy.calendar_id, "pause_statuses": policy.pause_statuses,
-            "stage_minutes": policy.stage_minutes, **{k: conditions.get(k, []) for k in
-            ("priorities", "ticket_types", "categories", "organisations", "service_tiers")},
+            "stage_minutes": policy.stage_minutes, **{k: conditions.get(k, []) for k in CONDITION_KEYS},
         }  # fmt: skip
         for target in policy.targets.select_related("priority"):
             code = target.priority.code

@@ -56,6 +56,10 @@ class PolicyRule:
     stage_targets: dict[int, int]
     steps: tuple[StepRule, ...]
     is_active: bool = True
+    # The ticket's asset (its type and criticality) and its location (a path prefix: that place and inside).
+    asset_type_ids: frozenset[int] = frozenset()
+    criticalities: frozenset[str] = frozenset()
+    location_ids: frozenset[int] = frozenset()
 
     def target_minutes(self, kind: str, priority_id: int, team_id: int | None = None) -> int | None:
         if kind == "stage":
@@ -92,11 +96,31 @@ class SlaRules:
                 category_path and any(category_path.startswith(p) for p in policy.category_paths)
             ):
                 continue
+            if (policy.asset_type_ids or policy.criticalities) and not _asset_matches(ticket, policy):
+                continue
+            if policy.location_ids:
+                location = ticket.location if ticket.location_id else None
+                inside = (
+                    {int(i) for i in location.path.strip("/").split("/") if i.isdigit()}
+                    if location
+                    else set()
+                )
+                if policy.location_ids.isdisjoint(inside):
+                    continue
             return policy
         return None
 
     def policy(self, policy_id: int | None) -> PolicyRule | None:
         return next((p for p in self.policies if p.id == policy_id), None)
+
+
+def _asset_matches(ticket: Any, policy: PolicyRule) -> bool:
+    asset = ticket.asset if ticket.asset_id else None
+    if asset is None:
+        return False
+    if policy.asset_type_ids and asset.asset_type_id not in policy.asset_type_ids:
+        return False
+    return not policy.criticalities or asset.criticality in policy.criticalities
 
 
 def _load(version: int) -> SlaRules:
@@ -155,6 +179,9 @@ def _load(version: int) -> SlaRules:
             ),
             organisation_ids=frozenset(c.get("organisations", [])),
             service_tiers=frozenset(c.get("service_tiers", [])),
+            asset_type_ids=frozenset(c.get("asset_types", [])),
+            criticalities=frozenset(c.get("criticalities", [])),
+            location_ids=frozenset(c.get("locations", [])),
             calendar_id=p.calendar_id,
             pause_statuses=frozenset(p.pause_statuses or []),
             stage_minutes=p.stage_minutes,

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from gongdan.accounts.models import Organisation, ServiceTier, User
+from gongdan.assets.models import AssetType, Criticality, Location
 from gongdan.core.bilingual import pick_label
 from gongdan.core.domain_errors import NotFound
 from gongdan.sla.escalation import clock_percent_used
@@ -112,6 +113,9 @@ CONDITION_LABELS = {
     "categories": gettext_lazy("Categories"),
     "organisations": gettext_lazy("Organisations"),
     "service_tiers": gettext_lazy("Service tiers"),
+    "asset_types": gettext_lazy("Asset types"),
+    "criticalities": gettext_lazy("Asset criticality"),
+    "locations": gettext_lazy("Locations (and inside)"),
 }
 
 
@@ -164,4 +168,14 @@ def _condition_names(wanted: dict[str, set[Any]]) -> dict[str, dict[Any, str]]:
             Organisation.objects.filter(pk__in=ids["organisations"]).values_list("pk", "name")
         )
     names["service_tiers"] = {str(value): str(label) for value, label in ServiceTier.choices}
+    names["criticalities"] = {str(value): str(label) for value, label in Criticality.choices}
+    if wanted["asset_types"]:
+        for pk, name, name_en in AssetType.objects.filter(pk__in=wanted["asset_types"]).values_list(
+            "pk", "name", "name_en"
+        ):
+            names["asset_types"][pk] = pick_label(name, name_en)
+    if wanted["locations"]:
+        names["locations"].update(
+            Location.objects.filter(pk__in=wanted["locations"]).values_list("pk", "full_name")
+        )
     return names

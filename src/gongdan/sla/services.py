@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gongdan.accounts.models import Organisation, ServiceTier, Team, User
+from gongdan.assets.models import AssetType, Criticality, Location
 from gongdan.core.domain_errors import Conflict, PermissionDenied, ValidationFailed
 from gongdan.sla import business_time
 from gongdan.sla.models import (
@@ -36,7 +37,10 @@ MAX_NAME = 120
 MAX_TARGET_MINUTES = 60 * 24 * 366  # a year of business minutes is plenty
 MAX_ICAL_BYTES = 1024 * 1024
 MAX_ICAL_DAYS = 1000
-CONDITION_KEYS = ("priorities", "categories", "ticket_types", "organisations", "service_tiers")
+CONDITION_KEYS = (
+    "priorities", "categories", "ticket_types", "organisations", "service_tiers", "asset_types", "criticalities",
+    "locations",
+)  # fmt: skip
 PAUSABLE = [s for s in OPEN_STATUSES if s not in (Status.NEW,)]
 MAKE_UP_WORDS = ("班", "补班", "调休上班", "上班", "workday", "working day", "make-up")
 
@@ -317,6 +321,8 @@ def clean_conditions(conditions: Mapping[str, Any] | None) -> dict[str, list[Any
         "ticket_types": (TicketType.objects.values_list("code", flat=True), "code", str),
         "categories": (Category.objects.values_list("pk", flat=True), "id", int),
         "organisations": (Organisation.objects.values_list("pk", flat=True), "id", int),
+        "asset_types": (AssetType.objects.values_list("pk", flat=True), "id", int),
+        "locations": (Location.objects.values_list("pk", flat=True), "id", int),
     }
     for key in CONDITION_KEYS:
         values = conditions.get(key) or []
@@ -324,8 +330,8 @@ def clean_conditions(conditions: Mapping[str, Any] | None) -> dict[str, list[Any
             raise ValidationFailed(
                 _("A condition is a list of values."), details={key: [_("Expected a list.")]}
             )
-        if key == "service_tiers":
-            known: set[Any] = set(ServiceTier.values)
+        if key in ("service_tiers", "criticalities"):
+            known: set[Any] = set(ServiceTier.values if key == "service_tiers" else Criticality.values)
             values = [str(v) for v in values]
         else:
             queryset, _label, cast = checks[key]

@@ -24,7 +24,7 @@ from gongdan.api.idempotency import IDEMPOTENT, idempotent
 from gongdan.api.inputs import IdPath, not_found_in, optional_row, rows_or_422
 from gongdan.api.parsing import MULTIPART_OVERHEAD, declared_body_at_most
 from gongdan.api.rendering import dump, json_response
-from gongdan.assets.models import Location
+from gongdan.assets.models import Asset, Location
 from gongdan.core.domain_errors import (
     Conflict,
     NotFound,
@@ -237,6 +237,9 @@ def ticket_create(request: HttpRequest, payload: TicketCreateIn) -> HttpResponse
             due_at=_aware(payload.due_at),
             location=optional_row(Location.objects.all(), "location", payload.location),
             location_text=payload.location_text,
+            asset=optional_row(
+                Asset.objects.select_related("location"), "asset", payload.asset, "code__iexact"
+            ),
             parent=_other_ticket(actor, payload.parent, "parent") if payload.parent else None,
             channel="api",
         )
@@ -324,6 +327,10 @@ def ticket_update(request: HttpRequest, payload: TicketUpdateIn, number: str = N
         changes["due_at"] = _aware(given["due_at"])
     if "location" in given:
         changes["location"] = optional_row(Location.objects.all(), "location", given["location"])
+    if "asset" in given:
+        changes["asset"] = optional_row(
+            Asset.objects.select_related("location"), "asset", given["asset"], "code__iexact"
+        )
     if "custom_fields" in given:
         changes["custom_values"] = given["custom_fields"] or {}
     if "watchers" in given:

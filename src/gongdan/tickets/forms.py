@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from gongdan.accounts.models import Team, User
-from gongdan.assets.models import Location
+from gongdan.assets.models import Asset, AssetStatus, Location
 from gongdan.core.bilingual import pick_label
 from gongdan.tickets.models import Category, Priority, TicketType
 from gongdan.web.forms import LabelledChoiceField, MarksInvalid, MultipleFileField
@@ -71,6 +71,8 @@ class TicketCreateForm(MarksInvalid, forms.Form):
     due_at = forms.DateTimeField(label=_("Due"), required=False,
                                  widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
                                  input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d"])  # fmt: skip
+    asset = forms.CharField(label=_("Asset"), required=False, max_length=60,
+                            help_text=_("The code of the machine or equipment, if it is about one."))  # fmt: skip
     location = forms.ChoiceField(label=_("Location"), required=False)
     location_text = forms.CharField(label=_("Or describe where"), required=False, max_length=300)
     tags = forms.CharField(label=_("Tags"), required=False, max_length=1000,
@@ -106,6 +108,15 @@ class TicketCreateForm(MarksInvalid, forms.Form):
     def clean_category(self) -> Category | None:
         value = self.cleaned_data.get("category")
         return Category.objects.filter(pk=int(value), is_active=True).first() if value else None
+
+    def clean_asset(self) -> Asset | None:
+        code = (self.cleaned_data.get("asset") or "").strip()
+        if not code:
+            return None
+        asset = Asset.objects.select_related("location").filter(code__iexact=code).first()
+        if asset is None or asset.status == AssetStatus.RETIRED:
+            raise forms.ValidationError(_("No asset in use has this code."))
+        return asset
 
     def clean_location(self) -> Location | None:
         value = self.cleaned_data.get("location")

@@ -50,6 +50,9 @@ class TicketCreateIn(StrictInput):
     due_at: DateTimeIn | None = None
     location: Id | None = None
     location_text: str = Field("", max_length=LOCATION_TEXT_MAX)
+    asset: str | None = Field(
+        None, max_length=60, description="Asset code; the location follows the asset's."
+    )
     parent: TicketNumber | None = Field(None, max_length=40, description="Parent ticket number.")
     watchers: list[Id] = Field(default_factory=list, max_length=100)
 
@@ -70,6 +73,7 @@ class TicketUpdateIn(StrictInput):
     due_at: DateTimeIn | None = None
     location: Id | None = None
     location_text: str | None = Field(None, max_length=LOCATION_TEXT_MAX)
+    asset: str | None = Field(None, max_length=60, description="Asset code (null: no asset).")
     parent: TicketNumber | None = Field(None, max_length=40)
     watchers: list[Id] | None = Field(None, max_length=100)
     version: int | None = Field(None, ge=1, le=2**31 - 1)
@@ -137,6 +141,12 @@ class LocationRef(Schema):
         return str(location)
 
 
+class AssetRef(Schema):
+    id: int
+    code: str
+    name: str
+
+
 class OrganisationBrief(Schema):
     id: int
     name: str
@@ -195,6 +205,7 @@ class TicketOut(TicketListItem):
     watchers: list[UserRef]
     location: LocationRef | None
     location_text: str
+    asset: AssetRef | None
     parent: str | None
     duplicate_of: str | None
     custom_fields: dict[str, Any]

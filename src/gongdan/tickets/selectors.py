@@ -43,7 +43,7 @@ def ticket_get(*, actor: User, number: str) -> Ticket:
     access filter's OR-chain keeps PostgreSQL's planning time (which grows with every join) low.
     """
     ticket = (
-        Ticket.objects.select_related(*LIST_RELATED, "organisation", "location", "created_by")
+        Ticket.objects.select_related(*LIST_RELATED, "organisation", "location", "asset", "created_by")
         .prefetch_related(
             Prefetch("tags", queryset=Tag.objects.order_by("name")),
             "watchers",

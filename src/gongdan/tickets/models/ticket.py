@@ -135,6 +135,16 @@ class Ticket(models.Model):
         related_name="tickets",
     )
     location_text = models.CharField(_("location (free text)"), max_length=300, blank=True)
+    # The equipment the ticket is about; its location follows the asset's (tickets.services).
+    asset = models.ForeignKey(
+        "assets.Asset",
+        verbose_name=_("asset"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        db_index=False,
+        related_name="tickets",
+    )
     parent = models.ForeignKey(
         "self",
         verbose_name=_("parent ticket"),
@@ -200,6 +210,12 @@ class Ticket(models.Model):
             models.Index(fields=["organisation", "-updated_at", "-id"], name="ticket_org_idx"),
             models.Index(fields=["category", "-updated_at", "-id"], name="ticket_category_idx"),
             models.Index(fields=["priority", "-updated_at", "-id"], name="ticket_priority_idx"),
+            # The asset page lists the asset's work orders, newest first.
+            models.Index(
+                fields=["asset", "-created_at", "-id"],
+                name="ticket_asset_idx",
+                condition=models.Q(asset__isnull=False),
+            ),
             models.Index(fields=["due_at"], name="ticket_due_idx", condition=models.Q(due_at__isnull=False)),
             models.Index(
                 fields=["sla_due_at"], name="ticket_sla_due_idx", condition=models.Q(sla_due_at__isnull=False)

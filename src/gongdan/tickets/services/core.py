@@ -26,7 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gongdan.accounts.models import Membership, Role, Team, User
-from gongdan.assets.models import Location
+from gongdan.assets.models import Asset, AssetStatus, Location
 from gongdan.core.domain_errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from gongdan.core.html_sanitize import render_markdown
 from gongdan.tickets import events, pipeline, reactions
@@ -56,10 +56,10 @@ UNSET: Any = object()
 
 # Fields a requester may set when reporting; the rest belong to the people who work the ticket.
 REQUESTER_CREATE_FIELDS = frozenset({"subject", "description", "category", "ticket_type", "custom_values",
-                                     "location", "location_text", "channel", "requester"})  # fmt: skip
+                                     "location", "location_text", "asset", "channel", "requester"})  # fmt: skip
 UPDATABLE_FIELDS = (
     "subject", "description", "category", "ticket_type", "priority", "team", "requester", "due_at",
-    "location", "location_text", "custom_values", "tags", "watchers", "parent",
+    "location", "location_text", "asset", "custom_values", "tags", "watchers", "parent",
 )  # fmt: skip
 
 
@@ -237,6 +237,12 @@ def _check_active(value: Any, field: str) -> None:
         raise ValidationFailed(message, details={field: [message]})
 
 
+def _check_asset(asset: Asset | None) -> None:
+    if asset is not None and asset.status == AssetStatus.RETIRED:
+        message = _("The asset “%(value)s” is retired.") % {"value": asset}
+        raise ValidationFailed(message, details={"asset": [message]})
+
+
 def default_priority() -> Priority:
     priority = reference().default_priority
     if priority is None:
@@ -308,6 +314,7 @@ def ticket_create(
     due_at: datetime | None = None,
     location: Location | None = None,
     location_text: str = "",
+    asset: Asset | None = None,
     parent: Ticket | None = None,
     channel: str = Channel.WEB,
     created_at: datetime | None = None,
@@ -343,6 +350,9 @@ def ticket_create(
         (location, "location"),
     ):
         _check_active(value, field)
+    _check_asset(asset)
+    if asset is not None and location is None:
+        location = asset.location  # the ticket's location follows its asset's
     if parent is not None and actor is not None and not can_view(actor, parent):
         raise ValidationFailed(_("Parent ticket not found."), details={"parent": [_("Not found.")]})
 
@@ -381,6 +391,7 @@ def ticket_create(
         due_at=due_at,
         location=location,
         location_text=(location_text or "").strip()[:300],
+        asset=asset,
         parent=parent,
         custom_values=cleaned_values,
         created_by=actor,
@@ -511,6 +522,17 @@ def _apply_changes(
                 record(field, getattr(ticket, field), value)
                 setattr(ticket, field, value)
                 fields.add(field)
+    if "asset" in changes and changes["asset"] is not None and changes["asset"].pk != ticket.asset_id:
+        _check_asset(changes["asset"])
+    if "asset" in changes and ticket.asset_id != (changes["asset"].pk if changes["asset"] else None):
+        record("asset", ticket.asset, changes["asset"])
+        ticket.asset = changes["asset"]
+        fields.add("asset")
+        moved_to = ticket.asset.location if ticket.asset else None
+        if "location" not in changes and moved_to is not None and moved_to.pk != ticket.location_id:
+            record("location", ticket.location, moved_to)  # the location follows the asset's
+            ticket.location = moved_to
+            fields.add("location")
     if "requester" in fields:
         ticket.organisation_id = ticket.requester.organisation_id
         fields.add("organisation")

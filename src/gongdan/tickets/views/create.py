@@ -88,7 +88,7 @@ def ticket_new(request: SignedInRequest) -> HttpResponse:
     if request.method == "POST":
         return _create(request)
     category = _category(request.GET.get("category"))
-    initial = {"category": str(category.pk) if category else ""}
+    initial = {"category": str(category.pk) if category else "", "asset": request.GET.get("asset", "")[:60]}
     if category and category.template:
         initial["description"] = category.template
     form = TicketCreateForm(initial=initial, actor=actor)
@@ -140,6 +140,7 @@ def _create(request: SignedInRequest) -> HttpResponse:
                 custom_values={k: v for k, v in values.items() if v not in ("", [])},
                 location=data.get("location"),
                 location_text=data.get("location_text") or "",
+                asset=data.get("asset"),
                 **staff_values,
             )
             for file in incoming:

@@ -1,0 +1,353 @@
+"""The equipment register over the API: asset types and their fields, assets (list with the web list's
+filters, get, create, update, retire). Changes go through gongdan.assets.services."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Any
+
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from ninja import Path, Query, Router, Schema
+from ninja.responses import Status
+from pydantic import Field, Strict
+
+from gongdan.accounts.models import User
+from gongdan.api.errors import errors_for
+from gongdan.api.inputs import MAX_ID, DateIn, Id, IdPath, StrictInput, optional_row, row_or_422
+from gongdan.api.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from gongdan.assets import selectors, services
+from gongdan.assets.access import can_see_assets
+from gongdan.assets.models import Asset, AssetFieldType, AssetStatus, AssetType, Criticality, Location
+from gongdan.core.domain_errors import NotFound, PermissionDenied, ValidationFailed
+
+router = Router()
+CODE = Path(..., max_length=60, description="The asset's code (case does not matter).")
+CostIn = Annotated[Decimal, Strict(False), Field(ge=0, le=Decimal("999999999999.99"), decimal_places=2)]
+
+
+def actor_of(request: HttpRequest) -> User:
+    return request.auth  # type: ignore[attr-defined,no-any-return]
+
+
+def _require_staff(actor: User) -> None:
+    if not can_see_assets(actor):
+        raise PermissionDenied(_("Only staff can read the equipment register."))
+
+
+# ---- schemas -----------------------------------------------------------------------------------------------
+class AssetFieldOut(Schema):
+    id: int
+    key: str
+    label: str
+    label_en: str
+    field_type: str
+    required: bool
+    choices: list[str]
+    order: int
+
+
+class AssetTypeOut(Schema):
+    id: int
+    code: str
+    name: str
+    name_en: str
+    description: str
+    is_active: bool
+    order: int
+    fields: list[AssetFieldOut]
+
+    @staticmethod
+    def resolve_fields(asset_type: AssetType) -> list[Any]:
+        return list(asset_type.fields.all())
+
+
+class AssetTypeIn(StrictInput):
+    code: str = Field(..., min_length=1, max_length=40, pattern=r"^[-a-zA-Z0-9_]+$")
+    name: str = Field(..., min_length=1, max_length=120)
+    name_en: str = Field("", max_length=120)
+    description: str = Field("", max_length=5000)
+    is_active: bool = True
+    order: int = Field(0, ge=0, le=32767)
+
+
+class AssetTypeUpdateIn(StrictInput):
+    code: str | None = Field(None, min_length=1, max_length=40, pattern=r"^[-a-zA-Z0-9_]+$")
+    name: str | None = Field(None, min_length=1, max_length=120)
+    name_en: str | None = Field(None, max_length=120)
+    description: str | None = Field(None, max_length=5000)
+    is_active: bool | None = None
+    order: int | None = Field(None, ge=0, le=32767)
+
+
+class AssetFieldIn(StrictInput):
+    key: str = Field(..., min_length=1, max_length=50, pattern=r"^[-a-zA-Z0-9_]+$")
+    label: str = Field(..., min_length=1, max_length=120)
+    label_en: str = Field("", max_length=120)
+    field_type: Annotated[AssetFieldType, Strict(False)] = AssetFieldType.TEXT
+    required: bool = False
+    choices: list[Annotated[str, Field(min_length=1, max_length=120)]] = Field(
+        default_factory=list, max_length=100
+    )
+    order: int = Field(0, ge=0, le=32767)
+
+
+class Ref(Schema):
+    id: int
+    label: str
+
+
+class AssetOut(Schema):
+    id: int
+    code: str
+    name: str
+    asset_type: Ref
+    model_name: str
+    serial_number: str
+    manufacturer: str
+    supplier: str
+    installed_on: date | None
+    warranty_ends_on: date | None
+    criticality: str
+    status: str
+    location: Ref | None
+    parent: str | None = Field(description="The parent asset's code.")
+    cost: str | None = Field(description="A decimal, as text (two decimals).")
+    custom_fields: dict[str, Any]
+    created_at: datetime
+    updated_at: datetime
+
+    @staticmethod
+    def resolve_asset_type(asset: Asset) -> dict[str, Any]:
+        return {"id": asset.asset_type_id, "label": asset.asset_type.label}
+
+    @staticmethod
+    def resolve_location(asset: Asset) -> dict[str, Any] | None:
+        return {"id": asset.location_id, "label": str(asset.location)} if asset.location else None
+
+    @staticmethod
+    def resolve_parent(asset: Asset) -> str | None:
+        return asset.parent.code if asset.parent else None
+
+    @staticmethod
+    def resolve_cost(asset: Asset) -> str | None:
+        return None if asset.cost is None else f"{asset.cost:.2f}"
+
+    @staticmethod
+    def resolve_custom_fields(asset: Asset) -> dict[str, Any]:
+        return asset.custom_values
+
+
+class AssetPage(Schema):
+    items: list[AssetOut]
+    next_cursor: str | None
+    has_more: bool
+
+
+class AssetListQuery(Schema):
+    asset_type: int | None = Field(None, ge=1, le=MAX_ID)
+    criticality: Criticality | None = None
+    status: AssetStatus | None = None
+    location: int | None = Field(None, ge=1, le=MAX_ID, description="That location and everything inside it.")
+    q: str = Field("", max_length=100, description="Code, name, model or serial number contains.")
+    retired: bool = Field(False, description="Include retired assets.")
+    cursor: str = Field("", max_length=200, description="`next_cursor` of the previous page.")
+    limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
+
+
+class AssetIn(StrictInput):
+    code: str = Field(..., min_length=1, max_length=60, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+    name: str = Field(..., min_length=1, max_length=200)
+    asset_type: Id
+    model_name: str = Field("", max_length=120)
+    serial_number: str = Field("", max_length=120)
+    manufacturer: str = Field("", max_length=200)
+    supplier: str = Field("", max_length=200)
+    installed_on: DateIn | None = None
+    warranty_ends_on: DateIn | None = None
+    criticality: Annotated[Criticality, Strict(False)] = Criticality.C
+    status: Annotated[AssetStatus, Strict(False)] = AssetStatus.RUNNING
+    location: Id | None = None
+    parent: str | None = Field(None, max_length=60, description="The parent asset's code.")
+    cost: CostIn | None = None
+    custom_fields: dict[str, Any] = Field(default_factory=dict)
+
+
+class AssetUpdateIn(StrictInput):
+    """Only the fields sent change."""
+
+    code: str | None = Field(None, min_length=1, max_length=60, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+    name: str | None = Field(None, min_length=1, max_length=200)
+    asset_type: Id | None = None
+    model_name: str | None = Field(None, max_length=120)
+    serial_number: str | None = Field(None, max_length=120)
+    manufacturer: str | None = Field(None, max_length=200)
+    supplier: str | None = Field(None, max_length=200)
+    installed_on: DateIn | None = None
+    warranty_ends_on: DateIn | None = None
+    criticality: Annotated[Criticality, Strict(False)] | None = None
+    status: Annotated[AssetStatus, Strict(False)] | None = None
+    location: Id | None = None
+    parent: str | None = Field(None, max_length=60)
+    cost: CostIn | None = None
+    custom_fields: dict[str, Any] | None = None
+
+
+# ---- asset types -------------------------------------------------------------------------------------------
+def _asset_type(type_id: int) -> AssetType:
+    found = selectors.asset_type_list().filter(pk=type_id).first()
+    if found is None:
+        raise NotFound(_("Asset type not found."))
+    return found
+
+
+@router.get("/asset-types", response={200: list[AssetTypeOut], **errors_for(403)}, summary="List asset types")
+def asset_type_list(request: HttpRequest) -> list[AssetType]:
+    _require_staff(actor_of(request))
+    return list(selectors.asset_type_list())
+
+
+@router.post(
+    "/asset-types", response={201: AssetTypeOut, **errors_for(403, 422)}, summary="Create an asset type"
+)
+def asset_type_create(request: HttpRequest, payload: AssetTypeIn) -> Status:
+    """Administrators only."""
+    created = services.asset_type_create(actor=actor_of(request), **payload.model_dump())
+    return Status(201, _asset_type(created.pk))
+
+
+@router.patch(
+    "/asset-types/{type_id}",
+    response={200: AssetTypeOut, **errors_for(403, 404, 422)},
+    summary="Update an asset type",
+)
+def asset_type_update(request: HttpRequest, payload: AssetTypeUpdateIn, type_id: int = IdPath) -> AssetType:
+    actor = actor_of(request)
+    _require_staff(actor)
+    asset_type = _asset_type(type_id)
+    given = payload.model_dump(exclude_unset=True)
+    for field in ("name_en", "description"):
+        if field in given and given[field] is None:
+            given[field] = ""
+    services.asset_type_update(actor=actor, asset_type=asset_type, **given)
+    return _asset_type(type_id)
+
+
+@router.post(
+    "/asset-types/{type_id}/fields",
+    response={201: AssetTypeOut, **errors_for(403, 404, 422)},
+    summary="Add a field to an asset type",
+)
+def asset_field_create(request: HttpRequest, payload: AssetFieldIn, type_id: int = IdPath) -> Status:
+    actor = actor_of(request)
+    _require_staff(actor)
+    asset_type = _asset_type(type_id)
+    services.asset_field_create(actor=actor, asset_type=asset_type, **payload.model_dump())
+    return Status(201, _asset_type(type_id))
+
+
+# ---- assets ------------------------------------------------------------------------------------------------
+def _encode(code: str) -> str:
+    return base64.urlsafe_b64encode(f"code:{code}".encode()).decode().rstrip("=")
+
+
+def _decode(cursor: str) -> str:
+    try:
+        raw = base64.urlsafe_b64decode((cursor + "=" * (-len(cursor) % 4)).encode()).decode()
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raw = ""
+    prefix, _sep, code = raw.partition(":")
+    if prefix != "code" or not code or len(code) > 60:
+        raise ValidationFailed(_("The cursor is not valid."), details={"cursor": [_("Invalid cursor.")]})
+    return code
+
+
+def _asset(actor: User, code: str) -> Asset:
+    return selectors.asset_get(actor=actor, code=code)
+
+
+def _values(given: dict[str, Any]) -> dict[str, Any]:
+    """API names → service values: ids and codes become rows (a missing one is a 422 naming the field)."""
+    values = dict(given)
+    if "asset_type" in values:
+        values["asset_type"] = row_or_422(AssetType.objects.prefetch_related("fields"), "asset_type",
+                                          pk=values["asset_type"])  # fmt: skip
+    if "location" in values:
+        values["location"] = optional_row(Location.objects.all(), "location", values["location"])
+    if "parent" in values:
+        values["parent"] = optional_row(Asset.objects.all(), "parent", values["parent"], "code__iexact")
+    if "custom_fields" in values:
+        values["custom_values"] = values.pop("custom_fields") or {}
+    for field in ("model_name", "serial_number", "manufacturer", "supplier"):
+        if field in values and values[field] is None:
+            values[field] = ""
+    return values
+
+
+@router.get("/assets", response={200: AssetPage, **errors_for(403, 422)}, summary="List assets")
+def asset_list(request: HttpRequest, filters: Query[AssetListQuery]) -> dict[str, Any]:
+    """Staff only, by code. The same filters as the web list; retired assets only when asked."""
+    actor = actor_of(request)
+    _require_staff(actor)
+    page = selectors.asset_list(
+        actor=actor,
+        filters=selectors.AssetFilters(
+            asset_type=filters.asset_type, criticality=filters.criticality or "", status=filters.status or "",
+            location=filters.location, q=filters.q.strip(), include_retired=filters.retired,
+        ),
+        after=_decode(filters.cursor) if filters.cursor else "",
+        limit=filters.limit,
+    )  # fmt: skip
+    return {
+        "items": page.rows,
+        "next_cursor": _encode(page.next_after) if page.next_after else None,
+        "has_more": page.next_after is not None,
+    }
+
+
+@router.get("/assets/{code}", response={200: AssetOut, **errors_for(403, 404)}, summary="Get an asset")
+def asset_get(request: HttpRequest, code: str = CODE) -> Asset:
+    actor = actor_of(request)
+    _require_staff(actor)
+    return _asset(actor, code)
+
+
+@router.post("/assets", response={201: AssetOut, **errors_for(403, 422)}, summary="Create an asset")
+def asset_create(request: HttpRequest, payload: AssetIn) -> Status:
+    """Administrators, managers and team leads."""
+    actor = actor_of(request)
+    _require_staff(actor)
+    created = services.asset_create(actor=actor, **_values(payload.model_dump()))
+    return Status(201, _asset(actor, created.code))
+
+
+@router.patch(
+    "/assets/{code}", response={200: AssetOut, **errors_for(403, 404, 422)}, summary="Update an asset"
+)
+def asset_update(request: HttpRequest, payload: AssetUpdateIn, code: str = CODE) -> Asset:
+    actor = actor_of(request)
+    _require_staff(actor)
+    asset = _asset(actor, code)
+    given = payload.model_dump(exclude_unset=True)
+    for required in ("code", "name", "asset_type", "criticality", "status"):
+        if required in given and given[required] is None:
+            raise ValidationFailed(
+                _("This field is required."), details={required: [_("This field is required.")]}
+            )
+    updated = services.asset_update(actor=actor, asset=asset, **_values(given))
+    return _asset(actor, updated.code)
+
+
+@router.post(
+    "/assets/{code}/retire", response={200: AssetOut, **errors_for(403, 404, 422)}, summary="Retire an asset"
+)
+def asset_retire(request: HttpRequest, code: str = CODE) -> Asset:
+    """Assets with a history are not deleted: a retired asset keeps its work orders and downtime, leaves
+    the lists and takes no new tickets. Its components must be retired or moved first."""
+    actor = actor_of(request)
+    _require_staff(actor)
+    services.asset_retire(actor=actor, asset=_asset(actor, code))
+    return _asset(actor, code)

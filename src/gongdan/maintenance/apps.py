@@ -1,0 +1,26 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class MaintenanceConfig(AppConfig):
+    name = "gongdan.maintenance"
+    label = "maintenance"
+    verbose_name = _("Maintenance")
+
+    def ready(self) -> None:
+        from gongdan.assets.page import AssetPanel, register_asset_panel
+        from gongdan.maintenance import events
+        from gongdan.maintenance.selectors import asset_history, ticket_asset_panel
+        from gongdan.maintenance.services import maintenance_react
+        from gongdan.tickets.page import Panel, register_panel, register_timeline
+        from gongdan.tickets.reactions import register_reaction
+
+        register_reaction("maintenance", maintenance_react, order=60)
+        register_timeline({events.ASSET_DOWN}, icon="ti-plug-connected-x", explain=events.describe)
+        register_panel(
+            Panel("maintenance", "maintenance/ticket_asset_panel.html", ticket_asset_panel, order=20)
+        )
+        register_asset_panel(
+            AssetPanel("maintenance", "maintenance/asset_history.html",
+                       lambda actor, asset: {"history": asset_history(actor=actor, asset=asset)})
+        )  # fmt: skip
