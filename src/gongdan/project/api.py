@@ -19,6 +19,7 @@ from gongdan.api.docs import SelfHostedSwagger, docs_asset
 from gongdan.api.openapi import document_errors
 from gongdan.api.parsing import StrictJsonParser
 from gongdan.api.rendering import ApiRenderer
+from gongdan.automation.api import router as automation_router
 from gongdan.field.api import router as field_router
 from gongdan.integrations.api import router as integrations_router
 from gongdan.notifications.api import router as notifications_router
@@ -97,6 +98,7 @@ api.add_router("/", directory_router, tags=["directory"])
 api.add_router("/", tickets_router, tags=["tickets"])
 api.add_router("/", sla_router, tags=["sla"])
 api.add_router("/", routing_router, tags=["routing"])
+api.add_router("/", automation_router, tags=["automation"])
 api.add_router("/", notifications_router, tags=["notifications"])
 api.add_router("/", oncall_router, tags=["on-call"])
 api.add_router("/", integrations_router, tags=["integrations"])

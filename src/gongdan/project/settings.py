@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "gongdan.notifications",
     "gongdan.oncall",
     "gongdan.routing",
+    "gongdan.automation",
     "gongdan.integrations",
     "gongdan.channels",
     "gongdan.portal",
