@@ -10,7 +10,7 @@ from gongdan.automation.models import CausedEvent, Rule, RuleRun
 from gongdan.notifications.models import Notification
 from gongdan.outbox.models import OutboxMessage, Webhook
 from gongdan.tickets.models import Priority, Ticket, TicketEvent
-from gongdan.tickets.services import ticket_comment, ticket_edit, ticket_transition
+from gongdan.tickets.services import append_event, lock_ticket, ticket_comment, ticket_edit, ticket_transition
 from tests.factories import CustomFieldFactory
 
 pytestmark = pytest.mark.django_db
@@ -38,7 +38,8 @@ def test_a_p1_ticket_created_gets_the_urgent_tag_and_the_team_lead_hears_of_it(
     notice = Notification.objects.get(user=lead, kind="automation_notice")
     assert notice.data["message"] == f"P1 {p1.number}: Core switch down"
     run = RuleRun.objects.get(ticket=p1)
-    assert run.outcome == "applied" and len(run.changes) == 2
+    assert run.outcome == "applied" and len(run.changes_read) == 2
+    assert run.changes["zh-hans"][0] == "添加标签 urgent"
 
 
 @pytest.mark.parametrize(
@@ -98,7 +99,7 @@ def test_actions_go_through_the_services_and_a_refused_action_leaves_nothing_hal
     run = RuleRun.objects.get(rule=rule)
     assert run.outcome == "failed"
     assert run.message == "Some fields are not valid."
-    assert run.changes == ["add tags done", "set nope to “1”"]
+    assert run.changes_read == ["add tags done", "set nope to “1”"]
 
 
 def test_a_public_reply_from_a_template_a_webhook_and_sub_tickets(make_rule, make_ticket, requester, settle):
@@ -187,3 +188,28 @@ def test_the_engine_leaves_old_history_alone(make_rule, make_ticket):
     process_events()
     make_rule("Late", "created", [{"type": "add_tags", "tags": ["x"]}])
     assert process_events()["runs"] == 0
+
+
+def test_a_long_chain_of_different_rules_is_stopped_at_the_depth_limit(make_rule, make_ticket, settle):
+    # Given six rules, each adding a tag that the next one waits for, ordered so that each acts on the event the
+    # one before it caused (in one event's pass, a later rule already sees an earlier rule's change)
+    for index in reversed(range(6)):
+        condition = [{"field": "tags", "op": "contains", "value": f"t{index}"}] if index else []
+        make_rule(f"Step {index}", "updated" if index else "created",
+                  [{"type": "add_tags", "tags": [f"t{index + 1}"]}], condition)  # fmt: skip
+    ticket = make_ticket()
+    settle(rounds=20)
+    # Then the chain stops at depth 5 with a warning instead of going on
+    assert tags(ticket) == ["t1", "t2", "t3", "t4", "t5"]
+    stopped = RuleRun.objects.get(outcome="loop_stopped")
+    assert stopped.rule.name == "Step 5" and stopped.depth == 5
+    assert "chain of 5 rules" in Rule.objects.get(name="Step 5").loop_warning
+
+
+def test_a_registered_event_kind_is_a_trigger_sla_breach(make_rule, make_ticket, lead, settle):
+    make_rule("Breach → note", "sla_breached", [{"type": "note", "body": "SLA breached on {{number}}"}])
+    ticket = make_ticket()
+    settle()
+    append_event(lock_ticket(ticket, expected_version=None), actor=None, kind="sla_breached", data={})
+    settle()
+    assert ticket.comments.get(is_internal=True).body == f"SLA breached on {ticket.number}"

@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from gongdan.accounts.models import User
@@ -153,6 +153,15 @@ class ReferenceOut(Schema):
     actions: list[dict[str, str]]
 
 
+class ImportIn(Schema):
+    """A file from `GET /automation/export`."""
+
+    format: str = Field(..., max_length=60)
+    exported_at: str | None = Field(None, max_length=60)
+    rules: list[dict[str, Any]] = Field(default_factory=list, max_length=1000)
+    macros: list[dict[str, Any]] = Field(default_factory=list, max_length=1000)
+
+
 class ImportOut(Schema):
     rules_created: int
     rules_updated: int
@@ -212,7 +221,8 @@ class BulkApplyOut(Schema):
 
 def _run_out(run: RuleRun) -> dict[str, Any]:
     return {"id": run.pk, "ticket": run.ticket.number, "event_id": run.event_id, "episode": run.episode,
-            "rule_version": run.rule_version, "outcome": run.outcome, "changes": run.changes, "message": run.message,
+            "rule_version": run.rule_version, "outcome": run.outcome, "changes": run.changes_read,
+            "message": run.message,
             "depth": run.depth, "created_at": run.created_at}  # fmt: skip
 
 
@@ -252,9 +262,9 @@ def rule_list(request: HttpRequest) -> list[Rule]:
 @router.post(
     "/automation/rules", response={201: RuleOut, **errors_for(401, 403, 415, 422)}, summary="Create a rule"
 )
-def rule_create(request: HttpRequest, payload: RuleIn) -> tuple[int, Rule]:
+def rule_create(request: HttpRequest, payload: RuleIn) -> Status:
     """Created switched off: dry-run it, then switch it on."""
-    return 201, services.rule_create(actor=_admin(request), **_rule_values(payload))
+    return Status(201, services.rule_create(actor=_admin(request), **_rule_values(payload)))
 
 
 @router.get(
@@ -274,10 +284,10 @@ def rule_update(request: HttpRequest, payload: RuleIn, rule_id: int = IdPath) ->
 
 @router.delete("/automation/rules/{rule_id}", response={204: None, **errors_for(401, 403, 404)},
                summary="Delete a rule")  # fmt: skip
-def rule_delete(request: HttpRequest, rule_id: int = IdPath) -> tuple[int, None]:
+def rule_delete(request: HttpRequest, rule_id: int = IdPath) -> Status:
     actor = _admin(request)
     services.rule_delete(actor=actor, rule=_rule(rule_id))
-    return 204, None
+    return Status(204, None)
 
 
 @router.put("/automation/rules/{rule_id}/active", response={200: RuleOut, **errors_for(401, 403, 404, 409, 415, 422)},
@@ -336,9 +346,9 @@ def export(request: HttpRequest) -> dict[str, Any]:
 
 @router.post("/automation/import", response={200: ImportOut, **errors_for(401, 403, 415, 422)},
              summary="Import rules and shared macros")  # fmt: skip
-def import_(request: HttpRequest, payload: dict[str, Any]) -> services.ImportSummary:
+def import_(request: HttpRequest, payload: ImportIn) -> services.ImportSummary:
     """The body is a file from `GET /automation/export`. All or nothing; imported rules arrive switched off."""
-    return services.config_import(actor=_admin(request), data=payload)
+    return services.config_import(actor=_admin(request), data=payload.dict())
 
 
 # --- macros ---------------------------------------------------------------------------------------------------
@@ -361,8 +371,8 @@ def macro_list(request: HttpRequest) -> list[Macro]:
 
 
 @router.post("/macros", response={201: MacroOut, **errors_for(401, 403, 415, 422)}, summary="Create a macro")
-def macro_create(request: HttpRequest, payload: MacroIn) -> tuple[int, Macro]:
-    return 201, services.macro_create(actor=_staff(request), **payload.dict())
+def macro_create(request: HttpRequest, payload: MacroIn) -> Status:
+    return Status(201, services.macro_create(actor=_staff(request), **payload.dict()))
 
 
 @router.get("/macros/{macro_id}", response={200: MacroOut, **errors_for(401, 403, 404)}, summary="A macro")
@@ -381,10 +391,10 @@ def macro_update(request: HttpRequest, payload: MacroIn, macro_id: int = IdPath)
 @router.delete(
     "/macros/{macro_id}", response={204: None, **errors_for(401, 403, 404)}, summary="Delete a macro"
 )
-def macro_delete(request: HttpRequest, macro_id: int = IdPath) -> tuple[int, None]:
+def macro_delete(request: HttpRequest, macro_id: int = IdPath) -> Status:
     actor = _staff(request)
     services.macro_delete(actor=actor, macro=_macro(request, macro_id))
-    return 204, None
+    return Status(204, None)
 
 
 @router.get("/macros/{macro_id}/versions", response={200: list[VersionOut], **errors_for(401, 403, 404)},

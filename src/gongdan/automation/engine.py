@@ -16,12 +16,14 @@ nothing left to change (it already added the tag) is simply recorded as "nothing
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from gongdan.accounts.models import Role, User
@@ -91,6 +93,20 @@ def current_index() -> Index:
     return cached("automation.rules", _load_index)
 
 
+def plan_all(rule_actions: tuple[dict[str, Any], ...] | list[dict[str, Any]], ticket: Ticket) -> list[str]:
+    tags = [t.name for t in ticket.tags.all()]
+    return [p for p in (action_types.plan(a, ticket, tags=tags) for a in rule_actions) if p]
+
+
+def in_languages(words: Callable[[], list[str]]) -> dict[str, list[str]]:
+    """The same words in each of the site's languages (a run's history is read by admins in either)."""
+    said: dict[str, list[str]] = {}
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            said[code] = words()
+    return said
+
+
 def service_user() -> User:
     """The account the automation writes notes and replies as (a manager's rights to see and work every
     ticket; no password, so nobody signs in as it)."""
@@ -116,7 +132,7 @@ class Outcome:
 
 
 def _record(rule: CompiledRule, ticket: Ticket, *, event: TicketEvent | None, episode: str, outcome: str,
-            changes: list[str], message: str, depth: int) -> RuleRun | None:  # fmt: skip
+            changes: dict[str, list[str]] | list[str], message: str, depth: int) -> RuleRun | None:  # fmt: skip
     try:
         with transaction.atomic():
             return RuleRun.objects.create(
@@ -128,7 +144,7 @@ def _record(rule: CompiledRule, ticket: Ticket, *, event: TicketEvent | None, ep
 
 
 def _stop_loop(rule: CompiledRule, ticket: Ticket, *, event: TicketEvent | None, episode: str, depth: int,
-               chain: list[int], planned: list[str]) -> Outcome:  # fmt: skip
+               chain: list[int], planned: dict[str, list[str]]) -> Outcome:  # fmt: skip
     names = dict(Rule.objects.filter(pk__in=chain).values_list("pk", "name"))
     path = " → ".join([*(names.get(pk, str(pk)) for pk in chain), rule.name])
     message = _("Stopped a loop: %(path)s (the same rule would act again on what it caused).") % {
@@ -152,9 +168,8 @@ def run_rule(rule: CompiledRule, ticket: Ticket, *, event: TicketEvent | None = 
     """Run a matching rule on a ticket (in the caller's transaction): its actions all happen or none does; the
     run is recorded either way. Returns the run (None when it had already run) and the ticket as it is now."""
     chain = list(chain or [])
-    tags = [t.name for t in ticket.tags.all()]
-    planned = [p for p in (action_types.plan(a, ticket, tags=tags) for a in rule.actions) if p]
-    if not planned:
+    planned = in_languages(lambda: plan_all(rule.actions, ticket))
+    if not planned[settings.LANGUAGE_CODE]:
         run = _record(rule, ticket, event=event, episode=episode, outcome=RuleRun.Outcome.NOTHING, changes=[],
                       message=str(_("The conditions held; there was nothing to change.")), depth=depth)  # fmt: skip
         return Outcome(run, ticket)
@@ -176,7 +191,7 @@ def run_rule(rule: CompiledRule, ticket: Ticket, *, event: TicketEvent | None = 
                 current, described = action_types.apply(action, current, context)
                 if described:
                     done.append(described)
-            run.changes = done
+            run.changes = planned if done else []
             run.save(update_fields=["changes"])
             written = TicketEvent.objects.filter(
                 Q(ticket_id=ticket.pk) | Q(ticket__parent_id=ticket.pk), pk__gt=watermark

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from gongdan.accounts.models import Team
@@ -85,6 +85,14 @@ class RuleRun(models.Model):
             ),
         ]  # fmt: skip
         indexes = [models.Index(fields=["rule", "-created_at"], name="automation_run_rule_recent")]
+
+    @property
+    def changes_read(self) -> list[str]:
+        """What it changed, in the reader's language (runs keep the words in each of the site's languages)."""
+        if isinstance(self.changes, dict):
+            language = translation.get_language() or settings.LANGUAGE_CODE
+            return list(self.changes.get(language) or self.changes.get(settings.LANGUAGE_CODE) or [])
+        return list(self.changes or [])
 
 
 class CausedEvent(models.Model):

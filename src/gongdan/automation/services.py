@@ -61,7 +61,8 @@ def _version(
 ) -> ConfigVersion:
     kind = ConfigVersion.Kind.RULE if isinstance(row, Rule) else ConfigVersion.Kind.MACRO
     after = _snapshot(row) if action != "deleted" else {}
-    return ConfigVersion.objects.create(kind=kind, object_id=row.pk, version=row.version, action=action,
+    version = row.version + 1 if action == "deleted" else row.version  # the deletion is a version of its own
+    return ConfigVersion.objects.create(kind=kind, object_id=row.pk, version=version, action=action,
                                         snapshot=after or dict(before), diff=_diff(before, after), actor=actor)  # fmt: skip
 
 
