@@ -3,10 +3,14 @@ bulk apply the queue calls."""
 
 from __future__ import annotations
 
+from io import StringIO
+
 import pytest
+from django.core.management import CommandError, call_command
 
 from gongdan.automation import services
 from gongdan.automation.engine import process_events
+from gongdan.automation.models import Macro, Rule
 from gongdan.tickets.models import Priority, Ticket
 from gongdan.tickets.services import ticket_transition
 from tests.api.conftest import ApiClient, assert_error
@@ -157,3 +161,22 @@ def test_a_macro_that_fails_on_a_ticket_leaves_nothing_half_applied(agent, make_
     assert "custom_fields.floor" in error["details"]
     ticket = Ticket.objects.get(pk=ticket.pk)
     assert not ticket.tags.exists() and not ticket.comments.exists()
+
+
+def test_the_commands_carry_rules_and_macros_from_one_site_to_another(admin_user, team, tmp_path):
+    services.rule_create(actor=admin_user, name="To the team", trigger="created",
+                         actions=[{"type": "assign", "team": team.pk}])  # fmt: skip
+    services.macro_create(
+        actor=admin_user, name="Shared", body="Hi {{requester}}", visibility="team", team=team
+    )
+    target = tmp_path / "automation.json"
+    call_command("automation_export", output=str(target))
+    Rule.objects.all().delete()
+    Macro.objects.all().delete()
+    out = StringIO()
+    call_command("automation_import", str(target), username=admin_user.username, stdout=out)
+    assert "Rules: 1 created" in out.getvalue() and "macros: 1 created" in out.getvalue()
+    assert Rule.objects.get().actions == [{"type": "assign", "team": team.pk, "assignee": None}]
+    assert Macro.objects.get().team == team
+    with pytest.raises(CommandError):
+        call_command("automation_import", str(target), username="nobody")

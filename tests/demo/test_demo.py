@@ -14,8 +14,11 @@ from django.utils import timezone
 
 from gongdan.accounts.models import AgentSkill, Organisation, Team, User
 from gongdan.assets.models import Location
-from gongdan.tickets.models import Category, Comment, CustomField, Ticket, TicketEvent, TimeEntry
+from gongdan.automation.engine import process_events
+from gongdan.automation.models import Macro, Rule, RuleRun
+from gongdan.tickets.models import Category, Comment, CustomField, Priority, Ticket, TicketEvent, TimeEntry
 from gongdan.tickets.selectors import ticket_list
+from gongdan.tickets.services import ticket_create
 
 DEMO_PASSWORD = "Demo-Gongdan-2026"
 
@@ -226,3 +229,16 @@ def test_the_csat_panel_of_the_dashboard_shows_the_demo_ratings(demo):
     assert 'data-chart="csat"' in html
     shown = re.search(r"(\d+) 条评价", html)
     assert shown and int(shown.group(1)) > 0
+
+
+def test_the_demo_automation_rules_are_on_and_a_p1_gets_the_urgent_tag(demo):
+    # Given the demo's rules (dry-run, then switched on) and its shared macros
+    assert Rule.objects.filter(is_active=True).count() == 3
+    assert set(Macro.objects.values_list("visibility", flat=True)) == {"everyone"}
+    # The rules did not act on the replayed history
+    assert not RuleRun.objects.exists()
+    # When a lead reports a P1 now, the rule tags it and tells the team's lead
+    ticket = ticket_create(actor=User.objects.get(username="wang.lei"), requester=User.objects.get(username="chen.jing"),
+                           subject="ERP 登录失败", priority=Priority.objects.get(code="P1"))  # fmt: skip
+    process_events()
+    assert list(ticket.tags.values_list("name", flat=True)) == ["urgent"]

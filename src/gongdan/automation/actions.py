@@ -321,7 +321,7 @@ def apply(action: dict[str, Any], ticket: Ticket, context: Context) -> tuple[Tic
         return Ticket.objects.get(pk=ticket.pk), described
     if kind == "transition":
         return ticket_transition(actor=context.actor, ticket=ticket, action=action["action"],
-                                 note=_("Done by the automation rule %(name)s.") % {"name": context.source.get("name", "")}), described  # fmt: skip
+                                 note=_("Done by “%(name)s”.") % {"name": context.source.get("name", "")}), described  # fmt: skip
     if kind == "notify":
         message = templating.render(action["message"], ticket, agent=context.agent_name)
         notify(recipients=_recipients(ticket, action["recipients"]), kind=NOTICE_KIND, ticket=ticket,

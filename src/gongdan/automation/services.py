@@ -359,9 +359,14 @@ def may_use_macro(actor: User, macro: Macro) -> bool:
 
 
 @transaction.atomic
-def macro_create(*, actor: User, **values: Any) -> Macro:
-    _require_staff(actor)
-    macro = Macro.objects.create(owner=actor, **_clean_macro(values, actor=actor, macro=None))
+def macro_create(*, actor: User | None, owner: User | None = None, **values: Any) -> Macro:
+    """A macro owned by its author; the system (`actor=None`: the demo, an import script) names the owner."""
+    if actor is not None:
+        _require_staff(actor)
+    owner = actor or owner
+    if owner is None:
+        raise ValidationFailed(_("This field is required."), details={"owner": [_("This field is required.")]})
+    macro = Macro.objects.create(owner=owner, **_clean_macro(values, actor=actor, macro=None))
     _version(macro, actor=actor, action="created", before={})
     return macro
 

@@ -24,6 +24,8 @@ from gongdan.accounts.bootstrap import random_password
 from gongdan.accounts.models import Organisation, Role, Skill, Team, User
 from gongdan.assets import services as assets
 from gongdan.assets.models import Location
+from gongdan.automation import services as automation
+from gongdan.automation.engine import CONSUMER as AUTOMATION_CONSUMER
 from gongdan.core.domain_errors import DomainError
 from gongdan.demo import content
 from gongdan.notifications.models import Notification
@@ -32,8 +34,9 @@ from gongdan.oncall.services import oncall_schedule_create, page_acknowledge, pa
 from gongdan.outbox.models import OutboxMessage
 from gongdan.portal.services import portal_settings_update, survey_answer, survey_for_resolution
 from gongdan.sla.escalation import due_clock_ids, escalate_clocks, escalation_act
-from gongdan.sla.models import EscalationFiring, SlaClock
+from gongdan.sla.models import BusinessCalendar, EscalationFiring, SlaClock
 from gongdan.tickets import events as ticket_events
+from gongdan.tickets import pipeline
 from gongdan.tickets import services as tickets
 from gongdan.tickets.models import Category, Channel, Priority, Status, Ticket, TicketEvent, TicketType
 from gongdan.tickets.services import configuration
@@ -115,6 +118,7 @@ class _Builder:
         self.category_tree()
         self.history(tickets_count)
         self.escalations()
+        self.automation()
 
     # --- people -------------------------------------------------------------------------------------------
     def people(self) -> None:
@@ -307,6 +311,26 @@ class _Builder:
         self._links(created)
         self.counts["tickets"] = len(created)
         self.counts["resolved"] = sum(1 for t in created if t.status in (Status.RESOLVED, Status.CLOSED))
+
+    def automation(self) -> None:
+        """What an admin would set up next (content.AUTOMATION_RULES and MACROS): rules tried with a dry run on the
+        history and switched on, and the shared macros. The rules act on what happens from now on, not on the
+        replayed history (their cursor moves to its end); the time rules' sweep finds the tickets that have been
+        waiting on their requester for days within its first five minutes."""
+
+        calendar = BusinessCalendar.objects.filter(is_24x7=False).order_by("pk").first()
+        for rule_values in content.AUTOMATION_RULES:
+            values = dict(rule_values)
+            if values["trigger"] == "time":
+                values["calendar"] = calendar
+            rule = automation.rule_create(actor=None, **values)
+            automation.rule_dry_run(actor=None, rule=rule)
+            automation.rule_set_active(actor=None, rule=rule, is_active=True)
+        admin = self.staff["zhou.min"]  # the manager owns the shared macros
+        for macro_values in content.MACROS:
+            automation.macro_create(actor=None, owner=admin, visibility="everyone", **macro_values)
+        pipeline.move_to_end(AUTOMATION_CONSUMER)
+        self.counts.update(automation_rules=len(content.AUTOMATION_RULES), macros=len(content.MACROS))
 
     def escalations(self) -> None:
         """Run the SLA sweep on the simulated clock, as a consumer would have run it all along: breaches and
