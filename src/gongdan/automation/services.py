@@ -365,7 +365,9 @@ def macro_create(*, actor: User | None, owner: User | None = None, **values: Any
         _require_staff(actor)
     owner = actor or owner
     if owner is None:
-        raise ValidationFailed(_("This field is required."), details={"owner": [_("This field is required.")]})
+        raise ValidationFailed(
+            _("This field is required."), details={"owner": [_("This field is required.")]}
+        )
     macro = Macro.objects.create(owner=owner, **_clean_macro(values, actor=actor, macro=None))
     _version(macro, actor=actor, action="created", before={})
     return macro
@@ -563,16 +565,16 @@ def config_import(*, actor: User, data: Any) -> ImportSummary:
         _conditions, macro_actions = references.import_refs([], list(item.get("actions") or []), resolver)
         team = resolver("team", item.get("team")) if item.get("team") else None
         resolver.check(_("Macro %(n)d (%(name)s)") % {"n": index + 1, "name": item.get("name", "")})
-        values = {**{k: item.get(k) for k in ("name", "body", "reply_kind", "visibility", "is_active")},
-                  "actions": macro_actions, "team": team}  # fmt: skip
+        macro_values: dict[str, Any] = {**{k: item.get(k) for k in ("name", "body", "reply_kind", "visibility", "is_active")},
+                                  "actions": macro_actions, "team": team}  # fmt: skip
         existing_macro = Macro.objects.exclude(visibility=Macro.Visibility.PERSONAL).filter(
             name=" ".join(str(item.get("name") or "").split())).first()  # fmt: skip
         try:
             if existing_macro is None:
-                macro_create(actor=actor, **values)
+                macro_create(actor=actor, **macro_values)
                 summary.macros_created += 1
             else:
-                macro_update(actor=actor, macro=existing_macro, **values)
+                macro_update(actor=actor, macro=existing_macro, **macro_values)
                 summary.macros_updated += 1
         except ValidationFailed as exc:
             raise ValidationFailed(_("Macro %(n)d (%(name)s): %(message)s") % {

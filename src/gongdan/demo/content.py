@@ -329,7 +329,7 @@ LOW_RATING_FOLLOW_UP = {
 
 
 # Automation rules and macros (gongdan.automation), each name and text in both languages.
-AUTOMATION_RULES = [
+AUTOMATION_RULES: list[dict[str, Any]] = [
     {
         "name": "P0/P1 新建：加急并通知组长 · P0/P1 created: urgent, tell the lead",
         "trigger": "created",
@@ -375,7 +375,7 @@ AUTOMATION_RULES = [
         ],
     },
 ]
-MACROS = [
+MACROS: list[dict[str, Any]] = [
     {"name": "密码已重置 · Password reset done", "reply_kind": "public",
      "body": "{{requester}} 您好，您的密码已重置，请使用短信中的临时密码登录并尽快修改。\n\n"
              "Hello {{requester}}, your password was reset. Sign in with the temporary password from the text "
