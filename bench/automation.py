@@ -70,7 +70,7 @@ def _timed_updates(
     matched = 0
     for n in range(updates):
         ticket = tickets[n % len(tickets)]
-        ticket = ticket_edit(actor=site["agent"], ticket=ticket, changes={"subject": f"{subject} {n}"})
+        ticket = ticket_edit(actor=site["agent"], ticket=ticket, changes={"subject": f"{subject} u{n}"})
         started = time.perf_counter()
         pipeline.run(names=[CONSUMER], max_batches=1)
         consumer_ms.append((time.perf_counter() - started) * 1000)

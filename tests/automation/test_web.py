@@ -134,3 +134,10 @@ def test_a_personal_macro_is_not_offered_to_others(agent_client, other_agent, ma
     ticket = make_ticket()
     page = agent_client.get(reverse("tickets:ticket_detail", args=[ticket.number])).content.decode()
     assert 'id="ticket-macros"' not in page
+
+
+def test_the_list_says_how_long_a_time_rule_waits(admin_browser, admin_user):
+    services.rule_create(actor=admin_user, name="Remind", trigger="time", wait_status="pending_requester",
+                         wait_business_days=3, actions=[{"type": "reply", "body": "Any news?"}])  # fmt: skip
+    page = admin_browser.get(reverse("automation:rule_list")).content.decode()
+    assert "Pending on requester for 3 business days" in page

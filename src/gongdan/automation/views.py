@@ -37,6 +37,7 @@ from gongdan.automation.forms import (
 )
 from gongdan.automation.models import ConfigVersion, Macro, Rule
 from gongdan.core.domain_errors import DomainError, ValidationFailed
+from gongdan.tickets.models import Status
 from gongdan.tickets.selectors import ticket_get
 from gongdan.web.forms import show_domain_error
 
@@ -55,6 +56,7 @@ def rule_list(request: AdminRequest) -> HttpResponse:
     for rule in rules:
         rule.summary = _summary(rule)  # type: ignore[attr-defined]
         rule.trigger_label = labels.get(rule.trigger, rule.trigger)  # type: ignore[attr-defined]
+        rule.wait_status_label = Status(rule.wait_status).label if rule.wait_status in Status.values else ""  # type: ignore[attr-defined]
         rule.action_labels = [str(action_types.TYPES.get(a.get("type"), "")) for a in rule.actions]  # type: ignore[attr-defined]
     return render_page(request, "automation/rules/list.html", section="automation_rules", rules=rules)
 
