@@ -66,10 +66,16 @@ class Subject:
     event: TicketEvent | None = None
     memo: dict[str, Any] = field(default_factory=dict)
 
+    def value(self, key: str, read: Callable[[Subject], Any]) -> Any:
+        """A field's value, read once however many rules test it."""
+        if key not in self.memo:
+            self.memo[key] = read(self)
+        return self.memo[key]
+
     def tags(self) -> list[str]:
-        if "tags" not in self.memo:
-            self.memo["tags"] = sorted(t.name for t in self.ticket.tags.all())
-        return list(self.memo["tags"])
+        if "_tags" not in self.memo:
+            self.memo["_tags"] = sorted(t.name for t in self.ticket.tags.all())
+        return list(self.memo["_tags"])
 
 
 @dataclass(frozen=True)
@@ -344,15 +350,15 @@ Check = Callable[[Subject], bool]
 
 def compile_conditions(conditions: list[dict[str, Any]]) -> Check:
     """One function that checks all of them (the field lookups and the values' parsing done here, once)."""
-    compiled: list[tuple[Callable[[Subject], Any], Callable[[Any], bool]]] = []
+    compiled: list[tuple[str, Callable[[Subject], Any], Callable[[Any], bool]]] = []
     for condition in conditions:
         definition = field_def(condition["field"])
         if definition is None:  # a source that is gone: the rule can never match
             return lambda _subject: False
-        compiled.append((definition.read, _test(condition["op"], condition.get("value"))))
+        compiled.append((definition.key, definition.read, _test(condition["op"], condition.get("value"))))
     if not compiled:
         return lambda _subject: True
-    return lambda subject: all(test(read(subject)) for read, test in compiled)
+    return lambda subject: all(test(subject.value(key, read)) for key, read, test in compiled)
 
 
 def describe(condition: dict[str, Any]) -> str:

@@ -121,8 +121,9 @@ def service_user() -> User:
         return User.objects.get(username=SERVICE_USERNAME)
 
 
-def fresh_ticket(ticket_id: int) -> Ticket:
-    return Ticket.objects.select_related(*TICKET_RELATED).prefetch_related("tags").get(pk=ticket_id)
+def fresh_ticket(ticket_id: int, *, tags: bool = True) -> Ticket:
+    rows = Ticket.objects.select_related(*TICKET_RELATED)
+    return (rows.prefetch_related("tags") if tags else rows).get(pk=ticket_id)
 
 
 @dataclass
@@ -217,18 +218,19 @@ def handle_events(events: list[TicketEvent]) -> int:
         return 0
     ids = [e.pk for e in relevant]
     causes = {c.event_id: c for c in CausedEvent.objects.filter(event_id__in=ids)}
-    done = set(RuleRun.objects.filter(event_id__in=ids).values_list("rule_id", "event_id"))
     ran = 0
     tickets: dict[int, Ticket] = {}
     for event in relevant:
         cause = causes.get(event.pk)
         depth, chain = (cause.depth, list(cause.chain)) if cause else (0, [])
-        ticket = tickets.get(event.ticket_id) or fresh_ticket(event.ticket_id)
+        ticket = tickets.get(event.ticket_id) or fresh_ticket(event.ticket_id, tags=False)
+        subject = Subject(ticket, event)
         for rule in index.by_kind[event.kind]:
-            if (rule.id, event.pk) in done or not rule.check(Subject(ticket, event)):
+            if not rule.check(subject):
                 continue
             outcome = run_rule(rule, ticket, event=event, depth=depth, chain=chain)
             ticket = outcome.ticket
+            subject = Subject(ticket, event)  # later rules see what this one changed
             ran += outcome.run is not None
         tickets[event.ticket_id] = ticket
     return ran
