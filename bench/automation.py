@@ -122,8 +122,11 @@ def main() -> None:
     parser.add_argument("--database-url", default="sqlite:////tmp/bench-automation.sqlite3")
     parser.add_argument("--rules", type=int, default=500)
     parser.add_argument("--updates", type=int, default=300)
+    parser.add_argument(
+        "--reuse", action="store_true", help="Measure again on the site a previous run built."
+    )
     args = parser.parse_args()
-    if args.database_url.startswith("sqlite:///"):
+    if args.database_url.startswith("sqlite:///") and not args.reuse:
         path = args.database_url.removeprefix("sqlite:///")
         for suffix in ("", "-wal", "-shm"):
             if os.path.exists(path + suffix):
@@ -133,11 +136,17 @@ def main() -> None:
     from django.db import connection
 
     print(f"Automation bench on {connection.vendor}; load average {os.getloadavg()[0]:.1f}")
-    started = time.perf_counter()
-    site = build(args.rules)
-    print(
-        f"  built {args.rules} rules (created, dry-run, switched on) in {time.perf_counter() - started:.1f} s"
-    )
+    if args.reuse:
+        from gongdan.accounts.models import Team, User
+
+        site = {"agent": User.objects.get(username="bench_agent"),
+                "requester": User.objects.get(username="bench_requester"), "team": Team.objects.get(name_en="Bench")}  # fmt: skip
+    else:
+        started = time.perf_counter()
+        site = build(args.rules)
+        print(
+            f"  built {args.rules} rules (created, dry-run, switched on) in {time.perf_counter() - started:.1f} s"
+        )
     measure(site, args.updates)
 
 
