@@ -15,10 +15,13 @@ from django.utils import timezone
 from gongdan.accounts.models import AgentSkill, Organisation, Team, User
 from gongdan.approvals.models import ApprovalFlow, ApprovalRequest, ApprovalTask
 from gongdan.assets.models import Asset, Location
+from gongdan.automation.engine import process_events
+from gongdan.automation.models import Macro, Rule, RuleRun
 from gongdan.maintenance.models import Downtime
 from gongdan.maintenance.selectors import asset_reliability
-from gongdan.tickets.models import Category, Comment, CustomField, Ticket, TicketEvent, TimeEntry
+from gongdan.tickets.models import Category, Comment, CustomField, Priority, Ticket, TicketEvent, TimeEntry
 from gongdan.tickets.selectors import ticket_list
+from gongdan.tickets.services import ticket_create
 
 DEMO_PASSWORD = "Demo-Gongdan-2026"
 
@@ -245,6 +248,8 @@ def test_the_demo_imports_both_approval_flows_and_leaves_approvals_to_decide(dem
     assert {"zhou.min", "zhao.gang", "chen.hao"} <= waiting
     statuses = set(ApprovalRequest.objects.values_list("status", flat=True))
     assert statuses == {"pending", "rejected"}
+
+
 def test_the_demo_has_a_factory_and_a_residence_with_downtime_and_reliability_figures(demo):
     line = Asset.objects.get(code="SZ-L1")
     assert line.children.count() == 3 and Asset.objects.get(code="SZ-L1-IM01-M1").depth == 2
@@ -256,3 +261,16 @@ def test_the_demo_has_a_factory_and_a_residence_with_downtime_and_reliability_fi
     assert not Asset.objects.filter(status="down").exists()
     figures = asset_reliability(Asset.objects.get(code="SZ-AC-01"))
     assert figures.failures == 2 and figures.mttr is not None and figures.mttr.total_seconds() == 4.25 * 3600
+
+
+def test_the_demo_automation_rules_are_on_and_a_p1_gets_the_urgent_tag(demo):
+    # Given the demo's rules (dry-run, then switched on) and its shared macros
+    assert Rule.objects.filter(is_active=True).count() == 3
+    assert set(Macro.objects.values_list("visibility", flat=True)) == {"everyone"}
+    # The rules did not act on the replayed history
+    assert not RuleRun.objects.exists()
+    # When a lead reports a P1 now, the rule tags it and tells the team's lead
+    ticket = ticket_create(actor=User.objects.get(username="wang.lei"), requester=User.objects.get(username="chen.jing"),
+                           subject="ERP 登录失败", priority=Priority.objects.get(code="P1"))  # fmt: skip
+    process_events()
+    assert list(ticket.tags.values_list("name", flat=True)) == ["urgent"]

@@ -366,3 +366,62 @@ APPROVAL_REQUESTS = [
     ),
     ("li.na", "access", "申请生产数据库管理员权限", "排查一个慢查询。", {}),
 ]
+# Automation rules and macros (gongdan.automation), each name and text in both languages.
+AUTOMATION_RULES: list[dict[str, Any]] = [
+    {
+        "name": "P0/P1 新建：加急并通知组长 · P0/P1 created: urgent, tell the lead",
+        "trigger": "created",
+        "conditions": [{"field": "priority", "op": "in", "value": ["P0", "P1"]}],
+        "actions": [
+            {"type": "add_tags", "tags": ["urgent"]},
+            {
+                "type": "notify",
+                "recipients": ["team_lead"],
+                "message": "紧急工单 {{number}}：{{subject}} · Urgent ticket {{number}}: {{subject}}",
+            },
+        ],
+    },
+    {
+        "name": "等待提单人 3 个工作日：提醒 · Waiting on the requester 3 business days: remind",
+        "trigger": "time",
+        "wait_status": "pending_requester",
+        "wait_business_days": 3,
+        "actions": [
+            {
+                "type": "reply",
+                "body": "{{requester}} 您好，工单 {{number}} 仍在等待您的回复。如果问题已解决，"
+                "请告诉我们；7 个工作日内未回复，工单将自动解决。\n\n"
+                "Hello {{requester}}, ticket {{number}} is still waiting for your reply. "
+                "If the problem is solved, let us know; without a reply within 7 business "
+                "days it will be resolved.",
+            }
+        ],
+    },
+    {
+        "name": "等待提单人 7 个工作日：解决 · Waiting on the requester 7 business days: resolve",
+        "trigger": "time",
+        "wait_status": "pending_requester",
+        "wait_business_days": 7,
+        "actions": [
+            {
+                "type": "reply",
+                "body": "7 个工作日未收到回复，工单 {{number}} 已解决；如仍需帮助，请直接回复重新打开。\n\n"
+                "No reply for 7 business days: ticket {{number}} is resolved. Reply to "
+                "reopen it if you still need help.",
+            },
+            {"type": "transition", "action": "resolve"},
+        ],
+    },
+]
+MACROS: list[dict[str, Any]] = [
+    {"name": "密码已重置 · Password reset done", "reply_kind": "public",
+     "body": "{{requester}} 您好，您的密码已重置，请使用短信中的临时密码登录并尽快修改。\n\n"
+             "Hello {{requester}}, your password was reset. Sign in with the temporary password from the text "
+             "message and change it soon.\n\n— {{agent}}",
+     "actions": [{"type": "add_tags", "tags": ["password"]}]},
+    {"name": "需要更多信息 · Need more information", "reply_kind": "public",
+     "body": "{{requester}} 您好，为了处理工单 {{number}}，请补充：出现问题的时间、截图或错误信息。\n\n"
+             "Hello {{requester}}, to work on {{number}} we need a little more: when it happens, and a screenshot "
+             "or the error message.\n\n— {{agent}}",
+     "actions": [{"type": "transition", "action": "wait_requester"}]},
+]  # fmt: skip

@@ -26,6 +26,8 @@ from gongdan.approvals import services as approvals
 from gongdan.approvals.models import ApprovalTask, TaskStatus
 from gongdan.assets import services as assets
 from gongdan.assets.models import Location
+from gongdan.automation import services as automation
+from gongdan.automation.engine import CONSUMER as AUTOMATION_CONSUMER
 from gongdan.core.domain_errors import DomainError
 from gongdan.demo import content
 from gongdan.demo.clock import replay_clock
@@ -36,8 +38,9 @@ from gongdan.oncall.services import oncall_schedule_create, page_acknowledge, pa
 from gongdan.outbox.models import OutboxMessage
 from gongdan.portal.services import portal_settings_update, survey_answer, survey_for_resolution
 from gongdan.sla.escalation import due_clock_ids, escalate_clocks, escalation_act
-from gongdan.sla.models import EscalationFiring, SlaClock
+from gongdan.sla.models import BusinessCalendar, EscalationFiring, SlaClock
 from gongdan.tickets import events as ticket_events
+from gongdan.tickets import pipeline
 from gongdan.tickets import services as tickets
 from gongdan.tickets.models import Category, Channel, Priority, Status, Ticket, TicketEvent, TicketType
 from gongdan.tickets.services import configuration
@@ -117,6 +120,7 @@ class _Builder:
         self.escalations()
         self.approvals()
         self.equipment()
+        self.automation()
 
     # --- people -------------------------------------------------------------------------------------------
     def people(self) -> None:
@@ -345,6 +349,26 @@ class _Builder:
         task = ApprovalTask.objects.get(step__request__ticket=ticket, approver__username=username,
                                         status=TaskStatus.PENDING)  # fmt: skip
         approvals.approval_decide(actor=task.approver, task_id=task.pk, decision=decision, comment=comment)
+
+    def automation(self) -> None:
+        """What an admin would set up next (content.AUTOMATION_RULES and MACROS): rules tried with a dry run on the
+        history and switched on, and the shared macros. The rules act on what happens from now on, not on the
+        replayed history (their cursor moves to its end); the time rules' sweep finds the tickets that have been
+        waiting on their requester for days within its first five minutes."""
+
+        calendar = BusinessCalendar.objects.filter(is_24x7=False).order_by("pk").first()
+        for rule_values in content.AUTOMATION_RULES:
+            values = dict(rule_values)
+            if values["trigger"] == "time":
+                values["calendar"] = calendar
+            rule = automation.rule_create(actor=None, **values)
+            automation.rule_dry_run(actor=None, rule=rule)
+            automation.rule_set_active(actor=None, rule=rule, is_active=True)
+        admin = self.staff["zhou.min"]  # the manager owns the shared macros
+        for macro_values in content.MACROS:
+            automation.macro_create(actor=None, owner=admin, visibility="everyone", **macro_values)
+        pipeline.move_to_end(AUTOMATION_CONSUMER)
+        self.counts.update(automation_rules=len(content.AUTOMATION_RULES), macros=len(content.MACROS))
 
     def escalations(self) -> None:
         """Run the SLA sweep on the simulated clock, as a consumer would have run it all along: breaches and

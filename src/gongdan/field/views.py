@@ -356,6 +356,8 @@ def approval(request: SignedInRequest, pk: int) -> HttpResponse:
         "status_views": approval_selectors.approval_status(ticket=ticket),
         "values": approval_selectors.request_values(ticket),
     }, status=status)  # fmt: skip
+
+
 @technician_required
 @require_GET
 def asset_label(request: SignedInRequest, code: str) -> HttpResponse:

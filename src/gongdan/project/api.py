@@ -21,6 +21,7 @@ from gongdan.api.parsing import StrictJsonParser
 from gongdan.api.rendering import ApiRenderer
 from gongdan.approvals.api import router as approvals_router
 from gongdan.assets.api import router as assets_router
+from gongdan.automation.api import router as automation_router
 from gongdan.field.api import router as field_router
 from gongdan.integrations.api import router as integrations_router
 from gongdan.maintenance.api import router as maintenance_router
@@ -100,6 +101,7 @@ api.add_router("/", directory_router, tags=["directory"])
 api.add_router("/", tickets_router, tags=["tickets"])
 api.add_router("/", sla_router, tags=["sla"])
 api.add_router("/", routing_router, tags=["routing"])
+api.add_router("/", automation_router, tags=["automation"])
 api.add_router("/", notifications_router, tags=["notifications"])
 api.add_router("/", oncall_router, tags=["on-call"])
 api.add_router("/", integrations_router, tags=["integrations"])

@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "gongdan.routing",
     "gongdan.approvals",
     "gongdan.maintenance",
+    "gongdan.automation",
     "gongdan.integrations",
     "gongdan.channels",
     "gongdan.portal",
