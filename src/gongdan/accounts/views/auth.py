@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+from typing import Any
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
@@ -22,6 +26,27 @@ class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     authentication_form = SignInForm
     redirect_authenticated_user = True
+
+    def get_default_redirect_url(self) -> str:
+        """Without a `next`, staff go to the queue and requesters to the portal, their side of the desk."""
+        user = self.request.user
+        if user.is_authenticated and not user.is_staff_member:
+            return reverse("portal:home")
+        return super().get_default_redirect_url()
+
+
+def requesters_to_portal(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """For the staff's home (the queue): a requester's bare visit goes to the portal. A visit with a query
+    (a saved view, a search) is answered as before, with the requester's own tickets."""
+
+    @functools.wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        user = request.user
+        if request.method == "GET" and not request.GET and user.is_authenticated and not user.is_staff_member:
+            return HttpResponseRedirect(reverse("portal:home"))
+        return view(request, *args, **kwargs)
+
+    return wrapped
 
 
 login_view = LoginView.as_view()
