@@ -99,3 +99,25 @@ def test_server_error_page_renders_without_a_request_in_both_languages():
         assert "Something went wrong on our side" in loader.get_template("500.html").render()
     with translation.override("zh-hans"):
         assert "服务器出现了问题" in loader.get_template("500.html").render()
+
+
+def test_a_requester_signing_in_on_the_staff_page_lands_on_the_portal(requester):
+    # Given a requester with a password, on the staff sign-in page
+    client = Client()
+    # When they sign in without a `next`
+    response = client.post(reverse("accounts:login"), {"username": "alice", "password": PASSWORD})
+    # Then they land on the portal, which answers them
+    assert response.status_code == 302
+    assert response["Location"] == reverse("portal:home")
+    assert client.get(reverse("portal:home")).status_code == 200
+    # and the staff's home sends them there too, while a query still lists their own tickets
+    assert client.get(reverse("tickets:queue"))["Location"] == reverse("portal:home")
+    assert client.get(reverse("tickets:queue"), {"view": "all"}).status_code == 200
+
+
+def test_a_requester_signing_in_with_a_next_goes_there(requester):
+    client = Client()
+    response = client.post(
+        reverse("accounts:login"), {"username": "alice", "password": PASSWORD, "next": "/portal/new/"}
+    )
+    assert response["Location"] == "/portal/new/"

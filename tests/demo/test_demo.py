@@ -32,9 +32,9 @@ def demo_site(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock(), transaction.atomic():
         with pytest.MonkeyPatch.context() as patch:
             patch.setenv("GONGDAN_DEMO_PASSWORD", DEMO_PASSWORD)
-            out = StringIO()
-            call_command("load_demo", tickets=80, stdout=out)
-        yield out.getvalue()
+            out, progress = StringIO(), StringIO()
+            call_command("load_demo", tickets=80, stdout=out, stderr=progress)
+        yield out.getvalue() + progress.getvalue()
         transaction.set_rollback(True)
 
 
@@ -274,3 +274,39 @@ def test_the_demo_automation_rules_are_on_and_a_p1_gets_the_urgent_tag(demo):
                            subject="ERP 登录失败", priority=Priority.objects.get(code="P1"))  # fmt: skip
     process_events()
     assert list(ticket.tags.values_list("name", flat=True)) == ["urgent"]
+
+
+def test_the_load_shows_its_progress_and_leaves_the_queue_nothing_to_catch_up(demo):
+    from gongdan.tickets.models import EventCursor
+    from gongdan.tickets.pipeline import consumers
+
+    # Steps and counts were printed as they went
+    for step in ("people and teams", "40/80 tickets", "80/80 tickets", "SLA escalations", "routing rules: 7"):
+        assert step in demo
+    # Every event consumer has read the whole history already: the started site has no backlog to work off
+    top = TicketEvent.objects.order_by("-pk").values_list("pk", flat=True).first()
+    cursors = dict(EventCursor.objects.values_list("name", "last_event_id"))
+    assert {c.name for c in consumers()} <= set(cursors)
+    assert all(cursors[c.name] == top for c in consumers())
+
+
+@pytest.mark.parametrize(
+    ("category_en", "values"),
+    [("Wi-Fi", {"affected": "just_me"}), ("Password reset", {"system": "email"}), ("Air conditioning", {}),
+     ("Customer complaint", {"order_number": "SO-2026-1234"})],
+)  # fmt: skip
+def test_a_new_request_in_the_demo_is_routed_to_someone_in_the_categorys_team_at_once(
+    demo, category_en, values
+):
+    from gongdan.tickets.models import Channel
+    from gongdan.tickets.services import ticket_create
+
+    category = Category.objects.select_related("default_team").get(name_en=category_en)
+    ticket = ticket_create(
+        actor=User.objects.get(username="sarah.lee"), subject="Help", description="Please help",
+        category=category, custom_values=values, channel=Channel.PORTAL,
+    )  # fmt: skip
+    assert ticket.team == category.default_team
+    assert ticket.assignee is not None and ticket.status == "assigned"
+    assert ticket.assignee.memberships.filter(team=category.default_team).exists()
+    assert ticket.events.filter(kind="assigned", actor=None).exists()

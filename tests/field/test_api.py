@@ -239,7 +239,10 @@ def test_the_requester_cannot_work_their_own_ticket_from_the_field_api(phone_of,
     requester_phone = phone_of(requester)
     error_of(requester_phone.post(f"jobs/{job.number}/start", {}), 404)
     error_of(requester_phone.post(f"jobs/{job.number}/notes", {"body": "hi"}), 404)
-    assert requester_phone.get("/m/").status_code == 403
+    home = requester_phone.get("/m/")  # the app's home shows the way to the portal, without the app's menu
+    assert home.status_code == 200
+    assert 'href="/portal/"' in home.content.decode() and 'class="fa-nav"' not in home.content.decode()
+    assert requester_phone.get("/m/scan/").status_code == 403
 
 
 def test_without_csrf_or_session_nothing_happens(phone, job, client):

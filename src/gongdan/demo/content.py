@@ -56,6 +56,9 @@ STAFF = [
      {"ERP (SAP)": 3, "Email systems": 4, "English-speaking support": 4}),
 ]  # fmt: skip
 
+# The routing rule that sends a category's new tickets to its team (data an admin edits, so one language).
+ROUTING_RULE_NAME = "{category} → 负责团队"
+
 # Organisations: (name, kind, service tier, email domain)
 ORGANISATIONS = [
     ("华东制造有限公司", "customer", "vip", "hdmfg.example"),

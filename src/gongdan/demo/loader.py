@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from decimal import Decimal
@@ -37,17 +38,29 @@ from gongdan.oncall.models import OnCallSchedule, Page, PageRecipient
 from gongdan.oncall.services import oncall_schedule_create, page_acknowledge, page_repeat
 from gongdan.outbox.models import OutboxMessage
 from gongdan.portal.services import portal_settings_update, survey_answer, survey_for_resolution
+from gongdan.routing.models import RoutingRule, Strategy
+from gongdan.routing.services import rule_create
 from gongdan.sla.escalation import due_clock_ids, escalate_clocks, escalation_act
 from gongdan.sla.models import BusinessCalendar, EscalationFiring, SlaClock
 from gongdan.tickets import events as ticket_events
 from gongdan.tickets import pipeline
 from gongdan.tickets import services as tickets
-from gongdan.tickets.models import Category, Channel, Priority, Status, Ticket, TicketEvent, TicketType
+from gongdan.tickets.models import (
+    Category,
+    Channel,
+    EventCursor,
+    Priority,
+    Status,
+    Ticket,
+    TicketEvent,
+    TicketType,
+)
 from gongdan.tickets.services import configuration
 
 EXAMPLES = Path(approvals.__file__).resolve().parent / "examples"  # the shipped approval flows
 MARKER_USERNAME = "zhou.min"  # the demo manager: present means the demo site is loaded
 DEFAULT_TICKETS = 300
+CATCH_UP_BATCH = 25  # events handed to the consumers at a time when the load replays them
 DAYS = 90
 # How long after creation a ticket of each priority should be resolved (its due date).
 DUE_AFTER = {"P0": timedelta(hours=4), "P1": timedelta(hours=8), "P2": timedelta(days=2),
@@ -81,21 +94,29 @@ def demo_loaded() -> bool:
 
 
 def load_demo(
-    *, tickets_count: int = DEFAULT_TICKETS, password: str | None = None, seed: int = 2026
+    *,
+    tickets_count: int = DEFAULT_TICKETS,
+    password: str | None = None,
+    seed: int = 2026,
+    progress: Callable[[str], None] | None = None,
 ) -> DemoResult:
-    """Build the demo site once; a second call changes nothing. All or nothing: one transaction."""
+    """Build the demo site once; a second call changes nothing. All or nothing: one transaction.
+    `progress` is told each step and count as it goes (the load takes a minute or two at full size)."""
     if demo_loaded():
         return DemoResult(created=False)
     password = password or random_password()
     with transaction.atomic():
-        builder = _Builder(rng=random.Random(seed), password=password)
+        builder = _Builder(rng=random.Random(seed), password=password, progress=progress)
         builder.build(tickets_count)
     return DemoResult(created=True, password=password, counts=builder.counts)
 
 
 class _Builder:
-    def __init__(self, *, rng: random.Random, password: str) -> None:
+    def __init__(
+        self, *, rng: random.Random, password: str, progress: Callable[[str], None] | None = None
+    ) -> None:
         self.rng = rng
+        self.tell = progress or (lambda _line: None)
         self.password = password
         self.now = timezone.now()
         self.counts: dict[str, int] = {}
@@ -112,15 +133,34 @@ class _Builder:
         self.types = {t.code: t for t in TicketType.objects.all()}
 
     def build(self, tickets_count: int) -> None:
+        self.tell("people and teams…")
         self.people()
+        self.tell(f"  {self.counts['teams']} teams, {self.counts['staff']} staff, "
+                  f"{self.counts['requesters']} requesters")  # fmt: skip
+        self.tell("on-call rotations…")
         self.on_call()
+        self.tell("places…")
         self.locations()
+        self.tell(f"  {self.counts['locations']} locations")
+        self.tell("categories and their forms…")
         self.category_tree()
+        self.tell(f"  {self.counts['categories']} categories")
+        self.tell(f"{tickets_count} tickets over {DAYS} days…")
         self.history(tickets_count)
+        self.tell("SLA escalations and on-call pages…")
         self.escalations()
+        self.tell(f"  {self.counts['escalations']} escalation steps, {self.counts['pages']} pages")
+        self.tell("approval flows, equipment, automation rules and macros…")
         self.approvals()
         self.equipment()
         self.automation()
+        self.tell("notices, surveys and reports over the history…")
+        self.catch_up()
+        self.tell(f"  {self.counts['events']} events read")
+        self.settle()
+        self.tell(f"  {self.counts['mails_waiting']} mails of the last day wait in the outbox")
+        self.routing()
+        self.tell(f"routing rules: {self.counts['routing_rules']}")
 
     # --- people -------------------------------------------------------------------------------------------
     def people(self) -> None:
@@ -284,6 +324,32 @@ class _Builder:
             self.categories[key] = category
         self.counts["categories"] = len(self.categories)
 
+    def routing(self) -> None:
+        """What the admin set up after the history: a rule per category that sends its new tickets to the
+        category's team, to whoever there has the least open work (Customer Service takes turns). A
+        subcategory served by another team than its parent's (air conditioning, under equipment, is
+        Facilities' work) gets its own rule, placed before its parent's, since the first matching rule wins.
+        Added last, so the replayed history keeps its leads' hand-made assignments."""
+
+        parents = {key: parent_key for key, _n, _e, parent_key, *_rest in content.CATEGORIES}
+        teams = {key: team_en for key, _n, _e, _p, team_en, *_rest in content.CATEGORIES}
+        exceptions = [k for k, p in parents.items() if p is not None and teams[k] != teams[p]]
+        tops = [k for k, p in parents.items() if p is None]
+        for key in [*exceptions, *tops]:
+            category = self.categories[key]
+            name = content.ROUTING_RULE_NAME.format(category=category.name)
+            if RoutingRule.objects.filter(name=name).exists():
+                continue
+            team_en = teams[key]
+            rule_create(
+                actor=None,
+                name=name,
+                team=self.teams[team_en],
+                strategy=Strategy.ROUND_ROBIN if team_en == "Customer Service" else Strategy.LEAST_LOADED,
+                conditions=[{"kind": "category", "values": [category.pk]}],
+            )
+        self.counts["routing_rules"] = RoutingRule.objects.count()
+
     def _custom_values(self, key: str) -> dict[str, Any]:
         rng = self.rng
         values: dict[str, Any] = {}
@@ -315,9 +381,12 @@ class _Builder:
         weights = [content.CATEGORY_WEIGHTS[k] for k in keys]
         starts = sorted(self._moment(days_ago=rng.uniform(0.05, DAYS)) for _ in range(count))
         created: list[Ticket] = []
-        for at in starts:
+        step = max(10, count // 10)
+        for done, at in enumerate(starts, start=1):
             key = rng.choices(keys, weights)[0]
             created.append(self._ticket(key, at))
+            if done % step == 0 or done == count:
+                self.tell(f"  {done}/{count} tickets")
         self._links(created)
         self.counts["tickets"] = len(created)
         self.counts["resolved"] = sum(1 for t in created if t.status in (Status.RESOLVED, Status.CLOSED))
@@ -396,10 +465,36 @@ class _Builder:
             if not done:
                 settled = at
         self._answer_pages()
+        self.counts["escalations"] = EscalationFiring.objects.count()
+
+    def catch_up(self) -> None:
+        """Run the after-commit event consumers (notification rules, surveys, the reports projection) over the
+        history here, a few events at a time on the simulated clock of the latest of them, as the queue would
+        have run them all along. Otherwise the first minutes of the started site go to reading 90 days of
+        events at once: a thousand mails and notices dated today, and a busy database while the first pages
+        are asked for."""
+
+        while True:
+            cursor = min(EventCursor.objects.values_list("last_event_id", flat=True), default=0)
+            upcoming = list(
+                TicketEvent.objects.filter(pk__gt=cursor)
+                .order_by("pk")
+                .values_list("created_at", flat=True)[:CATCH_UP_BATCH]
+            )
+            if not upcoming:
+                break
+            with replay_clock(min(max(upcoming), self.now)):
+                result = pipeline.run(batch=CATCH_UP_BATCH, max_batches=1)
+            if result.failed or not result.events:
+                break
+        self.counts["events"] = TicketEvent.objects.count()
+
+    def settle(self) -> None:
+        """What the past would have mailed is not sent now, and notices older than a day count as read."""
         past = self.now - timedelta(days=1)
         OutboxMessage.objects.filter(created_at__lt=past).delete()
         Notification.objects.filter(read_at__isnull=True, created_at__lt=past).update(read_at=self.now)
-        self.counts["escalations"] = EscalationFiring.objects.count()
+        self.counts["mails_waiting"] = OutboxMessage.objects.count()
 
     def _consumer_escalates(self, ticket: Ticket, *, at: datetime) -> None:
         """What the queue consumer does within seconds of a change that makes an escalation step due at once

@@ -50,7 +50,9 @@ def technician_required(view: Callable[..., HttpResponse]) -> Callable[..., Http
     @functools.wraps(view)
     def wrapped(request: SignedInRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not request.user.is_staff_member:
-            return render(request, "field/not_staff.html", status=403)
+            # The app's home answers a requester with the way to the portal; its inner pages refuse.
+            home = request.method == "GET" and request.path == reverse("field:jobs")
+            return render(request, "field/not_staff.html", status=200 if home else 403)
         return view(request, *args, **kwargs)
 
     return wrapped

@@ -7,7 +7,7 @@ from typing import Any
 from django.db.models import Count, Prefetch, Q, QuerySet
 
 from gongdan.accounts.models import User
-from gongdan.core.domain_errors import PermissionDenied
+from gongdan.core.domain_errors import NotFound, PermissionDenied
 from gongdan.outbox.models import ChatBot, DeliveryAttempt, OutboxMessage, Webhook
 
 PAGE_SIZE = 25
@@ -31,6 +31,15 @@ def outbox_list(
     more = len(found) > limit
     found = found[:limit]
     return found, (found[-1].pk if more and found else None)
+
+
+def outbox_message_get(*, actor: User, pk: int) -> OutboxMessage:
+    """One message with its body, for reading it in the product (the demo's mail, a failed delivery)."""
+    require_admin(actor)
+    message = OutboxMessage.objects.select_related("ticket", "recipient").filter(pk=pk).first()
+    if message is None:
+        raise NotFound("outbox message")
+    return message
 
 
 def outbox_counts() -> dict[str, int]:

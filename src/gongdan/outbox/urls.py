@@ -8,6 +8,7 @@ app_name = "outbox"
 
 urlpatterns = [
     path("settings/outbox/", views.outbox_list, name="outbox"),
+    path("settings/outbox/<int:pk>/", views.outbox_message, name="outbox_message"),
     path("settings/outbox/<int:pk>/retry/", views.outbox_retry, name="outbox_retry"),
     path("settings/chat-bots/", views.chat_bot_list, name="chat_bot_list"),
     path("settings/chat-bots/new/", views.chat_bot_create, name="chat_bot_create"),

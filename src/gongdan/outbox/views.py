@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from gongdan.admin_console.access import AdminRequest, admin_required
 from gongdan.admin_console.screens import SettingsScreen
 from gongdan.admin_console.views.page import render_page
-from gongdan.core.domain_errors import DomainError
+from gongdan.core.domain_errors import DomainError, NotFound
 from gongdan.core.ids import parse_id
 from gongdan.outbox import selectors, services
 from gongdan.outbox.delivery import channel_for
@@ -42,6 +42,21 @@ def outbox_list(request: AdminRequest) -> HttpResponse:
         states=OutboxMessage.State.choices, next_before=next_before, before=before, counts=selectors.outbox_counts(),
         email_problem=_email_problem(),
     )  # fmt: skip
+
+
+@admin_required
+def outbox_message(request: AdminRequest, pk: int) -> HttpResponse:
+    try:
+        message = selectors.outbox_message_get(actor=request.user, pk=pk)
+    except NotFound as exc:
+        raise Http404 from exc
+    return render_page(
+        request,
+        "outbox/outbox_message.html",
+        section="outbox",
+        message=message,
+        email_problem=_email_problem(),
+    )
 
 
 @admin_required

@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 from django.utils.functional import Promise
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from gongdan.tickets.models import Status
 
+# A context of their own (literal, for makemessages): "Received" is also the mail intake's column "time
+# received" in another catalogue, and without a context the first catalogue's translation wins.
 PLAIN_STATUS: dict[str, Promise] = {
-    Status.NEW: _("Received"),
-    Status.ASSIGNED: _("A technician has it"),
-    Status.IN_PROGRESS: _("Being worked on"),
-    Status.PENDING_REQUESTER: _("Waiting for your reply"),
-    Status.PENDING_THIRD_PARTY: _("Waiting for a supplier"),
-    Status.RESOLVED: _("Fixed — please confirm"),
-    Status.CLOSED: _("Done"),
-    Status.CANCELLED: _("Cancelled"),
+    Status.NEW: pgettext_lazy("requester status", "Received"),
+    Status.ASSIGNED: pgettext_lazy("requester status", "A technician has it"),
+    Status.IN_PROGRESS: pgettext_lazy("requester status", "Being worked on"),
+    Status.PENDING_REQUESTER: pgettext_lazy("requester status", "Waiting for your reply"),
+    Status.PENDING_THIRD_PARTY: pgettext_lazy("requester status", "Waiting for a supplier"),
+    Status.RESOLVED: pgettext_lazy("requester status", "Fixed — please confirm"),
+    Status.CLOSED: pgettext_lazy("requester status", "Done"),
+    Status.CANCELLED: pgettext_lazy("requester status", "Cancelled"),
 }
 STATUS_TONE: dict[str, str] = {
     Status.NEW: "blue",

@@ -211,7 +211,7 @@ class DryRunForm(TablerForm):
     custom_values = forms.CharField(
         label=_("Custom field values"),
         required=False,
-        widget=forms.Textarea(attrs={"rows": 2, "placeholder": "room=机房"}),
+        widget=forms.Textarea(attrs={"rows": 2, "placeholder": _("room=server room")}),
         help_text=_("One per line: key=value."),
     )
     at = forms.DateTimeField(

@@ -158,7 +158,7 @@ def _clean_rule(
 @transaction.atomic
 def rule_create(
     *,
-    actor: User,
+    actor: User | None,
     name: str,
     team: Team | None,
     strategy: str = Strategy.LEAST_LOADED,
@@ -166,8 +166,10 @@ def rule_create(
     conditions: Any = (),
     is_active: bool = True,
 ) -> RoutingRule:
-    """A new rule goes last; move it up to give it precedence."""
-    _require_admin(actor)
+    """A new rule goes last; move it up to give it precedence. `actor=None`: the system (the demo loader,
+    set-up scripts), as for the catalogue's services."""
+    if actor is not None:
+        _require_admin(actor)
     name, cleaned = _clean_rule(
         name=name, team=team, strategy=strategy, max_open_per_agent=max_open_per_agent,
         conditions=list(conditions),

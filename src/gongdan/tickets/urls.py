@@ -3,12 +3,13 @@
 
 from django.urls import path
 
+from gongdan.accounts.views.auth import requesters_to_portal
 from gongdan.tickets.views import create, queue, settings_catalogue, settings_lifecycle, ticket
 
 app_name = "tickets"
 
 urlpatterns = [
-    path("", queue.queue, name="queue"),
+    path("", requesters_to_portal(queue.queue), name="queue"),
     path("tickets/bulk/", queue.bulk_action, name="bulk_action"),
     path("queue/panels/<slug:name>/", queue.queue_panel, name="queue_panel"),
     path("tickets/new/", create.ticket_new, name="ticket_new"),

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+from typing import Any
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
@@ -24,11 +28,28 @@ class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
 
     def get_default_redirect_url(self) -> str:
-        """The audit administrator has no queue to work: their page is the audit trail."""
+        """Without a `next`, staff go to the queue, requesters to the portal (their side of the desk) and the audit
+        administrator, who has no queue to work, to the audit trail."""
         user = self.request.user
         if getattr(user, "is_audit_admin", False) and not getattr(user, "is_admin", False):
             return reverse("audit:entries")
+        if user.is_authenticated and not user.is_staff_member:
+            return reverse("portal:home")
         return super().get_default_redirect_url()
+
+
+def requesters_to_portal(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """For the staff's home (the queue): a requester's bare visit goes to the portal. A visit with a query
+    (a saved view, a search) is answered as before, with the requester's own tickets."""
+
+    @functools.wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        user = request.user
+        if request.method == "GET" and not request.GET and user.is_authenticated and not user.is_staff_member:
+            return HttpResponseRedirect(reverse("portal:home"))
+        return view(request, *args, **kwargs)
+
+    return wrapped
 
 
 login_view = LoginView.as_view()

@@ -8,6 +8,17 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+# The names of the rules the installation adds (migrations 0003 and 0007): stored in English, shown translated,
+# so neither language reads both ("新工单通知团队 / New ticket → team" was the old, bilingual name).
+DEFAULT_RULE_NAMES = {
+    "New ticket → team": _("New ticket → team"),
+    "New ticket → requester": _("New ticket → requester"),
+    "Assigned → assignee": _("Assigned → assignee"),
+    "Public reply → requester": _("Public reply → requester"),
+    "Public reply → assignee": _("Public reply → assignee"),
+    "Status changed → requester": _("Status changed → requester"),
+}
+
 
 class RuleEvent(models.TextChoices):
     """The ticket events a rule can listen to (derived from TicketEvent kinds by `gongdan.notifications.rules`)."""
@@ -73,7 +84,12 @@ class NotificationRule(models.Model):
         constraints = [models.UniqueConstraint(fields=["name"], name="notifications_rule_name_unique")]
 
     def __str__(self) -> str:
-        return self.name
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        """The rules Gongdan installs read in the reader's language; the ones people write, as written."""
+        return str(DEFAULT_RULE_NAMES.get(self.name, self.name))
 
 
 class NotificationPreference(models.Model):

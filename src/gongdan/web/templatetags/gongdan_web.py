@@ -67,13 +67,26 @@ def get_item(mapping: Any, key: Any) -> Any:
 
 @register.filter
 def relative(value: datetime | None) -> str:
-    """ "3 days ago" / "in 2 hours": one unit only, so queue columns stay narrow in both languages."""
+    """ "3 days ago" / "in 2 hours": one unit only, so queue columns stay narrow in both languages. The one
+    relative time of every page (the queue, the ticket page, the lists), so they all read alike; under a minute
+    either way is "just now", not "0 minutes ago"."""
     if not value:
         return ""
     now = timezone.now()
+    if abs((now - value).total_seconds()) < 60:
+        return _("just now")
     if value <= now:
         return _("%(time)s ago") % {"time": timesince(value, now, depth=1)}
     return _("in %(time)s") % {"time": timeuntil(value, now, depth=1)}
+
+
+@register.filter
+def email_wrap(address: str | None) -> SafeString:
+    """An e-mail address that may wrap only before its "@" (never mid-word, as `text-break` would)."""
+    local, at, domain = str(address or "").partition("@")
+    if not at:
+        return mark_safe(html.escape(local))  # noqa: S308 — escaped
+    return mark_safe(f"{html.escape(local)}<wbr>@{html.escape(domain)}")  # noqa: S308 — escaped
 
 
 @register.simple_tag

@@ -2,12 +2,36 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
+from huey.contrib.djhuey import HUEY
 
 from gongdan.demo.loader import DEFAULT_TICKETS, LOGINS, demo_loaded, load_demo
+
+
+@contextmanager
+def tasks_run_here() -> Iterator[None]:
+    """Run the tasks the load's commit queues (deliveries, SLA steps, the event consumers) in this process,
+    at once, instead of leaving a backlog of hundreds for the queue consumer that starts beside the web
+    server. What is due later is found by the queue's minute sweeps."""
+    immediate, queue_settings = HUEY.immediate, settings.HUEY
+    huey_log = logging.getLogger("huey")
+    level = huey_log.level
+    HUEY.immediate = True
+    settings.HUEY = {**queue_settings, "immediate": True}
+    huey_log.setLevel(logging.WARNING)  # not a line per task
+    try:
+        yield
+    finally:
+        HUEY.immediate = immediate
+        settings.HUEY = queue_settings
+        huey_log.setLevel(level)
 
 
 class Command(BaseCommand):
@@ -29,8 +53,16 @@ class Command(BaseCommand):
             self.stdout.write(f"Demo site already loaded. Demo sign-ins: {names}")
             return
         started = time.monotonic()
-        result = load_demo(tickets_count=max(0, tickets), password=os.environ.get("GONGDAN_DEMO_PASSWORD") or None,
-                           seed=seed)  # fmt: skip
+
+        def progress(line: str) -> None:
+            # On stderr, as it goes: `./gongdan start` keeps stdout (the sign-ins) to print once the site is up.
+            self.stderr.write(f"  [{time.monotonic() - started:5.1f} s] {line}", style_func=lambda text: text)
+            self.stderr.flush()
+
+        with tasks_run_here():
+            result = load_demo(tickets_count=max(0, tickets), password=os.environ.get("GONGDAN_DEMO_PASSWORD") or None,
+                               seed=seed, progress=progress)  # fmt: skip
+        progress("done")
         counts = result.counts
         self.stdout.write(
             f"Demo site loaded in {time.monotonic() - started:.1f} s: {counts.get('tickets', 0)} tickets, "
