@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from gongdan.accounts.models import Team, User
+from gongdan.accounts.models import Language, Team, User
 from gongdan.assets import services as assets
 from gongdan.assets.models import Asset, AssetType, Location
 from gongdan.demo.clock import replay_clock
@@ -291,4 +291,7 @@ def _fault(asset: Asset, subject: str, *, at: datetime, hours: float, team: Team
         ticket = tickets.ticket_transition(actor=lead, ticket=ticket, action="start")
     fixed = at + timedelta(hours=hours)
     with replay_clock(fixed):
-        tickets.ticket_transition(actor=lead, ticket=ticket, action="resolve", note="已修复 / Fixed")
+        note = (
+            "Fixed and test-run." if requester.language == Language.EN else "已修复，试运行正常。"
+        )  # the requester reads it
+        tickets.ticket_transition(actor=lead, ticket=ticket, action="resolve", note=note)
