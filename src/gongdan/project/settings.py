@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import secrets
 from pathlib import Path
@@ -58,6 +59,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "axes",  # before gongdan.accounts: its failure receiver must run before ours (sign_in_guard)
     "huey.contrib.djhuey",
     "gongdan.core",
     "gongdan.api",
@@ -81,6 +83,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "gongdan.project.security_headers.PermissionsPolicyMiddleware",
+    "gongdan.accounts.sign_in_guard.SignInLeaseMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -92,6 +96,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "gongdan.project.urls"
@@ -156,6 +161,40 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "tickets:queue"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
+# Sign-in lockout (decision 0080, docs/security.md): django-axes counts failures per username and per client
+# address in the database; our guard backend makes its check atomic before any password hash.
+AUTHENTICATION_BACKENDS = [
+    "gongdan.accounts.sign_in_guard.SignInGuardBackend",
+    "gongdan.accounts.sign_in_guard.LockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_ENABLED = env_bool("GONGDAN_SIGNIN_LOCKOUT", True)
+AXES_FAILURE_LIMIT = int(os.environ.get("GONGDAN_SIGNIN_FAILURE_LIMIT", "10"))
+AXES_COOLOFF_TIME = dt.timedelta(minutes=int(os.environ.get("GONGDAN_SIGNIN_LOCKOUT_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # each on its own: an account, and an address
+AXES_RESET_ON_SUCCESS = True
+AXES_USERNAME_CALLABLE = "gongdan.accounts.sign_in_guard.axes_username"
+AXES_CLIENT_IP_CALLABLE = "gongdan.core.client_address.client_address"
+AXES_LOCKOUT_CALLABLE = "gongdan.accounts.views.auth.lockout_response"
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "password", "current_password", "new_password1",
+                             "new_password2"]  # fmt: skip
+AXES_VERBOSE = False
+AXES_ENABLE_ADMIN = False  # unlocking is on the people screen and the API, where it is announced
+# Behind reverse proxies: how many of them append to X-Forwarded-For (or which peers, GONGDAN_TRUSTED_PROXIES,
+# comma-separated addresses or networks); without either, the socket's peer address is the client's.
+GONGDAN_TRUSTED_PROXY_COUNT = int(os.environ.get("GONGDAN_TRUSTED_PROXY_COUNT", "0"))
+GONGDAN_TRUSTED_PROXIES = [
+    p.strip() for p in os.environ.get("GONGDAN_TRUSTED_PROXIES", "").split(",") if p.strip()
+]
+# Password checks at once per client address (per username it is always one), how long a sign-in waits for
+# its turn, and the progressive delay: after GONGDAN_SIGNIN_DELAY_AFTER failures in a row, each further one is
+# answered BASE, 2×BASE, 4×BASE … seconds later, at most MAX.
+GONGDAN_SIGNIN_ADDRESS_CONCURRENCY = int(os.environ.get("GONGDAN_SIGNIN_ADDRESS_CONCURRENCY", "4"))
+GONGDAN_SIGNIN_LEASE_WAIT = float(os.environ.get("GONGDAN_SIGNIN_LEASE_WAIT", "3"))
+GONGDAN_SIGNIN_DELAY_AFTER = int(os.environ.get("GONGDAN_SIGNIN_DELAY_AFTER", "3"))
+GONGDAN_SIGNIN_DELAY_BASE = float(os.environ.get("GONGDAN_SIGNIN_DELAY_BASE", "0.25"))
+GONGDAN_SIGNIN_DELAY_MAX = float(os.environ.get("GONGDAN_SIGNIN_DELAY_MAX", "2"))
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -214,8 +253,26 @@ GONGDAN_WEB_THREADS = int(os.environ.get("GONGDAN_WEB_THREADS", "4"))
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = False
-SESSION_COOKIE_SECURE = env_bool("GONGDAN_SECURE_COOKIES", False)
+# A site served over https (GONGDAN_SITE_URL) gets secure cookies and HSTS unless told otherwise.
+SITE_IS_HTTPS = SITE_URL.lower().startswith("https://")
+SESSION_COOKIE_SECURE = env_bool("GONGDAN_SECURE_COOKIES", SITE_IS_HTTPS)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_HSTS_SECONDS = int(
+    os.environ.get("GONGDAN_HSTS_SECONDS", str(365 * 24 * 3600) if SITE_IS_HTTPS else "0")
+)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("GONGDAN_HSTS_INCLUDE_SUBDOMAINS", SITE_IS_HTTPS)
+SECURE_HSTS_PRELOAD = env_bool("GONGDAN_HSTS_PRELOAD", False)
+# The TLS-terminating proxy in front says which scheme the client used; redirect plain http to https.
+if env_bool("GONGDAN_BEHIND_TLS_PROXY", SITE_IS_HTTPS):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env_bool("GONGDAN_SSL_REDIRECT", SITE_IS_HTTPS)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # the load balancer's probe speaks plain http
+GONGDAN_PERMISSIONS_POLICY = os.environ.get(
+    "GONGDAN_PERMISSIONS_POLICY",
+    "accelerometer=(), autoplay=(), browsing-topics=(), camera=(self), display-capture=(), encrypted-media=(),"
+    " fullscreen=(self), geolocation=(self), gyroscope=(), magnetometer=(), microphone=(), midi=(), payment=(),"
+    " publickey-credentials-get=(self), screen-wake-lock=(), usb=(), xr-spatial-tracking=()",
+)
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
@@ -270,6 +327,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("GONGDAN_LOG_LEVEL", "INFO").upper()},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},  # every sign-in at INFO; failures and lockouts still show
         "huey": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },
 }
