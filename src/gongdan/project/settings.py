@@ -23,7 +23,20 @@ def env_bool(name: str, default: bool = False) -> bool:
 
 
 DATA_DIR = Path(os.environ.get("GONGDAN_DATA_DIR", PROJECT_DIR / "var")).resolve()
-DATA_DIR.mkdir(parents=True, exist_ok=True)
+# The data folder holds the SQLite database, the queue, attachments and the secret key: readable by the
+# service's own user only, from the moment each is created (docs/security.md).
+if not DATA_DIR.exists():
+    DATA_DIR.mkdir(mode=0o700, parents=True)
+
+
+def _private_file(path: Path, content: str = "") -> None:
+    """Create `path` readable by this user only (O_EXCL: never reopen someone else's file); leave it if there."""
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return
+    with os.fdopen(descriptor, "w") as file:
+        file.write(content)
 
 
 def _secret_key() -> str:
@@ -31,9 +44,7 @@ def _secret_key() -> str:
     if value := os.environ.get("GONGDAN_SECRET_KEY"):
         return value
     key_file = DATA_DIR / "secret_key"
-    if not key_file.exists():
-        key_file.write_text(secrets.token_urlsafe(50))
-        key_file.chmod(0o600)
+    _private_file(key_file, secrets.token_urlsafe(50))
     return key_file.read_text().strip()
 
 
@@ -120,6 +131,9 @@ TEMPLATES = [
 ]
 
 DEFAULT_SQLITE = f"sqlite:///{DATA_DIR / 'gongdan.sqlite3'}"
+if "DATABASE_URL" not in os.environ:
+    # SQLite creates its -wal and -shm files with the database file's own mode.
+    _private_file(DATA_DIR / "gongdan.sqlite3")
 DATABASES = {"default": dj_database_url.parse(os.environ.get("DATABASE_URL", DEFAULT_SQLITE), conn_max_age=0)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
@@ -228,6 +242,8 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 MEDIA_ROOT = DATA_DIR / "media"
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 MEDIA_URL = "/media/"  # never served directly: attachments go through a permission-checked view
 
 # Size limits on everything (rule 6).
@@ -262,6 +278,9 @@ SECURE_HSTS_SECONDS = int(
 )
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("GONGDAN_HSTS_INCLUDE_SUBDOMAINS", SITE_IS_HTTPS)
 SECURE_HSTS_PRELOAD = env_bool("GONGDAN_HSTS_PRELOAD", False)
+# Preloading is a promise about every subdomain of the site's domain that only its owner can make: opt in
+# with GONGDAN_HSTS_PRELOAD, and `check --deploy` does not nag about it meanwhile.
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD or not SITE_IS_HTTPS else ["security.W021"]
 # The TLS-terminating proxy in front says which scheme the client used; redirect plain http to https.
 if env_bool("GONGDAN_BEHIND_TLS_PROXY", SITE_IS_HTTPS):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -304,6 +323,7 @@ if REDIS_URL:
         "consumer": {"workers": int(os.environ.get("GONGDAN_WORKERS", "2")), "worker_type": "thread"},
     }
 else:
+    _private_file(DATA_DIR / "queue.sqlite3")
     HUEY = {
         "huey_class": "huey.SqliteHuey",
         "name": "gongdan",
