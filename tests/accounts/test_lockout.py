@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 from axes.models import AccessAttempt
+from django.contrib.auth import authenticate
 from django.test import Client, RequestFactory, override_settings
 from django.urls import reverse
 
@@ -175,3 +176,12 @@ def test_a_requester_with_a_password_is_locked_the_same_way(db, settings):
     UserFactory(username="carol", role="requester")
     fail_until_locked(settings, lambda: web_sign_in(Client(), "carol", "wrong"))
     assert web_sign_in(Client(), "carol", PASSWORD).status_code == 429
+
+
+def test_a_request_without_a_peer_address_is_counted_by_username(agent, settings):
+    request = RequestFactory().post("/login/", {"username": "agent", "password": "wrong"})
+    del request.META["REMOTE_ADDR"]
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        assert authenticate(request, username="agent", password="wrong") is None
+    assert is_locked_out("agent")
+    assert AccessAttempt.objects.filter(ip_address__isnull=True).exists()

@@ -124,6 +124,9 @@ def test_a_hundred_parallel_wrong_passwords_check_at_most_the_limit(two_worker_s
 
     checked = [a for a in answers if a == (401, "invalid_credentials")]
     refused = [a for a in answers if a[0] == 429]
+    print(f"{PARALLEL} parallel wrong passwords: {len(checked)} checked and refused (401), "
+          f"{sum(c == 'locked_out' for _s, c in refused)} locked out, "
+          f"{sum(c == 'sign_in_busy' for _s, c in refused)} busy (429, never checked)")  # fmt: skip
     assert len(checked) + len(refused) == PARALLEL, answers  # nothing else, no 5xx
     # at most LIMIT - 1 wrong passwords were checked and answered; the LIMIT-th was checked and locked
     assert len(checked) <= LIMIT - 1, answers

@@ -187,8 +187,12 @@ AXES_FAILURE_LIMIT = int(os.environ.get("GONGDAN_SIGNIN_FAILURE_LIMIT", "10"))
 AXES_COOLOFF_TIME = dt.timedelta(minutes=int(os.environ.get("GONGDAN_SIGNIN_LOCKOUT_MINUTES", "15")))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # each on its own: an account, and an address
 AXES_RESET_ON_SUCCESS = True
+AXES_HANDLER = "gongdan.accounts.sign_in_guard.AxesHandler"
+# Sign-ins and sign-outs are announced by Django's signals for the audit trail; axes's own access log would be
+# a second, unprotected copy.
+AXES_DISABLE_ACCESS_LOG = True
 AXES_USERNAME_CALLABLE = "gongdan.accounts.sign_in_guard.axes_username"
-AXES_CLIENT_IP_CALLABLE = "gongdan.core.client_address.client_address"
+AXES_CLIENT_IP_CALLABLE = "gongdan.accounts.sign_in_guard.axes_client_address"
 AXES_LOCKOUT_CALLABLE = "gongdan.accounts.views.auth.lockout_response"
 AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "password", "current_password", "new_password1",
                              "new_password2"]  # fmt: skip
