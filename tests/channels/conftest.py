@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from gongdan.channels.models import Mailbox
+from gongdan.outbox.models import AllowedNetwork
 from tests.channels.dovecot import Dovecot, start_dovecot
 from tests.channels.oauth_server import OAuthServer
 from tests.peers import require_peer
@@ -52,6 +53,8 @@ def imap_folder(dovecot) -> str:
 def mailbox(db, dovecot, imap_folder, settings) -> Mailbox:
     settings.GONGDAN_MAIL_CA_FILE = str(dovecot.cafile)
     settings.GONGDAN_MAIL_FROM = "gongdan@helpdesk.example.test"
+    # The test server listens on loopback, which the outbound guard refuses unless an admin allows it.
+    AllowedNetwork.objects.get_or_create(value="127.0.0.1/32")
     return Mailbox.objects.create(
         name="Support", address="support@example.test", host=dovecot.host, port=dovecot.port,
         username=dovecot.user, password=dovecot.password, folder=imap_folder,

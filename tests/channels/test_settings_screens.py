@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import socket
+
 import pytest
 from django.urls import reverse
 
 from gongdan.audit.models import AuditEntry
 from gongdan.channels import services
 from gongdan.channels.models import InboundMail, Mailbox
+from gongdan.outbox.models import AllowedNetwork
 from gongdan.tickets.models import Ticket
 from tests.channels.conftest import make_mail
 
@@ -135,4 +138,24 @@ def test_test_connection_reports_success_and_a_refused_sign_in(client, admin_use
     mailbox.password = "wrong"
     mailbox.save()
     page = client.post(reverse("channels:mailbox_test", args=[mailbox.pk]), follow=True).content.decode()
-    assert "Sign-in refused: " in page
+    assert "Sign-in refused" in page
+    assert "AUTHENTICATIONFAILED" not in page and "Authentication failed" not in page  # the server's words
+
+
+def test_test_connection_refuses_loopback_and_private_hosts_unless_allow_listed(client, admin_user):
+    with socket.socket() as sock:  # a port where nothing listens
+        sock.bind(("127.0.0.1", 0))
+        free_port = sock.getsockname()[1]
+    client.force_login(admin_user)
+    for host in ("127.0.0.1", "10.1.2.3", "localhost"):
+        mailbox = Mailbox.objects.create(name=f"Probe {host}", address=f"{host[:3]}@example.test", host=host,
+                                         port=free_port, username="u", password="p")  # fmt: skip
+        page = client.post(reverse("channels:mailbox_test", args=[mailbox.pk]), follow=True).content.decode()
+        assert "Not allowed" in page, host
+
+    AllowedNetwork.objects.create(value="127.0.0.0/8")
+    page = client.post(reverse("channels:mailbox_test", args=[Mailbox.objects.get(host="127.0.0.1").pk]),
+                       follow=True).content.decode()  # fmt: skip
+    # allowed now, and nothing listens there: a generic failure, not the socket's words
+    assert "Cannot connect" in page
+    assert "Errno" not in page and "Connection refused" not in page

@@ -110,3 +110,24 @@ def test_an_agent_hands_a_ticket_back_to_the_rules(admin_user, agent, team, cate
     assert "Rule “网络”" in response.json()["explanation"]
     assert_error(ApiClient(requester).post(f"routing/tickets/{ticket.number}/reroute", {}), 403)
     assert_error(ApiClient(agent).post("routing/tickets/GD-1999-000001/reroute", {}), 404)
+
+
+def test_an_agents_position_is_shown_only_to_them_and_the_leads_of_their_teams(agent, team, admin_user):
+    from tests.factories import AgentFactory, TeamFactory
+
+    ApiClient(agent).put("routing/presence/me", {"latitude": 31.2304, "longitude": 121.4737})
+    lead, colleague, outsider = (AgentFactory(username=n) for n in ("lead", "colleague", "outsider"))
+    team.memberships.create(user=lead, team_role="lead")
+    team.memberships.create(user=colleague)
+    TeamFactory(name="别的组").memberships.create(user=outsider, team_role="lead")
+
+    def position(viewer) -> tuple:
+        body = ApiClient(viewer).get(f"routing/presence/{agent.pk}").json()
+        return body["latitude"], body["longitude"], body["status"]
+
+    assert position(agent) == (31.2304, 121.4737, "available")
+    assert position(lead) == (31.2304, 121.4737, "available")
+    # another team's lead, a colleague on the same team and an administrator see availability, not the place
+    assert position(outsider) == (None, None, "available")
+    assert position(colleague) == (None, None, "available")
+    assert position(admin_user) == (None, None, "available")

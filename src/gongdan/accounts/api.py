@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth import authenticate
+from django.contrib.auth import authenticate, update_session_auth_hash
 from django.db import transaction
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import HttpRequest
@@ -29,18 +29,12 @@ from gongdan.accounts.schemas import (
     UserPage,
     UserUpdateIn,
 )
-from gongdan.api.auth import (
-    check_login_rate,
-    clear_login_failures,
-    client_ip,
-    record_login_failure,
-)
 from gongdan.api.errors import ApiError, errors_for
 from gongdan.api.inputs import MAX_ID, IdPath, optional_row, rows_or_422
 from gongdan.api.models import ApiToken
 from gongdan.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, page_by_id
 from gongdan.api.services import api_token_create, api_token_revoke
-from gongdan.core.domain_errors import NotFound, PermissionDenied
+from gongdan.core.domain_errors import NotFound, PermissionDenied, ValidationFailed
 
 auth_router = Router()
 directory_router = Router()
@@ -73,19 +67,15 @@ def _user(user_id: int) -> User:
     "/token", auth=None, response={201: TokenCreatedOut, **errors_for(401, 422, 429)}, summary="Get a token"
 )
 def token_create(request: HttpRequest, payload: TokenRequestIn) -> Status:
-    """Exchange a username and password for a bearer token (shown once). Failed attempts are limited
-    per username and address."""
-    ip = client_ip(request)
-    check_login_rate(payload.username, ip)
+    """Exchange a username and password for a bearer token (shown once). Failed attempts count towards the
+    same lockout as the sign-in page (per username and per address): a locked-out caller gets 429."""
     user = authenticate(request, username=payload.username, password=payload.password)
     if user is None or not user.is_active:
-        record_login_failure(payload.username, ip)
         raise ApiError(
             _("Wrong username or password, or the account is deactivated."),
             status_code=401,
             code="invalid_credentials",
         )
-    clear_login_failures(payload.username, ip)
     token, raw = api_token_create(actor=user, name=payload.name)
     token.user = user
     token.token = raw  # type: ignore[attr-defined]  # shown this once, never stored
@@ -122,12 +112,31 @@ def user_me(request: HttpRequest) -> User:
     return _user(actor_of(request).pk)
 
 
-@directory_router.patch("/users/me", response={200: UserOut, **errors_for(422)}, summary="Update my profile")
+@directory_router.patch(
+    "/users/me", response={200: UserOut, **errors_for(422, 429)}, summary="Update my profile"
+)
 def user_me_update(request: HttpRequest, payload: ProfileUpdateIn) -> User:
+    """A new `password` needs `current_password`; a wrong one counts towards the sign-in lockout. Changing
+    the password revokes every session and token of the account, except the browser session making the
+    change."""
     actor = actor_of(request)
     fields = payload.model_dump(exclude_unset=True)
     password = fields.pop("password", None)
+    current = fields.pop("current_password", None)
+    if password:
+        if not current:
+            raise ValidationFailed(
+                _("Some fields are not valid."),
+                details={"current_password": [_("Give your current password to set a new one.")]},
+            )
+        if authenticate(request, username=actor.username, password=current) is None:
+            raise ValidationFailed(
+                _("Some fields are not valid."),
+                details={"current_password": [_("Your current password is not correct.")]},
+            )
     services.user_update(actor=actor, user=actor, password=password, **fields)
+    if password and not getattr(request, "_gongdan_token_auth", False):
+        update_session_auth_hash(request, actor)  # this browser stays signed in
     return _user(actor.pk)
 
 
@@ -228,6 +237,19 @@ def user_reactivate(request: HttpRequest, user_id: int = IdPath) -> User:
     actor = actor_of(request)
     services.require_admin(actor)
     services.user_reactivate(actor=actor, user=_user(user_id))
+    return _user(user_id)
+
+
+@directory_router.post(
+    "/users/{user_id}/unlock",
+    response={200: UserOut, **errors_for(403, 404)},
+    summary="Lift a sign-in lockout",
+)
+def user_unlock(request: HttpRequest, user_id: int = IdPath) -> User:
+    """Administrators only. Clears the failed sign-ins counted against the user's username."""
+    actor = actor_of(request)
+    services.require_admin(actor)
+    services.user_unlock(actor=actor, user=_user(user_id))
     return _user(user_id)
 
 

@@ -9,8 +9,10 @@ class AccountsConfig(AppConfig):
     def ready(self) -> None:
         from gongdan.accounts.models import Team
         from gongdan.accounts.navigation import SECTIONS
+        from gongdan.accounts.sign_in_guard import connect
         from gongdan.admin_console.registry import register_sections
         from gongdan.core.config_cache import watch_configuration
 
         register_sections(SECTIONS)
         watch_configuration(Team)
+        connect()

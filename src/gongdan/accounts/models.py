@@ -9,6 +9,7 @@ from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -110,6 +111,11 @@ class User(AbstractUser):
         "Skill", through="AgentSkill", related_name="agents", blank=True
     )
 
+    # Raised by every credential change, deactivation and role change (accounts.services): it is part of the
+    # session's auth hash, so every session signed in before it stops at its next request, whatever the
+    # session backend, and a reactivated account's old sessions stay dead.
+    credentials_version = models.PositiveIntegerField(default=0, editable=False)
+
     objects: ClassVar[UserManager] = UserManager()
 
     class Meta:
@@ -133,6 +139,14 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.name
+
+    def _get_session_auth_hash(self, secret: str | None = None) -> str:
+        return salted_hmac(
+            "gongdan.accounts.User.session_auth_hash",
+            f"{self.password}\0{self.credentials_version}",
+            secret=secret,
+            algorithm="sha256",
+        ).hexdigest()
 
     @property
     def name(self) -> str:
@@ -236,3 +250,17 @@ class AgentSkill(models.Model):
                 condition=models.Q(level__gte=1, level__lte=5), name="accounts_agentskill_level_1_5"
             ),
         ]
+
+
+class SignInLease(models.Model):
+    """A place to check one password, held from before django-axes reads the failure count until after it
+    has recorded the outcome (decision 0080). One place per username and a few per client address, taken
+    by a conditional UPDATE, so parallel attempts cannot all read the same count before any is recorded."""
+
+    key = models.CharField(max_length=64, unique=True)  # SHA-256 of the kind and the normalised value
+    holders = models.PositiveSmallIntegerField(default=0)
+    lease_until = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("sign-in lease")
+        verbose_name_plural = _("sign-in leases")

@@ -65,7 +65,8 @@ class ProfileUpdateIn(StrictInput):
     phone: str | None = Field(None, max_length=40)
     language: str | None = Field(None, json_schema_extra={"enum": [*LANGUAGES, None]})
     time_zone: str | None = Field(None, max_length=64)
-    password: str | None = Field(None, max_length=1024)
+    password: str | None = Field(None, max_length=1024, description="Needs `current_password`.")
+    current_password: str | None = Field(None, max_length=1024)
 
 
 class TeamCreateIn(StrictInput):

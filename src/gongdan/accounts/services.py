@@ -8,6 +8,7 @@ import zoneinfo
 from collections.abc import Iterable
 from typing import Any
 
+from axes.utils import reset as axes_reset
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
@@ -23,10 +24,13 @@ from gongdan.accounts.models import (
     Organisation,
     Role,
     ServiceTier,
+    SignInLease,
     Skill,
     Team,
     User,
 )
+from gongdan.accounts.sign_in_guard import lease_key, normalise_username
+from gongdan.accounts.signals import account_unlocked, credentials_changed
 from gongdan.api.models import ApiToken
 from gongdan.audit import kinds as audit_kinds
 from gongdan.audit.services import audit_record
@@ -137,6 +141,17 @@ def _set_password(user: User, password: str) -> None:
     user.set_password(password)
 
 
+def _revoke_credentials(*, user: User, reason: str, actor: User | None) -> int:
+    """Every session (the version is part of the session's auth hash) and every API token of `user` stop
+    working; the caller saves the user. Nothing revived later brings them back. Returns the tokens revoked."""
+    user.credentials_version += 1
+    revoked = ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    transaction.on_commit(
+        lambda: credentials_changed.send(sender=User, user=user, reason=reason, actor=actor)
+    )
+    return revoked
+
+
 @transaction.atomic
 def user_create(
     *,
@@ -199,10 +214,14 @@ def user_update(*, actor: User, user: User, password: str | None = None, **field
         )
     before = {field: getattr(user, field) for field in PERMISSION_FIELDS}
     cleaned = _clean_user_fields(fields, existing=user)
+    role_changed = "role" in cleaned and cleaned["role"] != user.role
     for field, value in cleaned.items():
         setattr(user, field, value)
     if password:
         _set_password(user, password)
+        _revoke_credentials(user=user, reason="password_changed", actor=actor)
+    elif role_changed:
+        _revoke_credentials(user=user, reason="role_removed", actor=actor)
     if "role" in cleaned:
         if user.role in DUTY_ROLES:  # a duty holder is nothing else: not the first start's superuser either
             user.is_superuser = False
@@ -227,8 +246,8 @@ def user_deactivate(*, actor: User, user: User) -> User:
     if actor.pk == user.pk:
         raise ValidationFailed(_("You cannot deactivate yourself."), details={"user": [_("Not allowed.")]})
     user.is_active = False
-    user.save(update_fields=["is_active"])
-    revoked = ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    revoked = _revoke_credentials(user=user, reason="deactivated", actor=actor)
+    user.save(update_fields=["is_active", "credentials_version"])
     audit_record(kind=audit_kinds.USER_DEACTIVATE, actor=actor, object_type="accounts.user", object_id=user.pk,
                  object_repr=user.username, detail={"tokens_revoked": revoked})  # fmt: skip
     return user
@@ -236,6 +255,7 @@ def user_deactivate(*, actor: User, user: User) -> User:
 
 @transaction.atomic
 def user_reactivate(*, actor: User, user: User) -> User:
+    """The user may sign in again; the sessions and tokens they had before stay revoked."""
     if user.role in DUTY_ROLES:
         _require_duty_rights(actor, user, None)
     else:
@@ -244,6 +264,17 @@ def user_reactivate(*, actor: User, user: User) -> User:
     user.save(update_fields=["is_active"])
     audit_record(kind=audit_kinds.USER_REACTIVATE, actor=actor, object_type="accounts.user", object_id=user.pk,
                  object_repr=user.username)  # fmt: skip
+    return user
+
+
+@transaction.atomic
+def user_unlock(*, actor: User, user: User) -> User:
+    """Lift a sign-in lockout of this user's username (the addresses it was tried from stay counted)."""
+    require_admin(actor)
+    username = normalise_username(user.username)
+    axes_reset(username=username)
+    SignInLease.objects.filter(key=lease_key("user", username)).delete()
+    transaction.on_commit(lambda: account_unlocked.send(sender=User, user=user, actor=actor))
     return user
 
 

@@ -17,6 +17,7 @@ urlpatterns = [
     path("settings/users/<int:pk>/", people.user_edit, name="user_edit"),
     path("settings/users/<int:pk>/deactivate/", people.user_deactivate, name="user_deactivate"),
     path("settings/users/<int:pk>/reactivate/", people.user_reactivate, name="user_reactivate"),
+    path("settings/users/<int:pk>/unlock/", people.user_unlock, name="user_unlock"),
     path("settings/users/<int:pk>/skills/", people.user_skills, name="user_skills"),
     path("settings/teams/", people.team_list, name="team_list"),
     path("settings/teams/new/", people.team_create, name="team_create"),

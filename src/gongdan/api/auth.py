@@ -4,11 +4,9 @@ a silent fall-back to the cookie."""
 
 from __future__ import annotations
 
-import hashlib
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpRequest
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -17,13 +15,12 @@ from ninja.utils import check_csrf
 
 from gongdan.api.errors import ApiError
 from gongdan.api.services import api_token_authenticate
+from gongdan.core.client_address import client_address
 
 if TYPE_CHECKING:
     from gongdan.accounts.models import User
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
-LOGIN_FAILURE_LIMIT = 10
-LOGIN_FAILURE_WINDOW = 5 * 60
 
 
 def not_authenticated(message: Any = None) -> ApiError:
@@ -90,35 +87,4 @@ API_AUTH = [bearer_auth, session_auth]
 
 
 def client_ip(request: HttpRequest) -> str:
-    return str(request.META.get("REMOTE_ADDR") or "unknown")
-
-
-def _failure_key(username: str, ip: str) -> str:
-    # Hashed: any text may arrive as a username, and cache backends (memcached) refuse keys with spaces or
-    # control characters.
-    digest = hashlib.sha256(f"{username.strip().lower()}\0{ip}".encode()).hexdigest()
-    return f"gongdan:api-login-failures:{digest}"
-
-
-def check_login_rate(username: str, ip: str) -> None:
-    """Refuse more than LOGIN_FAILURE_LIMIT failed logins per username and address in the window."""
-    if (cache.get(_failure_key(username, ip)) or 0) >= LOGIN_FAILURE_LIMIT:
-        raise ApiError(
-            _("Too many failed sign-ins; wait a few minutes and try again."),
-            status_code=429,
-            code="rate_limited",
-            headers={"Retry-After": str(LOGIN_FAILURE_WINDOW)},
-        )
-
-
-def record_login_failure(username: str, ip: str) -> None:
-    key = _failure_key(username, ip)
-    if not cache.add(key, 1, LOGIN_FAILURE_WINDOW):
-        try:
-            cache.incr(key)
-        except ValueError:
-            cache.set(key, 1, LOGIN_FAILURE_WINDOW)
-
-
-def clear_login_failures(username: str, ip: str) -> None:
-    cache.delete(_failure_key(username, ip))
+    return client_address(request)

@@ -14,6 +14,7 @@ import imaplib
 import json
 import logging
 import re
+import socket
 import ssl
 import urllib.parse
 import urllib.request
@@ -26,6 +27,7 @@ from django.utils import timezone
 
 from gongdan.channels.models import Mailbox
 from gongdan.channels.services import mail_receive, mail_reject_oversized
+from gongdan.outbox.delivery.network import Refused, check_host
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +41,7 @@ class MailboxError(Exception):
 
     def __init__(self, kind: str, detail: str) -> None:
         super().__init__(f"{kind}: {detail}")
+        self.kind = kind
 
 
 def xoauth2_string(username: str, access_token: str) -> bytes:
@@ -99,14 +102,48 @@ def _ssl_context() -> ssl.SSLContext:
     return ssl.create_default_context(cafile=cafile)
 
 
+class _CheckedIMAP4(imaplib.IMAP4):
+    """Connects to the address the outbound guard checked (the name stays for TLS and the certificate), so a
+    second DNS answer cannot swap in an internal address between the check and the connection."""
+
+    def __init__(self, host: str, port: int, *, address: str, timeout: float) -> None:
+        self._checked_address = address
+        super().__init__(host, port, timeout=timeout)
+
+    def _create_socket(self, timeout: float | None) -> socket.socket:
+        return socket.create_connection((self._checked_address, self.port), timeout)
+
+
+class _CheckedIMAP4_SSL(imaplib.IMAP4_SSL):
+    def __init__(
+        self, host: str, port: int, *, address: str, ssl_context: ssl.SSLContext, timeout: float
+    ) -> None:
+        self._checked_address = address
+        super().__init__(host, port, ssl_context=ssl_context, timeout=timeout)
+
+    def _create_socket(self, timeout: float | None) -> socket.socket:
+        sock = socket.create_connection((self._checked_address, self.port), timeout)
+        return self.ssl_context.wrap_socket(sock, server_hostname=self.host)
+
+
 def connect(mailbox: Mailbox) -> imaplib.IMAP4:
     try:
+        address = str(check_host(mailbox.host, mailbox.port))
+    except Refused as exc:
+        raise MailboxError("refused", str(exc)) from None
+    try:
         if mailbox.security == Mailbox.Security.STARTTLS:
-            imap: imaplib.IMAP4 = imaplib.IMAP4(mailbox.host, mailbox.port, timeout=TIMEOUT_SECONDS)
+            imap: imaplib.IMAP4 = _CheckedIMAP4(
+                mailbox.host, mailbox.port, address=address, timeout=TIMEOUT_SECONDS
+            )
             imap.starttls(ssl_context=_ssl_context())
         else:
-            imap = imaplib.IMAP4_SSL(
-                mailbox.host, mailbox.port, ssl_context=_ssl_context(), timeout=TIMEOUT_SECONDS
+            imap = _CheckedIMAP4_SSL(
+                mailbox.host,
+                mailbox.port,
+                address=address,
+                ssl_context=_ssl_context(),
+                timeout=TIMEOUT_SECONDS,
             )
     except (OSError, imaplib.IMAP4.error) as exc:
         raise MailboxError("connect", f"{mailbox.host}:{mailbox.port}: {exc}") from None
@@ -262,20 +299,25 @@ def poll(mailbox_id: int, *, batch: int | None = None) -> PollResult:
 
 
 def check_connection(mailbox: Mailbox) -> tuple[bool, str]:
-    """Sign in and open the folder, for the admin's "Test connection" button."""
+    """Sign in and open the folder, for the admin's "Test connection" button. A failure says only which step
+    failed ("refused", "connect", "signin", "folder", "imap"), never the server's or the socket's words: the
+    button must not become a port scanner. The details go to the log."""
     try:
         imap = connect(mailbox)
     except MailboxError as exc:
-        return False, str(exc)
+        log.info("mailbox %s test failed: %s", mailbox.pk, exc)
+        return False, exc.kind
     try:
         _select(imap, mailbox.folder)
         status, data = imap.uid("SEARCH", "ALL")
         count = len((data[0] or b"").split()) if status == "OK" else 0
         return True, str(count)
     except MailboxError as exc:
-        return False, str(exc)
+        log.info("mailbox %s test failed: %s", mailbox.pk, exc)
+        return False, exc.kind
     except (OSError, imaplib.IMAP4.error) as exc:
-        return False, f"imap: {exc}"
+        log.info("mailbox %s test failed: %s", mailbox.pk, exc)
+        return False, "imap"
     finally:
         _logout(imap)
 

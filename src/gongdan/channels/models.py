@@ -13,6 +13,9 @@ DEFAULT_MAX_MAIL_BYTES = 25 * 1024 * 1024
 
 # What went wrong reading a mailbox: stored as "kind: server's words", shown in the reader's language.
 ERROR_KINDS = {
+    "refused": _(
+        "Not allowed: the host is a private or local address that an administrator has not allow-listed"
+    ),
     "connect": _("Cannot connect"),
     "signin": _("Sign-in refused"),
     "token": _("Could not get an access token"),

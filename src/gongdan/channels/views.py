@@ -16,7 +16,7 @@ from gongdan.audit import kinds as audit_kinds
 from gongdan.audit.services import audit_record
 from gongdan.channels import imap, selectors, services, tasks
 from gongdan.channels.forms import MailboxForm, initial_for
-from gongdan.channels.models import InboundMail, Mailbox, error_display
+from gongdan.channels.models import ERROR_KINDS, InboundMail, Mailbox
 from gongdan.channels.parsing import UnreadableMail, body_text, parse_mail
 from gongdan.core.domain_errors import DomainError
 from gongdan.core.ids import parse_id
@@ -48,9 +48,10 @@ def mailbox_test(request: AdminRequest, pk: int) -> HttpResponse:
     if ok:
         messages.success(request, _("Signed in to %(name)s: %(count)s mails in %(folder)s.")
                          % {"name": mailbox.name, "count": detail, "folder": mailbox.folder})  # fmt: skip
-    else:
+    else:  # which step failed, never the server's or the socket's words (no port scanning through here)
         messages.error(
-            request, _("%(name)s: %(error)s") % {"name": mailbox.name, "error": error_display(detail)}
+            request,
+            _("%(name)s: %(error)s") % {"name": mailbox.name, "error": ERROR_KINDS.get(detail, detail)},
         )
     return redirect("channels:mailbox_list")
 

@@ -10,10 +10,13 @@ class NotificationsConfig(AppConfig):
     verbose_name = _("Notifications")
 
     def ready(self) -> None:
+        from gongdan.accounts.signals import account_locked
         from gongdan.admin_console.registry import register_sections
         from gongdan.notifications.navigation import SECTIONS
         from gongdan.notifications.rules import CONSUMER, RELATED, handle_events
+        from gongdan.notifications.sign_in import notify_account_locked
         from gongdan.tickets.pipeline import Consumer, register_consumer
 
         register_sections(SECTIONS)
+        account_locked.connect(notify_account_locked, dispatch_uid="gongdan.notifications.account_locked")
         register_consumer(Consumer(CONSUMER, handle=handle_events, related=RELATED))

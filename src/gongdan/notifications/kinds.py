@@ -197,6 +197,18 @@ def _ticket_survey(data: dict[str, Any], user: Any) -> Rendered:
     return _brief(Rendered(title=title, lines=[title]), data)
 
 
+def _account_locked(data: dict[str, Any], user: Any) -> Rendered:
+    title = _("Your account was locked after too many failed sign-ins")
+    lines = [
+        title,
+        _("The attempts came from %(address)s. You can sign in again after %(until)s.")
+        % {"address": data.get("ip_address") or "?", "until": _local_time(data.get("until"), user)},
+        _("If this was not you, tell your administrator and change your password once you are back in."),
+    ]
+    return Rendered(title=title, lines=lines, action_url=site_url(reverse("accounts:login")),
+                    action_label=_("Sign in"))  # fmt: skip
+
+
 RENDERERS = {
     SLA_ESCALATION: _sla_escalation,
     SLA_BREACHED: _sla_breached,
@@ -208,6 +220,7 @@ RENDERERS = {
     "ticket_sla_breached": _ticket_sla_breached,
     # "ticket_p0_page": the on-call app registers it (it knows how a page's reason reads).
     "ticket_survey": _ticket_survey,
+    "account_locked": _account_locked,
 }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import secrets
 from pathlib import Path
@@ -22,7 +23,20 @@ def env_bool(name: str, default: bool = False) -> bool:
 
 
 DATA_DIR = Path(os.environ.get("GONGDAN_DATA_DIR", PROJECT_DIR / "var")).resolve()
-DATA_DIR.mkdir(parents=True, exist_ok=True)
+# The data folder holds the SQLite database, the queue, attachments and the secret key: readable by the
+# service's own user only, from the moment each is created (docs/security.md).
+if not DATA_DIR.exists():
+    DATA_DIR.mkdir(mode=0o700, parents=True)
+
+
+def _private_file(path: Path, content: str = "") -> None:
+    """Create `path` readable by this user only (O_EXCL: never reopen someone else's file); leave it if there."""
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return
+    with os.fdopen(descriptor, "w") as file:
+        file.write(content)
 
 
 def _secret_key() -> str:
@@ -30,9 +44,7 @@ def _secret_key() -> str:
     if value := os.environ.get("GONGDAN_SECRET_KEY"):
         return value
     key_file = DATA_DIR / "secret_key"
-    if not key_file.exists():
-        key_file.write_text(secrets.token_urlsafe(50))
-        key_file.chmod(0o600)
+    _private_file(key_file, secrets.token_urlsafe(50))
     return key_file.read_text().strip()
 
 
@@ -58,6 +70,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "axes",  # before gongdan.accounts: its failure receiver must run before ours (sign_in_guard)
     "huey.contrib.djhuey",
     "gongdan.core",
     "gongdan.api",
@@ -85,6 +98,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "gongdan.project.security_headers.PermissionsPolicyMiddleware",
+    "gongdan.accounts.sign_in_guard.SignInLeaseMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -97,6 +112,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "gongdan.project.urls"
@@ -120,6 +136,9 @@ TEMPLATES = [
 ]
 
 DEFAULT_SQLITE = f"sqlite:///{DATA_DIR / 'gongdan.sqlite3'}"
+if "DATABASE_URL" not in os.environ:
+    # SQLite creates its -wal and -shm files with the database file's own mode.
+    _private_file(DATA_DIR / "gongdan.sqlite3")
 DATABASES = {"default": dj_database_url.parse(os.environ.get("DATABASE_URL", DEFAULT_SQLITE), conn_max_age=0)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
@@ -161,6 +180,44 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "tickets:queue"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
+# Sign-in lockout (decision 0080, docs/security.md): django-axes counts failures per username and per client
+# address in the database; our guard backend makes its check atomic before any password hash.
+AUTHENTICATION_BACKENDS = [
+    "gongdan.accounts.sign_in_guard.SignInGuardBackend",
+    "gongdan.accounts.sign_in_guard.LockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_ENABLED = env_bool("GONGDAN_SIGNIN_LOCKOUT", True)
+AXES_FAILURE_LIMIT = int(os.environ.get("GONGDAN_SIGNIN_FAILURE_LIMIT", "10"))
+AXES_COOLOFF_TIME = dt.timedelta(minutes=int(os.environ.get("GONGDAN_SIGNIN_LOCKOUT_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # each on its own: an account, and an address
+AXES_RESET_ON_SUCCESS = True
+AXES_HANDLER = "gongdan.accounts.sign_in_guard.AxesHandler"
+# Sign-ins and sign-outs are announced by Django's signals for the audit trail; axes's own access log would be
+# a second, unprotected copy.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_USERNAME_CALLABLE = "gongdan.accounts.sign_in_guard.axes_username"
+AXES_CLIENT_IP_CALLABLE = "gongdan.accounts.sign_in_guard.axes_client_address"
+AXES_LOCKOUT_CALLABLE = "gongdan.accounts.views.auth.lockout_response"
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "password", "current_password", "new_password1",
+                             "new_password2"]  # fmt: skip
+AXES_VERBOSE = False
+AXES_ENABLE_ADMIN = False  # unlocking is on the people screen and the API, where it is announced
+# Behind reverse proxies: how many of them append to X-Forwarded-For (or which peers, GONGDAN_TRUSTED_PROXIES,
+# comma-separated addresses or networks); without either, the socket's peer address is the client's.
+GONGDAN_TRUSTED_PROXY_COUNT = int(os.environ.get("GONGDAN_TRUSTED_PROXY_COUNT", "0"))
+GONGDAN_TRUSTED_PROXIES = [
+    p.strip() for p in os.environ.get("GONGDAN_TRUSTED_PROXIES", "").split(",") if p.strip()
+]
+# Password checks at once per client address (per username it is always one), how long a sign-in waits for
+# its turn, and the progressive delay: after GONGDAN_SIGNIN_DELAY_AFTER failures in a row, each further one is
+# answered BASE, 2×BASE, 4×BASE … seconds later, at most MAX.
+GONGDAN_SIGNIN_ADDRESS_CONCURRENCY = int(os.environ.get("GONGDAN_SIGNIN_ADDRESS_CONCURRENCY", "4"))
+GONGDAN_SIGNIN_LEASE_WAIT = float(os.environ.get("GONGDAN_SIGNIN_LEASE_WAIT", "3"))
+GONGDAN_SIGNIN_DELAY_AFTER = int(os.environ.get("GONGDAN_SIGNIN_DELAY_AFTER", "3"))
+GONGDAN_SIGNIN_DELAY_BASE = float(os.environ.get("GONGDAN_SIGNIN_DELAY_BASE", "0.25"))
+GONGDAN_SIGNIN_DELAY_MAX = float(os.environ.get("GONGDAN_SIGNIN_DELAY_MAX", "2"))
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -194,6 +251,8 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 MEDIA_ROOT = DATA_DIR / "media"
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 MEDIA_URL = "/media/"  # never served directly: attachments go through a permission-checked view
 
 # Size limits on everything (rule 6).
@@ -219,8 +278,29 @@ GONGDAN_WEB_THREADS = int(os.environ.get("GONGDAN_WEB_THREADS", "4"))
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = False
-SESSION_COOKIE_SECURE = env_bool("GONGDAN_SECURE_COOKIES", False)
+# A site served over https (GONGDAN_SITE_URL) gets secure cookies and HSTS unless told otherwise.
+SITE_IS_HTTPS = SITE_URL.lower().startswith("https://")
+SESSION_COOKIE_SECURE = env_bool("GONGDAN_SECURE_COOKIES", SITE_IS_HTTPS)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_HSTS_SECONDS = int(
+    os.environ.get("GONGDAN_HSTS_SECONDS", str(365 * 24 * 3600) if SITE_IS_HTTPS else "0")
+)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("GONGDAN_HSTS_INCLUDE_SUBDOMAINS", SITE_IS_HTTPS)
+SECURE_HSTS_PRELOAD = env_bool("GONGDAN_HSTS_PRELOAD", False)
+# Preloading is a promise about every subdomain of the site's domain that only its owner can make: opt in
+# with GONGDAN_HSTS_PRELOAD, and `check --deploy` does not nag about it meanwhile.
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD or not SITE_IS_HTTPS else ["security.W021"]
+# The TLS-terminating proxy in front says which scheme the client used; redirect plain http to https.
+if env_bool("GONGDAN_BEHIND_TLS_PROXY", SITE_IS_HTTPS):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env_bool("GONGDAN_SSL_REDIRECT", SITE_IS_HTTPS)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # the load balancer's probe speaks plain http
+GONGDAN_PERMISSIONS_POLICY = os.environ.get(
+    "GONGDAN_PERMISSIONS_POLICY",
+    "accelerometer=(), autoplay=(), browsing-topics=(), camera=(self), display-capture=(), encrypted-media=(),"
+    " fullscreen=(self), geolocation=(self), gyroscope=(), magnetometer=(), microphone=(), midi=(), payment=(),"
+    " publickey-credentials-get=(self), screen-wake-lock=(), usb=(), xr-spatial-tracking=()",
+)
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
@@ -252,6 +332,7 @@ if REDIS_URL:
         "consumer": {"workers": int(os.environ.get("GONGDAN_WORKERS", "2")), "worker_type": "thread"},
     }
 else:
+    _private_file(DATA_DIR / "queue.sqlite3")
     HUEY = {
         "huey_class": "huey.SqliteHuey",
         "name": "gongdan",
@@ -275,6 +356,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("GONGDAN_LOG_LEVEL", "INFO").upper()},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},  # every sign-in at INFO; failures and lockouts still show
         "huey": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },
 }
@@ -285,13 +367,10 @@ GONGDAN_NAME = _("Gongdan")
 # consumer was killed) is acted on again by the next sweep (see docs/sla.md).
 # The audit trail (docs/audit.md): the chain's hash for new entries ("sm3" or "sha256"), how long entries are
 # kept (never less than 180 days), where they are copied as RFC 5424 syslog (udp://host:514, tcp://host:601;
-# empty: nowhere), and the reverse proxies whose X-Forwarded-For is believed (addresses or networks).
+# empty: nowhere). The client's address is read behind GONGDAN_TRUSTED_PROXY_COUNT / GONGDAN_TRUSTED_PROXIES above.
 GONGDAN_AUDIT_HASH = os.environ.get("GONGDAN_AUDIT_HASH", "sm3").strip().lower()
 GONGDAN_AUDIT_RETENTION_DAYS = max(180, int(os.environ.get("GONGDAN_AUDIT_RETENTION_DAYS", "180")))
 GONGDAN_AUDIT_SYSLOG = os.environ.get("GONGDAN_AUDIT_SYSLOG", "").strip()
-GONGDAN_TRUSTED_PROXIES = [
-    p.strip() for p in os.environ.get("GONGDAN_TRUSTED_PROXIES", "").split(",") if p.strip()
-]
 # Separated administration (三权分立, docs/decisions/0085): a site too small for three administrators may
 # let its system administrators hold the security and audit duties as well.
 GONGDAN_ADMIN_DUTIES_COMBINED = env_bool("GONGDAN_ADMIN_DUTIES_COMBINED", False)

@@ -17,3 +17,8 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405 (WhiteNoise warns a
 if "pool" in DATABASES["default"].get("OPTIONS", {}):  # noqa: F405
     # Concurrency tests hold up to 50 connections at once, one per thread, behind a barrier.
     DATABASES["default"]["OPTIONS"]["pool"] = {**DATABASES["default"]["OPTIONS"]["pool"], "max_size": 60}  # noqa: F405
+
+# The progressive delay is real in tests but short, so a test that fails ten sign-ins does not sleep 10 s;
+# tests/accounts/test_lockout.py checks the delay's curve itself.
+GONGDAN_SIGNIN_DELAY_BASE = float(os.environ.get("GONGDAN_SIGNIN_DELAY_BASE", "0.01"))
+GONGDAN_SIGNIN_DELAY_MAX = float(os.environ.get("GONGDAN_SIGNIN_DELAY_MAX", "0.05"))

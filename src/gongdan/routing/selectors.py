@@ -3,14 +3,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from gongdan.accounts.models import STAFF_ROLES, User
+from gongdan.accounts.models import STAFF_ROLES, Membership, User
 from gongdan.core.domain_errors import NotFound, PermissionDenied
 from gongdan.routing.conditions import condition_labels, describe_condition
 from gongdan.routing.models import AgentPresence, PresenceStatus, RoutingRule, WorkPeriod, WorkSchedule
@@ -76,7 +77,20 @@ def presence_get(*, actor: User, user_id: int) -> dict[str, Any]:
     user = User.objects.filter(pk=user_id, role__in=STAFF_ROLES).select_related("presence").first()
     if user is None:
         raise NotFound(_not_found())
-    return presence_of(user)
+    shown = presence_of(user)
+    if user.pk not in positions_visible_to(actor=actor, user_ids=[user.pk]):
+        shown.update(latitude=None, longitude=None, location_updated_at=None)
+    return shown
+
+
+def positions_visible_to(*, actor: User, user_ids: Iterable[int]) -> set[int]:
+    """Whose last known position `actor` may see among `user_ids`: their own, and that of the members of the
+    teams they lead (the dispatchers). Nobody else — not other agents, not administrators: where a person
+    is is personal data, needed only by whoever sends them to a job."""
+    wanted = set(user_ids)
+    led = Membership.objects.filter(user_id=actor.pk, team_role=Membership.TeamRole.LEAD).values("team_id")
+    members = Membership.objects.filter(team_id__in=Subquery(led), user_id__in=wanted)
+    return ({actor.pk} & wanted) | set(members.values_list("user_id", flat=True))
 
 
 def presence_of(user: User) -> dict[str, Any]:

@@ -242,8 +242,9 @@ def agent_list(request: AdminRequest) -> HttpResponse:
         request.GET.get("page")
     )
     selectors.annotate_shift(list(page.object_list), now=now)
+    visible = selectors.positions_visible_to(actor=request.user, user_ids=[u.pk for u in page.object_list])
     return render_page(request, "routing/agents/list.html", section="routing_agents", page=page, q=q,
-                       schedules=selectors.schedules_with_periods())  # fmt: skip
+                       schedules=selectors.schedules_with_periods(), visible_positions=visible)  # fmt: skip
 
 
 @admin_required

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -19,6 +20,8 @@ from django.views.decorators.http import require_POST
 from gongdan.accounts.forms import SignInForm
 from gongdan.accounts.models import Language
 from gongdan.accounts.services import user_update
+from gongdan.accounts.sign_in_guard import lockout_message, lockout_minutes
+from gongdan.api.errors import error_response
 from gongdan.core.domain_errors import DomainError
 
 
@@ -90,4 +93,27 @@ def set_language(request: HttpRequest) -> HttpResponse:
         secure=settings.SESSION_COOKIE_SECURE,
         httponly=True,
     )
+    return response
+
+
+def lockout_response(
+    request: HttpRequest, original_response: Any = None, credentials: Any = None
+) -> HttpResponse:
+    """AXES_LOCKOUT_CALLABLE: the API's error shape under /api/, the sign-in page elsewhere; 429 both."""
+    retry_after = str(lockout_minutes() * 60)
+    if request.path.startswith("/api/"):
+        response = error_response(429, "locked_out", lockout_message())
+    else:
+        from_form: dict[str, Any] = getattr(original_response, "context_data", None) or {}
+        response = render(
+            request,
+            "accounts/login.html",
+            {
+                "form": from_form.get("form") or SignInForm(request),
+                "locked_out": lockout_message(),
+                "next": from_form.get("next", ""),
+            },
+            status=429,
+        )
+    response.headers["Retry-After"] = retry_after
     return response

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
 from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -23,6 +24,7 @@ from gongdan.accounts.forms import (
     UserForm,
 )
 from gongdan.accounts.models import AgentSkill, Membership, Organisation, Role, Skill, Team, User
+from gongdan.accounts.sign_in_guard import is_locked_out
 from gongdan.admin_console.access import AdminRequest, admin_required
 from gongdan.admin_console.screens import SettingsScreen
 from gongdan.admin_console.views.page import form_status, render_page
@@ -114,6 +116,8 @@ def user_edit(request: AdminRequest, pk: int) -> HttpResponse:
                         **form.service_values(),
                     )
                     _set_user_teams(actor=request.user, user=user, teams=list(data["teams"]))
+                if user.pk == request.user.pk:
+                    update_session_auth_hash(request, user)  # one's own new password keeps this session
             except DomainError as exc:
                 user.refresh_from_db()
                 show_domain_error(form, exc, aliases={"members": "teams"})
@@ -143,6 +147,7 @@ def user_edit(request: AdminRequest, pk: int) -> HttpResponse:
         form=form,
         subject=user,
         skills=skills,
+        locked_out=is_locked_out(user.username),
         status=form_status(request, form),
     )
 
@@ -168,6 +173,15 @@ def user_reactivate(request: AdminRequest, pk: int) -> HttpResponse:
     user = get_object_or_404(User, pk=pk)
     accounts.user_reactivate(actor=request.user, user=user)
     messages.success(request, _("%(name)s was reactivated.") % {"name": user.name})
+    return redirect("accounts:user_edit", pk=user.pk)
+
+
+@admin_required
+@require_POST
+def user_unlock(request: AdminRequest, pk: int) -> HttpResponse:
+    user = get_object_or_404(User, pk=pk)
+    accounts.user_unlock(actor=request.user, user=user)
+    messages.success(request, _("%(name)s can sign in again.") % {"name": user.name})
     return redirect("accounts:user_edit", pk=user.pk)
 
 

@@ -100,6 +100,17 @@ def check_url(url: str) -> Target:
         port = parts.port or (443 if parts.scheme == "https" else 80)
     except ValueError as error:
         raise Refused(f"bad port: {error}") from error
+    address = check_host(host, port)
+    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    return Target(parts.scheme, host, port, path, address)
+
+
+def check_host(host: str, port: int) -> Address:
+    """The address to connect to for `host`, or Refused when any address it resolves to is non-public and
+    not allow-listed. Any outgoing connection (webhooks, bots, the mail intake's IMAP) goes through this."""
+    host = (host or "").strip().lower()
+    if not host:
+        raise Refused("no host given")
     addresses = resolve(host, port)
     hosts, networks = allow_list()
     if host not in hosts:
@@ -109,8 +120,7 @@ def check_url(url: str) -> Target:
                     f"{host} resolves to {address}, a non-public address; an administrator must allow-list "
                     f"this host or network first"
                 )
-    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-    return Target(parts.scheme, host, port, path, addresses[0])
+    return addresses[0]
 
 
 def post(url: str, *, body: bytes, headers: dict[str, str]) -> Response:
