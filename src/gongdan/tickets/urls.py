@@ -16,6 +16,7 @@ urlpatterns = [
     path("tickets/<str:number>/", ticket.ticket_detail, name="ticket_detail"),
     path("tickets/<str:number>/transition/", ticket.ticket_transition, name="ticket_transition"),
     path("tickets/<str:number>/reply/", ticket.ticket_reply, name="ticket_reply"),
+    path("tickets/<str:number>/take/", ticket.ticket_take, name="ticket_take"),
     path("tickets/<str:number>/properties/", ticket.ticket_properties, name="ticket_properties"),
     path("tickets/<str:number>/fields/", ticket.ticket_custom_fields, name="ticket_custom_fields"),
     path("tickets/<str:number>/time/", ticket.ticket_time, name="ticket_time"),
@@ -39,4 +40,5 @@ urlpatterns = [
     path("settings/ticket-types/<int:pk>/", settings_lifecycle.ticket_type_edit, name="ticket_type_edit"),
     path("settings/numbering/", settings_lifecycle.numbering, name="numbering"),
     path("settings/workflow/", settings_lifecycle.workflow, name="workflow"),
+    path("settings/desk/", settings_lifecycle.desk_settings, name="desk_settings"),
 ]

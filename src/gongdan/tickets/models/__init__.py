@@ -2,6 +2,7 @@ from gongdan.tickets.models.activity import Attachment, Comment, TicketEvent, Ti
 from gongdan.tickets.models.config import (
     Category,
     CustomField,
+    DeskSettings,
     FieldType,
     Priority,
     TicketNumbering,
@@ -26,6 +27,7 @@ __all__ = [
     "Channel",
     "Comment",
     "CustomField",
+    "DeskSettings",
     "EventCursor",
     "FieldType",
     "Priority",

@@ -5,6 +5,7 @@ from gongdan.tickets.services.activity import (
     MAX_ATTACHMENTS_PER_CALL,
     attachment_add,
     ticket_comment,
+    ticket_respond,
     time_entry_add,
 )
 from gongdan.tickets.services.attachments import IncomingFile, attachment_orphans_purge, check_file
@@ -27,6 +28,7 @@ from gongdan.tickets.services.core import (
     ticket_edit,
     ticket_link,
     ticket_merge,
+    ticket_take,
     ticket_transition,
     ticket_unlink,
     ticket_update,
@@ -63,6 +65,8 @@ __all__ = [
     "ticket_edit",
     "ticket_link",
     "ticket_merge",
+    "ticket_respond",
+    "ticket_take",
     "ticket_transition",
     "ticket_unlink",
     "ticket_update",

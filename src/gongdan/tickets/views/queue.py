@@ -20,6 +20,7 @@ from gongdan.accounts.models import Team, User
 from gongdan.accounts.views.auth import safe_next
 from gongdan.core.domain_errors import DomainError, ValidationFailed
 from gongdan.core.ids import parse_id
+from gongdan.tickets.access import can_take
 from gongdan.tickets.filters import DEFAULT_PAGE_SIZE, SAVED_VIEWS, SORTS, TicketFilters, paginate
 from gongdan.tickets.forms import category_choices, staff_choices, staff_users
 from gongdan.tickets.models import Priority, Status, TicketType, WorkflowTransition
@@ -40,7 +41,7 @@ SORT_LABELS = {
 # What a queue row shows (and the keyset sorts by): not descriptions, search text or whole user rows.
 QUEUE_RELATED = ("priority", "category", "team", "assignee", "requester")
 QUEUE_COLUMNS = (
-    "number", "subject", "status", "updated_at", "created_at", "due_at",
+    "number", "subject", "status", "version", "updated_at", "created_at", "due_at",
     "sla_due_at", "sla_warn_at", "sla_paused", "sla_breached",
     "priority__code", "priority__name", "priority__name_en", "priority__colour", "priority__rank",
     "category__name", "category__name_en", "team__name", "team__name_en",
@@ -102,6 +103,8 @@ def queue(request: SignedInRequest) -> HttpResponse:
         tickets = ticket_list(actor=actor, filters=filters)
         tickets = tickets.select_related(None).select_related(*QUEUE_RELATED).only(*QUEUE_COLUMNS)
         page = paginate(tickets, filters, cursor=cursor, limit=DEFAULT_PAGE_SIZE)
+        for row in page.items:  # "Take it" on the row: the row's own columns and the actor's cached teams
+            row.can_take = can_take(actor, row)  # type: ignore[attr-defined]
     except ValidationFailed as exc:
         error_message, errors = str(exc.message), exc.details
     base_query = _without(params, "cursor", "back")

@@ -34,7 +34,7 @@ from gongdan.core.domain_errors import DomainError, NotFound, ValidationFailed
 from gongdan.core.html_sanitize import render_markdown
 from gongdan.core.ids import parse_id, parse_ids
 from gongdan.tickets import events, page, selectors, services
-from gongdan.tickets.access import can_work
+from gongdan.tickets.access import can_take, can_work
 from gongdan.tickets.forms import category_choices, staff_choices
 from gongdan.tickets.models import (
     Attachment,
@@ -47,6 +47,7 @@ from gongdan.tickets.models import (
     TicketEvent,
     TicketType,
 )
+from gongdan.tickets.reference import reference
 from gongdan.tickets.services.custom_fields import fields_for_category
 from gongdan.web.http import SignedInRequest
 
@@ -86,12 +87,19 @@ FIELD_LABELS = {
     "tags": gettext_lazy("Tags"),
     "watchers": gettext_lazy("Watchers"),
     "parent": gettext_lazy("Parent ticket"),
+    "resolution": gettext_lazy("Resolution"),
+    "then": gettext_lazy("Next state"),
+    "version": gettext_lazy("Version"),
 }
 LINK_KINDS = {
     "relates": gettext_lazy("Related to"),
     "parent": gettext_lazy("Parent of this ticket"),
     "child": gettext_lazy("Child of this ticket"),
 }
+COMPOSER_THEN = (
+    (Status.PENDING_REQUESTER, gettext_lazy("Send and set pending")),
+    (Status.RESOLVED, gettext_lazy("Send and resolve")),
+)
 TAG_SPLIT = re.compile(r"[,，、;；]+")
 DUE_INPUT_FORMAT = "%Y-%m-%dT%H:%M"
 
@@ -353,11 +361,18 @@ def _page_context(request: SignedInRequest, ticket: Ticket, **extra: Any) -> dic
         staff=staff,
     )
     transitions = []
-    for transition in services.available_transitions(actor=actor, ticket=ticket):
+    allowed = services.available_transitions(actor=actor, ticket=ticket)
+    for transition in allowed:
         style, icon = TRANSITION_BUTTONS.get(transition.action, ("btn-outline-primary", "ti-arrow-right"))
         # Cancelling is final for a requester: it opens a small form (reason optional) instead of firing.
         asks = transition.requires_note or transition.to_status == Status.CANCELLED
         transitions.append({"row": transition, "style": style, "icon": icon, "asks": asks})
+    # The composer's "Send and …": the first move to each of these states the actor may make now.
+    then_options: list[dict[str, str]] = []
+    for to_status, label in COMPOSER_THEN if staff else ():
+        move = next((t for t in allowed if t.to_status == to_status), None)
+        if move is not None:
+            then_options.append({"action": move.action, "label": str(label), "to_status": to_status})
     fields = fields_for_category(ticket.category)
     closed_for_replies = ticket.status in (Status.CLOSED, Status.CANCELLED)
     context: dict[str, Any] = {
@@ -366,6 +381,10 @@ def _page_context(request: SignedInRequest, ticket: Ticket, **extra: Any) -> dic
         "status_badge": STATUS_BADGES.get(ticket.status, "bg-secondary-lt"),
         "status_label": _status_label(ticket.status),
         "transitions": transitions,
+        "can_take": can_take(actor, ticket),
+        "then_options": then_options,
+        "separate_resolution_note": reference().desk.separate_resolution_note,
+        "resolution_value": "",
         "timeline": timeline,
         "attachments": attachments,
         "closed_for_replies": closed_for_replies,
@@ -529,14 +548,45 @@ def ticket_transition(request: SignedInRequest, number: str) -> HttpResponse:
 
 @login_required
 @require_POST
+def ticket_take(request: SignedInRequest, number: str) -> HttpResponse:
+    """ "Take it", from the ticket page (htmx) or a queue row (a plain POST that opens the ticket)."""
+    ticket = _ticket_or_404(request, number)
+    try:
+        raw_version = request.POST.get("version", "").strip()
+        version = parse_id(raw_version) if raw_version else None
+        if raw_version and version is None:
+            raise _bad_input(_("The form is missing the ticket's version; reload the page."), "version")
+        services.ticket_take(actor=request.user, ticket=ticket, expected_version=version)
+    except DomainError as error:
+        if request.htmx or request.POST.get("from") != "queue":
+            return _failed(request, ticket, error)
+        messages.error(request, f"{ticket.number}: {error.message}")
+        return redirect("tickets:queue")
+    return _succeeded(request, ticket.number, _("You took this ticket."), include_editor=True)
+
+
+@login_required
+@require_POST
 def ticket_reply(request: SignedInRequest, number: str) -> HttpResponse:
+    """The composer: a reply or internal note, and with "Send and …" the next state, in one submit."""
     ticket = _ticket_or_404(request, number)
     body = request.POST.get("body", "")
     internal = request.POST.get("kind") == "note"
+    then = request.POST.get("then", "").strip()[:40]
+    resolution = request.POST.get("resolution", "")
     uploads = request.FILES.getlist("files")
     limit = settings.GONGDAN_MAX_ATTACHMENT_BYTES
-    keep: dict[str, Any] = {"reply_body": body, "reply_internal": internal, "include_editor": True}
+    keep: dict[str, Any] = {
+        "reply_body": body,
+        "reply_internal": internal,
+        "resolution_value": resolution,
+        "include_editor": True,
+    }
     try:
+        raw_version = request.POST.get("version", "").strip()
+        version = parse_id(raw_version) if raw_version else None
+        if raw_version and version is None:
+            raise _bad_input(_("The form is missing the ticket's version; reload the page."), "version")
         too_big = [u.name for u in uploads if (u.size or 0) > limit]
         if too_big:
             raise _bad_input(
@@ -545,13 +595,24 @@ def ticket_reply(request: SignedInRequest, number: str) -> HttpResponse:
                 "files",
             )
         files = [services.IncomingFile(name=u.name or "file", content=u.read()) for u in uploads]
-        services.ticket_comment(
-            actor=request.user, ticket=ticket, body=body, is_internal=internal, files=files
+        updated = services.ticket_respond(
+            actor=request.user,
+            ticket=ticket,
+            body=body,
+            is_internal=internal,
+            files=files,
+            then=then,
+            resolution=resolution,
+            expected_version=version,
         )
     except DomainError as error:
-        # htmx keeps the editor as typed; without JS the page comes back with the text in it.
+        # htmx leaves the composer as typed (text, files); without JS the page comes back with the text in it.
         return _failed(request, ticket, error, **({} if request.htmx else keep))
     message = _("Internal note added.") if internal else _("Reply sent.")
+    if then:
+        message = f"{message} " + _("Status changed to %(status)s.") % {
+            "status": _status_label(updated.status)
+        }
     return _succeeded(request, ticket.number, message, include_editor=True)
 
 

@@ -1,0 +1,127 @@
+"""The agent's common path in four actions, and the "?" list of shortcuts (issue 16)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from gongdan.tickets import services
+from gongdan.tickets.models import Status, Ticket
+from tests.factories import PASSWORD
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+def sign_in(page, live_server, user) -> None:
+    from playwright.sync_api import expect
+
+    page.goto(f"{live_server.url}/login/")
+    page.fill("#id_username", user.username)
+    page.fill("#id_password", PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_url(re.compile(r"/$"))
+
+
+class Actions:
+    """Counts what the agent does: each click and each shortcut is one action; typing text is not."""
+
+    def __init__(self, page) -> None:
+        self.page, self.count = page, 0
+
+    def click(self, locator) -> None:
+        self.count += 1
+        locator.click()
+
+    def press(self, locator, keys: str) -> None:
+        self.count += 1
+        locator.press(keys)
+
+
+def test_take_reply_and_resolve_in_four_actions(page, live_server, agent, requester, category):
+    from playwright.sync_api import expect
+
+    # Given a new request in the agent's team, and the agent on the queue
+    ticket = services.ticket_create(actor=requester, subject="打印机卡纸 / Printer jammed", category=category)
+    sign_in(page, live_server, agent)
+    page.goto(f"{live_server.url}/?view=all")
+    actions = Actions(page)
+
+    # 1. "Take it" on the queue row: the ticket is the agent's, in progress, and opens
+    row = page.locator("tr", has_text=ticket.number)
+    actions.click(row.get_by_role("button", name=re.compile("Take it")))
+    expect(page).to_have_url(re.compile(rf"/tickets/{ticket.number}/$"))
+    expect(page.locator("main")).to_contain_text("You took this ticket.")
+    expect(page.locator("#ticket-header [data-status]")).to_have_attribute("data-status", "in_progress")
+
+    # 2. Into the composer, and write the reply
+    actions.click(page.locator("#reply-body"))
+    page.keyboard.type("Replaced the fuser unit; printing works again.")
+
+    # 3.-4. Open the split button, "Send and resolve"
+    actions.click(page.locator("[data-gd-send-more]"))
+    actions.click(page.get_by_role("button", name="Send and resolve"))
+    expect(page.locator("#ticket-header [data-status]")).to_have_attribute("data-status", "resolved")
+    expect(page.locator("#ticket-timeline")).to_contain_text("Replaced the fuser unit")
+
+    assert actions.count <= 4
+    stored = Ticket.objects.get(pk=ticket.pk)
+    assert (stored.assignee, stored.status) == (agent, Status.RESOLVED)
+    assert stored.resolution == "Replaced the fuser unit; printing works again."
+
+
+def test_shortcuts_take_reply_and_resolve(page, live_server, agent, requester, category):
+    from playwright.sync_api import expect
+
+    ticket = services.ticket_create(actor=requester, subject="VPN drops", category=category)
+    sign_in(page, live_server, agent)
+    page.goto(f"{live_server.url}/tickets/{ticket.number}/")
+    page.wait_for_load_state("networkidle")
+    actions = Actions(page)
+
+    actions.press(page.locator("body"), "t")  # take it (htmx)
+    expect(page.locator("#ticket-messages")).to_contain_text("You took this ticket.")
+    expect(page.locator("#ticket-header [data-status]")).to_have_attribute("data-status", "in_progress")
+    actions.press(page.locator("body"), "r")  # to the reply box
+    expect(page.locator("#reply-body")).to_be_focused()
+    page.keyboard.type("Reinstalled the VPN client.")
+    actions.press(page.locator("#reply-body"), "Control+Shift+Enter")  # send and resolve
+    expect(page.locator("#ticket-header [data-status]")).to_have_attribute("data-status", "resolved")
+
+    assert actions.count == 3
+    stored = Ticket.objects.get(pk=ticket.pk)
+    assert (stored.assignee, stored.status, stored.resolution) == (
+        agent,
+        Status.RESOLVED,
+        "Reinstalled the VPN client.",
+    )
+
+
+def test_question_mark_lists_the_shortcuts(page, live_server, agent, requester, category):
+    from playwright.sync_api import expect
+
+    services.ticket_create(actor=requester, subject="Printer jammed", category=category)
+    sign_in(page, live_server, agent)
+    page.goto(f"{live_server.url}/?view=all")
+    page.wait_for_load_state("networkidle")
+
+    page.keyboard.press("?")
+
+    dialog = page.locator("#gd-shortcuts")
+    expect(dialog).to_be_visible()
+    for text in (
+        "Next / previous ticket",
+        "Take it",
+        "Write a reply",
+        "Write an internal note",
+        "Send and resolve",
+    ):
+        expect(dialog).to_contain_text(text)
+    page.keyboard.press("Escape")
+    expect(dialog).to_be_hidden()
+
+    # j moves to the first row, o opens it
+    page.keyboard.press("j")
+    expect(page.locator("#queue-results tbody tr").first).to_have_class(re.compile("gd-row-current"))
+    page.keyboard.press("o")
+    expect(page).to_have_url(re.compile(r"/tickets/GD-\d{4}-\d{6}/$"))
