@@ -125,3 +125,40 @@ def test_question_mark_lists_the_shortcuts(page, live_server, agent, requester, 
     expect(page.locator("#queue-results tbody tr").first).to_have_class(re.compile("gd-row-current"))
     page.keyboard.press("o")
     expect(page).to_have_url(re.compile(r"/tickets/GD-\d{4}-\d{6}/$"))
+
+
+def test_properties_save_as_they_change_and_undo(page, live_server, agent, requester, category):
+    from playwright.sync_api import expect
+
+    from gongdan.tickets.models import Priority
+
+    ticket = services.ticket_create(actor=requester, subject="Scanner offline", category=category)
+    before = ticket.priority
+    urgent = Priority.objects.get(code="P1")
+    sign_in(page, live_server, agent)
+    page.goto(f"{live_server.url}/tickets/{ticket.number}/")
+    expect(page.get_by_role("button", name="Save changes")).to_be_hidden()
+
+    # Changing the priority saves it at once
+    page.select_option("#prop-priority", str(urgent.pk))
+    expect(page.locator("#properties-status")).to_contain_text("Changes saved.")
+    expect(page.locator("#ticket-header")).to_contain_text("P1")
+    assert Ticket.objects.get(pk=ticket.pk).priority == urgent
+
+    # Another change right after uses the new version (no conflict)
+    version = page.locator("#properties-version").input_value()
+    page.fill("#prop-tags", "scanner, floor-3")
+    page.locator("#prop-tags").press("Tab")
+    expect(page.locator("#properties-version")).not_to_have_value(version)
+    expect(page.locator("#properties-status")).to_contain_text("Changes saved.")
+    assert sorted(Ticket.objects.get(pk=ticket.pk).tags.values_list("name", flat=True)) == [
+        "floor-3",
+        "scanner",
+    ]
+
+    # Undo puts the tags back
+    page.locator("[data-gd-undo]").click()
+    expect(page.locator("#properties-status")).to_contain_text("Change undone.")
+    stored = Ticket.objects.get(pk=ticket.pk)
+    assert stored.priority == urgent and not stored.tags.exists()
+    assert before != urgent

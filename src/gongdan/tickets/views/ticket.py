@@ -657,11 +657,45 @@ def _custom_values_from_post(request: SignedInRequest, category: Category | None
     return values
 
 
+def _property_values(ticket: Ticket) -> list[tuple[str, str]]:
+    """The properties form's fields as the ticket holds them now: what "Undo" posts back after a change."""
+    pairs: list[tuple[str, str]] = [
+        ("category", str(ticket.category_id or "")),
+        ("ticket_type", str(ticket.ticket_type_id)),
+        ("priority", str(ticket.priority_id)),
+        ("team", str(ticket.team_id or "")),
+        ("assignee", str(ticket.assignee_id or "")),
+        ("due_at", timezone.localtime(ticket.due_at).strftime(DUE_INPUT_FORMAT) if ticket.due_at else ""),
+        ("location", str(ticket.location_id or "")),
+        ("location_text", ticket.location_text),
+        ("tags", ", ".join(t.name for t in ticket.tags.all())),
+    ]
+    pairs += [("watchers", str(w.pk)) for w in ticket.watchers.all()]
+    values = ticket.custom_values or {}
+    for field in fields_for_category(ticket.category):
+        name, value = f"cf_{field.key}", values.get(field.key)
+        if field.field_type == FieldType.MULTI_CHOICE:
+            pairs.append((f"{name}__shown", "1"))
+            pairs += [(name, str(v)) for v in value or []]
+        else:
+            pairs.append((name, "" if value is None else str(value)))
+    return pairs
+
+
+# Changes that move other fields too (a team drops its assignee, a category brings its own form): the whole
+# properties panel is drawn again. Any other change leaves the panel alone, so the field the agent moved to
+# next keeps its focus.
+KNOCK_ON_FIELDS = frozenset({"category", "team", "assignee"})
+
+
 @login_required
 @require_POST
 def ticket_properties(request: SignedInRequest, number: str) -> HttpResponse:
+    """The sidebar saves each change as it is made (htmx, on change) with the version check, and answers
+    with "Saved" and an Undo: a second edit, through the same service, that posts the values from before."""
     ticket = _ticket_or_404(request, number)
     post = request.POST
+    undo = post.get("undo") == "1"
     try:
         version = parse_id(post.get("version"))
         if version is None:
@@ -685,7 +719,8 @@ def ticket_properties(request: SignedInRequest, number: str) -> HttpResponse:
             raise _bad_input(_("Choose a valid option."), "watchers")
         changes["watchers"] = watchers
         changes["team"] = _pick(Team, post.get("team", ""), "team")
-        services.ticket_edit(
+        before = _property_values(ticket) if request.htmx else []
+        updated = services.ticket_edit(
             actor=request.user,
             ticket=ticket,
             changes=changes,
@@ -693,8 +728,47 @@ def ticket_properties(request: SignedInRequest, number: str) -> HttpResponse:
             expected_version=version,
         )
     except DomainError as error:
+        if request.htmx and error.code != "version_conflict" and "category" in post:
+            # Keep what the agent chose (a new category waiting for its required fields) beside the errors.
+            return _failed(request, ticket, error, **_as_posted(request, ticket))
         return _failed(request, ticket, error)
-    return _succeeded(request, ticket.number, _("Changes saved."))
+    message = _("Change undone.") if undo else _("Changes saved.")
+    if not request.htmx:
+        return _succeeded(request, ticket.number, message)
+    if updated.version == ticket.version:
+        return HttpResponse(status=204)  # nothing changed (a field set to the value it had)
+    changed = _changed_fields(before, _property_values(updated))
+    context = _page_context(request, updated, include_editor=False)
+    context.update(
+        oob=True,
+        saved_message=message,
+        undo_values=[] if undo else before,
+        redraw_side=bool(changed & KNOCK_ON_FIELDS),
+    )
+    response = render(request, "tickets/ticket/detail.html#property_saved", context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+def _changed_fields(before: list[tuple[str, str]], after: list[tuple[str, str]]) -> set[str]:
+    grouped: dict[str, list[list[str]]] = defaultdict(lambda: [[], []])
+    for side, pairs in enumerate((before, after)):
+        for name, value in pairs:
+            grouped[name][side].append(value)
+    return {name for name, (old, new) in grouped.items() if sorted(old) != sorted(new)}
+
+
+def _as_posted(request: SignedInRequest, ticket: Ticket) -> dict[str, Any]:
+    """The properties panel as the agent left it: the chosen category and its form with what was typed."""
+    category_id = parse_id(request.POST.get("category", ""))
+    category = Category.objects.filter(pk=category_id).first() if category_id is not None else None
+    if category is None or category.pk == ticket.category_id:
+        return {}
+    typed = _custom_values_from_post(request, category)
+    return {
+        "posted_category_id": category.pk,
+        "custom_fields": _custom_field_rows(fields_for_category(category), typed, staff_choices()),
+    }
 
 
 @login_required

@@ -214,3 +214,127 @@ def test_desk_settings_screen_turns_on_the_separate_resolution_note(
 
 def test_agents_cannot_open_the_desk_settings(agent_client):
     assert agent_client.get(reverse("tickets:desk_settings")).status_code in (403, 404)
+
+
+# ------------------------------------------------------------------------------------ properties autosave
+
+
+def properties(ticket, **overrides) -> dict:
+    ticket = fresh(ticket)
+    data = {
+        "version": str(ticket.version),
+        "category": str(ticket.category_id or ""),
+        "ticket_type": str(ticket.ticket_type_id),
+        "priority": str(ticket.priority_id),
+        "team": str(ticket.team_id or ""),
+        "assignee": str(ticket.assignee_id or ""),
+        "due_at": "",
+        "location": "",
+        "location_text": "",
+        "tags": "",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_a_property_saves_on_change_and_undo_restores_it(new_ticket, agent, agent_client):
+    from gongdan.tickets.models import Priority
+
+    urgent = Priority.objects.get(code="P1")
+    before = fresh(new_ticket).priority
+
+    # When the agent changes the priority (htmx posts the panel on change)
+    response = agent_client.post(
+        url("ticket_properties", new_ticket), properties(new_ticket, priority=urgent.pk), **HTMX
+    )
+
+    # Then it is saved, says so, and offers an Undo that carries the previous value and the new version
+    assert response.status_code == 200
+    html = response.content.decode()
+    stored = fresh(new_ticket)
+    assert stored.priority == urgent
+    assert "Changes saved." in html and "data-gd-undo" in html
+    assert f'<input type="hidden" name="priority" value="{before.pk}">' in html
+    assert f'id="properties-version" name="version" value="{stored.version}" hx-swap-oob="true"' in html
+    assert 'id="ticket-side"' not in html  # the panel keeps its focus: only the version and the status move
+
+    # When the agent presses Undo (the same service, the values from before)
+    undo = properties(new_ticket, priority=before.pk, undo="1")
+    response = agent_client.post(url("ticket_properties", new_ticket), undo, **HTMX)
+
+    # Then the priority is back, as a second edit on the history
+    assert response.status_code == 200 and "Change undone." in response.content.decode()
+    assert fresh(new_ticket).priority == before
+    assert fresh(new_ticket).version == stored.version + 1
+
+
+def test_a_stale_property_change_says_so_and_shows_the_fresh_values(new_ticket, agent, agent_client):
+    from gongdan.tickets.models import Priority
+
+    stale = properties(new_ticket, priority=Priority.objects.get(code="P1").pk)
+    services.ticket_update(
+        actor=agent, ticket=fresh(new_ticket), changes={"priority": Priority.objects.get(code="P4")}
+    )
+
+    response = agent_client.post(url("ticket_properties", new_ticket), stale, **HTMX)
+
+    assert response.status_code == 409
+    html = response.content.decode()
+    assert "changed by someone else" in html
+    assert 'id="ticket-side"' in html  # the panel drawn again with what the ticket holds now
+    assert fresh(new_ticket).priority.code == "P4"
+
+
+def test_changing_the_team_redraws_the_panel(new_ticket, agent, agent_client, other_team):
+    services.ticket_take(actor=agent, ticket=new_ticket)
+
+    response = agent_client.post(
+        url("ticket_properties", new_ticket), properties(new_ticket, team=other_team.pk, assignee=""), **HTMX
+    )
+
+    assert response.status_code == 200
+    assert 'id="ticket-side"' in response.content.decode()
+    stored = fresh(new_ticket)
+    assert (stored.team, stored.assignee) == (other_team, None)
+
+
+def test_a_new_category_waits_for_its_required_fields(new_ticket, agent, agent_client):
+    from tests.factories import CategoryFactory, CustomFieldFactory
+
+    laptops = CategoryFactory(name="笔记本", name_en="Laptops", default_team=new_ticket.team)
+    CustomFieldFactory(
+        category=laptops, key="asset_tag", label="资产编号", label_en="Asset tag", required=True
+    )
+
+    # Choosing the category alone is refused, and the panel keeps the choice with the field to fill
+    response = agent_client.post(
+        url("ticket_properties", new_ticket), properties(new_ticket, category=laptops.pk), **HTMX
+    )
+    assert response.status_code == 422
+    html = response.content.decode()
+    assert "is required" in html and 'name="cf_asset_tag"' in html
+    assert f'<option value="{laptops.pk}" selected>' in html
+    assert fresh(new_ticket).category != laptops
+
+    # Filling the field saves both
+    response = agent_client.post(
+        url("ticket_properties", new_ticket),
+        properties(new_ticket, category=laptops.pk, cf_asset_tag="NB-0042"),
+        **HTMX,
+    )
+    assert response.status_code == 200
+    stored = fresh(new_ticket)
+    assert stored.category == laptops and stored.custom_values == {"asset_tag": "NB-0042"}
+
+
+def test_a_change_to_the_same_value_writes_nothing(new_ticket, agent_client):
+    version = fresh(new_ticket).version
+    response = agent_client.post(url("ticket_properties", new_ticket), properties(new_ticket), **HTMX)
+    assert response.status_code == 204
+    assert fresh(new_ticket).version == version
+
+
+def test_the_panel_has_no_save_button_for_javascript_users(new_ticket, agent_client):
+    html = agent_client.get(url("ticket_detail", new_ticket)).content.decode()
+    assert 'id="properties-form"' in html and 'hx-trigger="change"' in html
+    assert '<noscript><button type="submit" class="btn btn-primary w-100 mt-2">' in html
