@@ -152,6 +152,9 @@ def queue(request: SignedInRequest) -> HttpResponse:
         # opened (the queue is the hottest page; a few hundred agents in two lists cost more than the rows).
         context |= _panel_options() | {
             "more_filters_open": any(params.get(name) for name in more),
+            "active_filters": sum(1 for name in ("status", "priority", *more[:-1]) if params.get(name))
+            + (1 if params.get("sort", "-updated") != "-updated" else 0),
+            "filters_open": bool(errors),
             "bulk_open": bool(params.get("bulk")),
         }
     template = "tickets/queue.html#results" if wants_fragment(request) else "tickets/queue.html"

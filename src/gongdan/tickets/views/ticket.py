@@ -367,6 +367,9 @@ def _page_context(request: SignedInRequest, ticket: Ticket, **extra: Any) -> dic
         # Cancelling is final for a requester: it opens a small form (reason optional) instead of firing.
         asks = transition.requires_note or transition.to_status == Status.CANCELLED
         transitions.append({"row": transition, "style": style, "icon": icon, "asks": asks})
+    takes = can_take(actor, ticket)
+    if takes and ticket.assignee_id is None:  # "Take it" starts work; starting an unowned ticket is not offered
+        transitions = [t for t in transitions if t["row"].to_status != Status.IN_PROGRESS]
     # The composer's "Send and …": the first move to each of these states the actor may make now.
     then_options: list[dict[str, str]] = []
     for to_status, label in COMPOSER_THEN if staff else ():
@@ -381,7 +384,7 @@ def _page_context(request: SignedInRequest, ticket: Ticket, **extra: Any) -> dic
         "status_badge": STATUS_BADGES.get(ticket.status, "bg-secondary-lt"),
         "status_label": _status_label(ticket.status),
         "transitions": transitions,
-        "can_take": can_take(actor, ticket),
+        "can_take": takes,
         "then_options": then_options,
         "separate_resolution_note": reference().desk.separate_resolution_note,
         "resolution_value": "",

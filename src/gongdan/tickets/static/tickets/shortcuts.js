@@ -68,6 +68,19 @@
     }
   });
 
+  // The bulk bar shows only while tickets are ticked (without JavaScript it always shows).
+  function syncBulk() {
+    var panel = document.querySelector("#queue-results [data-bulk-panel]");
+    if (!panel) return;
+    var ticked = document.querySelectorAll('#queue-results input[type="checkbox"][name="ticket"]:checked').length;
+    panel.classList.toggle("gd-bulk--idle", ticked === 0);
+  }
+  document.addEventListener("change", function (event) {
+    if (event.target.closest && event.target.closest("#queue-results")) syncBulk();
+  });
+  document.addEventListener("htmx:afterSettle", syncBulk);
+  document.addEventListener("DOMContentLoaded", syncBulk);
+
   // The "?" button beside the page title opens the same list.
   document.addEventListener("click", function (event) {
     var opener = event.target.closest ? event.target.closest("[data-gd-shortcuts]") : null;
