@@ -360,16 +360,17 @@ def _page_context(request: SignedInRequest, ticket: Ticket, **extra: Any) -> dic
         {a.pk: a for a in attachments},
         staff=staff,
     )
-    transitions = []
+    takes = can_take(actor, ticket)
     allowed = services.available_transitions(actor=actor, ticket=ticket)
+    # "Take it" starts work: starting a ticket nobody owns is not offered beside it.
+    if takes and ticket.assignee_id is None:
+        allowed = [t for t in allowed if t.to_status != Status.IN_PROGRESS]
+    transitions = []
     for transition in allowed:
         style, icon = TRANSITION_BUTTONS.get(transition.action, ("btn-outline-primary", "ti-arrow-right"))
         # Cancelling is final for a requester: it opens a small form (reason optional) instead of firing.
         asks = transition.requires_note or transition.to_status == Status.CANCELLED
         transitions.append({"row": transition, "style": style, "icon": icon, "asks": asks})
-    takes = can_take(actor, ticket)
-    if takes and ticket.assignee_id is None:  # "Take it" starts work; starting an unowned ticket is not offered
-        transitions = [t for t in transitions if t["row"].to_status != Status.IN_PROGRESS]
     # The composer's "Send and …": the first move to each of these states the actor may make now.
     then_options: list[dict[str, str]] = []
     for to_status, label in COMPOSER_THEN if staff else ():
