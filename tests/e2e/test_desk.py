@@ -162,3 +162,32 @@ def test_properties_save_as_they_change_and_undo(page, live_server, agent, reque
     stored = Ticket.objects.get(pk=ticket.pk)
     assert stored.priority == urgent and not stored.tags.exists()
     assert before != urgent
+
+
+def test_the_queue_shows_fifteen_rows_at_1440_by_900(browser, live_server, agent, requester, category):
+    # Given 20 open tickets in the agent's team
+    for i in range(20):
+        services.ticket_create(
+            actor=requester, subject=f"打印机卡纸 #{i} / Printer jammed on floor {i}", category=category
+        )
+    context = browser.new_context(locale="en-US", viewport={"width": 1440, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    try:
+        sign_in(page, live_server, agent)
+        page.goto(f"{live_server.url}/?view=all")
+
+        # Then at least 15 rows are wholly on the first screen, and the table does not scroll sideways
+        bottoms = page.locator("#queue-results tbody tr").evaluate_all(
+            "rows => rows.map(r => r.getBoundingClientRect().bottom)"
+        )
+        assert sum(1 for bottom in bottoms if bottom <= 900) >= 15, bottoms
+        wrapper = page.locator("#queue-results .table-responsive")
+        assert wrapper.evaluate("el => el.scrollWidth <= el.clientWidth + 1")
+        # and the bulk bar waits until a row is ticked
+        expect_hidden = page.locator("[data-bulk-panel]")
+        assert not expect_hidden.is_visible()
+        page.locator("#queue-results tbody tr").first.locator("input[name=ticket]").check()
+        assert expect_hidden.is_visible()
+    finally:
+        context.close()
