@@ -147,6 +147,7 @@ def test_properties_save_as_they_change_and_undo(page, live_server, agent, reque
 
     # Another change right after uses the new version (no conflict)
     version = page.locator("#properties-version").input_value()
+    page.locator(".gd-more-props > summary").click()  # due date, location and tags are folded
     page.fill("#prop-tags", "scanner, floor-3")
     page.locator("#prop-tags").press("Tab")
     expect(page.locator("#properties-version")).not_to_have_value(version)
