@@ -8,7 +8,7 @@ import pytest
 
 from gongdan.tickets import services
 from gongdan.tickets.models import Status, Ticket
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, AgentFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -192,3 +192,53 @@ def test_the_queue_shows_fifteen_rows_at_1440_by_900(browser, live_server, agent
         assert expect_hidden.is_visible()
     finally:
         context.close()
+
+
+def test_people_picker_filters_by_typing_and_saves(page, live_server, agent, team, requester, category):
+    from playwright.sync_api import expect
+
+    # Given a ticket of the team and, among its agents, two whose names share nothing with "Zhao"
+    ticket = services.ticket_create(actor=requester, subject="Projector flickers", category=category)
+    zhao = AgentFactory(username="zhao", display_name="Zhao Lei")
+    for user in (
+        zhao,
+        AgentFactory(username="qian", display_name="Qian Mei"),
+        AgentFactory(username="sun", display_name="Sun Hao"),
+    ):
+        team.memberships.create(user=user)
+    sign_in(page, live_server, agent)
+    page.goto(f"{live_server.url}/tickets/{ticket.number}/")
+
+    # When the agent presses "a", types part of a name and presses Enter
+    page.keyboard.press("a")
+    search = page.locator("#prop-assignee-ts-control")
+    expect(search).to_be_focused()
+    page.keyboard.type("zha")
+    options = page.locator("#prop-assignee-ts-dropdown .option")
+    # Then only the matching person is offered, and picking saves at once
+    expect(options).to_have_count(1)
+    expect(options.first).to_have_text("Zhao Lei")
+    page.keyboard.press("Enter")
+    expect(page.locator("#properties-status")).to_contain_text("Changes saved.")
+    assert Ticket.objects.get(pk=ticket.pk).assignee == zhao
+
+    # Undo puts "Unassigned" back, and the picker shows it after the panel is swapped
+    page.locator("[data-gd-undo]").click()
+    expect(page.locator("#properties-status")).to_contain_text("Change undone.")
+    assert Ticket.objects.get(pk=ticket.pk).assignee is None
+    expect(page.locator("#prop-assignee + .ts-wrapper .item")).to_have_text("Unassigned")
+
+    # Watchers take several people, each typed and picked, each saved
+    watchers = page.locator("#prop-watchers-ts-control")
+    for fragment, name in (("qia", "Qian Mei"), ("sun h", "Sun Hao")):
+        watchers.click()
+        expect(watchers).to_be_focused()
+        page.keyboard.type(fragment)
+        expect(page.locator("#prop-watchers-ts-dropdown .option")).to_have_text([name])
+        version = page.locator("#properties-version").input_value()
+        page.keyboard.press("Enter")
+        expect(page.locator("#properties-version")).not_to_have_value(version)
+    expect(page.locator("#properties-status")).to_contain_text("Changes saved.")
+    stored = Ticket.objects.get(pk=ticket.pk)
+    assert sorted(stored.watchers.values_list("username", flat=True)) == ["qian", "sun"]
+    expect(page.locator("#prop-watchers + .ts-wrapper .item")).to_have_count(2)

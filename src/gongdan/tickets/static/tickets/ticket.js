@@ -74,8 +74,10 @@
       var assignee = document.getElementById("prop-assignee");
       if (assignee) {
         event.preventDefault();
-        assignee.focus();
-        assignee.scrollIntoView({ block: "center", behavior: "smooth" });
+        // The people picker (people_picker.js) replaces the select with its own search box.
+        if (assignee.tomselect) assignee.tomselect.focus();
+        else assignee.focus();
+        assignee.parentElement.scrollIntoView({ block: "center", behavior: "smooth" });
       }
       return;
     }
