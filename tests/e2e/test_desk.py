@@ -242,3 +242,30 @@ def test_people_picker_filters_by_typing_and_saves(page, live_server, agent, tea
     stored = Ticket.objects.get(pk=ticket.pk)
     assert sorted(stored.watchers.values_list("username", flat=True)) == ["qian", "sun"]
     expect(page.locator("#prop-watchers + .ts-wrapper .item")).to_have_count(2)
+
+
+def test_an_agent_saves_the_current_filters_as_a_view_tab(page, live_server, agent, requester, category):
+    from playwright.sync_api import expect
+
+    from gongdan.tickets.models import SavedView
+
+    # Given the queue filtered by a search
+    services.ticket_create(actor=requester, subject="Printer on floor 3 jams", category=category)
+    services.ticket_create(actor=requester, subject="VPN drops", category=category)
+    sign_in(page, live_server, agent)
+    page.goto(f"{live_server.url}/?view=all&q=printer")
+
+    # When the agent saves it as a view from the dialog
+    page.get_by_role("button", name="Save or manage views").click()
+    page.fill("#view-new-name", "Printers")
+    page.locator("#views-dialog").get_by_role("button", name="Save", exact=True).first.click()
+
+    # Then it is a tab of the bar, open, showing what it saved
+    tab = page.locator("[data-gd-saved-view]", has_text="Printers")
+    expect(tab).to_have_attribute("aria-current", "page")
+    expect(page.locator("#queue-results tbody tr")).to_have_count(1)
+    assert SavedView.objects.get().query == "view=all&q=printer"
+    page.goto(f"{live_server.url}/?view=open")
+    page.locator("[data-gd-saved-view]", has_text="Printers").click()
+    expect(page.locator("#queue-results")).to_contain_text("Printer on floor 3 jams")
+    expect(page.locator("#queue-results")).not_to_contain_text("VPN drops")

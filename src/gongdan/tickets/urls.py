@@ -3,7 +3,7 @@
 
 from django.urls import path
 
-from gongdan.tickets.views import create, queue, settings_catalogue, settings_lifecycle, ticket
+from gongdan.tickets.views import create, queue, saved_views, settings_catalogue, settings_lifecycle, ticket
 
 app_name = "tickets"
 
@@ -11,6 +11,8 @@ urlpatterns = [
     path("", queue.queue, name="queue"),
     path("tickets/bulk/", queue.bulk_action, name="bulk_action"),
     path("queue/panels/<slug:name>/", queue.queue_panel, name="queue_panel"),
+    path("queue/views/", saved_views.saved_view_new, name="saved_view_new"),
+    path("queue/views/<int:view_id>/", saved_views.saved_view_change, name="saved_view_change"),
     path("tickets/new/", create.ticket_new, name="ticket_new"),
     path("tickets/new/fields/", create.category_fields, name="ticket_new_fields"),
     path("tickets/<str:number>/", ticket.ticket_detail, name="ticket_detail"),

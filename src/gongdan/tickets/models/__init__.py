@@ -10,6 +10,7 @@ from gongdan.tickets.models.config import (
     WorkflowTransition,
 )
 from gongdan.tickets.models.pipeline import EventCursor
+from gongdan.tickets.models.saved_view import SavedView
 from gongdan.tickets.models.ticket import (
     OPEN_STATUSES,
     Channel,
@@ -31,6 +32,7 @@ __all__ = [
     "EventCursor",
     "FieldType",
     "Priority",
+    "SavedView",
     "Status",
     "Tag",
     "Ticket",

@@ -20,11 +20,11 @@ from gongdan.accounts.models import Team, User
 from gongdan.accounts.views.auth import safe_next
 from gongdan.core.domain_errors import DomainError, ValidationFailed
 from gongdan.core.ids import parse_id
-from gongdan.tickets.access import can_take
+from gongdan.tickets.access import can_take, team_ids
 from gongdan.tickets.filters import DEFAULT_PAGE_SIZE, SAVED_VIEWS, SORTS, TicketFilters, paginate
 from gongdan.tickets.forms import category_choices, staff_choices, staff_users
 from gongdan.tickets.models import Priority, Status, TicketType, WorkflowTransition
-from gongdan.tickets.selectors import ticket_get, ticket_list
+from gongdan.tickets.selectors import saved_view_list, ticket_get, ticket_list
 from gongdan.tickets.services import ticket_assign, ticket_transition, ticket_update
 from gongdan.web.http import SignedInRequest, wants_fragment
 
@@ -135,7 +135,8 @@ def queue(request: SignedInRequest) -> HttpResponse:
         "error_items": [(FILTER_LABELS.get(k, k), m) for k, msgs in errors.items() for m in msgs],
         "error_message": error_message,
         "saved_views": saved_views_for(actor),
-        "current_view": params.get("view", ""),
+        "current_view": "" if params.get("saved") else params.get("view", ""),
+        "current_saved": params.get("saved", ""),
         "next_url": next_url,
         "newer_url": newer_url,
         "base_query": base_query,
@@ -146,6 +147,13 @@ def queue(request: SignedInRequest) -> HttpResponse:
         "priority_options": list(Priority.objects.all()),
     }
     if actor.is_staff_member:
+        own_views = list(saved_view_list(actor=actor))
+        context |= {
+            "own_views": own_views,
+            "view_query": _without(params, "cursor", "back", "saved"),
+            # One query whatever the number of views (the dialog lists it once per view).
+            "my_teams": [(t.pk, t.label) for t in Team.objects.filter(pk__in=team_ids(actor))],
+        }
         more = ("team", "assignee", "category", "type", "tag", "created_from", "created_to", "updated_from",
                 "updated_to", "more")  # fmt: skip
         # The "More filters" and "Bulk actions" panels start closed and load their select lists when
