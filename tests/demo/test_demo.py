@@ -12,10 +12,10 @@ from django.db.models import F
 from django.test import Client
 from django.utils import timezone
 
-from gongdan.accounts.models import AgentSkill, Organisation, Team, User
+from gongdan.accounts.models import AgentSkill, Membership, Organisation, Team, User
 from gongdan.assets.models import Location
 from gongdan.tickets.models import Category, Comment, CustomField, Ticket, TicketEvent, TimeEntry
-from gongdan.tickets.selectors import ticket_list
+from gongdan.tickets.selectors import saved_view_list, ticket_list
 
 DEMO_PASSWORD = "Demo-Gongdan-2026"
 
@@ -226,3 +226,14 @@ def test_the_csat_panel_of_the_dashboard_shows_the_demo_ratings(demo):
     assert 'data-chart="csat"' in html
     shown = re.search(r"(\d+) 条评价", html)
     assert shown and int(shown.group(1)) > 0
+
+
+def test_the_leads_queue_views_are_tabs_their_teams_see(demo):
+    lead = Membership.objects.filter(team_role="lead").select_related("user", "team").first()
+    member = Membership.objects.filter(team=lead.team, team_role="member").select_related("user").first()
+    seen = {(v.owner_id, v.name) for v in saved_view_list(actor=member.user)}
+    own = {(v.owner_id, v.name) for v in saved_view_list(actor=lead.user) if v.owner_id == lead.user_id}
+    assert len(own) == 2
+    # the member sees the lead's shared view, not the lead's private one
+    assert len(seen & own) == 1
+    assert next(iter(seen & own))[1] in ("紧急未结", "Urgent open")

@@ -35,7 +35,16 @@ from gongdan.sla.escalation import due_clock_ids, escalate_clocks, escalation_ac
 from gongdan.sla.models import EscalationFiring, SlaClock
 from gongdan.tickets import events as ticket_events
 from gongdan.tickets import services as tickets
-from gongdan.tickets.models import Category, Channel, Priority, Status, Ticket, TicketEvent, TicketType
+from gongdan.tickets.models import (
+    Category,
+    Channel,
+    Priority,
+    SavedView,
+    Status,
+    Ticket,
+    TicketEvent,
+    TicketType,
+)
 from gongdan.tickets.services import configuration
 
 MARKER_USERNAME = "zhou.min"  # the demo manager: present means the demo site is loaded
@@ -111,6 +120,7 @@ class _Builder:
     def build(self, tickets_count: int) -> None:
         self.people()
         self.on_call()
+        self.saved_views()
         self.locations()
         self.category_tree()
         self.history(tickets_count)
@@ -217,6 +227,21 @@ class _Builder:
             portal_settings_update(actor=None, csat_enabled=True, low_rating_reopen=True,
                                    low_rating_notify_lead=True)  # fmt: skip
         self.counts["oncall_schedules"] = len(plans)
+
+    # --- the leads' queue views --------------------------------------------------------------------------
+    def saved_views(self) -> None:
+        """Each lead keeps a view of the team's urgent open tickets, shared with the team, and one of their
+        own: the unassigned, oldest first. They show as tabs after the built-in ones on the queue."""
+        for team_en, lead in self.leads.items():
+            if SavedView.objects.filter(owner=lead).exists():
+                continue
+            chinese = lead.language != "en"
+            team = self.teams[team_en]
+            tickets.saved_view_create(actor=lead, name="紧急未结" if chinese else "Urgent open", team=team,
+                                      query=f"view=open&team={team.pk}&priority=P1&sort=due")  # fmt: skip
+            tickets.saved_view_create(actor=lead, name="待指派（最早）" if chinese else "Unassigned, oldest",
+                                      query=f"view=unassigned&team={team.pk}&sort=created")  # fmt: skip
+        self.counts["saved_views"] = SavedView.objects.count()
 
     # --- places and categories ----------------------------------------------------------------------------
     def locations(self) -> None:

@@ -36,6 +36,7 @@ from gongdan.tickets.services.core import (
 )
 from gongdan.tickets.services.custom_fields import clean_custom_values, fields_for_category
 from gongdan.tickets.services.numbering import numbering_settings
+from gongdan.tickets.services.saved_views import saved_view_create, saved_view_delete, saved_view_update
 
 __all__ = [
     "MAX_ATTACHMENTS_PER_CALL",
@@ -59,6 +60,9 @@ __all__ = [
     "label_of",
     "lock_ticket",
     "numbering_settings",
+    "saved_view_create",
+    "saved_view_delete",
+    "saved_view_update",
     "ticket_assign",
     "ticket_comment",
     "ticket_create",
