@@ -12,7 +12,7 @@ from django.db.models import F
 from django.test import Client
 from django.utils import timezone
 
-from gongdan.accounts.models import AgentSkill, Organisation, Team, User
+from gongdan.accounts.models import AgentSkill, Membership, Organisation, Team, User
 from gongdan.approvals.models import ApprovalFlow, ApprovalRequest, ApprovalTask
 from gongdan.assets.models import Asset, Location
 from gongdan.automation.engine import process_events
@@ -20,7 +20,7 @@ from gongdan.automation.models import Macro, Rule, RuleRun
 from gongdan.maintenance.models import Downtime
 from gongdan.maintenance.selectors import asset_reliability
 from gongdan.tickets.models import Category, Comment, CustomField, Priority, Ticket, TicketEvent, TimeEntry
-from gongdan.tickets.selectors import ticket_list
+from gongdan.tickets.selectors import saved_view_list, ticket_list
 from gongdan.tickets.services import ticket_create
 
 DEMO_PASSWORD = "Demo-Gongdan-2026"
@@ -310,3 +310,14 @@ def test_a_new_request_in_the_demo_is_routed_to_someone_in_the_categorys_team_at
     assert ticket.assignee is not None and ticket.status == "assigned"
     assert ticket.assignee.memberships.filter(team=category.default_team).exists()
     assert ticket.events.filter(kind="assigned", actor=None).exists()
+
+
+def test_the_leads_queue_views_are_tabs_their_teams_see(demo):
+    lead = Membership.objects.filter(team_role="lead").select_related("user", "team").first()
+    member = Membership.objects.filter(team=lead.team, team_role="member").select_related("user").first()
+    seen = {(v.owner_id, v.name) for v in saved_view_list(actor=member.user)}
+    own = {(v.owner_id, v.name) for v in saved_view_list(actor=lead.user) if v.owner_id == lead.user_id}
+    assert len(own) == 2
+    # the member sees the lead's shared view, not the lead's private one
+    assert len(seen & own) == 1
+    assert next(iter(seen & own))[1] in ("紧急未结", "Urgent open")

@@ -50,6 +50,7 @@ from gongdan.tickets.models import (
     Channel,
     EventCursor,
     Priority,
+    SavedView,
     Status,
     Ticket,
     TicketEvent,
@@ -139,6 +140,7 @@ class _Builder:
                   f"{self.counts['requesters']} requesters")  # fmt: skip
         self.tell("on-call rotations…")
         self.on_call()
+        self.saved_views()
         self.tell("places…")
         self.locations()
         self.tell(f"  {self.counts['locations']} locations")
@@ -265,6 +267,21 @@ class _Builder:
             portal_settings_update(actor=None, csat_enabled=True, low_rating_reopen=True,
                                    low_rating_notify_lead=True)  # fmt: skip
         self.counts["oncall_schedules"] = len(plans)
+
+    # --- the leads' queue views --------------------------------------------------------------------------
+    def saved_views(self) -> None:
+        """Each lead keeps a view of the team's urgent open tickets, shared with the team, and one of their
+        own: the unassigned, oldest first. They show as tabs after the built-in ones on the queue."""
+        for team_en, lead in self.leads.items():
+            if SavedView.objects.filter(owner=lead).exists():
+                continue
+            chinese = lead.language != "en"
+            team = self.teams[team_en]
+            tickets.saved_view_create(actor=lead, name="紧急未结" if chinese else "Urgent open", team=team,
+                                      query=f"view=open&team={team.pk}&priority=P1&sort=due")  # fmt: skip
+            tickets.saved_view_create(actor=lead, name="待指派（最早）" if chinese else "Unassigned, oldest",
+                                      query=f"view=unassigned&team={team.pk}&sort=created")  # fmt: skip
+        self.counts["saved_views"] = SavedView.objects.count()
 
     # --- places and categories ----------------------------------------------------------------------------
     def locations(self) -> None:

@@ -244,6 +244,7 @@ STATICFILES_DIRS = [
     ("vendor/tabler-icons", NODE_MODULES / "@tabler/icons-webfont/dist"),
     ("vendor/htmx", NODE_MODULES / "htmx.org/dist"),
     ("vendor/echarts", NODE_MODULES / "echarts/dist"),
+    ("vendor/tom-select", NODE_MODULES / "tom-select/dist"),
 ]
 STATICFILES_DIRS = [(prefix, path) for prefix, path in STATICFILES_DIRS if path.exists()]
 STORAGES = {

@@ -11,7 +11,7 @@ from __future__ import annotations
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from gongdan.accounts.models import Membership, Role, User
-from gongdan.tickets.models import Ticket
+from gongdan.tickets.models import OPEN_STATUSES, Ticket
 
 
 def team_ids(actor: User) -> list[int]:
@@ -85,3 +85,13 @@ def is_team_lead_of(actor: User, ticket: Ticket) -> bool:
     if actor.role not in (Role.TEAM_LEAD, Role.MANAGER, Role.ADMIN):
         return False
     return ticket.team_id is not None and ticket.team_id in lead_team_ids(actor)
+
+
+def can_take(actor: User, ticket: Ticket) -> bool:
+    """ "Take it": staff may take an open ticket of their teams' queues or of the triage pool that is not
+    already theirs. Reads only the row's own columns and the actor's (cached) teams: safe per queue row."""
+    if not actor.is_active or not actor.is_staff_member or ticket.assignee_id == actor.pk:
+        return False
+    if ticket.status not in OPEN_STATUSES:
+        return False
+    return ticket.team_id is None or ticket.team_id in team_ids(actor)

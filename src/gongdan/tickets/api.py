@@ -18,7 +18,7 @@ from ninja.decorators import decorate_view
 from ninja.files import UploadedFile
 from pydantic import Field
 
-from gongdan.accounts.models import User
+from gongdan.accounts.models import Team, User
 from gongdan.api.errors import ApiError, errors_for
 from gongdan.api.idempotency import IDEMPOTENT, idempotent
 from gongdan.api.inputs import IdPath, not_found_in, optional_row, rows_or_422
@@ -39,6 +39,7 @@ from gongdan.tickets.models import (
     Comment,
     CustomField,
     Priority,
+    SavedView,
     Tag,
     Ticket,
     TicketEvent,
@@ -57,6 +58,9 @@ from gongdan.tickets.schemas import (
     LinksOut,
     MergeIn,
     PriorityOut,
+    SavedViewIn,
+    SavedViewOut,
+    SavedViewUpdateIn,
     TicketCreateIn,
     TicketOut,
     TicketPage,
@@ -69,6 +73,7 @@ from gongdan.tickets.schemas import (
     TransitionOut,
 )
 from gongdan.tickets.services.custom_fields import fields_for_category
+from gongdan.tickets.services.saved_views import saved_view_create, saved_view_delete, saved_view_update
 
 router = Router()
 
@@ -629,3 +634,56 @@ def ticket_type_list(request: HttpRequest) -> list[TicketType]:
     if not actor_of(request).is_staff_member:
         types = types.filter(is_active=True)
     return list(types)
+
+
+# ---- saved queue views: mine and those shared with my teams -----------------------------------------
+def _my_team(actor: User, team_id: int | None) -> Team | None:
+    """A team to share with: one of the actor's (otherwise 422 naming the field)."""
+    return optional_row(Team.objects.filter(memberships__user=actor), "team", team_id)
+
+
+@router.get(
+    "/saved-views", response={200: list[SavedViewOut], **errors_for(401)}, summary="Saved queue views"
+)
+def saved_view_list(request: HttpRequest) -> list[SavedView]:
+    """Your own views and those shared with a team you belong to."""
+    return list(selectors.saved_view_list(actor=actor_of(request)))
+
+
+@router.post(
+    "/saved-views",
+    response={201: SavedViewOut, **errors_for(401, 403, 415, 422)},
+    summary="Save a queue view",
+)
+def saved_view_new(request: HttpRequest, payload: SavedViewIn) -> Status:
+    actor = actor_of(request)
+    view = saved_view_create(
+        actor=actor, name=payload.name, query=payload.query, team=_my_team(actor, payload.team)
+    )
+    return Status(201, view)
+
+
+@router.patch(
+    "/saved-views/{view_id}",
+    response={200: SavedViewOut, **errors_for(401, 403, 404, 415, 422)},
+    summary="Rename, refilter or share a view",
+)
+def saved_view_change(request: HttpRequest, payload: SavedViewUpdateIn, view_id: int = IdPath) -> SavedView:
+    """Only what the body names changes; `"team": null` stops sharing. The owner, or a lead of the view's team."""
+    actor = actor_of(request)
+    view = selectors.saved_view_get(actor=actor, view_id=view_id)
+    given = payload.model_fields_set
+    if "team" in given:
+        return saved_view_update(
+            actor=actor, view=view, name=payload.name, query=payload.query, team=_my_team(actor, payload.team)
+        )
+    return saved_view_update(actor=actor, view=view, name=payload.name, query=payload.query)
+
+
+@router.delete(
+    "/saved-views/{view_id}", response={204: None, **errors_for(401, 403, 404)}, summary="Delete a view"
+)
+def saved_view_remove(request: HttpRequest, view_id: int = IdPath) -> Status:
+    actor = actor_of(request)
+    saved_view_delete(actor=actor, view=selectors.saved_view_get(actor=actor, view_id=view_id))
+    return Status(204, None)

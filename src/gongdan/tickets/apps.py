@@ -12,6 +12,7 @@ class TicketsConfig(AppConfig):
         from gongdan.tickets.models import (
             Category,
             CustomField,
+            DeskSettings,
             Priority,
             TicketNumbering,
             TicketType,
@@ -20,4 +21,6 @@ class TicketsConfig(AppConfig):
         from gongdan.tickets.navigation import SECTIONS
 
         register_sections(SECTIONS)
-        watch_configuration(Category, CustomField, Priority, TicketType, WorkflowTransition, TicketNumbering)
+        watch_configuration(
+            Category, CustomField, Priority, TicketType, WorkflowTransition, TicketNumbering, DeskSettings
+        )

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from gongdan.admin_console.registry import Section
 from gongdan.tickets.models import Category, Priority, TicketType, WorkflowTransition
+from gongdan.tickets.reference import reference
 from gongdan.tickets.services import numbering_settings
 
 SECTIONS = (
@@ -58,5 +59,17 @@ SECTIONS = (
         "tickets",
         order=50,
         count=lambda: WorkflowTransition.objects.count(),
+    ),
+    Section(
+        "desk",
+        "tickets:desk_settings",
+        "ti-message-check",
+        _("Replies and resolving"),
+        _("How the agent's composer resolves tickets: the resolution note from the reply, or apart."),
+        "tickets",
+        order=60,
+        count=lambda: (
+            _("Separate note") if reference().desk.separate_resolution_note else _("From the reply")
+        ),
     ),
 )

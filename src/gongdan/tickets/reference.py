@@ -11,6 +11,7 @@ from gongdan.core.config_cache import cached
 from gongdan.tickets.models import (
     Category,
     CustomField,
+    DeskSettings,
     Priority,
     TicketNumbering,
     TicketType,
@@ -27,6 +28,7 @@ class Reference:
     fields: dict[int, list[CustomField]] = field(default_factory=dict)  # category → its form, parents' first
     transitions: list[WorkflowTransition] = field(default_factory=list)
     numbering: TicketNumbering = field(default_factory=lambda: TicketNumbering(pk=1))
+    desk: DeskSettings = field(default_factory=lambda: DeskSettings(pk=1))
     default_priority: Priority | None = None
     default_ticket_type: TicketType | None = None
 
@@ -71,6 +73,7 @@ def _load() -> Reference:
         fields=forms,
         transitions=list(WorkflowTransition.objects.select_related("ticket_type").order_by("order", "pk")),
         numbering=TicketNumbering.objects.filter(pk=1).first() or TicketNumbering(pk=1),
+        desk=DeskSettings.objects.filter(pk=1).first() or DeskSettings(pk=1),
         default_priority=default_priority,
         default_ticket_type=active_types[0] if active_types else None,
     )

@@ -393,3 +393,30 @@ class CustomFieldOut(Schema):
     @staticmethod
     def resolve_choices(field: CustomField) -> list[dict[str, str]]:
         return [{"value": value, "label": label} for value, label in field.choice_options()]
+
+
+# ---- saved queue views --------------------------------------------------------------------------------
+class SavedViewIn(StrictInput):
+    name: str = Field(
+        ..., min_length=1, max_length=60, description="The tab's name, unique among your views."
+    )
+    query: str = Field(
+        "", max_length=1000, description="The queue's filters as a query string, e.g. `status=open&sort=due`."
+    )
+    team: Id | None = Field(None, description="Share with this team (one of yours); null keeps it to you.")
+
+
+class SavedViewUpdateIn(StrictInput):
+    name: str | None = Field(None, min_length=1, max_length=60, description="A new name.")
+    query: str | None = Field(None, max_length=1000, description="New filters, as a query string.")
+    team: Id | None = Field(None, description="Share with this team; null stops sharing (owner only).")
+
+
+class SavedViewOut(Schema):
+    id: int
+    name: str
+    query: str
+    team: int | None = Field(None, alias="team_id")
+    owner: int = Field(..., alias="owner_id")
+    created_at: datetime
+    updated_at: datetime

@@ -5,20 +5,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import Count, Prefetch, QuerySet, Sum
+from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 
 from gongdan.accounts.models import User
 from gongdan.core.domain_errors import NotFound
 from gongdan.core.trees import TreeRow, tree_rows
 from gongdan.tickets import events
-from gongdan.tickets.access import can_view, can_work, visible_tickets
+from gongdan.tickets.access import can_view, can_work, team_ids, visible_tickets
 from gongdan.tickets.filters import TicketFilters
 from gongdan.tickets.models import (
     Attachment,
     Category,
     Comment,
     CustomField,
+    SavedView,
     Tag,
     Ticket,
     TicketEvent,
@@ -186,3 +187,21 @@ def workflow_transitions() -> QuerySet[WorkflowTransition]:
     return WorkflowTransition.objects.select_related("ticket_type").order_by(
         "ticket_type__order", "ticket_type_id", "order", "id"
     )
+
+
+def saved_view_list(*, actor: User) -> QuerySet[SavedView]:
+    """The actor's own views and those shared with a team the actor belongs to (staff only)."""
+    if not actor.is_active or not actor.is_staff_member:
+        return SavedView.objects.none()
+    return (
+        SavedView.objects.filter(Q(owner=actor) | Q(team_id__in=team_ids(actor)))
+        .select_related("team", "owner")
+        .order_by("name", "id")
+    )
+
+
+def saved_view_get(*, actor: User, view_id: int) -> SavedView:
+    view = saved_view_list(actor=actor).filter(pk=view_id).first()
+    if view is None:
+        raise NotFound(_("No such view."))
+    return view

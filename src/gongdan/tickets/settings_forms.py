@@ -162,3 +162,14 @@ class NumberingForm(TablerForm):
     digits = forms.IntegerField(
         label=_("Digits"), min_value=3, max_value=12, help_text=_("Length of the running number, 3 to 12.")
     )
+
+
+class DeskSettingsForm(TablerForm):
+    separate_resolution_note = forms.BooleanField(
+        label=_("Require a separate resolution note"),
+        required=False,
+        help_text=_(
+            "Off: “Send and resolve” takes the resolution note from the reply. On: agents write the "
+            "resolution note in a field of its own."
+        ),
+    )

@@ -4,7 +4,7 @@
 from django.urls import path
 
 from gongdan.accounts.views.auth import requesters_to_portal
-from gongdan.tickets.views import create, queue, settings_catalogue, settings_lifecycle, ticket
+from gongdan.tickets.views import create, queue, saved_views, settings_catalogue, settings_lifecycle, ticket
 
 app_name = "tickets"
 
@@ -12,11 +12,14 @@ urlpatterns = [
     path("", requesters_to_portal(queue.queue), name="queue"),
     path("tickets/bulk/", queue.bulk_action, name="bulk_action"),
     path("queue/panels/<slug:name>/", queue.queue_panel, name="queue_panel"),
+    path("queue/views/", saved_views.saved_view_new, name="saved_view_new"),
+    path("queue/views/<int:view_id>/", saved_views.saved_view_change, name="saved_view_change"),
     path("tickets/new/", create.ticket_new, name="ticket_new"),
     path("tickets/new/fields/", create.category_fields, name="ticket_new_fields"),
     path("tickets/<str:number>/", ticket.ticket_detail, name="ticket_detail"),
     path("tickets/<str:number>/transition/", ticket.ticket_transition, name="ticket_transition"),
     path("tickets/<str:number>/reply/", ticket.ticket_reply, name="ticket_reply"),
+    path("tickets/<str:number>/take/", ticket.ticket_take, name="ticket_take"),
     path("tickets/<str:number>/properties/", ticket.ticket_properties, name="ticket_properties"),
     path("tickets/<str:number>/fields/", ticket.ticket_custom_fields, name="ticket_custom_fields"),
     path("tickets/<str:number>/time/", ticket.ticket_time, name="ticket_time"),
@@ -40,4 +43,5 @@ urlpatterns = [
     path("settings/ticket-types/<int:pk>/", settings_lifecycle.ticket_type_edit, name="ticket_type_edit"),
     path("settings/numbering/", settings_lifecycle.numbering, name="numbering"),
     path("settings/workflow/", settings_lifecycle.workflow, name="workflow"),
+    path("settings/desk/", settings_lifecycle.desk_settings, name="desk_settings"),
 ]

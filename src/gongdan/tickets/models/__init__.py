@@ -2,6 +2,7 @@ from gongdan.tickets.models.activity import Attachment, Comment, TicketEvent, Ti
 from gongdan.tickets.models.config import (
     Category,
     CustomField,
+    DeskSettings,
     FieldType,
     Priority,
     TicketNumbering,
@@ -9,6 +10,7 @@ from gongdan.tickets.models.config import (
     WorkflowTransition,
 )
 from gongdan.tickets.models.pipeline import EventCursor
+from gongdan.tickets.models.saved_view import SavedView
 from gongdan.tickets.models.ticket import (
     OPEN_STATUSES,
     Channel,
@@ -26,9 +28,11 @@ __all__ = [
     "Channel",
     "Comment",
     "CustomField",
+    "DeskSettings",
     "EventCursor",
     "FieldType",
     "Priority",
+    "SavedView",
     "Status",
     "Tag",
     "Ticket",

@@ -184,3 +184,23 @@ class TicketNumbering(models.Model):
 
     def __str__(self) -> str:
         return self.prefix
+
+
+class DeskSettings(models.Model):
+    """How the agent's desk behaves, site-wide. One row (pk=1); missing means the defaults."""
+
+    separate_resolution_note = models.BooleanField(
+        _("require a separate resolution note"),
+        default=False,
+        help_text=_(
+            "Off: “Send and resolve” takes the resolution note from the reply. On: agents write the "
+            "resolution note in a field of its own."
+        ),
+    )
+
+    class Meta:
+        verbose_name = _("desk settings")
+        verbose_name_plural = _("desk settings")
+
+    def __str__(self) -> str:
+        return str(self._meta.verbose_name)

@@ -5,6 +5,7 @@ from gongdan.tickets.services.activity import (
     MAX_ATTACHMENTS_PER_CALL,
     attachment_add,
     ticket_comment,
+    ticket_respond,
     time_entry_add,
 )
 from gongdan.tickets.services.attachments import IncomingFile, attachment_orphans_purge, check_file
@@ -27,6 +28,7 @@ from gongdan.tickets.services.core import (
     ticket_edit,
     ticket_link,
     ticket_merge,
+    ticket_take,
     ticket_transition,
     ticket_unlink,
     ticket_update,
@@ -34,6 +36,7 @@ from gongdan.tickets.services.core import (
 )
 from gongdan.tickets.services.custom_fields import clean_custom_values, fields_for_category
 from gongdan.tickets.services.numbering import numbering_settings
+from gongdan.tickets.services.saved_views import saved_view_create, saved_view_delete, saved_view_update
 
 __all__ = [
     "MAX_ATTACHMENTS_PER_CALL",
@@ -57,12 +60,17 @@ __all__ = [
     "label_of",
     "lock_ticket",
     "numbering_settings",
+    "saved_view_create",
+    "saved_view_delete",
+    "saved_view_update",
     "ticket_assign",
     "ticket_comment",
     "ticket_create",
     "ticket_edit",
     "ticket_link",
     "ticket_merge",
+    "ticket_respond",
+    "ticket_take",
     "ticket_transition",
     "ticket_unlink",
     "ticket_update",

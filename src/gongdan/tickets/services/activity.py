@@ -16,6 +16,7 @@ from gongdan.core.html_sanitize import render_markdown
 from gongdan.tickets import events
 from gongdan.tickets.access import can_view, can_work
 from gongdan.tickets.models import Attachment, Channel, Comment, Status, Ticket, TimeEntry
+from gongdan.tickets.reference import reference
 from gongdan.tickets.services.attachments import CheckedFile, IncomingFile, check_file
 from gongdan.tickets.services.core import (
     MAX_DESCRIPTION,
@@ -23,7 +24,9 @@ from gongdan.tickets.services.core import (
     apply_status,
     build_search_text,
     lock_ticket,
+    ticket_transition,
     touch,
+    workflow_for,
 )
 
 MAX_ATTACHMENTS_PER_CALL = 10
@@ -108,6 +111,60 @@ def ticket_comment(
         if ticket.status in (Status.PENDING_REQUESTER, Status.RESOLVED):
             apply_status(ticket, actor=actor, to_status=Status.IN_PROGRESS, action="requester_replied")
     return comment
+
+
+# What the composer may do after sending: the workflow's action to the pending or resolved state.
+THEN_STATUSES = {Status.PENDING_REQUESTER, Status.RESOLVED}
+
+
+@transaction.atomic
+def ticket_respond(
+    *,
+    actor: User,
+    ticket: Ticket,
+    body: str,
+    is_internal: bool = False,
+    files: Sequence[IncomingFile] = (),
+    then: str = "",
+    resolution: str = "",
+    expected_version: int | None = None,
+) -> Ticket:
+    """The composer's one submit: a reply or internal note, then (optionally) the next state — "Send and set
+    pending", "Send and resolve" — in one transaction, the comment's event before the transition's.
+
+    The resolution note is `resolution` if given; otherwise the reply's text, unless the site requires a
+    separate note (desk settings) or the message is an internal note (never shown to the requester as the
+    resolution). Any refusal rolls the whole submit back: no comment without its state change."""
+    then = (then or "").strip()
+    if then:
+        moves = {t.to_status for t in workflow_for(ticket) if t.action == then}
+        if not moves & THEN_STATUSES:
+            message = _("Unknown action “%(action)s”.") % {"action": then}
+            raise ValidationFailed(message, code="unknown_action", details={"then": [message]})
+    resolution = (resolution or "").strip()
+    resolving = bool(then) and Status.RESOLVED in {
+        t.to_status for t in workflow_for(ticket) if t.action == then
+    }
+    if resolving and not resolution:
+        if reference().desk.separate_resolution_note:
+            message = _("Write the resolution note: this site keeps it apart from the reply.")
+            raise ValidationFailed(message, code="note_required", details={"resolution": [message]})
+        if is_internal:
+            message = _("An internal note is not shown to the requester: write the resolution note too.")
+            raise ValidationFailed(message, code="note_required", details={"resolution": [message]})
+        resolution = (body or "").strip()
+    comment = ticket_comment(
+        actor=actor,
+        ticket=ticket,
+        body=body,
+        is_internal=is_internal,
+        files=files,
+        expected_version=expected_version,
+    )
+    if not then:
+        return comment.ticket
+    # ticket_comment holds the row lock and bumped the version: no second check against our own write.
+    return ticket_transition(actor=actor, ticket=ticket, action=then, note=resolution if resolving else "")
 
 
 def _store_attachment(

@@ -1,4 +1,5 @@
-"""Changes to what an admin configures: categories and their forms, priorities, ticket types, numbering."""
+"""Changes to what an admin configures: categories and their forms, priorities, ticket types, numbering, the
+desk settings."""
 
 from __future__ import annotations
 
@@ -14,7 +15,15 @@ from gongdan.accounts.models import User
 from gongdan.accounts.services import require_admin
 from gongdan.core.config_cache import configuration_changed
 from gongdan.core.domain_errors import ValidationFailed
-from gongdan.tickets.models import Category, CustomField, FieldType, Priority, TicketNumbering, TicketType
+from gongdan.tickets.models import (
+    Category,
+    CustomField,
+    DeskSettings,
+    FieldType,
+    Priority,
+    TicketNumbering,
+    TicketType,
+)
 
 CATEGORY_FIELDS = ("name", "name_en", "parent", "description", "default_team", "default_priority", "default_type",
                    "template", "order", "is_active")  # fmt: skip
@@ -249,3 +258,16 @@ def numbering_update(*, actor: User, prefix: str, include_year: bool, digits: in
         pk=1, defaults={"prefix": prefix, "include_year": include_year, "digits": digits}
     )
     return numbering
+
+
+@transaction.atomic
+def desk_settings_update(*, actor: User, separate_resolution_note: bool) -> DeskSettings:
+    """Site-wide behaviour of the agent's desk; read by every composer submit through the reference cache."""
+    configuration_changed()
+    require_admin(actor)
+    if not isinstance(separate_resolution_note, bool):
+        _errors({"separate_resolution_note": [_("Choose yes or no.")]})
+    desk, _created = DeskSettings.objects.update_or_create(
+        pk=1, defaults={"separate_resolution_note": separate_resolution_note}
+    )
+    return desk

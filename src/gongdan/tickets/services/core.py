@@ -30,7 +30,7 @@ from gongdan.assets.models import Asset, AssetStatus, Location
 from gongdan.core.domain_errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from gongdan.core.html_sanitize import render_markdown
 from gongdan.tickets import events, pipeline, reactions
-from gongdan.tickets.access import can_view, can_work, is_team_lead_of
+from gongdan.tickets.access import can_take, can_view, can_work, is_team_lead_of
 from gongdan.tickets.models import (
     Category,
     Channel,
@@ -787,6 +787,55 @@ def apply_status(
     touch(ticket, fields, now=now)
     append_event(ticket, actor=actor, kind=events.TRANSITIONED, at=now,
                  data={"from": before, "to": to_status, "action": action, "note": note})  # fmt: skip
+    return ticket
+
+
+# Statuses "Take it" also starts work from: a ticket waiting on someone keeps waiting, only its owner changes.
+TAKE_STARTS_FROM = (Status.NEW, Status.ASSIGNED)
+
+
+@transaction.atomic
+def ticket_take(*, actor: User, ticket: Ticket, expected_version: int | None = None) -> Ticket:
+    """ "Take it": assign the ticket to the actor and start work, in one change (one version, an ASSIGNED
+    event followed by a TRANSITIONED one). A ticket from the triage pool joins the actor's first team; one
+    that waits on the requester or a third party keeps waiting."""
+    _require_work(actor, ticket)
+    read, ticket = ticket, lock_ticket(ticket, expected_version=expected_version)
+    _carry_over_reads(read, ticket)
+    if ticket.assignee_id == actor.pk:
+        raise Conflict(_("This ticket is already yours."), code="already_yours")
+    if not can_take(actor, ticket):
+        if ticket.status not in OPEN_STATUSES:
+            raise Conflict(_("A finished ticket cannot be taken; reopen it first."), code="ticket_finished")
+        raise PermissionDenied(_("You can take only tickets of your teams or of the triage pool."))
+    moved = _apply_assignment(ticket, assignee=actor, team=UNSET)
+    if moved is None:  # cannot happen (the assignee changes), but never write half a change
+        return ticket
+    fields, before, after = moved
+    start = None
+    if ticket.status in TAKE_STARTS_FROM:
+        tokens = _role_tokens(actor, ticket)
+        start = next(
+            (
+                t
+                for t in workflow_for(ticket)
+                if t.from_status == ticket.status
+                and t.to_status == Status.IN_PROGRESS
+                and tokens.intersection(t.allowed_roles)
+            ),
+            None,
+        )
+    status_before = ticket.status
+    if start is not None:
+        ticket.status = start.to_status
+        fields = fields | {"status"}
+    now = timezone.now()
+    touch(ticket, fields, now=now)
+    append_event(ticket, actor=actor, kind=events.ASSIGNED, at=now,
+                 data={"from": before, "to": after, "reason": {"taken": True}})  # fmt: skip
+    if start is not None:
+        append_event(ticket, actor=actor, kind=events.TRANSITIONED, at=now,
+                     data={"from": status_before, "to": start.to_status, "action": start.action, "note": ""})  # fmt: skip
     return ticket
 
 

@@ -20,10 +20,11 @@ from gongdan.accounts.models import Team, User
 from gongdan.accounts.views.auth import safe_next
 from gongdan.core.domain_errors import DomainError, ValidationFailed
 from gongdan.core.ids import parse_id
+from gongdan.tickets.access import can_take, team_ids
 from gongdan.tickets.filters import DEFAULT_PAGE_SIZE, SAVED_VIEWS, SORTS, TicketFilters, paginate
 from gongdan.tickets.forms import category_choices, staff_choices, staff_users
 from gongdan.tickets.models import Priority, Status, TicketType, WorkflowTransition
-from gongdan.tickets.selectors import ticket_get, ticket_list
+from gongdan.tickets.selectors import saved_view_list, ticket_get, ticket_list
 from gongdan.tickets.services import ticket_assign, ticket_transition, ticket_update
 from gongdan.web.http import SignedInRequest, wants_fragment
 
@@ -40,7 +41,7 @@ SORT_LABELS = {
 # What a queue row shows (and the keyset sorts by): not descriptions, search text or whole user rows.
 QUEUE_RELATED = ("priority", "category", "team", "assignee", "requester")
 QUEUE_COLUMNS = (
-    "number", "subject", "status", "updated_at", "created_at", "due_at",
+    "number", "subject", "status", "version", "updated_at", "created_at", "due_at",
     "sla_due_at", "sla_warn_at", "sla_paused", "sla_breached",
     "priority__code", "priority__name", "priority__name_en", "priority__colour", "priority__rank",
     "category__name", "category__name_en", "team__name", "team__name_en",
@@ -102,6 +103,8 @@ def queue(request: SignedInRequest) -> HttpResponse:
         tickets = ticket_list(actor=actor, filters=filters)
         tickets = tickets.select_related(None).select_related(*QUEUE_RELATED).only(*QUEUE_COLUMNS)
         page = paginate(tickets, filters, cursor=cursor, limit=DEFAULT_PAGE_SIZE)
+        for row in page.items:  # "Take it" on the row: the row's own columns and the actor's cached teams
+            row.can_take = can_take(actor, row)  # type: ignore[attr-defined]
     except ValidationFailed as exc:
         error_message, errors = str(exc.message), exc.details
     base_query = _without(params, "cursor", "back")
@@ -132,7 +135,8 @@ def queue(request: SignedInRequest) -> HttpResponse:
         "error_items": [(FILTER_LABELS.get(k, k), m) for k, msgs in errors.items() for m in msgs],
         "error_message": error_message,
         "saved_views": saved_views_for(actor),
-        "current_view": params.get("view", ""),
+        "current_view": "" if params.get("saved") else params.get("view", ""),
+        "current_saved": params.get("saved", ""),
         "next_url": next_url,
         "newer_url": newer_url,
         "base_query": base_query,
@@ -143,12 +147,22 @@ def queue(request: SignedInRequest) -> HttpResponse:
         "priority_options": list(Priority.objects.all()),
     }
     if actor.is_staff_member:
+        own_views = list(saved_view_list(actor=actor))
+        context |= {
+            "own_views": own_views,
+            "view_query": _without(params, "cursor", "back", "saved"),
+            # One query whatever the number of views (the dialog lists it once per view).
+            "my_teams": [(t.pk, t.label) for t in Team.objects.filter(pk__in=team_ids(actor))],
+        }
         more = ("team", "assignee", "category", "type", "tag", "created_from", "created_to", "updated_from",
                 "updated_to", "more")  # fmt: skip
         # The "More filters" and "Bulk actions" panels start closed and load their select lists when
         # opened (the queue is the hottest page; a few hundred agents in two lists cost more than the rows).
         context |= _panel_options() | {
             "more_filters_open": any(params.get(name) for name in more),
+            "active_filters": sum(1 for name in ("status", "priority", *more[:-1]) if params.get(name))
+            + (1 if params.get("sort", "-updated") != "-updated" else 0),
+            "filters_open": bool(errors),
             "bulk_open": bool(params.get("bulk")),
         }
     template = "tickets/queue.html#results" if wants_fragment(request) else "tickets/queue.html"

@@ -1,4 +1,4 @@
-"""Priorities, ticket types, numbering and the (read-only) workflow."""
+"""Priorities, ticket types, numbering, the desk settings and the (read-only) workflow."""
 
 from __future__ import annotations
 
@@ -21,9 +21,10 @@ from gongdan.audit.services import audited_configuration_save
 from gongdan.core.domain_errors import DomainError
 from gongdan.tickets import selectors
 from gongdan.tickets.models import Priority, Status, TicketType
+from gongdan.tickets.reference import reference
 from gongdan.tickets.services import configuration as config_services
 from gongdan.tickets.services.numbering import numbering_settings
-from gongdan.tickets.settings_forms import NumberingForm, PriorityForm, TicketTypeForm
+from gongdan.tickets.settings_forms import DeskSettingsForm, NumberingForm, PriorityForm, TicketTypeForm
 from gongdan.web.forms import show_domain_error
 
 EXAMPLE_SEQUENCE = 123
@@ -159,6 +160,31 @@ def numbering(request: AdminRequest) -> HttpResponse:
         ),
         year=timezone.localtime().year,
         sequence=EXAMPLE_SEQUENCE,
+        status=form_status(request, form),
+    )
+
+
+@admin_required
+def desk_settings(request: AdminRequest) -> HttpResponse:
+    if request.method == "POST":
+        form = DeskSettingsForm(request.POST)
+        if form.is_valid():
+            try:
+                config_services.desk_settings_update(actor=request.user, **form.cleaned_data)
+            except DomainError as exc:
+                show_domain_error(form, exc)
+            else:
+                messages.success(request, _("The desk settings were saved."))
+                return redirect("tickets:desk_settings")
+    else:
+        form = DeskSettingsForm(
+            initial={"separate_resolution_note": reference().desk.separate_resolution_note}
+        )
+    return render_page(
+        request,
+        "tickets/settings/lifecycle/desk.html",
+        section="desk",
+        form=form,
         status=form_status(request, form),
     )
 

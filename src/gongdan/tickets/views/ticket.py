@@ -34,7 +34,7 @@ from gongdan.core.domain_errors import DomainError, NotFound, ValidationFailed
 from gongdan.core.html_sanitize import render_markdown
 from gongdan.core.ids import parse_id, parse_ids
 from gongdan.tickets import events, page, selectors, services
-from gongdan.tickets.access import can_work
+from gongdan.tickets.access import can_take, can_work
 from gongdan.tickets.forms import category_choices, staff_choices
 from gongdan.tickets.models import (
     Attachment,
@@ -47,6 +47,7 @@ from gongdan.tickets.models import (
     TicketEvent,
     TicketType,
 )
+from gongdan.tickets.reference import reference
 from gongdan.tickets.services.custom_fields import fields_for_category
 from gongdan.web.http import SignedInRequest
 
@@ -86,12 +87,19 @@ FIELD_LABELS = {
     "tags": gettext_lazy("Tags"),
     "watchers": gettext_lazy("Watchers"),
     "parent": gettext_lazy("Parent ticket"),
+    "resolution": gettext_lazy("Resolution"),
+    "then": gettext_lazy("Next state"),
+    "version": gettext_lazy("Version"),
 }
 LINK_KINDS = {
     "relates": gettext_lazy("Related to"),
     "parent": gettext_lazy("Parent of this ticket"),
     "child": gettext_lazy("Child of this ticket"),
 }
+COMPOSER_THEN = (
+    (Status.PENDING_REQUESTER, gettext_lazy("Send and set pending")),
+    (Status.RESOLVED, gettext_lazy("Send and resolve")),
+)
 TAG_SPLIT = re.compile(r"[,，、;；]+")
 DUE_INPUT_FORMAT = "%Y-%m-%dT%H:%M"
 
@@ -352,12 +360,23 @@ def _page_context(request: SignedInRequest, ticket: Ticket, **extra: Any) -> dic
         {a.pk: a for a in attachments},
         staff=staff,
     )
+    takes = can_take(actor, ticket)
+    allowed = services.available_transitions(actor=actor, ticket=ticket)
+    # "Take it" starts work: starting a ticket nobody owns is not offered beside it.
+    if takes and ticket.assignee_id is None:
+        allowed = [t for t in allowed if t.to_status != Status.IN_PROGRESS]
     transitions = []
-    for transition in services.available_transitions(actor=actor, ticket=ticket):
+    for transition in allowed:
         style, icon = TRANSITION_BUTTONS.get(transition.action, ("btn-outline-primary", "ti-arrow-right"))
         # Cancelling is final for a requester: it opens a small form (reason optional) instead of firing.
         asks = transition.requires_note or transition.to_status == Status.CANCELLED
         transitions.append({"row": transition, "style": style, "icon": icon, "asks": asks})
+    # The composer's "Send and …": the first move to each of these states the actor may make now.
+    then_options: list[dict[str, str]] = []
+    for to_status, label in COMPOSER_THEN if staff else ():
+        move = next((t for t in allowed if t.to_status == to_status), None)
+        if move is not None:
+            then_options.append({"action": move.action, "label": str(label), "to_status": to_status})
     fields = fields_for_category(ticket.category)
     closed_for_replies = ticket.status in (Status.CLOSED, Status.CANCELLED)
     context: dict[str, Any] = {
@@ -366,6 +385,10 @@ def _page_context(request: SignedInRequest, ticket: Ticket, **extra: Any) -> dic
         "status_badge": STATUS_BADGES.get(ticket.status, "bg-secondary-lt"),
         "status_label": _status_label(ticket.status),
         "transitions": transitions,
+        "can_take": takes,
+        "then_options": then_options,
+        "separate_resolution_note": reference().desk.separate_resolution_note,
+        "resolution_value": "",
         "timeline": timeline,
         "attachments": attachments,
         "closed_for_replies": closed_for_replies,
@@ -529,14 +552,45 @@ def ticket_transition(request: SignedInRequest, number: str) -> HttpResponse:
 
 @login_required
 @require_POST
+def ticket_take(request: SignedInRequest, number: str) -> HttpResponse:
+    """ "Take it", from the ticket page (htmx) or a queue row (a plain POST that opens the ticket)."""
+    ticket = _ticket_or_404(request, number)
+    try:
+        raw_version = request.POST.get("version", "").strip()
+        version = parse_id(raw_version) if raw_version else None
+        if raw_version and version is None:
+            raise _bad_input(_("The form is missing the ticket's version; reload the page."), "version")
+        services.ticket_take(actor=request.user, ticket=ticket, expected_version=version)
+    except DomainError as error:
+        if request.htmx or request.POST.get("from") != "queue":
+            return _failed(request, ticket, error)
+        messages.error(request, f"{ticket.number}: {error.message}")
+        return redirect("tickets:queue")
+    return _succeeded(request, ticket.number, _("You took this ticket."), include_editor=True)
+
+
+@login_required
+@require_POST
 def ticket_reply(request: SignedInRequest, number: str) -> HttpResponse:
+    """The composer: a reply or internal note, and with "Send and …" the next state, in one submit."""
     ticket = _ticket_or_404(request, number)
     body = request.POST.get("body", "")
     internal = request.POST.get("kind") == "note"
+    then = request.POST.get("then", "").strip()[:40]
+    resolution = request.POST.get("resolution", "")
     uploads = request.FILES.getlist("files")
     limit = settings.GONGDAN_MAX_ATTACHMENT_BYTES
-    keep: dict[str, Any] = {"reply_body": body, "reply_internal": internal, "include_editor": True}
+    keep: dict[str, Any] = {
+        "reply_body": body,
+        "reply_internal": internal,
+        "resolution_value": resolution,
+        "include_editor": True,
+    }
     try:
+        raw_version = request.POST.get("version", "").strip()
+        version = parse_id(raw_version) if raw_version else None
+        if raw_version and version is None:
+            raise _bad_input(_("The form is missing the ticket's version; reload the page."), "version")
         too_big = [u.name for u in uploads if (u.size or 0) > limit]
         if too_big:
             raise _bad_input(
@@ -545,13 +599,24 @@ def ticket_reply(request: SignedInRequest, number: str) -> HttpResponse:
                 "files",
             )
         files = [services.IncomingFile(name=u.name or "file", content=u.read()) for u in uploads]
-        services.ticket_comment(
-            actor=request.user, ticket=ticket, body=body, is_internal=internal, files=files
+        updated = services.ticket_respond(
+            actor=request.user,
+            ticket=ticket,
+            body=body,
+            is_internal=internal,
+            files=files,
+            then=then,
+            resolution=resolution,
+            expected_version=version,
         )
     except DomainError as error:
-        # htmx keeps the editor as typed; without JS the page comes back with the text in it.
+        # htmx leaves the composer as typed (text, files); without JS the page comes back with the text in it.
         return _failed(request, ticket, error, **({} if request.htmx else keep))
     message = _("Internal note added.") if internal else _("Reply sent.")
+    if then:
+        message = f"{message} " + _("Status changed to %(status)s.") % {
+            "status": _status_label(updated.status)
+        }
     return _succeeded(request, ticket.number, message, include_editor=True)
 
 
@@ -596,11 +661,45 @@ def _custom_values_from_post(request: SignedInRequest, category: Category | None
     return values
 
 
+def _property_values(ticket: Ticket) -> list[tuple[str, str]]:
+    """The properties form's fields as the ticket holds them now: what "Undo" posts back after a change."""
+    pairs: list[tuple[str, str]] = [
+        ("category", str(ticket.category_id or "")),
+        ("ticket_type", str(ticket.ticket_type_id)),
+        ("priority", str(ticket.priority_id)),
+        ("team", str(ticket.team_id or "")),
+        ("assignee", str(ticket.assignee_id or "")),
+        ("due_at", timezone.localtime(ticket.due_at).strftime(DUE_INPUT_FORMAT) if ticket.due_at else ""),
+        ("location", str(ticket.location_id or "")),
+        ("location_text", ticket.location_text),
+        ("tags", ", ".join(t.name for t in ticket.tags.all())),
+    ]
+    pairs += [("watchers", str(w.pk)) for w in ticket.watchers.all()]
+    values = ticket.custom_values or {}
+    for field in fields_for_category(ticket.category):
+        name, value = f"cf_{field.key}", values.get(field.key)
+        if field.field_type == FieldType.MULTI_CHOICE:
+            pairs.append((f"{name}__shown", "1"))
+            pairs += [(name, str(v)) for v in value or []]
+        else:
+            pairs.append((name, "" if value is None else str(value)))
+    return pairs
+
+
+# Changes that move other fields too (a team drops its assignee, a category brings its own form): the whole
+# properties panel is drawn again. Any other change leaves the panel alone, so the field the agent moved to
+# next keeps its focus.
+KNOCK_ON_FIELDS = frozenset({"category", "team", "assignee"})
+
+
 @login_required
 @require_POST
 def ticket_properties(request: SignedInRequest, number: str) -> HttpResponse:
+    """The sidebar saves each change as it is made (htmx, on change) with the version check, and answers
+    with "Saved" and an Undo: a second edit, through the same service, that posts the values from before."""
     ticket = _ticket_or_404(request, number)
     post = request.POST
+    undo = post.get("undo") == "1"
     try:
         version = parse_id(post.get("version"))
         if version is None:
@@ -624,7 +723,8 @@ def ticket_properties(request: SignedInRequest, number: str) -> HttpResponse:
             raise _bad_input(_("Choose a valid option."), "watchers")
         changes["watchers"] = watchers
         changes["team"] = _pick(Team, post.get("team", ""), "team")
-        services.ticket_edit(
+        before = _property_values(ticket) if request.htmx else []
+        updated = services.ticket_edit(
             actor=request.user,
             ticket=ticket,
             changes=changes,
@@ -632,8 +732,47 @@ def ticket_properties(request: SignedInRequest, number: str) -> HttpResponse:
             expected_version=version,
         )
     except DomainError as error:
+        if request.htmx and error.code != "version_conflict" and "category" in post:
+            # Keep what the agent chose (a new category waiting for its required fields) beside the errors.
+            return _failed(request, ticket, error, **_as_posted(request, ticket))
         return _failed(request, ticket, error)
-    return _succeeded(request, ticket.number, _("Changes saved."))
+    message = _("Change undone.") if undo else _("Changes saved.")
+    if not request.htmx:
+        return _succeeded(request, ticket.number, message)
+    if updated.version == ticket.version:
+        return HttpResponse(status=204)  # nothing changed (a field set to the value it had)
+    changed = _changed_fields(before, _property_values(updated))
+    context = _page_context(request, updated, include_editor=False)
+    context.update(
+        oob=True,
+        saved_message=message,
+        undo_values=[] if undo else before,
+        redraw_side=bool(changed & KNOCK_ON_FIELDS),
+    )
+    response = render(request, "tickets/ticket/detail.html#property_saved", context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+def _changed_fields(before: list[tuple[str, str]], after: list[tuple[str, str]]) -> set[str]:
+    grouped: dict[str, list[list[str]]] = defaultdict(lambda: [[], []])
+    for side, pairs in enumerate((before, after)):
+        for name, value in pairs:
+            grouped[name][side].append(value)
+    return {name for name, (old, new) in grouped.items() if sorted(old) != sorted(new)}
+
+
+def _as_posted(request: SignedInRequest, ticket: Ticket) -> dict[str, Any]:
+    """The properties panel as the agent left it: the chosen category and its form with what was typed."""
+    category_id = parse_id(request.POST.get("category", ""))
+    category = Category.objects.filter(pk=category_id).first() if category_id is not None else None
+    if category is None or category.pk == ticket.category_id:
+        return {}
+    typed = _custom_values_from_post(request, category)
+    return {
+        "posted_category_id": category.pk,
+        "custom_fields": _custom_field_rows(fields_for_category(category), typed, staff_choices()),
+    }
 
 
 @login_required

@@ -1,4 +1,6 @@
-/* The ticket page: keyboard shortcuts, the reply/internal-note toggle, and htmx glue.
+/* The ticket page: keyboard shortcuts (t take, r reply, n note, a assignee, Ctrl+Enter send, Ctrl+Shift+Enter
+   send and resolve, Ctrl+Alt+Enter send and set pending; listed on "?"), the reply/internal-note toggle, and
+   htmx glue.
    Everything here is an enhancement: every form on the page also works without JavaScript. */
 (function () {
   "use strict";
@@ -37,24 +39,62 @@
     });
   }
 
+  function writeAs(kind) {
+    var box = replyBox();
+    if (!box) return false;
+    var radio = document.querySelector('#ticket-editor input[name="kind"][value="' + kind + '"]');
+    if (radio && !radio.disabled) {
+      radio.checked = true;
+      syncEditorKind();
+    }
+    box.focus();
+    box.scrollIntoView({ block: "center", behavior: "smooth" });
+    return true;
+  }
+
+  // A click rather than requestSubmit(button): htmx learns which submit button was used from its click.
+  function submitWith(form, button) {
+    if (button) button.click();
+    else if (typeof form.requestSubmit === "function") form.requestSubmit();
+    else form.submit();
+  }
+
   document.addEventListener("keydown", function (event) {
-    // r: jump to the reply box (unless already typing somewhere).
-    if (event.key === "r" && !event.ctrlKey && !event.metaKey && !event.altKey && !isTyping(event.target)) {
-      var box = replyBox();
-      if (box) {
+    var plain = !event.ctrlKey && !event.metaKey && !event.altKey && !isTyping(event.target);
+    // t: take the ticket; r: write a reply; n: write an internal note (unless already typing somewhere).
+    if (plain && event.key === "t") {
+      var take = document.querySelector("#ticket-header [data-gd-take]");
+      if (take) {
         event.preventDefault();
-        box.focus();
-        box.scrollIntoView({ block: "center", behavior: "smooth" });
+        take.click();
       }
       return;
     }
-    // Ctrl/Cmd+Enter inside a textarea sends its form.
+    if (plain && event.key === "a") {
+      var assignee = document.getElementById("prop-assignee");
+      if (assignee) {
+        event.preventDefault();
+        // The people picker (people_picker.js) replaces the select with its own search box.
+        if (assignee.tomselect) assignee.tomselect.focus();
+        else assignee.focus();
+        assignee.parentElement.scrollIntoView({ block: "center", behavior: "smooth" });
+      }
+      return;
+    }
+    if (plain && (event.key === "r" || event.key === "n")) {
+      if (writeAs(event.key === "r" ? "reply" : "note")) event.preventDefault();
+      return;
+    }
+    // Ctrl/Cmd+Enter inside a textarea sends its form; with Shift in the composer, sends and resolves.
     if (event.key === "Enter" && (event.ctrlKey || event.metaKey) && event.target.tagName === "TEXTAREA") {
       var form = event.target.form;
       if (form) {
+        // Shift: send and resolve; Alt: send and set pending (when the workflow allows it now).
+        var wanted = form.id !== "ticket-editor" ? "" : event.shiftKey ? "resolved" : event.altKey ? "pending_requester" : "";
+        var then = wanted ? form.querySelector('[data-gd-then="' + wanted + '"]') : null;
+        if (wanted && !then) return;
         event.preventDefault();
-        if (typeof form.requestSubmit === "function") form.requestSubmit();
-        else form.submit();
+        submitWith(form, then || form.querySelector("[data-gd-send]"));
       }
       return;
     }

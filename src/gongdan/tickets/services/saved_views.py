@@ -1,0 +1,127 @@
+"""Agents' own queue views: save the queue's filters and sort under a name, rename, share with a team, delete.
+
+Only the owner changes a view, and a lead of the team it is shared with (who looks after the team's tabs)."""
+
+from __future__ import annotations
+
+from django.db import IntegrityError, transaction
+from django.http import QueryDict
+from django.utils.translation import gettext as _
+
+from gongdan.accounts.models import Team, User
+from gongdan.core.domain_errors import NotFound, PermissionDenied, ValidationFailed
+from gongdan.tickets.access import lead_team_ids, team_ids
+from gongdan.tickets.filters import TicketFilters
+from gongdan.tickets.models.saved_view import MAX_VIEW_NAME, MAX_VIEW_QUERY, MAX_VIEWS_PER_OWNER, SavedView
+
+# Where the queue is, not what it shows: never part of a saved view.
+NOT_SAVED = ("cursor", "back", "saved", "limit", "bulk", "more")
+UNCHANGED = object()
+
+
+def clean_view_query(query: str) -> str:
+    """The query string kept for a view: the queue's own filters, checked as the queue checks them."""
+    if len(query) > MAX_VIEW_QUERY:
+        raise ValidationFailed(
+            _("The filters are too long."), details={"query": [_("The filters are too long.")]}
+        )
+    params = QueryDict(query.lstrip("?"), mutable=True)
+    for name in NOT_SAVED:
+        params.pop(name, None)
+    for name in [name for name, values in params.lists() if not any(values)]:
+        params.pop(name)
+    try:
+        TicketFilters.parse(params)
+    except ValidationFailed as exc:
+        raise ValidationFailed(exc.message, details={"query": [str(exc.message)]}) from exc
+    return params.urlencode()
+
+
+def _clean_name(name: str) -> str:
+    cleaned = " ".join(name.split())
+    if not cleaned:
+        raise ValidationFailed(_("Give the view a name."), details={"name": [_("Give the view a name.")]})
+    if len(cleaned) > MAX_VIEW_NAME:
+        message = _("At most %(count)d characters.") % {"count": MAX_VIEW_NAME}
+        raise ValidationFailed(message, details={"name": [message]})
+    return cleaned
+
+
+def _check_team(actor: User, team: Team | None) -> None:
+    if team is not None and team.pk not in team_ids(actor):
+        message = _("You can share a view only with a team you belong to.")
+        raise ValidationFailed(message, details={"team": [message]})
+
+
+def _check_name_free(owner: User, name: str, view: SavedView | None = None) -> None:
+    taken = SavedView.objects.filter(owner=owner, name=name)
+    if view is not None:
+        taken = taken.exclude(pk=view.pk)
+    if taken.exists():
+        message = _("You already have a view of that name.")
+        raise ValidationFailed(message, details={"name": [message]})
+
+
+def may_edit_view(actor: User, view: SavedView) -> bool:
+    return view.owner_id == actor.pk or (view.team_id is not None and view.team_id in lead_team_ids(actor))
+
+
+@transaction.atomic
+def saved_view_create(*, actor: User, name: str, query: str, team: Team | None = None) -> SavedView:
+    if not actor.is_staff_member:
+        raise PermissionDenied(_("Only staff save queue views."))
+    cleaned = _clean_name(name)
+    query = clean_view_query(query)
+    _check_team(actor, team)
+    _check_name_free(actor, cleaned)
+    if SavedView.objects.filter(owner=actor).count() >= MAX_VIEWS_PER_OWNER:
+        message = _("You have %(count)d views already; delete one first.") % {"count": MAX_VIEWS_PER_OWNER}
+        raise ValidationFailed(message, details={"name": [message]})
+    try:
+        with transaction.atomic():
+            return SavedView.objects.create(owner=actor, name=cleaned, query=query, team=team)
+    except IntegrityError as exc:  # two saves of one name at once
+        message = _("You already have a view of that name.")
+        raise ValidationFailed(message, details={"name": [message]}) from exc
+
+
+@transaction.atomic
+def saved_view_update(
+    *,
+    actor: User,
+    view: SavedView,
+    name: str | None = None,
+    query: str | None = None,
+    team: Team | object | None = UNCHANGED,
+) -> SavedView:
+    """Rename, refilter or (un)share a view; only what is given changes."""
+    view = SavedView.objects.select_for_update().get(pk=view.pk)
+    if not may_edit_view(actor, view):
+        raise PermissionDenied(_("Only the owner of a view or a lead of its team may change it."))
+    fields = ["updated_at"]
+    if name is not None:
+        view.name = _clean_name(name)
+        _check_name_free(view.owner, view.name, view)
+        fields.append("name")
+    if query is not None:
+        view.query = clean_view_query(query)
+        fields.append("query")
+    if team is not UNCHANGED:
+        if team is not None and not isinstance(team, Team):
+            raise TypeError(team)
+        if view.owner_id != actor.pk and team != view.team:
+            raise PermissionDenied(_("Only the owner of a view decides whom it is shared with."))
+        _check_team(actor, team)
+        view.team = team
+        fields.append("team")
+    view.save(update_fields=fields)
+    return view
+
+
+@transaction.atomic
+def saved_view_delete(*, actor: User, view: SavedView) -> None:
+    if not may_edit_view(actor, view):
+        raise PermissionDenied(_("Only the owner of a view or a lead of its team may change it."))
+    deleted, _rows = SavedView.objects.filter(pk=view.pk).delete()
+    if not deleted:
+        raise NotFound(_("No such view."))
