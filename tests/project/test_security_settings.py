@@ -15,9 +15,10 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def run(tmp_path: Path, code: str, **env: str) -> subprocess.CompletedProcess[str]:
-    clean = {
-        k: v for k, v in os.environ.items() if not k.startswith(("GONGDAN_", "DATABASE_URL", "REDIS_URL"))
-    }
+    # As a deployed site starts: none of our settings, and not the browser tests' DJANGO_ALLOW_ASYNC_UNSAFE
+    # (set in this worker's environment while they run; check --deploy rightly refuses it).
+    skipped = ("GONGDAN_", "DATABASE_URL", "REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE")
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(skipped)}
     clean.update(
         GONGDAN_DATA_DIR=str(tmp_path / "data"), DJANGO_SETTINGS_MODULE="gongdan.project.settings", **env
     )
