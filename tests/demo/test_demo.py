@@ -266,7 +266,13 @@ def test_the_demo_has_a_factory_and_a_residence_with_downtime_and_reliability_fi
 def test_the_demo_automation_rules_are_on_and_a_p1_gets_the_urgent_tag(demo):
     # Given the demo's rules (dry-run, then switched on) and its shared macros
     assert Rule.objects.filter(is_active=True).count() == 3
-    assert set(Macro.objects.values_list("visibility", flat=True)) == {"everyone"}
+    shared = Macro.objects.filter(visibility="everyone")
+    assert set(shared.values_list("name", flat=True)) == {"密码已重置", "需要更多信息"}
+    # English-speaking agents keep English copies for themselves: no label reads in two languages
+    assert set(Macro.objects.filter(owner__username="david.miller").values_list("name", flat=True)) == {
+        "Password reset done",
+        "Need more information",
+    }
     # The rules did not act on the replayed history
     assert not RuleRun.objects.exists()
     # When a lead reports a P1 now, the rule tags it and tells the team's lead
@@ -320,4 +326,4 @@ def test_the_leads_queue_views_are_tabs_their_teams_see(demo):
     assert len(own) == 2
     # the member sees the lead's shared view, not the lead's private one
     assert len(seen & own) == 1
-    assert next(iter(seen & own))[1] in ("紧急未结", "Urgent open")
+    assert next(iter(seen & own))[1] in (f"{lead.team.name}·紧急未结", f"{lead.team.name_en}: urgent open")

@@ -416,15 +416,23 @@ AUTOMATION_RULES: list[dict[str, Any]] = [
         ],
     },
 ]
+# A macro has one name and one text: the Chinese ones are shared with everyone by the manager, the English ones
+# kept by each English-speaking agent for themselves (MACROS_EN), so nobody reads a label in two languages.
 MACROS: list[dict[str, Any]] = [
-    {"name": "密码已重置 · Password reset done", "reply_kind": "public",
-     "body": "{{requester}} 您好，您的密码已重置，请使用短信中的临时密码登录并尽快修改。\n\n"
-             "Hello {{requester}}, your password was reset. Sign in with the temporary password from the text "
+    {"name": "密码已重置", "reply_kind": "public",
+     "body": "{{requester}} 您好，您的密码已重置，请使用短信中的临时密码登录并尽快修改。\n\n— {{agent}}",
+     "actions": [{"type": "add_tags", "tags": ["password"]}]},
+    {"name": "需要更多信息", "reply_kind": "public",
+     "body": "{{requester}} 您好，为了处理工单 {{number}}，请补充：出现问题的时间、截图或错误信息。\n\n— {{agent}}",
+     "actions": [{"type": "transition", "action": "wait_requester"}]},
+]  # fmt: skip
+MACROS_EN: list[dict[str, Any]] = [
+    {"name": "Password reset done", "reply_kind": "public",
+     "body": "Hello {{requester}}, your password was reset. Sign in with the temporary password from the text "
              "message and change it soon.\n\n— {{agent}}",
      "actions": [{"type": "add_tags", "tags": ["password"]}]},
-    {"name": "需要更多信息 · Need more information", "reply_kind": "public",
-     "body": "{{requester}} 您好，为了处理工单 {{number}}，请补充：出现问题的时间、截图或错误信息。\n\n"
-             "Hello {{requester}}, to work on {{number}} we need a little more: when it happens, and a screenshot "
+    {"name": "Need more information", "reply_kind": "public",
+     "body": "Hello {{requester}}, to work on {{number}} we need a little more: when it happens, and a screenshot "
              "or the error message.\n\n— {{agent}}",
      "actions": [{"type": "transition", "action": "wait_requester"}]},
 ]  # fmt: skip

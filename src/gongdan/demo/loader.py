@@ -277,7 +277,8 @@ class _Builder:
                 continue
             chinese = lead.language != "en"
             team = self.teams[team_en]
-            tickets.saved_view_create(actor=lead, name="紧急未结" if chinese else "Urgent open", team=team,
+            urgent = f"{team.name}·紧急未结" if chinese else f"{team.name_en}: urgent open"
+            tickets.saved_view_create(actor=lead, name=urgent, team=team,
                                       query=f"view=open&team={team.pk}&priority=P1&sort=due")  # fmt: skip
             tickets.saved_view_create(actor=lead, name="待指派（最早）" if chinese else "Unassigned, oldest",
                                       query=f"view=unassigned&team={team.pk}&sort=created")  # fmt: skip
@@ -453,8 +454,13 @@ class _Builder:
         admin = self.staff["zhou.min"]  # the manager owns the shared macros
         for macro_values in content.MACROS:
             automation.macro_create(actor=None, owner=admin, visibility="everyone", **macro_values)
+        english = [u for u in self.staff.values() if u.language == "en"]
+        for person in english:
+            for macro_values in content.MACROS_EN:
+                automation.macro_create(actor=None, owner=person, visibility="personal", **macro_values)
         pipeline.move_to_end(AUTOMATION_CONSUMER)
-        self.counts.update(automation_rules=len(content.AUTOMATION_RULES), macros=len(content.MACROS))
+        self.counts.update(automation_rules=len(content.AUTOMATION_RULES),
+                           macros=len(content.MACROS) + len(english) * len(content.MACROS_EN))  # fmt: skip
 
     def escalations(self) -> None:
         """Run the SLA sweep on the simulated clock, as a consumer would have run it all along: breaches and
