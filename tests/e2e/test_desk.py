@@ -8,6 +8,7 @@ import pytest
 
 from gongdan.tickets import services
 from gongdan.tickets.models import Status, Ticket
+from tests.e2e.conftest import close_quietly
 from tests.factories import PASSWORD, AgentFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -191,7 +192,7 @@ def test_the_queue_shows_fifteen_rows_at_1440_by_900(browser, live_server, agent
         page.locator("#queue-results tbody tr").first.locator("input[name=ticket]").check()
         assert expect_hidden.is_visible()
     finally:
-        context.close()
+        close_quietly(context)
 
 
 def test_people_picker_filters_by_typing_and_saves(page, live_server, agent, team, requester, category):
