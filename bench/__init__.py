@@ -12,6 +12,15 @@ BENCH_AGENT = "agent001"  # an agent in two busy teams: the queue the benchmark 
 BENCH_ADMIN = "bench_admin"
 
 
+def remove_sqlite_database(database_url: str) -> None:
+    """A benchmark on SQLite starts from an empty file: remove it with its WAL and shared-memory files."""
+    if database_url.startswith("sqlite:///"):
+        path = database_url.removeprefix("sqlite:///")
+        for suffix in ("", "-wal", "-shm"):
+            if os.path.exists(path + suffix):
+                os.remove(path + suffix)
+
+
 def setup_django(database_url: str | None, data_dir: str | None = None) -> None:
     """Point Django at the chosen database before anything imports the settings."""
     if database_url:

@@ -22,7 +22,7 @@ import random
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from bench import setup_django
+from bench import remove_sqlite_database, setup_django
 
 
 def groups(alerts: int, fingerprints: int, size: int) -> list[bytes]:
@@ -84,11 +84,7 @@ def main() -> None:
     parser.add_argument("--group", type=int, default=100)
     parser.add_argument("--senders", type=int, default=1)
     args = parser.parse_args()
-    if args.database_url.startswith("sqlite:///"):
-        path = args.database_url.removeprefix("sqlite:///")
-        for suffix in ("", "-wal", "-shm"):
-            if os.path.exists(path + suffix):
-                os.remove(path + suffix)
+    remove_sqlite_database(args.database_url)
     setup_django(args.database_url, "/tmp/bench-alerts-data")
     from django.conf import settings
     from django.core.management import call_command

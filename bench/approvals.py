@@ -19,7 +19,7 @@ import os
 import statistics
 import time
 
-from bench import setup_django
+from bench import remove_sqlite_database, setup_django
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -35,11 +35,7 @@ def main() -> None:
     parser.add_argument("--tickets", type=int, default=300)
     parser.add_argument("--background", type=int, default=2000)
     args = parser.parse_args()
-    if args.database_url.startswith("sqlite:///"):
-        path = args.database_url.removeprefix("sqlite:///")
-        for suffix in ("", "-wal", "-shm"):
-            if os.path.exists(path + suffix):
-                os.remove(path + suffix)
+    remove_sqlite_database(args.database_url)
     os.environ.setdefault("GONGDAN_HUEY_IMMEDIATE", "0")
     os.environ.setdefault("GONGDAN_LOG_LEVEL", "WARNING")
     setup_django(args.database_url, "/tmp/bench-approvals-data")

@@ -19,7 +19,7 @@ import statistics
 import threading
 import time
 
-from bench import setup_django
+from bench import remove_sqlite_database, setup_django
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -134,11 +134,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--appends", type=int, default=100, help="appends per concurrent writer")
     args = parser.parse_args()
-    if args.database_url.startswith("sqlite:///"):
-        path = args.database_url.removeprefix("sqlite:///")
-        for suffix in ("", "-wal", "-shm"):
-            if os.path.exists(path + suffix):
-                os.remove(path + suffix)
+    remove_sqlite_database(args.database_url)
     os.environ["GONGDAN_AUDIT_HASH"] = args.algorithm
     os.environ.setdefault("GONGDAN_FAST_PASSWORD_HASHER", "1")
     setup_django(args.database_url, "/tmp/bench-audit-data")

@@ -17,7 +17,7 @@ import os
 import statistics
 import time
 
-from bench import setup_django
+from bench import remove_sqlite_database, setup_django
 
 TRIGGERS = ["updated"] * 7 + ["created", "commented", "state_changed"]
 
@@ -126,11 +126,8 @@ def main() -> None:
         "--reuse", action="store_true", help="Measure again on the site a previous run built."
     )
     args = parser.parse_args()
-    if args.database_url.startswith("sqlite:///") and not args.reuse:
-        path = args.database_url.removeprefix("sqlite:///")
-        for suffix in ("", "-wal", "-shm"):
-            if os.path.exists(path + suffix):
-                os.remove(path + suffix)
+    if not args.reuse:
+        remove_sqlite_database(args.database_url)
     os.environ.setdefault("GONGDAN_HUEY_IMMEDIATE", "0")
     setup_django(args.database_url, "/tmp/bench-automation-data")
     from django.db import connection

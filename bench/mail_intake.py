@@ -26,7 +26,7 @@ from email.message import EmailMessage
 from email.utils import formatdate
 from pathlib import Path
 
-from bench import PROJECT_DIR, setup_django
+from bench import PROJECT_DIR, remove_sqlite_database, setup_django
 
 
 def png() -> bytes:
@@ -114,11 +114,7 @@ def main() -> None:
     parser.add_argument("--mails", type=int, default=2000)
     parser.add_argument("--batch", type=int, default=50)
     args = parser.parse_args()
-    if args.database_url.startswith("sqlite:///"):
-        path = args.database_url.removeprefix("sqlite:///")
-        for suffix in ("", "-wal", "-shm"):
-            if os.path.exists(path + suffix):
-                os.remove(path + suffix)
+    remove_sqlite_database(args.database_url)
     os.environ.setdefault("GONGDAN_FAST_PASSWORD_HASHER", "1")
     setup_django(args.database_url, "/tmp/bench-mail-data")
     import sys

@@ -15,7 +15,7 @@ import argparse
 import os
 import time
 
-from bench import setup_django
+from bench import remove_sqlite_database, setup_django
 
 
 def build() -> dict:
@@ -96,11 +96,7 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=2000)
     parser.add_argument("--webhooks", type=int, default=500)
     args = parser.parse_args()
-    if args.database_url.startswith("sqlite:///"):
-        path = args.database_url.removeprefix("sqlite:///")
-        for suffix in ("", "-wal", "-shm"):
-            if os.path.exists(path + suffix):
-                os.remove(path + suffix)
+    remove_sqlite_database(args.database_url)
     os.environ.setdefault("GONGDAN_HUEY_IMMEDIATE", "0")
     setup_django(args.database_url, "/tmp/bench-notifications-data")
     from django.db import connection

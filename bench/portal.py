@@ -20,7 +20,7 @@ import os
 import statistics
 import time
 
-from bench import setup_django
+from bench import remove_sqlite_database, setup_django
 
 
 def build(tickets: int, noise: int) -> dict:
@@ -61,11 +61,7 @@ def main() -> None:
     parser.add_argument("--tickets", type=int, default=2000)
     parser.add_argument("--noise", type=int, default=20)
     args = parser.parse_args()
-    if args.database_url.startswith("sqlite:///"):
-        path = args.database_url.removeprefix("sqlite:///")
-        for suffix in ("", "-wal", "-shm"):
-            if os.path.exists(path + suffix):
-                os.remove(path + suffix)
+    remove_sqlite_database(args.database_url)
     os.environ.setdefault("GONGDAN_HUEY_IMMEDIATE", "1")
     os.environ.setdefault("GONGDAN_LOG_LEVEL", "WARNING")
     setup_django(args.database_url, "/tmp/bench-portal-data")

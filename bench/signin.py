@@ -16,7 +16,7 @@ import os
 import statistics
 import time
 
-from bench import setup_django
+from bench import remove_sqlite_database, setup_django
 
 
 def p95(values: list[float]) -> float:
@@ -30,11 +30,7 @@ def main() -> None:
     parser.add_argument("--database-url", default="sqlite:////tmp/bench-signin.sqlite3")
     parser.add_argument("--rounds", type=int, default=300)
     args = parser.parse_args()
-    if args.database_url.startswith("sqlite:///"):
-        path = args.database_url.removeprefix("sqlite:///")
-        for suffix in ("", "-wal", "-shm"):
-            if os.path.exists(path + suffix):
-                os.remove(path + suffix)
+    remove_sqlite_database(args.database_url)
     os.environ["GONGDAN_FAST_PASSWORD_HASHER"] = "1"
     os.environ.setdefault("GONGDAN_LOG_LEVEL", "WARNING")
     setup_django(args.database_url, "/tmp/bench-signin-data")

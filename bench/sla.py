@@ -20,7 +20,7 @@ import statistics
 import time
 from datetime import timedelta
 
-from bench import setup_django
+from bench import remove_sqlite_database, setup_django
 
 
 def build(clocks: int, due: int) -> dict:
@@ -174,11 +174,7 @@ def main() -> None:
     parser.add_argument("--due", type=int, default=1000)
     parser.add_argument("--creates", type=int, default=300)
     args = parser.parse_args()
-    if args.database_url.startswith("sqlite:///"):
-        path = args.database_url.removeprefix("sqlite:///")
-        for suffix in ("", "-wal", "-shm"):
-            if os.path.exists(path + suffix):
-                os.remove(path + suffix)
+    remove_sqlite_database(args.database_url)
     setup_django(args.database_url, "/tmp/bench-sla-data")
     from django.db import connection
 
