@@ -327,3 +327,14 @@ def test_the_leads_queue_views_are_tabs_their_teams_see(demo):
     # the member sees the lead's shared view, not the lead's private one
     assert len(seen & own) == 1
     assert next(iter(seen & own))[1] in (f"{lead.team.name}·紧急未结", f"{lead.team.name_en}: urgent open")
+
+
+def test_the_demo_shows_a_chat_app_set_up_but_switched_off(demo):
+    from gongdan.integrations.models import ChatApp
+    from gongdan.outbox.models import OutboxMessage
+
+    app = ChatApp.objects.get()
+    assert not app.is_active and app.platform == "feishu"
+    assert set(app.accounts.values_list("user__username", flat=True)) >= {"zhou.min", "zhao.gang", "chen.hao"}
+    assert app.groups.get().team.name_en == "IT Support"
+    assert not OutboxMessage.objects.filter(channel="chatapp").exists()  # nothing sent to a platform it cannot reach

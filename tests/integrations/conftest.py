@@ -8,6 +8,8 @@ import pytest
 
 from gongdan.integrations import services
 from gongdan.integrations.models import Integration, Kind
+from tests.approvals.conftest import approver, file_ticket, make_flow, renovation  # noqa: F401 (chat app tests)
+from tests.notifications.conftest import oncall_people, schedule  # noqa: F401 (chat app tests)
 
 PAYLOADS = Path(__file__).parent / "payloads"
 

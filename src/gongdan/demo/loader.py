@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import random
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
@@ -33,6 +34,7 @@ from gongdan.core.domain_errors import DomainError
 from gongdan.demo import content
 from gongdan.demo.clock import replay_clock
 from gongdan.demo.equipment import build_equipment
+from gongdan.integrations.chat import services as chat_services
 from gongdan.notifications.models import Notification
 from gongdan.oncall.models import OnCallSchedule, Page, PageRecipient
 from gongdan.oncall.services import oncall_schedule_create, page_acknowledge, page_repeat
@@ -156,6 +158,7 @@ class _Builder:
         self.approvals()
         self.equipment()
         self.automation()
+        self.chat_app()
         self.tell("notices, surveys and reports over the history…")
         self.catch_up()
         self.tell(f"  {self.counts['events']} events read")
@@ -461,6 +464,23 @@ class _Builder:
         pipeline.move_to_end(AUTOMATION_CONSUMER)
         self.counts.update(automation_rules=len(content.AUTOMATION_RULES),
                            macros=len(content.MACROS) + len(english) * len(content.MACROS_EN))  # fmt: skip
+
+    def chat_app(self) -> None:
+        """A Feishu app set up as an admin would (docs/chat-apps.md), switched off: the demo cannot reach Feishu,
+        so its cards would only fail in the outbox. Its page shows the callback address, who is linked (the
+        approvers and the IT lead) and the IT team's group, ready to switch on with real credentials."""
+        app = chat_services.chat_app_create(
+            actor=None, name="飞书 · 工单助手", platform="feishu", app_id="cli_demo0000000000",
+            app_secret=secrets.token_urlsafe(24), token=secrets.token_urlsafe(16), aes_key=secrets.token_urlsafe(16),
+            is_active=False,
+        )  # fmt: skip
+        for username in ("zhou.min", "zhao.gang", "chen.hao", "wang.lei"):
+            chat_services.chat_account_add(actor=None, app=app, user=self.staff[username],
+                                           external_id=f"demo_{username.replace('.', '_')}")  # fmt: skip
+        chat_services.chat_group_add(
+            actor=None, app=app, team=self.teams["IT Support"], chat_id="oc_demo_it_support"
+        )
+        self.counts["chat_apps"] = 1
 
     def escalations(self) -> None:
         """Run the SLA sweep on the simulated clock, as a consumer would have run it all along: breaches and

@@ -13,3 +13,9 @@ class IntegrationsConfig(AppConfig):
         from gongdan.integrations.navigation import SECTIONS
 
         register_sections(SECTIONS)
+
+        from gongdan.integrations.chat import cards, delivery  # noqa: F401 (the "chatapp" outbox channel)
+        from gongdan.tickets.pipeline import Consumer, register_consumer
+
+        register_consumer(Consumer(cards.CONSUMER, handle=cards.handle_events, kinds=cards.KINDS,
+                                   related=("ticket",)))  # fmt: skip

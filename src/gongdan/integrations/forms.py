@@ -7,8 +7,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from gongdan.accounts.models import Team
-from gongdan.integrations.models import ALERT_KINDS, FieldTarget, Integration, Kind
+from gongdan.accounts.models import Team, User
+from gongdan.integrations.models import ALERT_KINDS, ChatPlatform, FieldTarget, Integration, Kind
 from gongdan.tickets.models import Category, Priority, TicketType
 from gongdan.web.forms import TablerForm
 
@@ -90,3 +90,51 @@ class ServiceForm(TablerForm):
     group = forms.CharField(label=_("Group"), max_length=120, required=False)
     description = forms.CharField(label=_("Description"), max_length=500, required=False)
     keywords = forms.CharField(label=_("Keywords"), max_length=200, required=False)
+
+
+class ChatAppForm(TablerForm):
+    name = forms.CharField(label=_("Name"), max_length=120)
+    platform = forms.ChoiceField(label=_("Platform"), choices=ChatPlatform.choices)
+    app_id = forms.CharField(label=_("App id"), max_length=120,
+                             help_text=_("DingTalk: AppKey (Client ID). Feishu: App ID. WeCom: the corp id (CorpID)."))  # fmt: skip
+    app_secret = forms.CharField(
+        label=_("App secret"), max_length=200, widget=forms.PasswordInput(render_value=True, attrs={"autocomplete": "off"}),
+        help_text=_("DingTalk: AppSecret. Feishu: App Secret. WeCom: the app's Secret."),
+    )  # fmt: skip
+    token = forms.CharField(
+        label=_("Callback token"), max_length=200, widget=forms.PasswordInput(render_value=True, attrs={"autocomplete": "off"}),
+        help_text=_("DingTalk and WeCom: the Token of the callback settings. Feishu: the Verification Token."),
+    )  # fmt: skip
+    aes_key = forms.CharField(
+        label=_("Encryption key"), max_length=200, widget=forms.PasswordInput(render_value=True, attrs={"autocomplete": "off"}),
+        help_text=_("DingTalk and WeCom: the EncodingAESKey (43 characters). Feishu: the Encrypt Key."),
+    )  # fmt: skip
+    agent_id = forms.CharField(label=_("Agent id or robot code"), max_length=120, required=False,
+                               help_text=_("WeCom: the app's AgentId. DingTalk: the robot code (usually the AppKey)."))  # fmt: skip
+    card_template_id = forms.CharField(label=_("Card template"), max_length=200, required=False,
+                                       help_text=_("DingTalk only: the id of the interactive card template with the buttons (see the docs)."))  # fmt: skip
+    api_base = forms.CharField(label=_("API address"), max_length=200, required=False,
+                               help_text=_("Leave empty for the platform's public API; set it only for a private deployment."))  # fmt: skip
+    is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
+
+    def service_values(self) -> dict[str, Any]:
+        return dict(self.cleaned_data)
+
+
+class ChatAccountForm(TablerForm):
+    user = forms.ModelChoiceField(
+        label=_("Person"), queryset=User.objects.filter(is_active=True).order_by("display_name", "username")
+    )
+    external_id = forms.CharField(label=_("User id on the platform"), max_length=200)
+
+
+class ChatGroupForm(TablerForm):
+    team = forms.ModelChoiceField(label=_("Team"), queryset=Team.objects.order_by("name"))
+    chat_id = forms.CharField(label=_("Group id"), max_length=200,
+                              help_text=_("DingTalk: openConversationId. Feishu: chat_id (oc_…). WeCom: the app chat id."))  # fmt: skip
+    post_new_tickets = forms.BooleanField(
+        label=_("Post new unassigned tickets with a Take it button"), required=False, initial=True
+    )
+    open_tickets = forms.BooleanField(
+        label=_("A message to the bot opens a ticket"), required=False, initial=True
+    )

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from gongdan.core.model_fields import optional_reference
+from gongdan.core.sealed import SealedCharField
 
 
 class Kind(models.TextChoices):
@@ -226,3 +227,144 @@ class Delivery(models.Model):
     class Meta:
         ordering = ["-received_at", "-pk"]
         indexes = [models.Index(fields=["integration", "-received_at"], name="integrations_delivery_recent")]
+
+
+# --- chat apps: act from a DingTalk / Feishu / WeCom message (decision 0105) -----------------------------------
+
+
+class ChatPlatform(models.TextChoices):
+    DINGTALK = "dingtalk", _("DingTalk")
+    FEISHU = "feishu", _("Feishu / Lark")
+    WECOM = "wecom", _("WeCom")
+
+
+class ChatApp(models.Model):
+    """An enterprise app on a chat platform: it sends cards with buttons to people and groups, and the platform
+    calls us back when someone presses one or writes to the app's bot. Unlike a group robot (outbox.ChatBot,
+    send-only), an app has an identity on the platform and signs what it sends us."""
+
+    name = models.CharField(_("name"), max_length=120, unique=True)
+    platform = models.CharField(_("platform"), max_length=20, choices=ChatPlatform.choices)
+    app_id = models.CharField(
+        _("app id"), max_length=120,
+        help_text=_("DingTalk: AppKey (Client ID). Feishu: App ID. WeCom: the corp id (CorpID)."),
+    )  # fmt: skip
+    app_secret = SealedCharField(
+        _("app secret"), max_length=200,
+        help_text=_("DingTalk: AppSecret. Feishu: App Secret. WeCom: the app's Secret."),
+    )  # fmt: skip
+    token = SealedCharField(
+        _("callback token"), max_length=200, blank=True,
+        help_text=_("DingTalk and WeCom: the Token of the callback settings. Feishu: the Verification Token."),
+    )  # fmt: skip
+    aes_key = SealedCharField(
+        _("encryption key"), max_length=200, blank=True,
+        help_text=_("DingTalk and WeCom: the EncodingAESKey (43 characters). Feishu: the Encrypt Key."),
+    )  # fmt: skip
+    agent_id = models.CharField(
+        _("agent id or robot code"), max_length=120, blank=True,
+        help_text=_("WeCom: the app's AgentId. DingTalk: the robot code (usually the AppKey)."),
+    )  # fmt: skip
+    card_template_id = models.CharField(
+        _("card template"), max_length=200, blank=True,
+        help_text=_("DingTalk only: the id of the interactive card template with the buttons (see the docs)."),
+    )  # fmt: skip
+    api_base = models.URLField(
+        _("API address"), max_length=200, blank=True,
+        help_text=_("Leave empty for the platform's public API; set it only for a private deployment."),
+    )  # fmt: skip
+    is_active = models.BooleanField(_("active"), default=True)
+    access_token = SealedCharField(max_length=600, blank=True, editable=False)
+    access_token_expires_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["name", "pk"]
+        verbose_name = _("chat app")
+        verbose_name_plural = _("chat apps")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ChatAccount(models.Model):
+    """Who a person is on a chat app: the platform's user id, so a button pressed there acts as them here."""
+
+    app = models.ForeignKey(
+        ChatApp, on_delete=models.CASCADE, related_name="accounts", verbose_name=_("chat app")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="chat_accounts",
+        verbose_name=_("person"),
+    )
+    external_id = models.CharField(
+        _("user id on the platform"), max_length=200,
+        help_text=_("DingTalk: userId (staff id). Feishu: user_id. WeCom: UserID."),
+    )  # fmt: skip
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["app", "external_id"]
+        verbose_name = _("chat account")
+        verbose_name_plural = _("chat accounts")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["app", "external_id"], name="integrations_chataccount_external_unique"
+            ),
+            models.UniqueConstraint(fields=["app", "user"], name="integrations_chataccount_user_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.external_id
+
+
+class ChatGroup(models.Model):
+    """A group chat a team works in: new unassigned tickets of the team are posted there with a "Take it"
+    button, and a message to the app's bot in the group opens a ticket for the team."""
+
+    app = models.ForeignKey(
+        ChatApp, on_delete=models.CASCADE, related_name="groups", verbose_name=_("chat app")
+    )
+    chat_id = models.CharField(
+        _("group id"), max_length=200,
+        help_text=_("DingTalk: openConversationId. Feishu: chat_id (oc_…). WeCom: the app chat id."),
+    )  # fmt: skip
+    team = models.ForeignKey(
+        "accounts.Team", on_delete=models.CASCADE, related_name="+", verbose_name=_("team")
+    )
+    post_new_tickets = models.BooleanField(
+        _("post new unassigned tickets with a Take it button"), default=True
+    )
+    open_tickets = models.BooleanField(_("a message to the bot opens a ticket"), default=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["app", "chat_id"]
+        verbose_name = _("chat group")
+        verbose_name_plural = _("chat groups")
+        constraints = [
+            models.UniqueConstraint(fields=["app", "chat_id"], name="integrations_chatgroup_chat_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.chat_id
+
+
+class ChatCallback(models.Model):
+    """Every callback a chat platform sent us, kept a day: its platform-given id refuses a replay, and the log
+    shows an admin what arrived and what it did."""
+
+    app = models.ForeignKey(ChatApp, on_delete=models.CASCADE, related_name="callbacks")
+    key = models.CharField(max_length=200)  # the platform's event id, message id or nonce
+    received_at = models.DateTimeField(default=timezone.now, db_index=True)
+    kind = models.CharField(max_length=40, blank=True)
+    external_user = models.CharField(max_length=200, blank=True)
+    outcome = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-received_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["app", "key"], name="integrations_chatcallback_key_unique")
+        ]

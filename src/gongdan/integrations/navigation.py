@@ -17,4 +17,14 @@ SECTIONS = (
         ),
         "channels",
     ),
+    Section(
+        "chat_apps",
+        "integrations:chat_app_list",
+        "ti-message-chatbot",
+        _("Chat apps"),
+        _(
+            "DingTalk, Feishu and WeCom apps: approve, acknowledge and take tickets from a card; message the bot to open one."
+        ),
+        "channels",
+    ),
 )

@@ -125,6 +125,15 @@ def check_host(host: str, port: int) -> Address:
 
 def post(url: str, *, body: bytes, headers: dict[str, str]) -> Response:
     """POST to a checked address; raises Refused, or urllib3's errors for connection trouble."""
+    return request("POST", url, body=body, headers=headers)
+
+
+def get(url: str, *, headers: dict[str, str] | None = None) -> Response:
+    """GET from a checked address (a chat platform's access-token call)."""
+    return request("GET", url, body=None, headers=headers or {})
+
+
+def request(method: str, url: str, *, body: bytes | None, headers: dict[str, str]) -> Response:
     target = check_url(url)
     host_header = target.host if target.port in (80, 443) else f"{target.host}:{target.port}"
     common: dict[str, Any] = {
@@ -143,7 +152,7 @@ def post(url: str, *, body: bytes, headers: dict[str, str]) -> Response:
     started = time.monotonic()
     try:
         reply = pool.urlopen(
-            "POST",
+            method,
             target.path,
             body=body,
             headers={"Host": host_header, "User-Agent": USER_AGENT, **headers},

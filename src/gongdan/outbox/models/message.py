@@ -12,6 +12,7 @@ class OutboxMessage(models.Model):
     class Channel(models.TextChoices):
         EMAIL = "email", _("Email")
         CHAT = "chat", _("Chat bot")
+        CHAT_APP = "chatapp", _("Chat app")
         WEBHOOK = "webhook", _("Webhook")
 
     class State(models.TextChoices):
