@@ -337,4 +337,20 @@ def test_the_demo_shows_a_chat_app_set_up_but_switched_off(demo):
     assert not app.is_active and app.platform == "feishu"
     assert set(app.accounts.values_list("user__username", flat=True)) >= {"zhou.min", "zhao.gang", "chen.hao"}
     assert app.groups.get().team.name_en == "IT Support"
-    assert not OutboxMessage.objects.filter(channel="chatapp").exists()  # nothing sent to a platform it cannot reach
+    assert not OutboxMessage.objects.filter(
+        channel="chatapp"
+    ).exists()  # nothing sent to a platform it cannot reach
+
+
+def test_the_demo_forms_have_conditions(demo):
+    from gongdan.core.domain_errors import ValidationFailed
+
+    computer = Category.objects.get(name_en="Computer")
+    requester = User.objects.get(username="chen.jing")
+    with pytest.raises(ValidationFailed) as error:
+        ticket_create(actor=requester, subject="电脑开不了机", category=computer)
+    assert list(error.value.details) == ["custom_fields.asset_tag"]
+    wifi = Category.objects.get(name_en="Wi-Fi")
+    with pytest.raises(ValidationFailed) as error:
+        ticket_create(actor=requester, subject="整层楼连不上", category=wifi, custom_values={"affected": "floor"})
+    assert list(error.value.details) == ["custom_fields.callback_phone"]

@@ -50,6 +50,7 @@ from gongdan.tickets import services as tickets
 from gongdan.tickets.models import (
     Category,
     Channel,
+    CustomField,
     EventCursor,
     Priority,
     SavedView,
@@ -159,6 +160,7 @@ class _Builder:
         self.equipment()
         self.automation()
         self.chat_app()
+        self.form_conditions()
         self.tell("notices, surveys and reports over the history…")
         self.catch_up()
         self.tell(f"  {self.counts['events']} events read")
@@ -464,6 +466,19 @@ class _Builder:
         pipeline.move_to_end(AUTOMATION_CONSUMER)
         self.counts.update(automation_rules=len(content.AUTOMATION_RULES),
                            macros=len(content.MACROS) + len(english) * len(content.MACROS_EN))  # fmt: skip
+
+    def form_conditions(self) -> None:
+        """Forms an admin tightened after the history (docs/forms.md): a computer must name its asset tag, and a
+        network fault that takes the whole floor asks for a phone number to call back."""
+        admin = User.objects.filter(role=Role.ADMIN, is_active=True).order_by("pk").first()
+        tag = CustomField.objects.get(category=self.categories["equipment"], key="asset_tag")
+        configuration.custom_field_update(actor=admin, field=tag, logic={
+            "require_when": [{"field": "@category", "op": "eq", "value": str(self.categories["computer"].pk)}]})  # fmt: skip
+        configuration.custom_field_create(
+            actor=None, category=self.categories["network"], key="callback_phone", label="回拨电话",
+            label_en="Phone to call back", order=5,
+            logic={"require_when": [{"field": "affected", "op": "eq", "value": "floor"}]},
+        )  # fmt: skip
 
     def chat_app(self) -> None:
         """A Feishu app set up as an admin would (docs/chat-apps.md), switched off: the demo cannot reach Feishu,

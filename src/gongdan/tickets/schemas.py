@@ -381,6 +381,9 @@ class CustomFieldOut(Schema):
     help_text: str
     order: int
     category: CategoryRef
+    logic: dict[str, Any] = Field(description="When the field is shown, required or offers fewer choices: "
+                                  "show_when, require_when and choices_when, each a list of conditions "
+                                  "(field, op, value) that must all hold. See docs/forms.md.")  # fmt: skip
 
     @staticmethod
     def resolve_label(field: CustomField) -> str:

@@ -84,6 +84,13 @@ def choices_to_text(choices: list[dict[str, str]]) -> str:
     return "\n".join(lines)
 
 
+OPERATOR_LABELS = [
+    ("eq", _("equal to")), ("ne", _("not equal to")), ("in", _("one of (comma-separated)")),
+    ("not_in", _("none of (comma-separated)")), ("gt", _("greater than")), ("gte", _("at least")),
+    ("lt", _("less than")), ("lte", _("at most")), ("set", _("filled in")), ("unset", _("empty")),
+]  # fmt: skip
+
+
 class CustomFieldForm(TablerForm):
     key = forms.CharField(
         label=_("Key"),
@@ -112,18 +119,85 @@ class CustomFieldForm(TablerForm):
     order = forms.IntegerField(label=_("Order"), min_value=0, max_value=32767, initial=0)
     is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
 
-    def __init__(self, *args: Any, field: CustomField | None = None, **kwargs: Any) -> None:
+    # The conditions, one per rule (the API takes up to ten per rule; services/field_logic.py).
+    show_field = forms.ChoiceField(label=_("Show only when"), required=False)
+    show_op = forms.ChoiceField(label=_("is"), required=False)
+    show_value = forms.CharField(label=_("value"), required=False, max_length=200)
+    require_field = forms.ChoiceField(label=_("Required when"), required=False)
+    require_op = forms.ChoiceField(label=_("is"), required=False)
+    require_value = forms.CharField(label=_("value"), required=False, max_length=200)
+    narrow_field = forms.ChoiceField(label=_("Offer fewer choices when"), required=False)
+    narrow_op = forms.ChoiceField(label=_("is"), required=False)
+    narrow_value = forms.CharField(label=_("value"), required=False, max_length=200)
+    narrow_choices = forms.CharField(label=_("then only these values"), required=False, max_length=2000,
+                                     help_text=_("Values from the choices above, separated by commas."))  # fmt: skip
+
+    RULES = (("show", "show_when"), ("require", "require_when"), ("narrow", "choices_when"))
+
+    def __init__(
+        self,
+        *args: Any,
+        field: CustomField | None = None,
+        above: list[CustomField] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["field_type"].widget.attrs["data-choice-types"] = "choice multi_choice"
         if field is not None:
             self.fields["key"].disabled = True
             self.fields["key"].help_text = _("A field's key cannot change: stored values use it.")
+        targets = [("", "—"), ("@category", _("the category (or one below it)")), ("@priority", _("the priority")),
+                   *((f.key, f.display_label) for f in above or [])]  # fmt: skip
+        ops = [("", "—"), *OPERATOR_LABELS]
+        for prefix, _rule in self.RULES:
+            cast(forms.ChoiceField, self.fields[f"{prefix}_field"]).choices = targets
+            cast(forms.ChoiceField, self.fields[f"{prefix}_op"]).choices = ops
+
+    BUILDER = ("show_field", "show_op", "show_value", "require_field", "require_op", "require_value", "narrow_field",
+               "narrow_op", "narrow_value", "narrow_choices")  # fmt: skip
+
+    def main_fields(self) -> list[Any]:
+        return [bound for bound in self if bound.name not in self.BUILDER]
+
+    @staticmethod
+    def builder_initial(logic: dict[str, Any]) -> dict[str, Any]:
+        """The builder's inputs for stored rules (the first condition of each)."""
+        initial: dict[str, Any] = {}
+        for prefix, rule in CustomFieldForm.RULES:
+            items = logic.get(rule) or []
+            if not items:
+                continue
+            first = items[0]["when"][0] if rule == "choices_when" else items[0]
+            value = first.get("value")
+            initial.update({f"{prefix}_field": first.get("field"), f"{prefix}_op": first.get("op"),
+                            f"{prefix}_value": ", ".join(value) if isinstance(value, list) else (value or "")})  # fmt: skip
+            if rule == "choices_when":
+                initial["narrow_choices"] = ", ".join(items[0]["values"])
+        return initial
 
     def clean(self) -> dict[str, Any]:
         super().clean()
         data = self.cleaned_data
         if data.get("field_type") not in (FieldType.CHOICE, FieldType.MULTI_CHOICE):
             data["choices"] = ""  # only choice fields keep choices
+        logic: dict[str, Any] = {}
+        for prefix, rule in self.RULES:
+            target, op = data.pop(f"{prefix}_field", ""), data.pop(f"{prefix}_op", "")
+            raw = (data.pop(f"{prefix}_value", "") or "").strip()
+            if not target and not op:
+                continue
+            if not target or not op:
+                self.add_error(f"{prefix}_field", _("Choose what to look at and how."))
+                continue
+            value: Any = [v.strip() for v in raw.split(",") if v.strip()] if op in ("in", "not_in") else raw
+            condition = {"field": target, "op": op, "value": value}
+            if rule == "choices_when":
+                values = [v.strip() for v in (data.get("narrow_choices") or "").split(",") if v.strip()]
+                logic[rule] = [{"when": [condition], "values": values}]
+            else:
+                logic[rule] = [condition]
+        data.pop("narrow_choices", None)
+        data["logic"] = logic
         return data
 
     def service_values(self) -> dict[str, Any]:

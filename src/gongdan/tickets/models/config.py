@@ -102,6 +102,8 @@ class CustomField(models.Model):
     help_text = models.CharField(_("help text"), max_length=300, blank=True)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
     is_active = models.BooleanField(_("active"), default=True)
+    # When it is shown, required or offers fewer choices (services/field_logic.py).
+    logic = models.JSONField(_("conditions"), default=dict, blank=True)
 
     class Meta:
         ordering = ["order", "id"]

@@ -24,6 +24,7 @@ from gongdan.tickets.models import (
     TicketNumbering,
     TicketType,
 )
+from gongdan.tickets.services.field_logic import clean_logic
 
 CATEGORY_FIELDS = ("name", "name_en", "parent", "description", "default_team", "default_priority", "default_type",
                    "template", "order", "is_active")  # fmt: skip
@@ -37,6 +38,7 @@ FIELD_FIELDS = (
     "help_text",
     "order",
     "is_active",
+    "logic",
 )
 HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 
@@ -180,7 +182,30 @@ def _check_field(
     if field_type in (FieldType.CHOICE, FieldType.MULTI_CHOICE) and not choices:
         _errors({"choices": [_("A choice field needs at least one choice.")]})
     values["key"] = key
+    if "logic" in values:
+        above = fields_above(category, existing, order=values.get("order", existing.order if existing else 0))
+        try:
+            values["logic"] = clean_logic(
+                values["logic"], field_type=field_type, choices=choices, above=above
+            )
+        except ValueError as error:
+            _errors({"logic": [str(error)]})
     return values
+
+
+def fields_above(category: Category, field: CustomField | None, *, order: int) -> list[CustomField]:
+    """The fields a condition of `field` may look at: those before it on the category's form (parents' first)."""
+    mine = (order, field.pk if field else 1 << 62)
+    return [f for f in _form_of(category) if (field is None or f.pk != field.pk)
+            and (f.category_id != category.pk or (f.order, f.pk) < mine)]  # fmt: skip
+
+
+def _form_of(category: Category) -> list[CustomField]:
+    """The category's form as stored now (parents' fields first), not the per-process copy."""
+    ids = [int(part) for part in category.path.strip("/").split("/") if part] or [category.pk]
+    depth = {cid: i for i, cid in enumerate(ids)}
+    rows = list(CustomField.objects.filter(category_id__in=ids, is_active=True))
+    return sorted(rows, key=lambda f: (depth.get(f.category_id, 0), f.order, f.pk))
 
 
 @transaction.atomic

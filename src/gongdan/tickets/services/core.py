@@ -45,7 +45,7 @@ from gongdan.tickets.models import (
 )
 from gongdan.tickets.models.ticket import OPEN_STATUSES
 from gongdan.tickets.reference import reference
-from gongdan.tickets.services.custom_fields import clean_custom_values
+from gongdan.tickets.services.custom_fields import clean_custom_values, depends_on_priority
 from gongdan.tickets.services.numbering import next_ticket_number
 
 MAX_SUBJECT: int = Ticket._meta.get_field("subject").max_length or 200  # the column's limit
@@ -369,7 +369,9 @@ def ticket_create(
     priority = priority or intake.priority or priority_default or default_priority()
     team = team or intake.team or team_default
     _check_assignable(assignee, team)
-    cleaned_values = clean_custom_values(category, custom_values)
+    cleaned_values = clean_custom_values(
+        category, custom_values, priority_code=priority.code if priority else ""
+    )
     tag_rows = _clean_tags(tags)
 
     now = created_at or timezone.now()
@@ -548,10 +550,15 @@ def _apply_changes(
         record("due_at", ticket.due_at, changes["due_at"])
         ticket.due_at = changes["due_at"]
         fields.add("due_at")
-    if "custom_values" in changes or "category" in fields:
+    if (
+        "custom_values" in changes
+        or "category" in fields
+        or ("priority" in fields and depends_on_priority(ticket.category))
+    ):
         cleaned = clean_custom_values(
-            ticket.category, changes.get("custom_values"), previous=ticket.custom_values
-        )
+            ticket.category, changes.get("custom_values"), previous=ticket.custom_values,
+            priority_code=ticket.priority.code if ticket.priority_id else "",
+        )  # fmt: skip
         if cleaned != ticket.custom_values:
             record("custom_values", ticket.custom_values, cleaned)
             ticket.custom_values = cleaned

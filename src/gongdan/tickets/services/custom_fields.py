@@ -12,6 +12,7 @@ from gongdan.accounts.models import User
 from gongdan.core.domain_errors import ValidationFailed
 from gongdan.tickets.models import Category, CustomField, FieldType
 from gongdan.tickets.reference import reference
+from gongdan.tickets.services.field_logic import FieldState, evaluate
 
 MAX_TEXT = 2000
 
@@ -24,10 +25,37 @@ def fields_for_category(category: Category | None) -> list[CustomField]:
     return list(reference().fields.get(category.pk, []))
 
 
+def category_context(category: Category | None) -> str:
+    """What ``@category`` conditions compare with: the category's id and its parents' ("/3/7/" → "3/7")."""
+    return (
+        category.path.strip("/")
+        if category is not None and category.path.strip("/")
+        else str(category.pk if category else "")
+    )
+
+
+def depends_on_priority(category: Category | None) -> bool:
+    """Whether a condition of this category's form looks at the priority (a priority change re-checks the form)."""
+    return any(c.get("field") == "@priority" for f in fields_for_category(category) for rule in (f.logic or {}).values()
+               for c in (x for r in rule for x in (r.get("when", []) if "when" in r else [r])))  # fmt: skip
+
+
+def form_states(
+    category: Category | None, values: dict[str, Any], *, priority_code: str = ""
+) -> dict[str, FieldState]:
+    return evaluate(fields_for_category(category), values, category_code=category_context(category),
+                    priority_code=priority_code)  # fmt: skip
+
+
 def clean_custom_values(
-    category: Category | None, values: dict[str, Any] | None, *, previous: dict[str, Any] | None = None
+    category: Category | None,
+    values: dict[str, Any] | None,
+    *,
+    previous: dict[str, Any] | None = None,
+    priority_code: str = "",
 ) -> dict[str, Any]:
-    """Merge `values` over `previous`, keep only the category's fields, check types and requirements.
+    """Merge `values` over `previous`, keep only the category's fields, check types and requirements — as the
+    form's conditions make them for these values and this priority (a hidden field's value is dropped).
 
     Raises ValidationFailed with one message per bad field (keys `custom_fields.<key>`); nothing is saved.
     """
@@ -40,11 +68,15 @@ def clean_custom_values(
             errors[f"custom_fields.{key}"] = [_("This category has no field “%(key)s”.") % {"key": key}]
     merged = {k: v for k, v in (previous or {}).items() if k in by_key}
     merged.update({k: v for k, v in values.items() if k in by_key})
+    states = evaluate(fields, merged, category_code=category_context(category), priority_code=priority_code)
     cleaned: dict[str, Any] = {}
     for field in fields:
+        state = states[field.key]
+        if not state.visible:
+            continue
         raw = merged.get(field.key)
         if _is_empty(raw):
-            if field.required:
+            if state.required:
                 errors[f"custom_fields.{field.key}"] = [
                     _("“%(label)s” is required.") % {"label": field.display_label}
                 ]
@@ -53,6 +85,18 @@ def clean_custom_values(
             cleaned[field.key] = _clean_one(field, raw)
         except ValueError as exc:
             errors[f"custom_fields.{field.key}"] = [str(exc)]
+            continue
+        if state.choices is not None:
+            chosen = cleaned[field.key] if isinstance(cleaned[field.key], list) else [cleaned[field.key]]
+            if not set(chosen) <= set(state.choices):
+                labels = dict(field.choice_options())
+                errors[f"custom_fields.{field.key}"] = [
+                    _("Here “%(label)s” can only be: %(choices)s.")
+                    % {
+                        "label": field.display_label,
+                        "choices": ", ".join(labels.get(c, c) for c in state.choices),
+                    }
+                ]
     if errors:
         raise ValidationFailed(_("Some fields are not valid."), details=errors)
     return cleaned

@@ -18,10 +18,12 @@ from gongdan.accounts.models import User
 from gongdan.core.domain_errors import DomainError, ValidationFailed
 from gongdan.core.ids import parse_id
 from gongdan.tickets.forms import TicketCreateForm, staff_users
-from gongdan.tickets.models import Category, CustomField, FieldType
+from gongdan.tickets.models import Category, CustomField, FieldType, Priority
+from gongdan.tickets.reference import reference
 from gongdan.tickets.services import IncomingFile, attachment_add, ticket_create
 from gongdan.tickets.services.attachments import check_file
-from gongdan.tickets.services.custom_fields import fields_for_category
+from gongdan.tickets.services.custom_fields import category_context, fields_for_category
+from gongdan.tickets.services.field_logic import evaluate
 from gongdan.web.http import SignedInRequest
 
 CUSTOM_PREFIX = "cf_"
@@ -56,13 +58,21 @@ def user_options(actor: User) -> list[User]:
 
 
 def fields_context(
-    actor: User, category: Category | None, values: dict[str, Any], errors: dict[str, list[str]]
-) -> dict[str, Any]:
+    actor: User, category: Category | None, values: dict[str, Any], errors: dict[str, list[str]],
+    *, priority: Priority | None = None,
+) -> dict[str, Any]:  # fmt: skip
     fields = fields_for_category(category)
     needs_users = any(f.field_type == FieldType.USER for f in fields)
+    priority_code = (
+        priority.code
+        if priority
+        else (category.default_priority.code if category and category.default_priority else "")
+    )
+    states = evaluate(fields, values, category_code=category_context(category), priority_code=priority_code)
     rows = []
     for field in fields:
         value = values.get(field.key, [] if field.field_type == FieldType.MULTI_CHOICE else "")
+        state = states[field.key]
         rows.append(
             {
                 "field": field,
@@ -72,12 +82,22 @@ def fields_context(
                 "values": [str(v) for v in value] if isinstance(value, list) else [],
                 "options": field.choice_options(),
                 "errors": errors.get(f"custom_fields.{field.key}", []),
+                "hidden": not state.visible,
+                "required": state.required,
+                "narrowed": list(state.choices) if state.choices is not None else None,
             }
         )
+    logic = {
+        "category": category_context(category),
+        "priority": priority_code,
+        "priorities": {str(p.pk): p.code for p in reference().priorities.values()},
+        "fields": [{"key": f.key, "required": f.required, "logic": f.logic or {}} for f in fields],
+    }
     return {
         "custom_fields": rows,
         "custom_category": category,
         "custom_user_options": user_options(actor) if needs_users else [],
+        "custom_logic": logic if any(f.logic for f in fields) else None,
     }
 
 
@@ -176,9 +196,14 @@ def _render(
     context = {
         "form": form,
         "template_category": category.pk if category and category.template else "",
-        **fields_context(request.user, category, values, errors),
+        **fields_context(request.user, category, values, errors, priority=_chosen_priority(form)),
     }
     return render(request, "tickets/ticket_new.html", context, status=status)
+
+
+def _chosen_priority(form: TicketCreateForm) -> Priority | None:
+    raw = str(form.data.get("priority", "") if form.is_bound else "")
+    return reference().priorities.get(int(raw)) if raw.isdigit() and len(raw) < 10 else None
 
 
 @login_required

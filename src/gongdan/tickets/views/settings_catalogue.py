@@ -75,7 +75,9 @@ category_list, category_create, category_edit = (
 def field_create(request: AdminRequest, category_pk: int) -> HttpResponse:
     category = get_object_or_404(Category, pk=category_pk)
     if request.method == "POST":
-        form = CustomFieldForm(request.POST)
+        form = CustomFieldForm(
+            request.POST, above=config_services.fields_above(category, None, order=1 << 15)
+        )
         if form.is_valid():
             try:
                 field = config_services.custom_field_create(
@@ -90,7 +92,8 @@ def field_create(request: AdminRequest, category_pk: int) -> HttpResponse:
         next_order = (
             category.custom_fields.order_by("-order").values_list("order", flat=True).first() or 0
         ) + 10
-        form = CustomFieldForm(initial={"order": next_order, "is_active": True})
+        form = CustomFieldForm(initial={"order": next_order, "is_active": True},
+                               above=config_services.fields_above(category, None, order=next_order))  # fmt: skip
     return render_page(
         request,
         "tickets/settings/categories/field_form.html",
@@ -106,7 +109,8 @@ def field_edit(request: AdminRequest, pk: int) -> HttpResponse:
     field = get_object_or_404(CustomField.objects.select_related("category"), pk=pk)
     category = field.category
     if request.method == "POST":
-        form = CustomFieldForm(request.POST, field=field, initial={"key": field.key})
+        form = CustomFieldForm(request.POST, field=field, initial={"key": field.key},
+                               above=config_services.fields_above(category, field, order=field.order))  # fmt: skip
         if form.is_valid():
             try:
                 config_services.custom_field_update(actor=request.user, field=field, **form.service_values())
@@ -119,7 +123,9 @@ def field_edit(request: AdminRequest, pk: int) -> HttpResponse:
     else:
         form = CustomFieldForm(
             field=field,
+            above=config_services.fields_above(category, field, order=field.order),
             initial={
+                **CustomFieldForm.builder_initial(field.logic or {}),
                 "key": field.key,
                 "label": field.label,
                 "label_en": field.label_en,
