@@ -470,9 +470,8 @@ class _Builder:
     def form_conditions(self) -> None:
         """Forms an admin tightened after the history (docs/forms.md): a computer must name its asset tag, and a
         network fault that takes the whole floor asks for a phone number to call back."""
-        admin = User.objects.filter(role=Role.ADMIN, is_active=True).order_by("pk")[0]
         tag = CustomField.objects.get(category=self.categories["equipment"], key="asset_tag")
-        configuration.custom_field_update(actor=admin, field=tag, logic={
+        configuration.custom_field_update(actor=None, field=tag, logic={
             "require_when": [{"field": "@category", "op": "eq", "value": str(self.categories["computer"].pk)}]})  # fmt: skip
         configuration.custom_field_create(
             actor=None, category=self.categories["network"], key="callback_phone", label="回拨电话",

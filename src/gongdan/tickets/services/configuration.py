@@ -218,10 +218,11 @@ def custom_field_create(*, actor: User | None, category: Category, **values: Any
 
 
 @transaction.atomic
-def custom_field_update(*, actor: User, field: CustomField, **values: Any) -> CustomField:
-    """Changing a key would orphan stored values, so keys are fixed once created."""
+def custom_field_update(*, actor: User | None, field: CustomField, **values: Any) -> CustomField:
+    """Changing a key would orphan stored values, so keys are fixed once created. `actor=None` is the system."""
     configuration_changed()
-    require_admin(actor)
+    if actor is not None:
+        require_admin(actor)
     if "key" in values and values["key"] != field.key:
         raise ValidationFailed(
             _("Some fields are not valid."), details={"key": [_("A field's key cannot change.")]}
