@@ -14,6 +14,13 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from django.apps import apps
+from django.conf import settings
+from django.core.management import call_command
+from django.db import DatabaseError, connection
+
+from gongdan.demo.loader import demo_loaded
+
 STATE_FILE = "start-state.json"
 
 
@@ -38,8 +45,6 @@ def _tree_fingerprint(roots: Iterable[Path], suffixes: tuple[str, ...] = ()) -> 
 
 
 def static_fingerprint() -> str:
-    from django.apps import apps
-    from django.conf import settings
 
     roots = [Path(app.path) / "static" for app in apps.get_app_configs()]
     roots += [Path(entry[1] if isinstance(entry, tuple) else entry) for entry in settings.STATICFILES_DIRS]
@@ -48,8 +53,6 @@ def static_fingerprint() -> str:
 
 
 def migrations_fingerprint() -> str:
-    from django.apps import apps
-    from django.conf import settings
 
     database = settings.DATABASES["default"]
     where = f"{database['ENGINE']}:{database.get('HOST')}:{database.get('PORT')}:{database['NAME']}"
@@ -59,7 +62,6 @@ def migrations_fingerprint() -> str:
 
 def applied_migrations() -> int | None:
     """How many migrations the database says it has applied; None when it has no migration table yet."""
-    from django.db import DatabaseError, connection
 
     try:
         with connection.cursor() as cursor:
@@ -81,8 +83,6 @@ def _read_state(path: Path) -> dict[str, Any]:
 def prepare_site(*, demo: bool) -> list[str]:
     """Bring static files and the database up to date, create the administrator and the demo if missing.
     Returns the lines to show once the site answers."""
-    from django.conf import settings
-    from django.core.management import call_command
 
     data_dir = Path(settings.DATA_DIR)
     state_path = data_dir / STATE_FILE
@@ -104,8 +104,6 @@ def prepare_site(*, demo: bool) -> list[str]:
     out = io.StringIO()
     call_command("bootstrap", stdout=out)
     if demo:
-        from gongdan.demo.loader import demo_loaded
-
         if not demo_loaded():
             say("Loading the demo site (once; steps and counts below as they go)")
         call_command("load_demo", stdout=out)

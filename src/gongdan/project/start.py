@@ -14,7 +14,6 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
 # Huey's storage module imports the Redis and PostgreSQL clients whenever they are installed (0.8 s of the
 # start on a quiet machine); a site on SQLite without Redis uses neither in this process. Marking them
@@ -26,28 +25,23 @@ if not os.environ.get("DATABASE_URL", "").startswith(("postgres", "pgsql")):
 
 import django
 
+started = time.monotonic()
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gongdan.project.settings")
+django.setup(set_prefix=False)
+
+from django.conf import settings  # noqa: E402 (after Django is set up)
+from django.db import connections  # noqa: E402
+
+from gongdan.project.asgi import application  # noqa: E402
+from gongdan.project.prepare import prepare_site, say  # noqa: E402
+from gongdan.project.warm import warm_up  # noqa: E402
+
 NOTES_FILE = "start-notes.txt"
 
+notes = prepare_site(demo=os.environ.get("GONGDAN_START_DEMO", "") == "1")
+(Path(settings.DATA_DIR) / NOTES_FILE).write_text("".join(f"{line}\n" for line in notes))
+warm_up()
+connections.close_all()  # the workers fork from here: each opens its own connections
+say(f"Ready in {time.monotonic() - started:.1f} s (Django loaded once; steps with nothing to do skipped)")
 
-def _prepared_application() -> Any:
-    started = time.monotonic()
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gongdan.project.settings")
-    django.setup(set_prefix=False)
-    from django.conf import settings
-    from django.db import connections
-
-    from gongdan.project.prepare import prepare_site, say
-
-    notes = prepare_site(demo=os.environ.get("GONGDAN_START_DEMO", "") == "1")
-    (Path(settings.DATA_DIR) / NOTES_FILE).write_text("".join(f"{line}\n" for line in notes))
-
-    from gongdan.project.asgi import application
-    from gongdan.project.warm import warm_up
-
-    warm_up()
-    connections.close_all()  # the workers fork from here: each opens its own connections
-    say(f"Ready in {time.monotonic() - started:.1f} s (Django loaded once; steps with nothing to do skipped)")
-    return application
-
-
-application = _prepared_application()
+__all__ = ["application"]
