@@ -391,3 +391,29 @@ def test_density_toggle_and_a_views_columns(page, live_server, agent, requester,
         ["Number", "Subject", "Created", "Due / SLA"]
     )
     assert SavedView.objects.get().column_list == ["created", "due"]
+
+
+def test_merge_from_the_queue_in_three_actions(page, live_server, agent, requester, category):
+    from playwright.sync_api import expect
+
+    # Given a request and its duplicate, reported later, on the queue
+    kept = services.ticket_create(actor=requester, subject="Printer on floor 3 jammed", category=category)
+    duplicate = services.ticket_create(
+        actor=requester, subject="Floor 3 printer jams again", category=category
+    )
+    sign_in(page, live_server, agent)
+    page.goto(f"{live_server.url}/?view=all")
+    page.wait_for_load_state("networkidle")
+    actions = Actions(page)
+
+    # 1.-2. Tick both rows: the bulk bar opens with the older ticket chosen as the one to keep
+    for ticket in (duplicate, kept):
+        actions.click(page.locator("tr", has_text=ticket.number).locator("input[name=ticket]"))
+    expect(page.locator("#bulk-merge-into")).to_have_value(kept.number)
+    # 3. Merge
+    actions.click(page.locator("[data-gd-merge]"))
+    expect(page.locator("main")).to_contain_text("1 ticket updated.")
+
+    assert actions.count == 3
+    stored = Ticket.objects.get(pk=duplicate.pk)
+    assert (stored.duplicate_of_id, stored.status) == (kept.pk, Status.CLOSED)

@@ -27,7 +27,7 @@ from gongdan.tickets.forms import category_choices, staff_choices, staff_users
 from gongdan.tickets.models import Priority, Status, TicketType, WorkflowTransition
 from gongdan.tickets.models.saved_view import DEFAULT_COLUMNS, QueueColumn
 from gongdan.tickets.selectors import saved_view_list, ticket_get, ticket_list
-from gongdan.tickets.services import ticket_assign, ticket_transition, ticket_update
+from gongdan.tickets.services import ticket_assign, ticket_merge, ticket_transition, ticket_update
 from gongdan.web.http import SignedInRequest, wants_fragment
 
 REQUESTER_VIEWS = ("open", "all")
@@ -244,7 +244,9 @@ def bulk_action(request: SignedInRequest) -> HttpResponse:
         return redirect
     try:
         change = _bulk_change(request, operation)
-    except ValidationFailed as exc:
+        if operation == "merge":  # the ticket kept is not merged into itself
+            numbers = _merged_numbers(request, numbers)
+    except DomainError as exc:
         messages.error(request, str(exc.message))
         return redirect
     updated, failures = 0, []
@@ -287,9 +289,28 @@ def _bulk_change(request: SignedInRequest, operation: str) -> Any:
         if not action:
             raise ValidationFailed(_("Choose a status change."))
         return lambda ticket: ticket_transition(actor=actor, ticket=ticket, action=action, note=note)
+    if operation == "merge":
+        into = _kept_ticket(request)
+        return lambda ticket: ticket_merge(actor=actor, duplicate=ticket, into=into)
     if operation == "priority":
         priority = Priority.objects.filter(code=request.POST.get("priority", "")).first()
         if priority is None:
             raise ValidationFailed(_("Choose a priority."))
         return lambda ticket: ticket_update(actor=actor, ticket=ticket, changes={"priority": priority})
     raise ValidationFailed(_("Unknown bulk action."))
+
+
+def _kept_ticket(request: SignedInRequest) -> Any:
+    number = request.POST.get("into", "").strip()
+    if not number:
+        raise ValidationFailed(_("Choose the ticket to keep."))
+    return ticket_get(actor=request.user, number=number)
+
+
+def _merged_numbers(request: SignedInRequest, numbers: list[str]) -> list[str]:
+    """The ticked tickets but the one kept; at least one."""
+    kept = request.POST.get("into", "").strip()
+    others = [number for number in numbers if number != kept]
+    if not others:
+        raise ValidationFailed(_("Tick the duplicates as well as the ticket to keep."))
+    return others

@@ -139,12 +139,42 @@
     }
   });
 
-  // The bulk bar shows only while tickets are ticked (without JavaScript it always shows).
+  // The bulk bar shows, open, only while tickets are ticked (without JavaScript it always shows).
   function syncBulk() {
     var panel = document.querySelector("#queue-results [data-bulk-panel]");
     if (!panel) return;
-    var ticked = document.querySelectorAll('#queue-results input[type="checkbox"][name="ticket"]:checked').length;
-    panel.classList.toggle("gd-bulk--idle", ticked === 0);
+    var boxes = document.querySelectorAll('#queue-results input[type="checkbox"][name="ticket"]:checked');
+    panel.classList.toggle("gd-bulk--idle", boxes.length === 0);
+    if (boxes.length && !panel.open) panel.open = true;
+    syncMergeTarget(boxes);
+  }
+
+  // "Merge the others into": the ticked tickets, the oldest (lowest number) first and chosen unless the
+  // agent picked another that is still ticked.
+  function syncMergeTarget(boxes) {
+    var select = document.querySelector("#queue-results [data-gd-merge-into]");
+    if (!select) return;
+    var chosen = select.value;
+    var numbers = Array.prototype.map.call(boxes, function (box) { return box.value; }).sort();
+    select.innerHTML = "";
+    numbers.forEach(function (number) {
+      var row = document.querySelector('#queue-results input[name="ticket"][value="' + number + '"]').closest("tr");
+      var subject = row ? row.querySelector(".gd-subject a") : null;
+      var option = document.createElement("option");
+      option.value = number;
+      option.textContent = number + (subject ? " · " + subject.textContent.trim().slice(0, 40) : "");
+      select.appendChild(option);
+    });
+    if (numbers.indexOf(chosen) >= 0) select.value = chosen;
+    var button = document.querySelector("#queue-results [data-gd-merge]");
+    if (button) button.disabled = numbers.length < 2;
+    if (numbers.length < 2) {
+      select.innerHTML = "";
+      var none = document.createElement("option");
+      none.value = "";
+      none.textContent = select.getAttribute("data-gd-none") || "";
+      select.appendChild(none);
+    }
   }
   document.addEventListener("change", function (event) {
     if (event.target.closest && event.target.closest("#queue-results")) syncBulk();
