@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import threading
@@ -86,6 +87,9 @@ def test_start_runs_web_and_queue_and_stops_both_on_sigterm(tmp_path, free_port)
         assert '"queue"' in body and '"sqlite"' in body
         status, body = get(f"{base}/login/")
         assert status == 200 and "<form" in body
+        # the static files collected by this first start are served by it
+        stylesheet = re.search(r'href="(/static/[^"]+\.css)"', body)
+        assert stylesheet and get(base + stylesheet.group(1))[0] == 200, body[:2000]
         processes = session_processes(process.pid)
         assert any("gunicorn" in cmd for cmd in processes.values()), processes
         assert any("run_huey" in cmd for cmd in processes.values()), processes

@@ -32,7 +32,6 @@ django.setup(set_prefix=False)
 from django.conf import settings  # noqa: E402 (after Django is set up)
 from django.db import connections  # noqa: E402
 
-from gongdan.project.asgi import application  # noqa: E402
 from gongdan.project.prepare import prepare_site, say  # noqa: E402
 from gongdan.project.warm import warm_up  # noqa: E402
 
@@ -40,6 +39,10 @@ NOTES_FILE = "start-notes.txt"
 
 notes = prepare_site(demo=os.environ.get("GONGDAN_START_DEMO", "") == "1")
 (Path(settings.DATA_DIR) / NOTES_FILE).write_text("".join(f"{line}\n" for line in notes))
+
+# Only now: WhiteNoise lists the collected static files when the handler builds its middleware.
+from gongdan.project.asgi import application  # noqa: E402
+
 warm_up()
 connections.close_all()  # the workers fork from here: each opens its own connections
 say(f"Ready in {time.monotonic() - started:.1f} s (Django loaded once; steps with nothing to do skipped)")
