@@ -72,3 +72,17 @@ def test_sharing_with_someone_elses_team_is_422(agent_api, other_team):
 def test_a_requester_saves_no_views(requester_api):
     assert_error(requester_api.post("saved-views", {"name": "Mine"}), 403)
     assert requester_api.get("saved-views").json() == []
+
+
+def test_a_view_chooses_its_columns_and_unknown_ones_are_refused(agent_api):
+    created = agent_api.post("saved-views", {"name": "Lean", "columns": ["due", "status"]})
+    assert created.status_code == 201, created.content
+    body = created.json()
+    assert body["columns"] == ["status", "due"]
+    changed = agent_api.patch(f"saved-views/{body['id']}", {"columns": ["created"]})
+    assert changed.json()["columns"] == ["created"] and changed.json()["name"] == "Lean"
+    error = assert_error(agent_api.patch(f"saved-views/{body['id']}", {"columns": ["colour"]}), 422)
+    assert "colour" in str(error)
+    assert SavedView.objects.get().columns == "created"
+    plain = agent_api.post("saved-views", {"name": "Plain"}).json()
+    assert plain["columns"] == ["status", "priority", "requester", "assignee", "updated", "due"]

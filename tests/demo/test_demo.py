@@ -327,6 +327,11 @@ def test_the_leads_queue_views_are_tabs_their_teams_see(demo):
     # the member sees the lead's shared view, not the lead's private one
     assert len(seen & own) == 1
     assert next(iter(seen & own))[1] in (f"{lead.team.name}·紧急未结", f"{lead.team.name_en}: urgent open")
+    # and the lead's own view shows the columns for picking work up
+    private = next(
+        v for v in saved_view_list(actor=lead.user) if v.owner_id == lead.user_id and v.team_id is None
+    )
+    assert private.column_list == ["priority", "requester", "category", "created", "due"]
 
 
 def test_the_demo_shows_a_chat_app_set_up_but_switched_off(demo):

@@ -270,3 +270,150 @@ def test_an_agent_saves_the_current_filters_as_a_view_tab(page, live_server, age
     page.locator("[data-gd-saved-view]", has_text="Printers").click()
     expect(page.locator("#queue-results")).to_contain_text("Printer on floor 3 jams")
     expect(page.locator("#queue-results")).not_to_contain_text("VPN drops")
+
+
+@pytest.mark.parametrize("locale", ["en-US", "zh-CN"])
+def test_the_ticket_properties_fit_one_screen_at_1440_by_900(
+    browser, live_server, agent, requester, category, locale
+):
+    # Given a ticket with a long description and an SLA panel, in either language
+    ticket = services.ticket_create(
+        actor=requester, subject="会议室投影仪闪烁 / Projector flickers", category=category,
+        description="\n\n".join(f"Paragraph {i}: the projector flickers when the laptop is plugged in." for i in range(8)),
+    )  # fmt: skip
+    agent.language = "zh-hans" if locale == "zh-CN" else "en"
+    agent.save(update_fields=["language"])
+    context = browser.new_context(locale=locale, viewport={"width": 1440, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    try:
+        sign_in_any_language(page, live_server, agent)
+        page.goto(f"{live_server.url}/tickets/{ticket.number}/")
+        page.wait_for_load_state("networkidle")
+
+        # Then status, priority, category, team, assignee and watchers are wholly on the first screen
+        for selector in ("#ticket-header [data-status]", "#prop-category", "#prop-priority", "#prop-team",
+                         "#prop-assignee + .ts-wrapper", "#prop-watchers + .ts-wrapper"):  # fmt: skip
+            box = page.locator(selector).bounding_box()
+            assert box is not None, selector
+            assert box["y"] >= 0 and box["y"] + box["height"] <= 900, (selector, box)
+        # and the SLA panel follows the properties
+        properties = page.locator("#properties-form").bounding_box()
+        sla = page.locator("#ticket-sla").bounding_box()
+        assert properties and sla and sla["y"] > properties["y"]
+
+        # At phone width the page does not scroll sideways and the properties come before the SLA too
+        page.set_viewport_size({"width": 390, "height": 844})
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+        properties = page.locator("#properties-form").bounding_box()
+        sla = page.locator("#ticket-sla").bounding_box()
+        assert properties and sla and sla["y"] > properties["y"]
+    finally:
+        close_quietly(context)
+
+
+def sign_in_any_language(page, live_server, user) -> None:
+    from playwright.sync_api import expect
+
+    page.goto(f"{live_server.url}/login/")
+    page.fill("#id_username", user.username)
+    page.fill("#id_password", PASSWORD)
+    page.locator("#id_password").press("Enter")
+    expect(page).to_have_url(re.compile(r"/$"))
+
+
+def test_j_and_k_walk_the_queue_the_agent_came_from(page, live_server, agent, requester, category):
+    from playwright.sync_api import expect
+
+    # Given three tickets, newest first in the queue
+    tickets = [
+        services.ticket_create(actor=requester, subject=f"Printer {i} jammed", category=category)
+        for i in range(3)
+    ]
+    newest_first = [t.number for t in reversed(tickets)]
+    sign_in(page, live_server, agent)
+    page.goto(f"{live_server.url}/?view=all&q=printer")
+    page.wait_for_load_state("networkidle")
+
+    # When the agent opens the first and presses j twice, then k
+    page.locator("#queue-results tbody tr").first.locator(".gd-subject a").click()
+    expect(page).to_have_url(re.compile(rf"/tickets/{newest_first[0]}/$"))
+    expect(page.locator("[data-gd-queue-position]")).to_have_text("1 / 3")
+    page.wait_for_load_state("networkidle")
+    page.keyboard.press("j")
+    expect(page).to_have_url(re.compile(rf"/tickets/{newest_first[1]}/$"))
+    page.wait_for_load_state("networkidle")
+    page.keyboard.press("j")
+    expect(page).to_have_url(re.compile(rf"/tickets/{newest_first[2]}/$"))
+    expect(page.locator("[data-gd-queue-position]")).to_have_text("3 / 3")
+    page.wait_for_load_state("networkidle")
+    page.keyboard.press("j")  # the last one: nowhere further
+    page.wait_for_timeout(300)
+    expect(page).to_have_url(re.compile(rf"/tickets/{newest_first[2]}/$"))
+    page.keyboard.press("k")
+    expect(page).to_have_url(re.compile(rf"/tickets/{newest_first[1]}/$"))
+    # and the breadcrumb leads back to the filtered queue it came from
+    expect(page.locator("[data-gd-queue-link]")).to_have_attribute("href", "/?view=all&q=printer")
+    # "?" lists the keys for the ticket page
+    page.keyboard.press("?")
+    expect(page.locator("#gd-shortcuts")).to_contain_text("Next / previous ticket of the queue you came from")
+
+
+def test_density_toggle_and_a_views_columns(page, live_server, agent, requester, category):
+    from playwright.sync_api import expect
+
+    from gongdan.tickets.models import SavedView
+
+    services.ticket_create(actor=requester, subject="Printer jammed", category=category)
+    sign_in(page, live_server, agent)
+    page.goto(f"{live_server.url}/?view=all")
+    table = page.locator(".gd-queue-table")
+    compact_height = page.locator("#queue-results tbody tr").first.bounding_box()["height"]
+
+    # Comfortable rows are roomier, and the choice is kept on the account
+    page.locator("[data-gd-density=comfortable]").click()
+    expect(table).to_have_class(re.compile("gd-queue-table--comfortable"))
+    assert page.locator("#queue-results tbody tr").first.bounding_box()["height"] > compact_height
+    agent.refresh_from_db()
+    assert agent.queue_density == "comfortable"
+    page.locator("[data-gd-density=compact]").click()
+    expect(table).not_to_have_class(re.compile("gd-queue-table--comfortable"))
+
+    # A view saved with only some columns shows only those
+    page.get_by_role("button", name="Save or manage views").click()
+    page.fill("#view-new-name", "Lean")
+    for column in ("status", "priority", "requester", "assignee", "updated"):
+        page.locator(f"#view-new-col-{column}").uncheck()
+    page.locator("#view-new-col-created").check()
+    page.locator("#views-dialog").get_by_role("button", name="Save", exact=True).first.click()
+    expect(page.locator("[data-gd-saved-view]", has_text="Lean")).to_have_attribute("aria-current", "page")
+    expect(page.locator(".gd-queue-table thead th[scope=col]")).to_have_text(
+        ["Number", "Subject", "Created", "Due / SLA"]
+    )
+    assert SavedView.objects.get().column_list == ["created", "due"]
+
+
+def test_merge_from_the_queue_in_three_actions(page, live_server, agent, requester, category):
+    from playwright.sync_api import expect
+
+    # Given a request and its duplicate, reported later, on the queue
+    kept = services.ticket_create(actor=requester, subject="Printer on floor 3 jammed", category=category)
+    duplicate = services.ticket_create(
+        actor=requester, subject="Floor 3 printer jams again", category=category
+    )
+    sign_in(page, live_server, agent)
+    page.goto(f"{live_server.url}/?view=all")
+    page.wait_for_load_state("networkidle")
+    actions = Actions(page)
+
+    # 1.-2. Tick both rows: the bulk bar opens with the older ticket chosen as the one to keep
+    for ticket in (duplicate, kept):
+        actions.click(page.locator("tr", has_text=ticket.number).locator("input[name=ticket]"))
+    expect(page.locator("#bulk-merge-into")).to_have_value(kept.number)
+    # 3. Merge
+    actions.click(page.locator("[data-gd-merge]"))
+    expect(page.locator("main")).to_contain_text("1 ticket updated.")
+
+    assert actions.count == 3
+    stored = Ticket.objects.get(pk=duplicate.pk)
+    assert (stored.duplicate_of_id, stored.status) == (kept.pk, Status.CLOSED)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from gongdan.core.domain_errors import PermissionDenied, ValidationFailed
 from gongdan.tickets.models import SavedView
+from gongdan.tickets.models.saved_view import DEFAULT_COLUMNS
 from gongdan.tickets.selectors import saved_view_list
 from gongdan.tickets.services.saved_views import saved_view_create, saved_view_delete, saved_view_update
 from tests.clients import signed_in
@@ -130,3 +133,73 @@ def test_the_queue_query_count_does_not_grow_with_views(agent, team):
     for i in range(6):
         saved_view_create(actor=agent, name=f"View {i}", query=f"q=x{i}", team=team if i % 2 else None)
     assert _queue_queries(client) == without_views <= 8
+
+
+def test_a_view_keeps_the_columns_it_shows_in_the_queues_order(agent):
+    view = saved_view_create(actor=agent, name="Lean", query="", columns=["due", "status", "created"])
+    assert view.columns == "status,created,due"
+    assert view.column_list == ["status", "created", "due"]
+    # the default set is kept as "the default", and a view saved without columns has it
+    assert saved_view_update(actor=agent, view=view, columns=list(DEFAULT_COLUMNS)).columns == ""
+    assert saved_view_create(actor=agent, name="Plain", query="").column_list == list(DEFAULT_COLUMNS)
+
+
+@pytest.mark.parametrize(
+    ("columns", "message"),
+    [(["status", "colour"], "Unknown column: colour."), ([], "Choose at least one column.")],
+)
+def test_bad_columns_are_refused_and_nothing_changes(agent, columns, message):
+    view = saved_view_create(actor=agent, name="Lean", query="", columns=["status"])
+    with pytest.raises(ValidationFailed) as caught:
+        saved_view_update(actor=agent, view=view, name="Renamed", columns=columns)
+    assert caught.value.details["columns"] == [message]
+    view.refresh_from_db()
+    assert (view.name, view.columns) == ("Lean", "status")
+    with pytest.raises(ValidationFailed):
+        saved_view_create(actor=agent, name="Other", query="", columns=columns)
+    assert SavedView.objects.count() == 1
+
+
+def _headers(response) -> list[str]:
+    return re.findall(r'<th scope="col">([^<]*)</th>', response.content.decode())
+
+
+def test_the_queue_shows_the_saved_views_columns(agent, make_ticket):
+    make_ticket()
+    view = saved_view_create(actor=agent, name="Lean", query="view=all", columns=["created"])
+    client = signed_in(agent)
+    assert _headers(client.get(QUEUE, {"view": "all", "saved": view.pk})) == ["Number", "Subject", "Created"]
+    assert _headers(client.get(QUEUE, {"view": "all"})) == [
+        "Number", "Subject", "Status", "Priority", "Requester", "Assignee / Team", "Updated", "Due / SLA"
+    ]  # fmt: skip
+
+
+def test_columns_chosen_in_the_dialog_and_none_ticked_is_refused(agent):
+    client = signed_in(agent)
+    response = client.post(
+        "/queue/views/", {"name": "Lean", "query": "", "columns_shown": "1", "columns": ["due", "requester"]}
+    )
+    assert response.status_code == 302
+    view = SavedView.objects.get()
+    assert view.column_list == ["requester", "due"]
+    response = client.post(f"/queue/views/{view.pk}/", {"name": "Empty", "columns_shown": "1"})
+    assert response.status_code == 303
+    view.refresh_from_db()
+    assert (view.name, view.column_list) == ("Lean", ["requester", "due"])
+
+
+def test_compact_or_comfortable_rows_are_kept_on_the_account(agent, requester, make_ticket):
+    client = signed_in(agent)
+    assert "gd-queue-table--comfortable" not in client.get(QUEUE, {"view": "all"}).content.decode()
+    response = client.post("/queue/density/", {"density": "comfortable", "next": "/?view=all"})
+    assert response.status_code == 302 and response["Location"] == "/?view=all"
+    agent.refresh_from_db()
+    assert agent.queue_density == "comfortable"
+    make_ticket()
+    assert "gd-queue-table--comfortable" in client.get(QUEUE, {"view": "all"}).content.decode()
+    # a made-up density is refused and changes nothing; a requester has no queue rows to choose for
+    refused = client.post("/queue/density/", {"density": "roomy"})
+    assert refused.status_code == 400 and "Choose compact or comfortable." in refused.content.decode()
+    agent.refresh_from_db()
+    assert agent.queue_density == "comfortable"
+    assert signed_in(requester).post("/queue/density/", {"density": "compact"}).status_code == 403

@@ -37,6 +37,14 @@ class Language(models.TextChoices):
     EN = "en", "English"
 
 
+class QueueDensity(models.TextChoices):
+    """How tightly the ticket queue packs its rows: one line each (the default: 15+ rows on a laptop
+    screen), or roomier rows with the category under the subject."""
+
+    COMPACT = "compact", _("Compact")
+    COMFORTABLE = "comfortable", _("Comfortable")
+
+
 class ServiceTier(models.TextChoices):
     STANDARD = "standard", _("Standard")
     PRIORITY = "priority", _("Priority support")
@@ -85,6 +93,9 @@ class User(AbstractUser):
         _("language"), max_length=10, choices=Language.choices, default=Language.ZH_HANS
     )
     time_zone = models.CharField(_("time zone"), max_length=64, default="Asia/Shanghai")
+    queue_density = models.CharField(
+        _("queue density"), max_length=12, choices=QueueDensity.choices, default=QueueDensity.COMPACT
+    )
     organisation = models.ForeignKey(
         Organisation,
         verbose_name=_("organisation"),

@@ -22,6 +22,7 @@ from gongdan.accounts.models import (
     Language,
     Membership,
     Organisation,
+    QueueDensity,
     Role,
     ServiceTier,
     SignInLease,
@@ -234,6 +235,19 @@ def user_update(*, actor: User, user: User, password: str | None = None, **field
                      object_repr=user.username,
                      detail={"before": {f: before[f] for f in changed}, "after": {f: after[f] for f in changed}})  # fmt: skip
     return user
+
+
+@transaction.atomic
+def user_set_queue_density(*, actor: User, density: str) -> User:
+    """A person's own choice of compact or comfortable queue rows, kept with their account so it follows
+    them from one browser to the next."""
+    if density not in QueueDensity.values:
+        message = _("Choose compact or comfortable.")
+        raise ValidationFailed(message, details={"density": [message]})
+    if actor.queue_density != density:
+        actor.queue_density = density
+        actor.save(update_fields=["queue_density"])
+    return actor
 
 
 @transaction.atomic

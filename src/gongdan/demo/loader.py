@@ -276,7 +276,8 @@ class _Builder:
     # --- the leads' queue views --------------------------------------------------------------------------
     def saved_views(self) -> None:
         """Each lead keeps a view of the team's urgent open tickets, shared with the team, and one of their
-        own: the unassigned, oldest first. They show as tabs after the built-in ones on the queue."""
+        own: the unassigned, oldest first, with the columns for picking work up. They show as tabs after the
+        built-in ones on the queue."""
         for team_en, lead in self.leads.items():
             if SavedView.objects.filter(owner=lead).exists():
                 continue
@@ -285,8 +286,10 @@ class _Builder:
             urgent = f"{team.name}·紧急未结" if chinese else f"{team.name_en}: urgent open"
             tickets.saved_view_create(actor=lead, name=urgent, team=team,
                                       query=f"view=open&team={team.pk}&priority=P1&sort=due")  # fmt: skip
+            # Its columns are those that matter to whoever picks the next ticket up (decision 0111).
             tickets.saved_view_create(actor=lead, name="待指派（最早）" if chinese else "Unassigned, oldest",
-                                      query=f"view=unassigned&team={team.pk}&sort=created")  # fmt: skip
+                                      query=f"view=unassigned&team={team.pk}&sort=created",
+                                      columns=["priority", "requester", "category", "created", "due"])  # fmt: skip
         self.counts["saved_views"] = SavedView.objects.count()
 
     # --- places and categories ----------------------------------------------------------------------------

@@ -658,8 +658,9 @@ def saved_view_list(request: HttpRequest) -> list[SavedView]:
 def saved_view_new(request: HttpRequest, payload: SavedViewIn) -> Status:
     actor = actor_of(request)
     view = saved_view_create(
-        actor=actor, name=payload.name, query=payload.query, team=_my_team(actor, payload.team)
-    )
+        actor=actor, name=payload.name, query=payload.query, team=_my_team(actor, payload.team),
+        columns=payload.columns,
+    )  # fmt: skip
     return Status(201, view)
 
 
@@ -675,9 +676,12 @@ def saved_view_change(request: HttpRequest, payload: SavedViewUpdateIn, view_id:
     given = payload.model_fields_set
     if "team" in given:
         return saved_view_update(
-            actor=actor, view=view, name=payload.name, query=payload.query, team=_my_team(actor, payload.team)
-        )
-    return saved_view_update(actor=actor, view=view, name=payload.name, query=payload.query)
+            actor=actor, view=view, name=payload.name, query=payload.query, team=_my_team(actor, payload.team),
+            columns=payload.columns,
+        )  # fmt: skip
+    return saved_view_update(
+        actor=actor, view=view, name=payload.name, query=payload.query, columns=payload.columns
+    )
 
 
 @router.delete(

@@ -55,7 +55,7 @@ def decorate(item: dict[str, Any], kind: str, data: dict[str, Any]) -> None:
 class Panel:
     """A card on the ticket page for the people who work it. `context(actor, ticket)` returns the template's
     variables (merged into the page's context: name them after the app), or None to show nothing. `place`
-    is "main" (above the description) or "side" (above the properties)."""
+    is "main" (above the description) or "side" (below the properties, which stay on the first screen)."""
 
     key: str
     template: str

@@ -407,12 +407,20 @@ class SavedViewIn(StrictInput):
         "", max_length=1000, description="The queue's filters as a query string, e.g. `status=open&sort=due`."
     )
     team: Id | None = Field(None, description="Share with this team (one of yours); null keeps it to you.")
+    columns: list[str] | None = Field(
+        None, max_length=8,
+        description="The optional columns the queue shows, of `status`, `priority`, `requester`, `assignee`, `category`, `created`, `updated`, `due`; "
+        "the number and subject are always shown. Null: the default columns.",
+    )  # fmt: skip
 
 
 class SavedViewUpdateIn(StrictInput):
     name: str | None = Field(None, min_length=1, max_length=60, description="A new name.")
     query: str | None = Field(None, max_length=1000, description="New filters, as a query string.")
     team: Id | None = Field(None, description="Share with this team; null stops sharing (owner only).")
+    columns: list[str] | None = Field(
+        None, max_length=8, description="The optional columns shown, in any order."
+    )
 
 
 class SavedViewOut(Schema):
@@ -421,5 +429,6 @@ class SavedViewOut(Schema):
     query: str
     team: int | None = Field(None, alias="team_id")
     owner: int = Field(..., alias="owner_id")
+    columns: list[str] = Field(..., alias="column_list", description="The optional columns shown, in order.")
     created_at: datetime
     updated_at: datetime

@@ -12,6 +12,7 @@ urlpatterns = [
     path("", requesters_to_portal(queue.queue), name="queue"),
     path("tickets/bulk/", queue.bulk_action, name="bulk_action"),
     path("queue/panels/<slug:name>/", queue.queue_panel, name="queue_panel"),
+    path("queue/density/", queue.queue_density, name="queue_density"),
     path("queue/views/", saved_views.saved_view_new, name="saved_view_new"),
     path("queue/views/<int:view_id>/", saved_views.saved_view_change, name="saved_view_change"),
     path("tickets/new/", create.ticket_new, name="ticket_new"),

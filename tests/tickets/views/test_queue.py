@@ -343,3 +343,42 @@ def test_overdue_view_includes_tickets_past_their_sla(agent_client, agent, reque
     # Then "Overdue" lists the late one only
     response = agent_client.get(QUEUE, {"view": "overdue"})
     assert numbers_in(response) == [late.number]
+
+
+def test_bulk_merge_closes_the_others_as_duplicates_of_the_one_kept(agent_client, make_ticket):
+    kept, first, second = (
+        make_ticket("Printer jammed"),
+        make_ticket("Printer jams again"),
+        make_ticket("Same printer"),
+    )
+    response = agent_client.post(
+        reverse("tickets:bulk_action"),
+        {"ticket": [kept.number, first.number, second.number], "operation": "merge", "into": kept.number},
+        follow=True,
+    )
+    assert "2 tickets updated." in response.content.decode()
+    for duplicate in (first, second):
+        duplicate.refresh_from_db()
+        assert (duplicate.duplicate_of_id, duplicate.status) == (kept.pk, "closed")
+    kept.refresh_from_db()
+    assert kept.duplicate_of_id is None and kept.is_open
+
+
+@pytest.mark.parametrize(
+    ("ticked", "into", "message"),
+    [
+        ("both", "", "Choose the ticket to keep."),
+        ("kept", "kept", "Tick the duplicates as well as the ticket to keep."),
+        ("both", "GD-0000-999999", "Ticket GD-0000-999999 not found."),
+    ],
+)
+def test_bulk_merge_refusals_change_nothing(agent_client, make_ticket, ticked, into, message):
+    kept, other = make_ticket("Printer jammed"), make_ticket("Printer jams again")
+    numbers = [kept.number] if ticked == "kept" else [kept.number, other.number]
+    response = agent_client.post(
+        reverse("tickets:bulk_action"),
+        {"ticket": numbers, "operation": "merge", "into": kept.number if into == "kept" else into},
+        follow=True,
+    )
+    assert message in response.content.decode()
+    assert not Ticket.objects.filter(duplicate_of__isnull=False).exists()

@@ -12,7 +12,14 @@ from gongdan.accounts.models import Team, User
 from gongdan.core.domain_errors import NotFound, PermissionDenied, ValidationFailed
 from gongdan.tickets.access import lead_team_ids, team_ids
 from gongdan.tickets.filters import TicketFilters
-from gongdan.tickets.models.saved_view import MAX_VIEW_NAME, MAX_VIEW_QUERY, MAX_VIEWS_PER_OWNER, SavedView
+from gongdan.tickets.models.saved_view import (
+    DEFAULT_COLUMNS,
+    MAX_VIEW_NAME,
+    MAX_VIEW_QUERY,
+    MAX_VIEWS_PER_OWNER,
+    QueueColumn,
+    SavedView,
+)
 
 # Where the queue is, not what it shows: never part of a saved view.
 NOT_SAVED = ("cursor", "back", "saved", "limit", "bulk", "more")
@@ -35,6 +42,20 @@ def clean_view_query(query: str) -> str:
     except ValidationFailed as exc:
         raise ValidationFailed(exc.message, details={"query": [str(exc.message)]}) from exc
     return params.urlencode()
+
+
+def clean_columns(columns: list[str] | tuple[str, ...]) -> str:
+    """The columns kept for a view, in the queue's order; the default set is kept as "" (it follows the
+    default if that changes)."""
+    unknown = [column for column in columns if column not in QueueColumn.values]
+    if unknown:
+        message = _("Unknown column: %(names)s.") % {"names": ", ".join(unknown)}
+        raise ValidationFailed(message, details={"columns": [message]})
+    chosen = [column for column in QueueColumn.values if column in columns]
+    if not chosen:
+        message = _("Choose at least one column.")
+        raise ValidationFailed(message, details={"columns": [message]})
+    return "" if tuple(chosen) == DEFAULT_COLUMNS else ",".join(chosen)
 
 
 def _clean_name(name: str) -> str:
@@ -67,11 +88,14 @@ def may_edit_view(actor: User, view: SavedView) -> bool:
 
 
 @transaction.atomic
-def saved_view_create(*, actor: User, name: str, query: str, team: Team | None = None) -> SavedView:
+def saved_view_create(
+    *, actor: User, name: str, query: str, team: Team | None = None, columns: list[str] | None = None
+) -> SavedView:
     if not actor.is_staff_member:
         raise PermissionDenied(_("Only staff save queue views."))
     cleaned = _clean_name(name)
     query = clean_view_query(query)
+    kept_columns = clean_columns(columns) if columns is not None else ""
     _check_team(actor, team)
     _check_name_free(actor, cleaned)
     if SavedView.objects.filter(owner=actor).count() >= MAX_VIEWS_PER_OWNER:
@@ -79,7 +103,9 @@ def saved_view_create(*, actor: User, name: str, query: str, team: Team | None =
         raise ValidationFailed(message, details={"name": [message]})
     try:
         with transaction.atomic():
-            return SavedView.objects.create(owner=actor, name=cleaned, query=query, team=team)
+            return SavedView.objects.create(
+                owner=actor, name=cleaned, query=query, team=team, columns=kept_columns
+            )
     except IntegrityError as exc:  # two saves of one name at once
         message = _("You already have a view of that name.")
         raise ValidationFailed(message, details={"name": [message]}) from exc
@@ -93,8 +119,9 @@ def saved_view_update(
     name: str | None = None,
     query: str | None = None,
     team: Team | object | None = UNCHANGED,
+    columns: list[str] | None = None,
 ) -> SavedView:
-    """Rename, refilter or (un)share a view; only what is given changes."""
+    """Rename, refilter, choose the columns of or (un)share a view; only what is given changes."""
     view = SavedView.objects.select_for_update().get(pk=view.pk)
     if not may_edit_view(actor, view):
         raise PermissionDenied(_("Only the owner of a view or a lead of its team may change it."))
@@ -106,6 +133,9 @@ def saved_view_update(
     if query is not None:
         view.query = clean_view_query(query)
         fields.append("query")
+    if columns is not None:
+        view.columns = clean_columns(columns)
+        fields.append("columns")
     if team is not UNCHANGED:
         if team is not None and not isinstance(team, Team):
             raise TypeError(team)

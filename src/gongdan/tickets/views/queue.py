@@ -16,7 +16,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 from django.views.decorators.http import require_POST
 
-from gongdan.accounts.models import Team, User
+from gongdan.accounts.models import QueueDensity, Team, User
+from gongdan.accounts.services import user_set_queue_density
 from gongdan.accounts.views.auth import safe_next
 from gongdan.core.domain_errors import DomainError, ValidationFailed
 from gongdan.core.ids import parse_id
@@ -24,8 +25,9 @@ from gongdan.tickets.access import can_take, team_ids
 from gongdan.tickets.filters import DEFAULT_PAGE_SIZE, SAVED_VIEWS, SORTS, TicketFilters, paginate
 from gongdan.tickets.forms import category_choices, staff_choices, staff_users
 from gongdan.tickets.models import Priority, Status, TicketType, WorkflowTransition
+from gongdan.tickets.models.saved_view import DEFAULT_COLUMNS, QueueColumn
 from gongdan.tickets.selectors import saved_view_list, ticket_get, ticket_list
-from gongdan.tickets.services import ticket_assign, ticket_transition, ticket_update
+from gongdan.tickets.services import ticket_assign, ticket_merge, ticket_transition, ticket_update
 from gongdan.web.http import SignedInRequest, wants_fragment
 
 REQUESTER_VIEWS = ("open", "all")
@@ -145,11 +147,18 @@ def queue(request: SignedInRequest) -> HttpResponse:
         "sort_options": [(key, SORT_LABELS.get(key, key)) for key in SORTS],
         "status_options": Status.choices,
         "priority_options": list(Priority.objects.all()),
+        # A requester's list keeps the default columns.
+        "columns": set(DEFAULT_COLUMNS),
     }
     if actor.is_staff_member:
         own_views = list(saved_view_list(actor=actor))
+        current = next((v for v in own_views if str(v.pk) == context["current_saved"]), None)
         context |= {
             "own_views": own_views,
+            "columns": set(current.column_list if current else DEFAULT_COLUMNS),
+            "column_options": QueueColumn.choices,
+            "default_columns": DEFAULT_COLUMNS,
+            "comfortable": actor.queue_density == QueueDensity.COMFORTABLE,
             "view_query": _without(params, "cursor", "back", "saved"),
             # One query whatever the number of views (the dialog lists it once per view).
             "my_teams": [(t.pk, t.label) for t in Team.objects.filter(pk__in=team_ids(actor))],
@@ -169,6 +178,19 @@ def queue(request: SignedInRequest) -> HttpResponse:
     response = render(request, template, context, status=400 if errors else 200)
     patch_vary_headers(response, ["HX-Request"])
     return response
+
+
+@login_required
+@require_POST
+def queue_density(request: SignedInRequest) -> HttpResponse:
+    """Compact or comfortable rows: the person's own choice, kept with their account."""
+    if not request.user.is_staff_member:
+        raise HttpForbidden
+    try:
+        user_set_queue_density(actor=request.user, density=request.POST.get("density", ""))
+    except ValidationFailed as exc:
+        return HttpResponse(str(exc.message), status=400, content_type="text/plain; charset=utf-8")
+    return HttpResponseRedirect(safe_next(request))
 
 
 def _panel_options() -> dict[str, Any]:
@@ -222,7 +244,9 @@ def bulk_action(request: SignedInRequest) -> HttpResponse:
         return redirect
     try:
         change = _bulk_change(request, operation)
-    except ValidationFailed as exc:
+        if operation == "merge":  # the ticket kept is not merged into itself
+            numbers = _merged_numbers(request, numbers)
+    except DomainError as exc:
         messages.error(request, str(exc.message))
         return redirect
     updated, failures = 0, []
@@ -265,9 +289,28 @@ def _bulk_change(request: SignedInRequest, operation: str) -> Any:
         if not action:
             raise ValidationFailed(_("Choose a status change."))
         return lambda ticket: ticket_transition(actor=actor, ticket=ticket, action=action, note=note)
+    if operation == "merge":
+        into = _kept_ticket(request)
+        return lambda ticket: ticket_merge(actor=actor, duplicate=ticket, into=into)
     if operation == "priority":
         priority = Priority.objects.filter(code=request.POST.get("priority", "")).first()
         if priority is None:
             raise ValidationFailed(_("Choose a priority."))
         return lambda ticket: ticket_update(actor=actor, ticket=ticket, changes={"priority": priority})
     raise ValidationFailed(_("Unknown bulk action."))
+
+
+def _kept_ticket(request: SignedInRequest) -> Any:
+    number = request.POST.get("into", "").strip()
+    if not number:
+        raise ValidationFailed(_("Choose the ticket to keep."))
+    return ticket_get(actor=request.user, number=number)
+
+
+def _merged_numbers(request: SignedInRequest, numbers: list[str]) -> list[str]:
+    """The ticked tickets but the one kept; at least one."""
+    kept = request.POST.get("into", "").strip()
+    others = [number for number in numbers if number != kept]
+    if not others:
+        raise ValidationFailed(_("Tick the duplicates as well as the ticket to keep."))
+    return others

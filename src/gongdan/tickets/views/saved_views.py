@@ -30,6 +30,11 @@ def _team(request: SignedInRequest) -> Team | None:
     return team
 
 
+def _columns(request: SignedInRequest) -> list[str] | None:
+    """The ticked columns when the form had the column boxes (none ticked is refused); None leaves them."""
+    return request.POST.getlist("columns") if "columns_shown" in request.POST else None
+
+
 def _back(query: str) -> HttpResponseRedirect:
     return HttpResponseRedirect(reverse("tickets:queue") + (f"?{query}" if query else ""))
 
@@ -51,6 +56,7 @@ def saved_view_new(request: SignedInRequest) -> HttpResponse:
             name=request.POST.get("name", ""),
             query=request.POST.get("query", ""),
             team=_team(request),
+            columns=_columns(request),
         )
     except DomainError as exc:
         return _refused(request, exc)
@@ -68,8 +74,9 @@ def saved_view_change(request: SignedInRequest, view_id: int) -> HttpResponse:
             messages.success(request, _("View “%(name)s” deleted.") % {"name": view.name})
             return _back("")
         view = saved_view_update(
-            actor=request.user, view=view, name=request.POST.get("name", ""), team=_team(request)
-        )
+            actor=request.user, view=view, name=request.POST.get("name", ""), team=_team(request),
+            columns=_columns(request),
+        )  # fmt: skip
     except DomainError as exc:
         return _refused(request, exc)
     messages.success(request, _("View “%(name)s” saved.") % {"name": view.name})
