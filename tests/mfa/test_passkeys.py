@@ -42,7 +42,10 @@ def test_several_named_passkeys_are_registered_and_the_first_one_brings_recovery
     assert one.status_code == 200 and one.json()["redirect"] == reverse("mfa:fresh_codes")
     assert fresh.status_code == 200 and fresh.content.decode().count('<code class="fs-3">') == 10
     assert two.status_code == 200 and two.json()["redirect"] == reverse("mfa:enrol")
-    assert list(Passkey.objects.filter(user=agent).values_list("name", flat=True)) == ["YubiKey 5", "工作电脑"]
+    assert list(Passkey.objects.filter(user=agent).values_list("name", flat=True)) == [
+        "YubiKey 5",
+        "工作电脑",
+    ]
     assert RecoveryCode.objects.filter(user=agent).count() == 10
     assert AuditEntry.objects.filter(kind="mfa.enrol", actor=agent).count() == 2
 
@@ -78,7 +81,10 @@ def test_an_attestation_for_another_origin_or_a_replayed_challenge_is_refused(ag
 
     options = post_json(client, reverse("mfa:passkey_options")).json()
     credential = SoftwareAuthenticator().create(options)
-    assert post_json(client, reverse("mfa:passkey_add"), {"name": "a", "credential": credential}).status_code == 200
+    assert (
+        post_json(client, reverse("mfa:passkey_add"), {"name": "a", "credential": credential}).status_code
+        == 200
+    )
     again = post_json(client, reverse("mfa:passkey_add"), {"name": "b", "credential": credential})
     assert again.status_code == 400  # the challenge was used up
     assert Passkey.objects.count() == 1
@@ -96,7 +102,9 @@ def test_garbage_instead_of_a_credential_is_a_clear_422(agent):
 
 def sign_in_with(client: Client, authenticator: SoftwareAuthenticator, **get_kwargs):
     options = post_json(client, reverse("mfa:verify_passkey_options")).json()
-    return post_json(client, reverse("mfa:verify_passkey"), {"credential": authenticator.get(options, **get_kwargs)})
+    return post_json(
+        client, reverse("mfa:verify_passkey"), {"credential": authenticator.get(options, **get_kwargs)}
+    )
 
 
 def test_a_passkey_signs_the_second_step(agent):
@@ -150,6 +158,11 @@ def test_removing_a_passkey_needs_a_code(agent):
     code = codes_page.content.decode().split('<code class="fs-3">')[1].split("<")[0]
     passkey = Passkey.objects.get()
 
-    assert client.post(reverse("mfa:remove"), {"what": f"passkey:{passkey.pk}", "code": "nope"}).status_code == 422
-    assert client.post(reverse("mfa:remove"), {"what": f"passkey:{passkey.pk}", "code": code}).status_code == 302
+    assert (
+        client.post(reverse("mfa:remove"), {"what": f"passkey:{passkey.pk}", "code": "nope"}).status_code
+        == 422
+    )
+    assert (
+        client.post(reverse("mfa:remove"), {"what": f"passkey:{passkey.pk}", "code": code}).status_code == 302
+    )
     assert not Passkey.objects.exists()
