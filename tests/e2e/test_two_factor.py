@@ -37,6 +37,7 @@ def code_from(secret_text: str, *, steps_ahead: int = 0) -> str:
 
 
 def password_step(page, live_server, username: str) -> None:
+    page.set_default_timeout(45_000)  # the first page of a live server on a busy machine
     page.goto(f"{live_server.url}/login/")
     page.fill("#id_username", username)
     page.fill("#id_password", PASSWORD)
