@@ -128,7 +128,7 @@ def test_a_passkey_signs_the_second_step(agent):
 def test_a_forged_signature_is_refused_and_counted(agent):
     authenticator = SoftwareAuthenticator()
     register(signed_in(agent), authenticator, "key")
-    client = Client()
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
     password_step(client, agent)
 
     response = sign_in_with(client, authenticator, key=ec.generate_private_key(ec.SECP256R1()))

@@ -22,7 +22,11 @@ pytestmark = pytest.mark.django_db
 
 
 def token(client: ApiClient, user, **extra):
-    return client.post("auth/token", {"username": user.username, "password": PASSWORD, **extra})
+    return client.post(
+        "auth/token",
+        {"username": user.username, "password": PASSWORD, **extra},
+        headers={"Accept-Language": "en"},
+    )
 
 
 def test_a_session_that_did_not_pass_the_second_factor_cannot_create_a_token(agent):
