@@ -173,3 +173,25 @@ def test_the_overview_page_lists_the_factors(agent):
 
     assert page.status_code == 200
     assert "10" in page.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("what", "status", "message"),
+    [
+        ("", 400, "Choose what to remove"),
+        ("passkey:999999", 404, "not found"),
+        ("passkey:x", 404, "not found"),
+    ],
+)
+def test_removing_something_unknown_is_a_clear_4xx_and_removes_nothing(agent, what, status, message):
+    agent.language = "en"
+    agent.save(update_fields=["language"])
+    _device, codes = enrol_totp(agent)
+    client = signed_in(agent)
+
+    response = client.post(reverse("mfa:remove"), {"what": what, "code": codes[0]})
+
+    assert response.status_code == status
+    assert message in response.content.decode()
+    assert TOTPDevice.objects.filter(user=agent, confirmed=True).exists()
+    assert RecoveryCode.objects.filter(user=agent, used_at__isnull=True).count() == 10
