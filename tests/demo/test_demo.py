@@ -357,5 +357,7 @@ def test_the_demo_forms_have_conditions(demo):
     assert list(error.value.details) == ["custom_fields.asset_tag"]
     wifi = Category.objects.get(name_en="Wi-Fi")
     with pytest.raises(ValidationFailed) as error:
-        ticket_create(actor=requester, subject="整层楼连不上", category=wifi, custom_values={"affected": "floor"})
+        ticket_create(
+            actor=requester, subject="整层楼连不上", category=wifi, custom_values={"affected": "floor"}
+        )
     assert list(error.value.details) == ["custom_fields.callback_phone"]

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
-from gongdan.accounts import services
+from gongdan.accounts import second_factor, services
 from gongdan.accounts.models import Membership, Organisation, Role, Team, User
 from gongdan.accounts.schemas import (
     ProfileUpdateIn,
@@ -64,11 +64,17 @@ def _user(user_id: int) -> User:
 
 # ---- tokens ------------------------------------------------------------------------------------------
 @auth_router.post(
-    "/token", auth=None, response={201: TokenCreatedOut, **errors_for(401, 422, 429)}, summary="Get a token"
+    "/token",
+    auth=None,
+    response={201: TokenCreatedOut, **errors_for(401, 403, 422, 429)},
+    summary="Get a token",
 )
 def token_create(request: HttpRequest, payload: TokenRequestIn) -> Status:
     """Exchange a username and password for a bearer token (shown once). Failed attempts count towards the
-    same lockout as the sign-in page (per username and per address): a locked-out caller gets 429."""
+    same lockout as the sign-in page (per username and per address): a locked-out caller gets 429. A user
+    with an authenticator app sends its current code (or a recovery code) in `code`; a wrong code counts as a
+    failed sign-in. A user whose only second factor is a passkey, or who must enrol first, is refused (403):
+    they create tokens on their profile page after signing in with both factors."""
     user = authenticate(request, username=payload.username, password=payload.password)
     if user is None or not user.is_active:
         raise ApiError(
@@ -76,6 +82,7 @@ def token_create(request: HttpRequest, payload: TokenRequestIn) -> Status:
             status_code=401,
             code="invalid_credentials",
         )
+    second_factor.check_password_token_issue(request, user, payload.code)
     token, raw = api_token_create(actor=user, name=payload.name)
     token.user = user
     token.token = raw  # type: ignore[attr-defined]  # shown this once, never stored

@@ -24,6 +24,12 @@ class TokenRequestIn(StrictInput):
     username: str = Field(..., min_length=1, max_length=150)
     password: str = Field(..., min_length=1, max_length=1024)
     name: str = Field("", max_length=100, description="A label for the token, e.g. the script's name.")
+    code: str = Field(
+        "",
+        max_length=32,
+        description="The authenticator app's current code (or a recovery code), for users"
+        " with two-factor sign-in.",
+    )
 
 
 class UserCreateIn(StrictInput):

@@ -154,6 +154,15 @@ def _revoke_credentials(*, user: User, reason: str, actor: User | None) -> int:
 
 
 @transaction.atomic
+def user_credentials_revoke(*, actor: User | None, user: User, reason: str) -> User:
+    """Every session and API token of `user` stops working now (for a change made outside this app, such as
+    a reset of the second factors: `reason` is one of REVOCATION_REASONS)."""
+    _revoke_credentials(user=user, reason=reason, actor=actor)
+    user.save(update_fields=["credentials_version"])
+    return user
+
+
+@transaction.atomic
 def user_create(
     *,
     actor: User | None,

@@ -16,4 +16,11 @@ account_locked = Signal()
 # An administrator lifted a lockout: `user`, `actor`.
 account_unlocked = Signal()
 
-REVOCATION_REASONS = ("password_changed", "password_reset", "deactivated", "role_removed", "revoked_by_admin")
+REVOCATION_REASONS = (
+    "password_changed",
+    "password_reset",
+    "deactivated",
+    "role_removed",
+    "revoked_by_admin",
+    "second_factors_reset",
+)

@@ -35,6 +35,7 @@ from gongdan.demo import content
 from gongdan.demo.clock import replay_clock
 from gongdan.demo.equipment import build_equipment
 from gongdan.integrations.chat import services as chat_services
+from gongdan.mfa import services as mfa
 from gongdan.notifications.models import Notification
 from gongdan.oncall.models import OnCallSchedule, Page, PageRecipient
 from gongdan.oncall.services import oncall_schedule_create, page_acknowledge, page_repeat
@@ -192,6 +193,11 @@ class _Builder:
             )
         for username, display, role in DUTY_ADMINS:
             self._user(username, display, role, "zh-hans", login=True)
+        # Two-factor policy (decision 0121): leads and managers too, as a security administrator would set it.
+        # `./gongdan start --demo` runs with GONGDAN_MFA_ENFORCED=false, so the printed password signs
+        # everyone in; the policy screen (qin.an) shows the policy and says enforcement is off.
+        security_admin = User.objects.get(username=DUTY_ADMINS[0][0])
+        mfa.mfa_policy_update(actor=security_admin, required_roles=[Role.TEAM_LEAD, Role.MANAGER])
         for team_en, team in self.teams.items():
             members = self.members.get(team_en, [])
             leads = [self.leads[team_en]] if team_en in self.leads else []

@@ -12,11 +12,15 @@ class NotificationsConfig(AppConfig):
     def ready(self) -> None:
         from gongdan.accounts.signals import account_locked
         from gongdan.admin_console.registry import register_sections
+        from gongdan.mfa.signals import second_factors_reset
         from gongdan.notifications.navigation import SECTIONS
         from gongdan.notifications.rules import CONSUMER, RELATED, handle_events
-        from gongdan.notifications.sign_in import notify_account_locked
+        from gongdan.notifications.sign_in import notify_account_locked, notify_second_factors_reset
         from gongdan.tickets.pipeline import Consumer, register_consumer
 
         register_sections(SECTIONS)
         account_locked.connect(notify_account_locked, dispatch_uid="gongdan.notifications.account_locked")
+        second_factors_reset.connect(
+            notify_second_factors_reset, dispatch_uid="gongdan.notifications.second_factors_reset"
+        )
         register_consumer(Consumer(CONSUMER, handle=handle_events, related=RELATED))

@@ -209,6 +209,24 @@ def _account_locked(data: dict[str, Any], user: Any) -> Rendered:
                     action_label=_("Sign in"))  # fmt: skip
 
 
+def _second_factors_reset(data: dict[str, Any], user: Any) -> Rendered:
+    title = _("Your two-factor sign-in was reset")
+    lines = [
+        title,
+        _(
+            "%(actor)s, a security administrator, removed your authenticator app, passkeys and recovery codes,"
+            " and signed you out everywhere."
+        )
+        % {"actor": data.get("actor") or "?"},
+        _(
+            "If you did not ask for this, tell your administrator at once. You will set up a second factor again"
+            " at your next sign-in if your role requires one."
+        ),
+    ]
+    return Rendered(title=title, lines=lines, action_url=site_url(reverse("accounts:login")),
+                    action_label=_("Sign in"))  # fmt: skip
+
+
 RENDERERS = {
     SLA_ESCALATION: _sla_escalation,
     SLA_BREACHED: _sla_breached,
@@ -221,6 +239,7 @@ RENDERERS = {
     # "ticket_p0_page": the on-call app registers it (it knows how a page's reason reads).
     "ticket_survey": _ticket_survey,
     "account_locked": _account_locked,
+    "second_factors_reset": _second_factors_reset,
 }
 
 

@@ -76,6 +76,9 @@ INSTALLED_APPS = [
     "gongdan.api",
     "gongdan.audit",
     "gongdan.accounts",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "gongdan.mfa",
     "gongdan.assets",
     "gongdan.tickets",
     "gongdan.sla",
@@ -109,6 +112,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "gongdan.audit.origin.AuditOriginMiddleware",
     "gongdan.accounts.middleware.UserPreferencesMiddleware",
+    "gongdan.mfa.middleware.EnrolmentRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -217,6 +221,12 @@ GONGDAN_SIGNIN_LEASE_WAIT = float(os.environ.get("GONGDAN_SIGNIN_LEASE_WAIT", "3
 GONGDAN_SIGNIN_DELAY_AFTER = int(os.environ.get("GONGDAN_SIGNIN_DELAY_AFTER", "3"))
 GONGDAN_SIGNIN_DELAY_BASE = float(os.environ.get("GONGDAN_SIGNIN_DELAY_BASE", "0.25"))
 GONGDAN_SIGNIN_DELAY_MAX = float(os.environ.get("GONGDAN_SIGNIN_DELAY_MAX", "2"))
+
+# Two-factor sign-in (decisions 0120-0124, docs/security.md): when on, the administrator roles and the roles
+# the security administrator picks must sign in with a second factor. The demo and developers' machines turn
+# it off (anyone may still enrol, and is then always asked).
+GONGDAN_MFA_ENFORCED = env_bool("GONGDAN_MFA_ENFORCED", True)
+OTP_TOTP_ISSUER = os.environ.get("GONGDAN_MFA_ISSUER", "Gongdan")
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

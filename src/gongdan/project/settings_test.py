@@ -22,3 +22,6 @@ if "pool" in DATABASES["default"].get("OPTIONS", {}):  # noqa: F405
 # tests/accounts/test_lockout.py checks the delay's curve itself.
 GONGDAN_SIGNIN_DELAY_BASE = float(os.environ.get("GONGDAN_SIGNIN_DELAY_BASE", "0.01"))
 GONGDAN_SIGNIN_DELAY_MAX = float(os.environ.get("GONGDAN_SIGNIN_DELAY_MAX", "0.05"))
+
+# Existing tests sign administrators in with a password alone; tests/mfa turns enforcement on where it tests it.
+GONGDAN_MFA_ENFORCED = os.environ.get("GONGDAN_MFA_ENFORCED", "0") == "1"

@@ -1,12 +1,15 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from gongdan.accounts.views.auth import login_view
 from gongdan.project.api import api
 from gongdan.project.health import healthz
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("api/v1/", api.urls),
+    # The Django admin signs in through our sign-in page, so the second factor and the lockout apply there too.
+    path("django-admin/login/", login_view),
     path("django-admin/", admin.site.urls),
     path("", include("gongdan.notifications.urls")),  # /notifications/…, /settings/notification-rules/
     path("", include("gongdan.oncall.urls")),  # /notifications/pages/…, /settings/on-call/…
@@ -23,6 +26,7 @@ urlpatterns = [
     path("", include("gongdan.reports.urls")),  # /reports/…
     path("settings/", include("gongdan.admin_console.urls")),
     path("", include("gongdan.audit.urls")),  # /audit/…
+    path("", include("gongdan.mfa.urls")),  # /login/verify/, /account/two-factor/, /security/two-factor/
     path("", include("gongdan.accounts.urls")),  # /login/, /profile/, /settings/users/…
     path("", include("gongdan.assets.urls")),  # /settings/locations/
     path("", include("gongdan.tickets.urls")),  # the queue, /tickets/…, /settings/categories/…

@@ -17,6 +17,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from gongdan.accounts import second_factor
 from gongdan.accounts.forms import SignInForm
 from gongdan.accounts.models import Language
 from gongdan.accounts.services import user_update
@@ -29,6 +30,11 @@ class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     authentication_form = SignInForm
     redirect_authenticated_user = True
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        """The password was right; a second factor, when the user has one or must enrol, comes next."""
+        second_step = second_factor.after_password(self.request, form.get_user(), self.get_success_url())
+        return second_step if second_step is not None else super().form_valid(form)
 
     def get_default_redirect_url(self) -> str:
         """Without a `next`, staff go to the queue, requesters to the portal (their side of the desk) and the audit

@@ -14,6 +14,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from gongdan.accounts import second_factor
 from gongdan.accounts.forms import COMMON_TIME_ZONES, PasswordForm, ProfileForm, TokenForm
 from gongdan.accounts.services import user_update
 from gongdan.api.models import ApiToken
@@ -104,6 +105,7 @@ def tokens(request: SignedInRequest) -> HttpResponse:
     if not form.is_valid():
         return _render(request, token_form=form, status=400)
     try:
+        second_factor.check_session_token_issue(request, user)
         token, raw = api_token_create(actor=user, name=form.cleaned_data["name"])
     except DomainError as exc:
         form.add_error(None, str(exc.message))
