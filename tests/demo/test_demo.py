@@ -327,3 +327,14 @@ def test_the_leads_queue_views_are_tabs_their_teams_see(demo):
     # the member sees the lead's shared view, not the lead's private one
     assert len(seen & own) == 1
     assert next(iter(seen & own))[1] in (f"{lead.team.name}·紧急未结", f"{lead.team.name_en}: urgent open")
+
+
+def test_the_demo_shows_single_sign_on_configured_but_turned_off(demo):
+    from gongdan.sso.models import IdentityProvider
+
+    providers = {p.slug: p for p in IdentityProvider.objects.prefetch_related("rules")}
+    assert set(providers) == {"corp-id", "office-ad", "dingtalk"}
+    assert not any(p.is_enabled for p in providers.values())  # the demo reaches no network
+    assert {
+        (r.value, r.role, r.team.name_en if r.team else "") for r in providers["corp-id"].rules.all()
+    } >= {("it-support", "agent", "IT Support")}

@@ -214,3 +214,18 @@ def test_a_provider_that_does_not_answer_is_a_clear_error(client, acme):
     response = client.get("/sso/acme/start/")
     assert response.status_code == 502
     assert "cannot be reached" in response.content.decode()
+
+
+def test_a_locked_out_username_is_refused_through_the_provider_too(client, acme, settings):
+    from axes.models import AccessAttempt
+    from django.utils import timezone
+
+    round_trip(client, "alice")
+    client.logout()
+    AccessAttempt.objects.create(username="alice", ip_address="192.0.2.1", user_agent="x", http_accept="*/*",
+                                 path_info="/login/", get_data="", post_data="", attempt_time=timezone.now(),
+                                 failures_since_start=settings.AXES_FAILURE_LIMIT)  # fmt: skip
+    response = round_trip(client, "alice")
+    assert response.status_code == 403
+    assert "Too many failed sign-ins" in response.content.decode()
+    assert AuditEntry.objects.filter(kind="sso.failure", detail__reason="locked_out").exists()
