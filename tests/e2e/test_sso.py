@@ -38,6 +38,7 @@ def test_signing_in_through_the_providers_pages_lands_in_the_queue_as_the_mapped
     rule_create(actor=None, provider=provider, claim="groups", operator=MappingRule.Operator.CONTAINS,
                 value="it-support", role=Role.AGENT, team=it_team)  # fmt: skip
 
+    page.set_default_timeout(60_000)  # the provider's pages and ours, on a busy machine
     page.goto(f"{live_server.url}/login/")
     if SHOTS:
         Path(SHOTS).mkdir(parents=True, exist_ok=True)
@@ -76,7 +77,7 @@ def test_the_sign_in_buttons_and_the_provider_screen_fit_the_screen(browser, liv
     admin = UserFactory(username="admin", role="admin", is_staff=True, is_superuser=True, language=language)
     context = browser.new_context(locale=locale, viewport={"width": width, "height": height})
     page = context.new_page()
-    page.set_default_timeout(30_000)
+    page.set_default_timeout(60_000)
     tag = f"{language}-{width}"
     try:
         page.goto(f"{live_server.url}/login/")
@@ -86,7 +87,7 @@ def test_the_sign_in_buttons_and_the_provider_screen_fit_the_screen(browser, liv
         _shot(page, f"sso-login-{tag}")
         page.locator("input[name=username]").fill(admin.username)
         page.locator("input[name=password]").fill(PASSWORD)
-        page.locator("form button[type=submit]").first.click()
+        page.locator("form[action='/login/'] button[type=submit]").click()
         page.wait_for_url(f"{live_server.url}/")
         page.goto(f"{live_server.url}/settings/sso/")
         expect(page.locator("[data-provider=corp-id]")).to_be_visible()
