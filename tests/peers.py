@@ -68,6 +68,12 @@ def _cjk_fonts() -> str | None:
     return next((str(p) for p in Path("/usr/share/fonts").glob("**/NotoSansCJK*")), None)
 
 
+def _oidc_provider() -> str | None:
+    """Node.js and panva's oidc-provider (a devDependency in package-lock.json) for the single sign-on tests."""
+    node = _program("node")()
+    return node if node and (ROOT / "node_modules/oidc-provider/package.json").is_file() else None
+
+
 def redis_test_url() -> str:
     return os.environ.get("GONGDAN_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
@@ -108,6 +114,11 @@ PEERS = {
         Peer("mosquitto", "the Mosquitto MQTT broker and its client tools",
              f"{APT} mosquitto mosquitto-clients",
              _all_of(_program("mosquitto"), _program("mosquitto_pub"), _program("mosquitto_sub"))),
+        Peer("slapd", "the OpenLDAP server and its client tools (single sign-on tests)",
+             f"{APT} slapd ldap-utils", _all_of(_program("slapd"), _program("slapadd"), _program("ldapwhoami"))),
+        Peer("oidc-provider", "Node.js with the oidc-provider package (an OpenID Connect provider)",
+             "`./gongdan setup` runs npm ci, which installs it from package-lock.json (Node.js 20.19 or newer)",
+             _oidc_provider),
         Peer("redis", "a Redis server answering at GONGDAN_TEST_REDIS_URL (default redis://127.0.0.1:6379/15)",
              "start one (apt-get install redis-server; .ci/run starts it) or point GONGDAN_TEST_REDIS_URL at one",
              _redis, stable=False),

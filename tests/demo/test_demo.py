@@ -361,3 +361,14 @@ def test_the_demo_forms_have_conditions(demo):
             actor=requester, subject="整层楼连不上", category=wifi, custom_values={"affected": "floor"}
         )
     assert list(error.value.details) == ["custom_fields.callback_phone"]
+
+
+def test_the_demo_shows_single_sign_on_configured_but_turned_off(demo):
+    from gongdan.sso.models import IdentityProvider
+
+    providers = {p.slug: p for p in IdentityProvider.objects.prefetch_related("rules")}
+    assert set(providers) == {"corp-id", "office-ad", "dingtalk"}
+    assert not any(p.is_enabled for p in providers.values())  # the demo reaches no network
+    assert {
+        (r.value, r.role, r.team.name_en if r.team else "") for r in providers["corp-id"].rules.all()
+    } >= {("it-support", "agent", "IT Support")}

@@ -221,6 +221,14 @@ class SignInForm(MarksInvalid, AuthenticationForm):
             {"class": "form-control", "autocomplete": "current-password"}
         )
 
+    def get_invalid_login_error(self) -> forms.ValidationError:
+        """A backend that could not check the password at all (a directory that is down) leaves a notice on
+        the request that says so, instead of "wrong password"."""
+        notice = getattr(self.request, "sign_in_notice", None)
+        if notice:
+            return forms.ValidationError(notice, code="sign_in_notice")
+        return super().get_invalid_login_error()
+
 
 class ProfileForm(MarksInvalid, forms.Form):
     display_name = forms.CharField(label=_("Name"), max_length=150, required=False)

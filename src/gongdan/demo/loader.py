@@ -45,6 +45,8 @@ from gongdan.routing.models import RoutingRule, Strategy
 from gongdan.routing.services import rule_create
 from gongdan.sla.escalation import due_clock_ids, escalate_clocks, escalation_act
 from gongdan.sla.models import BusinessCalendar, EscalationFiring, SlaClock
+from gongdan.sso import services as sso
+from gongdan.sso.models import IdentityProvider, MappingRule, ProviderKind
 from gongdan.tickets import events as ticket_events
 from gongdan.tickets import pipeline
 from gongdan.tickets import services as tickets
@@ -169,6 +171,7 @@ class _Builder:
         self.tell(f"  {self.counts['mails_waiting']} mails of the last day wait in the outbox")
         self.routing()
         self.tell(f"routing rules: {self.counts['routing_rules']}")
+        self.single_sign_on()
 
     # --- people -------------------------------------------------------------------------------------------
     def people(self) -> None:
@@ -381,6 +384,31 @@ class _Builder:
                 conditions=[{"kind": "category", "values": [category.pk]}],
             )
         self.counts["routing_rules"] = RoutingRule.objects.count()
+
+    def single_sign_on(self) -> None:
+        """Example identity providers an admin would finish setting up (docs/sso.md): configured, but turned off
+        (the demo reaches no network), so the settings screen shows how groups map to roles and teams."""
+        if IdentityProvider.objects.filter(slug="corp-id").exists():
+            return
+        corp = sso.provider_create(
+            actor=None, kind=ProviderKind.OIDC, name="集团统一身份", name_en="Group identity (OIDC)", slug="corp-id",
+            issuer="https://id.example.com/realms/group", client_id="gongdan", scopes="openid profile email groups",
+            create_users=True, match_existing_by="email", is_enabled=False,
+        )  # fmt: skip
+        sso.rule_create(actor=None, provider=corp, claim="groups", operator=MappingRule.Operator.CONTAINS,
+                        value="it-support", role=Role.AGENT, team=self.teams["IT Support"])  # fmt: skip
+        sso.rule_create(actor=None, provider=corp, claim="groups", operator=MappingRule.Operator.CONTAINS,
+                        value="network-ops", role=Role.AGENT, team=self.teams["Network"])  # fmt: skip
+        sso.rule_create(actor=None, provider=corp, claim="email", operator=MappingRule.Operator.ENDS_WITH,
+                        value="@example.com", role=Role.REQUESTER)  # fmt: skip
+        sso.provider_create(
+            actor=None, kind=ProviderKind.LDAP, name="办公域 AD", name_en="Office AD", slug="office-ad",
+            server_uri="ldaps://dc1.corp.example.com:636", bind_dn="CN=gongdan,OU=Services,DC=corp,DC=example,DC=com",
+            user_search_base="OU=Staff,DC=corp,DC=example,DC=com", user_search_filter="(sAMAccountName={username})",
+            username_attribute="sAMAccountName", match_existing_by="username", is_enabled=False,
+        )  # fmt: skip
+        sso.provider_create(actor=None, kind=ProviderKind.DINGTALK, name="钉钉", name_en="DingTalk", slug="dingtalk",
+                            client_id="dingexampleappkey", match_existing_by="phone", is_enabled=False)  # fmt: skip
 
     def _custom_values(self, key: str) -> dict[str, Any]:
         rng = self.rng

@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "gongdan.mfa",
+    "gongdan.sso",
     "gongdan.assets",
     "gongdan.tickets",
     "gongdan.sla",
@@ -190,6 +191,10 @@ AUTHENTICATION_BACKENDS = [
     "gongdan.accounts.sign_in_guard.SignInGuardBackend",
     "gongdan.accounts.sign_in_guard.LockoutBackend",
     "django.contrib.auth.backends.ModelBackend",
+    # Directory accounts (LDAP / AD) after local passwords, so a local admin signs in while the directory is down;
+    # the redirect providers (OpenID Connect, DingTalk, Feishu, WeCom) sign people in through SsoBackend.
+    "gongdan.sso.backends.LdapBackend",
+    "gongdan.sso.backends.SsoBackend",
 ]
 AXES_ENABLED = env_bool("GONGDAN_SIGNIN_LOCKOUT", True)
 AXES_FAILURE_LIMIT = int(os.environ.get("GONGDAN_SIGNIN_FAILURE_LIMIT", "10"))

@@ -22,6 +22,7 @@ from gongdan.accounts.forms import SignInForm
 from gongdan.accounts.models import Language
 from gongdan.accounts.services import user_update
 from gongdan.accounts.sign_in_guard import lockout_message, lockout_minutes
+from gongdan.accounts.sign_in_options import sign_in_options
 from gongdan.api.errors import error_response
 from gongdan.core.domain_errors import DomainError
 
@@ -35,6 +36,11 @@ class LoginView(auth_views.LoginView):
         """The password was right; a second factor, when the user has one or must enrol, comes next."""
         second_step = second_factor.after_password(self.request, form.get_user(), self.get_success_url())
         return second_step if second_step is not None else super().form_valid(form)
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["sign_in_options"] = sign_in_options(self.request)
+        return context
 
     def get_default_redirect_url(self) -> str:
         """Without a `next`, staff go to the queue, requesters to the portal (their side of the desk) and the audit
