@@ -290,3 +290,14 @@ def audited_configuration_save[T](
         fresh = type(target)._default_manager.get(pk=target.pk)
         audit_configuration_change(actor=actor, instance=fresh, before=before, after=field_values(fresh))
     return saved
+
+
+def audited_configuration_delete(
+    *, actor: AbstractBaseUser | AnonymousUser | None, row: Model, delete: Callable[[], object]
+) -> None:
+    """For settings views that delete through their service themselves: run `delete` and record the row as it
+    was, in one transaction."""
+    with transaction.atomic():
+        pk, before = row.pk, field_values(row)
+        delete()
+        audit_configuration_change(actor=actor, instance=row, before=before, after=None, object_id=pk)
