@@ -5,9 +5,10 @@ working site (counts, audit chain, attachments, a page) and failing loudly when 
 from __future__ import annotations
 
 import json
+import sqlite3
 import stat
 import tarfile
-from io import StringIO
+from io import BytesIO, StringIO
 from pathlib import Path
 
 import pytest
@@ -19,7 +20,7 @@ from gongdan.audit import kinds
 from gongdan.audit.models import ChainHead
 from gongdan.audit.services import audit_chain_pending, audit_record
 from gongdan.backup.archive import MANIFEST, BackupError, make_backup, sha256_file
-from gongdan.backup.drill import run_drill
+from gongdan.backup.drill import _admin_sql, run_drill
 from gongdan.backup.restore import restore_archive
 from gongdan.tickets.services import IncomingFile, attachment_add
 from tests.peers import require_peer
@@ -95,8 +96,6 @@ def _restore_target(tmp_path: Path, settings) -> dict | None:
     """An empty place to restore into: a data folder, and on PostgreSQL an empty database beside the test's."""
     if connection.vendor != "postgresql":
         return None
-    from gongdan.backup.drill import _admin_sql
-
     name = f"{connection.settings_dict['NAME']}_restore"
     _admin_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     _admin_sql(f'CREATE DATABASE "{name}"')
@@ -116,8 +115,6 @@ def test_a_restore_brings_back_the_database_and_files_into_an_empty_place_only(s
         if postgres is None:
             database = target / "gongdan.sqlite3"
             assert stat.S_IMODE(database.stat().st_mode) == 0o600
-            import sqlite3
-
             with sqlite3.connect(database) as copy:
                 assert copy.execute("SELECT COUNT(*) FROM tickets_ticket").fetchone() == (1,)
         # A second restore into the same place is refused, and changes nothing
@@ -126,8 +123,6 @@ def test_a_restore_brings_back_the_database_and_files_into_an_empty_place_only(s
         assert len([p for p in (target / "media").rglob("*") if p.is_file()]) == 2
     finally:
         if postgres is not None:
-            from gongdan.backup.drill import _admin_sql
-
             _admin_sql(f'DROP DATABASE IF EXISTS "{postgres["NAME"]}" WITH (FORCE)')
 
 
@@ -142,8 +137,6 @@ def test_a_damaged_archive_is_refused_before_anything_is_written(site, tmp_path)
             if member.name == changed:
                 data = "打印机好了".encode()
                 member.size = len(data)
-            from io import BytesIO
-
             target.addfile(member, BytesIO(data))
     # When it is restored, then it is refused naming the member, and the target stays empty
     with pytest.raises(BackupError, match=f"{changed} does not match its checksum"):

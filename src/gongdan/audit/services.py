@@ -224,9 +224,9 @@ def audit_purge(*, before: datetime | None = None, now: datetime | None = None) 
         )
     last = AuditEntry.objects.get(seq=last_seq)
     with connection.cursor() as cursor:
-        cursor.execute(f"INSERT INTO {PERMIT_TABLE} (reason) VALUES (%s)", ["purge"])  # noqa: S608
+        cursor.execute(f"INSERT INTO {PERMIT_TABLE} (reason) VALUES (%s)", ["purge"])  # noqa: S608 (a constant table name)
         deleted, _by_model = AuditEntry.objects.filter(seq__lte=last_seq).delete()
-        cursor.execute(f"DELETE FROM {PERMIT_TABLE}")  # noqa: S608
+        cursor.execute(f"DELETE FROM {PERMIT_TABLE}")  # noqa: S608 (a constant table name)
     checkpoint = Checkpoint.objects.create(seq=last_seq, hash=last.hash, purged=deleted, purged_before=cutoff)
     audit_record(
         kind=kinds.AUDIT_PURGE,

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import psycopg
 from django.db import connection
 
 from gongdan.backup.archive import MANIFEST, BackupError, pg_url, private_dir
@@ -55,8 +56,6 @@ def read_manifest(archive: Path) -> dict[str, Any]:
 
 
 def _admin_sql(statement: str) -> None:
-    import psycopg
-
     db = connection.settings_dict
     with psycopg.connect(pg_url(db), password=db.get("PASSWORD") or None, autocommit=True) as conn:
         conn.execute(statement)  # type: ignore[arg-type]

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import psycopg
+
 from gongdan.backup.archive import (
     MEDIA_PREFIX,
     PGDUMP_MEMBER,
@@ -39,8 +41,6 @@ def _media_is_empty(media: Path) -> bool:
 
 
 def _pg_is_empty(settings_dict: dict[str, Any]) -> bool:
-    import psycopg
-
     with psycopg.connect(pg_url(settings_dict), password=settings_dict.get("PASSWORD") or None) as conn:
         row = conn.execute("SELECT COUNT(*) FROM pg_tables WHERE schemaname = current_schema()").fetchone()
     return row is not None and row[0] == 0
