@@ -6,9 +6,11 @@ the verify's speed, and the chain under concurrent writers.
 Builds a fresh site (SQLite file by default: /tmp/bench-audit.sqlite3, deleted first; for PostgreSQL pass an
 empty database, e.g. postgres://postgres@127.0.0.1:5432/gd_bench_audit). Then, alternating so both see the
 same machine load: --changes ticket edits (`ticket_edit`, its event, reactions) each in its own
-transaction, alone and with an `audit_record` in the same transaction (lock the chain head, hash, insert,
-move the head); prints p50/p95 of both and the difference. Then --threads writers append at once and the
-chain is verified (linear, no fork), and `verify_chain` is timed.
+transaction, alone and with an `audit_record` in the same transaction (one INSERT of the unchained entry;
+the commit wakes the chainer at most once per window); prints p50/p95 of both and the difference, then what
+the chainer costs per entry when it runs after the commits (the consumer's CPU, decision 0135). Then
+--threads writers append at once, the chainer catches up and the chain is verified (linear, no fork), and
+`verify_chain` is timed.
 """
 
 from __future__ import annotations
@@ -45,7 +47,7 @@ def change_cost(site: dict, changes: int) -> None:
     from django.db import transaction
 
     from gongdan.audit import kinds
-    from gongdan.audit.services import audit_record
+    from gongdan.audit.services import audit_chain_pending, audit_record
     from gongdan.tickets.models import Ticket
     from gongdan.tickets.services import ticket_edit
 
@@ -68,6 +70,7 @@ def change_cost(site: dict, changes: int) -> None:
 
     for i in range(20):  # warm-up
         one(i, audit=i % 2 == 0)
+    audit_chain_pending()
     appends.clear()
     for i in range(changes):
         (audited if i % 2 else plain).append(one(1000 + i, audit=bool(i % 2)))
@@ -86,13 +89,18 @@ def change_cost(site: dict, changes: int) -> None:
     p95_append = percentile(appends, 0.95)
     print(f"  the append itself, inside the change's transaction: p50 {statistics.median(appends):.2f} ms,"
           f" p95 {p95_append:.2f} ms — target < 1 ms at p95: {'met' if p95_append < 1 else 'NOT met'}")  # fmt: skip
+    started = time.perf_counter()
+    chained = audit_chain_pending()
+    took = (time.perf_counter() - started) * 1000
+    print(f"  the chainer after the commits: {chained} entries in {took:.1f} ms"
+          f" ({took / max(chained, 1):.3f} ms per entry, in the consumer)")  # fmt: skip
 
 
 def concurrent_appends(threads: int, each: int) -> None:
     from django.db import connection
 
     from gongdan.audit import kinds
-    from gongdan.audit.services import audit_record
+    from gongdan.audit.services import audit_chain_pending, audit_record
     from gongdan.audit.verification import verify_chain
 
     barrier = threading.Barrier(threads)
@@ -117,6 +125,9 @@ def concurrent_appends(threads: int, each: int) -> None:
     elapsed = time.perf_counter() - started
     print(f"  {threads} writers × {each} appends at once: {threads * each / elapsed:,.0f} appends/s,"
           f" errors: {len(errors)}")  # fmt: skip
+    started = time.perf_counter()
+    chained = audit_chain_pending()
+    print(f"  the chainer caught up: {chained} entries in {(time.perf_counter() - started) * 1000:.0f} ms")
     started = time.perf_counter()
     verdict = verify_chain()
     took = time.perf_counter() - started

@@ -119,6 +119,8 @@ PEERS = {
         Peer("oidc-provider", "Node.js with the oidc-provider package (an OpenID Connect provider)",
              "`./gongdan setup` runs npm ci, which installs it from package-lock.json (Node.js 20.19 or newer)",
              _oidc_provider),
+        Peer("pg_dump", "PostgreSQL's client programs (pg_dump, pg_restore) for the backup tests",
+             f"{APT} postgresql-client", _all_of(_program("pg_dump"), _program("pg_restore"))),
         Peer("redis", "a Redis server answering at GONGDAN_TEST_REDIS_URL (default redis://127.0.0.1:6379/15)",
              "start one (apt-get install redis-server; .ci/run starts it) or point GONGDAN_TEST_REDIS_URL at one",
              _redis, stable=False),

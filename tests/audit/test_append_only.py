@@ -9,7 +9,7 @@ from django.db import DatabaseError, connection, transaction
 
 from gongdan.audit import kinds
 from gongdan.audit.models import AuditEntry, Checkpoint
-from gongdan.audit.services import audit_record
+from gongdan.audit.services import audit_chain_pending, audit_record
 from gongdan.audit.verification import verify_chain
 from gongdan.tickets.models import TicketEvent
 
@@ -17,8 +17,14 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def entry(admin_user):
+def unchained(admin_user):
     return audit_record(kind=kinds.USER_CREATE, actor=admin_user, object_type="accounts.user", object_id=7)
+
+
+@pytest.fixture
+def entry(unchained):
+    audit_chain_pending()
+    return AuditEntry.objects.get(pk=unchained.pk)
 
 
 def refused(statement: str, params: list | None = None) -> None:
@@ -74,3 +80,22 @@ def test_a_permit_outside_the_transaction_that_holds_it_is_not_seen(entry):
         raise RuntimeError("the purge failed")
     refused("DELETE FROM audit_auditentry")
     assert AuditEntry.objects.filter(pk=entry.pk).exists()
+
+
+def test_before_its_link_an_entry_takes_only_its_chain_columns_once(unchained):
+    # Given an entry committed but not yet chained (decision 0135)
+    assert unchained.seq is None and unchained.hash == ""
+    # Its content cannot change, alone or hidden in the chainer's own update
+    refused("UPDATE audit_auditentry SET kind = 'sign_out' WHERE id = %s", [unchained.pk])
+    refused(
+        "UPDATE audit_auditentry SET seq = 1, prev_hash = 'a', hash = 'b', object_id = '8' WHERE id = %s",
+        [unchained.pk],
+    )
+    refused("UPDATE audit_auditentry SET seq = 1 WHERE id = %s", [unchained.pk])  # a number without a hash
+    # The chainer's update goes through, once
+    assert audit_chain_pending() == 1
+    chained = AuditEntry.objects.get(pk=unchained.pk)
+    assert chained.seq == 1 and chained.hash and chained.object_id == "7"
+    refused("UPDATE audit_auditentry SET seq = 2, hash = 'b' WHERE id = %s", [unchained.pk])
+    refused("UPDATE audit_auditentry SET seq = NULL, prev_hash = '', hash = '' WHERE id = %s", [unchained.pk])
+    assert verify_chain().ok

@@ -16,7 +16,7 @@ from django.utils import timezone
 from gongdan.audit import kinds
 from gongdan.audit.chain import GENESIS, entry_hash
 from gongdan.audit.models import AuditEntry, Checkpoint
-from gongdan.audit.services import audit_purge, audit_record
+from gongdan.audit.services import audit_chain_pending, audit_purge, audit_record
 from gongdan.audit.verification import verify_chain
 from gongdan.core.domain_errors import Conflict, ValidationFailed
 
@@ -24,11 +24,14 @@ pytestmark = pytest.mark.django_db
 
 
 def record(n: int, **kwargs) -> list[AuditEntry]:
-    return [
+    """n entries, chained as the chainer does after their commit (tests run inside one transaction)."""
+    written = [
         audit_record(kind=kinds.CONFIG_UPDATE, actor_username=f"user{i}", object_type="tickets.category",
                      object_id=i, detail={"before": {"name": f"旧{i}"}, "after": {"name": f"新{i}"}}, **kwargs)
         for i in range(n)
     ]  # fmt: skip
+    audit_chain_pending()
+    return [AuditEntry.objects.get(pk=entry.pk) for entry in written]
 
 
 def forge(sql: str, params: list) -> None:
@@ -117,6 +120,7 @@ def test_the_purge_removes_only_a_whole_old_segment_and_verify_starts_at_its_che
     # Then the old segment is gone, a checkpoint holds its last hash, the purge is itself recorded …
     assert checkpoint is not None and checkpoint.seq == old[-1].seq and checkpoint.hash == old[-1].hash
     assert checkpoint.purged == 3
+    audit_chain_pending()
     remaining = list(AuditEntry.objects.order_by("seq"))
     assert [e.seq for e in remaining[:2]] == [e.seq for e in recent]
     assert remaining[-1].kind == kinds.AUDIT_PURGE and remaining[-1].detail["purged"] == 3

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from gongdan.audit import kinds
 from gongdan.audit.models import AuditEntry
-from gongdan.audit.services import audit_record
+from gongdan.audit.services import audit_chain_pending, audit_record
 from gongdan.audit.views import selectors
 from tests.factories import PASSWORD
 
@@ -28,12 +28,14 @@ def auditor_client(auditor):
 
 
 def some_entries(n: int) -> list[AuditEntry]:
-    return [
+    written = [
         audit_record(kind=kinds.CONFIG_UPDATE if i % 2 else kinds.SIGN_OUT, actor_username=f"user{i % 3}",
                      object_type="tickets.category", object_id=i,
                      detail={"before": {"name": f"old {i}"}, "after": {"name": f"new {i}"}})
         for i in range(n)
     ]  # fmt: skip
+    audit_chain_pending()  # as the chainer does after the commit
+    return [AuditEntry.objects.get(pk=entry.pk) for entry in written]
 
 
 def test_who_may_enter(admin_browser, security_admin, auditor_client, agent_client):

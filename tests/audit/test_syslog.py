@@ -109,6 +109,8 @@ def test_entries_arrive_as_rfc5424_after_the_commit(settings, receiver, transpor
         assert receiver.messages == []  # nothing leaves before the commit
     messages = receiver.wait_for(2)
     assert len(messages) == 2
+    first.refresh_from_db()  # chained after the commit, then shipped
+    second.refresh_from_db()
     failure, update = (parse(message) for message in messages)
     assert (
         int(failure["pri"]) == 13 * 8 + 4 and int(update["pri"]) == 13 * 8 + 5

@@ -11,6 +11,7 @@ from gongdan.accounts.services import user_create, user_deactivate, user_reactiv
 from gongdan.api.services import api_token_create, api_token_revoke
 from gongdan.audit import kinds
 from gongdan.audit.models import AuditEntry
+from gongdan.audit.services import audit_chain_pending
 from gongdan.audit.verification import verify_chain
 from gongdan.sla.models import BusinessCalendar
 from tests.factories import PASSWORD
@@ -19,6 +20,7 @@ pytestmark = pytest.mark.django_db
 
 
 def entries(kind: str) -> list[AuditEntry]:
+    audit_chain_pending()  # as the chainer does after the commit
     return list(AuditEntry.objects.filter(kind=kind).order_by("seq"))
 
 

@@ -70,6 +70,7 @@ class Verdict:
     first_seq: int | None
     last_seq: int | None
     broken: Break | None
+    unchained: int = 0  # entries committed but not yet given their place (the chainer runs within a second)
 
     @property
     def ok(self) -> bool:

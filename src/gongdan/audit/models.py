@@ -1,5 +1,5 @@
 """The audit trail's tables. Entries are append-only in the database (triggers refuse UPDATE and DELETE, see
-migrations 0002); each carries the hash of the one before it, so a row edited behind the triggers' back
+migrations 0002 and 0003); once chained (just after its commit) each carries the hash of the one before it, so a row edited behind the triggers' back
 breaks the chain where it was changed (`./gongdan manage audit_verify`)."""
 
 from __future__ import annotations
@@ -20,7 +20,8 @@ class AuditEntry(models.Model):
     the same after the user is renamed or deleted (the foreign key has no database constraint for that
     reason: deleting a user must not try to update or delete audit rows)."""
 
-    seq = models.BigIntegerField(_("sequence"), unique=True)
+    # Empty until the chainer gives the entry its place after the commit (decision 0135).
+    seq = models.BigIntegerField(_("sequence"), unique=True, null=True, blank=True)
     occurred_at = models.DateTimeField(_("when"), default=timezone.now)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -41,8 +42,8 @@ class AuditEntry(models.Model):
     object_repr = models.CharField(_("object"), max_length=200, blank=True)
     detail = models.JSONField(_("detail"), default=dict, blank=True)
     algorithm = models.CharField(_("hash algorithm"), max_length=10, choices=HashAlgorithm.choices)
-    prev_hash = models.CharField(max_length=64)
-    hash = models.CharField(max_length=64)
+    prev_hash = models.CharField(max_length=64, blank=True)
+    hash = models.CharField(max_length=64, blank=True)
 
     class Meta:
         ordering = ["-seq"]
@@ -60,9 +61,9 @@ class AuditEntry(models.Model):
 
 
 class ChainHead(models.Model):
-    """One row: the last entry's sequence number and hash. Appends lock it (select_for_update), so the chain
-    is one line however many processes write; the verify also checks the tail against it, so dropping the
-    newest entries is noticed."""
+    """One row: the last chained entry's sequence number and hash. The chainer locks it (select_for_update),
+    so the chain is one line however many processes chain; the verify also checks the tail against it, so
+    dropping the newest entries is noticed."""
 
     seq = models.BigIntegerField(default=0)
     hash = models.CharField(max_length=64, blank=True)

@@ -38,7 +38,7 @@ def require_audit_reader(actor: AbstractBaseUser | AnonymousUser) -> None:
 
 def entry_queryset(*, actor: AbstractBaseUser | AnonymousUser, filters: EntryFilters) -> QuerySet[AuditEntry]:
     require_audit_reader(actor)
-    rows = AuditEntry.objects.order_by("-seq")
+    rows = AuditEntry.objects.filter(seq__isnull=False).order_by("-seq")  # chained within a second
     conditions: dict[str, Any] = {}
     if filters.who:
         conditions["actor_username__iexact"] = filters.who

@@ -77,7 +77,7 @@ def access_token(mailbox: Mailbox) -> str:
         method="POST",
     )
     try:
-        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 (an https URL of the configured OAuth provider, not a user-given scheme)
             body = json.loads(response.read(1_000_000))
     except urllib.error.HTTPError as exc:
         detail = exc.read(2000).decode("utf-8", "replace")

@@ -62,7 +62,7 @@ def write_rows(
                  for v in column]
                 for column, is_json in zip(zip(*rows, strict=True), json_columns, strict=True)
             ]  # fmt: skip
-            cursor.execute(f"INSERT INTO {table} ({', '.join(quoted)}) SELECT * FROM unnest({arrays}){tail}",  # noqa: S608
+            cursor.execute(f"INSERT INTO {table} ({', '.join(quoted)}) SELECT * FROM unnest({arrays}){tail}",  # noqa: S608 (model table and column names, quoted; values as parameters)
                            values)  # fmt: skip
             if returning:
                 found = [tuple(row) for row in cursor.fetchall()]
@@ -81,7 +81,7 @@ def write_rows(
         for start in range(0, len(prepared), chunk):
             part = prepared[start : start + chunk]
             cursor.execute(
-                f"INSERT INTO {table} ({', '.join(quoted)}) VALUES {', '.join([per_row] * len(part))}{tail}",  # noqa: S608
+                f"INSERT INTO {table} ({', '.join(quoted)}) VALUES {', '.join([per_row] * len(part))}{tail}",  # noqa: S608 (model table and column names, quoted; values as parameters)
                 [v for row in part for v in row],
             )
             if returning:

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from gongdan.admin_console.access import AdminRequest, admin_required
 from gongdan.admin_console.views.page import render_page
+from gongdan.audit.services import audited_configuration_save
 from gongdan.portal import services
 from gongdan.portal.forms import PortalSettingsForm
 
@@ -26,7 +27,10 @@ def portal_settings_view(request: AdminRequest) -> HttpResponse:
     if request.method == "POST":
         form = PortalSettingsForm(request.POST)
         if form.is_valid():
-            services.portal_settings_update(actor=request.user, **form.cleaned_data)
+            audited_configuration_save(
+                actor=request.user, row=current if current.pk else None,
+                save=lambda: services.portal_settings_update(actor=request.user, **form.cleaned_data),
+            )  # fmt: skip
             messages.success(request, _("Portal settings were saved."))
             return redirect("portal:settings")
     return render_page(request, "portal/settings.html", section="portal", form=form)

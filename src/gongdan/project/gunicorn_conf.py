@@ -54,5 +54,5 @@ loglevel = os.environ.get("GONGDAN_LOG_LEVEL", "info").lower()
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms'
 proc_name = "gongdan-web"
 # Heartbeat files on tmpfs, not on a possibly slow disk.
-if Path("/dev/shm").is_dir():  # noqa: S108
-    worker_tmp_dir = "/dev/shm"  # noqa: S108
+if Path("/dev/shm").is_dir():  # noqa: S108 (gunicorn's heartbeat files, in memory: the documented setting)
+    worker_tmp_dir = "/dev/shm"  # noqa: S108 (gunicorn's heartbeat files, in memory: the documented setting)

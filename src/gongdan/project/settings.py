@@ -96,6 +96,7 @@ INSTALLED_APPS = [
     "gongdan.field",
     "gongdan.admin_console",
     "gongdan.demo",
+    "gongdan.backup",
     "gongdan.reports",
     "gongdan.web",
 ]

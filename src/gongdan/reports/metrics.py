@@ -261,7 +261,7 @@ class Source:
                 sums = ", ".join(f"SUM({c})" for c in counters)
                 sets = ", ".join(f"({c})" for c in columns)
                 cursor.execute(
-                    f"SELECT GROUPING({', '.join(columns)}), {', '.join(columns)}, {sums} "  # noqa: S608
+                    f"SELECT GROUPING({', '.join(columns)}), {', '.join(columns)}, {sums} "  # noqa: S608 (column names from our own list, values as parameters)
                     f"FROM {DailyRollup._meta.db_table} WHERE {where} GROUP BY GROUPING SETS ({sets})",
                     params,
                 )
@@ -366,7 +366,7 @@ def resolution_percentiles(
         )  # fmt: skip
         where, params = _where(resolved)
         with connection.cursor() as cursor:
-            cursor.execute(f"SELECT {figures} FROM {TicketFact._meta.db_table} WHERE {where}", params)  # noqa: S608
+            cursor.execute(f"SELECT {figures} FROM {TicketFact._meta.db_table} WHERE {where}", params)  # noqa: S608 (our table; the WHERE built from fixed clauses, values as parameters)
             out.update(zip(names, cursor.fetchone() or (None,) * len(names), strict=True))
         # Per team and per agent from the (team|assignee, resolved_day, resolution_wall_seconds) indexes: each
         # group's rows arrive in order, so no sort of the whole period precedes the groups' own sorts.
@@ -383,7 +383,7 @@ def resolution_percentiles(
     where, params = _where(resolved)
     with connection.cursor() as cursor:  # plain rows: no model machinery for a few hundred thousand of them
         cursor.execute(
-            "SELECT resolution_wall_seconds, resolution_business_seconds, team_id, assignee_id "  # noqa: S608
+            "SELECT resolution_wall_seconds, resolution_business_seconds, team_id, assignee_id "  # noqa: S608 (our own table name, values as parameters)
             f"FROM {TicketFact._meta.db_table} WHERE {where}",
             params,
         )

@@ -158,7 +158,7 @@ def _store_clocks(clocks: list[SlaClock]) -> None:
         for c in clocks
     ]  # fmt: skip
     with connection.cursor() as cursor:
-        statement = f"UPDATE {table} SET breached_at = %s, next_escalation_at = %s WHERE id = %s"  # noqa: S608
+        statement = f"UPDATE {table} SET breached_at = %s, next_escalation_at = %s WHERE id = %s"  # noqa: S608 (our own table name)
         cursor.executemany(statement, rows)
 
 

@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any
 
 from django.contrib import messages
+from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
@@ -16,6 +17,9 @@ from django.views.decorators.http import require_POST
 from gongdan.admin_console.access import AdminRequest, admin_required
 from gongdan.admin_console.screens import SettingsScreen
 from gongdan.admin_console.views.page import form_status, render_page
+from gongdan.audit import kinds
+from gongdan.audit.services import audit_record, audited_configuration_delete, audited_configuration_save
+from gongdan.audit.snapshots import field_values
 from gongdan.core.domain_errors import DomainError
 from gongdan.sla import business_time, selectors, services
 from gongdan.sla.forms import CalendarForm, DayForm, IcalUploadForm, PolicyForm, StepForm
@@ -78,8 +82,14 @@ def day_add(request: AdminRequest, pk: int) -> HttpResponse:
     if day_form.is_valid():
         data = day_form.cleaned_data
         try:
-            services.calendar_day_set(actor=request.user, calendar=calendar, day=data["date"], kind=data["kind"],
-                                      name=data["name"], hours=data["hours"])  # fmt: skip
+            existing = CalendarDay.objects.filter(calendar=calendar, date=data["date"]).first()
+            audited_configuration_save(
+                actor=request.user, row=existing,
+                save=lambda: services.calendar_day_set(
+                    actor=request.user, calendar=calendar, day=data["date"], kind=data["kind"],
+                    name=data["name"], hours=data["hours"],
+                ),
+            )  # fmt: skip
         except DomainError as exc:
             show_domain_error(day_form, exc)
         else:
@@ -92,7 +102,9 @@ def day_add(request: AdminRequest, pk: int) -> HttpResponse:
 @require_POST
 def day_delete(request: AdminRequest, pk: int) -> HttpResponse:
     day = get_object_or_404(CalendarDay, pk=pk)
-    services.calendar_day_delete(actor=request.user, day=day)
+    audited_configuration_delete(
+        actor=request.user, row=day, delete=lambda: services.calendar_day_delete(actor=request.user, day=day)
+    )
     messages.success(request, _("%(date)s was removed.") % {"date": day.date.isoformat()})
     return redirect("sla:calendar_edit", pk=day.calendar_id)
 
@@ -115,7 +127,16 @@ def calendar_import(request: AdminRequest, pk: int) -> HttpResponse:
             messages.error(request, _("The import form was altered or incomplete; upload the file again."))
             return redirect("sla:calendar_import", pk=pk)
         try:
-            written = services.calendar_days_import(actor=request.user, calendar=calendar, days=rows)
+            with transaction.atomic():
+                before = field_values(calendar)
+                written = services.calendar_days_import(actor=request.user, calendar=calendar, days=rows)
+                audit_record(
+                    kind=kinds.CONFIG_UPDATE, actor=request.user, object_type="sla.businesscalendar",
+                    object_id=calendar.pk, object_repr=str(calendar),
+                    detail={"before": before, "after": {"imported_days": [
+                        {"date": day.isoformat(), "kind": kind, "name": name} for day, kind, name in rows
+                    ][:400]}},
+                )  # fmt: skip
         except DomainError as exc:
             messages.error(request, str(exc.message))
             return redirect("sla:calendar_import", pk=pk)
@@ -180,7 +201,10 @@ def step_add(request: AdminRequest, pk: int) -> HttpResponse:
     step_form = StepForm(request.POST)
     if step_form.is_valid():
         try:
-            services.step_create(actor=request.user, policy=policy, **step_form.service_values())
+            audited_configuration_save(
+                actor=request.user, row=None,
+                save=lambda: services.step_create(actor=request.user, policy=policy, **step_form.service_values()),
+            )  # fmt: skip
         except DomainError as exc:
             show_domain_error(step_form, exc, aliases={"percent": "value", "minutes_from_due": "value"})
         else:
@@ -195,6 +219,8 @@ def step_add(request: AdminRequest, pk: int) -> HttpResponse:
 @require_POST
 def step_delete(request: AdminRequest, pk: int) -> HttpResponse:
     step = get_object_or_404(EscalationStep, pk=pk)
-    services.step_delete(actor=request.user, step=step)
+    audited_configuration_delete(
+        actor=request.user, row=step, delete=lambda: services.step_delete(actor=request.user, step=step)
+    )
     messages.success(request, _("The escalation step was removed."))
     return redirect("sla:policy_edit", pk=step.policy_id)

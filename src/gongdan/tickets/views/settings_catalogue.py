@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 from gongdan.admin_console.access import AdminRequest, admin_required
 from gongdan.admin_console.screens import SettingsScreen
 from gongdan.admin_console.views.page import form_status, render_page
+from gongdan.audit.services import audited_configuration_save
 from gongdan.core.domain_errors import DomainError
 from gongdan.core.ids import parse_id
 from gongdan.tickets import selectors
@@ -80,9 +81,12 @@ def field_create(request: AdminRequest, category_pk: int) -> HttpResponse:
         )
         if form.is_valid():
             try:
-                field = config_services.custom_field_create(
-                    actor=request.user, category=category, **form.cleaned_data
-                )
+                field = audited_configuration_save(
+                    actor=request.user, row=None,
+                    save=lambda: config_services.custom_field_create(
+                        actor=request.user, category=category, **form.cleaned_data
+                    ),
+                )  # fmt: skip
             except DomainError as exc:
                 show_domain_error(form, exc)
             else:
@@ -113,7 +117,12 @@ def field_edit(request: AdminRequest, pk: int) -> HttpResponse:
                                above=config_services.fields_above(category, field, order=field.order))  # fmt: skip
         if form.is_valid():
             try:
-                config_services.custom_field_update(actor=request.user, field=field, **form.service_values())
+                audited_configuration_save(
+                    actor=request.user, row=field,
+                    save=lambda: config_services.custom_field_update(
+                        actor=request.user, field=field, **form.service_values()
+                    ),
+                )  # fmt: skip
             except DomainError as exc:
                 field.refresh_from_db()
                 show_domain_error(form, exc)
