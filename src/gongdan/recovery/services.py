@@ -15,62 +15,18 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from gongdan.accounts import services as accounts
-from gongdan.accounts.models import Language, User
-from gongdan.accounts.password_policy import policy
+from gongdan.accounts.models import User
 from gongdan.notifications.kinds import site_url
 from gongdan.notifications.services import email_headers
 from gongdan.outbox.models import OutboxMessage
 from gongdan.outbox.services import outbox_enqueue
-
-RESET_KIND = "password_reset"
-CHANGED_KIND = "password_reset_done"
-
-
-def _language(user: User | None, asked_in: str) -> str:
-    if user is not None and user.language in Language.values:
-        return user.language
-    return asked_in if asked_in in Language.values else settings.LANGUAGE_CODE
+from gongdan.recovery.mail import CHANGED_KIND, language_for
+from gongdan.recovery.tasks import password_reset_mail
 
 
 def password_reset_request(*, email: str, language: str) -> None:
     """Queue the mail for `email` (known or not: the task decides)."""
-    from gongdan.recovery.tasks import password_reset_mail
-
-    email = (email or "").strip().lower()
-    transaction.on_commit(lambda: password_reset_mail(email, language))
-
-
-@transaction.atomic
-def password_reset_mail_send(*, email: str, language: str) -> OutboxMessage | None:
-    """In the worker: the link to the account with this address, or nothing for an unknown address."""
-    user = accounts.password_reset_candidate(email=email)
-    if user is None:
-        return None
-    token = accounts.password_reset_token(user=user)
-    language = _language(user, language)
-    minutes = policy().reset_link_minutes
-    with translation.override(language):
-        context = {
-            "url": site_url(reverse("recovery:reset", args=[token])),
-            "minutes": minutes,
-            "name": user.name,
-            "username": user.username,
-            "language": language,
-            "site": settings.GONGDAN_NAME,
-        }
-        subject = _("Reset your password") + " · " + str(settings.GONGDAN_NAME)
-        key = f"password-reset-{user.pk}-{token[-16:]}"
-        return outbox_enqueue(
-            channel=OutboxMessage.Channel.EMAIL,
-            address=user.email,
-            subject=subject,
-            body_text=render_to_string("recovery/email/reset.txt", context),
-            body_html=render_to_string("recovery/email/reset.html", context),
-            headers=email_headers(key=key, kind=RESET_KIND, ticket=None),
-            idempotency_key=key,
-            kind=RESET_KIND,
-            recipient=user,
-        )
+    password_reset_mail((email or "").strip().lower(), language)  # nothing written here to wait for
 
 
 @transaction.atomic
@@ -78,7 +34,7 @@ def password_reset_finish(*, token: str, password: str, client_address: str) -> 
     """Set the new password (the accounts service: policy, revocation, audit) and tell the person by mail,
     in the same transaction, so a rolled-back reset sends nothing."""
     user = accounts.password_reset_complete(token=token, password=password)
-    language = _language(user, "")
+    language = language_for(user, "")
     with translation.override(language):
         context = {
             "name": user.name,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from huey.contrib.djhuey import db_task
 
-from gongdan.recovery.services import password_reset_mail_send
+from gongdan.recovery.mail import password_reset_mail_send
 
 
 @db_task(retries=2, retry_delay=10)
