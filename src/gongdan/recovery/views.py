@@ -26,9 +26,9 @@ from gongdan.web.forms import show_domain_error
 
 
 def _private(response: HttpResponse) -> HttpResponse:
-    """The link's token is in the address: no caching, no Referer to other sites."""
+    """The link's token is in the address: no caching, and no Referer to other sites."""
     response["Cache-Control"] = "no-store"
-    response["Referrer-Policy"] = "no-referrer"
+    response["Referrer-Policy"] = "same-origin"  # no-referrer would make the form's Origin "null" (CSRF)
     return response
 
 

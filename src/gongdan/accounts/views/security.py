@@ -46,7 +46,10 @@ def sign_in_policy(request: HttpRequest) -> HttpResponse:
         status = 422
     else:
         form = SignInPolicyForm(initial={field: getattr(current, field) for field in POLICY_LIMITS})
-    context: dict[str, Any] = {"form": form, "updated_at": current.updated_at if current.pk else None}
+    context: dict[str, Any] = {
+        "form": form,
+        "updated_at": None if current._state.adding else current.updated_at,
+    }
     return render(request, "accounts/sign_in_policy.html", context, status=status)
 
 
