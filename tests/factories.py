@@ -6,6 +6,7 @@ import factory
 from factory.django import DjangoModelFactory
 
 from gongdan.accounts.models import Organisation, Skill, Team, User
+from gongdan.accounts.usernames import skeleton
 from gongdan.tickets.models import Category, CustomField
 
 PASSWORD = "correct horse battery staple"
@@ -26,6 +27,7 @@ class UserFactory(DjangoModelFactory):
         skip_postgeneration_save = True
 
     username = factory.Sequence(lambda n: f"user{n}")
+    username_skeleton = factory.LazyAttribute(lambda u: skeleton(u.username))
     email = factory.LazyAttribute(lambda u: f"{u.username}@example.com")
     display_name = factory.LazyAttribute(lambda u: u.username.title())
     role = "requester"

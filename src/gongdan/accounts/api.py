@@ -222,7 +222,8 @@ def user_update(request: HttpRequest, payload: UserUpdateIn, user_id: int = IdPa
         if field in values and values[field] is None:
             del values[field]
     password = values.pop("password", None)
-    services.user_update(actor=actor, user=user, password=password, **values)
+    username = values.pop("username", None)
+    services.user_update(actor=actor, user=user, password=password, username=username, **values)
     return _user(user_id)
 
 

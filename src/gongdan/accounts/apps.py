@@ -7,6 +7,7 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts")
 
     def ready(self) -> None:
+        from gongdan.accounts import audit_kinds, session_policy
         from gongdan.accounts.models import Team
         from gongdan.accounts.navigation import SECTIONS
         from gongdan.accounts.sign_in_guard import connect
@@ -16,3 +17,5 @@ class AccountsConfig(AppConfig):
         register_sections(SECTIONS)
         watch_configuration(Team)
         connect()
+        audit_kinds.register()
+        session_policy.connect()

@@ -270,3 +270,39 @@ class TokenForm(forms.Form):
     name = forms.CharField(label=_("Token name"), max_length=100, required=False,
                            widget=forms.TextInput(attrs={"class": "form-control",
                                                          "placeholder": _("e.g. monitoring script")}))  # fmt: skip
+
+
+class SignInPolicyForm(TablerForm):
+    """The security administrator's sign-in policy (decision 0115); the service checks the ranges again."""
+
+    staff_min_length = forms.IntegerField(
+        label=_("Minimum password length for staff"), min_value=8, max_value=128
+    )
+    requester_min_length = forms.IntegerField(
+        label=_("Minimum password length for requesters"), min_value=6, max_value=128
+    )
+    history_count = forms.IntegerField(
+        label=_("Passwords remembered"), min_value=0, max_value=24,
+        help_text=_("Staff cannot reuse any of their last N passwords. 0 turns the history off."),
+    )  # fmt: skip
+    staff_max_age_days = forms.IntegerField(
+        label=_("Staff password expiry (days)"), min_value=0, max_value=3650,
+        help_text=_("After this many days staff must choose a new password at their next sign-in. 0: never."),
+    )  # fmt: skip
+    staff_idle_minutes = forms.IntegerField(
+        label=_("Staff idle timeout (minutes)"), min_value=1, max_value=24 * 60,
+        help_text=_("Signed out after this long without a request."),
+    )  # fmt: skip
+    staff_session_hours = forms.IntegerField(
+        label=_("Staff session lifetime (hours)"), min_value=1, max_value=24 * 30,
+        help_text=_("Signed out this long after signing in, however active."),
+    )  # fmt: skip
+    requester_idle_minutes = forms.IntegerField(
+        label=_("Requester idle timeout (minutes)"), min_value=1, max_value=30 * 24 * 60
+    )
+    requester_session_hours = forms.IntegerField(
+        label=_("Requester session lifetime (hours)"), min_value=1, max_value=24 * 365
+    )
+    reset_link_minutes = forms.IntegerField(
+        label=_("Password reset link lifetime (minutes)"), min_value=5, max_value=24 * 60
+    )

@@ -126,6 +126,15 @@ class User(AbstractUser):
     # session's auth hash, so every session signed in before it stops at its next request, whatever the
     # session backend, and a reactivated account's old sessions stay dead.
     credentials_version = models.PositiveIntegerField(default=0, editable=False)
+    # When the password was last set (accounts.services), for the policy's optional expiry; None: never set
+    # through the services (an account from before the policy), which does not expire.
+    password_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The username's UTS #39 skeleton after NFKC and case folding (accounts.usernames): two usernames with
+    # one skeleton look alike, and a new one is refused. Not unique in the database: a site may hold clashes
+    # from before the check, which `username_clashes` reports for an administrator to resolve.
+    username_skeleton = models.CharField(
+        max_length=600, blank=True, default="", editable=False, db_index=True
+    )
 
     objects: ClassVar[UserManager] = UserManager()
 
@@ -275,3 +284,73 @@ class SignInLease(models.Model):
     class Meta:
         verbose_name = _("sign-in lease")
         verbose_name_plural = _("sign-in leases")
+
+
+class SignInPolicy(models.Model):
+    """The site's password and session rules (one row, pk=1), set by the security administrator on the
+    sign-in policy screen (decision 0115). Staff are every role but requester; requesters who have a
+    password get the lighter rules."""
+
+    staff_min_length = models.PositiveSmallIntegerField(_("minimum password length for staff"), default=12)
+    requester_min_length = models.PositiveSmallIntegerField(
+        _("minimum password length for requesters"), default=8
+    )
+    history_count = models.PositiveSmallIntegerField(
+        _("passwords remembered"),
+        default=5,
+        help_text=_("Staff cannot reuse any of their last N passwords. 0 turns the history off."),
+    )
+    staff_max_age_days = models.PositiveSmallIntegerField(
+        _("staff password expiry (days)"),
+        default=0,
+        help_text=_("After this many days staff must choose a new password at their next sign-in. 0: never."),
+    )
+    staff_idle_minutes = models.PositiveSmallIntegerField(_("staff idle timeout (minutes)"), default=30)
+    requester_idle_minutes = models.PositiveSmallIntegerField(
+        _("requester idle timeout (minutes)"), default=480
+    )
+    staff_session_hours = models.PositiveSmallIntegerField(_("staff session lifetime (hours)"), default=12)
+    requester_session_hours = models.PositiveSmallIntegerField(
+        _("requester session lifetime (hours)"), default=168
+    )
+    reset_link_minutes = models.PositiveSmallIntegerField(
+        _("password reset link lifetime (minutes)"), default=30
+    )
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("sign-in policy")
+        verbose_name_plural = _("sign-in policies")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(pk=1), name="accounts_signinpolicy_single_row"),
+            models.CheckConstraint(
+                condition=models.Q(staff_min_length__gte=8, requester_min_length__gte=6),
+                name="accounts_signinpolicy_min_lengths",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(
+                    staff_idle_minutes__gte=1,
+                    requester_idle_minutes__gte=1,
+                    staff_session_hours__gte=1,
+                    requester_session_hours__gte=1,
+                    reset_link_minutes__gte=5,
+                ),
+                name="accounts_signinpolicy_positive_times",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(_("Sign-in policy"))
+
+
+class PasswordHistoryEntry(models.Model):
+    """The hash of a password a staff member had, so the policy can refuse its reuse (the last N kept)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="password_history")
+    password = models.CharField(max_length=128)  # the hash, as in User.password; never the password
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("previous password")
+        verbose_name_plural = _("previous passwords")
+        indexes = [models.Index(fields=["user", "-created_at"], name="accounts_pwhistory_user_idx")]

@@ -51,6 +51,7 @@ class UserCreateIn(StrictInput):
 
 
 class UserUpdateIn(StrictInput):
+    username: str | None = Field(None, min_length=1, max_length=150)  # a rename: administrators only
     email: str | None = Field(None, max_length=254)
     display_name: str | None = Field(None, max_length=150)
     first_name: str | None = Field(None, max_length=150)

@@ -61,3 +61,22 @@ def skill_list() -> QuerySet[Skill]:
 
 def organisation_list() -> QuerySet[Organisation]:
     return Organisation.objects.annotate(member_count=Count("members")).order_by("name")
+
+
+def username_clashes() -> list[list[str]]:
+    """Groups of usernames with one skeleton (accounts.usernames): they look alike on screen."""
+    shared = (
+        User.objects.exclude(username_skeleton="")
+        .values("username_skeleton")
+        .annotate(n=Count("pk"))
+        .filter(n__gt=1)
+        .values_list("username_skeleton", flat=True)
+    )
+    groups: dict[str, list[str]] = {}
+    for username, skeleton in (
+        User.objects.filter(username_skeleton__in=shared)
+        .order_by("username")
+        .values_list("username", "username_skeleton")
+    ):
+        groups.setdefault(skeleton, []).append(username)
+    return sorted(groups.values())

@@ -13,9 +13,12 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from gongdan.accounts import audit_kinds as account_kinds
+from gongdan.accounts import password_policy, reset_tokens, usernames
 from gongdan.accounts.models import (
     DUTY_ROLES,
     AgentSkill,
@@ -26,6 +29,7 @@ from gongdan.accounts.models import (
     Role,
     ServiceTier,
     SignInLease,
+    SignInPolicy,
     Skill,
     Team,
     User,
@@ -109,8 +113,9 @@ def _clean_user_fields(values: dict[str, Any], *, existing: User | None) -> dict
     return cleaned
 
 
-def _clean_username(username: str) -> str:
-    username = (username or "").strip()
+def _clean_username(username: str, *, existing: User | None = None) -> str:
+    """NFKC, and refused when it looks like another user's (decision 0117)."""
+    username = usernames.normalise(username)
     field = User._meta.get_field("username")
     try:
         for validator in field.validators:
@@ -123,23 +128,40 @@ def _clean_username(username: str) -> str:
         raise ValidationFailed(
             _("Some fields are not valid."), details={"username": [_("This field is required.")]}
         )
-    if User.objects.filter(username__iexact=username).exists():
+    others = User.objects.filter(
+        Q(username__iexact=username) | Q(username_skeleton=usernames.skeleton(username))
+    )
+    if existing is not None:
+        others = others.exclude(pk=existing.pk)
+    taken = others.only("username").first()
+    if taken is not None:
+        same = usernames.normalise(taken.username).casefold() == username.casefold()
+        message = (
+            _("This username is taken.")
+            if same
+            else _("This username looks like the existing username “%(other)s”; choose one that cannot be"
+                   " mistaken for it.") % {"other": taken.username}
+        )  # fmt: skip
         raise ValidationFailed(
-            _("Some fields are not valid."),
-            code="duplicate",
-            details={"username": [_("This username is taken.")]},
+            _("Some fields are not valid."), code="duplicate", details={"username": [message]}
         )
     return username
 
 
 def _set_password(user: User, password: str) -> None:
+    """Every password set goes through here: the site's policy for this person (decision 0116), the history
+    of their previous ones, and the date it was set (for the optional expiry)."""
     try:
         validate_password(password, user)
     except DjangoValidationError as exc:
         raise ValidationFailed(
             _("The password is too weak."), details={"password": list(exc.messages)}
         ) from None
+    previous = user.password
     user.set_password(password)
+    user.password_changed_at = timezone.now()
+    if user.pk is not None:
+        password_policy.remember(user, previous)
 
 
 def _revoke_credentials(*, user: User, reason: str, actor: User | None) -> int:
@@ -183,12 +205,12 @@ def user_create(
             raise PermissionDenied(_("Superusers are created only on the first start."))
     username = _clean_username(username)
     cleaned = _clean_user_fields(fields, existing=None)
-    user = User(username=username, **cleaned)
+    user = User(username=username, username_skeleton=usernames.skeleton(username), **cleaned)
+    user.is_superuser = superuser
     if password:
         _set_password(user, password)
     else:
         user.set_unusable_password()
-    user.is_superuser = superuser
     user.is_staff = user.role == Role.ADMIN or superuser
     teams = list(teams)
     if teams and not user.is_staff_member:
@@ -206,8 +228,20 @@ def user_create(
 
 
 @transaction.atomic
-def user_update(*, actor: User, user: User, password: str | None = None, **fields: Any) -> User:
-    """Admins change anyone; a user changes their own name, phone, language, time zone and password."""
+def user_update(
+    *, actor: User, user: User, password: str | None = None, username: str | None = None, **fields: Any
+) -> User:
+    """Admins change anyone (and rename them); a user changes their own name, phone, language, time zone and
+    password."""
+    if username is not None and username != user.username:
+        if not actor.is_admin:
+            raise PermissionDenied(_("Only administrators can rename a user."))
+        if user.role in DUTY_ROLES:
+            _require_duty_rights(actor, user, None)
+        renamed = _clean_username(username, existing=user)
+        audit_record(kind=account_kinds.USER_RENAME, actor=actor, object_type="accounts.user", object_id=user.pk,
+                     object_repr=renamed, detail={"before": user.username, "after": renamed})  # fmt: skip
+        user.username, user.username_skeleton = renamed, usernames.skeleton(renamed)
     own_fields = {"display_name", "first_name", "last_name", "phone", "language", "time_zone"}
     changes_role = "role" in fields and fields["role"] != user.role
     security_admin_on_roles = (
@@ -230,6 +264,9 @@ def user_update(*, actor: User, user: User, password: str | None = None, **field
     if password:
         _set_password(user, password)
         _revoke_credentials(user=user, reason="password_changed", actor=actor)
+        audit_record(kind=account_kinds.PASSWORD_CHANGE, actor=actor, object_type="accounts.user",
+                     object_id=user.pk, object_repr=user.username,
+                     detail={"by": "self" if actor.pk == user.pk else "administrator"})  # fmt: skip
     elif role_changed:
         _revoke_credentials(user=user, reason="role_removed", actor=actor)
     if "role" in cleaned:
@@ -522,3 +559,111 @@ def organisation_set_head(
     organisation.head = head
     organisation.save(update_fields=["head"])
     return organisation
+
+
+POLICY_LIMITS: dict[str, tuple[int, int]] = {
+    "staff_min_length": (8, 128),
+    "requester_min_length": (6, 128),
+    "history_count": (0, 24),
+    "staff_max_age_days": (0, 3650),
+    "staff_idle_minutes": (1, 24 * 60),
+    "requester_idle_minutes": (1, 30 * 24 * 60),
+    "staff_session_hours": (1, 24 * 30),
+    "requester_session_hours": (1, 24 * 365),
+    "reset_link_minutes": (5, 24 * 60),
+}
+
+
+def require_security_admin(actor: User) -> None:
+    if not actor.is_security_admin:
+        raise PermissionDenied(_("Only a security administrator can do that."))
+
+
+@transaction.atomic
+def sign_in_policy_update(*, actor: User, **values: Any) -> SignInPolicy:
+    """The security administrator sets the password and session rules (decision 0115); audited with the
+    values before and after."""
+    require_security_admin(actor)
+    errors: dict[str, list[str]] = {}
+    for field, value in values.items():
+        if field not in POLICY_LIMITS:
+            errors[field] = [_("Unknown or read-only field.")]
+            continue
+        low, high = POLICY_LIMITS[field]
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            errors[field] = [_("Enter a whole number from %(low)d to %(high)d.") % {"low": low, "high": high}]
+    if errors:
+        raise ValidationFailed(_("Some fields are not valid."), details=errors)
+    row = SignInPolicy.objects.select_for_update().filter(pk=1).first() or SignInPolicy(pk=1)
+    before = {field: getattr(row, field) for field in POLICY_LIMITS}
+    for field, value in values.items():
+        setattr(row, field, value)
+    row.updated_at = timezone.now()
+    row.save()
+    configuration_changed()
+    after = {field: getattr(row, field) for field in POLICY_LIMITS}
+    if changed := [field for field in POLICY_LIMITS if before[field] != after[field]]:
+        audit_record(kind=account_kinds.SIGN_IN_POLICY, actor=actor, object_type="accounts.signinpolicy",
+                     object_id=1, object_repr=str(row),
+                     detail={"before": {f: before[f] for f in changed}, "after": {f: after[f] for f in changed}})  # fmt: skip
+    return row
+
+
+@transaction.atomic
+def user_password_set_by_operator(*, user: User, password: str) -> User:
+    """Someone with a shell on the server sets a password (`changepassword`): the policy applies, sessions
+    and tokens are revoked, the audit trail names the system as the actor."""
+    _set_password(user, password)
+    _revoke_credentials(user=user, reason="password_changed", actor=None)
+    user.save(update_fields=["password", "password_changed_at", "credentials_version"])
+    audit_record(kind=account_kinds.PASSWORD_CHANGE, actor=None, object_type="accounts.user", object_id=user.pk,
+                 object_repr=user.username, detail={"by": "operator"})  # fmt: skip
+    return user
+
+
+def password_reset_candidate(*, email: str) -> User | None:
+    """Who a reset asked for `email` goes to: an active account with that address and a password (staff,
+    and requesters who chose one; requesters without one sign in by mailed link)."""
+    email = (email or "").strip().lower()
+    if not email:
+        return None
+    user = User.objects.filter(email__iexact=email, is_active=True).order_by("pk").first()
+    return user if user is not None and user.has_usable_password() else None
+
+
+def password_reset_token(*, user: User) -> str:
+    return reset_tokens.make_token(user)
+
+
+def password_reset_check(*, token: str) -> User:
+    """The user a reset link is for (for the page that asks the new password; nothing is recorded)."""
+    try:
+        return reset_tokens.read_token(token)
+    except reset_tokens.TokenExpired:
+        raise ValidationFailed(_("This link has expired. Ask for a new one."), code="link_expired") from None
+    except reset_tokens.TokenInvalid:
+        raise ValidationFailed(
+            _("This link is not valid any more: it was used, or the password changed since."),
+            code="link_invalid",
+        ) from None
+
+
+@transaction.atomic
+def password_reset_complete(*, token: str, password: str) -> User:
+    """Set a new password with a mailed reset link: the policy applies, the link dies with the old
+    credentials, every session and token of the account is revoked, the audit trail records it."""
+    try:
+        user = reset_tokens.read_token(token, lock=True)
+    except reset_tokens.TokenExpired:
+        raise ValidationFailed(_("This link has expired. Ask for a new one."), code="link_expired") from None
+    except reset_tokens.TokenInvalid:
+        raise ValidationFailed(
+            _("This link is not valid any more: it was used, or the password changed since."),
+            code="link_invalid",
+        ) from None
+    _set_password(user, password)
+    _revoke_credentials(user=user, reason="password_reset", actor=None)
+    user.save(update_fields=["password", "password_changed_at", "credentials_version"])
+    audit_record(kind=account_kinds.PASSWORD_RESET, actor=None, actor_username=user.username,
+                 object_type="accounts.user", object_id=user.pk, object_repr=user.username)  # fmt: skip
+    return user

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from gongdan.accounts.views import auth, people, profile
+from gongdan.accounts.views import auth, people, profile, security
 
 app_name = "accounts"
 
@@ -10,6 +10,7 @@ urlpatterns = [
     path("login/", auth.login_view, name="login"),
     path("logout/", auth.logout_view, name="logout"),
     path("language/", auth.set_language, name="set_language"),
+    path("password/expired/", security.password_expired_view, name="password_expired"),
     path("profile/", profile.profile, name="profile"),
     path("profile/tokens/", profile.tokens, name="profile_tokens"),
     path("settings/users/", people.user_list, name="user_list"),
@@ -19,6 +20,7 @@ urlpatterns = [
     path("settings/users/<int:pk>/reactivate/", people.user_reactivate, name="user_reactivate"),
     path("settings/users/<int:pk>/unlock/", people.user_unlock, name="user_unlock"),
     path("settings/users/<int:pk>/skills/", people.user_skills, name="user_skills"),
+    path("settings/sign-in-policy/", security.sign_in_policy, name="sign_in_policy"),
     path("settings/teams/", people.team_list, name="team_list"),
     path("settings/teams/new/", people.team_create, name="team_create"),
     path("settings/teams/<int:pk>/", people.team_edit, name="team_edit"),

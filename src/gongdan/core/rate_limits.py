@@ -15,6 +15,9 @@ from django.core.cache import cache
 DEFAULT_LIMITS: dict[str, tuple[int, int]] = {
     "link_ip": (20, 3600),  # sign-in links asked from one IP address
     "link_address": (5, 3600),  # sign-in links mailed to one address
+    # Password reset links (gongdan.recovery): asked from one IP address, mailed to one address.
+    "reset_ip": (20, 3600),
+    "reset_address": (5, 3600),
     "lookup_ip": (10, 3600),
     "lookup_address": (5, 3600),
     "submit_ip": (30, 3600),

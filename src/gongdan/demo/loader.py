@@ -201,6 +201,10 @@ class _Builder:
         # everyone in; the policy screen (qin.an) shows the policy and says enforcement is off.
         security_admin = User.objects.get(username=DUTY_ADMINS[0][0])
         mfa.mfa_policy_update(actor=security_admin, required_roles=[Role.TEAM_LEAD, Role.MANAGER])
+        # The security administrator's sign-in policy (Sign-in policy screen): the defaults, written by qin.an so
+        # the screen and the audit trail show who set them, with staff passwords expiring after 180 days.
+        security_admin = User.objects.get(username=DUTY_ADMINS[0][0])
+        accounts.sign_in_policy_update(actor=security_admin, staff_max_age_days=180, history_count=5)
         for team_en, team in self.teams.items():
             members = self.members.get(team_en, [])
             leads = [self.leads[team_en]] if team_en in self.leads else []

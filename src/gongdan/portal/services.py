@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from gongdan.accounts import usernames
 from gongdan.accounts.models import Language, Membership, Organisation, Role, User
 from gongdan.accounts.services import user_create
 from gongdan.assets.models import Asset, Location
@@ -217,7 +218,8 @@ def magic_link_get(*, token: str) -> MagicLink:
 
 def _new_username(email: str) -> str:
     candidate = email[:150]
-    if not User.objects.filter(username__iexact=candidate).exists():
+    look_alike = Q(username__iexact=candidate) | Q(username_skeleton=usernames.skeleton(candidate))
+    if not User.objects.filter(look_alike).exists():
         return candidate
     return f"portal-{secrets.token_hex(6)}"
 

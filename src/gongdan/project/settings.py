@@ -63,6 +63,7 @@ PORT = int(os.environ.get("GONGDAN_PORT", "8000"))
 SITE_URL = os.environ.get("GONGDAN_SITE_URL", f"http://localhost:{PORT}")
 
 INSTALLED_APPS = [
+    "gongdan.accounts.operator_commands",  # createsuperuser/changepassword through the services: before auth
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -93,6 +94,7 @@ INSTALLED_APPS = [
     "gongdan.integrations",
     "gongdan.channels",
     "gongdan.portal",
+    "gongdan.recovery",
     "gongdan.field",
     "gongdan.admin_console",
     "gongdan.demo",
@@ -116,6 +118,7 @@ MIDDLEWARE = [
     "gongdan.accounts.middleware.UserPreferencesMiddleware",
     "gongdan.mfa.middleware.EnrolmentRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "gongdan.accounts.session_policy.SessionPolicyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -234,11 +237,9 @@ GONGDAN_SIGNIN_DELAY_MAX = float(os.environ.get("GONGDAN_SIGNIN_DELAY_MAX", "2")
 GONGDAN_MFA_ENFORCED = env_bool("GONGDAN_MFA_ENFORCED", True)
 OTP_TOTP_ISSUER = os.environ.get("GONGDAN_MFA_ISSUER", "Gongdan")
 
-AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-]
+# One validator: the site's policy (decision 0116), set on the sign-in policy screen; it runs Django's common
+# password list and similarity check itself, so a refused password reads each reason once.
+AUTH_PASSWORD_VALIDATORS = [{"NAME": "gongdan.accounts.password_policy.PolicyValidator"}]
 if env_bool("GONGDAN_FAST_PASSWORD_HASHER"):  # tests and benchmarks only
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
