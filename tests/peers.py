@@ -108,6 +108,8 @@ PEERS = {
         Peer("mosquitto", "the Mosquitto MQTT broker and its client tools",
              f"{APT} mosquitto mosquitto-clients",
              _all_of(_program("mosquitto"), _program("mosquitto_pub"), _program("mosquitto_sub"))),
+        Peer("pg_dump", "pg_dump (the erasure test dumps the PostgreSQL database)", f"{APT} postgresql-client",
+             _program("pg_dump")),
         Peer("redis", "a Redis server answering at GONGDAN_TEST_REDIS_URL (default redis://127.0.0.1:6379/15)",
              "start one (apt-get install redis-server; .ci/run starts it) or point GONGDAN_TEST_REDIS_URL at one",
              _redis, stable=False),

@@ -499,3 +499,22 @@ def organisation_set_head(
     organisation.head = head
     organisation.save(update_fields=["head"])
     return organisation
+
+
+@transaction.atomic
+def user_pseudonymise(*, user: User, pseudonym: str) -> User:
+    """Erasure of a person (gongdan.privacy, which checks the actor and records it): the row stays — tickets,
+    history and figures point at it by id — with every identifying field replaced by the pseudonym, no way
+    to sign in, and every session and token revoked."""
+    user.username = pseudonym
+    user.display_name = pseudonym
+    user.first_name = ""
+    user.last_name = ""
+    user.email = ""
+    user.phone = ""
+    user.is_active = False
+    user.set_unusable_password()
+    _revoke_credentials(user=user, reason="erased", actor=None)
+    user.save(update_fields=["username", "display_name", "first_name", "last_name", "email", "phone",
+                             "is_active", "password", "credentials_version"])  # fmt: skip
+    return user

@@ -102,6 +102,11 @@ class CustomField(models.Model):
     help_text = models.CharField(_("help text"), max_length=300, blank=True)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
     is_active = models.BooleanField(_("active"), default=True)
+    # Stored encrypted (SM4/AES, gongdan.core.field_crypto), masked in lists and exports, revealed on the
+    # ticket page with an audit entry; never searchable by content.
+    sensitive = models.BooleanField(_("sensitive"), default=False)
+    # Says something about a person: erased with them and by the retention rules (gongdan.privacy).
+    personal = models.BooleanField(_("personal data"), default=False)
 
     class Meta:
         ordering = ["order", "id"]

@@ -37,6 +37,8 @@ FIELD_FIELDS = (
     "help_text",
     "order",
     "is_active",
+    "sensitive",
+    "personal",
 )
 HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 

@@ -45,8 +45,15 @@ from gongdan.tickets.models import (
 )
 from gongdan.tickets.models.ticket import OPEN_STATUSES
 from gongdan.tickets.reference import reference
-from gongdan.tickets.services.custom_fields import clean_custom_values
+from gongdan.tickets.services.custom_fields import clean_custom_values, fields_for_category
 from gongdan.tickets.services.numbering import next_ticket_number
+from gongdan.tickets.services.sensitive_values import (
+    drop_masks,
+    history_values,
+    open_values,
+    seal_values,
+    sensitive_keys,
+)
 
 MAX_SUBJECT: int = Ticket._meta.get_field("subject").max_length or 200  # the column's limit
 MAX_DESCRIPTION = 50_000
@@ -369,7 +376,10 @@ def ticket_create(
     priority = priority or intake.priority or priority_default or default_priority()
     team = team or intake.team or team_default
     _check_assignable(assignee, team)
-    cleaned_values = clean_custom_values(category, custom_values)
+    cleaned_values = seal_values(
+        clean_custom_values(category, open_values(custom_values)),
+        sensitive_keys(fields_for_category(category)),
+    )
     tag_rows = _clean_tags(tags)
 
     now = created_at or timezone.now()
@@ -549,12 +559,15 @@ def _apply_changes(
         ticket.due_at = changes["due_at"]
         fields.add("due_at")
     if "custom_values" in changes or "category" in fields:
+        keys = sensitive_keys(fields_for_category(ticket.category))
+        previous = open_values(ticket.custom_values)
         cleaned = clean_custom_values(
-            ticket.category, changes.get("custom_values"), previous=ticket.custom_values
+            ticket.category, drop_masks(changes.get("custom_values"), keys), previous=previous
         )
-        if cleaned != ticket.custom_values:
-            record("custom_values", ticket.custom_values, cleaned)
-            ticket.custom_values = cleaned
+        if cleaned != previous:
+            # The history is append-only: it keeps that a sensitive value changed, never the value.
+            record("custom_values", history_values(previous, keys), history_values(cleaned, keys))
+            ticket.custom_values = seal_values(cleaned, keys)
             fields.add("custom_values")
     if "tags" in changes:
         tag_rows = _clean_tags(changes["tags"] or [])

@@ -14,12 +14,14 @@ from django.utils.translation import gettext_lazy
 from gongdan.admin_console.access import AdminRequest, admin_required
 from gongdan.admin_console.screens import SettingsScreen
 from gongdan.admin_console.views.page import form_status, render_page
+from gongdan.audit.services import audited_configuration_save
 from gongdan.core.domain_errors import DomainError
 from gongdan.core.ids import parse_id
 from gongdan.tickets import selectors
 from gongdan.tickets.models import Category, CustomField, Priority, TicketType
 from gongdan.tickets.services import configuration as config_services
 from gongdan.tickets.settings_forms import CategoryForm, CustomFieldForm, choices_to_text
+from gongdan.tickets.tasks import reseal_sensitive_custom_values
 from gongdan.web.forms import show_domain_error
 
 CATEGORY_FIELDS = ["name", "name_en", "parent", "description", "default_team", "default_priority", "default_type",
@@ -78,9 +80,8 @@ def field_create(request: AdminRequest, category_pk: int) -> HttpResponse:
         form = CustomFieldForm(request.POST)
         if form.is_valid():
             try:
-                field = config_services.custom_field_create(
-                    actor=request.user, category=category, **form.cleaned_data
-                )
+                field = audited_configuration_save(actor=request.user, row=None, save=lambda: config_services.custom_field_create(
+                    actor=request.user, category=category, **form.cleaned_data))  # fmt: skip
             except DomainError as exc:
                 show_domain_error(form, exc)
             else:
@@ -109,7 +110,11 @@ def field_edit(request: AdminRequest, pk: int) -> HttpResponse:
         form = CustomFieldForm(request.POST, field=field, initial={"key": field.key})
         if form.is_valid():
             try:
-                config_services.custom_field_update(actor=request.user, field=field, **form.service_values())
+                was_sensitive = field.sensitive
+                audited_configuration_save(actor=request.user, row=field, save=lambda: config_services.custom_field_update(
+                    actor=request.user, field=field, **form.service_values()))  # fmt: skip
+                if field.sensitive and not was_sensitive:
+                    reseal_sensitive_custom_values()  # the values it already holds are sealed in the background
             except DomainError as exc:
                 field.refresh_from_db()
                 show_domain_error(form, exc)
@@ -129,6 +134,8 @@ def field_edit(request: AdminRequest, pk: int) -> HttpResponse:
                 "help_text": field.help_text,
                 "order": field.order,
                 "is_active": field.is_active,
+                "sensitive": field.sensitive,
+                "personal": field.personal,
             },
         )
     return render_page(
