@@ -9,6 +9,7 @@ of closed tickets older than a cutoff, with a dry run that counts without changi
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -90,6 +91,23 @@ def scrub(text: str, identifiers: Iterable[str], pseudonym: str) -> str:
     for identifier in identifiers:
         text = re.sub(re.escape(identifier), pseudonym, text, flags=re.IGNORECASE)
     return text
+
+
+def scrub_json(value: Any, identifiers: list[str], pseudonym: str) -> Any:
+    """A JSON value with every string in it scrubbed."""
+    if isinstance(value, str):
+        return scrub(value, identifiers, pseudonym)
+    if isinstance(value, list):
+        return [scrub_json(v, identifiers, pseudonym) for v in value]
+    if isinstance(value, dict):
+        return {k: scrub_json(v, identifiers, pseudonym) for k, v in value.items()}
+    return value
+
+
+def json_needles(identifiers: list[str]) -> list[str]:
+    """The identifiers as they may appear in a JSON column read as text (non-ASCII escaped on SQLite)."""
+    escaped = [json.dumps(i)[1:-1] for i in identifiers]
+    return list(dict.fromkeys([*identifiers, *escaped]))
 
 
 def mentions(text: str, identifiers: Iterable[str]) -> bool:

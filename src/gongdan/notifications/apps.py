@@ -12,7 +12,9 @@ class NotificationsConfig(AppConfig):
     def ready(self) -> None:
         from gongdan.accounts.signals import account_locked
         from gongdan.admin_console.registry import register_sections
+        from gongdan.core.personal_data import register_personal_data_holder
         from gongdan.notifications.navigation import SECTIONS
+        from gongdan.notifications.personal_data import NotificationsPersonalData
         from gongdan.notifications.rules import CONSUMER, RELATED, handle_events
         from gongdan.notifications.sign_in import notify_account_locked
         from gongdan.tickets.pipeline import Consumer, register_consumer
@@ -20,3 +22,4 @@ class NotificationsConfig(AppConfig):
         register_sections(SECTIONS)
         account_locked.connect(notify_account_locked, dispatch_uid="gongdan.notifications.account_locked")
         register_consumer(Consumer(CONSUMER, handle=handle_events, related=RELATED))
+        register_personal_data_holder(NotificationsPersonalData())

@@ -12,7 +12,6 @@ UPDATE trigger lets a row change only while this transaction holds a row in `tic
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import IO, Any
 
@@ -22,7 +21,7 @@ from django.db.models import Q
 from django.db.models.functions import Cast
 
 from gongdan.core.html_sanitize import render_markdown
-from gongdan.core.personal_data import Person, PersonalExport, scrub
+from gongdan.core.personal_data import Person, PersonalExport, json_needles, scrub, scrub_json
 from gongdan.tickets.models import Attachment, Comment, CustomField, Status, Ticket, TicketEvent, TimeEntry
 from gongdan.tickets.services.core import build_search_text
 from gongdan.tickets.services.sensitive_values import open_values
@@ -92,12 +91,6 @@ def tickets_personal_export(person: Person) -> PersonalExport:
     return export
 
 
-def _needles(identifiers: list[str]) -> list[str]:
-    """The identifiers as they may appear in stored JSON too (non-ASCII escaped on SQLite)."""
-    escaped = [json.dumps(i)[1:-1] for i in identifiers]
-    return list(dict.fromkeys([*identifiers, *escaped]))
-
-
 def _mentioning(
     queryset: models.QuerySet[Any], fields: tuple[str, ...], identifiers: list[str]
 ) -> models.QuerySet[Any]:
@@ -106,16 +99,6 @@ def _mentioning(
         for identifier in identifiers:
             condition |= Q(**{f"{field}__icontains": identifier})
     return queryset.filter(condition)
-
-
-def _scrub_json(value: Any, identifiers: list[str], pseudonym: str) -> Any:
-    if isinstance(value, str):
-        return scrub(value, identifiers, pseudonym)
-    if isinstance(value, list):
-        return [_scrub_json(v, identifiers, pseudonym) for v in value]
-    if isinstance(value, dict):
-        return {k: _scrub_json(v, identifiers, pseudonym) for k, v in value.items()}
-    return value
 
 
 def _rebuild_search(ticket_ids: set[int]) -> None:
@@ -148,7 +131,7 @@ def _delete_attachments(attachments: models.QuerySet[Attachment]) -> int:
 
 
 def _scrub_events(identifiers: list[str], pseudonym: str) -> int:
-    needles = _needles(identifiers)
+    needles = json_needles(identifiers)
     raw = TicketEvent.objects.annotate(_raw=Cast("data", models.TextField()))
     condition = Q()
     for needle in needles:
@@ -161,7 +144,7 @@ def _scrub_events(identifiers: list[str], pseudonym: str) -> int:
         cursor.execute(f"INSERT INTO {PERMIT_TABLE} (reason) VALUES ('erasure')")  # noqa: S608 — our constant
     try:
         for pk, data in rows:
-            TicketEvent.objects.filter(pk=pk).update(data=_scrub_json(data, identifiers, pseudonym))
+            TicketEvent.objects.filter(pk=pk).update(data=scrub_json(data, identifiers, pseudonym))
             changed += 1
     finally:
         with connection.cursor() as cursor:
@@ -185,7 +168,7 @@ def tickets_personal_erase(person: Person, pseudonym: str) -> dict[str, int]:
         for ticket in _mentioning(Ticket.objects.all(), TEXT_FIELDS, identifiers):
             changes = {f: scrub(getattr(ticket, f), identifiers, pseudonym) for f in TEXT_FIELDS}
             changes["description_html"] = render_markdown(changes["description"])
-            changes["custom_values"] = _scrub_json(ticket.custom_values or {}, identifiers, pseudonym)
+            changes["custom_values"] = scrub_json(ticket.custom_values or {}, identifiers, pseudonym)
             Ticket.objects.filter(pk=ticket.pk).update(**changes)
             touched.add(ticket.pk)
         for comment in _mentioning(Comment.objects.all(), ("body",), identifiers):

@@ -12,8 +12,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from django.db import models, transaction
-from django.db.models.functions import Cast
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from gongdan.accounts.models import User
@@ -23,7 +22,7 @@ from gongdan.core import field_crypto
 from gongdan.core.domain_errors import NotFound, PermissionDenied
 from gongdan.tickets.access import can_view
 from gongdan.tickets.models import CustomField, Ticket
-from gongdan.tickets.services.custom_fields import fields_for_category
+from gongdan.tickets.reference import reference
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
@@ -109,47 +108,52 @@ def ticket_sensitive_reveal(
     return {k: open_value(stored[k]) for k in keys}
 
 
-def _encrypted_ticket_rows(after: int, batch_size: int) -> list[tuple[int, str]]:
+def _ticket_rows(after: int, batch_size: int) -> list[tuple[int, int | None, Any]]:
     rows = (
         Ticket.objects.order_by("pk")
         .filter(pk__gt=after)
-        .annotate(_raw=Cast("custom_values", models.TextField()))
-        .values_list("pk", "_raw")[:batch_size]
+        .values_list("pk", "category_id", "custom_values")[:batch_size]
     )
     return list(rows)
+
+
+def _stale(values: dict[str, Any], keys: set[str]) -> dict[str, Any]:
+    """The values a rotation must (re-)seal: sealed under an older key or cipher, or clear under a sensitive
+    key. A sealed value no configured key opens is left as it is."""
+    stale = {
+        key: value for key, value in values.items()
+        if (field_crypto.is_encrypted(value) and not field_crypto.is_current(value))
+        or (key in keys and value is not None and not field_crypto.is_encrypted(value))
+    }  # fmt: skip
+    opened = {k: open_value(v) for k, v in stale.items()}
+    return {k: v for k, v in opened.items() if v != UNREADABLE}
 
 
 def ticket_custom_values_reseal(batch_size: int = 500) -> int:
     """Seal the sensitive values still in clear text (a field marked sensitive after it had values) and re-seal
     those under an older key or cipher; a batch per transaction, current values skipped (idempotent,
-    resumable). A re-seal is no change to the ticket: no event, no version bump."""
+    resumable). Rows are checked as read and only the stale ones locked and written again. A re-seal is no
+    change to the ticket: no event, no version bump."""
     changed, last_pk = 0, 0
+    forms = reference().fields
     while True:
-        page = _encrypted_ticket_rows(last_pk, batch_size)
+        page = _ticket_rows(last_pk, batch_size)
         if not page:
             return changed
         last_pk = page[-1][0]
-        watched = {
-            f'"{key}"' for key in CustomField.objects.filter(sensitive=True).values_list("key", flat=True)
-        }
-        candidates = [pk for pk, raw in page if field_crypto.PREFIX in raw or any(k in raw for k in watched)]
+        keys_of = {cid: sensitive_keys(forms.get(cid, [])) for cid in {cid for _pk, cid, _v in page if cid}}
+        due = [pk for pk, cid, values in page if values and _stale(values, keys_of.get(cid or 0, set()))]
+        if not due:
+            continue
         with transaction.atomic():
-            for pk in candidates:
-                ticket = Ticket.objects.select_for_update().select_related("category").filter(pk=pk).first()
-                if ticket is None:
-                    continue
-                keys = sensitive_keys(fields_for_category(ticket.category))
-                stored = ticket.custom_values or {}
-                stale = {
-                    key: value for key, value in stored.items()
-                    if (field_crypto.is_encrypted(value) and not field_crypto.is_current(value))
-                    or (key in keys and value is not None and not field_crypto.is_encrypted(value))
-                }  # fmt: skip
-                opened = {k: open_value(v) for k, v in stale.items()}
-                opened = {
-                    k: v for k, v in opened.items() if v != UNREADABLE
-                }  # kept sealed: its key is missing
-                if opened:
-                    fresh = seal_values(opened, set(opened))
-                    Ticket.objects.filter(pk=pk).update(custom_values={**stored, **fresh})
+            for pk, category_id, values in (
+                Ticket.objects.select_for_update()
+                .filter(pk__in=due)
+                .values_list("pk", "category_id", "custom_values")
+            ):
+                opened = _stale(values or {}, keys_of.get(category_id or 0, set()))
+                if opened:  # read again under the lock: a writer may have sealed it meanwhile
+                    Ticket.objects.filter(pk=pk).update(
+                        custom_values={**values, **seal_values(opened, set(opened))}
+                    )
                     changed += 1
