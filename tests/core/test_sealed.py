@@ -8,7 +8,8 @@ import pytest
 from django.db import connection
 
 from gongdan.channels.models import Mailbox
-from gongdan.core.sealed import PREFIX, seal, seal_existing, unseal
+from gongdan.core.field_crypto import PREFIX
+from gongdan.core.sealed import LEGACY_PREFIX, seal, seal_existing, unseal
 from gongdan.outbox.models import ChatBot, Webhook
 
 pytestmark = pytest.mark.django_db
@@ -88,6 +89,7 @@ def test_a_value_sealed_with_a_lost_key_reads_empty_and_is_logged(settings, capl
         assert unseal(sealed, where="notifications.ChatBot.secret") == ""
     assert "notifications.ChatBot.secret" in caplog.text
     assert unseal(PREFIX + "not-a-token") == ""
+    assert unseal(LEGACY_PREFIX + "not-a-token") == ""
 
 
 def test_a_secret_that_looks_sealed_is_still_sealed():

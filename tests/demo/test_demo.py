@@ -372,3 +372,19 @@ def test_the_demo_shows_single_sign_on_configured_but_turned_off(demo):
     assert {
         (r.value, r.role, r.team.name_en if r.team else "") for r in providers["corp-id"].rules.all()
     } >= {("it-support", "agent", "IT Support")}
+
+
+def test_the_demo_access_requests_carry_a_sealed_id_number_and_closed_tickets_have_a_retention_rule(demo):
+    from gongdan.privacy.services import retention_settings
+    from gongdan.tickets.services.sensitive_values import MASK, masked_values, open_values
+
+    field = CustomField.objects.get(key="id_number")
+    assert field.sensitive and field.personal and field.label == "身份证号"
+    stored = [t.custom_values for t in Ticket.objects.filter(category__custom_fields=field)]
+    with_number = [values for values in stored if "id_number" in values]
+    assert with_number, "some access requests carry an ID number"
+    for values in with_number:
+        assert values["id_number"].startswith("gdenc:1:sm4:")
+        assert masked_values(values)["id_number"] == MASK
+        assert re.fullmatch(r"110101\d{11}[\dX]", open_values(values)["id_number"])
+    assert retention_settings().closed_ticket_months == 24

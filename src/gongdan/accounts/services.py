@@ -667,3 +667,23 @@ def password_reset_complete(*, token: str, password: str) -> User:
     audit_record(kind=account_kinds.PASSWORD_RESET, actor=None, actor_username=user.username,
                  object_type="accounts.user", object_id=user.pk, object_repr=user.username)  # fmt: skip
     return user
+
+
+@transaction.atomic
+def user_pseudonymise(*, user: User, pseudonym: str) -> User:
+    """Erasure of a person (gongdan.privacy, which checks the actor and records it): the row stays — tickets,
+    history and figures point at it by id — with every identifying field replaced by the pseudonym, no way
+    to sign in, and every session and token revoked."""
+    user.username = pseudonym
+    user.username_skeleton = usernames.skeleton(pseudonym)
+    user.display_name = pseudonym
+    user.first_name = ""
+    user.last_name = ""
+    user.email = ""
+    user.phone = ""
+    user.is_active = False
+    user.set_unusable_password()
+    _revoke_credentials(user=user, reason="erased", actor=None)
+    user.save(update_fields=["username", "username_skeleton", "display_name", "first_name", "last_name", "email", "phone",
+                             "is_active", "password", "credentials_version"])  # fmt: skip
+    return user

@@ -2,10 +2,11 @@
 IMAP password, an OAuth client secret and tokens, a chat bot's signing secret and webhook URL, an outgoing
 webhook's signing secret).
 
-A database dump or backup then holds `sealed:v1:<Fernet token>` instead of the secret. The key is derived
-from the site's SECRET_KEY (kept in the data folder, outside the database); keys in SECRET_KEY_FALLBACKS
-still open older values, so the secret key can be rotated. A value stored before sealing (plain text) is
-read as it is and sealed the next time it is saved; migrations seal the existing rows.
+A database dump or backup then holds `gdenc:1:<algorithm>:<key id>:…` instead of the secret: the field
+encryption of `gongdan.core.field_crypto` (SM4-GCM or AES-256-GCM, keys from GONGDAN_FIELD_KEYS, decision
+0130). Values sealed by the first scheme (`sealed:v1:<Fernet token>`, a key derived from SECRET_KEY) still
+open and are re-sealed by the migrations and by `manage.py rotate_field_keys`. A value stored before sealing
+(plain text) is read as it is and sealed the next time it is saved.
 
 A value that cannot be opened (the secret key changed without a fallback) reads as "" and is logged: the
 admin re-enters it. Sealed values are random, so they cannot be looked up with filter(field=…).
@@ -24,7 +25,9 @@ from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 from django.db import models
 
-PREFIX = "sealed:v1:"
+from gongdan.core import field_crypto
+
+LEGACY_PREFIX = "sealed:v1:"
 log = logging.getLogger(__name__)
 
 
@@ -47,14 +50,22 @@ def seal(value: str) -> str:
     """The stored form of `value` ("" stays "": nothing to hide, and forms test for emptiness)."""
     if not value:
         return value
-    return PREFIX + _keys().encrypt(value.encode()).decode("ascii")
+    return field_crypto.encrypt(value)
 
 
 def unseal(stored: str, *, where: str = "") -> str:
-    if not stored or not stored.startswith(PREFIX):
+    if stored and field_crypto.is_encrypted(stored):
+        try:
+            return field_crypto.decrypt(stored)
+        except field_crypto.UndecryptableValue:
+            log.error(
+                "cannot open the sealed value of %s: is its key missing from GONGDAN_FIELD_KEYS?", where
+            )
+            return ""
+    if not stored or not stored.startswith(LEGACY_PREFIX):
         return stored  # empty, or written before sealing
     try:
-        return _keys().decrypt(stored.removeprefix(PREFIX).encode("ascii")).decode()
+        return _keys().decrypt(stored.removeprefix(LEGACY_PREFIX).encode("ascii")).decode()
     except (InvalidToken, ValueError):
         log.error("cannot open the sealed value of %s: was SECRET_KEY changed without a fallback?", where)
         return ""

@@ -139,7 +139,8 @@ CATEGORIES: list[tuple[Any, ...]] = [
     ("access", "权限申请", "Access request", "account", "IT Support", "P4", None,
      "需要访问的系统或共享目录 / System or shared folder:\n原因 / Reason:",
      [("approver", "审批人", "Approver", "user", False, ""),
-      ("needed_by", "需要日期", "Needed by", "date", False, "")]),
+      ("needed_by", "需要日期", "Needed by", "date", False, ""),
+      ("id_number", "身份证号", "ID card number", "text", False, "")]),
     ("equipment", "设备损坏", "Equipment damage", None, "IT Support", "P3", "maintenance", "",
      [("asset_tag", "资产编号", "Asset tag", "text", False, "")]),
     ("printer", "打印机", "Printer", "equipment", "IT Support", "P3", None, "",
@@ -164,6 +165,13 @@ CATEGORIES: list[tuple[Any, ...]] = [
     ("email", "邮箱", "Email", "software", "Application Support", "P3", None, "", []),
     ("erp", "ERP 系统", "ERP", "software", "Application Support", "P2", None, "", []),
 ]  # fmt: skip
+
+# Fields holding personal data: exported and erased with the person, purged by retention (docs/privacy.md);
+# the sensitive ones are also stored encrypted (SM4) and shown masked until staff press "Show" (audited).
+PERSONAL_FIELDS = {"id_number"}
+SENSITIVE_FIELDS = {"id_number"}
+# Closed tickets keep their personal data for two years (Settings → Personal data).
+RETENTION_MONTHS = 24
 
 # How often each leaf category is reported (relative weights).
 CATEGORY_WEIGHTS = {"no_internet": 9, "wifi": 12, "vpn": 7, "password": 16, "access": 7, "printer": 14,

@@ -41,6 +41,7 @@ from gongdan.oncall.models import OnCallSchedule, Page, PageRecipient
 from gongdan.oncall.services import oncall_schedule_create, page_acknowledge, page_repeat
 from gongdan.outbox.models import OutboxMessage
 from gongdan.portal.services import portal_settings_update, survey_answer, survey_for_resolution
+from gongdan.privacy.services import retention_settings_update
 from gongdan.routing.models import RoutingRule, Strategy
 from gongdan.routing.services import rule_create
 from gongdan.sla.escalation import due_clock_ids, escalate_clocks, escalation_act
@@ -152,6 +153,7 @@ class _Builder:
         self.tell(f"  {self.counts['locations']} locations")
         self.tell("categories and their forms…")
         self.category_tree()
+        retention_settings_update(actor=None, closed_ticket_months=content.RETENTION_MONTHS)
         self.tell(f"  {self.counts['categories']} categories")
         self.tell(f"{tickets_count} tickets over {DAYS} days…")
         self.history(tickets_count)
@@ -359,6 +361,7 @@ class _Builder:
                     configuration.custom_field_create(
                         actor=None, category=category, key=fkey, label=label, label_en=label_en,
                         field_type=ftype, required=required, choices=choices, order=order,
+                        sensitive=fkey in content.SENSITIVE_FIELDS, personal=fkey in content.PERSONAL_FIELDS,
                     )  # fmt: skip
             self.categories[key] = category
         self.counts["categories"] = len(self.categories)
@@ -429,6 +432,9 @@ class _Builder:
             values["system"] = rng.choice(["windows", "email", "erp", "vpn"])
         if key == "access":
             values["approver"] = self.staff["zhou.min"].pk
+            # A made-up number (region 110101, a birth date, a sequence): sealed with SM4 when stored.
+            birth = f"{rng.randint(1970, 2003)}{rng.randint(1, 12):02d}{rng.randint(1, 28):02d}"
+            values["id_number"] = f"110101{birth}{rng.randint(100, 999)}{rng.choice('0123456789X')}"
         if key == "printer":
             values["printer_model"] = rng.choice(["hp_m428", "ricoh_c3004", "canon_ir"])
         if key == "aircon":

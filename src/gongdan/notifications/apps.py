@@ -12,8 +12,10 @@ class NotificationsConfig(AppConfig):
     def ready(self) -> None:
         from gongdan.accounts.signals import account_locked
         from gongdan.admin_console.registry import register_sections
+        from gongdan.core.personal_data import register_personal_data_holder
         from gongdan.mfa.signals import second_factors_reset
         from gongdan.notifications.navigation import SECTIONS
+        from gongdan.notifications.personal_data import NotificationsPersonalData
         from gongdan.notifications.rules import CONSUMER, RELATED, handle_events
         from gongdan.notifications.sign_in import notify_account_locked, notify_second_factors_reset
         from gongdan.tickets.pipeline import Consumer, register_consumer
@@ -24,3 +26,4 @@ class NotificationsConfig(AppConfig):
             notify_second_factors_reset, dispatch_uid="gongdan.notifications.second_factors_reset"
         )
         register_consumer(Consumer(CONSUMER, handle=handle_events, related=RELATED))
+        register_personal_data_holder(NotificationsPersonalData())

@@ -11,9 +11,11 @@ class PortalConfig(AppConfig):
 
     def ready(self) -> None:
         from gongdan.admin_console.registry import register_sections
+        from gongdan.core.personal_data import register_personal_data_holder
         from gongdan.portal import notices  # noqa: F401 (notice texts)
         from gongdan.portal.events import CSAT_RATED, describe_rating
         from gongdan.portal.navigation import SECTIONS
+        from gongdan.portal.personal_data import PortalPersonalData
         from gongdan.portal.services import SURVEY_CONSUMER, surveys_for_events
         from gongdan.tickets.events import TRANSITIONED
         from gongdan.tickets.page import register_timeline
@@ -24,3 +26,4 @@ class PortalConfig(AppConfig):
             Consumer(SURVEY_CONSUMER, handle=surveys_for_events, kinds=frozenset({TRANSITIONED}))
         )
         register_timeline({CSAT_RATED}, icon="ti-star", explain=describe_rating)
+        register_personal_data_holder(PortalPersonalData())

@@ -100,6 +100,7 @@ INSTALLED_APPS = [
     "gongdan.demo",
     "gongdan.backup",
     "gongdan.reports",
+    "gongdan.privacy",
     "gongdan.web",
 ]
 
@@ -389,6 +390,10 @@ GONGDAN_NAME = _("Gongdan")
 GONGDAN_AUDIT_HASH = os.environ.get("GONGDAN_AUDIT_HASH", "sm3").strip().lower()
 GONGDAN_AUDIT_RETENTION_DAYS = max(180, int(os.environ.get("GONGDAN_AUDIT_RETENTION_DAYS", "180")))
 GONGDAN_AUDIT_SYSLOG = os.environ.get("GONGDAN_AUDIT_SYSLOG", "").strip()
+# Field-level encryption at rest (gongdan.core.field_crypto, docs/security.md): "sm4" (SM4-GCM) or "aes"
+# (AES-256-GCM), and keys as "id:base64-of-32-bytes", comma-separated, the first one sealing new values.
+GONGDAN_FIELD_CIPHER = os.environ.get("GONGDAN_FIELD_CIPHER", "sm4").strip().lower()
+GONGDAN_FIELD_KEYS = os.environ.get("GONGDAN_FIELD_KEYS", "")
 # Separated administration (三权分立, docs/decisions/0085): a site too small for three administrators may
 # let its system administrators hold the security and audit duties as well.
 GONGDAN_ADMIN_DUTIES_COMBINED = env_bool("GONGDAN_ADMIN_DUTIES_COMBINED", False)

@@ -9,6 +9,8 @@ class TicketsConfig(AppConfig):
     def ready(self) -> None:
         from gongdan.admin_console.registry import register_sections
         from gongdan.core.config_cache import watch_configuration
+        from gongdan.core.encrypted_stores import EncryptedStore, register_encrypted_store
+        from gongdan.core.personal_data import register_personal_data_holder, register_retention_holder
         from gongdan.tickets.models import (
             Category,
             CustomField,
@@ -19,8 +21,17 @@ class TicketsConfig(AppConfig):
             WorkflowTransition,
         )
         from gongdan.tickets.navigation import SECTIONS
+        from gongdan.tickets.services.personal_data import TicketsPersonalData, TicketsRetention
+        from gongdan.tickets.services.sensitive_values import ticket_custom_values_reseal
 
         register_sections(SECTIONS)
         watch_configuration(
             Category, CustomField, Priority, TicketType, WorkflowTransition, TicketNumbering, DeskSettings
+        )
+        register_personal_data_holder(TicketsPersonalData())
+        register_retention_holder(TicketsRetention())
+        register_encrypted_store(
+            EncryptedStore(
+                label="tickets.Ticket (sensitive custom values)", rotate=ticket_custom_values_reseal
+            )
         )

@@ -27,6 +27,7 @@ from gongdan.tickets.models import (
     WorkflowTransition,
 )
 from gongdan.tickets.services.core import MAX_DESCRIPTION, MAX_SUBJECT
+from gongdan.tickets.services.sensitive_values import masked_values
 
 TicketNumber = str
 # The OpenAPI document promises the limits the services and columns hold, taken from them.
@@ -229,7 +230,7 @@ class TicketOut(TicketListItem):
 
     @staticmethod
     def resolve_custom_fields(ticket: Ticket) -> dict[str, Any]:
-        return ticket.custom_values or {}
+        return masked_values(ticket.custom_values)  # sensitive values are revealed on the ticket page only
 
 
 class TransitionOut(Schema):

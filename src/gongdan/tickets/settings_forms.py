@@ -118,6 +118,19 @@ class CustomFieldForm(TablerForm):
     help_text = forms.CharField(label=_("Help text"), max_length=300, required=False)
     order = forms.IntegerField(label=_("Order"), min_value=0, max_value=32767, initial=0)
     is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
+    sensitive = forms.BooleanField(
+        label=_("Sensitive"),
+        required=False,
+        help_text=_(
+            "Stored encrypted (SM4 or AES), masked in lists and exports, shown to staff on request with an "
+            "audit entry. Sensitive values cannot be searched or used in rules."
+        ),
+    )
+    personal = forms.BooleanField(
+        label=_("Personal data"),
+        required=False,
+        help_text=_("Says something about a person: exported with them, erased with them and by retention."),
+    )
 
     # The conditions, one per rule (the API takes up to ten per rule; services/field_logic.py).
     show_field = forms.ChoiceField(label=_("Show only when"), required=False)

@@ -10,6 +10,7 @@ from huey.contrib.djhuey import db_periodic_task, db_task, lock_task
 
 from gongdan.tickets import pipeline
 from gongdan.tickets.services.attachments import attachment_orphans_purge
+from gongdan.tickets.services.sensitive_values import ticket_custom_values_reseal
 
 RUN_BATCHES = 5
 
@@ -37,3 +38,10 @@ def event_consumers_sweep() -> dict[str, Any]:
 @lock_task("purge-orphan-attachment-files")
 def purge_orphan_attachment_files() -> int:
     return attachment_orphans_purge()
+
+
+@db_task()
+@lock_task("reseal-sensitive-custom-values")
+def reseal_sensitive_custom_values() -> int:
+    """After a field is marked sensitive: seal the values it already holds (the rotation's own pass)."""
+    return ticket_custom_values_reseal()

@@ -23,6 +23,7 @@ urlpatterns = [
     path("tickets/<str:number>/take/", ticket.ticket_take, name="ticket_take"),
     path("tickets/<str:number>/properties/", ticket.ticket_properties, name="ticket_properties"),
     path("tickets/<str:number>/fields/", ticket.ticket_custom_fields, name="ticket_custom_fields"),
+    path("tickets/<str:number>/sensitive/", ticket.ticket_sensitive_value, name="ticket_sensitive_value"),
     path("tickets/<str:number>/time/", ticket.ticket_time, name="ticket_time"),
     path("tickets/<str:number>/links/", ticket.ticket_link, name="ticket_link"),
     path("tickets/<str:number>/links/remove/", ticket.ticket_unlink, name="ticket_unlink"),

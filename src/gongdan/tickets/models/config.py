@@ -104,6 +104,11 @@ class CustomField(models.Model):
     is_active = models.BooleanField(_("active"), default=True)
     # When it is shown, required or offers fewer choices (services/field_logic.py).
     logic = models.JSONField(_("conditions"), default=dict, blank=True)
+    # Stored encrypted (SM4/AES, gongdan.core.field_crypto), masked in lists and exports, revealed on the
+    # ticket page with an audit entry; never searchable by content.
+    sensitive = models.BooleanField(_("sensitive"), default=False)
+    # Says something about a person: erased with them and by the retention rules (gongdan.privacy).
+    personal = models.BooleanField(_("personal data"), default=False)
 
     class Meta:
         ordering = ["order", "id"]

@@ -39,6 +39,8 @@ FIELD_FIELDS = (
     "order",
     "is_active",
     "logic",
+    "sensitive",
+    "personal",
 )
 HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 

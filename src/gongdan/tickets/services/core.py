@@ -45,8 +45,19 @@ from gongdan.tickets.models import (
 )
 from gongdan.tickets.models.ticket import OPEN_STATUSES
 from gongdan.tickets.reference import reference
-from gongdan.tickets.services.custom_fields import clean_custom_values, depends_on_priority
+from gongdan.tickets.services.custom_fields import (
+    clean_custom_values,
+    depends_on_priority,
+    fields_for_category,
+)
 from gongdan.tickets.services.numbering import next_ticket_number
+from gongdan.tickets.services.sensitive_values import (
+    drop_masks,
+    history_values,
+    open_values,
+    seal_values,
+    sensitive_keys,
+)
 
 MAX_SUBJECT: int = Ticket._meta.get_field("subject").max_length or 200  # the column's limit
 MAX_DESCRIPTION = 50_000
@@ -369,8 +380,11 @@ def ticket_create(
     priority = priority or intake.priority or priority_default or default_priority()
     team = team or intake.team or team_default
     _check_assignable(assignee, team)
-    cleaned_values = clean_custom_values(
-        category, custom_values, priority_code=priority.code if priority else ""
+    cleaned_values = seal_values(
+        clean_custom_values(
+            category, open_values(custom_values), priority_code=priority.code if priority else ""
+        ),
+        sensitive_keys(fields_for_category(category)),
     )
     tag_rows = _clean_tags(tags)
 
@@ -555,13 +569,16 @@ def _apply_changes(
         or "category" in fields
         or ("priority" in fields and depends_on_priority(ticket.category))
     ):
+        keys = sensitive_keys(fields_for_category(ticket.category))
+        previous = open_values(ticket.custom_values)
         cleaned = clean_custom_values(
-            ticket.category, changes.get("custom_values"), previous=ticket.custom_values,
+            ticket.category, drop_masks(changes.get("custom_values"), keys), previous=previous,
             priority_code=ticket.priority.code if ticket.priority_id else "",
         )  # fmt: skip
-        if cleaned != ticket.custom_values:
-            record("custom_values", ticket.custom_values, cleaned)
-            ticket.custom_values = cleaned
+        if cleaned != previous:
+            # The history is append-only: it keeps that a sensitive value changed, never the value.
+            record("custom_values", history_values(previous, keys), history_values(cleaned, keys))
+            ticket.custom_values = seal_values(cleaned, keys)
             fields.add("custom_values")
     if "tags" in changes:
         tag_rows = _clean_tags(changes["tags"] or [])

@@ -21,6 +21,7 @@ from gongdan.tickets import selectors
 from gongdan.tickets.models import Category, CustomField, Priority, TicketType
 from gongdan.tickets.services import configuration as config_services
 from gongdan.tickets.settings_forms import CategoryForm, CustomFieldForm, choices_to_text
+from gongdan.tickets.tasks import reseal_sensitive_custom_values
 from gongdan.web.forms import show_domain_error
 
 CATEGORY_FIELDS = ["name", "name_en", "parent", "description", "default_team", "default_priority", "default_type",
@@ -81,12 +82,8 @@ def field_create(request: AdminRequest, category_pk: int) -> HttpResponse:
         )
         if form.is_valid():
             try:
-                field = audited_configuration_save(
-                    actor=request.user, row=None,
-                    save=lambda: config_services.custom_field_create(
-                        actor=request.user, category=category, **form.cleaned_data
-                    ),
-                )  # fmt: skip
+                field = audited_configuration_save(actor=request.user, row=None, save=lambda: config_services.custom_field_create(
+                    actor=request.user, category=category, **form.cleaned_data))  # fmt: skip
             except DomainError as exc:
                 show_domain_error(form, exc)
             else:
@@ -117,12 +114,11 @@ def field_edit(request: AdminRequest, pk: int) -> HttpResponse:
                                above=config_services.fields_above(category, field, order=field.order))  # fmt: skip
         if form.is_valid():
             try:
-                audited_configuration_save(
-                    actor=request.user, row=field,
-                    save=lambda: config_services.custom_field_update(
-                        actor=request.user, field=field, **form.service_values()
-                    ),
-                )  # fmt: skip
+                was_sensitive = field.sensitive
+                audited_configuration_save(actor=request.user, row=field, save=lambda: config_services.custom_field_update(
+                    actor=request.user, field=field, **form.service_values()))  # fmt: skip
+                if field.sensitive and not was_sensitive:
+                    reseal_sensitive_custom_values()  # the values it already holds are sealed in the background
             except DomainError as exc:
                 field.refresh_from_db()
                 show_domain_error(form, exc)
@@ -144,6 +140,8 @@ def field_edit(request: AdminRequest, pk: int) -> HttpResponse:
                 "help_text": field.help_text,
                 "order": field.order,
                 "is_active": field.is_active,
+                "sensitive": field.sensitive,
+                "personal": field.personal,
             },
         )
     return render_page(

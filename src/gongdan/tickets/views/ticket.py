@@ -49,6 +49,8 @@ from gongdan.tickets.models import (
 )
 from gongdan.tickets.reference import reference
 from gongdan.tickets.services.custom_fields import fields_for_category
+from gongdan.tickets.services.sensitive_values import MASK as SENSITIVE_MASK
+from gongdan.tickets.services.sensitive_values import masked_values, ticket_sensitive_reveal
 from gongdan.web.http import SignedInRequest
 
 STATUS_BADGES: dict[str, str] = {
@@ -316,7 +318,12 @@ def _custom_field_rows(
     rows = []
     for field in fields:
         value = values.get(field.key)
-        row: dict[str, Any] = {"field": field, "name": f"cf_{field.key}", "value": value}
+        row: dict[str, Any] = {
+            "field": field,
+            "name": f"cf_{field.key}",
+            "value": value,
+            "sealed": value == SENSITIVE_MASK,
+        }
         if field.field_type == FieldType.MULTI_CHOICE:
             chosen = {str(v) for v in (value or [])}
             row["options"] = [(v, label, v in chosen) for v, label in field.choice_options()]
@@ -438,7 +445,7 @@ def _page_context(request: SignedInRequest, ticket: Ticket, **extra: Any) -> dic
                     .order_by("path")
                     .values_list("id", "full_name", "name")
                 ],
-                "custom_fields": _custom_field_rows(fields, ticket.custom_values or {}, staff_users),
+                "custom_fields": _custom_field_rows(fields, masked_values(ticket.custom_values), staff_users),
                 "due_value": timezone.localtime(ticket.due_at).strftime(DUE_INPUT_FORMAT)
                 if ticket.due_at
                 else "",
@@ -449,7 +456,7 @@ def _page_context(request: SignedInRequest, ticket: Ticket, **extra: Any) -> dic
             }
         )
     else:
-        context["custom_values"] = _custom_value_display(fields, ticket.custom_values or {})
+        context["custom_values"] = _custom_value_display(fields, masked_values(ticket.custom_values))
     context.update(extra)
     return context
 
@@ -675,7 +682,7 @@ def _property_values(ticket: Ticket) -> list[tuple[str, str]]:
         ("tags", ", ".join(t.name for t in ticket.tags.all())),
     ]
     pairs += [("watchers", str(w.pk)) for w in ticket.watchers.all()]
-    values = ticket.custom_values or {}
+    values = masked_values(ticket.custom_values)
     for field in fields_for_category(ticket.category):
         name, value = f"cf_{field.key}", values.get(field.key)
         if field.field_type == FieldType.MULTI_CHOICE:
@@ -777,6 +784,21 @@ def _as_posted(request: SignedInRequest, ticket: Ticket) -> dict[str, Any]:
 
 @login_required
 @require_GET
+def ticket_sensitive_value(request: SignedInRequest, number: str) -> HttpResponse:
+    """One sensitive custom value in clear, for staff who may work the ticket; the audit trail records it."""
+    ticket = _ticket_or_404(request, number)
+    if not can_work(request.user, ticket):
+        raise Http404
+    key = request.GET.get("key", "")
+    try:
+        revealed = ticket_sensitive_reveal(actor=request.user, ticket=ticket, key=key, request=request)
+    except DomainError as exc:
+        raise Http404 from exc
+    return render(request, "tickets/ticket/sensitive_value.html", {"value": revealed.get(key), "key": key})
+
+
+@login_required
+@require_GET
 def ticket_custom_fields(request: SignedInRequest, number: str) -> HttpResponse:
     """The custom fields of another category, when the properties form's category changes (htmx)."""
     ticket = _ticket_or_404(request, number)
@@ -784,7 +806,9 @@ def ticket_custom_fields(request: SignedInRequest, number: str) -> HttpResponse:
         raise Http404
     category_id = parse_id(request.GET.get("category"))
     category = Category.objects.filter(pk=category_id).first() if category_id is not None else None
-    rows = _custom_field_rows(fields_for_category(category), ticket.custom_values or {}, staff_choices())
+    rows = _custom_field_rows(
+        fields_for_category(category), masked_values(ticket.custom_values), staff_choices()
+    )
     return render(
         request, "tickets/ticket/detail.html#custom_fields", {"custom_fields": rows, "ticket": ticket}
     )
