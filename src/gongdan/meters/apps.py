@@ -1,0 +1,18 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class MetersConfig(AppConfig):
+    name = "gongdan.meters"
+    label = "meters"
+    verbose_name = _("Meters")
+
+    def ready(self) -> None:
+        from gongdan.assets.page import AssetPanel, register_asset_panel
+        from gongdan.meters import events
+        from gongdan.meters.selectors import asset_meter_panel
+        from gongdan.tickets.page import register_timeline
+
+        register_timeline({events.METER_EXCURSION}, icon="ti-gauge", explain=events.describe)
+        register_timeline({events.METER_NORMAL}, icon="ti-circle-check", explain=events.describe)
+        register_asset_panel(AssetPanel("meters", "meters/asset_meters.html", asset_meter_panel, order=10))
