@@ -45,7 +45,7 @@ class Running:
     def _run(self) -> None:
         try:
             self.ingester.run(self.stop)
-        except BaseException as exc:  # noqa: BLE001 — the test reports it
+        except BaseException as exc:
             self.failure = exc
         finally:
             connection.close()
