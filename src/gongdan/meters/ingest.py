@@ -214,7 +214,7 @@ class Ingester:
         logger.warning("MQTT connection lost (%s); reconnecting", reason)
 
     def _on_message(self, client: mqtt.Client, userdata: Any, message: mqtt.MQTTMessage) -> None:
-        self.inbox.put((message.topic, message.payload, message.mid, message.qos, time.time()))
+        self.inbox.put((message.topic, bytes(message.payload), message.mid, message.qos, time.time()))
 
     # -- the main loop --
     def refresh(self) -> None:

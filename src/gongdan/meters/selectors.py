@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from gongdan.accounts.models import User
 from gongdan.assets.access import can_edit_assets, can_see_assets
@@ -65,11 +66,11 @@ def reading_total_since(meter: Meter, since: datetime) -> float | None:
 
 
 def meter_get(*, actor: User, meter_id: int) -> Meter:
-    if not can_see_assets(actor):
-        raise NotFound("not found")
-    meter = Meter.objects.select_related("asset").filter(pk=meter_id).first()
+    meter = (
+        Meter.objects.select_related("asset").filter(pk=meter_id).first() if can_see_assets(actor) else None
+    )
     if meter is None:
-        raise NotFound("not found")
+        raise NotFound(_("Meter not found."))
     return meter
 
 
@@ -146,6 +147,13 @@ def asset_meter_panel(actor: User, asset: Asset) -> dict[str, Any] | None:
         "meters_chart": chart_data(actor, asset, meters, DEFAULT_RANGE) if meters else None,
         "meters_may_edit": can_edit_assets(actor),
         "meters_ranges": list(RANGES),
+        "meters_labels": {
+            "high": _("High limit"),
+            "low": _("Low limit"),
+            "min": _("Lowest"),
+            "range": _("Lowest to highest"),
+            "mean": _("Mean"),
+        },
     }
 
 

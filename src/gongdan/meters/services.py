@@ -74,7 +74,7 @@ def _check_meter(asset: Asset, values: dict[str, Any], existing: Meter | None) -
     code = str(values.get("code") or "").strip()
     if not code or not CODE_RE.match(code) or len(code) > 40:
         errors["code"] = [_("Use 1–40 letters, digits, hyphens or underscores.")]
-    elif Meter.objects.filter(asset=asset, code=code).exclude(pk=existing.pk if existing else None).exists():
+    elif Meter.objects.filter(asset=asset, code=code).exclude(pk=existing.pk if existing else 0).exists():
         errors["code"] = [_("This asset already has a meter with the code “%(code)s”.") % {"code": code}]
     cleaned["code"] = code
     name = " ".join(str(values.get("name") or "").split())
