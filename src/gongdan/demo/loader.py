@@ -155,6 +155,9 @@ class _Builder:
         self.tell("approval flows, equipment, automation rules and macros…")
         self.approvals()
         self.equipment()
+        self.tell(
+            f"  {self.counts.get('meter_meters', 0)} meters, {self.counts.get('meter_readings', 0)} readings"
+        )
         self.automation()
         self.tell("notices, surveys and reports over the history…")
         self.catch_up()
