@@ -28,7 +28,7 @@ def test_the_asset_page_shows_meters_their_state_and_chart_in_few_queries(
     assert 'id="asset-meters"' in body and "Running hours" in body and "97.5" in body
     assert 'id="meter-temp" class="table-danger"' in body
     assert Ticket.objects.get().number in body
-    assert 'id="meter-chart-data"' in body and "meters/meters.js" in body
+    assert 'id="meter-charts"' in body and "meters/meters.js" in body
 
     chart = agent_client.get(reverse("meters:meter_chart", args=["AC-01"]), {"range": "24h"}).json()
     assert chart["range"] == "24h" and chart["meters"][1]["points"][0][1] == 97.5

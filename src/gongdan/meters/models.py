@@ -114,7 +114,7 @@ class Rollup(models.Model):
     id = models.BigAutoField(primary_key=True)
     meter = models.ForeignKey(Meter, on_delete=models.CASCADE, related_name="+", db_index=False)
     size = models.PositiveIntegerField()  # seconds
-    bucket = models.DateTimeField()
+    bucket = models.BigIntegerField()  # the bucket's start, seconds since 1970 (UTC): no datetime to convert
     count = models.PositiveIntegerField()
     total = models.FloatField()
     low = models.FloatField()
@@ -128,7 +128,7 @@ class Rollup(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.meter_id} {self.size}s {self.bucket:%Y-%m-%d %H:%M}"
+        return f"{self.meter_id} {self.size}s {self.bucket}"
 
     @property
     def mean(self) -> float:

@@ -86,12 +86,12 @@ def meter_series(
     since = (now or timezone.now()) - span
     series: dict[int, list[list[Any]]] = {m.pk: [] for m in meters}
     rows = (
-        Rollup.objects.filter(meter_id__in=list(series), size=size, bucket__gte=since)
+        Rollup.objects.filter(meter_id__in=list(series), size=size, bucket__gte=int(since.timestamp()))
         .order_by("meter_id", "bucket")
         .values_list("meter_id", "bucket", "count", "total", "low", "high")
     )
     for meter_id, bucket, count, total, low, high in rows:
-        series[meter_id].append([int(bucket.timestamp() * 1000), low, round(total / count, 4), high])
+        series[meter_id].append([bucket * 1000, low, round(total / count, 4), high])
     return series
 
 
@@ -133,8 +133,8 @@ def chart_data(actor: User, asset: Asset, meters: list[Meter], range_key: str) -
 
 
 def asset_meter_panel(actor: User, asset: Asset) -> dict[str, Any] | None:
-    """The asset page's meter card: its meters with their latest value and state, the chart of the default
-    range, and the open excursions."""
+    """The asset page's meter card: its meters with their latest value and state and the open excursions.
+    The chart's data comes after the page, from the chart endpoint (the page stays cheap: bench/meters_page)."""
     if not can_see_assets(actor):
         return None
     meters = asset_meters(asset)
@@ -144,7 +144,7 @@ def asset_meter_panel(actor: User, asset: Asset) -> dict[str, Any] | None:
     }
     return {
         "meters": [(m, open_excursions.get(m.pk)) for m in meters],
-        "meters_chart": chart_data(actor, asset, meters, DEFAULT_RANGE) if meters else None,
+        "meters_default_range": DEFAULT_RANGE,
         "meters_may_edit": can_edit_assets(actor),
         "meters_ranges": list(RANGES),
         "meters_labels": {
@@ -174,7 +174,7 @@ def readings_per_asset(*, since: datetime, limit: int = 10) -> list[dict[str, An
     since = since.astimezone(UTC)
     readings: dict[int, int] = {}
     for meter__asset_id, count in (
-        Rollup.objects.filter(size=3600, bucket__gte=since)
+        Rollup.objects.filter(size=3600, bucket__gte=int(since.timestamp()))
         .values_list("meter__asset_id")
         .annotate(n=Sum("count"))
         .values_list("meter__asset_id", "n")

@@ -9,7 +9,7 @@ import re
 from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import connection, transaction
@@ -241,13 +241,13 @@ def _rollup_sql(vendor: str) -> str:
     return sql
 
 
-def _bucket(at: datetime, size: int) -> datetime:
+def _bucket(at: datetime, size: int) -> int:
     seconds = int(at.timestamp())
-    return datetime.fromtimestamp(seconds - seconds % size, tz=UTC)
+    return seconds - seconds % size
 
 
 def _rollups_add(rows: Iterable[NewReading]) -> None:
-    sums: dict[tuple[int, int, datetime], list[float]] = {}
+    sums: dict[tuple[int, int, int], list[float]] = {}
     for row in rows:
         for size in ROLLUP_SIZES:
             key = (row.meter_id, size, _bucket(row.at, size))

@@ -59,24 +59,28 @@
 
   function start() {
     var holder = document.getElementById("meter-charts");
-    var source = document.getElementById("meter-chart-data");
     var labelSource = document.getElementById("meter-chart-labels");
-    if (!holder || !source || !window.echarts) { return; }
+    if (!holder || !labelSource || !window.echarts) { return; }
     var labels = JSON.parse(labelSource.textContent);
     var ticketUrl = holder.getAttribute("data-ticket-url");
-    draw(JSON.parse(source.textContent), labels, holder, ticketUrl);
-    document.querySelectorAll("#meter-ranges [data-range]").forEach(function (button) {
-      button.addEventListener("click", function () {
-        var range = button.getAttribute("data-range");
-        fetch(holder.getAttribute("data-url") + "?range=" + encodeURIComponent(range), { credentials: "same-origin" })
-          .then(function (r) { return r.ok ? r.json() : Promise.reject(r.status); })
-          .then(function (data) {
+
+    function load(range, button) {
+      fetch(holder.getAttribute("data-url") + "?range=" + encodeURIComponent(range), { credentials: "same-origin" })
+        .then(function (r) { return r.ok ? r.json() : Promise.reject(r.status); })
+        .then(function (data) {
+          if (button) {
             document.querySelectorAll("#meter-ranges [data-range]").forEach(function (b) { b.classList.remove("active"); });
             button.classList.add("active");
-            draw(data, labels, holder, ticketUrl);
-          })
-          .catch(function () { /* the chart shown stays */ });
-      });
+          }
+          draw(data, labels, holder, ticketUrl);
+          holder.setAttribute("data-drawn", range);
+        })
+        .catch(function () { /* the chart shown stays */ });
+    }
+
+    load(holder.getAttribute("data-range"), null);
+    document.querySelectorAll("#meter-ranges [data-range]").forEach(function (button) {
+      button.addEventListener("click", function () { load(button.getAttribute("data-range"), button); });
     });
     window.addEventListener("resize", function () { charts.forEach(function (c) { c.resize(); }); });
   }
