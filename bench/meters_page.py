@@ -82,8 +82,10 @@ def main() -> None:
     parser.add_argument("--readings", type=int, default=1_000_000)
     parser.add_argument("--meters", type=int, default=5)
     parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument("--reuse", action="store_true", help="measure the site a previous run built")
     args = parser.parse_args()
-    remove_sqlite_database(args.database_url)
+    if not args.reuse:
+        remove_sqlite_database(args.database_url)
     setup_django(args.database_url, "/tmp/bench-meters-data")
     from django.conf import settings
     from django.test import Client
@@ -92,9 +94,13 @@ def main() -> None:
     from gongdan.meters.models import Reading, Rollup
 
     settings.ALLOWED_HOSTS = ["*"]
-    code, rate = build(args.readings, args.meters)
-    print(f"wrote {Reading.objects.count():,} readings ({Rollup.objects.count():,} rollup rows) "
-          f"at {rate:,.0f} readings/s through readings_store")  # fmt: skip
+    if args.reuse:
+        code = "AC-BENCH"
+        print(f"{Reading.objects.count():,} readings ({Rollup.objects.count():,} rollup rows) from a previous run")
+    else:
+        code, rate = build(args.readings, args.meters)
+        print(f"wrote {Reading.objects.count():,} readings ({Rollup.objects.count():,} rollup rows) "
+              f"at {rate:,.0f} readings/s through readings_store")  # fmt: skip
     client = Client()
     client.force_login(User.objects.get(username="bench_agent"))
     p50, p95 = timed(client, f"/assets/{code}/", args.requests)

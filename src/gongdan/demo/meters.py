@@ -10,10 +10,13 @@ import random
 from datetime import datetime, timedelta
 from typing import Any
 
-from gongdan.assets.models import Asset
+from gongdan.assets.models import Asset, AssetType
+from gongdan.assets.services import asset_create
 from gongdan.demo.clock import replay_clock
-from gongdan.meters.models import Meter
-from gongdan.meters.services import NewReading, meter_create, readings_store
+from gongdan.demo.compressor_model import compressor_glb
+from gongdan.meters.models import Meter, TwinModel
+from gongdan.meters.services import NewReading, meter_create, readings_store, twin_model_set
+from gongdan.tickets.services import IncomingFile
 
 TOPIC = "gongdan/demo/{code}/state"
 # (asset, code, name, kind, unit, field, low, high, hysteresis, baseline, swing, 3D node)
@@ -22,7 +25,7 @@ METERS: list[tuple[str, str, str, str, str, str, float | None, float | None, flo
      "airend"),
     ("SZ-AC-01", "pressure", "出口压力 Outlet pressure", "pressure", "bar", "pressure", 6.5, 9.0, 0.2, 7.8, 0.4,
      "tank"),
-    ("SZ-AC-01", "hours", "运行小时 Running hours", "running_hours", "h", "hours", None, None, 0, 0, 0, "motor"),
+    ("SZ-AC-01", "hours", "运行小时 Running hours", "running_hours", "h", "hours", None, None, 0, 0, 0, "panel"),
     ("SZ-AC-02", "temp", "排气温度 Discharge temperature", "temperature", "°C", "temp", None, 105, 3, 84, 5,
      "airend"),
     ("SZ-L1-IM01", "oil", "液压油温 Hydraulic oil temperature", "temperature", "°C", "oil", None, 60, 2, 45, 4, ""),
@@ -47,7 +50,23 @@ def signal(meter: Meter, at: datetime, rng: random.Random, *, hot: bool = False)
     return round(value, 2)
 
 
+def build_twin() -> None:
+    """The compressor type's 3D model (drawn by our code) and compressor 1's main motor as a component, whose
+    hotspot sits on the model's `motor` node."""
+    kind = AssetType.objects.filter(code="compressor").first()
+    compressor = Asset.objects.filter(code="SZ-AC-01").first()
+    if kind is None or compressor is None or TwinModel.objects.filter(asset_type=kind).exists():
+        return
+    twin_model_set(actor=None, asset_type=kind, incoming=IncomingFile("compressor.glb", compressor_glb()))
+    motor_type = AssetType.objects.filter(code="motor").first()
+    if motor_type is not None and not Asset.objects.filter(code="SZ-AC-01-MOTOR").exists():
+        asset_create(actor=None, code="SZ-AC-01-MOTOR", name="1 号空压机主电机 Compressor 1 main motor",
+                     asset_type=motor_type, parent=compressor, location=compressor.location, criticality="A",
+                     manufacturer="ABB", custom_values={"power_kw": 75})  # fmt: skip
+
+
 def build_meters(*, now: datetime) -> dict[str, int]:
+    build_twin()
     meters: list[Meter] = []
     for code, meter_code, name, kind, unit, field, low, high, hyst, _b, _s, node in METERS:
         asset = Asset.objects.filter(code=code).first()

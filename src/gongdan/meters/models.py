@@ -177,3 +177,42 @@ class IngestCounter(models.Model):
 
     def __str__(self) -> str:
         return self.client_id
+
+
+def _model_path(instance: TwinModel, filename: str) -> str:
+    return f"models/{instance.sha256[:2]}/{instance.sha256}.glb"
+
+
+class TwinModel(models.Model):
+    """A 3D model (GLB) of an asset type or of one asset (decision 0143); its nodes' positions are read at
+    upload so hotspots can sit on them without parsing the file again."""
+
+    asset_type = models.OneToOneField(
+        "assets.AssetType", null=True, blank=True, on_delete=models.CASCADE, related_name="twin_model"
+    )
+    asset = models.OneToOneField(
+        "assets.Asset", null=True, blank=True, on_delete=models.CASCADE, related_name="twin_model"
+    )
+    file = models.FileField(upload_to=_model_path, max_length=200)
+    filename = models.CharField(max_length=200)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    nodes = models.JSONField(default=dict)  # node name → [x, y, z]
+    uploaded_at = models.DateTimeField(default=timezone.now)
+    uploaded_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("3D model")
+        verbose_name_plural = _("3D models")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(asset_type__isnull=True, asset__isnull=False)
+                | models.Q(asset_type__isnull=False, asset__isnull=True),
+                name="meters_twinmodel_one_owner",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.filename

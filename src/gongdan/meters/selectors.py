@@ -15,7 +15,7 @@ from gongdan.accounts.models import User
 from gongdan.assets.access import can_edit_assets, can_see_assets
 from gongdan.assets.models import Asset
 from gongdan.core.domain_errors import NotFound
-from gongdan.meters.models import Excursion, IngestCounter, Meter, Reading, Rollup
+from gongdan.meters.models import Excursion, IngestCounter, Meter, Reading, Rollup, TwinModel
 from gongdan.tickets.access import visible_tickets
 
 # range → (how far back, rollup bucket size in seconds)
@@ -147,6 +147,7 @@ def asset_meter_panel(actor: User, asset: Asset) -> dict[str, Any] | None:
         "meters_default_range": DEFAULT_RANGE,
         "meters_may_edit": can_edit_assets(actor),
         "meters_ranges": list(RANGES),
+        "meters_twin": twin_view(asset),
         "meters_labels": {
             "high": _("High limit"),
             "low": _("Low limit"),
@@ -193,3 +194,70 @@ def readings_per_asset(*, since: datetime, limit: int = 10) -> list[dict[str, An
     return [
         {"asset": names[i], "readings": readings.get(i, 0), "excursions": excursions.get(i, 0)} for i in ids
     ]
+
+
+def twin_model_for(asset: Asset) -> tuple[TwinModel, Asset] | None:
+    """The model an asset is shown in, and the asset that model draws: its own, its type's, or — for a
+    component without one — its parent machine's (where the component is highlighted)."""
+    seen: set[int] = set()
+    current: Asset | None = asset
+    while current is not None and current.pk not in seen:
+        seen.add(current.pk)
+        found = (
+            TwinModel.objects.filter(asset=current).first()
+            or TwinModel.objects.filter(asset_type_id=current.asset_type_id).first()
+        )
+        if found is not None:
+            return found, current
+        current = current.parent
+    return None
+
+
+def _node_for(nodes: dict[str, list[float]], code: str) -> str | None:
+    """A component's node: named like its code, or like the code's last part (SZ-AC-01-AIREND → airend)."""
+    wanted = {code.lower(), code.rsplit("-", 1)[-1].lower()}
+    return next((name for name in nodes if name.lower() in wanted), None)
+
+
+def twin_view(asset: Asset, *, about: Asset | None = None) -> dict[str, Any] | None:
+    """What the 3D card shows: the model's address, a hotspot per meter placed on a node (latest reading,
+    red when out of limits) and per component, and the component to highlight (`about`: a work order's
+    asset when it is a component of the drawn one)."""
+    found = twin_model_for(asset)
+    if found is None:
+        return None
+    model, drawn = found
+    nodes = model.nodes or {}
+    hotspots: list[dict[str, Any]] = []
+    for meter in Meter.objects.filter(asset=drawn, is_active=True).exclude(model_node="").order_by("code"):
+        position = nodes.get(meter.model_node)
+        if position is None:
+            continue
+        hotspots.append({
+            "key": f"meter-{meter.code}", "label": meter.name, "position": position,
+            "value": meter.last_value, "unit": meter.unit, "alarm": meter.is_out_of_limits,
+        })  # fmt: skip
+    highlight = None
+    for child in Asset.objects.filter(parent=drawn).only("pk", "code", "name"):
+        node = _node_for(nodes, child.code)
+        if node is None:
+            continue
+        hotspots.append({"key": f"part-{child.code}", "label": child.name, "position": nodes[node],
+                         "value": None, "unit": "", "alarm": False, "component": child.code,
+                         "current": about is not None and about.pk == child.pk})  # fmt: skip
+        if about is not None and about.pk == child.pk:
+            highlight = node
+    for hotspot in hotspots:
+        x, y, z = hotspot["position"]
+        hotspot["position_text"] = f"{x}m {y + 0.3}m {z}m"
+    return {"model": model, "drawn": drawn, "hotspots": hotspots, "highlight": highlight}
+
+
+def ticket_twin_panel(actor: User, ticket: Any) -> dict[str, Any] | None:
+    """The work-order page's 3D card: the asset (or the machine it is part of) with its hotspots, the
+    component the work order is about highlighted."""
+    if ticket.asset_id is None or not can_see_assets(actor):
+        return None
+    asset = Asset.objects.select_related("parent").get(pk=ticket.asset_id)
+    view = twin_view(asset, about=asset)
+    return {"meters_twin": view} if view is not None else None

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.core.files.base import ContentFile
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,16 +20,17 @@ from django.utils.translation import gettext as _
 from gongdan.accounts.models import Role, User
 from gongdan.accounts.services import user_create
 from gongdan.assets.access import can_edit_assets, can_see_assets
-from gongdan.assets.models import Asset, AssetStatus
+from gongdan.assets.models import Asset, AssetStatus, AssetType
 from gongdan.audit.services import audit_configuration_change
 from gongdan.audit.snapshots import field_values
 from gongdan.core.domain_errors import DomainError, PermissionDenied, ValidationFailed
 from gongdan.meters import thresholds
 from gongdan.meters.events import METER_EXCURSION, METER_NORMAL
-from gongdan.meters.models import Excursion, Meter, MeterKind, MeterState, Reading, Rollup
+from gongdan.meters.glb import glb_check
+from gongdan.meters.models import Excursion, Meter, MeterKind, MeterState, Reading, Rollup, TwinModel
 from gongdan.meters.topics import check_path, check_topic_filter
 from gongdan.tickets.models import Channel, Ticket
-from gongdan.tickets.services import append_event, ticket_create
+from gongdan.tickets.services import IncomingFile, append_event, check_file, ticket_create
 
 logger = logging.getLogger("gongdan.meters")
 
@@ -411,3 +413,37 @@ def meters_service_user() -> User:
             actor=None, username=SERVICE_USERNAME, role=Role.REQUESTER, display_name="Meters", language="en"
         )
     return user
+
+
+# ---- 3D models (decision 0143) -------------------------------------------------------------------------
+@transaction.atomic
+def twin_model_set(
+    *,
+    actor: User | None,
+    incoming: IncomingFile,
+    asset: Asset | None = None,
+    asset_type: AssetType | None = None,
+) -> TwinModel:
+    """Attach a GLB model to an asset (editors) or an asset type (administrators), replacing the one there.
+    The attachment checks (size, blocked types) and the GLB checks apply; nothing is kept on a refusal."""
+    if (asset is None) == (asset_type is None):
+        raise ValueError("a model belongs to an asset or to an asset type")
+    if actor is not None:
+        if asset_type is not None and not actor.is_admin:
+            raise PermissionDenied(_("Only administrators change asset types."))
+        _require_editor(actor)
+    checked = check_file(incoming)
+    if not checked.filename.lower().endswith(".glb"):
+        message = _("Upload the model as a binary glTF file (.glb).")
+        raise ValidationFailed(message, code="model_invalid", details={"file": [message]})
+    nodes = glb_check(checked.content)
+    owner = {"asset": asset} if asset is not None else {"asset_type": asset_type}
+    held = TwinModel.objects.select_for_update().filter(**owner).first()
+    before = field_values(held) if held is not None else None
+    model = held or TwinModel(**owner)
+    model.filename, model.size, model.sha256 = checked.filename, checked.size, checked.sha256
+    model.nodes, model.uploaded_at, model.uploaded_by = nodes, timezone.now(), actor
+    model.file.save(f"{checked.sha256}.glb", ContentFile(checked.content), save=False)
+    model.save()
+    audit_configuration_change(actor=actor, instance=model, before=before, after=field_values(model))
+    return model

@@ -11,5 +11,7 @@ urlpatterns = [
     path("assets/<str:code>/meters/<int:meter_id>/", views.meter_edit, name="meter_edit"),
     path("assets/<str:code>/meters/readings/", views.reading_add, name="reading_add"),
     path("assets/<str:code>/meters/chart.json", views.meter_chart, name="meter_chart"),
+    path("assets/<str:code>/model/", views.twin_upload, name="twin_upload"),
+    path("models/<int:pk>.glb", views.twin_model_file, name="twin_model_file"),
     path("settings/mqtt/", views.mqtt_status, name="mqtt_status"),
 ]

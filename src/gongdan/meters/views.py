@@ -10,11 +10,11 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as HttpForbidden
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from gongdan.admin_console.access import AdminRequest, admin_required
 from gongdan.assets.access import can_edit_assets, can_see_assets
@@ -23,7 +23,8 @@ from gongdan.assets.selectors import asset_get
 from gongdan.core.domain_errors import DomainError, NotFound
 from gongdan.meters import selectors, services
 from gongdan.meters.forms import MeterForm, ReadingForm
-from gongdan.meters.models import Meter
+from gongdan.meters.models import Meter, TwinModel
+from gongdan.tickets.services import IncomingFile
 from gongdan.web.forms import show_domain_error
 from gongdan.web.http import SignedInRequest
 
@@ -137,3 +138,39 @@ def mqtt_status(request: AdminRequest) -> HttpResponse:
         "now": timezone.now(),
     }
     return render(request, "meters/mqtt_status.html", context)
+
+
+@login_required
+@require_POST
+def twin_upload(request: SignedInRequest, code: str) -> HttpResponse:
+    asset = _asset(request, code)
+    if not can_edit_assets(request.user):
+        raise HttpForbidden
+    upload = request.FILES.get("file")
+    if upload is None:
+        messages.error(request, _("Choose a .glb file."))
+        return redirect("assets:asset_detail", asset.code)
+    try:
+        services.twin_model_set(
+            actor=request.user, asset=asset, incoming=IncomingFile(upload.name or "", upload.read())
+        )
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(request, _("The 3D model was saved."))
+    return redirect("assets:asset_detail", asset.code)
+
+
+@login_required
+@require_GET
+def twin_model_file(request: SignedInRequest, pk: int) -> FileResponse:
+    """Staff only, like the asset pages; cached privately (the phone app keeps it offline)."""
+    if not can_see_assets(request.user):
+        raise HttpForbidden
+    model = TwinModel.objects.filter(pk=pk).first()
+    if model is None:
+        raise Http404
+    response = FileResponse(model.file.open("rb"), content_type="model/gltf-binary")
+    response["Cache-Control"] = "private, max-age=3600"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -249,6 +249,7 @@ STATICFILES_DIRS = [
     ("vendor/htmx", NODE_MODULES / "htmx.org/dist"),
     ("vendor/echarts", NODE_MODULES / "echarts/dist"),
     ("vendor/tom-select", NODE_MODULES / "tom-select/dist"),
+    ("vendor/model-viewer", NODE_MODULES / "@google/model-viewer/dist"),
 ]
 STATICFILES_DIRS = [(prefix, path) for prefix, path in STATICFILES_DIRS if path.exists()]
 STORAGES = {

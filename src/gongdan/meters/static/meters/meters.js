@@ -43,7 +43,7 @@
           { name: labels.range, type: "line", data: band, stack: "band", symbol: "none",
             lineStyle: { opacity: 0 }, areaStyle: { color: "rgba(32,107,196,0.15)" } },
           { name: labels.mean, type: "line", data: means, symbol: "none", lineStyle: { color: "#206bc4" },
-            markLine: { symbol: "none", label: { formatter: "{b}" }, lineStyle: { type: "dashed" }, data: limitLines.concat(
+            markLine: { symbol: "none", label: { formatter: "{b}", position: "insideEndTop" }, lineStyle: { type: "dashed" }, data: limitLines.concat(
               marks.map(function (w) { return { xAxis: w.xAxis, name: w.name, lineStyle: { color: "#6c7a91", type: "dotted" } }; })
             ) } }
         ]
