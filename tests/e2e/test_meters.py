@@ -71,7 +71,7 @@ def test_the_asset_page_shows_the_3d_model_with_a_red_hotspot_and_the_chart(brow
     ):
         context = browser.new_context(locale="zh-CN" if language == "zh-hans" else "en-US", viewport=viewport)
         page = context.new_page()
-        page.set_default_timeout(20_000)
+        page.set_default_timeout(60_000)  # a loaded machine: the first page may take long
         page.goto(f"{live_server.url}/login/?next=/assets/SZ-AC-01/")
         page.fill("#id_username", agent.username)
         page.fill("#id_password", PASSWORD)

@@ -355,6 +355,11 @@ def _evaluate(meter: Meter, news: list[NewReading], result: StoreResult) -> None
     meter.save(update_fields=["last_value", "last_read_at", "state"])
 
 
+def _when(at: datetime) -> str:
+    """A reading's time as the timeline shows it: the site's local time, to the second."""
+    return timezone.localtime(at).strftime("%Y-%m-%d %H:%M:%S")
+
+
 def _shown(value: float) -> str:
     return f"{value:.6g}"
 
@@ -366,7 +371,7 @@ def _excursion_start(
     if not meter.opens_work_orders or meter.asset.status == AssetStatus.RETIRED:
         return
     data = {"meter": meter.name, "meter_id": meter.pk, "rule": rule, "value": _shown(shown),
-            "unit": meter.unit, "limit": _shown(limit) if limit is not None else "", "at": row.at.isoformat()}  # fmt: skip
+            "unit": meter.unit, "limit": _shown(limit) if limit is not None else "", "at": _when(row.at)}  # fmt: skip
     subject = {
         thresholds.HIGH: _("%(asset)s: %(meter)s above its limit (%(value)s %(unit)s)"),
         thresholds.LOW: _("%(asset)s: %(meter)s below its limit (%(value)s %(unit)s)"),
@@ -400,7 +405,7 @@ def _excursion_end(meter: Meter, row: NewReading, result: StoreResult) -> None:
     result.cleared += 1
     if excursion.ticket is not None:
         data = {"meter": meter.name, "meter_id": meter.pk, "value": _shown(row.value), "unit": meter.unit,
-                "at": row.at.isoformat()}  # fmt: skip
+                "at": _when(row.at)}  # fmt: skip
         append_event(excursion.ticket, actor=None, kind=METER_NORMAL, data=data)
 
 
