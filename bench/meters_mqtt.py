@@ -7,7 +7,7 @@ Starts a private Mosquitto (tests/meters/broker.py: own port, persistence, no in
 in this process (a thread, as `manage.py mqtt_ingest` runs it), on a fresh site (SQLite file by default:
 /tmp/bench-meters-mqtt.sqlite3, deleted first). --meters meters each listen on their own topic with a high
 limit of 100 and a hysteresis of 5. A publisher process sends --messages JSON messages (QoS 1) round-robin
-over the topics at up to --rate per second, each stamped with the time it was sent; every 500th message per
+over the topics at up to --rate per second, each stamped with the time it was sent; every 50th message per
 meter leaves the limit (value 150) and the next returns (value 50), so work orders open all along the run.
 Prints: readings/s from the first message sent to the last reading committed, and per work order the time
 from its reading's stamp to the ticket's creation (p50/p99). The ingester's CPU is in the figure: it runs in
@@ -41,7 +41,7 @@ def publisher(port: int, meters: int, messages: int, rate: float, ready: multipr
     infos = []
     for i in range(messages):
         meter, round_ = i % meters, i // meters
-        value = 150.0 if round_ % 500 == 499 else 50.0 + (i % 7)
+        value = 150.0 if round_ % 50 == 49 else 50.0 + (i % 7)
         body = json.dumps({"v": value, "ts": time.time()})
         infos.append(client.publish(f"bench/m{meter}", body, qos=1))
         due = started + (i + 1) / rate

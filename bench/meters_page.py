@@ -96,7 +96,9 @@ def main() -> None:
     settings.ALLOWED_HOSTS = ["*"]
     if args.reuse:
         code = "AC-BENCH"
-        print(f"{Reading.objects.count():,} readings ({Rollup.objects.count():,} rollup rows) from a previous run")
+        print(
+            f"{Reading.objects.count():,} readings ({Rollup.objects.count():,} rollup rows) from a previous run"
+        )
     else:
         code, rate = build(args.readings, args.meters)
         print(f"wrote {Reading.objects.count():,} readings ({Rollup.objects.count():,} rollup rows) "

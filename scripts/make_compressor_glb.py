@@ -1,6 +1,6 @@
 """Write the demo's air compressor model (drawn by gongdan.demo.compressor_model) to a .glb file.
 
-    .venv/bin/python scripts/make_compressor_glb.py [compressor.glb]
+.venv/bin/python scripts/make_compressor_glb.py [compressor.glb]
 """
 
 from __future__ import annotations

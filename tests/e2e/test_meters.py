@@ -45,6 +45,7 @@ def compressor(db):
 def wait_until_loaded(page, seconds: float = 40) -> None:
     """model-viewer's `loaded` turns true once the GLB is fetched and parsed (polled: the page's CSP forbids
     the string evaluation wait_for_function uses)."""
+    page.locator("#twin-viewer").scroll_into_view_if_needed()  # model-viewer loads once it is near the view
     deadline = time.monotonic() + seconds
     while not page.locator("#twin-viewer").evaluate("e => e.loaded === true"):
         assert time.monotonic() < deadline, "the 3D model did not load"
