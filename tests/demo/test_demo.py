@@ -388,3 +388,28 @@ def test_the_demo_access_requests_carry_a_sealed_id_number_and_closed_tickets_ha
         assert masked_values(values)["id_number"] == MASK
         assert re.fullmatch(r"110101\d{11}[\dX]", open_values(values)["id_number"])
     assert retention_settings().closed_ticket_months == 24
+
+
+def test_the_demo_compressor_has_meters_with_history_and_one_hot_spell_that_opened_a_work_order(demo):
+    from gongdan.meters.models import Excursion, Meter, Reading
+
+    meters = Meter.objects.filter(asset__code="SZ-AC-01")
+    assert {m.code for m in meters} == {"temp", "pressure", "hours"}
+    assert all(m.mqtt_topic == "gongdan/demo/SZ-AC-01/state" for m in meters)
+    assert Reading.objects.filter(meter__in=meters).count() > 3 * 2000
+    spell = Excursion.objects.get(meter__asset__code="SZ-AC-01", meter__code="temp")
+    assert spell.ended_at is not None and spell.ticket is not None
+    assert spell.ticket.asset.code == "SZ-AC-01"
+    assert {"meter_excursion", "meter_normal"} <= set(spell.ticket.events.values_list("kind", flat=True))
+    assert not Excursion.objects.exclude(pk=spell.pk).exists()  # the noise stays inside the limits
+
+
+def test_the_simulator_writes_readings_directly_without_a_broker(demo, settings):
+    from gongdan.meters.models import Reading
+
+    settings.GONGDAN_MQTT_URL = ""
+    before = Reading.objects.count()
+    out = StringIO()
+    call_command("meters_simulate", rounds=1, stdout=out)
+    assert "written directly" in out.getvalue()
+    assert Reading.objects.count() == before + 6

@@ -12,6 +12,7 @@ from gongdan.accounts.models import Language, Team, User
 from gongdan.assets import services as assets
 from gongdan.assets.models import Asset, AssetType, Location
 from gongdan.demo.clock import replay_clock
+from gongdan.demo.meters import build_meters
 from gongdan.maintenance.services import asset_down_from_ticket
 from gongdan.tickets import services as tickets
 
@@ -250,7 +251,8 @@ def build_equipment(
         _fault(made[code], subject, at=now - timedelta(days=days_ago), hours=hours, team=team, lead=lead,
                requester=requester)  # fmt: skip
         faults += 1
-    return {"asset_types": len(types), "assets": len(made), "downtime_periods": faults}
+    return {"asset_types": len(types), "assets": len(made), "downtime_periods": faults,
+            **{f"meter_{k}": v for k, v in build_meters(now=now).items()}}  # fmt: skip
 
 
 def _types() -> dict[str, AssetType]:

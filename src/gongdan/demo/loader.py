@@ -163,6 +163,9 @@ class _Builder:
         self.tell("approval flows, equipment, automation rules and macros…")
         self.approvals()
         self.equipment()
+        self.tell(
+            f"  {self.counts.get('meter_meters', 0)} meters, {self.counts.get('meter_readings', 0)} readings"
+        )
         self.automation()
         self.chat_app()
         self.form_conditions()

@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "gongdan.routing",
     "gongdan.approvals",
     "gongdan.maintenance",
+    "gongdan.meters",
     "gongdan.automation",
     "gongdan.integrations",
     "gongdan.channels",
@@ -219,6 +220,9 @@ AXES_VERBOSE = False
 AXES_ENABLE_ADMIN = False  # unlocking is on the people screen and the API, where it is announced
 # Behind reverse proxies: how many of them append to X-Forwarded-For (or which peers, GONGDAN_TRUSTED_PROXIES,
 # comma-separated addresses or networks); without either, the socket's peer address is the client's.
+# MQTT ingestion of meter readings (docs/mqtt.md): unset means no ingester is started.
+GONGDAN_MQTT_URL = os.environ.get("GONGDAN_MQTT_URL", "")  # mqtt://user:password@host:1883, mqtts://… for TLS
+GONGDAN_MQTT_CLIENT_ID = os.environ.get("GONGDAN_MQTT_CLIENT_ID", "gongdan-ingest")
 GONGDAN_TRUSTED_PROXY_COUNT = int(os.environ.get("GONGDAN_TRUSTED_PROXY_COUNT", "0"))
 GONGDAN_TRUSTED_PROXIES = [
     p.strip() for p in os.environ.get("GONGDAN_TRUSTED_PROXIES", "").split(",") if p.strip()
@@ -263,6 +267,7 @@ STATICFILES_DIRS = [
     ("vendor/htmx", NODE_MODULES / "htmx.org/dist"),
     ("vendor/echarts", NODE_MODULES / "echarts/dist"),
     ("vendor/tom-select", NODE_MODULES / "tom-select/dist"),
+    ("vendor/model-viewer", NODE_MODULES / "@google/model-viewer/dist"),
 ]
 STATICFILES_DIRS = [(prefix, path) for prefix, path in STATICFILES_DIRS if path.exists()]
 STORAGES = {
