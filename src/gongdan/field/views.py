@@ -33,6 +33,7 @@ from gongdan.core.domain_errors import DomainError, NotFound
 from gongdan.core.ids import parse_id, parse_ids
 from gongdan.field import labels, selectors, services
 from gongdan.field.scan import resolve_code
+from gongdan.maintenance.selectors import pm_ticket_checklist
 from gongdan.tickets import selectors as ticket_selectors
 from gongdan.tickets import services as ticket_services
 from gongdan.tickets.models import Category, Status
@@ -90,6 +91,7 @@ def _job_context(request: SignedInRequest, number: str) -> dict[str, Any]:
     photos = [a for a in ticket_selectors.ticket_attachments(actor=actor, ticket=ticket) if a.is_image]
     mine = ticket.assignee_id == actor.pk
     return {
+        **(pm_ticket_checklist(actor, ticket) or {}),
         "ticket": ticket,
         "site": site,
         "comments": comments,

@@ -4,17 +4,25 @@ MTBF and MTTR (decision 0092 gives the formulas)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
-from django.db.models import Count, Sum
+from django.db.models import Count, F, Q, QuerySet, Sum
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from gongdan.accounts.models import User
 from gongdan.assets.access import can_see_assets
 from gongdan.assets.models import Asset, AssetType
-from gongdan.maintenance.models import Downtime
-from gongdan.tickets.access import visible_tickets
-from gongdan.tickets.models import Ticket, TimeEntry
+from gongdan.maintenance.models import (
+    ChecklistAnswer,
+    ChecklistStep,
+    Downtime,
+    PmStatus,
+    PmWorkOrder,
+    StepKind,
+)
+from gongdan.tickets.access import can_work, visible_tickets
+from gongdan.tickets.models import Attachment, Ticket, TimeEntry
 
 MAX_WORK_ORDERS = 50
 MAX_DOWNTIMES = 50
@@ -124,3 +132,149 @@ def ticket_asset_panel(actor: User, ticket: Ticket) -> dict[str, object] | None:
         "maintenance_open_downtime": open_downtime,
         "maintenance_may_set_down": ticket.is_open and open_downtime is None and asset.status != "retired",
     }
+
+
+# --- preventive maintenance ----------------------------------------------------------------------------------
+
+PM_STATES = ("due", "overdue", "done_late", "done", "all")
+PM_PAGE_SIZE = 50
+DUE_WITHIN_DAYS = 14
+
+
+@dataclass(frozen=True)
+class PmFilters:
+    state: str = "due"
+    q: str = ""
+    errors: dict[str, list[str]] | None = None
+
+    @classmethod
+    def parse(cls, params: dict[str, str]) -> PmFilters:
+        state = params.get("state") or "due"
+        errors: dict[str, list[str]] = {}
+        if state not in PM_STATES:
+            errors["state"] = [gettext("Choose a valid state.")]
+            state = "due"
+        return cls(state=state, q=(params.get("q") or "").strip()[:100], errors=errors or None)
+
+
+@dataclass(frozen=True)
+class PmPage:
+    rows: list[PmWorkOrder]
+    next_after: str
+    counts: dict[str, int]
+    compliance: float | None  # % of the last 90 days' finished work orders done by their due date
+
+
+def _pm_state(query: QuerySet[PmWorkOrder], state: str, today: date) -> QuerySet[PmWorkOrder]:
+    pending = Q(status__in=(PmStatus.SCHEDULED, PmStatus.OPEN))
+    if state == "due":
+        return query.filter(pending, due_on__gte=today, due_on__lte=today + timedelta(days=DUE_WITHIN_DAYS))
+    if state == "overdue":
+        return query.filter(pending, due_on__lt=today)
+    if state == "done_late":
+        return query.filter(status=PmStatus.DONE, completed_at__date__gt=F("due_on"))
+    if state == "done":
+        return query.filter(status=PmStatus.DONE)
+    return query
+
+
+def pm_counts(today: date) -> tuple[dict[str, int], float | None]:
+    """The figures above the list, in one query."""
+    base = PmWorkOrder.objects.all()
+    pending = Q(status__in=(PmStatus.SCHEDULED, PmStatus.OPEN))
+    recent_done = Q(status=PmStatus.DONE, completed_at__date__gte=today - timedelta(days=90))
+    figures = base.aggregate(
+        due=Count(
+            "pk", filter=pending & Q(due_on__gte=today, due_on__lte=today + timedelta(days=DUE_WITHIN_DAYS))
+        ),
+        overdue=Count("pk", filter=pending & Q(due_on__lt=today)),
+        done_late=Count("pk", filter=Q(status=PmStatus.DONE, completed_at__date__gt=F("due_on"))),
+        finished=Count("pk", filter=recent_done),
+        on_time=Count("pk", filter=recent_done & Q(completed_at__date__lte=F("due_on"))),
+    )
+    finished = figures.pop("finished")
+    on_time = figures.pop("on_time")
+    compliance = round(100 * on_time / finished, 1) if finished else None
+    return figures, compliance
+
+
+def pm_work_order_list(
+    *, actor: User, filters: PmFilters, after: str = "", limit: int = PM_PAGE_SIZE, today: date | None = None
+) -> PmPage | None:
+    """The maintenance work orders, by due date (keyset pages: `after` is "YYYY-MM-DD:id"). None for who may
+    not see assets."""
+    if not can_see_assets(actor):
+        return None
+    today = today or timezone.localdate()
+    query = _pm_state(PmWorkOrder.objects.all(), filters.state, today)
+    if filters.q:
+        query = query.filter(
+            Q(plan__name__icontains=filters.q)
+            | Q(asset__code__icontains=filters.q)
+            | Q(asset__name__icontains=filters.q)
+        )
+    if after:
+        day_text, _sep, id_text = after.partition(":")
+        try:
+            after_day, after_id = date.fromisoformat(day_text), int(id_text)
+        except ValueError:
+            after_day, after_id = None, 0
+        if after_day is not None:
+            query = query.filter(Q(due_on__gt=after_day) | Q(due_on=after_day, pk__gt=after_id))
+    rows = list(
+        query.select_related("plan", "asset__location", "ticket__assignee").order_by("due_on", "pk")[
+            : limit + 1
+        ]
+    )
+    next_after = ""
+    if len(rows) > limit:
+        rows = rows[:limit]
+        next_after = f"{rows[-1].due_on.isoformat()}:{rows[-1].pk}"
+    counts, compliance = pm_counts(today)
+    return PmPage(rows=rows, next_after=next_after, counts=counts, compliance=compliance)
+
+
+def pm_ticket_checklist(actor: User, ticket: Ticket) -> dict[str, object] | None:
+    """The checklist card on a preventive maintenance ticket: its steps with their answers."""
+    if ticket.asset_id is None or not can_see_assets(actor):
+        return None  # a maintenance work order is always about an asset: other tickets cost no query
+    work_order = PmWorkOrder.objects.select_related("plan").filter(ticket_id=ticket.pk).first()
+    if work_order is None:
+        return None
+    answers = {
+        a.step_id: a
+        for a in ChecklistAnswer.objects.filter(work_order=work_order).select_related("attachment")
+    }
+    steps = (
+        list(ChecklistStep.objects.filter(template_id=work_order.plan.checklist_id))
+        if work_order.plan.checklist_id
+        else []
+    )
+    photos = (
+        list(Attachment.objects.filter(ticket_id=ticket.pk, is_image=True).order_by("-created_at")[:20])
+        if any(s.kind == StepKind.PHOTO for s in steps)
+        else []
+    )
+    return {
+        "pm_work_order": work_order,
+        "pm_steps": [(step, answers.get(step.pk)) for step in steps],
+        "pm_photos": photos,
+        "pm_may_answer": work_order.status == PmStatus.OPEN and can_work(actor, ticket),
+    }
+
+
+MAX_ASSET_PM = 6
+
+
+def asset_pm(*, actor: User, asset: Asset) -> dict[str, object] | None:
+    """The asset page's preventive maintenance card: the next work orders and the last ones finished."""
+    if not can_see_assets(actor):
+        return None
+    rows = PmWorkOrder.objects.filter(asset=asset).select_related("plan", "ticket")
+    upcoming = list(
+        rows.filter(status__in=(PmStatus.SCHEDULED, PmStatus.OPEN)).order_by("due_on", "pk")[:MAX_ASSET_PM]
+    )
+    finished = list(rows.filter(status=PmStatus.DONE).order_by("-due_on", "-pk")[:MAX_ASSET_PM])
+    if not upcoming and not finished:
+        return None
+    return {"pm_upcoming": upcoming, "pm_finished": finished}

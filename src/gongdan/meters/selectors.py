@@ -3,6 +3,7 @@ the downsampled series charts draw, and the asset page's meter card."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -261,3 +262,10 @@ def ticket_twin_panel(actor: User, ticket: Any) -> dict[str, Any] | None:
     asset = Asset.objects.select_related("parent").get(pk=ticket.asset_id)
     view = twin_view(asset, about=asset)
     return {"meters_twin": view} if view is not None else None
+
+
+def current_values(*, code: str, asset_ids: Sequence[int]) -> dict[int, float]:
+    """The latest value of the meter called `code` on each of these assets that has one (one query): what a
+    meter-triggered maintenance plan compares with its next due reading."""
+    rows = Meter.objects.filter(code=code, asset_id__in=list(asset_ids), last_value__isnull=False)
+    return dict(rows.values_list("asset_id", "last_value"))
