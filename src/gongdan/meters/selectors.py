@@ -268,4 +268,4 @@ def current_values(*, code: str, asset_ids: Sequence[int]) -> dict[int, float]:
     """The latest value of the meter called `code` on each of these assets that has one (one query): what a
     meter-triggered maintenance plan compares with its next due reading."""
     rows = Meter.objects.filter(code=code, asset_id__in=list(asset_ids), last_value__isnull=False)
-    return dict(rows.values_list("asset_id", "last_value"))
+    return {asset: value for asset, value in rows.values_list("asset_id", "last_value") if value is not None}
