@@ -63,21 +63,34 @@ def _errors(request: AdminRequest, error: DomainError) -> None:
     messages.error(request, details or str(error.message))
 
 
-@admin_required
-@require_POST
-def chat_account_add(request: AdminRequest, pk: int) -> HttpResponse:
+def _add(request: AdminRequest, pk: int, form_class: type[ChatAccountForm] | type[ChatGroupForm], add: Any,
+         done: str, incomplete: str) -> HttpResponse:  # fmt: skip
     app = get_object_or_404(ChatApp, pk=pk)
-    form = ChatAccountForm(request.POST)
-    if form.is_valid():
+    form = form_class(request.POST)
+    if not form.is_valid():
+        messages.error(request, incomplete)
+    else:
         try:
-            services.chat_account_add(actor=request.user, app=app, **form.cleaned_data)
+            add(actor=request.user, app=app, **form.cleaned_data)
         except DomainError as error:
             _errors(request, error)
         else:
-            messages.success(request, _("The account was linked."))
-    else:
-        messages.error(request, _("Choose a person and give their user id on the platform."))
+            messages.success(request, done)
     return redirect("integrations:chat_app_edit", app.pk)
+
+
+@admin_required
+@require_POST
+def chat_account_add(request: AdminRequest, pk: int) -> HttpResponse:
+    return _add(request, pk, ChatAccountForm, services.chat_account_add, _("The account was linked."),
+                _("Choose a person and give their user id on the platform."))  # fmt: skip
+
+
+@admin_required
+@require_POST
+def chat_group_add(request: AdminRequest, pk: int) -> HttpResponse:
+    return _add(request, pk, ChatGroupForm, services.chat_group_add, _("The group was added."),
+                _("Choose a team and give the group's id."))  # fmt: skip
 
 
 @admin_required
@@ -87,23 +100,6 @@ def chat_account_remove(request: AdminRequest, pk: int) -> HttpResponse:
     services.chat_account_remove(actor=request.user, account=account)
     messages.success(request, _("The account was unlinked."))
     return redirect("integrations:chat_app_edit", account.app_id)
-
-
-@admin_required
-@require_POST
-def chat_group_add(request: AdminRequest, pk: int) -> HttpResponse:
-    app = get_object_or_404(ChatApp, pk=pk)
-    form = ChatGroupForm(request.POST)
-    if form.is_valid():
-        try:
-            services.chat_group_add(actor=request.user, app=app, **form.cleaned_data)
-        except DomainError as error:
-            _errors(request, error)
-        else:
-            messages.success(request, _("The group was added."))
-    else:
-        messages.error(request, _("Choose a team and give the group's id."))
-    return redirect("integrations:chat_app_edit", app.pk)
 
 
 @admin_required
