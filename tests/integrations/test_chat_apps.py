@@ -371,3 +371,17 @@ def test_callbacks_with_fields_of_the_wrong_shape_or_size_are_answered_not_crash
     assert client.get(hook(feishu)).status_code == 405
     assert client.post(reverse("integrations:chat_callback", args=[999999]), b"{}",
                        content_type="application/json").status_code == 404  # fmt: skip
+
+
+def test_an_apps_secrets_are_never_shown_again_and_kept_when_left_empty(admin_browser):
+    app = ChatApp.objects.create(name="飞书", platform="feishu", app_id="cli_1", app_secret="s3cret-value-1",
+                                 token="verify-token-1", aes_key="encrypt-key-1")  # fmt: skip
+    page = admin_browser.get(reverse("integrations:chat_app_edit", args=[app.pk])).content.decode()
+    assert "s3cret-value-1" not in page and "verify-token-1" not in page and "encrypt-key-1" not in page
+    answer = admin_browser.post(reverse("integrations:chat_app_edit", args=[app.pk]), {
+        "name": "飞书 · 工单助手", "platform": "feishu", "app_id": "cli_1", "app_secret": "", "token": "",
+        "aes_key": "", "is_active": "on"})  # fmt: skip
+    assert answer.status_code == 302
+    app.refresh_from_db()
+    assert (app.name, app.app_secret, app.token, app.aes_key) == ("飞书 · 工单助手", "s3cret-value-1", "verify-token-1",
+                                                                   "encrypt-key-1")  # fmt: skip

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from gongdan.accounts.models import Team, User
@@ -92,22 +93,25 @@ class ServiceForm(TablerForm):
     keywords = forms.CharField(label=_("Keywords"), max_length=200, required=False)
 
 
+KEEP_SECRET = _("Never shown again once saved; left empty when editing, the stored one is kept.")
+
+
 class ChatAppForm(TablerForm):
     name = forms.CharField(label=_("Name"), max_length=120)
     platform = forms.ChoiceField(label=_("Platform"), choices=ChatPlatform.choices)
     app_id = forms.CharField(label=_("App id"), max_length=120,
                              help_text=_("DingTalk: AppKey (Client ID). Feishu: App ID. WeCom: the corp id (CorpID)."))  # fmt: skip
     app_secret = forms.CharField(
-        label=_("App secret"), max_length=200, widget=forms.PasswordInput(render_value=True, attrs={"autocomplete": "off"}),
-        help_text=_("DingTalk: AppSecret. Feishu: App Secret. WeCom: the app's Secret."),
+        label=_("App secret"), max_length=200, required=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=format_lazy("{} {}", _("DingTalk: AppSecret. Feishu: App Secret. WeCom: the app's Secret."), KEEP_SECRET),
     )  # fmt: skip
     token = forms.CharField(
-        label=_("Callback token"), max_length=200, widget=forms.PasswordInput(render_value=True, attrs={"autocomplete": "off"}),
-        help_text=_("DingTalk and WeCom: the Token of the callback settings. Feishu: the Verification Token."),
+        label=_("Callback token"), max_length=200, required=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=format_lazy("{} {}", _("DingTalk and WeCom: the Token of the callback settings. Feishu: the Verification Token."), KEEP_SECRET),
     )  # fmt: skip
     aes_key = forms.CharField(
-        label=_("Encryption key"), max_length=200, widget=forms.PasswordInput(render_value=True, attrs={"autocomplete": "off"}),
-        help_text=_("DingTalk and WeCom: the EncodingAESKey (43 characters). Feishu: the Encrypt Key."),
+        label=_("Encryption key"), max_length=200, required=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=format_lazy("{} {}", _("DingTalk and WeCom: the EncodingAESKey (43 characters). Feishu: the Encrypt Key."), KEEP_SECRET),
     )  # fmt: skip
     agent_id = forms.CharField(label=_("Agent id or robot code"), max_length=120, required=False,
                                help_text=_("WeCom: the app's AgentId. DingTalk: the robot code (usually the AppKey)."))  # fmt: skip

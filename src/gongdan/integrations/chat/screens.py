@@ -45,7 +45,7 @@ CHAT_APPS = SettingsScreen(
     rows=lambda: ChatApp.objects.annotate(people=Count("accounts", distinct=True), chats=Count("groups", distinct=True)),
     create=services.chat_app_create, update=services.chat_app_update, delete=services.chat_app_delete,
     instance_key="app", edit_url="integrations:chat_app_edit", form_template="integrations/chat/app_form.html",
-    form_context=_context, initial=lambda app: {name: getattr(app, name) for name in FIELDS},
+    form_context=_context, initial=lambda app: {name: getattr(app, name) for name in FIELDS if name not in services.SECRETS},
     initial_new=lambda request: {"is_active": True}, name_of=lambda app: app.name,
     new_title=gettext_lazy("New chat app"), edit_title=gettext_lazy("Chat app: %(name)s"),
     saved=gettext_lazy("Chat app “%(name)s” was saved."), after_create=lambda app: ("integrations:chat_app_edit", app.pk),

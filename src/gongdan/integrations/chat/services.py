@@ -18,6 +18,8 @@ from gongdan.core.validation import clean_unique_name
 from gongdan.integrations.models import ChatAccount, ChatApp, ChatGroup, ChatPlatform
 from gongdan.outbox.delivery.network import Refused, check_url
 
+SECRETS = ("app_secret", "token", "aes_key")
+
 
 def _require_admin(actor: User | None) -> None:
     if actor is not None and not actor.is_admin:
@@ -70,6 +72,9 @@ def chat_app_create(*, actor: User | None, **values: Any) -> ChatApp:
 def chat_app_update(*, actor: User | None, app: ChatApp, **values: Any) -> ChatApp:
     _require_admin(actor)
     app = ChatApp.objects.select_for_update().get(pk=app.pk)
+    for secret in SECRETS:  # a secret left empty on the form keeps the stored one (it is never shown again)
+        if not str(values.get(secret) or "").strip():
+            values[secret] = getattr(app, secret)
     cleaned = _values(app, values)
     if cleaned["app_id"] != app.app_id or cleaned["app_secret"] != app.app_secret:
         cleaned.update(access_token="", access_token_expires_at=None)  # a token of the old credentials
