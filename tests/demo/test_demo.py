@@ -155,7 +155,8 @@ def test_a_p0_ticket_created_in_the_demo_pages_the_teams_on_call_person_within_s
     with django_capture_on_commit_callbacks(execute=True):
         ticket = ticket_create(
             actor=User.objects.get(username="huang.qiang"), requester=User.objects.get(username="chen.jing"),
-            subject="全厂断网", category=Category.objects.get(name_en="No internet"), custom_values={"affected": "floor"},
+            subject="全厂断网", category=Category.objects.get(name_en="No internet"),
+            custom_values={"affected": "floor", "callback_phone": "13800000000"},
             priority=Priority.objects.get(code="P0"),
         )  # fmt: skip
     # Then the Network team's on-call person is paged, with a notice that says why in words

@@ -171,7 +171,10 @@ def test_the_register_screens_in_both_languages_and_at_phone_width(
             for path in ("/assets/", "/assets/SZ-AC-01/"):
                 page.goto(f"{live_server.url}{path}")
                 width = page.evaluate("document.documentElement.scrollWidth")
-                assert width <= 390, f"{path} scrolls sideways on a phone ({width}px)"
+                wide = page.evaluate(
+                    """() => [...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > 391).slice(0, 8).map(e => e.tagName + '.' + e.className + '#' + e.id + ' ' + Math.round(e.getBoundingClientRect().right))"""
+                )
+                assert width <= 390, f"{path} scrolls sideways on a phone ({width}px): {wide}"
         if suffix == "zh":
             page.goto(f"{live_server.url}/assets/SZ-AC-01/")
             body = page.locator("main").inner_text()

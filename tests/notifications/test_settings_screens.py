@@ -109,7 +109,9 @@ def test_the_outbox_says_when_no_mail_server_is_configured_and_filters_by_state(
     for i in range(3):
         notify(recipients=[AgentFactory(username=f"p{i}")], kind="ticket_assigned", ticket=ticket)
     OutboxMessage.objects.filter(address="p0@example.com").update(state="dead", last_error="550 no such user")
-    with django_assert_num_queries(4):  # session, user, messages with their tickets, counts per state
+    with django_assert_num_queries(
+        6
+    ):  # session, user, messages with their tickets, counts per state, + the configuration version and the sign-in policy (session limits, decision 0118)
         page = admin_client.get(reverse("outbox:outbox")).content.decode()
     assert "data-smtp-missing" in page
     assert page.count("data-message=") == 3

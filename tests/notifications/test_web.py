@@ -40,7 +40,7 @@ def test_the_queue_shows_a_lazy_bell_and_the_bell_counts_unread(li, ticket, djan
     assert 'hx-get="/notifications/bell/"' in page
     assert 'hx-trigger="load' in page
     notices_for(li, ticket, 3)
-    with django_assert_num_queries(3):  # session, user, count
+    with django_assert_num_queries(4):  # session, user, count, the configuration version (session limits)
         bell = client.get(reverse("notifications:bell")).content.decode()
     assert 'data-unread="3"' in bell
 
@@ -48,7 +48,9 @@ def test_the_queue_shows_a_lazy_bell_and_the_bell_counts_unread(li, ticket, djan
 def test_my_notifications_newest_first_with_keyset_pages(li, ticket, django_assert_num_queries):
     notices_for(li, ticket, 30)
     client = signed_in(li)
-    with django_assert_num_queries(4):  # session, user, notices with tickets, unread count
+    with django_assert_num_queries(
+        6
+    ):  # session, user, notices with tickets, unread count, + the configuration version and the sign-in policy (session limits, decision 0118)
         response = client.get(reverse("notifications:list"))
     html = response.content.decode()
     ids = [int(i) for i in re.findall(r'data-notification="(\d+)"', html)]
@@ -215,6 +217,8 @@ def test_my_pages_costs_the_same_queries_however_many_pages(paged, oncall_people
         ):
             page_on_call(ticket=other, reason="P0")
     client = signed_in(wang)
-    with django_assert_num_queries(3):  # session, user, pages with tickets and who acknowledged
+    with django_assert_num_queries(
+        5
+    ):  # session, user, pages with tickets and who acknowledged, + the configuration version and the sign-in policy (session limits, decision 0118)
         html = client.get(reverse("oncall:pages")).content.decode()
     assert html.count("data-page=") == 4

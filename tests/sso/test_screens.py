@@ -26,7 +26,7 @@ def test_an_admin_adds_an_oidc_provider_sealed_and_audited(admin_user):
     assert provider.client_secret == "s3cret-value"
     with connection.cursor() as cursor:
         cursor.execute("SELECT client_secret FROM sso_identityprovider WHERE id = %s", [provider.pk])
-        assert cursor.fetchone()[0].startswith("sealed:v1:")
+        assert cursor.fetchone()[0].startswith("gdenc:1:")  # sealed under the field-encryption scheme (0130)
     entry = AuditEntry.objects.filter(kind="config.create").latest("seq")
     assert entry.object_type == "sso.identityprovider" and "s3cret-value" not in str(entry.detail)
     page = client.get(f"/settings/sso/{provider.pk}/").content.decode()

@@ -163,3 +163,16 @@ def test_the_form_carries_the_rules_for_the_browser_and_the_api_returns_them(har
     assert next(f for f in fields if f["key"] == "phone")["logic"] == {
         "require_when": [{"field": "urgency", "op": "eq", "value": "high"}]
     }
+
+
+def test_a_condition_on_a_category_holds_for_the_categories_below_it(team, admin_user, agent):
+    equipment = CategoryFactory(name="设备", name_en="Equipment", default_team=team)
+    computer = CategoryFactory(name="电脑", name_en="Computer", parent=equipment, default_team=team)
+    laptop = CategoryFactory(name="笔记本", name_en="Laptop", parent=computer, default_team=team)
+    printer = CategoryFactory(name="打印机", name_en="Printer", parent=equipment, default_team=team)
+    configuration.custom_field_create(actor=admin_user, category=equipment, key="asset_tag", label="资产编号",
+                                      logic={"require_when": [{"field": "@category", "op": "eq", "value": str(computer.pk)}]})  # fmt: skip
+    for category in (computer, laptop):
+        with pytest.raises(ValidationFailed):
+            ticket_create(actor=agent, subject="开不了机", category=category)
+    assert ticket_create(actor=agent, subject="卡纸", category=printer).custom_values == {}

@@ -19,6 +19,7 @@ import secrets
 import threading
 import time
 from collections.abc import Callable
+from contextvars import ContextVar
 from typing import Any
 
 from django.db import transaction
@@ -36,14 +37,40 @@ _state: dict[str, Any] = {"token": None, "checked": 0.0, "uncommitted_until": 0.
 UNCOMMITTED_SECONDS = 60.0
 
 
+# Within one request the version is read at most once, however many copies the request uses (the session
+# policy, the form, the workflow…): set by RequestScope, empty outside requests.
+_request_token: ContextVar[dict[str, int] | None] = ContextVar("gongdan_config_request_token", default=None)
+
+
 def _token() -> int:
+    scope = _request_token.get()
+    if scope is not None and "token" in scope:
+        return scope["token"]
     now = time.monotonic()
     uncommitted = now < _state["uncommitted_until"]
     if _state["token"] is not None and not uncommitted and now - _state["checked"] < RECHECK_SECONDS:
-        return int(_state["token"])
-    token = ConfigurationVersion.objects.filter(pk=1).values_list("token", flat=True).first() or 0
-    _state.update(token=token, checked=now)
-    return int(token)
+        token = int(_state["token"])
+    else:
+        token = int(ConfigurationVersion.objects.filter(pk=1).values_list("token", flat=True).first() or 0)
+        _state.update(token=token, checked=now)
+    if scope is not None:
+        scope["token"] = token
+    return token
+
+
+class RequestScope:
+    """Middleware (first in the list): one configuration version per request. A change made during the request
+    (configuration_changed) drops the request's version so the rest of the request sees it."""
+
+    def __init__(self, get_response: Callable[[Any], Any]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: Any) -> Any:
+        reset = _request_token.set({})
+        try:
+            return self.get_response(request)
+        finally:
+            _request_token.reset(reset)
 
 
 def cached[T](name: str, loader: Callable[[], T]) -> T:
@@ -81,6 +108,9 @@ def forget() -> None:
     """Drop this process's copies (the next read rebuilds them)."""
     _copies.clear()
     _state.update(token=None, checked=0.0)
+    scope = _request_token.get()
+    if scope is not None:
+        scope.clear()
 
 
 def _changed_by_a_save(**_signal: Any) -> None:

@@ -415,7 +415,11 @@ def meters_service_user() -> User:
     user = User.objects.filter(username=SERVICE_USERNAME).first()
     if user is None:
         user = user_create(
-            actor=None, username=SERVICE_USERNAME, role=Role.REQUESTER, display_name="Meters", language="en"
+            actor=None,
+            username=SERVICE_USERNAME,
+            role=Role.REQUESTER,
+            display_name="传感器监测",
+            language="zh-hans",
         )
     return user
 

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gongdan.accounts.models import Team, User
+from gongdan.audit.services import audit_configuration_change
 from gongdan.core.domain_errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from gongdan.notifications.services import notify
 from gongdan.oncall import events, tasks
@@ -288,8 +289,18 @@ def oncall_schedule_update(
     for key, value in {**values, "is_active": is_active}.items():
         setattr(schedule, key, value)
     schedule.save(update_fields=[*values.keys(), "is_active"])
+    before = _rotation(schedule)
     _set_participants(schedule, primary, backup)
+    after = _rotation(schedule)
+    if before != after:  # the schedule's own fields are audited by the screen; who is in the rotation here
+        audit_configuration_change(actor=actor, instance=schedule, before={"rotation": before},
+                                   after={"rotation": after})  # fmt: skip
     return schedule
+
+
+def _rotation(schedule: OnCallSchedule) -> list[str]:
+    return [f"{p.get_layer_display()} {p.position + 1}: {p.user.username}"
+            for p in schedule.participants.select_related("user").order_by("layer", "position")]  # fmt: skip
 
 
 @transaction.atomic

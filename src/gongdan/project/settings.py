@@ -106,6 +106,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "gongdan.core.config_cache.RequestScope",
     "django.middleware.security.SecurityMiddleware",
     "gongdan.project.security_headers.PermissionsPolicyMiddleware",
     "gongdan.accounts.sign_in_guard.SignInLeaseMiddleware",

@@ -129,12 +129,11 @@ def callback(request: HttpRequest, slug: str) -> HttpResponse:
         status = 502 if refused.code == "provider_unreachable" else 403 if refused.code in (
             "deactivated", "locked_out", "no_account", "not_a_member", "already_linked") else 400  # fmt: skip
         return _refused(request, refused.message, status=status)
-    audit_record(kind=events.SSO_SIGN_IN, actor=user, object_type="sso.identityprovider", object_id=provider.pk,
-                 object_repr=provider.slug, detail={"kind": provider.kind})  # fmt: skip
     # A second factor, when the person has one or their role must, comes next as after a password (0120).
     user.backend = BACKEND
     second_step = second_factor.after_password(request, user, flow.get("next") or _home(user))
-    if second_step is not None:
-        return second_step
-    login(request, user, backend=BACKEND)
-    return HttpResponseRedirect(flow.get("next") or _home(user))
+    if second_step is None:
+        login(request, user, backend=BACKEND)
+    audit_record(kind=events.SSO_SIGN_IN, actor=user, object_type="sso.identityprovider", object_id=provider.pk,
+                 object_repr=provider.slug, detail={"kind": provider.kind, "second_factor": second_step is not None})  # fmt: skip
+    return second_step or HttpResponseRedirect(flow.get("next") or _home(user))

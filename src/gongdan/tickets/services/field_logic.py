@@ -79,7 +79,11 @@ def evaluate(
     fields: list[CustomField], values: dict[str, Any], *, category_code: str = "", priority_code: str = ""
 ) -> dict[str, FieldState]:
     """Each field's state for these values, top to bottom (a hidden field reads as empty below it)."""
-    known: dict[str, Any] = {"@category": category_code, "@priority": priority_code}
+    # The category and the ones above it ("3/7": a condition on 3 holds for 7 too), as the browser reads it.
+    known: dict[str, Any] = {
+        "@category": [c for c in category_code.split("/") if c],
+        "@priority": priority_code,
+    }
     states: dict[str, FieldState] = {}
     for field in fields:
         logic = field.logic or {}

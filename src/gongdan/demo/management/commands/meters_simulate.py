@@ -14,6 +14,7 @@ import threading
 import time
 from typing import Any
 
+import paho.mqtt.client as mqtt
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import close_old_connections
@@ -68,8 +69,6 @@ class Command(BaseCommand):
             client.loop_stop()
 
     def _client(self) -> Any:
-        import paho.mqtt.client as mqtt
-
         broker = parse_broker_url(settings.GONGDAN_MQTT_URL)
         client = mqtt.Client(
             callback_api_version=mqtt.CallbackAPIVersion.VERSION2, client_id="gongdan-demo-sim"
