@@ -17,7 +17,7 @@ from typing import Any
 import paho.mqtt.client as mqtt
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
-from django.db import close_old_connections
+from django.db import close_old_connections, connection
 from django.utils import timezone
 
 from gongdan.demo.meters import demo_meters, live_payloads
@@ -56,7 +56,8 @@ class Command(BaseCommand):
                 for topic, body in payloads.items():
                     client.publish(topic, json.dumps(body), qos=1)
             else:
-                close_old_connections()
+                if not connection.in_atomic_block:  # a long-running loop: drop a connection the server closed
+                    close_old_connections()
                 by_topic = {(m.mqtt_topic, m.mqtt_value_path.removeprefix("$.")): m.pk for m in meters}
                 readings_store([NewReading(by_topic[(t, k)], now, v) for t, body in payloads.items()
                                 for k, v in body.items() if (t, k) in by_topic])  # fmt: skip
