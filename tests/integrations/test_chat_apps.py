@@ -385,3 +385,16 @@ def test_an_apps_secrets_are_never_shown_again_and_kept_when_left_empty(admin_br
     app.refresh_from_db()
     assert (app.name, app.app_secret, app.token, app.aes_key) == ("飞书 · 工单助手", "s3cret-value-1", "verify-token-1",
                                                                    "encrypt-key-1")  # fmt: skip
+
+
+def test_a_one_to_one_message_to_the_feishu_bot_opens_a_ticket_for_the_person(client, chat_app, requester):
+    app = chat_app("feishu")
+    ChatAccount.objects.create(app=app, user=requester, external_id="u-req")
+    body = {"schema": "2.0", "header": {"event_id": "m-evt-1", "token": VERIFY, "event_type": "im.message.receive_v1"},
+            "event": {"sender": {"sender_id": {"user_id": "u-req"}},
+                      "message": {"message_id": "om_1", "chat_id": "oc_p2p", "chat_type": "p2p", "message_type": "text",
+                                  "content": json.dumps({"text": "VPN 连不上了"})}}}  # fmt: skip
+    raw, headers = feishu_request(body, encrypt_key=FEISHU_KEY)
+    assert client.post(hook(app), raw, content_type="application/json", **headers).status_code == 200
+    ticket = Ticket.objects.get(subject="VPN 连不上了")
+    assert ticket.requester == requester and ticket.team is None and ticket.channel == "chat"

@@ -137,7 +137,8 @@ def _feishu(app: ChatApp, request: HttpRequest) -> Inbound:
             except (ValueError, AttributeError):
                 text = ""
         return Inbound("message", key=f"m:{message.get('message_id') or event_id}", user=str(sender.get("user_id", "")),
-                       text=_without_mentions(text), chat_id=str(message.get("chat_id", "")))  # fmt: skip
+                       text=_without_mentions(text),
+                       chat_id=str(message.get("chat_id", "")) if message.get("chat_type") == "group" else "")  # fmt: skip
     return Inbound("other", key=f"e:{event_id}")
 
 
@@ -223,7 +224,8 @@ def _dingtalk(app: ChatApp, request: HttpRequest) -> Inbound:
         data = _json(request.body)
         text = str(_obj(data, "text").get("content", "")) if data.get("msgtype") == "text" else ""
         return Inbound("message", key=f"m:{data.get('msgId', '')}", user=str(data.get("senderStaffId", "")),
-                       text=text.strip(), chat_id=str(data.get("conversationId", "")),
+                       text=text.strip(),
+                       chat_id=str(data.get("conversationId", "")) if str(data.get("conversationType")) == "2" else "",
                        extra={"robot": "1"})  # fmt: skip
     q = _query(request)
     signature, timestamp, nonce = q.get("signature", ""), q.get("timestamp", ""), q.get("nonce", "")
