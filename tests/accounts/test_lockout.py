@@ -185,3 +185,41 @@ def test_a_request_without_a_peer_address_is_counted_by_username(agent, settings
         assert authenticate(request, username="agent", password="wrong") is None
     assert is_locked_out("agent")
     assert AccessAttempt.objects.filter(ip_address__isnull=True).exists()
+
+
+def test_guessing_portal_links_locks_the_address_out_of_every_door(agent, requester, settings):
+    """The portal's mailed links take no password, but a link that does not open is a guess like a wrong
+    password: the address that makes them is locked out of the links, the sign-in page and the API."""
+    guesser = Client(REMOTE_ADDR="203.0.113.20")
+    for n in range(settings.AXES_FAILURE_LIMIT - 1):
+        response = guesser.post(reverse("portal:link", args=[f"not-a-link-{n}"]))
+        assert response.status_code in (400, 404, 410)
+    crossing = guesser.post(reverse("portal:link", args=["the-last-guess"]))
+    assert crossing.status_code == 429 and "Retry-After" in crossing.headers
+    assert "data-rate-limited" in crossing.content.decode()  # the portal's own page, not the staff sign-in
+
+    assert guesser.post(reverse("portal:link", args=["another-guess"])).status_code == 429
+    assert guesser.post(reverse("portal:sign_in"), {"email": requester.email}).status_code == 429
+    assert web_sign_in(guesser, "agent", PASSWORD).status_code == 429
+    assert not is_locked_out("agent")  # no account was named: only the address is locked
+    # another address is not touched by this one's guesses
+    assert web_sign_in(Client(REMOTE_ADDR="203.0.113.21"), "agent", PASSWORD).status_code == 302
+    assert Client(REMOTE_ADDR="203.0.113.21").post(reverse("portal:link", args=["x"])).status_code != 429
+
+
+def test_blank_username_failures_from_many_addresses_never_add_up(agent, settings):
+    for n in range(settings.AXES_FAILURE_LIMIT + 2):
+        Client(REMOTE_ADDR=f"198.51.100.{n + 1}").post(reverse("portal:link", args=["wrong"]))
+
+    assert Client(REMOTE_ADDR="198.51.100.1").post(reverse("portal:link", args=["wrong"])).status_code != 429
+    assert web_sign_in(Client(REMOTE_ADDR="198.51.100.1"), "agent", PASSWORD).status_code == 302
+
+
+def test_lifting_a_lockout_is_in_the_audit_trail(agent, admin_user, admin_browser, settings):
+    from gongdan.audit.models import AuditEntry
+
+    fail_until_locked(settings, lambda: web_sign_in(Client(), "agent", "wrong"))
+    admin_browser.post(reverse("accounts:user_unlock", args=[agent.pk]))
+
+    entry = AuditEntry.objects.filter(kind="user.unlock").get()
+    assert (entry.actor_id, entry.object_id) == (admin_user.pk, str(agent.pk))

@@ -180,3 +180,20 @@ def test_the_commands_carry_rules_and_macros_from_one_site_to_another(admin_user
     assert Macro.objects.get().team == team
     with pytest.raises(CommandError):
         call_command("automation_import", str(target), username="nobody")
+
+
+def test_rules_changed_over_the_api_are_in_the_audit_trail(admin_user):
+    """The API is a door to the same configuration: what it changes, the auditor sees, like the screens."""
+    from gongdan.audit.models import AuditEntry
+
+    api = ApiClient(admin_user)
+    rule = api.post("automation/rules", RULE).json()
+    api.put(f"automation/rules/{rule['id']}", {**RULE, "name": "P1 very urgent"})
+    api.delete(f"automation/rules/{rule['id']}")
+
+    entries = list(
+        AuditEntry.objects.filter(object_type="automation.rule", object_id=str(rule["id"])).order_by("pk")
+    )
+    assert [e.kind for e in entries] == ["config.create", "config.update", "config.delete"]
+    assert entries[1].detail["after"]["name"] == "P1 very urgent"
+    assert {e.actor_id for e in entries} == {admin_user.pk}

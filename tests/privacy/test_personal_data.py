@@ -171,3 +171,48 @@ def test_the_privacy_screen_finds_exports_and_erases(their_ticket, person, admin
     assert wrong.status_code == 422 and User.objects.get(pk=person.pk).email == EMAIL
     done = admin_browser.post(f"/settings/privacy/people/{person.pk}/erase/", {"confirm": "wangfang"})
     assert done.status_code == 302 and User.objects.get(pk=person.pk).email == ""
+
+
+def test_erasure_reaches_approval_comments_delegations_and_rule_runs(
+    their_ticket, person, admin_user, agent, django_capture_on_commit_callbacks
+):
+    """An approver's comment naming the requester, a delegation, and what an automation rule wrote about
+    them: none may survive an erasure, while the decisions and runs stay as the site's record."""
+    from gongdan.approvals import services as approvals
+    from gongdan.approvals.models import ApprovalTask, Delegation
+    from gongdan.automation.models import Macro, Rule, RuleRun
+
+    flow = approvals.flow_create(actor=admin_user, name="门禁审批", name_en="Access approval", code="access",
+                                 category=their_ticket.category)  # fmt: skip
+    approvals.stage_create(actor=admin_user, flow=flow, name="主管", name_en="Lead", approver_kind="people",
+                           approver_people=[agent], mode="all")  # fmt: skip
+    approvals.approval_start(actor=admin_user, ticket=their_ticket)
+    task = ApprovalTask.objects.get(approver=agent)
+    approvals.approval_decide(
+        actor=agent, task_id=task.pk, decision="approve", comment=f"王芳 的卡 {PHONE} 已核实"
+    )
+    now = timezone.now()
+    Delegation.objects.create(person=agent, delegate=person, starts_at=now, ends_at=now + timedelta(days=1),
+                              note="王芳 代批")  # fmt: skip
+    rule = Rule.objects.create(name="tag", trigger="created", position=10)
+    RuleRun.objects.create(rule=rule, ticket=their_ticket, outcome="applied",
+                           changes=[{"field": "note", "to": f"已通知 {EMAIL}"}], message=f"mailed {EMAIL}")  # fmt: skip
+    Macro.objects.create(name="我的回复", body=f"请找 {EMAIL}", owner=person, visibility="personal")
+
+    export = json.loads(zipfile.ZipFile(privacy.personal_data_export(actor=admin_user, user=person)).read(
+        "personal-data.json"))  # fmt: skip
+    assert export["approvals"]["delegations"][0]["note"] == "王芳 代批"
+    assert export["automation"]["personal_macros"][0]["name"] == "我的回复"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        erasure = privacy.person_erase(actor=admin_user, user=person, confirm="wangfang")
+
+    task.refresh_from_db()
+    assert task.status == "approved" and "王芳" not in task.comment and PHONE not in task.comment
+    assert erasure.pseudonym in task.comment
+    assert not Delegation.objects.exists() and not Macro.objects.filter(owner=person).exists()
+    run = RuleRun.objects.get(rule=rule)
+    assert EMAIL not in json.dumps(run.changes) and EMAIL not in run.message
+    dump = database_dump()
+    for trace in (EMAIL, PHONE, "王芳"):
+        assert trace not in dump

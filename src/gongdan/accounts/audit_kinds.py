@@ -10,6 +10,7 @@ USER_RENAME = "user.rename"
 PASSWORD_CHANGE = "password.change"  # noqa: S105 (a kind, not a secret)
 PASSWORD_RESET = "password.reset"  # noqa: S105 (a kind, not a secret)
 SIGN_IN_POLICY = "sign_in_policy.change"
+USER_UNLOCK = "user.unlock"
 
 
 def register() -> None:
@@ -17,3 +18,4 @@ def register() -> None:
     register_kind(PASSWORD_CHANGE, _("Password changed"))
     register_kind(PASSWORD_RESET, _("Password reset by mailed link"))
     register_kind(SIGN_IN_POLICY, _("Sign-in policy changed"))
+    register_kind(USER_UNLOCK, _("Sign-in lockout lifted"))

@@ -38,7 +38,7 @@ from gongdan.accounts.sign_in_guard import lease_key, normalise_username
 from gongdan.accounts.signals import account_unlocked, credentials_changed
 from gongdan.api.models import ApiToken
 from gongdan.audit import kinds as audit_kinds
-from gongdan.audit.services import audit_record
+from gongdan.audit.services import audit_configuration_change, audit_record
 from gongdan.core.config_cache import configuration_changed
 from gongdan.core.domain_errors import PermissionDenied, ValidationFailed
 from gongdan.core.single_line import has_control_characters
@@ -334,6 +334,8 @@ def user_unlock(*, actor: User, user: User) -> User:
     username = normalise_username(user.username)
     axes_reset(username=username)
     SignInLease.objects.filter(key=lease_key("user", username)).delete()
+    audit_record(kind=account_kinds.USER_UNLOCK, actor=actor, object_type="accounts.user", object_id=user.pk,
+                 object_repr=user.username)  # fmt: skip
     transaction.on_commit(lambda: account_unlocked.send(sender=User, user=user, actor=actor))
     return user
 
@@ -416,11 +418,26 @@ def team_set_members(
                 _("%(name)s is a requester and cannot join a team.") % {"name": user.name},
                 details={"members": [_("Only staff can join teams.")]},
             )
+    before = _team_roster(team)
     Membership.objects.filter(team=team).exclude(user_id__in=list(by_id)).delete()
     for user in by_id.values():
         role = Membership.TeamRole.LEAD if user.pk in leads_ids else Membership.TeamRole.MEMBER
         Membership.objects.update_or_create(team=team, user=user, defaults={"team_role": role})
+    audit_configuration_change(actor=actor, instance=team, before=before, after=_team_roster(team))
     return team
+
+
+def _team_roster(team: Team) -> dict[str, Any]:
+    """Who is in the team, as the audit trail shows it (usernames, leads apart)."""
+    rows = (
+        Membership.objects.filter(team=team)
+        .values_list("user__username", "team_role")
+        .order_by("user__username")
+    )
+    return {
+        "members": [name for name, role in rows if role != Membership.TeamRole.LEAD],
+        "leads": [name for name, role in rows if role == Membership.TeamRole.LEAD],
+    }
 
 
 @transaction.atomic
@@ -450,10 +467,20 @@ def agent_set_skills(*, actor: User | None, user: User, levels: dict[Skill, int]
     for skill, level in levels.items():
         if isinstance(level, bool) or not isinstance(level, int) or not 1 <= level <= 5:
             raise ValidationFailed(_("A skill level is from 1 to 5."), details={"skills": [str(skill)]})
+    before = _skill_levels(user)
     AgentSkill.objects.filter(user=user).exclude(skill__in=list(levels)).delete()
     for skill, level in levels.items():
         AgentSkill.objects.update_or_create(user=user, skill=skill, defaults={"level": level})
+    audit_configuration_change(actor=actor, instance=user, before=before, after=_skill_levels(user))
     return user
+
+
+def _skill_levels(user: User) -> dict[str, Any]:
+    return {
+        "skills": dict(
+            AgentSkill.objects.filter(user=user).values_list("skill__name", "level").order_by("skill__name")
+        )
+    }
 
 
 EMAIL_DOMAIN = re.compile(r"^(?=.{1,200}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")

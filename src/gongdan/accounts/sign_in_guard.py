@@ -23,6 +23,7 @@ from typing import Any
 from axes.attempts import get_cool_off_threshold
 from axes.backends import AxesStandaloneBackend
 from axes.handlers.database import AxesDatabaseHandler
+from axes.handlers.proxy import AxesProxyHandler
 from axes.helpers import get_client_parameters, get_client_username, get_credentials
 from axes.models import AccessAttempt
 from axes.signals import user_locked_out
@@ -56,6 +57,33 @@ def axes_username(request: HttpRequest | None, credentials: dict[str, Any] | Non
     if request is not None and request.POST.get("username") is not None:
         return normalise_username(request.POST.get("username"))
     return None
+
+
+def lockout_parameters(request_or_attempt: Any, credentials: dict[str, Any] | None = None) -> list[str]:
+    """AXES_LOCKOUT_PARAMETERS: a username and an address each count on their own; a failure that names no
+    account (a mailed portal link that does not open) counts against the address alone, so blank usernames
+    from many places never add up to a lockout of their own."""
+    if credentials is not None and credentials.get("username") == "":
+        return ["ip_address"]
+    return ["username", "ip_address"]
+
+
+NO_ACCOUNT: dict[str, Any] = {"username": ""}
+
+
+def address_locked_out(request: HttpRequest) -> bool:
+    """True when the client address has used up its failures (any door's). Doors that take no password — the
+    portal's mailed links — ask this before they do anything."""
+    if not settings.AXES_ENABLED:
+        return False
+    return not AxesProxyHandler.is_allowed(request, credentials=dict(NO_ACCOUNT))
+
+
+def count_failure_without_account(request: HttpRequest) -> None:
+    """Count a failed way in that names no account (a wrong or spent portal link) against the address, with
+    the same progressive delay and lockout as a wrong password."""
+    if settings.AXES_ENABLED:
+        user_login_failed.send(sender=__name__, credentials=dict(NO_ACCOUNT), request=request)
 
 
 def axes_client_address(request: HttpRequest) -> str | None:

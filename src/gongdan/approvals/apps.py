@@ -8,6 +8,10 @@ class ApprovalsConfig(AppConfig):
     verbose_name = _("Approvals")
 
     def ready(self) -> None:
+        from gongdan.approvals.personal_data import ApprovalsPersonalData
+        from gongdan.core.personal_data import register_personal_data_holder
+
+        register_personal_data_holder(ApprovalsPersonalData())
         from gongdan.admin_console.registry import register_sections
         from gongdan.approvals import events
         from gongdan.approvals.models import ApprovalFlow, ApprovalStage

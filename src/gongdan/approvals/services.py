@@ -44,6 +44,7 @@ from gongdan.approvals.models import (
     StepStatus,
     TaskStatus,
 )
+from gongdan.audit.services import audit_configuration_change
 from gongdan.core.config_cache import cached, configuration_changed
 from gongdan.core.domain_errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from gongdan.notifications.kinds import site_url
@@ -199,9 +200,21 @@ def _clean_stage(values: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _stages_of(flow: ApprovalFlow) -> dict[str, Any]:
+    """A flow's stages as the audit trail shows them (the export's form: names, not ids)."""
+    return {"stages": flow_export(flow)["stages"]}
+
+
 @transaction.atomic
 def stage_create(*, actor: User | None, flow: ApprovalFlow, **values: Any) -> ApprovalStage:
     _require_admin(actor)
+    before = _stages_of(flow)
+    stage = _stage_insert(flow=flow, values=values)
+    audit_configuration_change(actor=actor, instance=flow, before=before, after=_stages_of(flow))
+    return stage
+
+
+def _stage_insert(*, flow: ApprovalFlow, values: dict[str, Any]) -> ApprovalStage:
     cleaned = _clean_stage(values)
     people = cleaned.pop("people")
     ApprovalFlow.objects.select_for_update().filter(pk=flow.pk).first()  # positions are handed out in turn
@@ -219,12 +232,15 @@ def stage_create(*, actor: User | None, flow: ApprovalFlow, **values: Any) -> Ap
 def stage_delete(*, actor: User | None, stage: ApprovalStage) -> None:
     _require_admin(actor)
     flow_id = stage.flow_id
+    before = _stages_of(stage.flow)
     stage.delete()
     for position, row in enumerate(
         ApprovalStage.objects.filter(flow_id=flow_id).order_by("position"), start=1
     ):
         if row.position != position:
             ApprovalStage.objects.filter(pk=row.pk).update(position=position)
+    flow = ApprovalFlow.objects.get(pk=flow_id)
+    audit_configuration_change(actor=actor, instance=flow, before=before, after=_stages_of(flow))
     configuration_changed()
 
 
@@ -240,9 +256,11 @@ def stage_move(*, actor: User | None, stage: ApprovalStage, up: bool) -> None:
     if not 0 <= other < len(siblings):
         return
     a, b = siblings[index], siblings[other]
+    before = _stages_of(stage.flow)
     ApprovalStage.objects.filter(pk=a.pk).update(position=0)  # free the position (unique per flow)
     ApprovalStage.objects.filter(pk=b.pk).update(position=a.position)
     ApprovalStage.objects.filter(pk=a.pk).update(position=b.position)
+    audit_configuration_change(actor=actor, instance=stage.flow, before=before, after=_stages_of(stage.flow))
     configuration_changed()
 
 
@@ -327,10 +345,12 @@ def flow_import(*, actor: User | None, data: Any) -> ApprovalFlow:
                                          "order")}  # fmt: skip
     values.update(ticket_type=ticket_type, category=category, calendar=calendar)
     flow = ApprovalFlow.objects.filter(code=str(values.get("code") or "").strip().lower()).first()
+    before = flow_export(flow) if flow else None
     flow = flow_update(actor=actor, flow=flow, **values) if flow else flow_create(actor=actor, **values)
     flow.stages.all().delete()
     for raw_stage in stage_values:
-        stage_create(actor=actor, flow=flow, **raw_stage)
+        _stage_insert(flow=flow, values=raw_stage)
+    audit_configuration_change(actor=actor, instance=flow, before=before, after=flow_export(flow))
     return flow
 
 

@@ -10,6 +10,10 @@ class AutomationConfig(AppConfig):
     verbose_name = _("Automation")
 
     def ready(self) -> None:
+        from gongdan.automation.personal_data import AutomationPersonalData
+        from gongdan.core.personal_data import register_personal_data_holder
+
+        register_personal_data_holder(AutomationPersonalData())
         from gongdan.admin_console.registry import register_sections
         from gongdan.automation import events, tasks  # noqa: F401  (event kinds and periodic tasks)
         from gongdan.automation.actions import NOTICE_KIND

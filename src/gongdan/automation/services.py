@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from gongdan.accounts.models import Team, User
 from gongdan.accounts.services import require_admin
+from gongdan.audit.services import audit_configuration_change
 from gongdan.automation import actions as action_types
 from gongdan.automation import references, templating, triggers
 from gongdan.automation.conditions import Subject, clean_conditions
@@ -62,6 +63,9 @@ def _version(
     kind = ConfigVersion.Kind.RULE if isinstance(row, Rule) else ConfigVersion.Kind.MACRO
     after = _snapshot(row) if action != "deleted" else {}
     version = row.version + 1 if action == "deleted" else row.version  # the deletion is a version of its own
+    # The audit trail gets every version too: the versions screen is for reverting, the trail for the auditor.
+    audit_configuration_change(actor=actor, instance=row, before=dict(before) if action != "created" else None,
+                               after=after if action != "deleted" else None, object_id=row.pk)  # fmt: skip
     return ConfigVersion.objects.create(kind=kind, object_id=row.pk, version=version, action=action,
                                         snapshot=after or dict(before), diff=_diff(before, after), actor=actor)  # fmt: skip
 
@@ -185,12 +189,16 @@ def rule_move(*, actor: User | None, rule: Rule, direction: str) -> Rule:
         raise ValidationFailed(_("Move up or down."), details={"direction": [_("Use up or down.")]})
     if not 0 <= other < len(ordered):
         return ordered[index]
+    before = {"order": [r.name for r in ordered]}
     ordered[index], ordered[other] = ordered[other], ordered[index]
     for position, row in enumerate(ordered, start=1):
         if row.position != position * 10:
             Rule.objects.filter(pk=row.pk).update(position=position * 10)
+    moved = Rule.objects.get(pk=rule.pk)
+    audit_configuration_change(actor=actor, instance=moved, before=before,
+                               after={"order": [r.name for r in ordered]})  # fmt: skip
     configuration_changed()
-    return Rule.objects.get(pk=rule.pk)
+    return moved
 
 
 @transaction.atomic

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from gongdan.admin_console.access import AdminRequest, admin_required
 from gongdan.admin_console.screens import SettingsScreen
 from gongdan.admin_console.views.page import form_status, render_page
-from gongdan.audit.services import audited_configuration_save
+from gongdan.audit.services import audited_configuration_delete, audited_configuration_save
 from gongdan.core.domain_errors import DomainError
 from gongdan.integrations import selectors, services
 from gongdan.integrations.forms import FieldMappingForm, IntegrationForm, ServiceForm, SeverityForm
@@ -157,7 +157,11 @@ def _add_row(
     form = form_class(request.POST)
     if form.is_valid():
         try:
-            add(actor=request.user, integration=integration, **form.cleaned_data)
+            audited_configuration_save(
+                actor=request.user,
+                row=None,
+                save=lambda: add(actor=request.user, integration=integration, **form.cleaned_data),
+            )
         except DomainError as exc:
             show_domain_error(form, exc)
         else:
@@ -173,7 +177,9 @@ def _remove_row(
     service; back to the edit page at its section."""
     row = get_object_or_404(model, pk=pk)
     try:
-        remove(actor=request.user, **{keyword: row})
+        audited_configuration_delete(
+            actor=request.user, row=row, delete=lambda: remove(actor=request.user, **{keyword: row})
+        )
     except DomainError as exc:
         messages.error(request, str(exc.message))
     else:

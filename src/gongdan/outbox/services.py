@@ -24,6 +24,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gongdan.accounts.models import User
+from gongdan.audit import kinds as audit_kinds
+from gongdan.audit.services import audit_record
 from gongdan.core.bulk import write_rows
 from gongdan.core.domain_errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from gongdan.core.validation import clean_unique_name, refuse_if_errors
@@ -467,9 +469,14 @@ def allow_list_set(*, actor: User, entries: Iterable[str]) -> list[str]:
         raise ValidationFailed(
             _("The allow-list was not saved."), details={"entries": [_("At most 200 entries.")]}
         )
+    before = sorted(AllowedNetwork.objects.values_list("value", flat=True))
     AllowedNetwork.objects.exclude(value__in=clean).delete()
     for value in clean:
         AllowedNetwork.objects.get_or_create(value=value)
+    if before != sorted(clean):  # who widened what the SSRF guard lets through is for the auditor
+        audit_record(kind=audit_kinds.CONFIG_UPDATE, actor=actor, object_type="outbox.allowednetwork",
+                     object_repr="allow-list", detail={"before": {"entries": before},
+                                                       "after": {"entries": sorted(clean)}})  # fmt: skip
     return clean
 
 

@@ -21,6 +21,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from gongdan.accounts.sign_in_guard import address_locked_out, count_failure_without_account, lockout_minutes
 from gongdan.api.auth import client_ip
 from gongdan.approvals.selectors import approval_status, my_pending_count
 from gongdan.assets.models import Location
@@ -78,6 +79,11 @@ def too_many(request: HttpRequest, refused: Refused) -> HttpResponse:
     response = render(request, "portal/429.html", {"minutes": minutes}, status=429)
     response["Retry-After"] = str(refused.retry_after)
     return response
+
+
+def locked_out(request: HttpRequest) -> HttpResponse:
+    """The address is locked out of every way in (too many wrong passwords or links from it)."""
+    return too_many(request, Refused(name="signin_lockout", retry_after=lockout_minutes() * 60))
 
 
 def not_found(request: HttpRequest, message: str = "") -> HttpResponse:
@@ -155,6 +161,8 @@ def sign_in(request: HttpRequest) -> HttpResponse:
         return render(request, "portal/sign_in.html", {"form": form})
     if refused := rate_limits.hit("link_ip", client_ip(request)):
         return too_many(request, refused)
+    if address_locked_out(request):
+        return locked_out(request)
     form = EmailForm(request.POST)
     if form.is_bot:  # the honeypot was filled: answer as if mailed, send nothing
         return render(request, "portal/check_mail.html", {"email": ""})
@@ -173,13 +181,19 @@ def sign_in(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def link(request: HttpRequest, token: str) -> HttpResponse:
-    """GET shows who is signing in (mail scanners that open links use nothing up); POST uses the link."""
+    """GET shows who is signing in (mail scanners that open links use nothing up); POST uses the link. A link
+    that does not open counts against the address in the one sign-in lockout (decision 0146): guessing links
+    is locked out like guessing passwords."""
+    if address_locked_out(request):
+        return locked_out(request)
     try:
         found = services.magic_link_get(token=token)
         if request.method == "GET":
             return render(request, "portal/link_confirm.html", {"link": found})
         redeemed = services.magic_link_redeem(token=token)
     except DomainError as exc:
+        request.lockout_template = "portal/429.html"  # type: ignore[attr-defined]  # if this one locks it out
+        count_failure_without_account(request)
         problem = {"message": exc.message, "code": exc.code}
         return render(request, "portal/link_problem.html", problem, status=exc.status_code)
     login(request, redeemed.user, backend="django.contrib.auth.backends.ModelBackend")

@@ -206,7 +206,7 @@ AUTHENTICATION_BACKENDS = [
 AXES_ENABLED = env_bool("GONGDAN_SIGNIN_LOCKOUT", True)
 AXES_FAILURE_LIMIT = int(os.environ.get("GONGDAN_SIGNIN_FAILURE_LIMIT", "10"))
 AXES_COOLOFF_TIME = dt.timedelta(minutes=int(os.environ.get("GONGDAN_SIGNIN_LOCKOUT_MINUTES", "15")))
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # each on its own: an account, and an address
+AXES_LOCKOUT_PARAMETERS = "gongdan.accounts.sign_in_guard.lockout_parameters"  # an account, an address
 AXES_RESET_ON_SUCCESS = True
 AXES_HANDLER = "gongdan.accounts.sign_in_guard.AxesHandler"
 # Sign-ins and sign-outs are announced by Django's signals for the audit trail; axes's own access log would be

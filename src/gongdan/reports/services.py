@@ -16,6 +16,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gongdan.accounts.models import Team, User
+from gongdan.audit.services import audit_configuration_change
+from gongdan.audit.snapshots import field_values
 from gongdan.core.domain_errors import PermissionDenied, ValidationFailed
 from gongdan.notifications.kinds import Rendered, site_url
 from gongdan.notifications.services import notify
@@ -48,13 +50,19 @@ def subscription_create(
     if ReportSubscription.objects.filter(recipient=recipient, period=period, team=team).exists():
         message = _("%(name)s is already subscribed to this report.") % {"name": recipient.name}
         raise ValidationFailed(message, details={"recipient": [message]})
-    return ReportSubscription.objects.create(recipient=recipient, period=period, team=team)
+    subscription = ReportSubscription.objects.create(recipient=recipient, period=period, team=team)
+    audit_configuration_change(
+        actor=actor, instance=subscription, before=None, after=field_values(subscription)
+    )
+    return subscription
 
 
 @transaction.atomic
 def subscription_delete(*, actor: User, subscription: ReportSubscription) -> None:
     _require_admin(actor)
+    pk, before = subscription.pk, field_values(subscription)
     subscription.delete()
+    audit_configuration_change(actor=actor, instance=subscription, before=before, after=None, object_id=pk)
 
 
 def download_token(*, subscription: ReportSubscription, start: date) -> str:

@@ -9,7 +9,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as Forbidden
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -21,7 +20,7 @@ from gongdan.accounts.models import User
 from gongdan.admin_console.access import AdminRequest, admin_required
 from gongdan.admin_console.screens import SettingsScreen
 from gongdan.admin_console.views.page import form_status, render_page
-from gongdan.audit.services import audited_configuration_save
+from gongdan.audit.services import audited_configuration_delete, audited_configuration_save
 from gongdan.core.domain_errors import DomainError, ValidationFailed
 from gongdan.routing import selectors, services
 from gongdan.routing.conditions import KINDS
@@ -255,11 +254,15 @@ def agent_edit(request: AdminRequest, pk: int) -> HttpResponse:
         form = AgentForm(request.POST)
         if form.is_valid():
             try:
-                with transaction.atomic():  # both or neither
+
+                def save() -> AgentPresence:  # both or neither, recorded as one change
                     services.presence_set_schedule(
                         actor=request.user, user=user, schedule=form.cleaned_data["schedule"]
                     )
                     services.presence_set(actor=request.user, user=user, status=form.cleaned_data["status"])
+                    return AgentPresence.objects.get(user=user)
+
+                audited_configuration_save(actor=request.user, row=presence, save=save)
             except DomainError as exc:
                 show_domain_error(form, exc)
             else:
@@ -333,9 +336,9 @@ def routing_settings(request: AdminRequest) -> HttpResponse:
     if request.method == "POST" and request.POST.get("form") == "settings":
         settings_form = SettingsForm(request.POST)
         if settings_form.is_valid():
-            services.routing_settings_update(
-                actor=request.user, rebalance_mode=settings_form.cleaned_data["rebalance_mode"]
-            )
+            mode = settings_form.cleaned_data["rebalance_mode"]
+            audited_configuration_save(actor=request.user, row=current, save=lambda: services.routing_settings_update(
+                actor=request.user, rebalance_mode=mode))  # fmt: skip
             messages.success(request, _("Routing settings were saved."))
             return redirect("routing:settings")
         status = 422
@@ -343,7 +346,8 @@ def routing_settings(request: AdminRequest) -> HttpResponse:
         skill_form = SkillRequirementForm(request.POST)
         if skill_form.is_valid():
             try:
-                services.skill_requirement_create(actor=request.user, **skill_form.cleaned_data)
+                audited_configuration_save(actor=request.user, row=None, save=lambda: services.skill_requirement_create(
+                    actor=request.user, **skill_form.cleaned_data))  # fmt: skip
             except DomainError as exc:
                 show_domain_error(skill_form, exc)
             else:
@@ -359,7 +363,8 @@ def routing_settings(request: AdminRequest) -> HttpResponse:
 @require_POST
 def skill_requirement_delete(request: AdminRequest, pk: int) -> HttpResponse:
     requirement = get_object_or_404(SkillRequirement, pk=pk)
-    services.skill_requirement_delete(actor=request.user, requirement=requirement)
+    audited_configuration_delete(actor=request.user, row=requirement, delete=lambda: services.skill_requirement_delete(
+        actor=request.user, requirement=requirement))  # fmt: skip
     messages.success(request, _("The skill requirement was removed."))
     return redirect("routing:settings")
 

@@ -115,6 +115,10 @@ def lockout_response(
     retry_after = str(lockout_minutes() * 60)
     if request.path.startswith("/api/"):
         response = error_response(429, "locked_out", lockout_message())
+    elif page := getattr(request, "lockout_template", None):  # a door with its own look (the portal's links)
+        response = render(
+            request, page, {"minutes": lockout_minutes(), "locked_out": lockout_message()}, status=429
+        )
     else:
         from_form: dict[str, Any] = getattr(original_response, "context_data", None) or {}
         response = render(
