@@ -74,6 +74,16 @@ def _oidc_provider() -> str | None:
     return node if node and (ROOT / "node_modules/oidc-provider/package.json").is_file() else None
 
 
+def _pg_server() -> str | None:
+    """The folder of PostgreSQL's server programs (initdb, pg_ctl, pg_basebackup), newest version first."""
+    found = sorted(
+        Path("/usr/lib/postgresql").glob("*/bin/initdb"),
+        key=lambda p: int(p.parent.parent.name),
+        reverse=True,
+    )
+    return str(found[0].parent) if found else None
+
+
 def redis_test_url() -> str:
     return os.environ.get("GONGDAN_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
@@ -121,6 +131,8 @@ PEERS = {
              _oidc_provider),
         Peer("pg_dump", "PostgreSQL's client programs (pg_dump, pg_restore) for the backup tests",
              f"{APT} postgresql-client", _all_of(_program("pg_dump"), _program("pg_restore"))),
+        Peer("pg_server", "PostgreSQL's server programs (initdb, pg_ctl, pg_basebackup) for the point-in-time "
+             "recovery drill", f"{APT} postgresql", _pg_server),
         Peer("redis", "a Redis server answering at GONGDAN_TEST_REDIS_URL (default redis://127.0.0.1:6379/15)",
              "start one (apt-get install redis-server; .ci/run starts it) or point GONGDAN_TEST_REDIS_URL at one",
              _redis, stable=False),
