@@ -349,7 +349,7 @@ def maintenance_figures(
     downtime = _reliability_by_type(filters, related_q, now)
     type_ids = set(observed) | set(downtime) | set(work_orders)
     types = {t.pk: type_label(t) for t in AssetType.objects.filter(pk__in=type_ids)}
-    by_type = []
+    by_type: list[dict[str, Any]] = []
     for type_id in type_ids:
         row = downtime.get(type_id, {})
         by_type.append({
@@ -365,7 +365,7 @@ def maintenance_figures(
             ),
         })  # fmt: skip
     by_type.sort(key=lambda r: r["label"])
-    each = [r["reliability"] for r in by_type]
+    each: list[Reliability] = [r["reliability"] for r in by_type]
     total = Reliability(
         failures=sum(r.failures for r in each),
         repairs=sum(r.repairs for r in each),

@@ -87,7 +87,7 @@ def chart_data(board: Figures) -> dict[str, Any]:
         "labels": {
             "on_time": _("On time"),
             "late": _("Late"),
-            "missed": _("Missed"),
+            "missed": pgettext("maintenance work order", "Missed"),
             "not_yet_due": _("Not yet due"),
             "planned": _("Planned (preventive)"),
             "corrective": _("Corrective"),
@@ -148,12 +148,12 @@ def xlsx_sheets(board: Figures) -> list[tuple[str, list[str], list[list[Any]]]]:
     """The maintenance sheets of the period XLSX: figures, PM work orders, downtime, asset types (and parts
     once the spare parts app gives them)."""
     pm, total = board.pm, board.total
-    summary = [
+    summary: list[list[Any]] = [
         [_("PM compliance %"), percent(pm.rate)],
         [_("PM work orders due"), pm.due],
         [_("Done on time"), pm.on_time],
         [_("Done late"), pm.late],
-        [_("Missed"), pm.missed],
+        [pgettext("maintenance work order", "Missed"), pm.missed],
         [_("Not yet due"), pm.not_yet_due],
         [_("Planned (preventive) work orders"), board.planned],
         [_("Corrective work orders"), board.corrective],
@@ -165,7 +165,8 @@ def xlsx_sheets(board: Figures) -> list[tuple[str, list[str], list[list[Any]]]]:
     ]
     sheets: list[tuple[str, list[str], list[list[Any]]]] = [
         (_("Maintenance"), [_("Figure"), _("This period")], summary),
-        (_("PM work orders"), [_("Due from"), _("On time"), _("Late"), _("Missed"), _("Not yet due")],
+        (_("PM work orders"), [_("Due from"), _("On time"), _("Late"), pgettext("maintenance work order", "Missed"),
+                               _("Not yet due")],
          [[b["start"], b["on_time"], b["late"], b["missed"], b["not_yet_due"]] for b in board.pm_buckets]),
         (_("Downtime"), [_("Kind"), _("Code"), _("Asset"), _("Downtime (h)"), _("Failures")],
          [[pgettext("downtime of", "Asset"), r["code"], r["name"], hours(r["seconds"], 2), r["failures"]]

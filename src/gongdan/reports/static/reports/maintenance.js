@@ -57,7 +57,7 @@
       return {
         tooltip: { trigger: "item", formatter: "{b}: {c} ({d} %)" },
         legend: { bottom: 0 },
-        series: [{ type: "pie", radius: ["40%", "68%"], center: ["50%", "45%"],
+        series: [{ type: "pie", radius: ["40%", "68%"], percentPrecision: 0, center: ["50%", "45%"],
                    label: { position: "inside", formatter: "{d} %", color: "#fff", fontWeight: "bold" },
                    color: ["#206bc4", "#d63939"], data: data.mix }]
       };
@@ -100,8 +100,9 @@
         xAxis: { type: "category", data: data.types.map(function (d) { return d.name; }),
                  axisLabel: { interval: 0, width: Math.max(60, Math.floor(el.clientWidth / Math.max(1, data.types.length)) - 8),
                               overflow: "break" } },
-        yAxis: [{ type: "value", name: L.mtbf, axisLabel: { formatter: "{value} h" } },
-                { type: "value", name: L.mttr, axisLabel: { formatter: "{value} h" } }],
+        // the legend names the two axes; on a phone their own names would sit under it
+        yAxis: [{ type: "value", name: el.clientWidth < 480 ? "" : L.mtbf, axisLabel: { formatter: "{value} h" } },
+                { type: "value", name: el.clientWidth < 480 ? "" : L.mttr, axisLabel: { formatter: "{value} h" } }],
         series: [
           { name: L.mtbf, type: "bar", data: data.types.map(function (d) { return d.mtbf; }) },
           { name: L.mttr, type: "bar", yAxisIndex: 1, data: data.types.map(function (d) { return d.mttr; }) }
