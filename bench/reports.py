@@ -5,6 +5,12 @@ the reports app's own tables.
 
     .venv/bin/python -m bench.reports --database-url postgres://postgres@127.0.0.1:5432/gd_bench_1m
     .venv/bin/python -m bench.reports ... --skip-catch-up --only-default   # the default view alone
+    .venv/bin/python -m bench.reports --maintenance [--database-url URL] [--assets 50000] [--work-orders 300000]
+
+`--maintenance` builds its own equipment in an empty database (SQLite /tmp/bench-figures.sqlite3 by default):
+assets in 10 types and 500 lines, PM work orders over a year (on time, late, missed, not yet due) and downtime
+periods, then times the maintenance figures (decision 0163) over the last 30 days, a quarter and a year, the
+maintenance tab as a page, and the maintenance sheets of the monthly XLSX.
 """
 
 from __future__ import annotations
@@ -36,6 +42,135 @@ def timed(label: str, reads: int, read: Callable[[], object]) -> None:
           f"max {timings[-1]:.0f} ms")  # fmt: skip
 
 
+def build_equipment(assets: int, work_orders: int, downtimes: int, seed: int = 7) -> None:
+    """Bulk rows (no services: the figures read rows, not how they were written)."""
+    from datetime import date, datetime, time
+
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from gongdan.accounts.models import User
+    from gongdan.assets.models import Asset, AssetType, Location
+    from gongdan.maintenance.figures import day_start
+    from gongdan.maintenance.models import Downtime, PmPlan, PmWorkOrder
+
+    rng = random.Random(seed)
+    call_command("migrate", verbosity=0)
+    User.objects.create(username=BENCH_ADMIN_NAME, role="admin", is_superuser=True)
+    sites = [Location.objects.create(name=f"工厂 {n}", kind="site") for n in range(5)]
+    for site in sites:
+        site.path = f"/{site.pk}/"
+        site.save(update_fields=["path"])
+    types = [AssetType.objects.create(name=f"类型 {n}", code=f"type{n}") for n in range(10)]
+    lines = 500
+    Asset.objects.bulk_create(
+        (Asset(code=f"EQ-{n:06d}", name=f"设备 {n}", asset_type=types[n % 10], location=sites[n % 5],
+               criticality="ABC"[n % 3], installed_on=date(2024, 1, 1)) for n in range(assets)),
+        batch_size=5000,
+    )  # fmt: skip
+    ids = list(Asset.objects.order_by("pk").values_list("pk", flat=True))
+    # the first `lines` assets are lines; every other asset is a machine of one of them
+    rows = list(Asset.objects.order_by("pk").only("pk", "path", "parent"))
+    for n, asset in enumerate(rows):
+        if n < lines:
+            asset.path = f"/{asset.pk}/"
+        else:
+            parent = ids[n % lines]
+            asset.parent_id, asset.path = parent, f"/{parent}/{asset.pk}/"
+    Asset.objects.bulk_update(rows, ["path", "parent"], batch_size=5000)
+    requester = User.objects.get(username=BENCH_ADMIN_NAME)
+    plans = PmPlan.objects.bulk_create(
+        PmPlan(name=f"计划 {n}", asset_id=ids[n], starts_on=date(2025, 1, 1), requester=requester)
+        for n in range(min(assets, work_orders // 12 + 1))
+    )
+    today = timezone.localdate()
+    batch: list[PmWorkOrder] = []
+    for n in range(work_orders):
+        plan = plans[n % len(plans)]
+        due = today - timedelta(days=330) + timedelta(days=n // len(plans) * 30 + rng.randrange(30))
+        roll = rng.random()
+        row = PmWorkOrder(plan=plan, asset_id=plan.asset_id, planned_on=due, due_on=due, opens_on=due)
+        if due < today and roll < 0.85:
+            late = roll > 0.7
+            row.status = "done"
+            row.completed_at = datetime.combine(
+                due + timedelta(days=3 if late else 0), time(10), tzinfo=day_start(due).tzinfo
+            )
+        elif due < today:
+            row.status = "open"
+        batch.append(row)
+        if len(batch) == 10_000:
+            PmWorkOrder.objects.bulk_create(batch, ignore_conflicts=True)
+            batch.clear()
+    PmWorkOrder.objects.bulk_create(batch, ignore_conflicts=True)
+    now = timezone.now()
+    Downtime.objects.bulk_create(
+        (Downtime(asset_id=ids[rng.randrange(len(ids))], started_at=(start := now - timedelta(hours=rng.uniform(1, 24 * 365))),
+                  ended_at=start + timedelta(hours=rng.uniform(0.2, 12))) for _n in range(downtimes)),
+        batch_size=10_000,
+    )  # fmt: skip
+
+
+BENCH_ADMIN_NAME = "bench_figures_admin"
+
+
+def maintenance_bench(args: argparse.Namespace) -> None:
+    from bench import remove_sqlite_database
+
+    database_url = args.database_url or "sqlite:////tmp/bench-figures.sqlite3"
+    remove_sqlite_database(database_url)
+    setup_django(database_url, args.data_dir)
+    from django.conf import settings
+    from django.db import connection
+    from django.test import Client
+    from django.utils import timezone
+
+    from gongdan.accounts.models import User
+    from gongdan.assets.models import Location
+    from gongdan.maintenance.figures import FigureFilters, maintenance_figures
+    from gongdan.maintenance.models import Downtime, PmWorkOrder
+    from gongdan.reports.exports import xlsx_bytes
+    from gongdan.reports.maintenance import xlsx_sheets
+
+    started = time.perf_counter()
+    build_equipment(args.assets, args.work_orders, args.downtimes)
+    print(f"built in {time.perf_counter() - started:.0f} s on {connection.vendor}: {args.assets:,} assets, "
+          f"{PmWorkOrder.objects.count():,} PM work orders, {Downtime.objects.count():,} downtime periods")  # fmt: skip
+    print("load average: " + " ".join(f"{v:.2f}" for v in os.getloadavg()))
+    today = timezone.localdate()
+    site = Location.objects.order_by("pk").first()
+    for label, days in (("last 30 days", 30), ("last quarter", 91), ("last year", 365)):
+        filters = FigureFilters(start=today - timedelta(days=days - 1), end=today)
+        timed(
+            f"maintenance figures, {label}, every asset", args.reads, lambda f=filters: maintenance_figures(f)
+        )
+    filters = FigureFilters(start=today - timedelta(days=29), end=today, location=site.pk if site else None,
+                            criticality="A")  # fmt: skip
+    timed(
+        "maintenance figures, last 30 days, one site and criticality A",
+        args.reads,
+        lambda: maintenance_figures(filters),
+    )
+    settings.ALLOWED_HOSTS = ["*"]
+    browser = Client()
+    browser.force_login(User.objects.get(username=BENCH_ADMIN_NAME))
+
+    def page() -> None:
+        response = browser.get("/reports/maintenance/")
+        if response.status_code != 200:
+            raise SystemExit(f"/reports/maintenance/ answered {response.status_code}")
+
+    timed("maintenance tab, web page (GET /reports/maintenance/, last 30 days)", args.reads, page)
+    month = FigureFilters(
+        start=(today.replace(day=1) - timedelta(days=1)).replace(day=1),
+        end=today.replace(day=1) - timedelta(days=1),
+    )
+    started = time.perf_counter()
+    content = xlsx_bytes(xlsx_sheets(maintenance_figures(month)))
+    print(f"maintenance sheets of the monthly XLSX {month.start:%Y-%m}: {(time.perf_counter() - started) * 1000:.0f} ms, "
+          f"{len(content) / 1e3:.0f} kB")  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--database-url")
@@ -43,7 +178,16 @@ def main() -> None:
     parser.add_argument("--reads", type=int, default=40)
     parser.add_argument("--skip-catch-up", action="store_true")
     parser.add_argument("--only-default", action="store_true", help="time the default view only")
+    parser.add_argument(
+        "--maintenance", action="store_true", help="the maintenance figures on their own data"
+    )
+    parser.add_argument("--assets", type=int, default=50_000)
+    parser.add_argument("--work-orders", type=int, default=300_000)
+    parser.add_argument("--downtimes", type=int, default=50_000)
     args = parser.parse_args()
+    if args.maintenance:
+        maintenance_bench(args)
+        return
     setup_django(args.database_url, args.data_dir)
 
     from django.core.management import call_command

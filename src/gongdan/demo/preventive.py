@@ -1,12 +1,15 @@
 """The demo's preventive maintenance: monthly plans on 翠湖花园's lifts and pumps, and a 500-hour (or
 quarterly, whichever comes first) service on the factory's compressors, each with its checklist. The lifts'
 plan started six weeks ago on the simulated clock: last month's work orders were done (one late), this
-month's are open on the queue, so the maintenance list and its on-time figure have something to show."""
+month's two on the day and one is still open past its day. The factory's moulding machine has a weekly check
+started five weeks ago: three done on the day, one two days late, the last one missed (its ticket still
+open). So the maintenance list, its on-time figure and the dashboard's PM compliance have every outcome."""
 
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.utils import timezone
 
@@ -63,6 +66,16 @@ def build_preventive(*, now: datetime, team: Team, lead: User) -> dict[str, int]
         work_order.refresh_from_db()
         done_on = work_order.due_on + timedelta(days=3 if late == 2 else 0)
         _do_service(work_order, lead, _at(done_on, 10), readings={StepKind.NUMBER: "2.1"})
+    # This month's: two lifts serviced on the day, the third one's work order still open past its day.
+    current = PmWorkOrder.objects.filter(
+        plan=lift_plan, due_on__gte=today - timedelta(days=20), due_on__lt=today
+    )
+    for work_order in current.select_related("asset").order_by("asset__code")[:2]:
+        with replay_clock(_at(work_order.opens_on, 8)):
+            pm.pm_work_order_open(work_order_id=work_order.pk, today=work_order.opens_on)
+        work_order.refresh_from_db()
+        _do_service(work_order, lead, _at(work_order.due_on, 10), readings={StepKind.NUMBER: "2.0"})
+    moulding_plan = _weekly_moulding_check(today=today, team=team, lead=lead)
     pump_plan = pm.pm_plan_create(
         actor=None, name="水泵月度保养 Pump monthly service", asset_type=AssetType.objects.get(code="pump"),
         every=1, frequency="months", starts_on=today + timedelta(days=4), lead_days=7, checklist=pumps,
@@ -79,12 +92,40 @@ def build_preventive(*, now: datetime, team: Team, lead: User) -> dict[str, int]
         pm.pm_generate(today=today, days=90)
         opened = pm.pm_open_due(today=today)
     return {
-        "pm_plans": 3,
+        "pm_plans": 4,
         "pm_work_orders": PmWorkOrder.objects.filter(
-            plan__in=[lift_plan, pump_plan, compressor_plan]
+            plan__in=[lift_plan, moulding_plan, pump_plan, compressor_plan]
         ).count(),
         "pm_open": opened,
     }
+
+
+MOULDING_STEPS = [
+    pm.StepSpec("液压油温 Hydraulic oil temperature", StepKind.NUMBER, "°C", Decimal(30), Decimal(55)),
+    pm.StepSpec("安全门联锁正常 Safety gate interlock works", StepKind.CHECK),
+]
+
+
+def _weekly_moulding_check(*, today: date, team: Team, lead: User) -> Any:
+    checklist = pm.checklist_create(actor=None, name="注塑机周检 Moulding machine weekly check",
+                                    steps=MOULDING_STEPS)  # fmt: skip
+    started = today - timedelta(days=35)
+    with replay_clock(_at(started, 8)):
+        plan = pm.pm_plan_create(
+            actor=None, name="注塑机周检 Moulding machine weekly check", asset=Asset.objects.get(code="SZ-L1-IM01"),
+            every=1, frequency="weeks", starts_on=started + timedelta(days=2), lead_days=1, checklist=checklist,
+            requester=lead, team=team,
+        )  # fmt: skip
+    past = PmWorkOrder.objects.filter(plan=plan, due_on__lt=today - timedelta(days=2)).order_by("due_on")
+    # done on the day, on the day, two days late, on the day, missed (opened, never done)
+    for n, work_order in enumerate(past[:5]):
+        with replay_clock(_at(work_order.opens_on, 8)):
+            pm.pm_work_order_open(work_order_id=work_order.pk, today=work_order.opens_on)
+        work_order.refresh_from_db()
+        if n < 4:
+            done_on = work_order.due_on + timedelta(days=2 if n == 2 else 0)
+            _do_service(work_order, lead, _at(done_on, 11), readings={StepKind.NUMBER: "42"})
+    return plan
 
 
 def _do_service(work_order: PmWorkOrder, lead: User, at: datetime, *, readings: dict[str, str]) -> None:

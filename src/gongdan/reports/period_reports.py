@@ -12,7 +12,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 
 from gongdan.core.domain_errors import ValidationFailed
+from gongdan.maintenance.figures import Figures
 from gongdan.reports import exports, metrics
+from gongdan.reports import maintenance as maintenance_report
 from gongdan.reports.metrics import ReportFilters, Scope
 from gongdan.reports.models import Period
 from gongdan.reports.selectors import Labels
@@ -88,6 +90,7 @@ class PeriodReport:
     board: metrics.Dashboard
     previous: dict[str, Any]
     scope: Scope
+    maintenance: Figures | None = None  # None on a site with no equipment
 
     @property
     def title(self) -> str:
@@ -116,8 +119,9 @@ def period_report(*, scope: Scope, period: str, anchor: date, filters: ReportFil
     before_start, before_end = previous_bounds(period, start)
     previous = ReportFilters(**{**filters.__dict__, "start": before_start, "end": before_end})
     board = metrics.dashboard(scope, current, labels=Labels())
+    maintenance = maintenance_report.period_figures(start=start, end=end, location=filters.location)
     return PeriodReport(period=period, filters=current, previous_filters=previous, board=board,
-                        previous=metrics.summary(scope, previous), scope=scope)  # fmt: skip
+                        previous=metrics.summary(scope, previous), scope=scope, maintenance=maintenance)  # fmt: skip
 
 
 def _team_rows(report: PeriodReport) -> list[list[Any]]:
@@ -164,6 +168,7 @@ def report_xlsx(report: PeriodReport) -> bytes:
     rows = report.rows()
     summary = [[r["label"], r["current"], r["previous"], r["change"]] for r in rows]
     board = report.board
+    maintenance = maintenance_report.xlsx_sheets(report.maintenance) if report.maintenance else []
     return exports.xlsx_bytes(
         [
             (_("Summary"), [report.title, _("This period"), _("Previous period"), pgettext("report", "Change")], summary),
@@ -176,6 +181,7 @@ def report_xlsx(report: PeriodReport) -> bytes:
              [[c["label"], c["resolved"], value_of("hours", c["average_seconds"])] for c in board.top_categories]),
             (_("By day"), [_("Day"), pgettext("report figure", "Created"), _("Resolved")],
              [[d["day"], d["created"], d["resolved"]] for d in board.trend]),
+            *maintenance,
             (_("Resolved tickets"), [_("Number"), _("Subject"), _("Team"), _("Priority"), _("Category"),
                                      _("Created"), _("Resolved"), _("Resolution, wall (h)"), _("Reopened")],
              resolved_ticket_rows(report)),

@@ -6,6 +6,7 @@ app_name = "reports"
 
 urlpatterns = [
     path("reports/", views.dashboard, name="dashboard"),
+    path("reports/maintenance/", views.maintenance, name="maintenance"),
     path("reports/tickets/", views.tickets, name="tickets"),
     path("reports/tickets.<str:fmt>", views.tickets_export, name="tickets_export"),
     path("reports/queue.<str:fmt>", views.queue_export, name="queue_export"),

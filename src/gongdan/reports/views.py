@@ -19,10 +19,12 @@ from django.views.decorators.http import require_POST
 
 from gongdan.admin_console.access import AdminRequest, admin_required
 from gongdan.admin_console.views.page import form_status, render_page
+from gongdan.assets.models import Criticality
 from gongdan.audit import kinds as audit_kinds
 from gongdan.audit.services import audit_record
 from gongdan.core.domain_errors import DomainError, PermissionDenied, ValidationFailed
 from gongdan.reports import exports, metrics, period_reports, projection, selectors
+from gongdan.reports import maintenance as maintenance_report
 from gongdan.reports.forms import SubscriptionForm
 from gongdan.reports.metrics import AGE_BUCKETS, DRILL_METRICS, ReportFilters
 from gongdan.reports.models import Period, ReportSubscription
@@ -113,7 +115,10 @@ def dashboard(request: SignedInRequest) -> HttpResponse:
         "params": request.GET,
         "errors": errors,
         "age_buckets": AGE_BUCKETS,
-    }
+        "tab": "tickets",
+        "tab_query": urlencode({k: v for k, v in (filters.as_params() if filters else {}).items()
+                                if k in ("start", "end", "location")}),
+    }  # fmt: skip
     status = 200
     if filters is not None:
         try:
@@ -129,6 +134,66 @@ def dashboard(request: SignedInRequest) -> HttpResponse:
     if errors:
         status = 400
     return render(request, "reports/dashboard.html", context, status=status)
+
+
+MAINTENANCE_KPIS = (
+    ("pm_rate", gettext_lazy("PM compliance")),
+    ("pm_due", gettext_lazy("PM work orders due")),
+    ("planned_rate", gettext_lazy("Planned share")),
+    ("downtime", gettext_lazy("Downtime (h)")),
+    ("mtbf", gettext_lazy("MTBF (h)")),
+    ("mttr", gettext_lazy("MTTR (h)")),
+)
+
+
+@login_required
+def maintenance(request: SignedInRequest) -> HttpResponse:
+    """The dashboard's maintenance tab: PM compliance, planned vs corrective, downtime, MTBF and MTTR."""
+    _staff(request)
+    errors: dict[str, list[str]] = {}
+    try:
+        filters = maintenance_report.parse_filters(request.GET)
+    except ValidationFailed as exc:
+        filters, errors = None, dict(exc.details or {})
+    values = maintenance_report.as_params(filters) if filters is not None else request.GET
+    options = selectors.filter_options(actor=request.user)
+    context: dict[str, Any] = {
+        "values": {name: values.get(name, "") for name in maintenance_report.FILTERS},
+        "filter_fields": [
+            ("location", _("Location"), options["location"]),
+            ("asset_type", _("Asset type"), maintenance_report.type_options()),
+            ("criticality", _("Criticality"), [(c.value, c.label) for c in Criticality]),
+        ],
+        "errors": errors,
+        "tab": "maintenance",
+        "tab_query": urlencode({k: v for k, v in (maintenance_report.as_params(filters) if filters else {}).items()
+                                if k in ("start", "end", "location")}),
+    }  # fmt: skip
+    if filters is not None:
+        board = maintenance_report.figures_get(actor=request.user, filters=filters)
+        total = board.total
+        hours = maintenance_report.hours
+        context.update(
+            board=board, filters=filters, chart_data=maintenance_report.chart_data(board),
+            kpi_values={
+                "pm_rate": _shown_percent(board.pm.rate),
+                "pm_due": str(board.pm.due),
+                "planned_rate": _shown_percent(board.planned_rate),
+                "downtime": _shown(hours(total.downtime_seconds)),
+                "mtbf": _shown(hours(total.mtbf_seconds)),
+                "mttr": _shown(hours(total.mttr_seconds)),
+            },
+            kpis=MAINTENANCE_KPIS,
+        )  # fmt: skip
+    return render(request, "reports/maintenance.html", context, status=400 if errors else 200)
+
+
+def _shown(value: Any) -> str:
+    return "—" if value is None else str(value)
+
+
+def _shown_percent(rate: float | None) -> str:
+    return "—" if rate is None else f"{maintenance_report.percent(rate)} %"
 
 
 def _drill_base(filters: ReportFilters) -> str:
