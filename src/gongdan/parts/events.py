@@ -8,6 +8,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from gongdan.core.bilingual import pick_label
 from gongdan.notifications.kinds import Rendered
 from gongdan.tickets import events
 
@@ -21,7 +22,7 @@ def describe(kind: str, data: dict[str, Any]) -> str:
         "quantity": data.get("quantity", ""),
         "unit": data.get("unit", ""),
         "part": data.get("part", ""),
-        "name": data.get("name", ""),
+        "name": pick_label(str(data.get("name") or ""), str(data.get("name_en") or "")),
         "store": data.get("store", ""),
         "total": data.get("total", ""),
         "reorder_point": data.get("reorder_point", ""),
@@ -39,7 +40,8 @@ def describe(kind: str, data: dict[str, Any]) -> str:
 def render_low_stock(data: dict[str, Any], user: Any) -> Rendered:
     """The notice a low-stock rule sends (in the reader's language)."""
     stock = data.get("stock") if isinstance(data.get("stock"), dict) else {}
-    values = {key: (stock or {}).get(key) or "" for key in ("part", "name", "total", "unit", "reorder_point")}
+    values = {key: (stock or {}).get(key) or "" for key in ("part", "total", "unit", "reorder_point")}
+    values["name"] = pick_label(str((stock or {}).get("name") or ""), str((stock or {}).get("name_en") or ""))
     title = _("Spare part %(part)s is low on stock") % values
     lines = [
         title,

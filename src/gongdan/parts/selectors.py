@@ -206,16 +206,16 @@ def parts_consumption(
     values = [v for v in (key, name, name_en, unit) if v]
     grouped = (
         rows.values(*values)
-        .annotate(quantity=Sum(F("quantity") - F("returned")), cost=Sum(_cost_expression()))
-        .order_by("-cost", key)
+        .annotate(net_quantity=Sum(F("quantity") - F("returned")), total_cost=Sum(_cost_expression()))
+        .order_by("-total_cost", key)
     )
     result = []
     for row in grouped:
-        if not row["quantity"]:
+        if not row["net_quantity"]:
             continue
         result.append(ConsumptionRow(
             key=row[key] or "", name=pick_label(row[name] or "", row[name_en] or "") if name_en else (row[name] or ""),
-            quantity=Decimal(row["quantity"]), cost=Decimal(row["cost"] or 0).quantize(Decimal("0.01")),
+            quantity=Decimal(row["net_quantity"]), cost=Decimal(row["total_cost"] or 0).quantize(Decimal("0.01")),
             unit=row[unit] if unit else "",
         ))  # fmt: skip
     return result

@@ -365,7 +365,7 @@ def part_use(
     crossed, total = _note_crossing(part)
     if crossed:
         append_event(locked, actor=actor, kind=events.PART_LOW, is_internal=True, data={
-            "part": part.code, "name": part.label, "total": quantity_text(total), "unit": part.unit,
+            "part": part.code, "name": part.name, "name_en": part.name_en, "total": quantity_text(total), "unit": part.unit,
             "reorder_point": quantity_text(part.reorder_point)})  # fmt: skip
     return usage
 
