@@ -40,7 +40,9 @@ def test_stock_moves_and_parts_are_used_on_a_ticket(lead, agent, stocked, stores
     assert_error(ApiClient(agent).post("parts/F-100/receipts", {"store": "A", "quantity": 1}), 403)
 
     ticket = make_ticket("换滤芯", asset=make_asset("AC-01"))
-    used = ApiClient(agent).post(f"tickets/{ticket.number}/parts", {"part": "F-100", "store": "A", "quantity": 2})
+    used = ApiClient(agent).post(
+        f"tickets/{ticket.number}/parts", {"part": "F-100", "store": "A", "quantity": 2}
+    )
     assert used.status_code == 201, used.content
     assert used.json()["cost"] == "171.00" and used.json()["asset"] is not None
     assert_error(ApiClient(agent).post(f"tickets/{ticket.number}/parts",
@@ -50,7 +52,9 @@ def test_stock_moves_and_parts_are_used_on_a_ticket(lead, agent, stocked, stores
     usage = Usage.objects.get()
     back = ApiClient(agent).post(f"tickets/{ticket.number}/parts/{usage.pk}/return", {"quantity": 1})
     assert back.status_code == 200 and back.json()["returned"] == "1"
-    assert_error(ApiClient(agent).post(f"tickets/{ticket.number}/parts/{usage.pk}/return", {"quantity": 2}), 422)
+    assert_error(
+        ApiClient(agent).post(f"tickets/{ticket.number}/parts/{usage.pk}/return", {"quantity": 2}), 422
+    )
 
     with django_assert_max_num_queries(12):
         listed = ApiClient(agent).get(f"tickets/{ticket.number}/parts")

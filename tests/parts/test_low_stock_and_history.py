@@ -35,9 +35,18 @@ def test_the_low_stock_notice_is_sent_once_per_crossing(
     part_use(actor=agent, ticket=ticket, part=stocked, store=stores["A"], quantity=1)
     part_use(actor=agent, ticket=ticket, part=stocked, store=stores["A"], quantity=1)
     (low,) = _low_events(ticket)
-    assert low.data == {"part": "F-100", "name": "空气滤芯", "name_en": "Air filter", "total": "3", "unit": "pcs", "reorder_point": "3"}
+    assert low.data == {
+        "part": "F-100",
+        "name": "空气滤芯",
+        "name_en": "Air filter",
+        "total": "3",
+        "unit": "pcs",
+        "reorder_point": "3",
+    }
     process_events()
-    assert list(Notification.objects.filter(kind="ticket_low_stock").values_list("user__username", flat=True)) == ["lead"]
+    assert list(
+        Notification.objects.filter(kind="ticket_low_stock").values_list("user__username", flat=True)
+    ) == ["lead"]
     (mail,) = OutboxMessage.objects.filter(kind="ticket_low_stock")
     assert mail.address == "stores@example.com"
     assert "F-100" in mail.subject and "F-100" in mail.body_text
@@ -97,7 +106,9 @@ def test_part_cost_is_in_the_assets_history_and_summed_per_work_order(
     assert [u.ticket.number for u in panel["parts_asset_usages"]] == [second.number, first.number]
 
 
-def test_consumption_by_part_asset_type_and_asset(stocked, stores, make_asset, make_ticket, agent, admin_user):
+def test_consumption_by_part_asset_type_and_asset(
+    stocked, stores, make_asset, make_ticket, agent, admin_user
+):
     oil = part_create(actor=None, code="OIL-46", name="压缩机油", name_en="Compressor oil", unit="L",
                       unit_cost=Decimal("32.00"))  # fmt: skip
     stock_receive(actor=admin_user, part=oil, store=stores["A"], quantity=20)

@@ -27,7 +27,9 @@ def many_parts(stores, admin_user):
         stock_receive(actor=admin_user, part=part, store=stores["B"], quantity=1)
 
 
-def test_the_parts_page_shows_stock_per_store_in_few_queries(agent_client, many_parts, django_assert_max_num_queries):
+def test_the_parts_page_shows_stock_per_store_in_few_queries(
+    agent_client, many_parts, django_assert_max_num_queries
+):
     with django_assert_max_num_queries(10):
         response = agent_client.get(reverse("parts:part_list"))
     body = response.content.decode()
@@ -125,7 +127,9 @@ def test_the_phone_job_page_uses_parts(agent, agent_client, stocked, stores, mak
 def test_the_asset_page_shows_the_parts_used_on_its_work_orders(agent_client, agent, stocked, stores, make_asset,
                                                                 make_ticket):  # fmt: skip
     asset = make_asset("AC-01")
-    part_use(actor=agent, ticket=make_ticket("换滤芯", asset=asset), part=stocked, store=stores["A"], quantity=2)
+    part_use(
+        actor=agent, ticket=make_ticket("换滤芯", asset=asset), part=stocked, store=stores["A"], quantity=2
+    )
     body = agent_client.get(reverse("assets:asset_detail", args=["AC-01"])).content.decode()
     assert 'id="asset-parts-cost">171.00<' in body
 

@@ -17,7 +17,7 @@ from pydantic import Field, Strict
 
 from gongdan.accounts.models import User
 from gongdan.api.errors import errors_for
-from gongdan.api.inputs import MAX_ID, Id, IdPath, StrictInput, row_or_422, rows_or_422
+from gongdan.api.inputs import Id, IdPath, StrictInput, row_or_422, rows_or_422
 from gongdan.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, page_by_id
 from gongdan.assets.access import can_see_assets
 from gongdan.assets.models import Asset, AssetType, Location
@@ -200,11 +200,11 @@ class MovementOut(Schema):
 
     @staticmethod
     def resolve_ticket(m: Movement) -> str | None:
-        return m.ticket.number if m.ticket_id else None
+        return m.ticket.number if m.ticket is not None else None
 
     @staticmethod
     def resolve_other_store(m: Movement) -> str | None:
-        return m.other_store.code if m.other_store_id else None
+        return m.other_store.code if m.other_store is not None else None
 
     @staticmethod
     def resolve_actor(m: Movement) -> int | None:
@@ -227,7 +227,9 @@ class MovementQuery(Schema):
 class ReceiptIn(StrictInput):
     store: str = Field(..., min_length=1, max_length=40, description="The store's code.")
     quantity: QuantityIn
-    unit_cost: CostIn | None = Field(None, description="The delivery's unit cost: the part's cost from now on.")
+    unit_cost: CostIn | None = Field(
+        None, description="The delivery's unit cost: the part's cost from now on."
+    )
     reference: str = Field("", max_length=120)
 
 
@@ -329,7 +331,7 @@ def part_list(request: HttpRequest, filters: Query[PartListQuery]) -> dict[str, 
     if filters.low:
         from django.db.models import F
 
-        rows = rows.filter(reorder_point__gt=0, total__lte=F("reorder_point"))
+        rows = rows.filter(reorder_point__gt=0, total__lte=F("reorder_point"))  # type: ignore[misc]
     page = page_by_id(rows, cursor=filters.cursor, limit=filters.limit)
     page["items"] = [_part_out(p) for p in page["items"]]
     return page
@@ -355,7 +357,9 @@ def part_create(request: HttpRequest, payload: PartIn) -> Status:
     return Status(201, _part_out(_part(part.code)))
 
 
-@router.patch("/parts/{code}", response={200: PartOut, **errors_for(403, 404, 422)}, summary="Change a spare part")
+@router.patch(
+    "/parts/{code}", response={200: PartOut, **errors_for(403, 404, 422)}, summary="Change a spare part"
+)
 def part_update(request: HttpRequest, payload: PartUpdateIn, code: str = CODE) -> dict[str, Any]:
     """Administrators only; recorded in the audit trail."""
     actor = actor_of(request)

@@ -23,5 +23,7 @@ class PartsConfig(AppConfig):
         register_timeline({events.PART_LOW}, icon="ti-alert-triangle", explain=events.describe)
         register_event_source(events.PART_LOW, RuleEvent.LOW_STOCK)
         register_renderer(f"ticket_{RuleEvent.LOW_STOCK}", events.render_low_stock)
-        register_panel(Panel("parts", "parts/ticket_parts_panel.html", ticket_parts_panel, place="main", order=40))
+        register_panel(
+            Panel("parts", "parts/ticket_parts_panel.html", ticket_parts_panel, place="main", order=40)
+        )
         register_asset_panel(AssetPanel("parts", "parts/asset_parts.html", asset_parts_panel, order=105))

@@ -31,7 +31,9 @@ def describe(kind: str, data: dict[str, Any]) -> str:
         return _("Returned %(quantity)s × %(part)s %(name)s to store %(store)s.") % values
     if kind == PART_LOW:
         return (
-            _("%(part)s %(name)s is low: %(total)s %(unit)s left in all stores (reorder point %(reorder_point)s).")
+            _(
+                "%(part)s %(name)s is low: %(total)s %(unit)s left in all stores (reorder point %(reorder_point)s)."
+            )
             % values
         )
     return _("Used %(quantity)s × %(part)s %(name)s from store %(store)s.") % values

@@ -15,9 +15,6 @@ from django.utils.translation import gettext_lazy as _
 
 from gongdan.core.bilingual import BilingualNamed
 
-QUANTITY = {"max_digits": 14, "decimal_places": 3}
-MONEY = {"max_digits": 14, "decimal_places": 2}
-
 
 class Part(BilingualNamed):
     """A spare part in the catalogue. `reorder_point` is the total stock (all stores) at or below which the
@@ -25,13 +22,17 @@ class Part(BilingualNamed):
 
     code = models.CharField(_("code"), max_length=60, unique=True)
     unit = models.CharField(_("unit"), max_length=20, default="pcs")
-    unit_cost = models.DecimalField(_("unit cost"), default=Decimal(0), **MONEY)
+    unit_cost = models.DecimalField(_("unit cost"), default=Decimal(0), max_digits=14, decimal_places=2)
     supplier = models.CharField(_("supplier"), max_length=200, blank=True)
-    reorder_point = models.DecimalField(_("reorder point"), default=Decimal(0), **QUANTITY)
+    reorder_point = models.DecimalField(
+        _("reorder point"), default=Decimal(0), max_digits=14, decimal_places=3
+    )
     asset_types = models.ManyToManyField(
         "assets.AssetType", verbose_name=_("fits asset types"), blank=True, related_name="+"
     )
-    assets = models.ManyToManyField("assets.Asset", verbose_name=_("fits assets"), blank=True, related_name="+")
+    assets = models.ManyToManyField(
+        "assets.Asset", verbose_name=_("fits assets"), blank=True, related_name="+"
+    )
     is_active = models.BooleanField(_("active"), default=True)
     low_since = models.DateTimeField(_("low since"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
@@ -42,7 +43,9 @@ class Part(BilingualNamed):
         verbose_name_plural = _("parts")
         constraints = [
             models.CheckConstraint(condition=models.Q(unit_cost__gte=0), name="parts_part_cost_not_negative"),
-            models.CheckConstraint(condition=models.Q(reorder_point__gte=0), name="parts_part_reorder_not_negative"),
+            models.CheckConstraint(
+                condition=models.Q(reorder_point__gte=0), name="parts_part_reorder_not_negative"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -74,7 +77,7 @@ class Stock(models.Model):
 
     part = models.ForeignKey(Part, on_delete=models.PROTECT, related_name="stock")
     store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="stock")
-    quantity = models.DecimalField(_("quantity"), default=Decimal(0), **QUANTITY)
+    quantity = models.DecimalField(_("quantity"), default=Decimal(0), max_digits=14, decimal_places=3)
     updated_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -110,10 +113,12 @@ class Usage(models.Model):
     asset = models.ForeignKey(
         "assets.Asset", null=True, blank=True, on_delete=models.SET_NULL, related_name="part_usages"
     )
-    quantity = models.DecimalField(_("quantity"), **QUANTITY)
-    returned = models.DecimalField(_("returned"), default=Decimal(0), **QUANTITY)
-    unit_cost = models.DecimalField(_("unit cost"), **MONEY)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    quantity = models.DecimalField(_("quantity"), max_digits=14, decimal_places=3)
+    returned = models.DecimalField(_("returned"), default=Decimal(0), max_digits=14, decimal_places=3)
+    unit_cost = models.DecimalField(_("unit cost"), max_digits=14, decimal_places=2)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -152,19 +157,23 @@ class Movement(models.Model):
     part = models.ForeignKey(Part, on_delete=models.PROTECT, related_name="movements")
     store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="movements")
     kind = models.CharField(_("kind"), max_length=20, choices=MovementKind.choices)
-    quantity = models.DecimalField(_("quantity"), **QUANTITY)
-    balance = models.DecimalField(_("balance"), **QUANTITY)
-    unit_cost = models.DecimalField(_("unit cost"), **MONEY)
+    quantity = models.DecimalField(_("quantity"), max_digits=14, decimal_places=3)
+    balance = models.DecimalField(_("balance"), max_digits=14, decimal_places=3)
+    unit_cost = models.DecimalField(_("unit cost"), max_digits=14, decimal_places=2)
     reason = models.CharField(_("reason"), max_length=400, blank=True)
     reference = models.CharField(_("reference"), max_length=120, blank=True)
     ticket = models.ForeignKey(
         "tickets.Ticket", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    usage = models.ForeignKey(Usage, null=True, blank=True, on_delete=models.SET_NULL, related_name="movements")
+    usage = models.ForeignKey(
+        Usage, null=True, blank=True, on_delete=models.SET_NULL, related_name="movements"
+    )
     other_store = models.ForeignKey(
         Store, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )  # a transfer's other end
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -173,7 +182,9 @@ class Movement(models.Model):
         verbose_name_plural = _("stock movements")
         constraints = [
             models.CheckConstraint(condition=~models.Q(quantity=0), name="parts_movement_not_zero"),
-            models.CheckConstraint(condition=models.Q(balance__gte=0), name="parts_movement_balance_not_negative"),
+            models.CheckConstraint(
+                condition=models.Q(balance__gte=0), name="parts_movement_balance_not_negative"
+            ),
         ]
         indexes = [
             models.Index(fields=["part", "-created_at"], name="parts_movement_part_idx"),

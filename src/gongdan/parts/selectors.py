@@ -15,7 +15,7 @@ from gongdan.accounts.models import User
 from gongdan.assets.access import can_see_assets
 from gongdan.assets.models import Asset
 from gongdan.core.domain_errors import NotFound, PermissionDenied
-from gongdan.parts.models import QUANTITY, Movement, Part, Stock, Store, Usage
+from gongdan.parts.models import Movement, Part, Stock, Store, Usage
 from gongdan.parts.services import CLOSED, can_manage_stock
 from gongdan.tickets.access import can_work
 from gongdan.tickets.models import Ticket
@@ -23,7 +23,7 @@ from gongdan.tickets.models import Ticket
 MAX_MOVEMENTS = 100
 MAX_ASSET_USAGES = 50
 MAX_PARTS = 500
-ZERO = Value(Decimal(0), output_field=DecimalField(**QUANTITY))
+ZERO = Value(Decimal(0), output_field=DecimalField(max_digits=14, decimal_places=3))
 
 
 def _require_staff(actor: User) -> None:
@@ -66,7 +66,7 @@ def part_list(*, actor: User, filters: PartFilters) -> list[Part]:
     if filters.store is not None:
         parts = parts.filter(stock__store_id=filters.store).distinct()
     if filters.low:
-        parts = parts.filter(reorder_point__gt=0, total__lte=F("reorder_point"))
+        parts = parts.filter(reorder_point__gt=0, total__lte=F("reorder_point"))  # type: ignore[misc]
     rows = list(parts.order_by("code")[:MAX_PARTS])
     by_part: dict[int, list[Stock]] = {}
     for stock in Stock.objects.filter(part__in=rows).select_related("store").order_by("store__code"):
@@ -144,7 +144,9 @@ def usable_stock(ticket: Ticket | None = None) -> list[Stock]:
         asset = Asset.objects.filter(pk=ticket.asset_id).only("pk", "asset_type_id").first()
         if asset is not None:
             fitting = set(
-                Part.objects.filter(Q(assets=asset) | Q(asset_types=asset.asset_type_id)).values_list("pk", flat=True)
+                Part.objects.filter(Q(assets=asset) | Q(asset_types=asset.asset_type_id)).values_list(
+                    "pk", flat=True
+                )
             )
             for stock in rows:
                 stock.fits = stock.part_id in fitting  # type: ignore[attr-defined]
@@ -157,17 +159,18 @@ def asset_parts_panel(actor: User, asset: Asset) -> dict[str, Any] | None:
     if not can_see_assets(actor):
         return None
     usages = list(
-        Usage.objects.filter(asset=asset).select_related("part", "ticket").order_by("-created_at", "-id")[
-            :MAX_ASSET_USAGES
-        ]
+        Usage.objects.filter(asset=asset)
+        .select_related("part", "ticket")
+        .order_by("-created_at", "-id")[:MAX_ASSET_USAGES]
     )
     total = Usage.objects.filter(asset=asset).aggregate(cost=Sum(_cost_expression()))["cost"] or Decimal(0)
     return {"parts_asset_usages": usages, "parts_asset_cost": Decimal(total).quantize(Decimal("0.01"))}
 
 
-def _cost_expression() -> ExpressionWrapper:
+def _cost_expression() -> ExpressionWrapper[Any]:
     return ExpressionWrapper(
-        (F("quantity") - F("returned")) * F("unit_cost"), output_field=DecimalField(max_digits=28, decimal_places=5)
+        (F("quantity") - F("returned")) * F("unit_cost"),
+        output_field=DecimalField(max_digits=28, decimal_places=5),
     )
 
 

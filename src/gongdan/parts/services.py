@@ -52,7 +52,8 @@ def _amount(value: Any, *, field: str, places: Decimal = QUANTUM, positive: bool
     if not amount.is_finite():
         raise _invalid(field, _("Enter a number."))
     if amount != amount.quantize(places):
-        raise _invalid(field, _("At most %(places)s decimal places.") % {"places": -places.as_tuple().exponent})
+        digits = max(0, -int(places.as_tuple().exponent))
+        raise _invalid(field, _("At most %(places)s decimal places.") % {"places": digits})
     if positive and amount <= 0:
         raise _invalid(field, _("Enter a quantity greater than zero."))
     if amount < 0:
@@ -200,12 +201,16 @@ def _take(part: Part, store: Store, quantity: Decimal) -> Decimal:
 def _put(part: Part, store: Store, quantity: Decimal) -> Decimal:
     """Add `quantity` to the store (its stock row is made on the first receipt). Returns the balance after."""
     now = timezone.now()
-    if not Stock.objects.filter(part=part, store=store).update(quantity=F("quantity") + quantity, updated_at=now):
+    if not Stock.objects.filter(part=part, store=store).update(
+        quantity=F("quantity") + quantity, updated_at=now
+    ):
         try:
             with transaction.atomic():
                 Stock.objects.create(part=part, store=store, quantity=quantity, updated_at=now)
         except IntegrityError:  # another writer made the row first
-            Stock.objects.filter(part=part, store=store).update(quantity=F("quantity") + quantity, updated_at=now)
+            Stock.objects.filter(part=part, store=store).update(
+                quantity=F("quantity") + quantity, updated_at=now
+            )
     return Stock.objects.filter(part=part, store=store).values_list("quantity", flat=True).get()
 
 
@@ -342,7 +347,9 @@ def _ticket_for_parts(actor: User, ticket: Ticket) -> Ticket:
         raise PermissionDenied(_("Only staff who work this ticket record its parts."))
     locked = lock_ticket(ticket, expected_version=None)
     if locked.status in CLOSED:
-        raise Conflict(_("The ticket is closed; parts can no longer be recorded on it."), code="ticket_closed")
+        raise Conflict(
+            _("The ticket is closed; parts can no longer be recorded on it."), code="ticket_closed"
+        )
     return locked
 
 
@@ -361,7 +368,9 @@ def part_use(
                                  unit_cost=part.unit_cost, actor=actor)  # fmt: skip
     _movement(part=part, store=store, kind=MovementKind.ISSUE, quantity=-amount, balance=balance, actor=actor,
               ticket=locked, usage=usage)  # fmt: skip
-    append_event(locked, actor=actor, kind=events.PART_USED, data=_event_data(usage, amount), is_internal=True)
+    append_event(
+        locked, actor=actor, kind=events.PART_USED, data=_event_data(usage, amount), is_internal=True
+    )
     crossed, total = _note_crossing(part)
     if crossed:
         append_event(locked, actor=actor, kind=events.PART_LOW, is_internal=True, data={
@@ -379,12 +388,16 @@ def part_return(*, actor: User, usage: Usage, quantity: Decimal | str | int) -> 
         returned=F("returned") + amount
     )
     if not returned:
-        message = _("At most %(left)s can be returned.") % {"left": quantity_text(usage.quantity - usage.returned)}
+        message = _("At most %(left)s can be returned.") % {
+            "left": quantity_text(usage.quantity - usage.returned)
+        }
         raise _invalid("quantity", message)
     usage = Usage.objects.select_related("part", "store").get(pk=usage.pk)
     balance = _put(usage.part, usage.store, amount)
     _movement(part=usage.part, store=usage.store, kind=MovementKind.RETURN, quantity=amount, balance=balance,
               actor=actor, unit_cost=usage.unit_cost, ticket=locked, usage=usage)  # fmt: skip
-    append_event(locked, actor=actor, kind=events.PART_RETURNED, data=_event_data(usage, amount), is_internal=True)
+    append_event(
+        locked, actor=actor, kind=events.PART_RETURNED, data=_event_data(usage, amount), is_internal=True
+    )
     _note_level(usage.part)
     return usage

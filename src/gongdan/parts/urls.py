@@ -11,7 +11,11 @@ urlpatterns = [
     path("parts/<str:code>/transfer/", views.part_transfer, name="part_transfer"),
     path("parts/<str:code>/count/", views.part_count, name="part_count"),
     path("tickets/<str:number>/parts/", views.ticket_part_use, name="ticket_part_use"),
-    path("tickets/<str:number>/parts/<int:usage_id>/return/", views.ticket_part_return, name="ticket_part_return"),
+    path(
+        "tickets/<str:number>/parts/<int:usage_id>/return/",
+        views.ticket_part_return,
+        name="ticket_part_return",
+    ),
     path("settings/parts/", views.catalogue_list, name="catalogue_list"),
     path("settings/parts/new/", views.catalogue_create, name="catalogue_create"),
     path("settings/parts/<int:pk>/", views.catalogue_edit, name="catalogue_edit"),

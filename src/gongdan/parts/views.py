@@ -10,7 +10,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as HttpForbidden
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
@@ -141,7 +140,8 @@ def ticket_part_use(request: SignedInRequest, number: str) -> HttpResponse:
         ticket = ticket_get(actor=request.user, number=number)
     except NotFound as exc:
         raise Http404 from exc
-    stock = Stock.objects.select_related("part", "store").filter(pk=parse_id(request.POST.get("stock"))).first()
+    stock_id = parse_id(request.POST.get("stock"))
+    stock = Stock.objects.select_related("part", "store").filter(pk=stock_id).first() if stock_id else None
     try:
         if stock is None:
             raise DomainError(_("Choose a part and the store it comes from."), code="invalid")
@@ -193,7 +193,11 @@ CATALOGUE = SettingsScreen(
     new_title=gettext_lazy("New spare part"), edit_title=gettext_lazy("Spare part: %(name)s"),
     saved=gettext_lazy("Spare part %(name)s was saved."), name_of=lambda part: part.code,
 )  # fmt: skip
-catalogue_list, catalogue_create, catalogue_edit = CATALOGUE.list_view, CATALOGUE.create_view, CATALOGUE.edit_view
+catalogue_list, catalogue_create, catalogue_edit = (
+    CATALOGUE.list_view,
+    CATALOGUE.create_view,
+    CATALOGUE.edit_view,
+)
 
 STORES = SettingsScreen(
     model=Store, section="parts_stores", form_class=StoreForm, list_url="parts:store_list",
@@ -204,7 +208,3 @@ STORES = SettingsScreen(
     saved=gettext_lazy("Store %(name)s was saved."), name_of=lambda store: store.code,
 )  # fmt: skip
 store_list, store_create, store_edit = STORES.list_view, STORES.create_view, STORES.edit_view
-
-
-def movement_query(request: SignedInRequest) -> str:
-    return urlencode([(k, v) for k, v in request.GET.items() if k != "before" and v])
