@@ -241,7 +241,7 @@ def _movement(*, part: Part, store: Store, kind: str, quantity: Decimal, balance
               unit_cost: Decimal | None = None, **extra: Any) -> Movement:  # fmt: skip
     return Movement.objects.create(part=part, store=store, kind=kind, quantity=quantity, balance=balance,
                                    unit_cost=part.unit_cost if unit_cost is None else unit_cost, actor=actor,
-                                   **extra)  # fmt: skip
+                                   created_at=timezone.now(), **extra)  # fmt: skip
 
 
 def _usable(part: Part, store: Store) -> None:
@@ -365,7 +365,7 @@ def part_use(
     _usable(part, store)
     balance = _take(part, store, amount)
     usage = Usage.objects.create(ticket=locked, part=part, store=store, asset_id=locked.asset_id, quantity=amount,
-                                 unit_cost=part.unit_cost, actor=actor)  # fmt: skip
+                                 unit_cost=part.unit_cost, actor=actor, created_at=timezone.now())  # fmt: skip
     _movement(part=part, store=store, kind=MovementKind.ISSUE, quantity=-amount, balance=balance, actor=actor,
               ticket=locked, usage=usage)  # fmt: skip
     append_event(
