@@ -115,7 +115,9 @@ def event_data(event: TicketEvent, rule_event: str) -> dict[str, Any]:
     elif rule_event == RuleEvent.P0_PAGE:
         found["reason"] = data.get("reason", "")
     elif rule_event == RuleEvent.LOW_STOCK:
-        found["stock"] = {key: data.get(key) for key in ("part", "name", "name_en", "total", "reorder_point", "unit")}
+        found["stock"] = {
+            key: data.get(key) for key in ("part", "name", "name_en", "total", "reorder_point", "unit")
+        }
     return found
 
 

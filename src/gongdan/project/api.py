@@ -26,9 +26,9 @@ from gongdan.field.api import router as field_router
 from gongdan.integrations.api import router as integrations_router
 from gongdan.maintenance.api import router as maintenance_router
 from gongdan.meters.api import router as meters_router
-from gongdan.parts.api import router as parts_router
 from gongdan.notifications.api import router as notifications_router
 from gongdan.oncall.api import router as oncall_router
+from gongdan.parts.api import router as parts_router
 from gongdan.reports.api import router as reports_router
 from gongdan.routing.api import router as routing_router
 from gongdan.sla.api import router as sla_router
