@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 from django.db import transaction
+from django.db.models import F
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Path, Query, Router, Schema
@@ -329,8 +330,6 @@ def part_list(request: HttpRequest, filters: Query[PartListQuery]) -> dict[str, 
         rows = rows.filter(code__icontains=filters.q) | rows.filter(name__icontains=filters.q) | rows.filter(
             name_en__icontains=filters.q) | rows.filter(supplier__icontains=filters.q)  # fmt: skip
     if filters.low:
-        from django.db.models import F
-
         rows = rows.filter(reorder_point__gt=0, total__lte=F("reorder_point"))  # type: ignore[misc]
     page = page_by_id(rows, cursor=filters.cursor, limit=filters.limit)
     page["items"] = [_part_out(p) for p in page["items"]]

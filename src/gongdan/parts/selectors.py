@@ -14,6 +14,7 @@ from django.db.models.functions import Coalesce
 from gongdan.accounts.models import User
 from gongdan.assets.access import can_see_assets
 from gongdan.assets.models import Asset
+from gongdan.core.bilingual import pick_label
 from gongdan.core.domain_errors import NotFound, PermissionDenied
 from gongdan.parts.models import Movement, Part, Stock, Store, Usage
 from gongdan.parts.services import CLOSED, can_manage_stock
@@ -198,8 +199,6 @@ def parts_consumption(
 ) -> list[ConsumptionRow]:
     """Parts used on work orders in [since, until), net of returns, grouped by part, asset type or asset, the
     costliest first (one aggregate query). Quantities of different parts are only summed within one part."""
-    from gongdan.core.bilingual import pick_label
-
     if by not in GROUPS:
         raise ValueError(f"unknown grouping {by!r}")
     key, name, name_en, unit = GROUPS[by]
