@@ -34,6 +34,7 @@ from gongdan.core.domain_errors import DomainError
 from gongdan.demo import content
 from gongdan.demo.clock import replay_clock
 from gongdan.demo.equipment import build_equipment
+from gongdan.demo.parts import build_parts
 from gongdan.demo.preventive import build_preventive
 from gongdan.integrations.chat import services as chat_services
 from gongdan.mfa import services as mfa
@@ -334,6 +335,7 @@ class _Builder:
         self.counts.update(build_equipment(now=self.now, factory=factory, team=facilities,
                                            lead=self.leads["Facilities"], requester=self.requesters[0]))  # fmt: skip
         self.counts.update(build_preventive(now=self.now, team=facilities, lead=self.leads["Facilities"]))
+        self.counts.update(build_parts(now=self.now, factory=factory, lead=self.leads["Facilities"]))
 
     def _location(self, parent: Location | None, name: str, **values: Any) -> Location:
         existing = Location.objects.filter(parent=parent, name=name).first()

@@ -34,6 +34,7 @@ from gongdan.core.ids import parse_id, parse_ids
 from gongdan.field import labels, selectors, services
 from gongdan.field.scan import resolve_code
 from gongdan.maintenance.selectors import pm_ticket_checklist
+from gongdan.parts.selectors import phone_parts
 from gongdan.tickets import selectors as ticket_selectors
 from gongdan.tickets import services as ticket_services
 from gongdan.tickets.models import Category, Status
@@ -92,6 +93,7 @@ def _job_context(request: SignedInRequest, number: str) -> dict[str, Any]:
     mine = ticket.assignee_id == actor.pk
     return {
         **(pm_ticket_checklist(actor, ticket) or {}),
+        **phone_parts(actor, ticket),
         "ticket": ticket,
         "site": site,
         "comments": comments,

@@ -56,6 +56,7 @@ WEBHOOK_TYPES: dict[str, str] = {
     RuleEvent.SLA_BREACHED: "ticket.sla_breached",
     RuleEvent.P0_PAGE: "ticket.paged",
     RuleEvent.SURVEY: "ticket.survey_sent",
+    RuleEvent.LOW_STOCK: "ticket.part_low_stock",
 }
 
 
@@ -113,6 +114,10 @@ def event_data(event: TicketEvent, rule_event: str) -> dict[str, Any]:
         found["percent"] = data.get("percent")
     elif rule_event == RuleEvent.P0_PAGE:
         found["reason"] = data.get("reason", "")
+    elif rule_event == RuleEvent.LOW_STOCK:
+        found["stock"] = {
+            key: data.get(key) for key in ("part", "name", "name_en", "total", "reorder_point", "unit")
+        }
     return found
 
 

@@ -28,6 +28,7 @@ from gongdan.maintenance.api import router as maintenance_router
 from gongdan.meters.api import router as meters_router
 from gongdan.notifications.api import router as notifications_router
 from gongdan.oncall.api import router as oncall_router
+from gongdan.parts.api import router as parts_router
 from gongdan.reports.api import router as reports_router
 from gongdan.routing.api import router as routing_router
 from gongdan.sla.api import router as sla_router
@@ -112,3 +113,4 @@ api.add_router("/", reports_router, tags=["reports"])
 api.add_router("/", assets_router, tags=["assets"])
 api.add_router("/", maintenance_router, tags=["maintenance"])
 api.add_router("/", meters_router, tags=["meters"])
+api.add_router("/", parts_router, tags=["parts"])

@@ -31,6 +31,7 @@ class RuleEvent(models.TextChoices):
     SLA_BREACHED = "sla_breached", _("SLA breached")
     P0_PAGE = "p0_page", _("On-call page (P0)")
     SURVEY = "survey", _("Satisfaction survey")
+    LOW_STOCK = "low_stock", _("Spare part low on stock")
 
 
 class Recipient(models.TextChoices):
