@@ -32,7 +32,14 @@ pytestmark = pytest.mark.django_db
 
 
 def state(code, status, name=None):
-    return {"code": code, "name": name or code, "name_en": (name or code).title(), "status": status, "x": 0, "y": 0}
+    return {
+        "code": code,
+        "name": name or code,
+        "name_en": (name or code).title(),
+        "status": status,
+        "x": 0,
+        "y": 0,
+    }
 
 
 def move(action, source, target, roles=("agent",), **rules):
@@ -43,7 +50,11 @@ def move(action, source, target, roles=("agent",), **rules):
 
 
 THREE_STATES = {
-    "states": [state("filed", "new", "已提交"), state("works", "in_progress", "施工中"), state("done", "resolved")],
+    "states": [
+        state("filed", "new", "已提交"),
+        state("works", "in_progress", "施工中"),
+        state("done", "resolved"),
+    ],
     "transitions": [
         move("start", "filed", "works", roles=("agent",), required_fields=["assignee"]),
         move("finish", "works", "done", roles=("assignee",), checks=["has_category"]),
@@ -75,7 +86,9 @@ def test_the_default_workflow_is_installed_as_published_version_one_with_a_state
     assert workflows.workflow_problems(version.definition) == []
 
 
-def test_republishing_the_installed_default_workflow_keeps_every_ticket_working(admin_user, make_ticket, agent):
+def test_republishing_the_installed_default_workflow_keeps_every_ticket_working(
+    admin_user, make_ticket, agent
+):
     ticket = make_ticket()
     definition = workflows.definition_in_use(None)
 
@@ -100,12 +113,17 @@ def test_republishing_the_installed_default_workflow_keeps_every_ticket_working(
         (lambda d: d["transitions"][0].update(to="filed"), "transitions.0.to"),
         (lambda d: d["transitions"][1].update(action="start", **{"from": "filed"}), "transitions.1.action"),
         (lambda d: d["transitions"][0].update(roles=["emperor"]), "transitions.0.roles"),
-        (lambda d: d["transitions"][0].update(required_fields=["no_such_field"]), "transitions.0.required_fields"),
+        (
+            lambda d: d["transitions"][0].update(required_fields=["no_such_field"]),
+            "transitions.0.required_fields",
+        ),
         (lambda d: d["transitions"][0].update(checks=["moon_is_full"]), "transitions.0.checks"),
         (lambda d: d["transitions"][0].update(approval="no_such_flow"), "transitions.0.approval"),
     ],
 )
-def test_a_malformed_definition_is_refused_naming_the_place_and_nothing_is_saved(admin_user, permit, change, place):
+def test_a_malformed_definition_is_refused_naming_the_place_and_nothing_is_saved(
+    admin_user, permit, change, place
+):
     definition = copy.deepcopy(THREE_STATES)
     change(definition)
 
@@ -266,7 +284,9 @@ def test_a_transition_with_an_approval_asks_for_it_and_moves_when_it_is_granted(
     approvals.stage_create(actor=admin_user, flow=flow, name="物业经理", name_en="Property manager",
                            approver_kind="people", approver_people=[approver], mode="all")  # fmt: skip
     definition = copy.deepcopy(THREE_STATES)
-    definition["transitions"][0] = move("start", "filed", "works", roles=("requester", "agent"), approval="reno")
+    definition["transitions"][0] = move(
+        "start", "filed", "works", roles=("requester", "agent"), approval="reno"
+    )
     publish(admin_user, permit, definition)
     ticket = make_ticket(ticket_type=permit, actor=requester, team=None)
 
@@ -328,7 +348,9 @@ def test_the_editor_saves_a_draft_validates_and_publishes_through_json(admin_bro
     bad = admin_browser.post(reverse("tickets:workflow_draft", args=["permit"]),
                              {"definition": {"states": []}}, content_type="application/json")  # fmt: skip
     assert bad.status_code == 422 and "states" in bad.json()["details"]
-    not_json = admin_browser.post(reverse("tickets:workflow_validate", args=["permit"]), "{", content_type="application/json")
+    not_json = admin_browser.post(
+        reverse("tickets:workflow_validate", args=["permit"]), "{", content_type="application/json"
+    )
     assert not_json.status_code == 422
 
     checked = admin_browser.post(reverse("tickets:workflow_validate", args=["permit"]),

@@ -188,7 +188,9 @@ def settle_state(ticket: Ticket) -> set[str]:
             ticket.state, ticket.status = kept.code, kept.status
         else:
             ticket.state = ""
-    return {name for name, old in zip(("state", "status"), before, strict=True) if getattr(ticket, name) != old}
+    return {
+        name for name, old in zip(("state", "status"), before, strict=True) if getattr(ticket, name) != old
+    }
 
 
 def touch(ticket: Ticket, fields: Iterable[str], *, now: datetime | None = None) -> None:

@@ -14,6 +14,7 @@ from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from gongdan.admin_console.access import AdminRequest, admin_required
@@ -141,12 +142,12 @@ def workflow_edit(request: AdminRequest, key: str) -> HttpResponse:
 
 def _role_labels() -> dict[str, str]:
     return {
-        "requester": _("Requester"),
-        "assignee": _("Assignee"),
-        "agent": _("Agent"),
-        "team_lead": _("Team lead"),
-        "manager": _("Manager"),
-        "admin": _("Administrator"),
+        "requester": pgettext("workflow role", "The ticket's requester"),
+        "assignee": pgettext("workflow role", "The ticket's assignee"),
+        "agent": pgettext("workflow role", "Agents of its team"),
+        "team_lead": pgettext("workflow role", "Team leads"),
+        "manager": pgettext("workflow role", "Managers"),
+        "admin": pgettext("workflow role", "Administrators"),
     }
 
 
