@@ -465,11 +465,11 @@ def _move(action: str, name: str, name_en: str, source: str, target: str, roles:
 DRAWN_WORKFLOW = {
     "states": [
         _state("submitted", "已提交", "Submitted", "new", 80, 160),
-        _state("approved", "已批准待施工", "Approved, awaiting works", "assigned", 300, 160),
-        _state("in_works", "施工中", "Works in progress", "in_progress", 520, 160),
-        _state("acceptance", "待业主验收", "Awaiting the owner's acceptance", "pending_requester", 740, 160),
-        _state("done", "已完工", "Completed", "resolved", 960, 160),
-        _state("closed", "已归档", "Archived", "closed", 960, 320),
+        _state("approved", "已批准待施工", "Approved, awaiting works", "assigned", 340, 160),
+        _state("in_works", "施工中", "Works in progress", "in_progress", 600, 160),
+        _state("acceptance", "待业主验收", "Awaiting the owner's acceptance", "pending_requester", 860, 160),
+        _state("done", "已完工", "Completed", "resolved", 1120, 160),
+        _state("closed", "已归档", "Archived", "closed", 1120, 320),
         _state("withdrawn", "已撤回", "Withdrawn", "cancelled", 80, 320),
     ],
     "transitions": [

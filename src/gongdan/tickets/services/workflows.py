@@ -357,7 +357,8 @@ def workflow_draft_save(
     _require_admin(actor)
     cleaned = clean_definition(definition)
     note = (note or "").strip()[:300]
-    TicketType.objects.select_for_update().filter(pk=getattr(ticket_type, "pk", None)).first()
+    if ticket_type is not None:  # two admins saving the first draft at once queue here
+        TicketType.objects.select_for_update().filter(pk=ticket_type.pk).first()
     draft = (
         WorkflowVersion.objects.select_for_update()
         .filter(_owner_key(ticket_type), status=VersionStatus.DRAFT)
