@@ -131,6 +131,10 @@ def _default_configuration(request):
     request.getfixturevalue("transactional_db")
     importlib.import_module("gongdan.tickets.migrations.0003_default_configuration").seed(apps, None)
     importlib.import_module("gongdan.approvals.migrations.0002_approval_system_transitions").seed(apps, None)
+    importlib.import_module("gongdan.tickets.migrations.0018_workflow_as_installed").seed(apps, None)
+    importlib.import_module(
+        "gongdan.approvals.migrations.0003_approval_transitions_in_the_published_workflow"
+    ).add(apps, None)
 
 
 @pytest.fixture(autouse=True)

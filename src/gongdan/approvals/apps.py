@@ -21,6 +21,7 @@ class ApprovalsConfig(AppConfig):
         from gongdan.core.config_cache import watch_configuration
         from gongdan.tickets.page import Panel, register_panel, register_timeline
         from gongdan.tickets.reactions import register_reaction
+        from gongdan.tickets.workflow_rules import register_approval_gate
 
         register_sections(SECTIONS)
         # After routing (10) and SLA (50): a new ticket is routed and its clocks exist before it waits.
@@ -30,3 +31,6 @@ class ApprovalsConfig(AppConfig):
             Panel("approvals", "approvals/includes/ticket_panel.html", ticket_approval_panel, order=5)
         )
         watch_configuration(ApprovalFlow, ApprovalStage)
+        from gongdan.approvals.workflow_gate import TransitionApprovals
+
+        register_approval_gate(TransitionApprovals())

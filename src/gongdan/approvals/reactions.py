@@ -29,6 +29,16 @@ def approvals_react(change: TicketChange) -> None:
             change.after_write(start)
         return
     for event in change.events:
+        if (
+            event.kind == ticket_events.COMMENTED
+            and event.actor_id == ticket.requester_id
+            and not event.is_internal
+            and ApprovalRequest.objects.filter(ticket=ticket, status=RequestStatus.SENT_BACK)
+            .exclude(target_action="")
+            .exists()
+        ):  # a drawn transition's approval sent back: the requester's reply resumes it where it stands
+            services.approval_resume(ticket=ticket, actor=event.actor)
+            continue
         if event.kind != ticket_events.TRANSITIONED:
             continue
         action = event.data.get("action", "")

@@ -532,7 +532,7 @@ def _move(ticket: Ticket, action: str, *, note: str = "") -> None:
     if not any(t.action == action and t.from_status == ticket.status for t in tickets.workflow_for(ticket)):
         return
     moved = tickets.ticket_transition(actor=None, ticket=ticket, action=action, note=note)
-    for name in ("status", "version", "updated_at", "resolved_at", "closed_at", "resolution"):
+    for name in ("status", "state", "version", "updated_at", "resolved_at", "closed_at", "resolution"):
         setattr(ticket, name, getattr(moved, name))
 
 
@@ -549,10 +549,17 @@ def _clean_comment(comment: str, *, required: bool) -> str:
 
 @transaction.atomic
 def approval_start(
-    *, actor: User | None, ticket: Ticket, flow: ApprovalFlow | None = None, automatic: bool = False
+    *,
+    actor: User | None,
+    ticket: Ticket,
+    flow: ApprovalFlow | None = None,
+    automatic: bool = False,
+    target_action: str = "",
 ) -> ApprovalRequest:
     """Start `flow` (or the flow that matches) on a ticket: the first applicable stage's approvers are asked,
-    and the ticket waits. An agent asks for it from the ticket page; ticket creation starts it itself."""
+    and the ticket waits. An agent asks for it from the ticket page; ticket creation starts it itself; a
+    drawn workflow's transition that names the flow starts it for that transition (`target_action`, decision
+    0151): the ticket then stays in its state and the granted approval takes the transition."""
     if not automatic:
         if actor is None or not can_work(actor, ticket):
             raise PermissionDenied(_("Only the people who work this ticket can ask for approval."))
@@ -574,18 +581,19 @@ def approval_start(
     try:
         with transaction.atomic():
             request = ApprovalRequest.objects.create(
-                ticket=locked, flow=flow, started_by=actor, started_at=now
+                ticket=locked, flow=flow, started_by=actor, started_at=now, target_action=target_action
             )
     except IntegrityError:
         raise Conflict(_("An approval is already running on this ticket."), code="approval_running") from None
     step = _activate_from(request, locked, stages, position=1, now=now)
     tickets.append_event(locked, actor=actor, kind=events.APPROVAL_STARTED, at=now, data={
-        "request": request.pk, "flow": flow.label, "stage": step.label if step else ""})  # fmt: skip
+        "request": request.pk, "flow": flow.label, "stage": step.label if step else "",
+        "action": target_action})  # fmt: skip
     if step is None:  # every stage's condition was unmet: nothing to approve
         _finish(
             request, locked, outcome=RequestStatus.APPROVED, actor=actor, comment="", now=now, moved=False
         )
-    else:
+    elif not target_action:
         _move(locked, WAIT)
     _copy_status(locked, ticket)
     return request
@@ -593,7 +601,7 @@ def approval_start(
 
 def _copy_status(source: Ticket, target: Ticket) -> None:
     if source is not target:
-        for name in ("status", "version", "updated_at", "resolved_at", "closed_at", "resolution"):
+        for name in ("status", "state", "version", "updated_at", "resolved_at", "closed_at", "resolution"):
             setattr(target, name, getattr(source, name))
 
 
@@ -702,7 +710,8 @@ def approval_decide(
         request.save(update_fields=["status"])
         task.refresh_from_db()
         tickets.append_event(ticket, actor=actor, kind=events.APPROVAL_DECIDED, at=now, data=event_data)
-        _move(ticket, SENT_BACK, note=comment)
+        if not request.target_action:
+            _move(ticket, SENT_BACK, note=comment)
         return task
     task.status = TaskStatus.APPROVED if decision == Decision.APPROVE else TaskStatus.REJECTED
     task.decided_by, task.decided_at, task.comment, task.via = actor, now, comment, via[:20]
@@ -758,6 +767,13 @@ def _finish(
     request.save(update_fields=["status", "decided_at", "outcome_comment"])
     tickets.append_event(ticket, actor=actor, kind=events.APPROVAL_FINISHED, at=now,
                          data={"request": request.pk, "outcome": outcome, "comment": comment})  # fmt: skip
+    if request.target_action:
+        if outcome == RequestStatus.APPROVED and moved:  # the transition it guarded, now allowed
+            moved_ticket = tickets.ticket_transition(
+                actor=None, ticket=ticket, action=request.target_action, note=comment
+            )
+            _copy_status(moved_ticket, ticket)
+        return
     if outcome == RequestStatus.APPROVED:
         _move(ticket, GRANTED_ASSIGNED if ticket.assignee_id else GRANTED)
     elif outcome == RequestStatus.REJECTED:
@@ -794,7 +810,8 @@ def approval_resume(*, ticket: Ticket, actor: User | None) -> ApprovalRequest | 
         _notify(ticket, pending, step=step, purpose="ask")
     tickets.append_event(ticket, actor=actor, kind=events.APPROVAL_RESUMED, at=now, data={
         "request": request.pk, "stage": step.label if step else "", "people": [t.approver.name for t in pending]})  # fmt: skip
-    _move(ticket, WAIT)
+    if not request.target_action:
+        _move(ticket, WAIT)
     return request
 
 

@@ -444,3 +444,82 @@ MACROS_EN: list[dict[str, Any]] = [
              "or the error message.\n\n— {{agent}}",
      "actions": [{"type": "transition", "action": "wait_requester"}]},
 ]  # fmt: skip
+
+
+# A ticket type with a workflow drawn in the editor (decision 0150): 装修审批 with an approval step. Sending the
+# application for approval asks the 装修审批 flow; once granted, the ticket moves to "approved" by itself.
+DRAWN_WORKFLOW_TYPE = ("renovation_permit", "装修审批", "Renovation permit")
+
+
+def _state(code: str, name: str, name_en: str, status: str, x: int, y: int) -> dict[str, Any]:
+    return {"code": code, "name": name, "name_en": name_en, "status": status, "x": x, "y": y}
+
+
+def _move(action: str, name: str, name_en: str, source: str, target: str, roles: list[str],
+          **rules: Any) -> dict[str, Any]:  # fmt: skip
+    return {"action": action, "name": name, "name_en": name_en, "from": source, "to": target, "roles": roles,
+            "requires_note": rules.get("requires_note", False), "required_fields": rules.get("required_fields", []),
+            "checks": rules.get("checks", []), "approval": rules.get("approval", "")}  # fmt: skip
+
+
+DRAWN_WORKFLOW = {
+    "states": [
+        _state("submitted", "已提交", "Submitted", "new", 80, 160),
+        _state("approved", "已批准待施工", "Approved, awaiting works", "assigned", 340, 160),
+        _state("in_works", "施工中", "Works in progress", "in_progress", 600, 160),
+        _state("acceptance", "待业主验收", "Awaiting the owner's acceptance", "pending_requester", 860, 160),
+        _state("done", "已完工", "Completed", "resolved", 1120, 160),
+        _state("closed", "已归档", "Archived", "closed", 1120, 320),
+        _state("withdrawn", "已撤回", "Withdrawn", "cancelled", 80, 320),
+    ],
+    "transitions": [
+        _move(
+            "send_for_approval",
+            "提交审批",
+            "Send for approval",
+            "submitted",
+            "approved",
+            ["agent", "requester"],
+            approval="renovation",
+        ),
+        _move("withdraw", "撤回申请", "Withdraw", "submitted", "withdrawn", ["requester", "agent"]),
+        _move(
+            "start_works",
+            "开工",
+            "Start the works",
+            "approved",
+            "in_works",
+            ["agent"],
+            required_fields=["assignee"],
+        ),
+        _move(
+            "request_acceptance",
+            "申请验收",
+            "Ask for acceptance",
+            "in_works",
+            "acceptance",
+            ["assignee", "agent"],
+            requires_note=True,
+        ),
+        _move("accept", "验收通过", "Accept the works", "acceptance", "done", ["requester", "agent"]),
+        _move(
+            "rework",
+            "返工",
+            "Send back for rework",
+            "acceptance",
+            "in_works",
+            ["requester", "agent"],
+            requires_note=True,
+        ),
+        _move("archive", "归档", "Archive", "done", "closed", ["agent", "requester"]),
+    ],
+}
+DRAWN_WORKFLOW_TICKETS = [
+    ("chen.jing", "3 号楼 0502 室阳台封闭", "阳台加装断桥铝窗，施工约五天。", True),
+    (
+        "sarah.lee",
+        "Unit 2-1101: replace the bathroom floor",
+        "New tiles and waterproofing; about a week.",
+        False,
+    ),
+]

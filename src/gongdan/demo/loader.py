@@ -65,7 +65,7 @@ from gongdan.tickets.models import (
     TicketEvent,
     TicketType,
 )
-from gongdan.tickets.services import configuration
+from gongdan.tickets.services import configuration, workflows
 
 EXAMPLES = Path(approvals.__file__).resolve().parent / "examples"  # the shipped approval flows
 MARKER_USERNAME = "zhou.min"  # the demo manager: present means the demo site is loaded
@@ -164,6 +164,7 @@ class _Builder:
         self.tell(f"  {self.counts['escalations']} escalation steps, {self.counts['pages']} pages")
         self.tell("approval flows, equipment, automation rules and macros…")
         self.approvals()
+        self.drawn_workflow()
         self.equipment()
         self.tell(
             f"  {self.counts.get('meter_meters', 0)} meters, {self.counts.get('meter_readings', 0)} readings"
@@ -490,6 +491,30 @@ class _Builder:
         self._decide(erp_access, "zhou.min", "approve", "同意，仅限只读。")
         self._decide(li_na_access, "wang.lei", "reject", "生产库管理员权限不对个人开放，请走变更流程。")
         self.counts["approval_requests"] = len(created)
+
+    def drawn_workflow(self) -> None:
+        """装修审批, a ticket type whose workflow was drawn in the editor, published as an admin would: one
+        application waiting for the property manager's approval, one approved and moved on by it."""
+        admin = User.objects.filter(role=Role.ADMIN, is_active=True).order_by("pk").first()
+        code, name, name_en = content.DRAWN_WORKFLOW_TYPE
+        ticket_type = configuration.ticket_type_create(actor=None, code=code, name=name, name_en=name_en,
+                                                               order=50)  # fmt: skip
+        workflows.workflow_draft_save(actor=admin, ticket_type=ticket_type, definition=content.DRAWN_WORKFLOW,
+                                      note="装修审批：送审 → 物业经理 → 工程部")  # fmt: skip
+        workflows.workflow_publish(actor=admin, ticket_type=ticket_type)
+        for username, subject, description, approve in content.DRAWN_WORKFLOW_TICKETS:
+            requester = User.objects.get(username=username)
+            ticket = tickets.ticket_create(actor=requester, subject=subject, description=description,
+                                           ticket_type=ticket_type, channel=Channel.PORTAL)  # fmt: skip
+            tickets.ticket_transition(actor=requester, ticket=ticket, action="send_for_approval")
+            if approve:
+                self._decide(ticket, "zhao.gang", "approve", "同意，请按物业规定时间施工。")
+                task = ApprovalTask.objects.filter(
+                    step__request__ticket=ticket, status=TaskStatus.PENDING
+                ).first()
+                if task is not None:
+                    self._decide(ticket, task.approver.username, "approve", "工程部已确认图纸。")
+        self.counts["drawn_workflow_tickets"] = len(content.DRAWN_WORKFLOW_TICKETS)
 
     def _decide(self, ticket: Ticket, username: str, decision: str, comment: str) -> None:
         task = ApprovalTask.objects.get(step__request__ticket=ticket, approver__username=username,

@@ -33,6 +33,7 @@ from gongdan.reports.api import router as reports_router
 from gongdan.routing.api import router as routing_router
 from gongdan.sla.api import router as sla_router
 from gongdan.tickets.api import router as tickets_router
+from gongdan.tickets.workflow_api import router as workflows_router
 
 DESCRIPTION = """Gongdan's REST API. Authenticate with `Authorization: Bearer <token>` (get one from
 `POST /api/v1/auth/token`) or, from the browser, with the session cookie plus the `X-CSRFToken` header.
@@ -101,6 +102,7 @@ errors.install(api)
 api.add_router("/auth", auth_router, tags=["auth"])
 api.add_router("/", directory_router, tags=["directory"])
 api.add_router("/", tickets_router, tags=["tickets"])
+api.add_router("/", workflows_router, tags=["workflows"])
 api.add_router("/", sla_router, tags=["sla"])
 api.add_router("/", routing_router, tags=["routing"])
 api.add_router("/", automation_router, tags=["automation"])

@@ -270,6 +270,8 @@ STATICFILES_DIRS = [
     ("vendor/echarts", NODE_MODULES / "echarts/dist"),
     ("vendor/tom-select", NODE_MODULES / "tom-select/dist"),
     ("vendor/model-viewer", NODE_MODULES / "@google/model-viewer/dist"),
+    ("vendor/cytoscape", NODE_MODULES / "cytoscape/dist"),
+    ("vendor/cytoscape-edgehandles", NODE_MODULES / "cytoscape-edgehandles"),
 ]
 STATICFILES_DIRS = [(prefix, path) for prefix, path in STATICFILES_DIRS if path.exists()]
 STORAGES = {

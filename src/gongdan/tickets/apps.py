@@ -18,6 +18,7 @@ class TicketsConfig(AppConfig):
             Priority,
             TicketNumbering,
             TicketType,
+            WorkflowState,
             WorkflowTransition,
         )
         from gongdan.tickets.navigation import SECTIONS
@@ -25,8 +26,21 @@ class TicketsConfig(AppConfig):
         from gongdan.tickets.services.sensitive_values import ticket_custom_values_reseal
 
         register_sections(SECTIONS)
+        from gongdan.audit.kinds import register_kind
+        from gongdan.tickets.services import workflows
+
+        register_kind(workflows.AUDIT_DRAFT, _("Workflow draft saved"))
+        register_kind(workflows.AUDIT_PUBLISH, _("Workflow version published"))
+        register_kind(workflows.AUDIT_DISCARD, _("Workflow draft discarded"))
         watch_configuration(
-            Category, CustomField, Priority, TicketType, WorkflowTransition, TicketNumbering, DeskSettings
+            Category,
+            CustomField,
+            Priority,
+            TicketType,
+            WorkflowTransition,
+            WorkflowState,
+            TicketNumbering,
+            DeskSettings,
         )
         register_personal_data_holder(TicketsPersonalData())
         register_retention_holder(TicketsRetention())

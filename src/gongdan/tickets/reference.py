@@ -15,6 +15,7 @@ from gongdan.tickets.models import (
     Priority,
     TicketNumbering,
     TicketType,
+    WorkflowState,
     WorkflowTransition,
 )
 
@@ -27,6 +28,7 @@ class Reference:
     teams: dict[int, Team] = field(default_factory=dict)
     fields: dict[int, list[CustomField]] = field(default_factory=dict)  # category → its form, parents' first
     transitions: list[WorkflowTransition] = field(default_factory=list)
+    states: list[WorkflowState] = field(default_factory=list)
     numbering: TicketNumbering = field(default_factory=lambda: TicketNumbering(pk=1))
     desk: DeskSettings = field(default_factory=lambda: DeskSettings(pk=1))
     default_priority: Priority | None = None
@@ -42,6 +44,14 @@ class Reference:
         """The type's own transitions if it has any, else the default workflow."""
         own = [t for t in self.transitions if t.ticket_type_id == ticket_type_id]
         return own or [t for t in self.transitions if t.ticket_type_id is None]
+
+    def states_of(self, ticket_type_id: int) -> list[WorkflowState]:
+        """The states of the workflow `workflow(ticket_type_id)` reads (decision 0150)."""
+        if any(t.ticket_type_id == ticket_type_id for t in self.transitions):
+            own = [s for s in self.states if s.ticket_type_id == ticket_type_id]
+            if own:
+                return own
+        return [s for s in self.states if s.ticket_type_id is None]
 
 
 def _load() -> Reference:
@@ -72,6 +82,7 @@ def _load() -> Reference:
         teams={t.pk: t for t in Team.objects.all()},
         fields=forms,
         transitions=list(WorkflowTransition.objects.select_related("ticket_type").order_by("order", "pk")),
+        states=list(WorkflowState.objects.order_by("order", "pk")),
         numbering=TicketNumbering.objects.filter(pk=1).first() or TicketNumbering(pk=1),
         desk=DeskSettings.objects.filter(pk=1).first() or DeskSettings(pk=1),
         default_priority=default_priority,

@@ -4,7 +4,15 @@
 from django.urls import path
 
 from gongdan.accounts.views.auth import requesters_to_portal
-from gongdan.tickets.views import create, queue, saved_views, settings_catalogue, settings_lifecycle, ticket
+from gongdan.tickets.views import (
+    create,
+    queue,
+    saved_views,
+    settings_catalogue,
+    settings_lifecycle,
+    settings_workflow,
+    ticket,
+)
 
 app_name = "tickets"
 
@@ -44,6 +52,30 @@ urlpatterns = [
     path("settings/ticket-types/", settings_lifecycle.ticket_type_list, name="ticket_type_list"),
     path("settings/ticket-types/<int:pk>/", settings_lifecycle.ticket_type_edit, name="ticket_type_edit"),
     path("settings/numbering/", settings_lifecycle.numbering, name="numbering"),
-    path("settings/workflow/", settings_lifecycle.workflow, name="workflow"),
+    path("settings/workflow/", settings_workflow.workflow, name="workflow"),
+    path("settings/workflow/<slug:key>/", settings_workflow.workflow_edit, name="workflow_edit"),
+    path("settings/workflow/<slug:key>/draft/", settings_workflow.workflow_draft, name="workflow_draft"),
+    path(
+        "settings/workflow/<slug:key>/validate/",
+        settings_workflow.workflow_validate,
+        name="workflow_validate",
+    ),
+    path(
+        "settings/workflow/<slug:key>/publish/", settings_workflow.workflow_publish, name="workflow_publish"
+    ),
+    path(
+        "settings/workflow/<slug:key>/discard/", settings_workflow.workflow_discard, name="workflow_discard"
+    ),
+    path(
+        "settings/workflow/<slug:key>/versions/",
+        settings_workflow.workflow_versions,
+        name="workflow_versions",
+    ),
+    path(
+        "settings/workflow/<slug:key>/versions/<int:number>/export/",
+        settings_workflow.workflow_export,
+        name="workflow_export",
+    ),
+    path("settings/workflow/<slug:key>/import/", settings_workflow.workflow_import, name="workflow_import"),
     path("settings/desk/", settings_lifecycle.desk_settings, name="desk_settings"),
 ]

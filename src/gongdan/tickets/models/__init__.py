@@ -20,6 +20,7 @@ from gongdan.tickets.models.ticket import (
     TicketLink,
     TicketSequence,
 )
+from gongdan.tickets.models.workflow import StateCategory, VersionStatus, WorkflowState, WorkflowVersion
 
 __all__ = [
     "OPEN_STATUSES",
@@ -33,6 +34,7 @@ __all__ = [
     "FieldType",
     "Priority",
     "SavedView",
+    "StateCategory",
     "Status",
     "Tag",
     "Ticket",
@@ -42,5 +44,8 @@ __all__ = [
     "TicketSequence",
     "TicketType",
     "TimeEntry",
+    "VersionStatus",
+    "WorkflowState",
     "WorkflowTransition",
+    "WorkflowVersion",
 ]

@@ -149,9 +149,18 @@ class WorkflowTransition(BilingualNamed):
         on_delete=models.CASCADE,
         help_text=_("Empty: applies to every type without its own transitions."),
     )
-    allowed_roles = models.JSONField(_("allowed roles"), default=list)
+    allowed_roles = models.JSONField(_("allowed roles"), default=list, blank=True)
     requires_note = models.BooleanField(_("requires a note"), default=False)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
+    # Drawn workflows (decision 0150) name states; empty means the state named like the status.
+    from_state = models.SlugField(_("from state"), max_length=40, blank=True)
+    to_state = models.SlugField(_("to state"), max_length=40, blank=True)
+    # Ticket fields ("assignee", "category" …) or custom field keys that must hold a value to move.
+    required_fields = models.JSONField(_("required fields"), default=list, blank=True)
+    # Named checks (gongdan.tickets.workflow_rules) that must pass.
+    checks = models.JSONField(_("checks"), default=list, blank=True)
+    # The code of an approval flow to obtain first (gongdan.approvals registers how).
+    approval = models.SlugField(_("approval"), max_length=60, blank=True)
 
     class Meta:
         ordering = ["order", "id"]
@@ -159,12 +168,13 @@ class WorkflowTransition(BilingualNamed):
         verbose_name_plural = _("workflow transitions")
         constraints = [
             models.UniqueConstraint(
-                fields=["ticket_type", "action", "from_status"], name="tickets_transition_unique"
+                fields=["ticket_type", "action", "from_status", "from_state"],
+                name="tickets_transition_state_unique",
             ),
             models.UniqueConstraint(
-                fields=["action", "from_status"],
+                fields=["action", "from_status", "from_state"],
                 condition=models.Q(ticket_type__isnull=True),
-                name="tickets_transition_default_unique",
+                name="tickets_transition_default_state_unique",
             ),
         ]
 

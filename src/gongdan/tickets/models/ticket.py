@@ -88,6 +88,8 @@ class Ticket(models.Model):
         related_name="tickets",
     )
     status = models.CharField(_("status"), max_length=30, choices=Status.choices, default=Status.NEW)
+    # The state of the ticket type's drawn workflow (decision 0150); empty: the state named like `status`.
+    state = models.SlugField(_("state"), max_length=40, blank=True, default="")
     channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices, default=Channel.WEB)
     requester = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -271,6 +271,27 @@ def ticket_type_update(*, actor: User, ticket_type: TicketType, **values: Any) -
 
 
 @transaction.atomic
+def ticket_type_create(
+    *, actor: User | None, code: str, name: str, name_en: str = "", order: int = 0
+) -> TicketType:
+    """A new type; it follows the default workflow until a workflow of its own is published."""
+    configuration_changed()
+    if actor is not None:
+        require_admin(actor)
+    code, name = (code or "").strip(), (name or "").strip()
+    errors: dict[str, list[str]] = {}
+    if not re.fullmatch(r"[a-z][a-z0-9_]{0,39}", code):
+        errors["code"] = [_("Lower-case letters, digits and _, starting with a letter.")]
+    elif code == "default" or TicketType.objects.filter(code=code).exists():
+        errors["code"] = [_("This code is taken.")]
+    if not name:
+        errors["name"] = [_("This field is required.")]
+    if errors:
+        _errors(errors)
+    return TicketType.objects.create(code=code, name=name, name_en=(name_en or "").strip(), order=order)
+
+
+@transaction.atomic
 def numbering_update(*, actor: User, prefix: str, include_year: bool, digits: int) -> TicketNumbering:
     """New numbers use the new format; existing tickets keep theirs (numbers never change)."""
     configuration_changed()

@@ -29,7 +29,7 @@ from gongdan.accounts.models import Membership, Role, Team, User
 from gongdan.assets.models import Asset, AssetStatus, Location
 from gongdan.core.domain_errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from gongdan.core.html_sanitize import render_markdown
-from gongdan.tickets import events, pipeline, reactions
+from gongdan.tickets import events, pipeline, reactions, workflow_rules
 from gongdan.tickets.access import can_take, can_view, can_work, is_team_lead_of
 from gongdan.tickets.models import (
     Category,
@@ -158,7 +158,44 @@ def _carry_over_reads(read: Ticket, locked: Ticket) -> None:
         locked.__dict__.setdefault("_prefetched_objects_cache", {}).update(prefetched)
 
 
+def state_for(ticket: Ticket) -> str:
+    """The drawn workflow's state the ticket is in (decision 0150): its own `state` while that state stands for
+    its status, else the first state of the workflow standing for the status ("" when there is none). Every
+    status change keeps `state` in step through `touch`, whichever service made it."""
+    states = reference().states_of(ticket.ticket_type_id)
+    if ticket.state and any(s.code == ticket.state and s.status == ticket.status for s in states):
+        return ticket.state
+    if any(s.code == ticket.status and s.status == ticket.status for s in states):
+        return str(ticket.status)
+    return next((s.code for s in states if s.status == ticket.status), "")
+
+
+def settle_state(ticket: Ticket) -> set[str]:
+    """Keep the drawn state and the status in step after a change of status (or type) made by any service:
+    the state standing for the new status; when the workflow has none (a drawn workflow without an "assigned"
+    state, and routing assigned the ticket), the ticket stays in its state and keeps that state's status. The
+    fields it changed."""
+    before = (ticket.state, ticket.status)
+    code = state_for(ticket)
+    if code:
+        ticket.state = code
+    else:
+        states = reference().states_of(ticket.ticket_type_id)
+        if states:
+            kept = next((s for s in states if s.code == ticket.state), None) or next(
+                (s for s in states if s.status in (Status.NEW, Status.ASSIGNED)), states[0]
+            )
+            ticket.state, ticket.status = kept.code, kept.status
+        else:
+            ticket.state = ""
+    return {
+        name for name, old in zip(("state", "status"), before, strict=True) if getattr(ticket, name) != old
+    }
+
+
 def touch(ticket: Ticket, fields: Iterable[str], *, now: datetime | None = None) -> None:
+    if "status" in fields or "ticket_type" in fields:
+        fields = {*fields, *settle_state(ticket)}
     ticket.version += 1
     ticket.updated_at = now or timezone.now()
     ticket.save(update_fields=sorted({*fields, "version", "updated_at"}))
@@ -460,6 +497,7 @@ def ticket_create(
     # The number last: its sequence row stays locked until the commit, so only the few writes below wait
     # behind another creator (decision 0011).
     ticket.number = next_ticket_number(now=now)
+    settle_state(ticket)
     ticket.save(force_insert=True)
     active_watchers = [w for w in watchers if w.is_active]
     if tag_rows:
@@ -745,19 +783,50 @@ def workflow_for(ticket: Ticket) -> list[WorkflowTransition]:
     return reference().workflow(ticket.ticket_type_id)
 
 
+def _leaves(transition: WorkflowTransition, ticket: Ticket, state: str) -> bool:
+    """Whether the transition starts where the ticket is: drawn transitions name their state, the rows
+    installed before drawn workflows only a status."""
+    if transition.from_state:
+        return transition.from_state == state
+    return transition.from_status == ticket.status
+
+
 def available_transitions(*, actor: User, ticket: Ticket) -> list[WorkflowTransition]:
     tokens = _role_tokens(actor, ticket)
+    state = state_for(ticket)
     return [
-        t
-        for t in workflow_for(ticket)
-        if t.from_status == ticket.status and tokens.intersection(t.allowed_roles)
+        t for t in workflow_for(ticket) if _leaves(t, ticket, state) and tokens.intersection(t.allowed_roles)
     ]
+
+
+def _check_rules(ticket: Ticket, transition: WorkflowTransition) -> None:
+    """The fields a drawn transition requires, then its checks (decision 0151)."""
+    missing = [name for name in transition.required_fields if not workflow_rules.has_value(ticket, name)]
+    if missing:
+        labels = {f.key: f.display_label for f in fields_for_category(ticket.category)}
+        names = [str(workflow_rules.TICKET_FIELDS.get(name) or labels.get(name) or name) for name in missing]
+        message = _("Fill in before “%(action)s”: %(fields)s.") % {
+            "action": transition.label, "fields": "、".join(names)}  # fmt: skip
+        raise ValidationFailed(
+            message, code="fields_required", details={name: [_("Required.")] for name in missing}
+        )
+    registered = workflow_rules.checks()
+    for code in transition.checks:
+        check = registered.get(code)
+        if check is None:
+            raise Conflict(
+                _("The check “%(check)s” is not available.") % {"check": code}, code="check_unknown"
+            )
+        if not check.passes(ticket):
+            raise Conflict(str(check.failure), code="check_failed", details={"check": [code]})
 
 
 @transaction.atomic
 def ticket_transition(
     *, actor: User | None, ticket: Ticket, action: str, note: str = "", expected_version: int | None = None
 ) -> Ticket:
+    """Move the ticket along its published workflow. A transition that asks for an approval asks for it the
+    first time and returns the ticket where it is; the approval, once granted, takes the transition."""
     if actor is not None and not can_view(actor, ticket):
         raise NotFound(_("Ticket not found."))
     ticket = lock_ticket(ticket, expected_version=expected_version)
@@ -765,11 +834,12 @@ def ticket_transition(
     if not candidates:
         raise ValidationFailed(_("Unknown action “%(action)s”.") % {"action": action}, code="unknown_action",
                                details={"action": [_("Unknown action.")]})  # fmt: skip
-    transition = next((t for t in candidates if t.from_status == ticket.status), None)
+    state = state_for(ticket)
+    transition = next((t for t in candidates if _leaves(t, ticket, state)), None)
     if transition is None:
         raise Conflict(
             _("“%(action)s” is not possible while the ticket is %(status)s.")
-            % {"action": candidates[0].label, "status": Status(ticket.status).label},
+            % {"action": candidates[0].label, "status": state_label(ticket)},
             code="illegal_transition",
         )
     if actor is not None and not _role_tokens(actor, ticket).intersection(transition.allowed_roles):
@@ -786,19 +856,37 @@ def ticket_transition(
         raise ValidationFailed(message, code="note_required", details={"note": [message]})
     if len(note) > MAX_DESCRIPTION:
         raise ValidationFailed(_("The note is too long."), details={"note": [_("Too long.")]})
+    _check_rules(ticket, transition)
+    if transition.approval:
+        gate = workflow_rules.approval_gate()
+        if gate is None:
+            raise Conflict(_("Approvals are not available on this site."), code="approval_unavailable")
+        if not gate.allows(actor=actor, ticket=ticket, transition=transition, note=note):
+            return ticket
     return apply_status(
-        ticket, actor=actor, to_status=transition.to_status, action=transition.action, note=note
-    )
+        ticket, actor=actor, to_status=transition.to_status, action=transition.action, note=note,
+        to_state=transition.to_state,
+    )  # fmt: skip
+
+
+def state_label(ticket: Ticket) -> str:
+    """The name of the ticket's state in its drawn workflow (its status's name when the workflow has none)."""
+    code = state_for(ticket)
+    found = next((s for s in reference().states_of(ticket.ticket_type_id) if s.code == code), None)
+    return found.label if found is not None else str(Status(ticket.status).label)
 
 
 def apply_status(
-    ticket: Ticket, *, actor: User | None, to_status: str, action: str, note: str = ""
+    ticket: Ticket, *, actor: User | None, to_status: str, action: str, note: str = "", to_state: str = ""
 ) -> Ticket:
-    """Move a locked ticket to a status and record it. Callers have checked the workflow."""
+    """Move a locked ticket to a status (and drawn state) and record it. Callers have checked the workflow."""
     now = timezone.now()
-    before = ticket.status
+    before, state_before = ticket.status, state_for(ticket) or ticket.state or str(ticket.status)
     ticket.status = to_status
     fields = {"status"}
+    if to_state:
+        ticket.state = to_state
+        fields.add("state")
     if to_status == Status.RESOLVED:
         ticket.resolved_at, ticket.resolution = now, note
         fields |= {"resolved_at", "resolution"}
@@ -809,8 +897,10 @@ def apply_status(
         ticket.resolved_at = ticket.closed_at = None
         fields |= {"resolved_at", "closed_at"}
     touch(ticket, fields, now=now)
-    append_event(ticket, actor=actor, kind=events.TRANSITIONED, at=now,
-                 data={"from": before, "to": to_status, "action": action, "note": note})  # fmt: skip
+    data = {"from": before, "to": to_status, "action": action, "note": note}
+    if ticket.state != state_before or ticket.state not in (before, to_status):
+        data |= {"from_state": state_before, "to_state": ticket.state}
+    append_event(ticket, actor=actor, kind=events.TRANSITIONED, at=now, data=data)
     return ticket
 
 
@@ -838,21 +928,24 @@ def ticket_take(*, actor: User, ticket: Ticket, expected_version: int | None = N
     fields, before, after = moved
     start = None
     if ticket.status in TAKE_STARTS_FROM:
-        tokens = _role_tokens(actor, ticket)
+        tokens, state = _role_tokens(actor, ticket), state_for(ticket)
         start = next(
             (
                 t
                 for t in workflow_for(ticket)
-                if t.from_status == ticket.status
+                if _leaves(t, ticket, state)
                 and t.to_status == Status.IN_PROGRESS
                 and tokens.intersection(t.allowed_roles)
+                and not (t.approval or t.checks or t.required_fields)  # those are taken on their own
             ),
             None,
         )
     status_before = ticket.status
     if start is not None:
         ticket.status = start.to_status
-        fields = fields | {"status"}
+        if start.to_state:
+            ticket.state = start.to_state
+        fields = fields | {"status", "state"}
     now = timezone.now()
     touch(ticket, fields, now=now)
     append_event(ticket, actor=actor, kind=events.ASSIGNED, at=now,

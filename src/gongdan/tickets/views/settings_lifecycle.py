@@ -1,4 +1,4 @@
-"""Priorities, ticket types, numbering, the desk settings and the (read-only) workflow."""
+"""Priorities, ticket types, numbering and the desk settings (the workflow editor is settings_workflow.py)."""
 
 from __future__ import annotations
 
@@ -11,16 +11,13 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from gongdan.accounts.models import Role
 from gongdan.admin_console.access import AdminRequest, admin_required
 from gongdan.admin_console.views.page import form_status, render_page
 from gongdan.audit.services import audited_configuration_save
 from gongdan.core.domain_errors import DomainError
-from gongdan.tickets import selectors
-from gongdan.tickets.models import Priority, Status, TicketType
+from gongdan.tickets.models import Priority, TicketType
 from gongdan.tickets.reference import reference
 from gongdan.tickets.services import configuration as config_services
 from gongdan.tickets.services.numbering import numbering_settings
@@ -186,50 +183,4 @@ def desk_settings(request: AdminRequest) -> HttpResponse:
         section="desk",
         form=form,
         status=form_status(request, form),
-    )
-
-
-ROLE_TOKENS = {
-    "requester": gettext_lazy("The ticket's requester"),
-    "assignee": gettext_lazy("The assignee"),
-}
-
-
-@admin_required
-def workflow(request: AdminRequest) -> HttpResponse:
-    statuses = dict(Status.choices)
-    roles = dict(Role.choices)
-    groups: dict[tuple, dict] = {}
-    for transition in selectors.workflow_transitions():
-        key = (
-            transition.ticket_type_id,
-            transition.action,
-            transition.to_status,
-            tuple(transition.allowed_roles),
-            transition.requires_note,
-        )
-        row = groups.setdefault(
-            key,
-            {
-                "transition": transition,
-                "ticket_type": transition.ticket_type,
-                "from": [],
-                "to": statuses.get(transition.to_status, transition.to_status),
-                "to_code": transition.to_status,
-                "roles": [
-                    str(ROLE_TOKENS.get(token) or roles.get(token) or token)
-                    for token in transition.allowed_roles
-                ],
-            },
-        )
-        row["from"].append(
-            (transition.from_status, statuses.get(transition.from_status, transition.from_status))
-        )
-    rows = list(groups.values())
-    return render_page(
-        request,
-        "tickets/settings/lifecycle/workflow.html",
-        section="workflow",
-        rows=rows,
-        statuses=Status.choices,
     )

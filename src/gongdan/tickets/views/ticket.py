@@ -375,6 +375,8 @@ def _page_context(request: SignedInRequest, ticket: Ticket, **extra: Any) -> dic
     transitions = []
     for transition in allowed:
         style, icon = TRANSITION_BUTTONS.get(transition.action, ("btn-outline-primary", "ti-arrow-right"))
+        if transition.approval:
+            icon = "ti-stamp"
         # Cancelling is final for a requester: it opens a small form (reason optional) instead of firing.
         asks = transition.requires_note or transition.to_status == Status.CANCELLED
         transitions.append({"row": transition, "style": style, "icon": icon, "asks": asks})
@@ -390,7 +392,10 @@ def _page_context(request: SignedInRequest, ticket: Ticket, **extra: Any) -> dic
         "ticket": ticket,
         "staff": staff,
         "status_badge": STATUS_BADGES.get(ticket.status, "bg-secondary-lt"),
-        "status_label": _status_label(ticket.status),
+        # A drawn workflow's own state name (装修审批's 施工中…); else the status as everywhere (decision 0150).
+        "status_label": services.state_label(ticket)
+        if ticket.state and ticket.state != ticket.status
+        else _status_label(ticket.status),
         "transitions": transitions,
         "can_take": takes,
         "then_options": then_options,
