@@ -269,6 +269,7 @@ STATICFILES_DIRS = [
     ("vendor/echarts", NODE_MODULES / "echarts/dist"),
     ("vendor/tom-select", NODE_MODULES / "tom-select/dist"),
     ("vendor/model-viewer", NODE_MODULES / "@google/model-viewer/dist"),
+    ("vendor/sortablejs", NODE_MODULES / "sortablejs"),
 ]
 STATICFILES_DIRS = [(prefix, path) for prefix, path in STATICFILES_DIRS if path.exists()]
 STORAGES = {
