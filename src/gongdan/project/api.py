@@ -32,6 +32,7 @@ from gongdan.reports.api import router as reports_router
 from gongdan.routing.api import router as routing_router
 from gongdan.sla.api import router as sla_router
 from gongdan.tickets.api import router as tickets_router
+from gongdan.transfer.api import router as transfer_router
 
 DESCRIPTION = """Gongdan's REST API. Authenticate with `Authorization: Bearer <token>` (get one from
 `POST /api/v1/auth/token`) or, from the browser, with the session cookie plus the `X-CSRFToken` header.
@@ -112,3 +113,4 @@ api.add_router("/", reports_router, tags=["reports"])
 api.add_router("/", assets_router, tags=["assets"])
 api.add_router("/", maintenance_router, tags=["maintenance"])
 api.add_router("/", meters_router, tags=["meters"])
+api.add_router("/", transfer_router, tags=["configuration"])

@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "gongdan.maintenance",
     "gongdan.meters",
     "gongdan.automation",
+    "gongdan.transfer",
     "gongdan.integrations",
     "gongdan.channels",
     "gongdan.portal",

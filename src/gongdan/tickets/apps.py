@@ -8,6 +8,7 @@ class TicketsConfig(AppConfig):
 
     def ready(self) -> None:
         from gongdan.admin_console.registry import register_sections
+        from gongdan.admin_console.transfer import register_transfer_sections
         from gongdan.core.config_cache import watch_configuration
         from gongdan.core.encrypted_stores import EncryptedStore, register_encrypted_store
         from gongdan.core.personal_data import register_personal_data_holder, register_retention_holder
@@ -23,8 +24,10 @@ class TicketsConfig(AppConfig):
         from gongdan.tickets.navigation import SECTIONS
         from gongdan.tickets.services.personal_data import TicketsPersonalData, TicketsRetention
         from gongdan.tickets.services.sensitive_values import ticket_custom_values_reseal
+        from gongdan.tickets.transfer import SECTIONS as TRANSFER_SECTIONS
 
         register_sections(SECTIONS)
+        register_transfer_sections(TRANSFER_SECTIONS)
         watch_configuration(
             Category, CustomField, Priority, TicketType, WorkflowTransition, TicketNumbering, DeskSettings
         )
