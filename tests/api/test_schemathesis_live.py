@@ -122,7 +122,11 @@ BUSINESS_RULE_REFUSALS: list[tuple[str, tuple[int, ...], str]] = [
     ("POST /api/v1/macros/{macro_id}/revert", (422,), "a version is a whole number, not 1.0"),
     ("POST /api/v1/macros/{macro_id}/apply-bulk", (422,), "blank ticket numbers name no ticket"),
     ("GET /api/v1/configuration/export", (422,), "sections are the ones this site registered"),
-    ("POST /api/v1/configuration/import", (422,), "only a Gongdan configuration file whose rows resolve here"),
+    (
+        "POST /api/v1/configuration/import",
+        (422,),
+        "only a Gongdan configuration file whose rows resolve here",
+    ),
     ("POST /api/v1/configuration/versions/{number}/revert", (422,), "the version's rows must still resolve"),
 ]
 # schemathesis's own defaults, and 400: a NUL character is refused anywhere in the address (PostgreSQL

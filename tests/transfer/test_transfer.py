@@ -36,8 +36,12 @@ def configured(admin_user, team):
     """A test site's configuration: a category tree whose form has conditions (one on a category below), a
     routing rule on that category, an automation rule, a shared macro and an approval flow."""
     TeamFactory(name="应用支持")
-    equipment = configuration.category_create(actor=admin_user, name="设备", name_en="Equipment", default_team=team)
-    computer = configuration.category_create(actor=admin_user, name="电脑", name_en="Computer", parent=equipment)
+    equipment = configuration.category_create(
+        actor=admin_user, name="设备", name_en="Equipment", default_team=team
+    )
+    computer = configuration.category_create(
+        actor=admin_user, name="电脑", name_en="Computer", parent=equipment
+    )
     configuration.category_create(actor=admin_user, name="权限申请", name_en="Access request")
     configuration.custom_field_create(actor=admin_user, category=equipment, key="kind", label="设备类型",
                                       field_type="choice", choices=KIND, order=10)  # fmt: skip
@@ -78,7 +82,9 @@ def _sections(content: dict) -> dict:
 def test_an_export_imported_into_an_empty_site_gives_the_same_configuration(configured, admin_user):
     # Given the test site's file
     exported = services.config_export(actor=admin_user)
-    assert {"categories", "routing_rules", "automation_rules", "macros", "approval_flows"} <= set(exported["sections"])
+    assert {"categories", "routing_rules", "automation_rules", "macros", "approval_flows"} <= set(
+        exported["sections"]
+    )
     text = json.dumps(exported, ensure_ascii=False)
     assert "设备 / 电脑" in text or '"电脑"' in text
     # When production has none of it and imports the file
@@ -103,13 +109,17 @@ def test_the_preview_reports_by_name_and_writes_nothing(configured, admin_user):
                                        "actions": [], "visibility": "everyone", "is_active": True, "team": None})  # fmt: skip
     versions, entries = ConfigurationVersion.objects.count(), AuditEntry.objects.count()
     report = services.config_import(actor=admin_user, data=data, dry_run=True)
-    assert ("categories", "设备", "update", ("description",)) in [(c.section, c.key, c.action, c.fields) for c in report.changes]
+    assert ("categories", "设备", "update", ("description",)) in [
+        (c.section, c.key, c.action, c.fields) for c in report.changes
+    ]
     assert ("macros", "已解决", "create") in [(c.section, c.key, c.action) for c in report.changes]
     assert not Macro.objects.filter(name="已解决").exists()
     assert Category.objects.get(name="设备").description == ""
     assert ConfigurationVersion.objects.count() == versions
     # the preview itself is in the trail (someone compared a file with this site), and nothing else is
-    assert list(AuditEntry.objects.filter(pk__gt=0).order_by("-pk").values_list("kind", flat=True)[:1]) == ["config.preview"]
+    assert list(AuditEntry.objects.filter(pk__gt=0).order_by("-pk").values_list("kind", flat=True)[:1]) == [
+        "config.preview"
+    ]
     assert AuditEntry.objects.count() == entries + 1
 
 
@@ -121,9 +131,14 @@ def test_the_preview_reports_by_name_and_writes_nothing(configured, admin_user):
         (lambda d: d["sections"].update(weather=[]), "does not know the sections weather"),
         (lambda d: d["sections"].update(macros={"name": "x"}), "must be a list of objects"),
         (lambda d: _item(d, "设备").update(default_team="没有这个组"), "“没有这个组” does not exist"),
-        (lambda d: d["sections"]["routing_rules"][0].update(team="没有这个组"), "does not exist on this site"),
-        (lambda d: _item(d, "设备")["fields"][1]["logic"]["show_when"][0].update(field="later"),
-         "above this one"),
+        (
+            lambda d: d["sections"]["routing_rules"][0].update(team="没有这个组"),
+            "does not exist on this site",
+        ),
+        (
+            lambda d: _item(d, "设备")["fields"][1]["logic"]["show_when"][0].update(field="later"),
+            "above this one",
+        ),
         (lambda d: d["sections"]["macros"].append(dict(d["sections"]["macros"][0])), "more than once"),
     ],
 )
@@ -148,7 +163,9 @@ def test_versions_keep_the_before_and_after_and_revert_puts_it_back(configured, 
     report = services.config_import(actor=admin_user, data=data)
     before, after = ConfigurationVersion.objects.order_by("number")
     assert (before.reason, after.reason, report.version) == ("before_import", "imported", after)
-    assert after.changes == [{"section": "categories", "key": "设备", "action": "update", "fields": ["description"]}]
+    assert after.changes == [
+        {"section": "categories", "key": "设备", "action": "update", "fields": ["description"]}
+    ]
     assert AuditEntry.objects.filter(kind="config.import", actor=admin_user).exists()
     # When someone then changes it by hand, the version's page shows the difference
     equipment = Category.objects.get(name="设备")
@@ -163,7 +180,9 @@ def test_versions_keep_the_before_and_after_and_revert_puts_it_back(configured, 
     assert AuditEntry.objects.filter(kind="config.revert").exists()
 
 
-def test_the_screen_previews_then_applies(configured, admin_browser, admin_user, django_assert_max_num_queries):
+def test_the_screen_previews_then_applies(
+    configured, admin_browser, admin_user, django_assert_max_num_queries
+):
     data = services.config_export(actor=admin_user)
     _item(data, "设备")["description"] = "屏幕导入"
     upload = StringIO(json.dumps(data, ensure_ascii=False))

@@ -13,9 +13,9 @@ class ApprovalsConfig(AppConfig):
         from gongdan.approvals import events
         from gongdan.approvals.models import ApprovalFlow, ApprovalStage
         from gongdan.approvals.navigation import SECTIONS
-        from gongdan.approvals.transfer import SECTIONS as TRANSFER_SECTIONS
         from gongdan.approvals.reactions import approvals_react
         from gongdan.approvals.selectors import ticket_approval_panel
+        from gongdan.approvals.transfer import SECTIONS as TRANSFER_SECTIONS
         from gongdan.core.config_cache import watch_configuration
         from gongdan.tickets.page import Panel, register_panel, register_timeline
         from gongdan.tickets.reactions import register_reaction

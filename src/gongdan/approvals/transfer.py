@@ -6,7 +6,15 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy
 
 from gongdan.accounts.models import User
-from gongdan.admin_console.transfer import CREATE, UNCHANGED, UPDATE, Change, Item, TransferSection, changed_fields
+from gongdan.admin_console.transfer import (
+    CREATE,
+    UNCHANGED,
+    UPDATE,
+    Change,
+    Item,
+    TransferSection,
+    changed_fields,
+)
 from gongdan.approvals import selectors, services
 from gongdan.approvals.models import ApprovalFlow
 
@@ -18,7 +26,9 @@ def _code(item: Item) -> str:
 
 
 def export_flows() -> list[Item]:
-    return [{k: v for k, v in services.flow_export(f).items() if k != "format"} for f in selectors.flow_list()]
+    return [
+        {k: v for k, v in services.flow_export(f).items() if k != "format"} for f in selectors.flow_list()
+    ]
 
 
 def apply_flows(actor: User, items: list[Item]) -> list[Change]:

@@ -17,9 +17,9 @@ class AutomationConfig(AppConfig):
         from gongdan.automation.engine import CONSUMER, handle_events
         from gongdan.automation.models import Rule
         from gongdan.automation.navigation import SECTIONS
-        from gongdan.automation.transfer import SECTIONS as TRANSFER_SECTIONS
         from gongdan.automation.notices import explain_event, render_notice
         from gongdan.automation.panel import macro_panel_context
+        from gongdan.automation.transfer import SECTIONS as TRANSFER_SECTIONS
         from gongdan.core.config_cache import watch_configuration
         from gongdan.notifications.kinds import register_renderer
         from gongdan.tickets.page import Panel, register_panel, register_timeline

@@ -24,8 +24,8 @@ class RoutingConfig(AppConfig):
         from gongdan.admin_console.transfer import register_transfer_sections
         from gongdan.routing.explain import describe_routing_reason
         from gongdan.routing.navigation import SECTIONS
-        from gongdan.routing.transfer import SECTIONS as TRANSFER_SECTIONS
         from gongdan.routing.services import route_new_ticket
+        from gongdan.routing.transfer import SECTIONS as TRANSFER_SECTIONS
         from gongdan.tickets.events import ASSIGNED
         from gongdan.tickets.page import register_timeline
         from gongdan.tickets.reactions import register_reaction

@@ -11,7 +11,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from gongdan.accounts.models import Organisation, Team, User
-from gongdan.admin_console.transfer import CREATE, UNCHANGED, UPDATE, Change, Item, TransferSection, changed_fields
+from gongdan.admin_console.transfer import (
+    CREATE,
+    UNCHANGED,
+    UPDATE,
+    Change,
+    Item,
+    TransferSection,
+    changed_fields,
+)
 from gongdan.assets.models import AssetType, Location
 from gongdan.core.domain_errors import ValidationFailed
 from gongdan.routing import services
@@ -121,7 +129,9 @@ def apply_rules(actor: User, items: list[Item]) -> list[Change]:
             changes.append(Change("routing_rules", name, UPDATE if diff else UNCHANGED, diff))
         except ValidationFailed as exc:
             message = _("Routing rule “%(name)s”: %(message)s") % {"name": name, "message": exc.message}
-            raise ValidationFailed(message, details={f"routing_rules.{name}.{k}": v for k, v in exc.details.items()}) from None
+            raise ValidationFailed(
+                message, details={f"routing_rules.{name}.{k}": v for k, v in exc.details.items()}
+            ) from None
     return changes
 
 

@@ -10,7 +10,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from gongdan.accounts.models import Team, User
-from gongdan.admin_console.transfer import CREATE, UNCHANGED, UPDATE, Change, Item, TransferSection, changed_fields
+from gongdan.admin_console.transfer import (
+    CREATE,
+    UNCHANGED,
+    UPDATE,
+    Change,
+    Item,
+    TransferSection,
+    changed_fields,
+)
 from gongdan.core.domain_errors import ValidationFailed
 from gongdan.tickets.models import Category, CustomField, Priority, TicketType
 from gongdan.tickets.services import configuration
@@ -92,7 +100,9 @@ def _key(item: Item) -> str:
 
 def _refuse(key: str, message: str, details: dict[str, list[str]] | None = None) -> ValidationFailed:
     text = _("Category “%(key)s”: %(message)s") % {"key": key, "message": message}
-    return ValidationFailed(text, details={f"categories.{key}.{k}": v for k, v in (details or {"file": [message]}).items()})
+    return ValidationFailed(
+        text, details={f"categories.{key}.{k}": v for k, v in (details or {"file": [message]}).items()}
+    )
 
 
 def _named(model: Any, column: str, value: Any, key: str) -> Any:
@@ -135,7 +145,11 @@ def apply_categories(actor: User, items: list[Item]) -> list[Change]:
             else:
                 before = {k: v for k, v in _category_item(existing, paths, []).items() if k in CATEGORY_KEYS}
                 diff = changed_fields(before, wanted)
-                category = configuration.category_update(actor=actor, category=existing, **values) if diff else existing
+                category = (
+                    configuration.category_update(actor=actor, category=existing, **values)
+                    if diff
+                    else existing
+                )
                 changes.append(Change("categories", key, UPDATE if diff else UNCHANGED, diff))
         except ValidationFailed as exc:
             raise _refuse(key, str(exc.message), exc.details) from None
@@ -170,7 +184,7 @@ def _apply_fields(actor: User, category: Category, key: str, items: list[Any],
 
     changes = []
     existing = {f.key: f for f in category.custom_fields.all()}
-    ordered = sorted((i for i in items if isinstance(i, dict)), key=lambda i: (i.get("order") or 0))
+    ordered = sorted((i for i in items if isinstance(i, dict)), key=lambda i: i.get("order") or 0)
     if len(ordered) != len(items):
         raise _refuse(key, _("Each field must be an object."))
     for item in ordered:

@@ -22,7 +22,9 @@ class ConfigurationVersion(models.Model):
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.SET_NULL,
                               null=True, blank=True, related_name="+")  # fmt: skip
     content = models.JSONField(default=dict)  # the export file
-    changes = models.JSONField(default=list)  # [{"section", "key", "action", "fields"}] since the version before
+    changes = models.JSONField(
+        default=list
+    )  # [{"section", "key", "action", "fields"}] since the version before
     created_at = models.DateTimeField(_("time"), default=timezone.now)
 
     class Meta:

@@ -12,7 +12,9 @@ SECTIONS = (
         "transfer:index",
         "ti-file-export",
         _("Configuration transfer"),
-        _("Export the configuration as JSON, import it on another site after a preview, and go back to a version."),
+        _(
+            "Export the configuration as JSON, import it on another site after a preview, and go back to a version."
+        ),
         "tickets",
         order=99,
     ),

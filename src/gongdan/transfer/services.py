@@ -18,7 +18,15 @@ from django.utils.translation import gettext as _
 
 from gongdan.accounts.models import User
 from gongdan.accounts.services import require_admin
-from gongdan.admin_console.transfer import CREATE, UNCHANGED, UPDATE, Change, Item, changed_fields, transfer_sections
+from gongdan.admin_console.transfer import (
+    CREATE,
+    UNCHANGED,
+    UPDATE,
+    Change,
+    Item,
+    changed_fields,
+    transfer_sections,
+)
 from gongdan.audit.services import audit_record
 from gongdan.core.domain_errors import ValidationFailed
 from gongdan.transfer.models import ConfigurationVersion

@@ -36,7 +36,9 @@ def _read(form: ImportForm) -> Any:
     upload = form.cleaned_data.get("file")
     if upload is not None:
         if upload.size > MAX_FILE_BYTES:
-            raise ValidationFailed(_("The file is too large (at most 1 MB)."), details={"file": [_("Too large.")]})
+            raise ValidationFailed(
+                _("The file is too large (at most 1 MB)."), details={"file": [_("Too large.")]}
+            )
         raw = upload.read()
     else:
         raw = (form.cleaned_data.get("content") or "").encode()
@@ -58,7 +60,9 @@ def _rows(changes: list[Change]) -> list[dict[str, Any]]:
              "fields": ", ".join(c.fields)} for c in changes]  # fmt: skip
 
 
-def _page(request: AdminRequest, *, form: ImportForm | None = None, status: int = 200, **context: Any) -> HttpResponse:
+def _page(
+    request: AdminRequest, *, form: ImportForm | None = None, status: int = 200, **context: Any
+) -> HttpResponse:
     versions = list(ConfigurationVersion.objects.select_related("actor").defer("content")[:30])
     return render_page(request, TEMPLATE, section=SECTION, form=form or ImportForm(), versions=versions,
                        transfer_sections=services.section_choices(), status=status, **context)  # fmt: skip
@@ -126,7 +130,9 @@ def version_save(request: AdminRequest) -> HttpResponse:
     except DomainError as exc:
         messages.error(request, str(exc.message))
     else:
-        messages.success(request, _("Version %(n)d keeps the configuration as it is now.") % {"n": version.number})
+        messages.success(
+            request, _("Version %(n)d keeps the configuration as it is now.") % {"n": version.number}
+        )
     return redirect("transfer:index")
 
 
@@ -136,7 +142,9 @@ def version_detail(request: AdminRequest, number: int) -> HttpResponse:
     """A version: what changed when it was made, and how the configuration differs from it now."""
     version = get_object_or_404(ConfigurationVersion.objects.select_related("actor"), number=number)
     since = services.version_diff(older=version.content, newer=services.config_export(actor=None))
-    made = [Change(c["section"], c["key"], c["action"], tuple(c.get("fields") or [])) for c in version.changes]
+    made = [
+        Change(c["section"], c["key"], c["action"], tuple(c.get("fields") or [])) for c in version.changes
+    ]
     return render_page(request, "transfer/version.html", section=SECTION, version=version, made=_rows(made),
                        since=_rows(since))  # fmt: skip
 

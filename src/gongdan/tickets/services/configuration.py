@@ -369,7 +369,9 @@ def custom_field_delete(*, actor: User | None, field: CustomField) -> None:
         if field.key in _own_references(other):
             _errors({"field": [_("“%(other)s” has a rule that looks at this field; change that rule first.")
                                % {"other": other.display_label}]})  # fmt: skip
-    if Ticket.objects.filter(category__path__startswith=category.path, custom_values__has_key=field.key).exists():
+    if Ticket.objects.filter(
+        category__path__startswith=category.path, custom_values__has_key=field.key
+    ).exists():
         _errors({"field": [_("Tickets hold values in this field. Make it inactive instead: it leaves the form "
                              "and the values stay readable.")]})  # fmt: skip
     configuration_changed()

@@ -34,7 +34,11 @@ def _describe(conditions: list[dict[str, Any]], labels: dict[str, str]) -> str:
     parts = []
     for c in conditions or []:
         value = c.get("value")
-        shown = ", ".join(str(v) for v in value) if isinstance(value, list) else ("" if value is None else str(value))
+        shown = (
+            ", ".join(str(v) for v in value)
+            if isinstance(value, list)
+            else ("" if value is None else str(value))
+        )
         target = labels.get(str(c.get("field")), str(c.get("field")))
         parts.append(f"{target} {ops.get(str(c.get('op')), c.get('op'))} {shown}".strip())
     return _(" and ").join(parts)

@@ -46,6 +46,7 @@ def _field_page(request: AdminRequest, **context: Any) -> HttpResponse:
     return render_page(request, template, section="categories", in_builder=bool(request.GET.get("builder")),
                        status=form_status(request, context["form"]), **context)  # fmt: skip
 
+
 CATEGORY_FIELDS = ["name", "name_en", "parent", "description", "default_team", "default_priority", "default_type",
                    "template", "order", "is_active"]  # fmt: skip
 

@@ -19,7 +19,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file")
-        parser.add_argument("--as", dest="username", required=True, help="The administrator the import acts as.")
+        parser.add_argument(
+            "--as", dest="username", required=True, help="The administrator the import acts as."
+        )
         parser.add_argument("--dry-run", action="store_true", help="Report what would change; write nothing.")
 
     def handle(self, *args: Any, **options: Any) -> None:
