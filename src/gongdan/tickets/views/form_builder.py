@@ -131,7 +131,7 @@ def field_delete(request: AdminRequest, pk: int) -> HttpResponse:
         messages.error(request, "; ".join(m for ms in exc.details.values() for m in ms) or str(exc.message))
     else:
         messages.success(request, _("Field %(name)s was removed.") % {"name": field.display_label})
-    response = redirect("tickets:form_builder", category.pk)
+    response: HttpResponse = redirect("tickets:form_builder", category.pk)
     if wants_fragment(request):
         response = HttpResponse(status=204)
         response["HX-Redirect"] = reverse("tickets:form_builder", args=[category.pk])
