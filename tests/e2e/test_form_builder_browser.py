@@ -105,3 +105,36 @@ def test_an_admin_orders_the_form_by_drag_and_keys_and_the_preview_follows_the_r
     page.locator("form[action$='preview/'] button[type=submit]").click()
     page.locator("#preview").wait_for()
     shot(page, f"configuration-transfer-{language}")
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_the_phone_app_brings_the_form_and_its_conditions_with_the_category(
+    browser, live_server, agent, team, admin_user, language
+):
+    agent.language = language
+    agent.save(update_fields=["language"])
+    category = CategoryFactory(name="硬件", name_en="Hardware", default_team=team)
+    configuration.custom_field_create(actor=admin_user, category=category, key="kind", label="设备类型",
+                                      label_en="Kind", field_type="choice", choices=KIND, order=10)  # fmt: skip
+    configuration.custom_field_create(
+        actor=admin_user, category=category, key="asset_tag", label="资产标签", label_en="Asset tag", order=20,
+        logic={"show_when": [{"field": "kind", "op": "eq", "value": "laptop"}],
+               "require_when": [{"field": "kind", "op": "eq", "value": "laptop"}]},
+    )  # fmt: skip
+    context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2,
+                                  locale="zh-CN" if language == "zh-hans" else "en-US")  # fmt: skip
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    try:
+        sign_in(page, live_server, agent)
+        page.goto(f"{live_server.url}/m/new/")
+        page.select_option("#id_category", str(category.pk))
+        page.locator('[data-gd-field="kind"]').wait_for()
+        tag = page.locator('[data-gd-field="asset_tag"]')
+        assert tag.is_hidden()
+        page.select_option("#id_cf_kind", "laptop")
+        expect(tag).to_be_visible()
+        assert page.locator("#id_cf_asset_tag").get_attribute("required") is not None
+        shot(page, f"field-new-ticket-{language}-phone")
+    finally:
+        context.close()
