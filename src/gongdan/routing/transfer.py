@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -57,13 +58,21 @@ KINDS: dict[str, tuple[Any, Any]] = {
 }  # fmt: skip
 
 
+def _natural(to_key: Any, pk: Any) -> Any:
+    """The row's natural key; a row deleted since keeps its id (and the import names it as missing)."""
+    try:
+        return to_key(pk)
+    except ObjectDoesNotExist:
+        return pk
+
+
 def _exported_conditions(conditions: list[dict[str, Any]]) -> list[dict[str, Any]]:
     out = []
     for condition in conditions or []:
         condition = dict(condition)
         if condition.get("kind") in KINDS:
             to_key = KINDS[condition["kind"]][0]
-            condition["values"] = [to_key(v) for v in condition.get("values") or []]
+            condition["values"] = [_natural(to_key, v) for v in condition.get("values") or []]
         out.append(condition)
     return out
 
