@@ -136,21 +136,7 @@ BUSINESS_RULE_REFUSALS: list[tuple[str, tuple[int, ...], str]] = [
     ("PUT /api/v1/macros/{macro_id}", (422,), "as for create; text must not contain NUL"),
     ("POST /api/v1/macros/{macro_id}/revert", (422,), "a version is a whole number, not 1.0"),
     ("POST /api/v1/macros/{macro_id}/apply-bulk", (422,), "blank ticket numbers name no ticket"),
-    (
-        "PUT /api/v1/workflows/{key}/draft",
-        (422,),
-        "a definition's states and transitions must be well-formed",
-    ),
-    (
-        "POST /api/v1/workflows/{key}/validate",
-        (422,),
-        "a definition's states and transitions must be well-formed",
-    ),
-    (
-        "POST /api/v1/workflows/{key}/publish",
-        (422,),
-        "only a draft without problems; open tickets of removed states need a mapping",
-    ),
+    assert "Selected: 139/139" in output, output[-3000:]
 ]
 # schemathesis's own defaults, and 400: a NUL character is refused anywhere in the address (PostgreSQL
 # cannot store or compare it), which a string parameter's schema cannot say.
@@ -246,7 +232,7 @@ def _schemathesis(base_url: str, site: dict[str, Any], tmp_path: Path) -> None:
 
     elapsed = time.monotonic() - started
     output = run.stdout + run.stderr
-    assert "Selected: 135/135" in output, output[-3000:]
+    assert "Selected: 139/139" in output, output[-3000:]
     failures = output[output.find("= FAILURES =") :]
     assert run.returncode == 0, f"after {elapsed:.0f}s:\n{failures[:20000]}"
     summary = [line.strip() for line in output.splitlines() if "generated," in line or "⚠️" in line]

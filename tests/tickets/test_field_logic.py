@@ -16,40 +16,6 @@ from tests.factories import CategoryFactory
 
 pytestmark = pytest.mark.django_db
 
-URGENCY = [
-    {"value": "low", "label": "低", "label_en": "Low"},
-    {"value": "high", "label": "高", "label_en": "High"},
-]
-KIND = [{"value": v, "label": v, "label_en": v} for v in ("laptop", "desktop", "printer")]
-SITE = [{"value": v, "label": v, "label_en": v} for v in ("sz", "bj")]
-ROOM = [{"value": v, "label": v, "label_en": v} for v in ("r1", "r2", "r3")]
-
-
-@pytest.fixture
-def hardware(team, admin_user):
-    """Hardware: urgency high → phone required; kind laptop/desktop → asset tag shown, laptop → required;
-    site sz → rooms r1 and r2 only; a P0/P1 ticket must say the impact."""
-    category = CategoryFactory(name="硬件", name_en="Hardware", default_team=team)
-    make = configuration.custom_field_create
-    make(actor=admin_user, category=category, key="urgency", label="紧急", label_en="Urgency", field_type="choice",
-         choices=URGENCY, order=10)  # fmt: skip
-    make(actor=admin_user, category=category, key="phone", label="电话", label_en="Phone", order=20,
-         logic={"require_when": [{"field": "urgency", "op": "eq", "value": "high"}]})  # fmt: skip
-    make(actor=admin_user, category=category, key="kind", label="设备", label_en="Kind", field_type="choice",
-         choices=KIND, order=30)  # fmt: skip
-    make(actor=admin_user, category=category, key="asset_tag", label="资产标签", label_en="Asset tag", order=40,
-         logic={"show_when": [{"field": "kind", "op": "in", "value": ["laptop", "desktop"]}],
-                "require_when": [{"field": "kind", "op": "eq", "value": "laptop"}]})  # fmt: skip
-    make(actor=admin_user, category=category, key="site", label="园区", label_en="Site", field_type="choice",
-         choices=SITE, order=50)  # fmt: skip
-    make(actor=admin_user, category=category, key="room", label="房间", label_en="Room", field_type="choice",
-         choices=ROOM, order=60,
-         logic={"choices_when": [{"when": [{"field": "site", "op": "eq", "value": "sz"}], "values": ["r1", "r2"]}]})  # fmt: skip
-    make(actor=admin_user, category=category, key="impact", label="影响", label_en="Impact", order=70,
-         logic={"require_when": [{"field": "@priority", "op": "in", "value": ["P0", "P1"]}]})  # fmt: skip
-    return category
-
-
 CASES = [
     # (values, the field the verdict names, or None when accepted)
     ({"urgency": "high"}, "phone"),
@@ -62,7 +28,7 @@ CASES = [
 
 
 @pytest.mark.parametrize(("values", "named"), CASES)
-def test_the_api_the_agent_form_and_the_portal_give_the_same_verdict(
+def test_the_api_the_agent_form_the_portal_and_the_phone_app_give_the_same_verdict(
     hardware, agent, agent_client, requester, requester_client, values, named
 ):
     # Through the API
@@ -73,13 +39,52 @@ def test_the_api_the_agent_form_and_the_portal_give_the_same_verdict(
     form = {"subject": "坏了", "category": hardware.pk, **{f"cf_{k}": v for k, v in values.items()}}
     web = agent_client.post(reverse("tickets:ticket_new"), {**form, "requester": requester.pk})
     portal = requester_client.post("/portal/new/", form)
+    # Through the technician's phone app
+    phone = agent_client.post(reverse("field:ticket_new"), form)
     if named is None:
-        assert (api.status_code, web.status_code, portal.status_code) == (201, 302, 302)
-        assert Ticket.objects.count() == 3
+        assert (api.status_code, web.status_code, portal.status_code, phone.status_code) == (
+            201,
+            302,
+            302,
+            302,
+        )
+        assert Ticket.objects.count() == 4
         return
-    assert (api.status_code, web.status_code, portal.status_code) == (422, 422, 422)
+    assert (api.status_code, web.status_code, portal.status_code, phone.status_code) == (422, 422, 422, 422)
     assert f"custom_fields.{named}" in api.json()["error"]["details"]
+    assert (
+        f'data-gd-field="{named}"' in phone.content.decode() and 'class="fa-error"' in phone.content.decode()
+    )
     assert Ticket.objects.count() == 0
+
+
+def test_the_phone_app_edits_a_jobs_details_with_the_same_verdict(hardware, agent, agent_client):
+    # Given a job for a desktop; when the technician finds it is a laptop and sends no asset tag
+    ticket = ticket_create(actor=agent, subject="蓝屏", category=hardware, assignee=agent,
+                           custom_values={"kind": "desktop"})  # fmt: skip
+    url = reverse("field:job_details", args=[ticket.number])
+    page = agent_client.get(url).content.decode()
+    assert 'id="gd-field-logic"' in page and "tickets/field_logic.js" in page
+    refused = agent_client.post(url, {"version": ticket.version, "cf_kind": "laptop", "cf_asset_tag": ""})
+    # Then the server refuses as everywhere else and nothing changes
+    assert refused.status_code == 422 and "“Asset tag” is required." in refused.content.decode()
+    ticket.refresh_from_db()
+    assert ticket.custom_values == {"kind": "desktop"}
+    # And with the tag it is saved, and the job page shows it
+    saved = agent_client.post(url, {"version": ticket.version, "cf_kind": "laptop", "cf_asset_tag": "IT-7"})
+    assert saved.status_code == 302
+    ticket.refresh_from_db()
+    assert ticket.custom_values == {"kind": "laptop", "asset_tag": "IT-7"}
+    assert "IT-7" in agent_client.get(reverse("field:job", args=[ticket.number])).content.decode()
+
+
+def test_the_phone_app_brings_the_categorys_form_when_the_category_changes(hardware, agent_client):
+    fragment = agent_client.get(
+        reverse("field:ticket_new_fields") + f"?category={hardware.pk}"
+    ).content.decode()
+    assert 'data-gd-field="asset_tag" hidden' in fragment and 'id="gd-field-logic"' in fragment
+    page = agent_client.get(reverse("field:ticket_new")).content.decode()
+    assert "field/new_ticket.js" in page and "data-fields-url" in page
 
 
 def test_a_hidden_fields_value_is_dropped_and_shown_fields_keep_theirs(hardware, agent):

@@ -15,6 +15,7 @@ class AutomationConfig(AppConfig):
 
         register_personal_data_holder(AutomationPersonalData())
         from gongdan.admin_console.registry import register_sections
+        from gongdan.admin_console.transfer import register_transfer_sections
         from gongdan.automation import events, tasks  # noqa: F401  (event kinds and periodic tasks)
         from gongdan.automation.actions import NOTICE_KIND
         from gongdan.automation.engine import CONSUMER, handle_events
@@ -22,12 +23,14 @@ class AutomationConfig(AppConfig):
         from gongdan.automation.navigation import SECTIONS
         from gongdan.automation.notices import explain_event, render_notice
         from gongdan.automation.panel import macro_panel_context
+        from gongdan.automation.transfer import SECTIONS as TRANSFER_SECTIONS
         from gongdan.core.config_cache import watch_configuration
         from gongdan.notifications.kinds import register_renderer
         from gongdan.tickets.page import Panel, register_panel, register_timeline
         from gongdan.tickets.pipeline import Consumer, register_consumer
 
         register_sections(SECTIONS)
+        register_transfer_sections(TRANSFER_SECTIONS)
         watch_configuration(Rule)
         register_consumer(Consumer(CONSUMER, handle=handle_events))
         register_renderer(NOTICE_KIND, render_notice)

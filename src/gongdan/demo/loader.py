@@ -66,6 +66,7 @@ from gongdan.tickets.models import (
     TicketType,
 )
 from gongdan.tickets.services import configuration, workflows
+from gongdan.transfer import services as transfer
 
 EXAMPLES = Path(approvals.__file__).resolve().parent / "examples"  # the shipped approval flows
 MARKER_USERNAME = "zhou.min"  # the demo manager: present means the demo site is loaded
@@ -180,6 +181,14 @@ class _Builder:
         self.routing()
         self.tell(f"routing rules: {self.counts['routing_rules']}")
         self.single_sign_on()
+        self.configuration_version()
+
+    def configuration_version(self) -> None:
+        """The configuration as the demo leaves it, kept as the first version (Settings → Configuration
+        transfer): export it, change something, and compare or go back."""
+        admin = User.objects.filter(role=Role.ADMIN, is_active=True).order_by("pk").first()
+        if admin is not None:
+            transfer.version_save(actor=admin, note="演示站点的初始配置 / The demo's starting configuration")
 
     # --- people -------------------------------------------------------------------------------------------
     def people(self) -> None:

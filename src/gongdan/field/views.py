@@ -37,8 +37,10 @@ from gongdan.maintenance.selectors import pm_ticket_checklist
 from gongdan.parts.selectors import phone_parts
 from gongdan.tickets import selectors as ticket_selectors
 from gongdan.tickets import services as ticket_services
-from gongdan.tickets.models import Category, Status
+from gongdan.tickets.models import Category, CustomField, FieldType, Status
 from gongdan.tickets.models.ticket import OPEN_STATUSES
+from gongdan.tickets.services import fields_for_category
+from gongdan.tickets.views.create import custom_values_from, fields_context
 from gongdan.web.http import SignedInRequest
 
 SHELL_ASSETS = ("field/field.css", "field/field.js", "field/icons/icon-192.png")
@@ -92,6 +94,7 @@ def _job_context(request: SignedInRequest, number: str) -> dict[str, Any]:
     photos = [a for a in ticket_selectors.ticket_attachments(actor=actor, ticket=ticket) if a.is_image]
     mine = ticket.assignee_id == actor.pk
     return {
+        "details": _details(ticket),
         **(pm_ticket_checklist(actor, ticket) or {}),
         **phone_parts(actor, ticket),
         "ticket": ticket,
@@ -110,6 +113,21 @@ def _job_context(request: SignedInRequest, number: str) -> dict[str, Any]:
         "can_finish": services.finish_transition(actor, ticket) is not None,
         "checked_in": site.open_visit is not None,
     }  # fmt: skip
+
+
+def _details(ticket: Any) -> list[tuple[str, str]]:
+    """The ticket's form values as words (choices by their label); sensitive ones are left to the desk."""
+    shown = []
+    for field in _form_fields(ticket.category, sensitive=False):
+        value = (ticket.custom_values or {}).get(field.key)
+        if value in (None, "", []):
+            continue
+        labels = dict(field.choice_options())
+        items = value if isinstance(value, list) else [value]
+        if field.field_type in (FieldType.CHOICE, FieldType.MULTI_CHOICE):
+            items = [labels.get(str(v), str(v)) for v in items]
+        shown.append((field.display_label, ", ".join(str(v) for v in items)))
+    return shown
 
 
 @technician_required
@@ -180,16 +198,30 @@ class NewTicketForm(forms.Form):
         category = self.fields["category"]
         assert isinstance(category, forms.ModelChoiceField)
         category.queryset = Category.objects.filter(is_active=True).order_by("path", "order")
+        category.widget.attrs["data-fields-url"] = reverse("field:ticket_new_fields")
+
+
+def _posted_category(data: Any) -> Category | None:
+    pk = parse_id(data.get("category"))
+    return Category.objects.filter(pk=pk, is_active=True).first() if pk is not None else None
+
+
+def _form_fields(category: Category | None, *, sensitive: bool = True) -> list[CustomField]:
+    return [f for f in fields_for_category(category) if sensitive or not f.sensitive]
 
 
 @technician_required
 @require_http_methods(["GET", "POST"])
 def ticket_new(request: SignedInRequest) -> HttpResponse:
-    """A new ticket from site, usually after scanning a place's code (?location=<id> fills it in)."""
+    """A new ticket from site, usually after scanning a place's code (?location=<id> fills it in). The
+    category's own form comes with it, its conditions shown as on the portal and decided by the server."""
     initial: dict[str, Any] = {}
     if (location_id := parse_id(request.GET.get("location"))) is not None:
         initial["location"] = Location.objects.filter(pk=location_id, is_active=True).first()
     form = NewTicketForm(request.POST or None, initial=initial)
+    category = _posted_category(request.POST) if request.method == "POST" else None
+    values = custom_values_from(request.POST, _form_fields(category)) if request.method == "POST" else {}
+    errors: dict[str, list[str]] = {}
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -200,16 +232,56 @@ def ticket_new(request: SignedInRequest) -> HttpResponse:
                 category=data["category"],
                 location=data["location"],
                 assignee=request.user if data["assign_to_me"] else None,
+                custom_values={k: v for k, v in values.items() if v not in ("", [])},
             )
         except DomainError as exc:
             for field, messages in exc.details.items():
+                if field.startswith("custom_fields."):
+                    errors[field] = list(messages)
+                    continue
                 for message in messages:
                     form.add_error(field if field in form.fields else None, message)
             if not exc.details:
                 form.add_error(None, str(exc.message))
         else:
             return redirect("field:job", number=ticket.number)
-    return render(request, "field/new.html", {"form": form}, status=422 if form.errors else 200)
+    context = {"form": form, **fields_context(request.user, category, values, errors)}
+    return render(request, "field/new.html", context, status=422 if form.errors or errors else 200)
+
+
+@technician_required
+@require_GET
+def ticket_new_fields(request: SignedInRequest) -> HttpResponse:
+    """The chosen category's form, for the new-ticket page to put in place when the category changes."""
+    category = _posted_category(request.GET)
+    return render(request, "field/_custom_fields.html", fields_context(request.user, category, {}, {}))
+
+
+@technician_required
+@require_http_methods(["GET", "POST"])
+def job_details(request: SignedInRequest, number: str) -> HttpResponse:
+    """The ticket's form values, changed on site through the same service as the desk (sensitive fields are
+    not shown on a phone and keep their values)."""
+    ticket = _job_or_404(request, number)
+    fields = _form_fields(ticket.category, sensitive=False)
+    values = dict(ticket.custom_values or {})
+    errors: dict[str, list[str]] = {}
+    status = 200
+    if request.method == "POST":
+        values = custom_values_from(request.POST, fields)
+        try:
+            ticket_services.ticket_edit(actor=request.user, ticket=ticket, changes={"custom_values": values},
+                                        expected_version=parse_id(request.POST.get("version")))  # fmt: skip
+        except DomainError as exc:
+            errors = {k: list(v) for k, v in exc.details.items() if k.startswith("custom_fields.")}
+            if not errors:
+                errors["form"] = [str(exc.message)]
+            status = 422
+        else:
+            return redirect("field:job", number=ticket.number)
+    context = {"ticket": ticket, "form_errors": errors.get("form", []),
+               **fields_context(request.user, ticket.category, values, errors, fields=fields)}  # fmt: skip
+    return render(request, "field/details.html", context, status=status)
 
 
 # ---- the installable app: manifest, service worker, offline page ------------------------------------

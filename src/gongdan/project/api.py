@@ -34,6 +34,7 @@ from gongdan.routing.api import router as routing_router
 from gongdan.sla.api import router as sla_router
 from gongdan.tickets.api import router as tickets_router
 from gongdan.tickets.workflow_api import router as workflows_router
+from gongdan.transfer.api import router as transfer_router
 
 DESCRIPTION = """Gongdan's REST API. Authenticate with `Authorization: Bearer <token>` (get one from
 `POST /api/v1/auth/token`) or, from the browser, with the session cookie plus the `X-CSRFToken` header.
@@ -116,3 +117,4 @@ api.add_router("/", assets_router, tags=["assets"])
 api.add_router("/", maintenance_router, tags=["maintenance"])
 api.add_router("/", meters_router, tags=["meters"])
 api.add_router("/", parts_router, tags=["parts"])
+api.add_router("/", transfer_router, tags=["configuration"])

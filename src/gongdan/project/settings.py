@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "gongdan.meters",
     "gongdan.parts",
     "gongdan.automation",
+    "gongdan.transfer",
     "gongdan.integrations",
     "gongdan.channels",
     "gongdan.portal",
@@ -272,6 +273,7 @@ STATICFILES_DIRS = [
     ("vendor/model-viewer", NODE_MODULES / "@google/model-viewer/dist"),
     ("vendor/cytoscape", NODE_MODULES / "cytoscape/dist"),
     ("vendor/cytoscape-edgehandles", NODE_MODULES / "cytoscape-edgehandles"),
+    ("vendor/sortablejs", NODE_MODULES / "sortablejs"),
 ]
 STATICFILES_DIRS = [(prefix, path) for prefix, path in STATICFILES_DIRS if path.exists()]
 STORAGES = {

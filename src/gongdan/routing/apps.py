@@ -21,14 +21,17 @@ class RoutingConfig(AppConfig):
                 forget_config, sender=model, dispatch_uid=f"routing-config-del-{model.__name__}"
             )
         from gongdan.admin_console.registry import register_sections
+        from gongdan.admin_console.transfer import register_transfer_sections
         from gongdan.routing.explain import describe_routing_reason
         from gongdan.routing.navigation import SECTIONS
         from gongdan.routing.services import route_new_ticket
+        from gongdan.routing.transfer import SECTIONS as TRANSFER_SECTIONS
         from gongdan.tickets.events import ASSIGNED
         from gongdan.tickets.page import register_timeline
         from gongdan.tickets.reactions import register_reaction
 
         register_sections(SECTIONS)
+        register_transfer_sections(TRANSFER_SECTIONS)
         register_reaction("routing", route_new_ticket, order=10)
         explain = lambda _kind, data: describe_routing_reason(data.get("reason") or {})  # noqa: E731
         register_timeline({ASSIGNED}, explain=explain)

@@ -8,6 +8,7 @@ class TicketsConfig(AppConfig):
 
     def ready(self) -> None:
         from gongdan.admin_console.registry import register_sections
+        from gongdan.admin_console.transfer import register_transfer_sections
         from gongdan.core.config_cache import watch_configuration
         from gongdan.core.encrypted_stores import EncryptedStore, register_encrypted_store
         from gongdan.core.personal_data import register_personal_data_holder, register_retention_holder
@@ -24,6 +25,7 @@ class TicketsConfig(AppConfig):
         from gongdan.tickets.navigation import SECTIONS
         from gongdan.tickets.services.personal_data import TicketsPersonalData, TicketsRetention
         from gongdan.tickets.services.sensitive_values import ticket_custom_values_reseal
+        from gongdan.tickets.transfer import SECTIONS as TRANSFER_SECTIONS
 
         register_sections(SECTIONS)
         from gongdan.audit.kinds import register_kind
@@ -32,6 +34,7 @@ class TicketsConfig(AppConfig):
         register_kind(workflows.AUDIT_DRAFT, _("Workflow draft saved"))
         register_kind(workflows.AUDIT_PUBLISH, _("Workflow version published"))
         register_kind(workflows.AUDIT_DISCARD, _("Workflow draft discarded"))
+        register_transfer_sections(TRANSFER_SECTIONS)
         watch_configuration(
             Category,
             CustomField,

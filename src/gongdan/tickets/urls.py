@@ -6,6 +6,7 @@ from django.urls import path
 from gongdan.accounts.views.auth import requesters_to_portal
 from gongdan.tickets.views import (
     create,
+    form_builder,
     queue,
     saved_views,
     settings_catalogue,
@@ -47,6 +48,9 @@ urlpatterns = [
         name="field_create",
     ),
     path("settings/fields/<int:pk>/", settings_catalogue.field_edit, name="field_edit"),
+    path("settings/fields/<int:pk>/delete/", form_builder.field_delete, name="field_delete"),
+    path("settings/categories/<int:pk>/form/", form_builder.form_builder, name="form_builder"),
+    path("settings/categories/<int:pk>/form/order/", form_builder.form_order, name="form_order"),
     path("settings/priorities/", settings_lifecycle.priority_list, name="priority_list"),
     path("settings/priorities/<int:pk>/", settings_lifecycle.priority_edit, name="priority_edit"),
     path("settings/ticket-types/", settings_lifecycle.ticket_type_list, name="ticket_type_list"),

@@ -13,6 +13,8 @@ from django.utils.translation import gettext as _
 
 from gongdan.accounts.models import User
 from gongdan.accounts.services import require_admin
+from gongdan.audit.kinds import CONFIG_UPDATE
+from gongdan.audit.services import audit_record
 from gongdan.core.config_cache import configuration_changed
 from gongdan.core.domain_errors import ValidationFailed
 from gongdan.tickets.models import (
@@ -21,6 +23,7 @@ from gongdan.tickets.models import (
     DeskSettings,
     FieldType,
     Priority,
+    Ticket,
     TicketNumbering,
     TicketType,
 )
@@ -320,3 +323,77 @@ def desk_settings_update(*, actor: User, separate_resolution_note: bool) -> Desk
         pk=1, defaults={"separate_resolution_note": separate_resolution_note}
     )
     return desk
+
+
+def _own_references(field: CustomField) -> set[str]:
+    """The keys of other fields this field's rules look at."""
+    logic = field.logic or {}
+    keys: set[str] = set()
+    for rule in ("show_when", "require_when"):
+        keys.update(str(c.get("field")) for c in logic.get(rule) or [])
+    for narrowed in logic.get("choices_when") or []:
+        keys.update(str(c.get("field")) for c in narrowed.get("when") or [])
+    return {key for key in keys if not key.startswith("@")}
+
+
+@transaction.atomic
+def custom_field_reorder(*, actor: User | None, category: Category, keys: list[str]) -> list[CustomField]:
+    """Put the category's own fields in this order (the form builder's drag and its up/down buttons).
+
+    `keys` names every field of the category once. A field's rules look only upwards (decision 0106), so an
+    order that puts a field above one its rules read is refused, naming both; nothing is saved then. The change
+    is one audit entry: the order before and after."""
+    if actor is not None:
+        require_admin(actor)
+    rows = list(CustomField.objects.select_for_update().filter(category=category).order_by("order", "pk"))
+    by_key = {f.key: f for f in rows}
+    wanted = [str(k) for k in keys] if isinstance(keys, list | tuple) else []
+    if len(wanted) != len(set(wanted)) or set(wanted) != set(by_key):
+        _errors({"order": [_("The order must name each of the category's fields once.")]})
+    position = {key: index for index, key in enumerate(wanted)}
+    for key in wanted:
+        field = by_key[key]
+        if not field.is_active:
+            continue
+        for needed in sorted(_own_references(field)):
+            other = by_key.get(needed)
+            if other is not None and other.is_active and position[needed] > position[key]:
+                _errors({"order": [_("“%(field)s” depends on “%(other)s”, which would come after it. Move "
+                                     "“%(other)s” above it first.") % {"field": field.display_label,
+                                                                      "other": other.display_label}]})  # fmt: skip
+    before = [f.key for f in rows]
+    if before == wanted:
+        return rows
+    changed = []
+    for index, key in enumerate(wanted):
+        field = by_key[key]
+        if field.order != (index + 1) * 10:
+            field.order = (index + 1) * 10
+            changed.append(field)
+    configuration_changed()
+    CustomField.objects.bulk_update(changed, ["order"])
+    audit_record(kind=CONFIG_UPDATE, actor=actor, object_type="tickets.category", object_id=category.pk,
+                 object_repr=str(category), detail={"before": {"field_order": before},
+                                                    "after": {"field_order": wanted}})  # fmt: skip
+    return [by_key[key] for key in wanted]
+
+
+@transaction.atomic
+def custom_field_delete(*, actor: User | None, field: CustomField) -> None:
+    """Remove a field from its category's form. Refused while a field's rules (here or in a category below)
+    look at it, or while tickets hold a value in it (make it inactive instead: the values stay readable)."""
+    if actor is not None:
+        require_admin(actor)
+    category = field.category
+    below = CustomField.objects.filter(category__path__startswith=category.path).exclude(pk=field.pk)
+    for other in below:
+        if field.key in _own_references(other):
+            _errors({"field": [_("“%(other)s” has a rule that looks at this field; change that rule first.")
+                               % {"other": other.display_label}]})  # fmt: skip
+    if Ticket.objects.filter(
+        category__path__startswith=category.path, custom_values__has_key=field.key
+    ).exists():
+        _errors({"field": [_("Tickets hold values in this field. Make it inactive instead: it leaves the form "
+                             "and the values stay readable.")]})  # fmt: skip
+    configuration_changed()
+    field.delete()

@@ -59,9 +59,11 @@ def user_options(actor: User) -> list[User]:
 
 def fields_context(
     actor: User, category: Category | None, values: dict[str, Any], errors: dict[str, list[str]],
-    *, priority: Priority | None = None,
+    *, priority: Priority | None = None, fields: list[CustomField] | None = None,
 ) -> dict[str, Any]:  # fmt: skip
-    fields = fields_for_category(category)
+    """The rows of the category's form and the rules its browser script reads. `fields`: the form as stored
+    now (the form builder's preview) instead of the per-process copy."""
+    fields = fields_for_category(category) if fields is None else fields
     needs_users = any(f.field_type == FieldType.USER for f in fields)
     priority_code = (
         priority.code

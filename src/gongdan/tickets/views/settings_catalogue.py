@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.forms.models import model_to_dict
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -23,6 +24,28 @@ from gongdan.tickets.services import configuration as config_services
 from gongdan.tickets.settings_forms import CategoryForm, CustomFieldForm, choices_to_text
 from gongdan.tickets.tasks import reseal_sensitive_custom_values
 from gongdan.web.forms import show_domain_error
+from gongdan.web.http import wants_fragment
+
+FIELD_FORM = "tickets/settings/categories/field_form.html"
+
+
+def _field_saved(request: AdminRequest, category: Category) -> HttpResponse:
+    """Back to the form builder when the field was edited there (in its panel, or ?builder=1), else to the
+    category."""
+    if wants_fragment(request):
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = reverse("tickets:form_builder", args=[category.pk])
+        return response
+    if request.GET.get("builder"):
+        return redirect("tickets:form_builder", category.pk)
+    return redirect("tickets:category_edit", pk=category.pk)
+
+
+def _field_page(request: AdminRequest, **context: Any) -> HttpResponse:
+    template = f"{FIELD_FORM}#panel" if wants_fragment(request) else FIELD_FORM
+    return render_page(request, template, section="categories", in_builder=bool(request.GET.get("builder")),
+                       status=form_status(request, context["form"]), **context)  # fmt: skip
+
 
 CATEGORY_FIELDS = ["name", "name_en", "parent", "description", "default_team", "default_priority", "default_type",
                    "template", "order", "is_active"]  # fmt: skip
@@ -88,21 +111,14 @@ def field_create(request: AdminRequest, category_pk: int) -> HttpResponse:
                 show_domain_error(form, exc)
             else:
                 messages.success(request, _("Field %(name)s was added.") % {"name": field.display_label})
-                return redirect("tickets:category_edit", pk=category.pk)
+                return _field_saved(request, category)
     else:
         next_order = (
             category.custom_fields.order_by("-order").values_list("order", flat=True).first() or 0
         ) + 10
         form = CustomFieldForm(initial={"order": next_order, "is_active": True},
                                above=config_services.fields_above(category, None, order=next_order))  # fmt: skip
-    return render_page(
-        request,
-        "tickets/settings/categories/field_form.html",
-        section="categories",
-        form=form,
-        category=category,
-        status=form_status(request, form),
-    )
+    return _field_page(request, form=form, category=category)
 
 
 @admin_required
@@ -124,7 +140,7 @@ def field_edit(request: AdminRequest, pk: int) -> HttpResponse:
                 show_domain_error(form, exc)
             else:
                 messages.success(request, _("Field %(name)s was saved.") % {"name": field.display_label})
-                return redirect("tickets:category_edit", pk=category.pk)
+                return _field_saved(request, category)
     else:
         form = CustomFieldForm(
             field=field,
@@ -144,12 +160,4 @@ def field_edit(request: AdminRequest, pk: int) -> HttpResponse:
                 "personal": field.personal,
             },
         )
-    return render_page(
-        request,
-        "tickets/settings/categories/field_form.html",
-        section="categories",
-        form=form,
-        category=category,
-        field=field,
-        status=form_status(request, form),
-    )
+    return _field_page(request, form=form, category=category, field=field)

@@ -1,4 +1,4 @@
-/* Conditional fields on the ticket forms (agent and portal): the same rules as the server's
+/* Conditional fields on the ticket forms (agent, portal, phone app and the form builder's preview): the same rules as the server's
    tickets/services/field_logic.py, read from the JSON the page carries (#gd-field-logic). The server decides;
    this only shows, hides, marks required and narrows choices as people type. */
 (function () {
@@ -100,4 +100,5 @@
 
   document.addEventListener("DOMContentLoaded", wire);
   document.addEventListener("htmx:afterSettle", wire);
+  document.addEventListener("gd:fields", wire);  // a form put in place by a page's own script (the phone app)
 })();
