@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from typing import Protocol
+from typing import Any, Protocol
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -135,7 +135,7 @@ def _insert(rows: Sequence[_NewWorkOrder]) -> int:
     with connection.cursor() as cursor:
         for start in range(0, len(rows), per_statement):
             chunk = rows[start : start + per_statement]
-            params: list[object] = []
+            params: list[Any] = []
             for row in chunk:
                 params += [row.plan_id, row.asset_id, adapt(row.planned_on), adapt(row.due_on),
                            adapt(row.opens_on), row.trigger, scheduled]  # fmt: skip
