@@ -101,12 +101,20 @@ def main() -> None:
     )
     process.start()
     time.sleep(1)
-    first_sent = time.monotonic()
+    first_sent, cpu_started = time.monotonic(), time.process_time()
     ready.set()
     deadline = first_sent + args.messages / 500 + 60
     while done["n"] < args.messages and time.monotonic() < deadline:
         time.sleep(0.05)
     elapsed = done["last"] - first_sent
+    cpu = (
+        time.process_time() - cpu_started
+    )  # the ingester's CPU (and this thread's polling), not the publisher's
+    settle = (
+        time.monotonic() + 60
+    )  # the work orders open after their batch (decision 0172): let the last open
+    while Excursion.objects.filter(awaiting_work_order=True).exists() and time.monotonic() < settle:
+        time.sleep(0.1)
     process.join(60)
     stop.set()
     thread.join(30)
@@ -114,6 +122,10 @@ def main() -> None:
     stored = Reading.objects.count()
     print(f"{done['n']:,} of {args.messages:,} messages processed, {stored:,} readings stored in {elapsed:.1f} s: "
           f"{stored / elapsed:,.0f} readings/s (target ≥ 5,000) — publisher asked for {args.rate:,.0f}/s")  # fmt: skip
+    print(f"ingester CPU {cpu:.1f} s: {stored / cpu:,.0f} readings per CPU second")
+    awaiting = Excursion.objects.filter(awaiting_work_order=True).count()
+    if awaiting:
+        print(f"{awaiting} excursions still awaiting their work order at the end")
     latencies = []
     for excursion in Excursion.objects.select_related("ticket").exclude(ticket=None):
         latencies.append((excursion.ticket.created_at - excursion.started_at).total_seconds())

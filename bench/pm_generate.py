@@ -93,15 +93,16 @@ def main() -> None:
     build(args.assets, args.plans, args.seed)
     print(f"built {args.assets} assets and {args.plans} plans in {time.perf_counter() - started:.1f} s")
 
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     first = pm_generate(days=args.days)
-    first_s = time.perf_counter() - started
-    print(f"pm_generate --days {args.days}: {first.created} work orders in {first_s:.1f} s (target < 60 s)")
+    first_s, first_cpu = time.perf_counter() - started, time.process_time() - cpu
+    print(f"pm_generate --days {args.days}: {first.created} work orders in {first_s:.1f} s, {first_cpu:.1f} s "
+          "of this process's CPU (target < 60 s)")  # fmt: skip
 
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     again = pm_generate(days=args.days)
-    again_s = time.perf_counter() - started
-    print(f"re-run: {again.created} created in {again_s:.1f} s (must be 0)")
+    again_s, again_cpu = time.perf_counter() - started, time.process_time() - cpu
+    print(f"re-run: {again.created} created in {again_s:.1f} s, {again_cpu:.1f} s CPU (must be 0)")
     total = PmWorkOrder.objects.count()
     if again.created or total != first.created:
         raise SystemExit(f"not idempotent: re-run created {again.created}, {total} rows for {first.created}")

@@ -13,7 +13,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
@@ -23,11 +23,20 @@ from django.db.models import F
 from django.utils import timezone
 
 from gongdan.meters.models import IngestCounter, Meter
-from gongdan.meters.services import NewReading, check_reading, readings_store
+from gongdan.meters.services import (
+    NewReading,
+    check_reading,
+    excursion_work_orders_open,
+    excursions_awaiting_work_order,
+    readings_store,
+)
 from gongdan.meters.topics import extract, path_tokens, topic_matches
 
 logger = logging.getLogger("gongdan.meters.mqtt")
 MAX_PAYLOAD = 64 * 1024
+# An excursion still waiting for its work order this long after it started was left by a process that stopped
+# between the readings' commit and the opening (or by another ingester that is slow): the sweep opens it.
+SWEEP_AFTER = timedelta(seconds=30)
 
 
 @dataclass(frozen=True)
@@ -232,6 +241,7 @@ class Ingester:
     def run(self, stop: threading.Event) -> None:
         self.refresh()
         self._counter(connected=False)
+        self._sweep()
         self.client.connect_async(self.broker.host, self.broker.port, keepalive=30)
         self.client.loop_start()
         refreshed = time.monotonic()
@@ -244,6 +254,7 @@ class Ingester:
                     close_old_connections()
                     self.refresh()
                     self._counter(connected=self.connected.is_set())
+                    self._sweep()
                     refreshed = time.monotonic()
         finally:
             self.client.disconnect()
@@ -270,9 +281,11 @@ class Ingester:
         rows: list[NewReading] = []
         for topic, payload, _mid, _qos, received in batch:
             rows += readings_from(router, topic, payload, datetime.fromtimestamp(received, tz=UTC), counts)
+        awaiting: list[int] = []
         for attempt in range(1, 4):
             try:
-                counts.stored = readings_store(rows).stored
+                result = readings_store(rows, defer_work_orders=True)
+                counts.stored, awaiting = result.stored, result.awaiting
                 break
             except Exception as exc:  # the database is away: keep the batch unacknowledged and try again
                 logger.exception("storing %d readings failed (attempt %d)", len(rows), attempt)
@@ -282,7 +295,9 @@ class Ingester:
         else:  # a row the database refuses must not hold up the others: one by one, the refused are counted
             for row in rows:
                 try:
-                    counts.stored += readings_store([row]).stored
+                    result = readings_store([row], defer_work_orders=True)
+                    counts.stored += result.stored
+                    awaiting += result.awaiting
                 except Exception as exc:
                     logger.exception("reading %s refused", row)
                     counts.malformed += 1
@@ -293,6 +308,24 @@ class Ingester:
                 self.client.ack(mid, qos)
         if self.on_batch is not None:
             self.on_batch(len(batch))
+        # The work orders open after the readings are committed and acknowledged (decision 0172).
+        self._open_work_orders(awaiting)
+
+    def _open_work_orders(self, excursion_ids: list[int]) -> None:
+        if not excursion_ids:
+            return
+        try:
+            excursion_work_orders_open(excursion_ids=excursion_ids)
+        except Exception:  # the database is away: the excursions stay marked, and the sweep opens them
+            logger.exception("opening the work orders of %d excursions failed", len(excursion_ids))
+            close_old_connections()
+
+    def _sweep(self) -> None:
+        try:
+            self._open_work_orders(excursions_awaiting_work_order(older_than=SWEEP_AFTER))
+        except Exception:
+            logger.exception("looking for excursions awaiting their work order failed")
+            close_old_connections()
 
     def _counter(self, *, counts: Counts | None = None, connected: bool) -> None:
         IngestCounter.objects.get_or_create(client_id=self.client_id)

@@ -142,6 +142,12 @@ class Excursion(models.Model):
     rule = models.CharField(max_length=10, choices=MeterState.choices)
     started_at = models.DateTimeField()
     start_value = models.FloatField()
+    # What the work order quotes: the value (or, for a rate rule, the change) and the limit it crossed.
+    shown_value = models.FloatField(null=True, blank=True)
+    limit = models.FloatField(null=True, blank=True)
+    # Its work order is still to open: set in the readings' transaction, cleared by the one that opens it
+    # (decision 0172). The ingester opens it right after the readings commit, and sweeps what a crash left.
+    awaiting_work_order = models.BooleanField(default=False)
     ended_at = models.DateTimeField(null=True, blank=True)
     end_value = models.FloatField(null=True, blank=True)
     ticket = models.ForeignKey(
@@ -150,7 +156,14 @@ class Excursion(models.Model):
 
     class Meta:
         ordering = ["-started_at", "-id"]
-        indexes = [models.Index(fields=["meter", "-started_at"], name="excursion_meter_idx")]
+        indexes = [
+            models.Index(fields=["meter", "-started_at"], name="excursion_meter_idx"),
+            models.Index(
+                fields=["started_at"],
+                name="excursion_awaiting_wo_idx",
+                condition=models.Q(awaiting_work_order=True),
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["meter"], condition=models.Q(ended_at__isnull=True), name="meters_one_open_excursion"

@@ -177,6 +177,8 @@ class StoreResult:
     duplicates: int = 0
     opened: list[Ticket] = field(default_factory=list)
     cleared: int = 0
+    # Excursions whose work order is still to open (`readings_store(…, defer_work_orders=True)`).
+    awaiting: list[int] = field(default_factory=list)
 
 
 def check_reading(value: Any, at: datetime | None, *, now: datetime) -> dict[str, str]:
@@ -243,28 +245,26 @@ def _rollup_sql(vendor: str) -> str:
     return sql
 
 
-def _bucket(at: datetime, size: int) -> int:
-    seconds = int(at.timestamp())
-    return seconds - seconds % size
-
-
 def _rollups_add(rows: Iterable[NewReading]) -> None:
     sums: dict[tuple[int, int, int], list[float]] = {}
     for row in rows:
+        seconds = int(row.at.timestamp())
         for size in ROLLUP_SIZES:
-            key = (row.meter_id, size, _bucket(row.at, size))
+            key = (row.meter_id, size, seconds - seconds % size)
             held = sums.get(key)
             if held is None:
                 sums[key] = [1, row.value, row.value, row.value]
             else:
                 held[0] += 1
                 held[1] += row.value
-                held[2] = min(held[2], row.value)
-                held[3] = max(held[3], row.value)
+                if row.value < held[2]:
+                    held[2] = row.value
+                if row.value > held[3]:
+                    held[3] = row.value
     if not sums:
         return
     sql = _rollup_sql(connection.vendor)
-    items = sorted(sums.items(), key=lambda kv: (kv[0][0], kv[0][1], kv[0][2]))  # one lock order
+    items = sorted(sums.items())  # one lock order
     with connection.cursor() as cursor:
         for start in range(0, len(items), 500):
             chunk = items[start : start + 500]
@@ -275,11 +275,79 @@ def _rollups_add(rows: Iterable[NewReading]) -> None:
             cursor.execute(sql % placeholders, params)
 
 
+def _readings_insert(rows: Sequence[NewReading]) -> int:
+    """Multi-row `INSERT … ON CONFLICT DO NOTHING` (the same SQL on SQLite and PostgreSQL): a reading already
+    there is skipped by the unique (meter, at). Returns how many rows were new (decision 0172)."""
+    table = connection.ops.quote_name(Reading._meta.db_table)
+    per_statement = max(1, min(2000, (connection.features.max_query_params or 999) // 3))
+    adapt = connection.ops.adapt_datetimefield_value
+    inserted = 0
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), per_statement):
+            chunk = rows[start : start + per_statement]
+            params: list[Any] = []
+            for row in chunk:
+                params += [row.meter_id, adapt(row.at), row.value]
+            placeholders = ", ".join(["(%s, %s, %s)"] * len(chunk))
+            cursor.execute(
+                f"INSERT INTO {table} (meter_id, at, value) VALUES {placeholders} ON CONFLICT DO NOTHING",  # noqa: S608
+                params,
+            )
+            inserted += max(cursor.rowcount, 0)
+    return inserted
+
+
+def _meters_save_state(meters: Sequence[Meter]) -> None:
+    """The meters' last reading and state in one `UPDATE … FROM (VALUES …)` (SQLite ≥ 3.33 and PostgreSQL),
+    not one UPDATE per meter."""
+    if not meters:
+        return
+    table = connection.ops.quote_name(Meter._meta.db_table)
+    adapt = connection.ops.adapt_datetimefield_value
+    params: list[Any] = []
+    for meter in meters:
+        params += [meter.pk, meter.last_value, adapt(meter.last_read_at), meter.state]
+    placeholders = ", ".join(["(%s, %s, %s, %s)"] * len(meters))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET last_value = v.column2, last_read_at = v.column3, state = v.column4 "  # noqa: S608
+            f"FROM (VALUES {placeholders}) AS v WHERE {table}.id = v.column1",
+            params,
+        )
+
+
+def _fresh_rows(
+    meters: Sequence[Meter], by_meter: dict[int, dict[datetime, float]], result: StoreResult
+) -> list[NewReading]:
+    """The readings not stored yet. Nearly always all of them: they are inserted at once under a savepoint,
+    and only when the database skipped some (a redelivery) is that undone and each meter's stored times read
+    to tell the new from the repeated."""
+    candidates = [NewReading(m.pk, at, value) for m in meters for at, value in by_meter[m.pk].items()]
+    savepoint = transaction.savepoint()
+    if _readings_insert(candidates) == len(candidates):
+        transaction.savepoint_commit(savepoint)
+        return candidates
+    transaction.savepoint_rollback(savepoint)
+    fresh: list[NewReading] = []
+    for meter in meters:
+        wanted = by_meter[meter.pk]
+        seen = set(Reading.objects.filter(meter=meter, at__in=list(wanted)).values_list("at", flat=True))
+        result.duplicates += len(seen)
+        fresh += [NewReading(meter.pk, at, value) for at, value in wanted.items() if at not in seen]
+    _readings_insert(fresh)
+    return fresh
+
+
 @transaction.atomic
-def readings_store(rows: Sequence[NewReading]) -> StoreResult:
+def readings_store(rows: Sequence[NewReading], *, defer_work_orders: bool = False) -> StoreResult:
     """Store checked readings (the one door every source ends at). A reading already stored (same meter, same
     time: a redelivery) is skipped. The meters are locked in id order; readings newer than a meter's last one
-    move its threshold state, older ones only fill in the history."""
+    move its threshold state, older ones only fill in the history.
+
+    An excursion's work order is opened in this transaction, or — with `defer_work_orders` (the MQTT ingester)
+    — left for `excursion_work_orders_open` to open after this commits, so a batch of thousands of readings
+    neither waits for nor holds its locks through `ticket_create` (decision 0172). The excursion ids are then
+    in `result.awaiting`."""
     result = StoreResult()
     by_meter: dict[int, dict[datetime, float]] = {}
     for row in rows:
@@ -292,28 +360,26 @@ def readings_store(rows: Sequence[NewReading]) -> StoreResult:
         .filter(pk__in=by_meter)
         .order_by("pk")
     )
-    fresh: list[NewReading] = []
-    for meter in meters:
-        wanted = by_meter[meter.pk]
-        seen = set(Reading.objects.filter(meter=meter, at__in=list(wanted)).values_list("at", flat=True))
-        result.duplicates += len(seen)
-        fresh += [NewReading(meter.pk, at, value) for at, value in wanted.items() if at not in seen]
-    Reading.objects.bulk_create(
-        [Reading(meter_id=r.meter_id, at=r.at, value=r.value) for r in fresh],
-        batch_size=1000,
-        ignore_conflicts=True,
-    )
+    if not meters:
+        return result
+    fresh = _fresh_rows(meters, by_meter, result)
     result.stored = len(fresh)
     _rollups_add(fresh)
     new_by_meter: dict[int, list[NewReading]] = {}
     for row in fresh:
         new_by_meter.setdefault(row.meter_id, []).append(row)
+    moved: list[Meter] = []
     for meter in meters:
         news = sorted(new_by_meter.get(meter.pk, ()), key=lambda r: r.at)
         if meter.last_read_at is not None:
             news = [r for r in news if r.at > meter.last_read_at]
         if news:
             _evaluate(meter, news, result)
+            moved.append(meter)
+    _meters_save_state(moved)
+    if result.awaiting and not defer_work_orders:
+        result.opened += excursion_work_orders_open(excursion_ids=result.awaiting)
+        result.awaiting = []
     return result
 
 
@@ -328,6 +394,7 @@ def _window_start_values(meter: Meter, news: list[NewReading]) -> deque[tuple[da
 
 
 def _evaluate(meter: Meter, news: list[NewReading], result: StoreResult) -> None:
+    """Run the rule over a meter's new readings in time order; the caller saves the meter's new state."""
     limits = thresholds.Limits(
         low=meter.low_limit, high=meter.high_limit, rate=meter.rate_limit, hysteresis=meter.hysteresis
     )
@@ -352,7 +419,6 @@ def _evaluate(meter: Meter, news: list[NewReading], result: StoreResult) -> None
             state = after
     last = news[-1]
     meter.last_value, meter.last_read_at, meter.state = last.value, last.at, state
-    meter.save(update_fields=["last_value", "last_read_at", "state"])
 
 
 def _when(at: datetime) -> str:
@@ -367,11 +433,82 @@ def _shown(value: float) -> str:
 def _excursion_start(
     meter: Meter, rule: str, row: NewReading, shown: float, limit: float | None, result: StoreResult
 ) -> None:
-    excursion = Excursion.objects.create(meter=meter, rule=rule, started_at=row.at, start_value=row.value)
-    if not meter.opens_work_orders or meter.asset.status == AssetStatus.RETIRED:
+    """Record the excursion; its work order is opened by `excursion_work_orders_open` (in this transaction or
+    after it, see `readings_store`)."""
+    awaiting = meter.opens_work_orders and meter.asset.status != AssetStatus.RETIRED
+    excursion = Excursion.objects.create(
+        meter=meter, rule=rule, started_at=row.at, start_value=row.value, shown_value=shown, limit=limit,
+        awaiting_work_order=awaiting,
+    )  # fmt: skip
+    if awaiting:
+        result.awaiting.append(excursion.pk)
+
+
+def _excursion_end(meter: Meter, row: NewReading, result: StoreResult) -> None:
+    excursion = (
+        Excursion.objects.select_for_update(of=("self",))
+        .select_related("ticket")
+        .filter(meter=meter, ended_at__isnull=True)
+        .first()
+    )
+    if excursion is None:
         return
+    excursion.ended_at, excursion.end_value = row.at, row.value
+    excursion.save(update_fields=["ended_at", "end_value"])
+    result.cleared += 1
+    if excursion.ticket is not None:  # else its work order is still to open, and will note the return then
+        _note_normal(excursion.ticket, meter, row.value, row.at)
+
+
+def _note_normal(ticket: Ticket, meter: Meter, value: float, at: datetime) -> None:
+    data = {"meter": meter.name, "meter_id": meter.pk, "value": _shown(value), "unit": meter.unit,
+            "at": _when(at)}  # fmt: skip
+    append_event(ticket, actor=None, kind=METER_NORMAL, data=data)
+
+
+def excursion_work_orders_open(*, excursion_ids: Sequence[int]) -> list[Ticket]:
+    """Open the work order of each excursion still waiting for one, each in its own transaction with the
+    excursion row locked (two ingesters, or the sweep and the ingester, open it once). An excursion that has
+    already ended gets its return to normal noted at once. Safe to run again: it skips what is done."""
+    opened: list[Ticket] = []
+    requester: User | None = None
+    for excursion_id in sorted(excursion_ids):
+        with transaction.atomic():
+            excursion = (
+                Excursion.objects.select_for_update(of=("self",))
+                .select_related("meter__asset__location")
+                .filter(pk=excursion_id, awaiting_work_order=True)
+                .first()
+            )
+            if excursion is None:
+                continue
+            requester = requester or meters_service_user()
+            ticket = _work_order_open(excursion, requester)
+            excursion.awaiting_work_order = False
+            excursion.ticket = ticket
+            excursion.save(update_fields=["awaiting_work_order", "ticket"])
+            if ticket is not None:
+                opened.append(ticket)
+    return opened
+
+
+def excursions_awaiting_work_order(*, older_than: timedelta = timedelta(0)) -> list[int]:
+    """Excursions whose work order was left to open after a commit that the process did not live to do."""
+    return list(
+        Excursion.objects.filter(awaiting_work_order=True, started_at__lte=timezone.now() - older_than)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:1000]
+    )
+
+
+def _work_order_open(excursion: Excursion, requester: User) -> Ticket | None:
+    meter, rule = excursion.meter, excursion.rule
+    limit, shown = excursion.limit, excursion.shown_value
+    if shown is None:
+        shown = excursion.start_value
     data = {"meter": meter.name, "meter_id": meter.pk, "rule": rule, "value": _shown(shown),
-            "unit": meter.unit, "limit": _shown(limit) if limit is not None else "", "at": _when(row.at)}  # fmt: skip
+            "unit": meter.unit, "limit": _shown(limit) if limit is not None else "",
+            "at": _when(excursion.started_at)}  # fmt: skip
     subject = {
         thresholds.HIGH: _("%(asset)s: %(meter)s above its limit (%(value)s %(unit)s)"),
         thresholds.LOW: _("%(asset)s: %(meter)s below its limit (%(value)s %(unit)s)"),
@@ -384,29 +521,16 @@ def _excursion_start(
     try:
         with transaction.atomic():
             ticket = ticket_create(
-                actor=None, requester=meters_service_user(), subject=subject[:200], description=description,
+                actor=None, requester=requester, subject=subject[:200], description=description,
                 asset=meter.asset, location=meter.asset.location, channel=Channel.MONITORING,
             )  # fmt: skip
-            append_event(ticket, actor=None, kind=METER_EXCURSION, data=data, at=row.at)
+            append_event(ticket, actor=None, kind=METER_EXCURSION, data=data, at=excursion.started_at)
+            if excursion.ended_at is not None and excursion.end_value is not None:
+                _note_normal(ticket, meter, excursion.end_value, excursion.ended_at)
     except DomainError as exc:  # a category that needs a field nobody fills: the excursion stays recorded
         logger.warning("meter %s: no work order opened for an excursion: %s", meter.pk, exc.message)
-        return
-    excursion.ticket = ticket
-    excursion.save(update_fields=["ticket"])
-    result.opened.append(ticket)
-
-
-def _excursion_end(meter: Meter, row: NewReading, result: StoreResult) -> None:
-    excursion = Excursion.objects.select_related("ticket").filter(meter=meter, ended_at__isnull=True).first()
-    if excursion is None:
-        return
-    excursion.ended_at, excursion.end_value = row.at, row.value
-    excursion.save(update_fields=["ended_at", "end_value"])
-    result.cleared += 1
-    if excursion.ticket is not None:
-        data = {"meter": meter.name, "meter_id": meter.pk, "value": _shown(row.value), "unit": meter.unit,
-                "at": _when(row.at)}  # fmt: skip
-        append_event(excursion.ticket, actor=None, kind=METER_NORMAL, data=data)
+        return None
+    return ticket
 
 
 def meters_service_user() -> User:

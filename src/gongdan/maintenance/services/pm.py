@@ -14,9 +14,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from typing import Protocol
+from typing import Any, Protocol
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -98,9 +98,54 @@ def _targets(plans: Sequence[PmPlan]) -> dict[int, list[int]]:
     return {p.pk: ([p.asset_id] if p.asset_id else by_type.get(p.asset_type_id or 0, [])) for p in plans}
 
 
-def _row(plan: PmPlan, asset_id: int, planned: date, trigger: str = Trigger.CALENDAR) -> PmWorkOrder:
-    return PmWorkOrder(plan=plan, asset_id=asset_id, planned_on=planned, due_on=planned,
-                       opens_on=planned - timedelta(days=plan.lead_days), trigger=trigger)  # fmt: skip
+@dataclass(slots=True)
+class _NewWorkOrder:
+    """A row to write: plain values, not a model instance (building 400,000 instances and letting
+    `bulk_create` compile them field by field was most of the generator's time; decision 0171)."""
+
+    plan_id: int
+    asset_id: int
+    planned_on: date
+    due_on: date
+    opens_on: date
+    trigger: str
+
+
+def _row(plan: PmPlan, asset_id: int, planned: date, trigger: str = Trigger.CALENDAR) -> _NewWorkOrder:
+    return _NewWorkOrder(
+        plan.pk, asset_id, planned, planned, planned - timedelta(days=plan.lead_days), trigger
+    )
+
+
+_INSERT_COLUMNS = ("plan_id", "asset_id", "planned_on", "due_on", "opens_on", "trigger", "status")
+
+
+def _insert(rows: Sequence[_NewWorkOrder]) -> int:
+    """Write the rows with multi-row `INSERT … ON CONFLICT DO NOTHING` statements (the same SQL on SQLite
+    and PostgreSQL); the unique (plan, asset, planned date) makes a row written by an earlier run or by
+    another worker a no-op. Returns how many rows were new."""
+    if not rows:
+        return 0
+    table = connection.ops.quote_name(PmWorkOrder._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(c) for c in _INSERT_COLUMNS)
+    per_statement = max(1, min(BATCH, (connection.features.max_query_params or 999) // len(_INSERT_COLUMNS)))
+    adapt = connection.ops.adapt_datefield_value
+    scheduled = PmStatus.SCHEDULED.value
+    created = 0
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), per_statement):
+            chunk = rows[start : start + per_statement]
+            params: list[Any] = []
+            for row in chunk:
+                params += [row.plan_id, row.asset_id, adapt(row.planned_on), adapt(row.due_on),
+                           adapt(row.opens_on), row.trigger, scheduled]  # fmt: skip
+            placeholders = ", ".join(["(%s, %s, %s, %s, %s, %s, %s)"] * len(chunk))
+            cursor.execute(
+                f"INSERT INTO {table} ({columns}) VALUES {placeholders} ON CONFLICT DO NOTHING",  # noqa: S608
+                params,
+            )
+            created += max(cursor.rowcount, 0)
+    return created
 
 
 def pm_generate(
@@ -168,7 +213,7 @@ def pm_generate(
                 .iterator(chunk_size=BATCH)
             )
 
-    rows: list[PmWorkOrder] = []
+    rows: list[_NewWorkOrder] = []
     for plan in plans:
         if not plan.uses_calendar:
             continue
@@ -195,9 +240,7 @@ def pm_generate(
     result = Generated()
     result.moved = _meter_due(plans, targets, pending, meter_base, today, rows, meters or meter_source())
     with transaction.atomic():
-        for start in range(0, len(rows), BATCH):
-            PmWorkOrder.objects.bulk_create(rows[start : start + BATCH], ignore_conflicts=True)
-    result.created = len(rows)
+        result.created = _insert(rows)
     return result
 
 
@@ -207,13 +250,13 @@ def _meter_due(
     pending: dict[tuple[int, int], list[tuple[int, date, str, str]]],
     meter_base: dict[tuple[int, int], Decimal],
     today: date,
-    rows: list[PmWorkOrder],
+    rows: list[_NewWorkOrder],
     source: MeterSource,
 ) -> int:
     """Meter plans whose meter has run its interval: a work order due today (a new row, or for whichever-first
     the next calendar one moved to today). Returns how many rows were moved."""
     moved = 0
-    first_new: dict[tuple[int, int], PmWorkOrder] = {}
+    first_new: dict[tuple[int, int], _NewWorkOrder] = {}
     for row in rows:
         first_new.setdefault((row.plan_id, row.asset_id), row)
     for plan in plans:
