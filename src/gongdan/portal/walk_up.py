@@ -116,10 +116,12 @@ def walk_up_account() -> User:
 
 
 def _requester(email: str, language: str) -> User:
-    """The email's account (found or created, as mail intake does), else the shared walk-up account."""
+    """The email's account (found or created, as mail intake does), else the shared walk-up account. A
+    staff member's address is not taken at its word: a typed address proves nothing, and a staff
+    requester's notes would count as the desk's first response."""
     if email:
         user = requester_for_email(email, language)
-        if user.is_active:
+        if user.is_active and not user.is_staff_member:
             return user
     return walk_up_account()
 
