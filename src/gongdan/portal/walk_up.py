@@ -201,7 +201,7 @@ def walk_up_report_submit(
     language = language if language in Language.values else settings.LANGUAGE_CODE
     requester = _requester(email, language)
     ticket = ticket_create(
-        actor=None,
+        actor=requester,  # the history reads "you sent the request" on the reporter's page
         requester=requester,
         subject=_subject(description, location=location, asset=asset),
         description=description,
