@@ -34,7 +34,7 @@ def test_a_bad_choice_on_the_screen_saves_nothing(admin_user):
     response = signed_in(admin_user).post(reverse("assets:location_edit", args=[site.pk]), {
         "parent": "", "kind": "site", "name": "翠湖花园", "is_active": "on", "public_reporting": "everyone",
     })  # fmt: skip
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert Location.objects.get(pk=site.pk).public_reporting == PublicReporting.INHERIT
 
 

@@ -142,7 +142,7 @@ def test_a_report_creates_one_ticket_linked_to_the_machine_and_its_place(visitor
     page = visitor.get(response["Location"])  # the reporter sees the link at once
     assert page.status_code == 200
     assert f"/portal/t/{token}/".encode() in page.content and ticket.number.encode() in page.content
-    assert page["Referrer-Policy"] == "no-referrer"
+    assert page["Referrer-Policy"] == "same-origin"
 
 
 def test_a_phone_only_report_uses_the_shared_walk_up_account(visitor, estate):

@@ -165,7 +165,10 @@ class WalkUpForm(PortalForm):
 
 class WalkUpReplyForm(PortalForm):
     body = forms.CharField(
-        label=_("A note for the technician"), required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("A note for the technician"),
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
     photo = forms.FileField(label=_("A photo (optional)"), required=False)
     photo.widget.attrs.update({"accept": "image/*"})

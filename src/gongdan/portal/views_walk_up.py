@@ -131,7 +131,9 @@ def _track_page(request: HttpRequest, report: WalkUpReport, token: str, *, form:
         "tracking_url": walk_up.tracking_url(token),
     }
     response = render(request, "portal/walk_up_track.html", context, status=status)
-    response["Referrer-Policy"] = "no-referrer"  # the link is the key: never leak it to another site
+    # The link is the key: never send it to another site (same-origin still sends the Origin header that
+    # the CSRF check of the note form needs; no-referrer would make it "null").
+    response["Referrer-Policy"] = "same-origin"
     response["Cache-Control"] = "private, no-store"
     return response
 
