@@ -20,6 +20,8 @@ ESTATE_CODE = "GL"
 UNITS = {"GL-1": ("1 单元 Unit 1", "2 单元 Unit 2"), "GL-2": ("1 单元 Unit 1",)}
 FLATS = ("101", "102", "801", "802")
 LIFT_LOBBIES = ("电梯厅 Lift lobby",)
+# (days ago, asset code or None, public area code or None, name, phone, email, description). Recent: an
+# older report would be past its SLA deadline and escalate on the first live sweep, unlike the replayed history.
 # (days ago, asset code or None, public area code or None, name, phone, email, description)
 WALK_UPS: list[tuple[float, str | None, str | None, str, str, str, str]] = [
     (
