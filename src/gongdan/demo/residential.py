@@ -22,10 +22,9 @@ FLATS = ("101", "102", "801", "802")
 LIFT_LOBBIES = ("电梯厅 Lift lobby",)
 # (days ago, asset code or None, public area code or None, name, phone, email, description). Recent: an
 # older report would be past its SLA deadline and escalate on the first live sweep, unlike the replayed history.
-# (days ago, asset code or None, public area code or None, name, phone, email, description)
 WALK_UPS: list[tuple[float, str | None, str | None, str, str, str, str]] = [
     (
-        3,
+        0.03,
         None,
         "GL-car-park",
         "王先生",
@@ -34,7 +33,7 @@ WALK_UPS: list[tuple[float, str | None, str | None, str, str, str, str]] = [
         "地下车库 B2 区 C 排的灯不亮，晚上很暗。\nThe lights in row C of car park level B2 are out.",
     ),
     (
-        0.2,
+        0.01,
         "GL-1-LIFT-B",
         None,
         "Lucy Chen",
