@@ -15,10 +15,12 @@ from django.utils import timezone
 from gongdan.accounts.models import AgentSkill, Membership, Organisation, Team, User
 from gongdan.approvals.models import ApprovalFlow, ApprovalRequest, ApprovalTask
 from gongdan.assets.models import Asset, Location
+from gongdan.assets.selectors import asset_allows_public_reports, location_allows_public_reports
 from gongdan.automation.engine import process_events
 from gongdan.automation.models import Macro, Rule, RuleRun
-from gongdan.maintenance.models import Downtime
+from gongdan.maintenance.models import Downtime, PmPlan
 from gongdan.maintenance.selectors import asset_reliability
+from gongdan.portal.models import WalkUpReport
 from gongdan.tickets.models import Category, Comment, CustomField, Priority, Ticket, TicketEvent, TimeEntry
 from gongdan.tickets.selectors import saved_view_list, ticket_list
 from gongdan.tickets.services import ticket_create
@@ -414,3 +416,27 @@ def test_the_simulator_writes_readings_directly_without_a_broker(demo, settings)
     call_command("meters_simulate", rounds=1, stdout=out)
     assert "written directly" in out.getvalue()
     assert Reading.objects.count() == before + 6
+
+
+# The residential property's reporting without an account (demo.residential).
+
+
+def test_the_estate_takes_reports_without_an_account_except_in_the_flats(demo):
+    estate = Location.objects.get(parent=None, code="GL")
+    for code in ("GL-lobby", "GL-car-park", "GL-pump-room", "GL-1-LL"):
+        assert location_allows_public_reports(Location.objects.get(code=code)), code
+    flats = Location.objects.filter(path__startswith=estate.path, kind="room")
+    assert flats.count() == 12 and not any(location_allows_public_reports(flat) for flat in flats)
+    for asset in Asset.objects.filter(code__startswith="GL-"):
+        assert asset_allows_public_reports(asset), asset.code
+    assert PmPlan.objects.filter(asset_type__code__in=["lift", "pump"], frequency="months").count() == 2
+
+
+def test_a_visitor_scanning_a_lift_in_the_demo_gets_the_form_and_the_reports_are_on_the_queue(demo):
+    visitor = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
+    response = visitor.get("/a/GL-1-LIFT-A/", follow=True)
+    assert response.redirect_chain[-1][0] == "/portal/report/?asset=GL-1-LIFT-A"
+    assert "报修这台设备" in response.content.decode()
+    reports = WalkUpReport.objects.select_related("ticket").order_by("created_at")
+    assert [r.name for r in reports] == ["王先生", "Lucy Chen"]
+    assert reports[0].ticket.location.code == "GL-car-park" and reports[1].ticket.asset.code == "GL-1-LIFT-B"

@@ -275,6 +275,24 @@ def test_resolve_tells_where_a_code_leads(phone, job, room):
     error_of(phone.get("/api/v1/field/resolve?code=nothing-here"), 404)
 
 
+def test_resolve_knows_asset_labels_and_the_form_without_an_account(phone, room, make_asset):
+    make_asset("AC-01")
+    asset_page = {"kind": "asset", "url": "/assets/AC-01/"}
+    assert (
+        phone.client.get("/api/v1/field/resolve", {"code": "https://gd.example.com/a/ac-01/"}).json()
+        == asset_page
+    )
+    scanned = phone.client.get(
+        "/api/v1/field/resolve", {"code": "https://gd.example.com/portal/report/?asset=AC-01"}
+    )
+    assert scanned.json() == asset_page
+    scanned = phone.client.get(
+        "/api/v1/field/resolve", {"code": f"https://gd.example.com/portal/report/?location={room.pk}"}
+    )
+    assert scanned.json() == {"kind": "location", "url": f"/m/locations/{room.pk}/"}
+    error_of(phone.client.get("/api/v1/field/resolve", {"code": "https://gd.example.com/a/NOPE/"}), 404)
+
+
 @pytest.mark.parametrize("code", ["http://[", "/m/nowhere/", "https://gd.example.com/elsewhere/"])
 def test_resolve_refuses_what_is_not_ours_without_failing(phone, code):
     error_of(phone.client.get("/api/v1/field/resolve", {"code": code}), 404)

@@ -21,7 +21,15 @@ from gongdan.api.inputs import MAX_ID, DateIn, Id, IdPath, StrictInput, optional
 from gongdan.api.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from gongdan.assets import selectors, services
 from gongdan.assets.access import can_see_assets
-from gongdan.assets.models import Asset, AssetFieldType, AssetStatus, AssetType, Criticality, Location
+from gongdan.assets.models import (
+    Asset,
+    AssetFieldType,
+    AssetStatus,
+    AssetType,
+    Criticality,
+    Location,
+    PublicReporting,
+)
 from gongdan.core.domain_errors import NotFound, PermissionDenied, ValidationFailed
 
 router = Router()
@@ -117,6 +125,10 @@ class AssetOut(Schema):
     parent: str | None = Field(description="The parent asset's code.")
     cost: str | None = Field(description="A decimal, as text (two decimals).")
     custom_fields: dict[str, Any]
+    public_reporting: PublicReporting = Field(
+        description="Whether people without an account may report a problem by its QR label: `inherit` "
+        "follows its location (and the location its parents)."
+    )
     created_at: datetime
     updated_at: datetime
 
@@ -174,6 +186,7 @@ class AssetIn(StrictInput):
     parent: str | None = Field(None, max_length=60, description="The parent asset's code.")
     cost: CostIn | None = None
     custom_fields: dict[str, Any] = Field(default_factory=dict)
+    public_reporting: Annotated[PublicReporting, Strict(False)] = PublicReporting.INHERIT
 
 
 class AssetUpdateIn(StrictInput):
@@ -194,6 +207,7 @@ class AssetUpdateIn(StrictInput):
     parent: str | None = Field(None, max_length=60)
     cost: CostIn | None = None
     custom_fields: dict[str, Any] | None = None
+    public_reporting: Annotated[PublicReporting, Strict(False)] | None = None
 
 
 # ---- asset types -------------------------------------------------------------------------------------------
@@ -332,7 +346,7 @@ def asset_update(request: HttpRequest, payload: AssetUpdateIn, code: str = CODE)
     _require_staff(actor)
     asset = _asset(actor, code)
     given = payload.model_dump(exclude_unset=True)
-    for required in ("code", "name", "asset_type", "criticality", "status"):
+    for required in ("code", "name", "asset_type", "criticality", "status", "public_reporting"):
         if required in given and given[required] is None:
             raise ValidationFailed(
                 _("This field is required."), details={required: [_("This field is required.")]}

@@ -8,7 +8,15 @@ from typing import Any, cast
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from gongdan.assets.models import AssetField, AssetFieldType, AssetStatus, AssetType, Criticality, Location
+from gongdan.assets.models import (
+    AssetField,
+    AssetFieldType,
+    AssetStatus,
+    AssetType,
+    Criticality,
+    Location,
+    PublicReporting,
+)
 from gongdan.assets.selectors import location_tree
 from gongdan.core.trees import descendant_ids
 from gongdan.web.forms import TablerForm, TreeChoiceField
@@ -36,6 +44,17 @@ class LocationForm(TablerForm):
         max_value=Decimal(180),
     )
     is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
+    public_reporting = forms.ChoiceField(
+        label=_("Reporting without an account"),
+        choices=PublicReporting.choices,
+        initial=PublicReporting.INHERIT,
+        required=False,  # a client that does not send it keeps the place's choice
+        help_text=_(
+            "Allowed: anyone who scans this place's “report here” code (or the code of equipment here) can "
+            "report a problem with a name and a phone number or email, without signing in. Places inside "
+            "follow this choice unless they make their own."
+        ),
+    )
 
     def __init__(self, *args: Any, location: Location | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -48,6 +67,12 @@ class LocationForm(TablerForm):
         self.order_fields(["parent", "kind", "name", "code", "address", "latitude", "longitude"])
         for name in ("latitude", "longitude"):
             self.fields[name].widget.attrs["step"] = "0.000001"
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if not cleaned.get("public_reporting"):
+            cleaned.pop("public_reporting", None)
+        return cleaned
 
 
 class AssetTypeForm(TablerForm):
@@ -123,6 +148,13 @@ class AssetForm(TablerForm):
     cost = forms.DecimalField(
         label=_("Cost"), required=False, min_value=Decimal(0), max_digits=14, decimal_places=2
     )
+    public_reporting = forms.ChoiceField(
+        label=_("Reporting without an account"),
+        choices=PublicReporting.choices,
+        initial=PublicReporting.INHERIT,
+        help_text=_("Whether anyone who scans its QR label may report a problem without signing in."),
+        required=False,  # a client that does not send it keeps the asset's choice
+    )
 
     def __init__(self, *args: Any, asset_type: AssetType | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -137,6 +169,12 @@ class AssetForm(TablerForm):
             name = f"cf_{field.key}"
             self.custom_keys.append(field.key)
             self.fields[name] = _custom_form_field(field)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if not cleaned.get("public_reporting"):
+            cleaned.pop("public_reporting", None)
+        return cleaned
 
     def custom_fields(self) -> list[forms.BoundField]:
         return [self[f"cf_{key}"] for key in self.custom_keys]

@@ -13,6 +13,15 @@ from django.utils.translation import pgettext_lazy
 from gongdan.core.bilingual import BilingualNamed, pick_label
 
 
+class PublicReporting(models.TextChoices):
+    """Whether people without an account may report a problem here (a "report here" code on a wall, a lift,
+    a pump). A place inherits its parent's choice unless it sets its own; an asset inherits its location's."""
+
+    INHERIT = "inherit", _("As the place it is in")
+    ALLOWED = "allowed", _("Allowed without an account")
+    REFUSED = "refused", _("Only signed-in requesters")
+
+
 class Location(models.Model):
     class Kind(models.TextChoices):
         SITE = "site", _("Site")
@@ -39,6 +48,12 @@ class Location(models.Model):
     path = models.CharField(max_length=400, db_index=True, editable=False, default="/")
     full_name = models.CharField(max_length=800, editable=False, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
+    public_reporting = models.CharField(
+        _("reporting without an account"),
+        max_length=10,
+        choices=PublicReporting.choices,
+        default=PublicReporting.INHERIT,
+    )
 
     class Meta:
         ordering = ["path"]
@@ -164,6 +179,12 @@ class Asset(models.Model):
     )
     cost = models.DecimalField(_("cost"), max_digits=14, decimal_places=2, null=True, blank=True)
     custom_values = models.JSONField(_("custom fields"), default=dict, blank=True)
+    public_reporting = models.CharField(
+        _("reporting without an account"),
+        max_length=10,
+        choices=PublicReporting.choices,
+        default=PublicReporting.INHERIT,
+    )
     # Materialised path of ids ("/3/8/21/") so a subtree is one indexed prefix query.
     path = models.CharField(max_length=400, db_index=True, editable=False, default="/")
     created_at = models.DateTimeField(_("created"), default=timezone.now)

@@ -10,7 +10,16 @@ from django.utils.translation import gettext as _
 
 from gongdan.accounts.models import User
 from gongdan.assets.access import can_see_assets
-from gongdan.assets.models import Asset, AssetEvent, AssetField, AssetStatus, AssetType, Criticality, Location
+from gongdan.assets.models import (
+    Asset,
+    AssetEvent,
+    AssetField,
+    AssetStatus,
+    AssetType,
+    Criticality,
+    Location,
+    PublicReporting,
+)
 from gongdan.core.domain_errors import NotFound
 from gongdan.core.trees import TreeRow, tree_rows
 
@@ -178,3 +187,52 @@ def asset_detail(*, actor: User, code: str) -> AssetDetail:
     fields = [(f.display_label, asset.custom_values.get(f.key)) for f in asset.asset_type.fields.all()]
     history = list(asset.events.select_related("actor").order_by("-created_at", "-id")[:50])
     return AssetDetail(asset=asset, children=children, ancestors=ancestors, fields=fields, history=history)
+
+
+# --- reporting without an account ---------------------------------------------------------------------------
+
+
+def location_allows_public_reports(location: Location | None) -> bool:
+    """The nearest choice up the tree decides (one query for the ancestors); a tree that never says
+    "allowed" keeps its places closed to people without an account."""
+    if location is None or not location.is_active:
+        return False
+    if location.public_reporting != PublicReporting.INHERIT:
+        return location.public_reporting == PublicReporting.ALLOWED
+    ancestor_ids = [int(part) for part in location.path.strip("/").split("/") if part.isdigit()]
+    choices = dict(
+        Location.objects.filter(pk__in=ancestor_ids)
+        .exclude(public_reporting=PublicReporting.INHERIT)
+        .values_list("pk", "public_reporting")
+    )
+    for pk in reversed(ancestor_ids):
+        if pk in choices:
+            return choices[pk] == PublicReporting.ALLOWED
+    return False
+
+
+def asset_allows_public_reports(asset: Asset | None) -> bool:
+    """An asset's own choice, else its location's (an asset without a location and without a choice: no)."""
+    if asset is None or asset.status == AssetStatus.RETIRED:
+        return False
+    if asset.public_reporting != PublicReporting.INHERIT:
+        return asset.public_reporting == PublicReporting.ALLOWED
+    return location_allows_public_reports(asset.location)
+
+
+def public_reporting_source(location: Location) -> Location | None:
+    """The place whose choice a location follows (itself, or the nearest ancestor that chose), for the
+    settings screen to say where an inherited choice comes from."""
+    if location.public_reporting != PublicReporting.INHERIT:
+        return location
+    ancestor_ids = [int(part) for part in location.path.strip("/").split("/") if part.isdigit()]
+    chosen = {
+        row.pk: row
+        for row in Location.objects.filter(pk__in=ancestor_ids).exclude(
+            public_reporting=PublicReporting.INHERIT
+        )
+    }
+    for pk in reversed(ancestor_ids):
+        if pk in chosen:
+            return chosen[pk]
+    return None

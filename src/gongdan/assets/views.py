@@ -145,7 +145,7 @@ def asset_detail(request: SignedInRequest, code: str) -> HttpResponse:
     templates, panel_context = asset_panels(request.user, detail.asset)
     return render(request, "assets/detail.html", {
         "detail": detail, "asset": detail.asset, "panels": templates, "may_edit": can_edit_assets(request.user),
-        **panel_context,
+        "public_reports": selectors.asset_allows_public_reports(detail.asset), **panel_context,
     })  # fmt: skip
 
 
@@ -181,7 +181,7 @@ def _asset_form_page(request: SignedInRequest, asset: Asset | None) -> HttpRespo
         if asset is not None:
             initial.update({name: getattr(asset, name) for name in (
                 "code", "name", "criticality", "status", "model_name", "serial_number", "manufacturer",
-                "supplier", "installed_on", "warranty_ends_on", "cost")})  # fmt: skip
+                "supplier", "installed_on", "warranty_ends_on", "cost", "public_reporting")})  # fmt: skip
             initial.update(location=asset.location_id, parent_code=asset.parent.code if asset.parent else "")
             initial.update({f"cf_{k}": v for k, v in asset.custom_values.items()})
         else:

@@ -25,6 +25,14 @@ DEFAULT_LIMITS: dict[str, tuple[int, int]] = {
     "reply_user": (60, 3600),
     "suggest_ip": (120, 60),
     "survey_ip": (60, 3600),
+    # Reporting without an account (gongdan.portal.walk_up): reports from one IP address, by one phone or
+    # email, at one place (a code on a lift door photographed and posted online), and what a tracking link
+    # may add or read.
+    "walkup_ip": (10, 3600),
+    "walkup_contact": (5, 3600),
+    "walkup_place": (30, 3600),
+    "walkup_reply": (20, 3600),
+    "walkup_track_ip": (300, 3600),
     # Open311's public doors (gongdan.integrations): reads and request creation from one IP address.
     "open311_read_ip": (300, 60),
     "open311_write_ip": (30, 60),

@@ -36,6 +36,7 @@ from gongdan.demo.clock import replay_clock
 from gongdan.demo.equipment import build_equipment
 from gongdan.demo.parts import build_parts
 from gongdan.demo.preventive import build_preventive
+from gongdan.demo.residential import build_residential
 from gongdan.integrations.chat import services as chat_services
 from gongdan.mfa import services as mfa
 from gongdan.notifications.models import Notification
@@ -346,6 +347,7 @@ class _Builder:
                                            lead=self.leads["Facilities"], requester=self.requesters[0]))  # fmt: skip
         self.counts.update(build_preventive(now=self.now, team=facilities, lead=self.leads["Facilities"]))
         self.counts.update(build_parts(now=self.now, factory=factory, lead=self.leads["Facilities"]))
+        self.counts.update(build_residential(now=self.now))
 
     def _location(self, parent: Location | None, name: str, **values: Any) -> Location:
         existing = Location.objects.filter(parent=parent, name=name).first()

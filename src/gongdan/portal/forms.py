@@ -131,6 +131,49 @@ def asset_in_use(code: str) -> Asset | None:
     )
 
 
+class WalkUpForm(PortalForm):
+    """Reporting without an account: who you are, how we reach you, what is wrong, a photo."""
+
+    description = forms.CharField(
+        label=_("What is wrong?"),
+        max_length=4000,
+        widget=forms.Textarea(
+            attrs={"rows": 4, "placeholder": _("e.g. The lift stops between floors 3 and 4")}
+        ),
+    )
+    photo = forms.FileField(label=_("A photo (optional)"), required=False)
+    name = forms.CharField(
+        label=_("Your name"), max_length=100, widget=forms.TextInput(attrs={"autocomplete": "name"})
+    )
+    phone = forms.CharField(
+        label=_("Mobile phone"),
+        required=False,
+        max_length=30,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "tel", "inputmode": "tel", "placeholder": "138 1234 5678"}
+        ),
+    )
+    email = forms.EmailField(
+        label=_("Email"),
+        required=False,
+        max_length=254,
+        help_text=_("We mail you the link to follow your report. Give a phone number, an email, or both."),
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "inputmode": "email"}),
+    )
+    photo.widget.attrs.update({"accept": "image/*", "capture": "environment"})
+
+
+class WalkUpReplyForm(PortalForm):
+    body = forms.CharField(
+        label=_("A note for the technician"),
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    photo = forms.FileField(label=_("A photo (optional)"), required=False)
+    photo.widget.attrs.update({"accept": "image/*"})
+
+
 class ReplyForm(PortalForm):
     body = forms.CharField(
         label=_("Your reply"), required=False, max_length=50_000, widget=forms.Textarea(attrs={"rows": 3})

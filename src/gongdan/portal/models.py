@@ -86,3 +86,32 @@ class Survey(models.Model):
     @property
     def is_answered(self) -> bool:
         return self.answered_at is not None
+
+
+class WalkUpReport(models.Model):
+    """A problem reported without an account, from a place's or a machine's "report here" code.
+
+    The reporter's contact stays here (the ticket's requester is their email's account, or the shared
+    walk-up account when they gave only a phone number). The tracking link's secret is never stored: only
+    its SHA-256, so a copy of the database opens no ticket."""
+
+    ticket = models.OneToOneField("tickets.Ticket", on_delete=models.CASCADE, related_name="walk_up_report")
+    name = models.CharField(_("name"), max_length=100)
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    email = models.EmailField(_("email"), max_length=254, blank=True)
+    language = models.CharField(max_length=10, blank=True)
+    token_digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("report without an account")
+        verbose_name_plural = _("reports without an account")
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(phone="", email=""), name="portal_walkup_phone_or_email"
+            ),
+            models.CheckConstraint(condition=~models.Q(name=""), name="portal_walkup_name_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name

@@ -224,7 +224,7 @@ def _new_username(email: str) -> str:
     return f"portal-{secrets.token_hex(6)}"
 
 
-def _requester_for(email: str, language: str) -> User:
+def requester_for_email(email: str, language: str) -> User:
     user = user_for_email(email)
     if user is not None:
         return user
@@ -268,7 +268,7 @@ def magic_link_redeem(*, token: str) -> Redeemed:
     if not used:  # another click won the race
         raise LinkUsed(_("This link has already been used. Ask for a new one."))
     existed = user_for_email(link.email) is not None
-    user = _requester_for(link.email, link.language)
+    user = requester_for_email(link.email, link.language)
     if not _may_use_links(user):
         raise LinkInvalid(_("This link is not valid."))
     return Redeemed(user=user, next_path=safe_next(link.next_path), created=not existed)

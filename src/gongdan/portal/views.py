@@ -29,7 +29,7 @@ from gongdan.core import rate_limits
 from gongdan.core.domain_errors import DomainError, ValidationFailed
 from gongdan.core.ids import parse_id
 from gongdan.core.rate_limits import Refused
-from gongdan.portal import selectors, services
+from gongdan.portal import selectors, services, walk_up
 from gongdan.portal.forms import (
     EmailForm,
     LookupForm,
@@ -251,6 +251,23 @@ def _new_page(request: SignedInRequest, form: RequestForm, *, category: Category
     return render(request, "portal/new.html", context, status=status)
 
 
+def walk_up_when_open(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """A signed-out visitor who scanned a "report here" code of a place (or machine) open to reports
+    without an account gets that form; anyone else signed out goes to the email sign-in."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_authenticated and request.method == "GET":
+            location, asset = walk_up.place_from(request.GET)
+            if (location or asset) and walk_up.place_allows(location=location, asset=asset):
+                query = walk_up.place_query(location, asset)
+                return HttpResponseRedirect(f"{reverse('portal:report_new')}?{query}")
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+@walk_up_when_open
 @portal_login_required
 @require_http_methods(["GET", "POST"])
 def request_new(request: SignedInRequest) -> HttpResponse:
