@@ -414,3 +414,19 @@ def test_the_simulator_writes_readings_directly_without_a_broker(demo, settings)
     call_command("meters_simulate", rounds=1, stdout=out)
     assert "written directly" in out.getvalue()
     assert Reading.objects.count() == before + 6
+
+
+def test_the_demo_has_inspection_rounds_with_a_finding_a_stop_not_visited_and_todays_run(demo):
+    from gongdan.rounds.models import Round, RoundRun, RunStatus, StopAnswer, VisitStatus
+    from gongdan.rounds.selectors import today_runs
+
+    station = Round.objects.get(name__startswith="空压站周巡检")
+    assert Round.objects.filter(name__startswith="翠湖花园").exists()
+    done = list(RoundRun.objects.filter(round=station, status=RunStatus.DONE).order_by("due_on"))
+    assert len(done) == 2 and done[1].is_late and not done[0].is_late
+    assert done[1].visits.filter(status=VisitStatus.NOT_VISITED).count() == 1
+    finding = StopAnswer.objects.get(visit__run=done[1], passed=False)
+    assert finding.ticket is not None and finding.ticket.asset.code == "SZ-AC-02"
+    assert RoundRun.objects.filter(status=RunStatus.MISSED).exists()
+    lead = User.objects.get(username="zhao.gang")
+    assert [r.round for r in today_runs(actor=lead)] == [station]

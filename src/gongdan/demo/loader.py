@@ -35,6 +35,7 @@ from gongdan.demo import content
 from gongdan.demo.clock import replay_clock
 from gongdan.demo.equipment import build_equipment
 from gongdan.demo.preventive import build_preventive
+from gongdan.demo.rounds import build_rounds
 from gongdan.integrations.chat import services as chat_services
 from gongdan.mfa import services as mfa
 from gongdan.notifications.models import Notification
@@ -334,6 +335,7 @@ class _Builder:
         self.counts.update(build_equipment(now=self.now, factory=factory, team=facilities,
                                            lead=self.leads["Facilities"], requester=self.requesters[0]))  # fmt: skip
         self.counts.update(build_preventive(now=self.now, team=facilities, lead=self.leads["Facilities"]))
+        self.counts.update(build_rounds(now=self.now, team=facilities, lead=self.leads["Facilities"]))
 
     def _location(self, parent: Location | None, name: str, **values: Any) -> Location:
         existing = Location.objects.filter(parent=parent, name=name).first()

@@ -29,6 +29,7 @@ from gongdan.meters.api import router as meters_router
 from gongdan.notifications.api import router as notifications_router
 from gongdan.oncall.api import router as oncall_router
 from gongdan.reports.api import router as reports_router
+from gongdan.rounds.api import router as rounds_router
 from gongdan.routing.api import router as routing_router
 from gongdan.sla.api import router as sla_router
 from gongdan.tickets.api import router as tickets_router
@@ -112,3 +113,4 @@ api.add_router("/", reports_router, tags=["reports"])
 api.add_router("/", assets_router, tags=["assets"])
 api.add_router("/", maintenance_router, tags=["maintenance"])
 api.add_router("/", meters_router, tags=["meters"])
+api.add_router("/", rounds_router, tags=["rounds"])

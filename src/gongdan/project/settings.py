@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "gongdan.approvals",
     "gongdan.maintenance",
     "gongdan.meters",
+    "gongdan.rounds",
     "gongdan.automation",
     "gongdan.integrations",
     "gongdan.channels",
