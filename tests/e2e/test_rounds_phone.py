@@ -45,7 +45,7 @@ def test_a_round_with_a_failing_item_is_walked_on_the_phone(browser, live_server
         page.locator("#rd-check-in").get_by_role("button", name="Check in").click()
     checklist_form = page.locator("#rd-checklist")
     expect(checklist_form).to_be_visible()
-    checklist_form.get_by_label("排气温度 Discharge temperature").fill("103")
+    checklist_form.get_by_label("排气温度 Discharge temperature", exact=True).fill("103")
     checklist_form.get_by_text("Pass", exact=True).click()
     with page.expect_navigation():
         checklist_form.get_by_role("button", name=re.compile("Save")).click()

@@ -18,7 +18,7 @@ from gongdan.maintenance.models import ChecklistTemplate, StepKind
 from gongdan.maintenance.services import pm
 from gongdan.rounds import services as rounds
 from gongdan.rounds.models import Round, RoundRun
-from gongdan.rounds.presence import Position
+from gongdan.rounds.presence import SHARED, Position, stop_coordinates
 
 STATION_STEPS = [
     pm.StepSpec("排气温度 Discharge temperature", StepKind.NUMBER, "°C", Decimal(60), Decimal(95)),
@@ -38,7 +38,6 @@ LIFT_STEPS = [
     pm.StepSpec("轿厢运行平稳、无异响 Car runs smoothly", StepKind.CHECK),
     pm.StepSpec("应急电话可用 Emergency phone works", StepKind.CHECK),
 ]
-STATION = Position("shared", Decimal("22.543100"), Decimal("114.057900"), 12.0)
 
 
 def _checklist(name: str, steps: list[pm.StepSpec]) -> ChecklistTemplate:
@@ -68,6 +67,7 @@ def build_rounds(*, now: datetime, team: Team, lead: User) -> dict[str, int]:
         )  # fmt: skip
         rounds.rounds_generate(today=started, days=14)
     runs = list(RoundRun.objects.filter(round=station, due_on__lt=today).order_by("due_on"))
+    here = _near(Asset.objects.select_related("location").get(code="SZ-AC-01").location)
     values = [
         {"SZ-AC-01": ("82", "7.6"), "SZ-AC-02": ("84", "7.4")},
         {"SZ-AC-01": ("85", "7.7"), "SZ-AC-02": ("98.5", "7.5")},
@@ -80,7 +80,7 @@ def build_rounds(*, now: datetime, team: Team, lead: User) -> dict[str, int]:
                 continue  # not visited last week
             minute = 10 * visit.position + (700 if late else 0)
             with replay_clock(_at(run.due_on, 9, 0) + timedelta(minutes=minute)):
-                rounds.visit_check_in(actor=lead, visit=visit, code=code, position=STATION)
+                rounds.visit_check_in(actor=lead, visit=visit, code=code, position=here)
             with replay_clock(_at(run.due_on, 9, 0) + timedelta(minutes=minute + 6)):
                 rounds.visit_record(
                     actor=lead, visit=visit, answers=_answers(visit, values[number].get(code))
@@ -93,6 +93,14 @@ def build_rounds(*, now: datetime, team: Team, lead: User) -> dict[str, int]:
     # Runs whose window ended before today are missed; today's waits to be walked.
     rounds.rounds_mark_missed(now=_at(today, 0))
     return {"rounds": 1 + (property_round is not None), "round_runs": RoundRun.objects.count()}
+
+
+def _near(place: Location | None) -> Position:
+    """A phone's fix a few metres from the place (or "unavailable" when the place has no coordinates)."""
+    point = stop_coordinates(place)
+    if point is None:
+        return Position()
+    return Position(SHARED, Decimal(f"{point[0] + 0.0001:.6f}"), Decimal(f"{point[1]:.6f}"), 12.0)
 
 
 def _answers(visit, readings: tuple[str, str] | None) -> dict[int, rounds.AnswerIn]:

@@ -361,7 +361,7 @@ def run_report(request: HttpRequest, run_id: int = IdPath) -> dict[str, Any]:
             "answers": [_answer(a) for a in stop.answers],
         })  # fmt: skip
     return {"run": report.run, "stops": stops, "not_visited": len(report.skipped),
-            "out_of_limits": len(report.out_of_limits), "work_orders": [a.ticket.number for a in report.tickets],
+            "out_of_limits": len(report.out_of_limits), "work_orders": [a.ticket.number for a in report.tickets if a.ticket is not None],
             "duration_minutes": int(report.duration.total_seconds() // 60) if report.duration else None}  # fmt: skip
 
 

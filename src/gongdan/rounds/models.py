@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from gongdan.maintenance.models import Frequency
 
@@ -110,7 +111,7 @@ class RunStatus(models.TextChoices):
     SCHEDULED = "scheduled", _("Scheduled")
     IN_PROGRESS = "in_progress", _("In progress")
     DONE = "done", _("Done")
-    MISSED = "missed", _("Missed")
+    MISSED = "missed", pgettext_lazy("round run", "Missed")
 
 
 class RoundRun(models.Model):

@@ -3,7 +3,7 @@ reports (skipped stops, out-of-limit values, timings, corrective work orders).""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -119,7 +119,7 @@ class RunFilters:
 
 @dataclass
 class RunPage:
-    runs: list[RoundRun]
+    runs: Sequence[RoundRun]
     next_after: str
 
 

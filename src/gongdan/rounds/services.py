@@ -355,7 +355,7 @@ class AnswerIn:
     passed: bool | None = None
     number: object = None
     note: str = ""
-    photo: UploadedFile | None = None
+    photo: UploadedFile[bytes] | None = None
 
 
 @dataclass
@@ -376,7 +376,7 @@ def _parse_number(raw: object) -> Decimal | None:
     return value.quantize(Decimal("0.001"))
 
 
-def _check_photo(photo: UploadedFile) -> None:
+def _check_photo(photo: UploadedFile[bytes]) -> None:
     head = photo.read(12)
     photo.seek(0)
     if (photo.size or 0) > MAX_PHOTO_BYTES or not any(head.startswith(s) for s in PHOTO_SIGNATURES):
@@ -417,7 +417,7 @@ def _answer_values(step: ChecklistStep, given: AnswerIn | None) -> dict[str, Any
     return values
 
 
-def _missing(step: ChecklistStep) -> None:
+def _missing(step: ChecklistStep) -> dict[str, Any] | None:
     if step.required:
         raise ValidationFailed(_("This step is required."))
     return None

@@ -14,6 +14,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from gongdan.admin_console.access import AdminRequest, admin_required
@@ -32,7 +33,7 @@ from gongdan.web.http import SignedInRequest, wants_fragment
 
 
 def _states() -> list[tuple[str, str]]:
-    return [("all", _("All")), ("open", _("To do")), ("late", _("Late")), ("missed", _("Missed")),
+    return [("all", _("All")), ("open", _("To do")), ("late", _("Late")), ("missed", pgettext("round run", "Missed")),
             ("skipped", _("With stops not visited")), ("findings", _("With findings")), ("done", _("Done"))]  # fmt: skip
 
 
