@@ -41,7 +41,11 @@ def test_an_admin_adds_a_round_from_the_settings_screen_and_it_is_audited(admin_
     listed = admin_client.get(reverse("rounds:round_list"))
     assert "空压站巡检" in listed.content.decode()
     edit = admin_client.get(reverse("rounds:round_edit", args=[round_.pk]))
-    assert "AC-01 | 空压机巡检 Compressor check" in edit.content.decode()
+    page = edit.content.decode()
+    assert "AC-01 | 空压机巡检 Compressor check" in page
+    assert (
+        f'value="{TODAY.isoformat()}"' in page and 'value="08:00"' in page
+    )  # what date and time inputs read
 
 
 @pytest.mark.parametrize("stops", ["NOPE-1", "AC-01 | 没有这个检查表", ""])

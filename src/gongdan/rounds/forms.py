@@ -32,14 +32,14 @@ class RoundForm(TablerForm):
         widget=forms.CheckboxSelectMultiple, help_text=gettext_lazy("Weekly rounds only."),
     )  # fmt: skip
     starts_on = forms.DateField(
-        label=gettext_lazy("First run on"), widget=forms.DateInput(attrs={"type": "date"})
+        label=gettext_lazy("First run on"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
     calendar = forms.ModelChoiceField(
         label=gettext_lazy("Business calendar"), queryset=BusinessCalendar.objects.all(), required=False,
         help_text=gettext_lazy("A run that falls on a day off moves to the next working day."),
     )  # fmt: skip
     window_start = forms.TimeField(label=gettext_lazy("Starts at"), initial="08:00",
-                                   widget=forms.TimeInput(attrs={"type": "time"}))  # fmt: skip
+                                   widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))  # fmt: skip
     window_hours = forms.IntegerField(label=gettext_lazy("Due within (hours)"), min_value=1, max_value=168,
                                       initial=8)  # fmt: skip
     stops = forms.CharField(
