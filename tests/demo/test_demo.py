@@ -440,3 +440,19 @@ def test_a_visitor_scanning_a_lift_in_the_demo_gets_the_form_and_the_reports_are
     reports = WalkUpReport.objects.select_related("ticket").order_by("created_at")
     assert [r.name for r in reports] == ["王先生", "Lucy Chen"]
     assert reports[0].ticket.location.code == "GL-car-park" and reports[1].ticket.asset.code == "GL-1-LIFT-B"
+
+
+def test_the_demo_has_inspection_rounds_with_a_finding_a_stop_not_visited_and_todays_run(demo):
+    from gongdan.rounds.models import Round, RoundRun, RunStatus, StopAnswer, VisitStatus
+    from gongdan.rounds.selectors import today_runs
+
+    station = Round.objects.get(name__startswith="空压站周巡检")
+    assert Round.objects.filter(name__startswith="翠湖花园").exists()
+    done = list(RoundRun.objects.filter(round=station, status=RunStatus.DONE).order_by("due_on"))
+    assert len(done) == 2 and done[1].is_late and not done[0].is_late
+    assert done[1].visits.filter(status=VisitStatus.NOT_VISITED).count() == 1
+    finding = StopAnswer.objects.get(visit__run=done[1], passed=False)
+    assert finding.ticket is not None and finding.ticket.asset.code == "SZ-AC-02"
+    assert RoundRun.objects.filter(status=RunStatus.MISSED).exists()
+    lead = User.objects.get(username="zhao.gang")
+    assert [r.round for r in today_runs(actor=lead)] == [station]

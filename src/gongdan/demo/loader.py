@@ -37,6 +37,7 @@ from gongdan.demo.equipment import build_equipment
 from gongdan.demo.parts import build_parts
 from gongdan.demo.preventive import build_preventive
 from gongdan.demo.residential import build_residential
+from gongdan.demo.rounds import build_rounds
 from gongdan.integrations.chat import services as chat_services
 from gongdan.mfa import services as mfa
 from gongdan.notifications.models import Notification
@@ -348,6 +349,7 @@ class _Builder:
         self.counts.update(build_preventive(now=self.now, team=facilities, lead=self.leads["Facilities"]))
         self.counts.update(build_parts(now=self.now, factory=factory, lead=self.leads["Facilities"]))
         self.counts.update(build_residential(now=self.now))
+        self.counts.update(build_rounds(now=self.now, team=facilities, lead=self.leads["Facilities"]))
 
     def _location(self, parent: Location | None, name: str, **values: Any) -> Location:
         existing = Location.objects.filter(parent=parent, name=name).first()

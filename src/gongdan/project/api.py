@@ -30,6 +30,7 @@ from gongdan.notifications.api import router as notifications_router
 from gongdan.oncall.api import router as oncall_router
 from gongdan.parts.api import router as parts_router
 from gongdan.reports.api import router as reports_router
+from gongdan.rounds.api import router as rounds_router
 from gongdan.routing.api import router as routing_router
 from gongdan.sla.api import router as sla_router
 from gongdan.tickets.api import router as tickets_router
@@ -118,3 +119,4 @@ api.add_router("/", maintenance_router, tags=["maintenance"])
 api.add_router("/", meters_router, tags=["meters"])
 api.add_router("/", parts_router, tags=["parts"])
 api.add_router("/", transfer_router, tags=["configuration"])
+api.add_router("/", rounds_router, tags=["rounds"])

@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "gongdan.maintenance",
     "gongdan.meters",
     "gongdan.parts",
+    "gongdan.rounds",
     "gongdan.automation",
     "gongdan.transfer",
     "gongdan.integrations",

@@ -16,10 +16,9 @@ urlpatterns = [
     path("", include("gongdan.outbox.urls")),  # /settings/outbox/, /settings/chat-bots/, /settings/webhooks/
     path("", include("gongdan.routing.urls")),  # /settings/routing/…, /routing/presence/
     path("", include("gongdan.maintenance.urls")),  # /tickets/<number>/asset-down/
-    path("", include("gongdan.meters.urls")),
-    path(
-        "", include("gongdan.parts.urls")
-    ),  # /parts/…, /tickets/<number>/parts/…, /settings/parts/  # /assets/<code>/meters/…, /settings/mqtt/
+    path("", include("gongdan.meters.urls")),  # /assets/<code>/meters/…, /settings/mqtt/
+    path("", include("gongdan.parts.urls")),  # /parts/…, /tickets/<number>/parts/…, /settings/parts/
+    path("", include("gongdan.rounds.urls")),  # /rounds/…, /settings/rounds/…, /m/rounds/… (the phone)
     path("", include("gongdan.sla.urls")),  # /settings/sla/…
     path("", include("gongdan.transfer.urls")),  # /settings/configuration/…
     path("", include("gongdan.automation.urls")),  # /settings/automation/…, /automation/macros/…
