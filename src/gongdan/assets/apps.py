@@ -11,3 +11,8 @@ class AssetsConfig(AppConfig):
         from gongdan.assets.navigation import SECTIONS
 
         register_sections(SECTIONS)
+
+        from gongdan.assets.register_transfer import AUDIT_IMPORT
+        from gongdan.audit.kinds import register_kind
+
+        register_kind(AUDIT_IMPORT, _("Equipment register imported"))

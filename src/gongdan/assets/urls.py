@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from gongdan.assets import views
+from gongdan.assets import transfer_views, views
 
 app_name = "assets"
 
@@ -18,6 +18,12 @@ urlpatterns = [
     path("settings/asset-fields/<int:pk>/delete/", views.asset_field_delete, name="asset_field_delete"),
     path("assets/", views.asset_list, name="asset_list"),
     path("assets/new/", views.asset_create, name="asset_create"),
+    path("assets/transfer/", transfer_views.register_transfer, name="register_transfer"),
+    path(
+        "assets/transfer/<str:kind>.<str:file_format>",
+        transfer_views.register_download,
+        name="register_download",
+    ),
     path("assets/new/fields/", views.asset_custom_fields, name="asset_custom_fields"),
     path("assets/<str:code>/", views.asset_detail, name="asset_detail"),
     path("assets/<str:code>/edit/", views.asset_edit, name="asset_edit"),
