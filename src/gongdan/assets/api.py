@@ -9,7 +9,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from django.http import HttpRequest, HttpResponse
+from django.conf import settings
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import File, Form, Path, Query, Router, Schema
 from ninja.decorators import decorate_view
@@ -25,8 +26,18 @@ from gongdan.api.parsing import MULTIPART_OVERHEAD, declared_body_at_most
 from gongdan.assets import register_transfer as transfer
 from gongdan.assets import selectors, services
 from gongdan.assets.access import can_see_assets
-from gongdan.assets.models import Asset, AssetFieldType, AssetStatus, AssetType, Criticality, Location
+from gongdan.assets.documents import asset_document_add, asset_document_delete
+from gongdan.assets.models import (
+    Asset,
+    AssetDocument,
+    AssetFieldType,
+    AssetStatus,
+    AssetType,
+    Criticality,
+    Location,
+)
 from gongdan.core.domain_errors import NotFound, PermissionDenied, ValidationFailed
+from gongdan.core.uploads import IncomingFile
 
 router = Router()
 CODE = Path(..., max_length=60, description="The asset's code (case does not matter).")
@@ -397,10 +408,10 @@ def register_import(
     request: HttpRequest,
     file: UploadedFile = UPLOAD,
     kind: TransferKind = Form(..., description="What the file holds."),  # noqa: B008
-    mode: Literal["all", "valid"] = Form(  # noqa: B008
+    mode: Literal["all", "valid"] = Form(
         "all", description="`all`: a file with any error imports nothing; `valid`: the valid rows are imported."
     ),
-    dry_run: bool = Form(False, description="Only report what would happen (the preview)."),  # noqa: B008
+    dry_run: bool = Form(False, description="Only report what would happen (the preview)."),
 ) -> transfer.ImportReport:
     """Administrators only. Answers the row-by-row report (row, column, why); `applied` says whether anything
     was saved. A file that cannot be read at all (type, encoding, size, header) is a 422. The column format is
@@ -433,3 +444,96 @@ def register_export(request: HttpRequest, query: Query[ExportQuery]) -> HttpResp
     response["Content-Disposition"] = f'attachment; filename="{export.filename}"'
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+# ---- documents and photos (decision 0166) ------------------------------------------------------------------
+class DocumentOut(Schema):
+    id: int
+    kind: str
+    title: str
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+    is_image: bool
+    created_at: datetime
+    url: str = Field(description="The file (staff only): `GET /api/v1/asset-documents/{id}`.")
+
+    @staticmethod
+    def resolve_url(document: AssetDocument) -> str:
+        return f"/api/v1/asset-documents/{document.pk}"
+
+
+@router.get(
+    "/assets/{code}/documents",
+    response={200: list[DocumentOut], **errors_for(403, 404)},
+    summary="An asset's documents and photos",
+)
+def document_list(request: HttpRequest, code: str = CODE) -> list[AssetDocument]:
+    actor = actor_of(request)
+    _require_staff(actor)
+    return selectors.asset_documents(actor=actor, asset=_asset(actor, code))
+
+
+@router.post(
+    "/assets/{code}/documents",
+    response={201: DocumentOut, **errors_for(400, 403, 404, 413, 422)},
+    summary="Add a document or photo to an asset",
+)
+@decorate_view(declared_body_at_most(lambda: int(settings.GONGDAN_MAX_ATTACHMENT_BYTES) + MULTIPART_OVERHEAD))
+def document_upload(
+    request: HttpRequest,
+    code: str = CODE,
+    file: UploadedFile = File(..., description="The file (multipart/form-data)."),  # noqa: B008
+    kind: Literal["", "manual", "photo", "drawing", "certificate", "other"] = Form(
+        "", description="Empty: a photo for an image, else a manual."
+    ),
+    title: str = Form("", max_length=200, description="Empty: the file's name."),
+) -> Status:
+    """Administrators, managers and team leads. The checks of ticket attachments apply (size, no web pages,
+    SVG or executables; an image only if it opens as one)."""
+    actor = actor_of(request)
+    _require_staff(actor)
+    asset = _asset(actor, code)
+    if file.size is not None and file.size > int(settings.GONGDAN_MAX_ATTACHMENT_BYTES):
+        raise ApiError(_("The file is too large."), status_code=413, code="request_too_large")
+    document = asset_document_add(
+        actor=actor, asset=asset, incoming=IncomingFile(file.name or "file", file.read()), kind=kind, title=title
+    )
+    return Status(201, document)
+
+
+@router.get(
+    "/asset-documents/{document_id}",
+    response={200: None, **errors_for(403, 404)},
+    summary="Download an asset document",
+)
+def document_download(request: HttpRequest, document_id: int = IdPath) -> FileResponse:
+    """Images inline, everything else as a download; always sandboxed."""
+    actor = actor_of(request)
+    _require_staff(actor)
+    document = selectors.asset_document_get(actor=actor, document_id=document_id)
+    try:
+        handle = document.file.open("rb")
+    except (FileNotFoundError, OSError):
+        raise NotFound(_("Document not found.")) from None
+    response = FileResponse(
+        handle, as_attachment=not document.is_image, filename=document.filename,
+        content_type=document.content_type if document.is_image else "application/octet-stream",
+    )  # fmt: skip
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "sandbox"
+    return response
+
+
+@router.delete(
+    "/asset-documents/{document_id}",
+    response={204: None, **errors_for(403, 404)},
+    summary="Remove an asset document",
+)
+def document_delete(request: HttpRequest, document_id: int = IdPath) -> Status:
+    actor = actor_of(request)
+    _require_staff(actor)
+    document = selectors.asset_document_get(actor=actor, document_id=document_id)
+    asset_document_delete(actor=actor, document=document)
+    return Status(204, None)

@@ -478,7 +478,7 @@ def _apply_asset(actor: User, values: dict[str, Any]) -> str:
                 errors.append(("location", str(exc)))
     if errors:
         raise RowInvalid(errors)
-    assert asset_type is not None  # noqa: S101 (checked above)
+    assert asset_type is not None
     parsed["asset_type"] = asset_type
     existing = Asset.objects.filter(code__iexact=parsed.get("code", "")).select_related("parent").first()
     custom = {
