@@ -47,7 +47,11 @@ def test_a_photo_is_kept_0600_with_a_thumbnail_and_recorded(asset, admin_user):
 def test_a_manual_is_a_document_without_thumbnail(asset, admin_user):
     document = asset_document_add(actor=admin_user, asset=asset, incoming=IncomingFile("manual.pdf", PDF),
                                   title="  Operating   manual ")  # fmt: skip
-    assert (document.kind, document.title, document.content_type) == ("manual", "Operating manual", "application/pdf")
+    assert (document.kind, document.title, document.content_type) == (
+        "manual",
+        "Operating manual",
+        "application/pdf",
+    )
     assert not document.thumbnail
 
 
@@ -83,7 +87,9 @@ def test_agents_cannot_add_or_remove(asset, admin_user, agent):
         asset_document_delete(actor=agent, document=document)
 
 
-def test_delete_is_audited_and_the_files_go_after_commit(asset, admin_user, django_capture_on_commit_callbacks):
+def test_delete_is_audited_and_the_files_go_after_commit(
+    asset, admin_user, django_capture_on_commit_callbacks
+):
     document = asset_document_add(actor=admin_user, asset=asset, incoming=IncomingFile("p.png", png()))
     paths = [document.file.name, document.thumbnail.name]
 
@@ -97,7 +103,9 @@ def test_delete_is_audited_and_the_files_go_after_commit(asset, admin_user, djan
     assert AssetEvent.objects.filter(asset=asset, kind="document_removed").exists()
 
 
-def test_the_asset_page_lists_documents_and_thumbnails(asset, admin_user, agent, django_assert_max_num_queries):
+def test_the_asset_page_lists_documents_and_thumbnails(
+    asset, admin_user, agent, django_assert_max_num_queries
+):
     for n in range(3):
         asset_document_add(actor=admin_user, asset=asset, incoming=IncomingFile(f"p{n}.png", png((64, 48))))
         asset_document_add(actor=admin_user, asset=asset, incoming=IncomingFile(f"m{n}.pdf", PDF))
@@ -123,7 +131,9 @@ def test_files_are_served_to_staff_only_with_safe_headers(asset, admin_user, age
     thumb = client.get(reverse("assets:document_thumbnail", args=["AC-01", photo.pk]))
     assert thumb["Content-Type"] == "image/jpeg"
     assert client.get(reverse("assets:document_file", args=["OTHER", photo.pk])).status_code == 404
-    assert signed_in(requester).get(reverse("assets:document_file", args=["AC-01", photo.pk])).status_code == 403
+    assert (
+        signed_in(requester).get(reverse("assets:document_file", args=["AC-01", photo.pk])).status_code == 403
+    )
 
 
 def test_upload_and_delete_on_the_page(asset, admin_browser):
@@ -158,7 +168,9 @@ def test_the_api(asset, admin_user, agent):
     download = ApiClient(agent).get(f"asset-documents/{body['id']}")
     assert download.status_code == 200 and download["Content-Type"] == "image/png"
     refused = api.client.post(
-        "/api/v1/assets/AC-01/documents", {"file": SimpleUploadedFile("x.svg", b"<svg/>")}, headers=api.headers
+        "/api/v1/assets/AC-01/documents",
+        {"file": SimpleUploadedFile("x.svg", b"<svg/>")},
+        headers=api.headers,
     )
     assert_error(refused, 422)
     assert_error(ApiClient(agent).delete(f"asset-documents/{body['id']}"), 403)

@@ -38,7 +38,9 @@ def hall_code(plant, admin_user):
     return location_update(actor=admin_user, location=plant["hall"], code="HALL1").code
 
 
-def test_a_file_with_errors_reports_row_and_column_and_imports_nothing(admin_user, compressor_type, hall_code):
+def test_a_file_with_errors_reports_row_and_column_and_imports_nothing(
+    admin_user, compressor_type, hall_code
+):
     # Given a file with one good row and rows with a bad date, an unknown type, an unknown location,
     # a missing required custom field and a bad choice
     content = csv_bytes(
@@ -254,7 +256,9 @@ def test_the_export_escapes_cells_a_spreadsheet_would_run(admin_user, line_type)
     for n, text in enumerate(["=1+2", "+SUM(A1)", "-3+3", "@cmd", "plain"]):
         asset_create(actor=None, code=f"L{n}", name=f"Line {n}", asset_type=line_type, manufacturer=text)
 
-    workbook = load_workbook(io.BytesIO(register_export(actor=admin_user, kind="assets", file_format="xlsx").content))
+    workbook = load_workbook(
+        io.BytesIO(register_export(actor=admin_user, kind="assets", file_format="xlsx").content)
+    )
     csv_text = register_export(actor=admin_user, kind="assets", file_format="csv").content.decode("utf-8-sig")
 
     column = [row[5] for row in workbook["assets"].iter_rows(min_row=2, values_only=True)]

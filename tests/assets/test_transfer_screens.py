@@ -35,7 +35,9 @@ def test_preview_then_import_on_the_screen(admin_browser, line_type, django_asse
 
 
 def test_errors_are_listed_by_row_and_column_and_the_import_is_not_offered(admin_browser, line_type):
-    response = admin_browser.post(reverse("assets:register_transfer"), {"kind": "assets", "file": _upload(BAD)})
+    response = admin_browser.post(
+        reverse("assets:register_transfer"), {"kind": "assets", "file": _upload(BAD)}
+    )
     body = response.content.decode()
     assert response.status_code == 200
     assert "gd-import-error" in body and "<code>type</code>" in body and "boiler" in body
@@ -58,12 +60,17 @@ def test_only_administrators_reach_the_screen(agent, lead):
     for user in (agent, lead):
         client = signed_in(user)
         assert client.get(reverse("assets:register_transfer")).status_code in (302, 403)
-        assert client.get(reverse("assets:register_download", args=["assets", "csv"])).status_code in (302, 403)
+        assert client.get(reverse("assets:register_download", args=["assets", "csv"])).status_code in (
+            302,
+            403,
+        )
 
 
 def test_the_template_and_export_downloads(admin_browser, compressor_type, make_asset):
     make_asset("AC-01")
-    template = admin_browser.get(reverse("assets:register_download", args=["assets", "xlsx"]), {"template": "1"})
+    template = admin_browser.get(
+        reverse("assets:register_download", args=["assets", "xlsx"]), {"template": "1"}
+    )
     sheet = load_workbook(io.BytesIO(template.content))["assets"]
     assert [c.value for c in sheet[1]][:3] == ["code", "name", "type"] and sheet.max_row == 1
     assert "cf.power_kw" in [c.value for c in sheet[1]]
@@ -89,7 +96,9 @@ def test_the_api_returns_the_report_and_imports(admin_user, line_type, agent):
     ]
 
     valid = api.client.post(
-        "/api/v1/asset-register/import", {"file": _upload(BAD), "kind": "assets", "mode": "valid"}, headers=api.headers
+        "/api/v1/asset-register/import",
+        {"file": _upload(BAD), "kind": "assets", "mode": "valid"},
+        headers=api.headers,
     )
     assert valid.json()["applied"] is True and list(Asset.objects.values_list("code", flat=True)) == ["L1"]
 
@@ -107,7 +116,9 @@ def test_the_api_returns_the_report_and_imports(admin_user, line_type, agent):
 
 def test_the_api_exports_the_same_format(admin_user, line_type, django_assert_max_num_queries):
     api = ApiClient(admin_user)
-    api.client.post("/api/v1/asset-register/import", {"file": _upload(GOOD), "kind": "assets"}, headers=api.headers)
+    api.client.post(
+        "/api/v1/asset-register/import", {"file": _upload(GOOD), "kind": "assets"}, headers=api.headers
+    )
 
     with django_assert_max_num_queries(12):
         response = api.get("asset-register/export", {"kind": "assets", "format": "csv"})

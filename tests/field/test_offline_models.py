@@ -57,7 +57,11 @@ def test_the_size_bound_leaves_models_out(modelled, make_ticket, agent, settings
 
     found = offline_models(actor=agent)
 
-    assert len(found.urls) == 2 and found.skipped == 1 and found.bytes <= settings.GONGDAN_FIELD_OFFLINE_MODEL_BYTES
+    assert (
+        len(found.urls) == 2
+        and found.skipped == 1
+        and found.bytes <= settings.GONGDAN_FIELD_OFFLINE_MODEL_BYTES
+    )
 
 
 def test_the_list_endpoint_and_the_job_page_use_the_same_address(modelled, make_ticket, agent, requester):

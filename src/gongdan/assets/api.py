@@ -409,7 +409,8 @@ def register_import(
     file: UploadedFile = UPLOAD,
     kind: TransferKind = Form(..., description="What the file holds."),  # noqa: B008
     mode: Literal["all", "valid"] = Form(
-        "all", description="`all`: a file with any error imports nothing; `valid`: the valid rows are imported."
+        "all",
+        description="`all`: a file with any error imports nothing; `valid`: the valid rows are imported.",
     ),
     dry_run: bool = Form(False, description="Only report what would happen (the preview)."),
 ) -> transfer.ImportReport:
@@ -498,7 +499,11 @@ def document_upload(
     if file.size is not None and file.size > int(settings.GONGDAN_MAX_ATTACHMENT_BYTES):
         raise ApiError(_("The file is too large."), status_code=413, code="request_too_large")
     document = asset_document_add(
-        actor=actor, asset=asset, incoming=IncomingFile(file.name or "file", file.read()), kind=kind, title=title
+        actor=actor,
+        asset=asset,
+        incoming=IncomingFile(file.name or "file", file.read()),
+        kind=kind,
+        title=title,
     )
     return Status(201, document)
 

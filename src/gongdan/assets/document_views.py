@@ -81,7 +81,9 @@ def _serve(document: AssetDocument, *, thumbnail: bool) -> HttpResponseBase:
             handle,
             as_attachment=not inline,
             filename=document.filename,
-            content_type=document.content_type if inline else (document.content_type or "application/octet-stream"),
+            content_type=document.content_type
+            if inline
+            else (document.content_type or "application/octet-stream"),
         )
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "sandbox; default-src 'none'"

@@ -62,7 +62,8 @@ def asset_document_add(
     locked = Asset.objects.select_for_update().get(pk=asset.pk)
     if AssetDocument.objects.filter(asset=locked).count() >= MAX_DOCUMENTS_PER_ASSET:
         errors["file"] = [
-            _("An asset keeps at most %(max)d documents: remove some first.") % {"max": MAX_DOCUMENTS_PER_ASSET}
+            _("An asset keeps at most %(max)d documents: remove some first.")
+            % {"max": MAX_DOCUMENTS_PER_ASSET}
         ]
     if errors:
         raise ValidationFailed(next(iter(errors.values()))[0], details=errors)

@@ -219,7 +219,9 @@ def _columns(kind: str, header: list[str]) -> dict[str, int]:
         if name.lower().startswith(CUSTOM_PREFIX) and kind == ASSETS:
             key = name[len(CUSTOM_PREFIX) :]
             if key not in custom_keys:
-                problems.append(_("Column “%(name)s”: no asset type has a field with this key.") % {"name": name})
+                problems.append(
+                    _("Column “%(name)s”: no asset type has a field with this key.") % {"name": name}
+                )
                 continue
             name = CUSTOM_PREFIX + key
         else:
@@ -271,7 +273,9 @@ def register_import(
     Raises ValidationFailed for a file that cannot be read at all (type, encoding, size, header)."""
     require_admin(actor)
     if kind not in KINDS:
-        raise ValidationFailed(_("Choose locations or assets."), details={"kind": [_("Not one of the choices.")]})
+        raise ValidationFailed(
+            _("Choose locations or assets."), details={"kind": [_("Not one of the choices.")]}
+        )
     if mode not in MODES:
         raise ValidationFailed(_("Not one of the choices."), details={"mode": [_("Not one of the choices.")]})
     if len(content) > max_bytes():
@@ -281,10 +285,15 @@ def register_import(
     columns = _columns(kind, table.header)
     report = ImportReport(kind=kind, mode=mode, dry_run=dry_run)
     with transaction.atomic():
-        rows = [(number, {name: _cell(values, index) for name, index in columns.items()}) for number, values in table.rows]
+        rows = [
+            (number, {name: _cell(values, index) for name, index in columns.items()})
+            for number, values in table.rows
+        ]
         apply = _apply_location if kind == LOCATIONS else _apply_asset
         _apply_in_order(actor, rows, apply, report)
-        keep = not dry_run and (report.failed == 0 or mode == VALID_ROWS) and (report.created or report.updated)
+        keep = (
+            not dry_run and (report.failed == 0 or mode == VALID_ROWS) and (report.created or report.updated)
+        )
         if keep:
             audit_record(
                 kind=AUDIT_IMPORT, actor=actor, object_type=kind, object_repr=(filename or kind)[:200],
@@ -526,9 +535,9 @@ def _apply_asset(actor: User, values: dict[str, Any]) -> str:
 def custom_keys() -> list[str]:
     """Every asset field's key once, in the order of the types and their fields."""
     keys: list[str] = []
-    for key in AssetField.objects.order_by("asset_type__order", "asset_type__code", "order", "id").values_list(
-        "key", flat=True
-    ):
+    for key in AssetField.objects.order_by(
+        "asset_type__order", "asset_type__code", "order", "id"
+    ).values_list("key", flat=True):
         if key not in keys:
             keys.append(key)
     return keys
@@ -577,7 +586,9 @@ def register_export(*, actor: User, kind: str, file_format: str, template: bool 
     data are audited; the empty template is not."""
     require_admin(actor)
     if kind not in KINDS:
-        raise ValidationFailed(_("Choose locations or assets."), details={"kind": [_("Not one of the choices.")]})
+        raise ValidationFailed(
+            _("Choose locations or assets."), details={"kind": [_("Not one of the choices.")]}
+        )
     if file_format not in FORMATS:
         raise ValidationFailed(_("Choose XLSX or CSV."), details={"format": [_("Not one of the choices.")]})
     header = header_for(kind)

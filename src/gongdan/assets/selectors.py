@@ -189,7 +189,12 @@ def asset_detail(*, actor: User, code: str) -> AssetDetail:
     history = list(asset.events.select_related("actor").order_by("-created_at", "-id")[:50])
     documents = asset_documents(actor=actor, asset=asset)
     return AssetDetail(
-        asset=asset, children=children, ancestors=ancestors, fields=fields, history=history, documents=documents
+        asset=asset,
+        children=children,
+        ancestors=ancestors,
+        fields=fields,
+        history=history,
+        documents=documents,
     )
 
 

@@ -89,7 +89,7 @@ def _xlsx_rows(content: bytes, *, sheet: str, max_rows: int) -> Iterable[tuple[i
         worksheet = workbook[names.get(sheet, workbook.sheetnames[0])]
         rows: list[tuple[int, list[Any]]] = []
         for number, values in enumerate(worksheet.iter_rows(values_only=True), start=1):
-            rows.append((number, list(values[:MAX_COLUMNS + 1])))
+            rows.append((number, list(values[: MAX_COLUMNS + 1])))
             if len(rows) > max_rows + 50 and all(v is None for v in values):
                 break
             if len(rows) > max_rows * 2 + 100:  # far past the limit: stop reading, read_table refuses

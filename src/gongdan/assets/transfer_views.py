@@ -72,8 +72,10 @@ def _take_pending(token: str, user_id: int) -> tuple[dict[str, Any], bytes] | No
         held = signing.loads(token, salt=SALT, max_age=PENDING_MAX_AGE)
     except signing.BadSignature:
         return None
-    if not isinstance(held, dict) or held.get("user") != user_id or not str(held.get("path", "")).startswith(
-        f"{PENDING_DIR}/"
+    if (
+        not isinstance(held, dict)
+        or held.get("user") != user_id
+        or not str(held.get("path", "")).startswith(f"{PENDING_DIR}/")
     ):
         return None
     try:
@@ -110,7 +112,8 @@ def register_transfer(request: AdminRequest) -> HttpResponse:
             upload = form.cleaned_data["file"]
             if upload.size > transfer.max_bytes():
                 form.add_error(
-                    "file", _("The file is larger than %(limit)d KB.") % {"limit": transfer.max_bytes() // 1024}
+                    "file",
+                    _("The file is larger than %(limit)d KB.") % {"limit": transfer.max_bytes() // 1024},
                 )
             else:
                 content = upload.read()
@@ -147,7 +150,10 @@ def register_download(request: AdminRequest, kind: str, file_format: str) -> Htt
     """`?template=1` is the empty file with the header row only."""
     try:
         export = transfer.register_export(
-            actor=request.user, kind=kind, file_format=file_format, template=request.GET.get("template") == "1"
+            actor=request.user,
+            kind=kind,
+            file_format=file_format,
+            template=request.GET.get("template") == "1",
         )
     except DomainError:
         return HttpResponse(status=404)

@@ -29,7 +29,9 @@ urlpatterns = [
     path("assets/<str:code>/edit/", views.asset_edit, name="asset_edit"),
     path("assets/<str:code>/retire/", views.asset_retire, name="asset_retire"),
     path("assets/<str:code>/documents/", document_views.document_upload, name="document_upload"),
-    path("assets/<str:code>/documents/<int:document_id>/", document_views.document_file, name="document_file"),
+    path(
+        "assets/<str:code>/documents/<int:document_id>/", document_views.document_file, name="document_file"
+    ),
     path(
         "assets/<str:code>/documents/<int:document_id>/thumbnail.jpg",
         document_views.document_thumbnail,

@@ -44,7 +44,9 @@ def _model_for(asset: Asset, by_asset: dict[int, TwinModel], by_type: dict[int, 
                ancestors: dict[int, Asset]) -> TwinModel | None:  # fmt: skip
     """As meters.selectors.twin_model_for, on rows read in bulk: the asset's, its type's, then up the tree."""
     chain = [asset] + [
-        ancestors[int(pk)] for pk in reversed(asset.path.strip("/").split("/")[:-1]) if pk and int(pk) in ancestors
+        ancestors[int(pk)]
+        for pk in reversed(asset.path.strip("/").split("/")[:-1])
+        if pk and int(pk) in ancestors
     ]
     for current in chain:
         found = by_asset.get(current.pk) or by_type.get(current.asset_type_id)
