@@ -50,7 +50,7 @@ def document_upload(request: SignedInRequest, code: str) -> HttpResponse:
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:
-                messages.error(request, error)
+                messages.error(request, str(error))
         return redirect(_page(asset.code))
     upload = form.cleaned_data["file"]
     try:

@@ -90,7 +90,7 @@ def asset_document_delete(*, actor: User, document: AssetDocument) -> None:
     """The row goes at once; the stored files once the deletion has committed."""
     require_asset_editor(actor)
     asset = document.asset
-    paths = [f.name for f in (document.file, document.thumbnail) if f]
+    paths = [str(f.name) for f in (document.file, document.thumbnail) if f]
     storage = document.file.storage
     audit_record(
         kind=AUDIT_DELETE, actor=actor, object_type="assets.assetdocument", object_id=document.pk,
@@ -99,4 +99,9 @@ def asset_document_delete(*, actor: User, document: AssetDocument) -> None:
     )  # fmt: skip
     asset_event(asset, actor=actor, kind="document_removed", data={"title": document.title})
     document.delete()
-    transaction.on_commit(lambda: [storage.delete(path) for path in paths])
+
+    def remove_files() -> None:
+        for path in paths:
+            storage.delete(path)
+
+    transaction.on_commit(remove_files)

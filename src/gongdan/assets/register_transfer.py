@@ -367,7 +367,7 @@ class _ParentLater(Exception):
 
 def _service_errors(number: int, exc: ValidationFailed, kind: str) -> list[CellError]:
     names = ASSET_FIELD_COLUMNS if kind == ASSETS else LOCATION_FIELD_COLUMNS
-    errors = []
+    errors: list[CellError] = []
     for name, messages in (exc.details or {}).items():
         if name.startswith("custom_values."):
             column = CUSTOM_PREFIX + name.removeprefix("custom_values.")
