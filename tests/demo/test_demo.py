@@ -266,6 +266,21 @@ def test_the_demo_has_a_factory_and_a_residence_with_downtime_and_reliability_fi
     assert figures.failures == 2 and figures.mttr is not None and figures.mttr.total_seconds() == 4.25 * 3600
 
 
+def test_the_demo_assets_have_a_manual_and_a_photo(demo):
+    from gongdan.assets.models import AssetDocument
+
+    compressor = AssetDocument.objects.filter(asset__code="SZ-AC-01")
+    kinds = dict(compressor.values_list("kind", "content_type"))
+    assert kinds == {"manual": "application/pdf", "photo": "image/png"}
+    assert compressor.get(kind="manual").file.read(5) == b"%PDF-"
+    assert compressor.get(kind="photo").thumbnail
+    assert (
+        not Asset.objects.exclude(status="retired")
+        .filter(parent__isnull=True, documents__isnull=True)
+        .exists()
+    )
+
+
 def test_the_demo_automation_rules_are_on_and_a_p1_gets_the_urgent_tag(demo):
     # Given the demo's rules (dry-run, then switched on) and its shared macros
     assert Rule.objects.filter(is_active=True).count() == 3

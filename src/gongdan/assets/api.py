@@ -7,22 +7,29 @@ import base64
 import binascii
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from django.http import HttpRequest
+from django.conf import settings
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
-from ninja import Path, Query, Router, Schema
+from ninja import File, Form, Path, Query, Router, Schema
+from ninja.decorators import decorate_view
+from ninja.files import UploadedFile
 from ninja.responses import Status
 from pydantic import Field, Strict
 
 from gongdan.accounts.models import User
-from gongdan.api.errors import errors_for
+from gongdan.api.errors import ApiError, errors_for
 from gongdan.api.inputs import MAX_ID, DateIn, Id, IdPath, StrictInput, optional_row, row_or_422
 from gongdan.api.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from gongdan.api.parsing import MULTIPART_OVERHEAD, declared_body_at_most
+from gongdan.assets import register_transfer as transfer
 from gongdan.assets import selectors, services
 from gongdan.assets.access import can_see_assets
+from gongdan.assets.documents import asset_document_add, asset_document_delete
 from gongdan.assets.models import (
     Asset,
+    AssetDocument,
     AssetFieldType,
     AssetStatus,
     AssetType,
@@ -31,6 +38,7 @@ from gongdan.assets.models import (
     PublicReporting,
 )
 from gongdan.core.domain_errors import NotFound, PermissionDenied, ValidationFailed
+from gongdan.core.uploads import IncomingFile
 
 router = Router()
 CODE = Path(..., max_length=60, description="The asset's code (case does not matter).")
@@ -365,3 +373,179 @@ def asset_retire(request: HttpRequest, code: str = CODE) -> Asset:
     _require_staff(actor)
     services.asset_retire(actor=actor, asset=_asset(actor, code))
     return _asset(actor, code)
+
+
+# ---- import and export (decision 0165) ---------------------------------------------------------------------
+class ImportErrorOut(Schema):
+    row: int = Field(description="The row in the file (the header is row 1).")
+    column: str = Field(description="The column's name in the header; empty for a row-wide problem.")
+    message: str
+
+
+class ImportRowOut(Schema):
+    row: int
+    key: str = Field(description="The row's code (or name).")
+    action: str = Field(description="created, updated, unchanged or error.")
+    errors: list[ImportErrorOut]
+
+
+class ImportReportOut(Schema):
+    kind: str
+    mode: str
+    dry_run: bool
+    applied: bool = Field(description="Whether the file's changes were saved.")
+    created: int
+    updated: int
+    unchanged: int
+    failed: int
+    rows: list[ImportRowOut]
+
+
+TransferKind = Literal["locations", "assets"]
+UPLOAD = File(..., description="An XLSX workbook or a CSV file (UTF-8, UTF-16 with a BOM, or GBK).")
+
+
+@router.post(
+    "/asset-register/import",
+    response={200: ImportReportOut, **errors_for(400, 403, 413, 422)},
+    summary="Import locations or assets from XLSX or CSV",
+)
+@decorate_view(declared_body_at_most(lambda: transfer.max_bytes() + MULTIPART_OVERHEAD))
+def register_import(
+    request: HttpRequest,
+    file: UploadedFile = UPLOAD,
+    kind: TransferKind = Form(..., description="What the file holds."),  # noqa: B008
+    mode: Literal["all", "valid"] = Form(
+        "all",
+        description="`all`: a file with any error imports nothing; `valid`: the valid rows are imported.",
+    ),
+    dry_run: bool = Form(False, description="Only report what would happen (the preview)."),
+) -> transfer.ImportReport:
+    """Administrators only. Answers the row-by-row report (row, column, why); `applied` says whether anything
+    was saved. A file that cannot be read at all (type, encoding, size, header) is a 422. The column format is
+    in docs/assets.md."""
+    if file.size is not None and file.size > transfer.max_bytes():
+        raise ApiError(_("The file is too large."), status_code=413, code="request_too_large")
+    return transfer.register_import(
+        actor=actor_of(request), kind=kind, content=file.read(), filename=file.name or "", mode=mode,
+        dry_run=dry_run,
+    )  # fmt: skip
+
+
+class ExportQuery(Schema):
+    kind: TransferKind
+    format: Literal["xlsx", "csv"] = "xlsx"
+    template: bool = Field(False, description="Only the header row (the empty template to fill).")
+
+
+@router.get(
+    "/asset-register/export",
+    response={200: None, **errors_for(403, 422)},
+    summary="Export locations or assets as XLSX or CSV",
+)
+def register_export(request: HttpRequest, query: Query[ExportQuery]) -> HttpResponse:
+    """Administrators only. The same columns the import reads, so an export imports back unchanged."""
+    export = transfer.register_export(
+        actor=actor_of(request), kind=query.kind, file_format=query.format, template=query.template
+    )
+    response = HttpResponse(export.content, content_type=export.content_type)
+    response["Content-Disposition"] = f'attachment; filename="{export.filename}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+# ---- documents and photos (decision 0166) ------------------------------------------------------------------
+class DocumentOut(Schema):
+    id: int
+    kind: str
+    title: str
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+    is_image: bool
+    created_at: datetime
+    url: str = Field(description="The file (staff only): `GET /api/v1/asset-documents/{id}`.")
+
+    @staticmethod
+    def resolve_url(document: AssetDocument) -> str:
+        return f"/api/v1/asset-documents/{document.pk}"
+
+
+@router.get(
+    "/assets/{code}/documents",
+    response={200: list[DocumentOut], **errors_for(403, 404)},
+    summary="An asset's documents and photos",
+)
+def document_list(request: HttpRequest, code: str = CODE) -> list[AssetDocument]:
+    actor = actor_of(request)
+    _require_staff(actor)
+    return selectors.asset_documents(actor=actor, asset=_asset(actor, code))
+
+
+@router.post(
+    "/assets/{code}/documents",
+    response={201: DocumentOut, **errors_for(400, 403, 404, 413, 422)},
+    summary="Add a document or photo to an asset",
+)
+@decorate_view(declared_body_at_most(lambda: int(settings.GONGDAN_MAX_ATTACHMENT_BYTES) + MULTIPART_OVERHEAD))
+def document_upload(
+    request: HttpRequest,
+    code: str = CODE,
+    file: UploadedFile = File(..., description="The file (multipart/form-data)."),  # noqa: B008
+    kind: Literal["", "manual", "photo", "drawing", "certificate", "other"] = Form(
+        "", description="Empty: a photo for an image, else a manual."
+    ),
+    title: str = Form("", max_length=200, description="Empty: the file's name."),
+) -> Status:
+    """Administrators, managers and team leads. The checks of ticket attachments apply (size, no web pages,
+    SVG or executables; an image only if it opens as one)."""
+    actor = actor_of(request)
+    _require_staff(actor)
+    asset = _asset(actor, code)
+    if file.size is not None and file.size > int(settings.GONGDAN_MAX_ATTACHMENT_BYTES):
+        raise ApiError(_("The file is too large."), status_code=413, code="request_too_large")
+    document = asset_document_add(
+        actor=actor,
+        asset=asset,
+        incoming=IncomingFile(file.name or "file", file.read()),
+        kind=kind,
+        title=title,
+    )
+    return Status(201, document)
+
+
+@router.get(
+    "/asset-documents/{document_id}",
+    response={200: None, **errors_for(403, 404)},
+    summary="Download an asset document",
+)
+def document_download(request: HttpRequest, document_id: int = IdPath) -> FileResponse:
+    """Images inline, everything else as a download; always sandboxed."""
+    actor = actor_of(request)
+    _require_staff(actor)
+    document = selectors.asset_document_get(actor=actor, document_id=document_id)
+    try:
+        handle = document.file.open("rb")
+    except (FileNotFoundError, OSError):
+        raise NotFound(_("Document not found.")) from None
+    response = FileResponse(
+        handle, as_attachment=not document.is_image, filename=document.filename,
+        content_type=document.content_type if document.is_image else "application/octet-stream",
+    )  # fmt: skip
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "sandbox"
+    return response
+
+
+@router.delete(
+    "/asset-documents/{document_id}",
+    response={204: None, **errors_for(403, 404)},
+    summary="Remove an asset document",
+)
+def document_delete(request: HttpRequest, document_id: int = IdPath) -> Status:
+    actor = actor_of(request)
+    _require_staff(actor)
+    document = selectors.asset_document_get(actor=actor, document_id=document_id)
+    asset_document_delete(actor=actor, document=document)
+    return Status(204, None)

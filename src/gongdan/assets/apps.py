@@ -11,3 +11,11 @@ class AssetsConfig(AppConfig):
         from gongdan.assets.navigation import SECTIONS
 
         register_sections(SECTIONS)
+
+        from gongdan.assets.documents import AUDIT_ADD, AUDIT_DELETE
+        from gongdan.assets.register_transfer import AUDIT_IMPORT
+        from gongdan.audit.kinds import register_kind
+
+        register_kind(AUDIT_IMPORT, _("Equipment register imported"))
+        register_kind(AUDIT_ADD, _("Asset document added"))
+        register_kind(AUDIT_DELETE, _("Asset document deleted"))

@@ -3,6 +3,8 @@ equipment register (asset types with their own fields, assets in a tree: line â†
 
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
@@ -256,3 +258,51 @@ class AssetEvent(models.Model):
             except FieldDoesNotExist:  # a field since removed keeps its key
                 names.append(key)
         return ", ".join(names)
+
+
+DOCUMENT_DIR = "asset-documents"
+
+
+def document_path(instance: AssetDocument, filename: str) -> str:
+    # The stored name never comes from the uploader (as for ticket attachments).
+    return f"{DOCUMENT_DIR}/{timezone.now():%Y/%m}/{uuid.uuid4().hex}"
+
+
+def thumbnail_path(instance: AssetDocument, filename: str) -> str:
+    return f"{DOCUMENT_DIR}/{timezone.now():%Y/%m}/{uuid.uuid4().hex}-thumb.jpg"
+
+
+class AssetDocument(models.Model):
+    """A manual, drawing, certificate or photo kept on an asset; checked like a ticket attachment, stored
+    0600 under a random name, served only to staff (decision 0166)."""
+
+    class Kind(models.TextChoices):
+        MANUAL = "manual", _("Manual")
+        PHOTO = "photo", _("Photo")
+        DRAWING = "drawing", _("Drawing")
+        CERTIFICATE = "certificate", _("Certificate")
+        OTHER = "other", _("Other document")
+
+    asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="documents")
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.MANUAL)
+    title = models.CharField(_("title"), max_length=200)
+    file = models.FileField(upload_to=document_path, max_length=200)
+    thumbnail = models.FileField(upload_to=thumbnail_path, max_length=200, blank=True)
+    filename = models.CharField(_("file name"), max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    is_image = models.BooleanField(default=False)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["asset", "created_at"], name="asset_document_asset_idx")]
+        verbose_name = _("asset document")
+        verbose_name_plural = _("asset documents")
+
+    def __str__(self) -> str:
+        return self.title or self.filename

@@ -12,6 +12,7 @@ from gongdan.accounts.models import User
 from gongdan.assets.access import can_see_assets
 from gongdan.assets.models import (
     Asset,
+    AssetDocument,
     AssetEvent,
     AssetField,
     AssetStatus,
@@ -176,6 +177,7 @@ class AssetDetail:
     ancestors: list[Asset]
     fields: list[tuple[str, object]]  # (label, value) of the type's custom fields
     history: list[AssetEvent]
+    documents: list[AssetDocument] = field(default_factory=list)
 
 
 def asset_detail(*, actor: User, code: str) -> AssetDetail:
@@ -186,7 +188,36 @@ def asset_detail(*, actor: User, code: str) -> AssetDetail:
     ancestors = [by_id[pk] for pk in ancestor_ids if pk in by_id]
     fields = [(f.display_label, asset.custom_values.get(f.key)) for f in asset.asset_type.fields.all()]
     history = list(asset.events.select_related("actor").order_by("-created_at", "-id")[:50])
-    return AssetDetail(asset=asset, children=children, ancestors=ancestors, fields=fields, history=history)
+    documents = asset_documents(actor=actor, asset=asset)
+    return AssetDetail(
+        asset=asset,
+        children=children,
+        ancestors=ancestors,
+        fields=fields,
+        history=history,
+        documents=documents,
+    )
+
+
+def asset_documents(*, actor: User, asset: Asset) -> list[AssetDocument]:
+    """Photos first, then the other documents, newest first (one query)."""
+    if not can_see_assets(actor):
+        raise NotFound(_("Asset not found."))
+    rows = list(AssetDocument.objects.filter(asset=asset).select_related("uploaded_by"))
+    return sorted(rows, key=lambda d: not d.is_image)
+
+
+def asset_document_get(*, actor: User, document_id: int, code: str | None = None) -> AssetDocument:
+    """A document of an asset the actor may see (and, with `code`, of that asset)."""
+    if not can_see_assets(actor):
+        raise NotFound(_("Document not found."))
+    found = AssetDocument.objects.select_related("asset").filter(pk=document_id)
+    if code is not None:
+        found = found.filter(asset__code__iexact=code)
+    document = found.first()
+    if document is None:
+        raise NotFound(_("Document not found."))
+    return document
 
 
 # --- reporting without an account ---------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from gongdan.assets import views
+from gongdan.assets import document_views, transfer_views, views
 
 app_name = "assets"
 
@@ -18,9 +18,29 @@ urlpatterns = [
     path("settings/asset-fields/<int:pk>/delete/", views.asset_field_delete, name="asset_field_delete"),
     path("assets/", views.asset_list, name="asset_list"),
     path("assets/new/", views.asset_create, name="asset_create"),
+    path("assets/transfer/", transfer_views.register_transfer, name="register_transfer"),
+    path(
+        "assets/transfer/<str:kind>.<str:file_format>",
+        transfer_views.register_download,
+        name="register_download",
+    ),
     path("assets/new/fields/", views.asset_custom_fields, name="asset_custom_fields"),
     path("assets/<str:code>/", views.asset_detail, name="asset_detail"),
     path("assets/<str:code>/edit/", views.asset_edit, name="asset_edit"),
     path("assets/<str:code>/retire/", views.asset_retire, name="asset_retire"),
+    path("assets/<str:code>/documents/", document_views.document_upload, name="document_upload"),
+    path(
+        "assets/<str:code>/documents/<int:document_id>/", document_views.document_file, name="document_file"
+    ),
+    path(
+        "assets/<str:code>/documents/<int:document_id>/thumbnail.jpg",
+        document_views.document_thumbnail,
+        name="document_thumbnail",
+    ),
+    path(
+        "assets/<str:code>/documents/<int:document_id>/delete/",
+        document_views.document_delete,
+        name="document_delete",
+    ),
     path("a/<str:code>/", views.asset_scan, name="asset_scan"),
 ]

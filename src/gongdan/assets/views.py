@@ -28,7 +28,7 @@ from gongdan.assets.forms import (
     LocationForm,
     asset_field_initial,
 )
-from gongdan.assets.models import Asset, AssetField, AssetType, Location
+from gongdan.assets.models import Asset, AssetDocument, AssetField, AssetType, Location
 from gongdan.assets.page import asset_panels
 from gongdan.core.domain_errors import DomainError, NotFound, ValidationFailed
 from gongdan.core.ids import parse_id
@@ -145,7 +145,9 @@ def asset_detail(request: SignedInRequest, code: str) -> HttpResponse:
     templates, panel_context = asset_panels(request.user, detail.asset)
     return render(request, "assets/detail.html", {
         "detail": detail, "asset": detail.asset, "panels": templates, "may_edit": can_edit_assets(request.user),
-        "public_reports": selectors.asset_allows_public_reports(detail.asset), **panel_context,
+        "public_reports": selectors.asset_allows_public_reports(detail.asset),
+        "document_kinds": AssetDocument.Kind.choices,
+        **panel_context,
     })  # fmt: skip
 
 

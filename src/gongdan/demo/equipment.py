@@ -11,6 +11,7 @@ from typing import Any
 from gongdan.accounts.models import Language, Team, User
 from gongdan.assets import services as assets
 from gongdan.assets.models import Asset, AssetType, Location
+from gongdan.demo.asset_documents import attach_documents
 from gongdan.demo.clock import replay_clock
 from gongdan.demo.meters import build_meters
 from gongdan.maintenance.services import asset_down_from_ticket
@@ -251,7 +252,8 @@ def build_equipment(
         _fault(made[code], subject, at=now - timedelta(days=days_ago), hours=hours, team=team, lead=lead,
                requester=requester)  # fmt: skip
         faults += 1
-    return {"asset_types": len(types), "assets": len(made), "downtime_periods": faults,
+    documents = attach_documents(list(made.values()))
+    return {"asset_types": len(types), "assets": len(made), "downtime_periods": faults, "documents": documents,
             **{f"meter_{k}": v for k, v in build_meters(now=now).items()}}  # fmt: skip
 
 

@@ -22,4 +22,5 @@ urlpatterns = [
     path("manifest.webmanifest", views.manifest, name="manifest"),
     path("sw.js", views.service_worker, name="service_worker"),
     path("offline/", views.offline, name="offline"),
+    path("offline/models.json", views.offline_model_list, name="offline_models"),
 ]

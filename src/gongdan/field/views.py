@@ -32,6 +32,7 @@ from gongdan.assets.models import Asset, Location
 from gongdan.core.domain_errors import DomainError, NotFound
 from gongdan.core.ids import parse_id, parse_ids
 from gongdan.field import labels, selectors, services
+from gongdan.field.offline_models import offline_models, phone_twin, viewer_url
 from gongdan.field.scan import resolve_code
 from gongdan.maintenance.selectors import pm_ticket_checklist
 from gongdan.parts.selectors import phone_parts
@@ -97,6 +98,7 @@ def _job_context(request: SignedInRequest, number: str) -> dict[str, Any]:
         "details": _details(ticket),
         **(pm_ticket_checklist(actor, ticket) or {}),
         **phone_parts(actor, ticket),
+        "twin": phone_twin(actor, ticket),
         "ticket": ticket,
         "site": site,
         "comments": comments,
@@ -344,10 +346,25 @@ def service_worker(request: HttpRequest) -> HttpResponse:
     with open(source, encoding="utf-8") as handle:
         body = handle.read()
     shell = [static(name) for name in SHELL_ASSETS] + [reverse("field:offline")]
-    body = body.replace("__SHELL__", json.dumps(shell)).replace("__VERSION__", _shell_version())
+    body = (
+        body.replace("__SHELL__", json.dumps(shell))
+        .replace("__VERSION__", _shell_version())
+        .replace("__MODELS__", json.dumps(reverse("field:offline_models")))
+        .replace("__VIEWER__", json.dumps(viewer_url()))
+    )
     response = HttpResponse(body, content_type="text/javascript; charset=utf-8")
     response["Service-Worker-Allowed"] = reverse("field:jobs")
     return response
+
+
+@technician_required
+@never_cache
+@require_GET
+def offline_model_list(request: SignedInRequest) -> JsonResponse:
+    """What the service worker keeps for offline use: the viewer script and the 3D models of the assets of
+    the technician's open jobs, within the size bound."""
+    found = offline_models(actor=request.user)
+    return JsonResponse({"urls": found.urls, "bytes": found.bytes, "skipped": found.skipped})
 
 
 @require_GET

@@ -295,6 +295,13 @@ GONGDAN_INTEGRATION_MAX_BODY_BYTES = int(
     os.environ.get("GONGDAN_INTEGRATION_MAX_BODY_BYTES", str(1024 * 1024))
 )
 GONGDAN_MAX_ATTACHMENT_BYTES = int(os.environ.get("GONGDAN_MAX_ATTACHMENT_BYTES", str(20 * 1024 * 1024)))
+# Importing the register from XLSX/CSV (docs/assets.md): the largest file and the most data rows one import takes.
+GONGDAN_ASSET_IMPORT_MAX_BYTES = int(os.environ.get("GONGDAN_ASSET_IMPORT_MAX_BYTES", str(5 * 1024 * 1024)))
+GONGDAN_ASSET_IMPORT_MAX_ROWS = int(os.environ.get("GONGDAN_ASSET_IMPORT_MAX_ROWS", "10000"))
+# The phone app keeps the 3D models of its open jobs' assets offline, up to this many bytes (decision 0167).
+GONGDAN_FIELD_OFFLINE_MODEL_BYTES = int(
+    os.environ.get("GONGDAN_FIELD_OFFLINE_MODEL_BYTES", str(50 * 1024 * 1024))
+)
 # The web server's own limits (decision 0060, gongdan/project/request_limits.py). The largest request any
 # page takes is a reply with ten attachments; a body must arrive within GONGDAN_WEB_BODY_TIMEOUT seconds plus
 # one second per KiB; each process runs GONGDAN_WEB_THREADS requests at once, the rest wait their turn.

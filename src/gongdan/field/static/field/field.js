@@ -32,6 +32,15 @@
   // ---- service worker ----------------------------------------------------------------------------
   if ("serviceWorker" in navigator && body.dataset.sw) {
     navigator.serviceWorker.register(body.dataset.sw, { scope: body.dataset.scope }).catch(() => {});
+    // Keep the 3D models of the open jobs' assets on the phone (the worker fetches only what is missing).
+    navigator.serviceWorker.addEventListener("message", (event) => {
+      if (event.data && event.data.type === "models-synced") body.dataset.modelsSynced = "1";
+    });
+    if (navigator.onLine) {
+      navigator.serviceWorker.ready
+        .then((registration) => { if (registration.active) registration.active.postMessage({ type: "sync-models" }); })
+        .catch(() => {});
+    }
   }
 
   // ---- small helpers -----------------------------------------------------------------------------

@@ -1,12 +1,46 @@
 /* Gongdan field app service worker, served from /m/sw.js so it controls /m/ only.
  * The app shell (CSS, script, icon, offline page) is cached at install; pages are fetched from the
  * network first and kept, so a job opened once still opens without signal. POSTs are never touched:
- * the page's outbox (IndexedDB) holds what waits. */
+ * the page's outbox (IndexedDB) holds what waits.
+ * The 3D models of the open jobs' assets and the viewer script are kept in their own cache: the page asks
+ * for a sync ("sync-models"), the worker reads the list the server allows (bounded in size), fetches what
+ * is missing and drops what is no longer listed; they are then answered from the cache first. */
 const VERSION = "__VERSION__";
 const SHELL = __SHELL__;
 const SHELL_CACHE = `gongdan-field-shell-${VERSION}`;
 const PAGE_CACHE = "gongdan-field-pages";
 const OFFLINE_URL = SHELL[SHELL.length - 1];
+const MODEL_CACHE = "gongdan-field-models";
+const MODELS_URL = __MODELS__;
+const VIEWER_URL = __VIEWER__;
+
+function syncModels() {
+  return fetch(MODELS_URL, { credentials: "same-origin", cache: "no-store" })
+    .then((response) => (response.ok && !response.redirected ? response.json() : null))
+    .then((list) => {
+      if (!list || !Array.isArray(list.urls)) return null;
+      const wanted = new Set(list.urls.map((u) => new URL(u, self.location.origin).href));
+      return caches.open(MODEL_CACHE).then((cache) => cache.keys().then((held) => Promise.all([
+        ...held.filter((request) => !wanted.has(request.url)).map((request) => cache.delete(request)),
+        ...[...wanted].map((u) => cache.match(u, { ignoreVary: true }).then((hit) => hit || fetch(u, { credentials: "same-origin" })
+          .then((response) => (response.ok && !response.redirected ? cache.put(u, response) : null)))),
+      ])));
+    })
+    .catch(() => null);
+}
+
+function isModelRequest(url) {
+  return url.pathname === new URL(VIEWER_URL, self.location.origin).pathname || url.pathname.endsWith(".glb");
+}
+
+self.addEventListener("message", (event) => {
+  if (event.data && event.data.type === "sync-models") {
+    const done = syncModels().then(() => {
+      if (event.source) event.source.postMessage({ type: "models-synced" });
+    });
+    event.waitUntil(done);
+  }
+});
 
 self.addEventListener("install", (event) => {
   event.waitUntil(caches.open(SHELL_CACHE).then((cache) => cache.addAll(SHELL)).then(() => self.skipWaiting()));
@@ -29,6 +63,14 @@ self.addEventListener("fetch", (event) => {
   if (url.origin !== self.location.origin) return;
   if (SHELL.includes(url.pathname)) {
     event.respondWith(caches.match(request, { ignoreSearch: true }).then((hit) => hit || fetch(request)));
+    return;
+  }
+  if (isModelRequest(url)) {
+    event.respondWith(
+      caches.open(MODEL_CACHE)
+        .then((cache) => cache.match(request, { ignoreVary: true }))
+        .then((hit) => hit || fetch(request)),
+    );
     return;
   }
   const scope = new URL(self.registration.scope).pathname;
