@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from gongdan.assets.models import Asset
+from gongdan.audit.models import AuditEntry
 from tests.api.conftest import ApiClient, assert_error
 
 
@@ -26,6 +27,15 @@ def test_asset_types_and_their_fields(admin_user, agent):
     assert_error(admin.post("asset-types", {"code": "lift", "name": "again"}), 422)
     listed = ApiClient(agent).get("asset-types")
     assert [t["code"] for t in listed.json()] == ["lift"]
+    admin.patch(f"asset-types/{type_id}", {"name_en": "Elevator"})
+    # the API is a door to the configuration: the auditor sees its changes like the settings screen's
+    trail = AuditEntry.objects.filter(actor=admin_user, kind__startswith="config.").order_by("pk")
+    assert [(e.kind, e.object_type) for e in trail] == [
+        ("config.create", "assets.assettype"),
+        ("config.create", "assets.assetfield"),
+        ("config.update", "assets.assettype"),
+    ]
+    assert trail.last().detail["after"] == {"name_en": "Elevator"}
 
 
 def test_create_get_update_and_retire_an_asset(lead_api, compressor_type, plant, agent):

@@ -37,6 +37,7 @@ from gongdan.assets.models import (
     Location,
     PublicReporting,
 )
+from gongdan.audit.services import audited_configuration_save
 from gongdan.core.domain_errors import NotFound, PermissionDenied, ValidationFailed
 from gongdan.core.uploads import IncomingFile
 
@@ -237,7 +238,10 @@ def asset_type_list(request: HttpRequest) -> list[AssetType]:
 )
 def asset_type_create(request: HttpRequest, payload: AssetTypeIn) -> Status:
     """Administrators only."""
-    created = services.asset_type_create(actor=actor_of(request), **payload.model_dump())
+    actor = actor_of(request)
+    created = audited_configuration_save(  # the API is a door to the configuration like the settings screen
+        actor=actor, row=None, save=lambda: services.asset_type_create(actor=actor, **payload.model_dump())
+    )
     return Status(201, _asset_type(created.pk))
 
 
@@ -254,7 +258,10 @@ def asset_type_update(request: HttpRequest, payload: AssetTypeUpdateIn, type_id:
     for field in ("name_en", "description"):
         if field in given and given[field] is None:
             given[field] = ""
-    services.asset_type_update(actor=actor, asset_type=asset_type, **given)
+    audited_configuration_save(
+        actor=actor, row=asset_type,
+        save=lambda: services.asset_type_update(actor=actor, asset_type=asset_type, **given),
+    )  # fmt: skip
     return _asset_type(type_id)
 
 
@@ -267,7 +274,10 @@ def asset_field_create(request: HttpRequest, payload: AssetFieldIn, type_id: int
     actor = actor_of(request)
     _require_staff(actor)
     asset_type = _asset_type(type_id)
-    services.asset_field_create(actor=actor, asset_type=asset_type, **payload.model_dump())
+    audited_configuration_save(
+        actor=actor, row=None,
+        save=lambda: services.asset_field_create(actor=actor, asset_type=asset_type, **payload.model_dump()),
+    )  # fmt: skip
     return Status(201, _asset_type(type_id))
 
 
