@@ -50,6 +50,7 @@ def test_manager_filters_drills_down_and_downloads(
     chart.locator("svg").wait_for()
     drill_down = re.compile(r"/reports/tickets/\?.*metric=backlog.*age=lt1d")
     for _attempt in range(3):
+        chart.scroll_into_view_if_needed()  # below the report tabs it may start under the fold
         x, y = page.evaluate(
             """() => {
                 const el = document.querySelector('[data-chart=backlog]');

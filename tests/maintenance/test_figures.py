@@ -223,7 +223,7 @@ def test_no_data_is_none_not_a_division_error(db):
     assert result.total.mtbf_seconds is None and result.total.mttr_seconds is None
     assert result.downtime_by_asset == [] and result.by_type == [] and result.top_failing == []
     assert not result.has_data
-    assert result.parts is None  # no spare parts app registered
+    assert result.parts == []  # the spare parts app is installed and nothing was used
 
 
 def test_a_period_in_the_future_has_no_observed_time(make_asset):

@@ -47,8 +47,8 @@ def test_the_maintenance_tab_shows_the_figures_in_few_queries(admin_user, histor
     client.get(reverse("reports:maintenance"), NOVEMBER)  # warm: session, configuration cache
     # session + user, the filter bar's options (teams, categories, types, priorities, locations, asset
     # types), and the figures: PM work orders, work orders, top assets, top lines, their names, observed
-    # time (two), downtime per type, type names
-    with django_assert_num_queries(18):
+    # time (two), downtime per type, type names, and the parts used (the spare parts app)
+    with django_assert_num_queries(19):
         page = client.get(reverse("reports:maintenance"), NOVEMBER)
     assert page.status_code == 200
     board = page.context["board"]
@@ -68,7 +68,7 @@ def test_the_query_count_does_not_grow_with_the_equipment(admin_user, history, m
         asset = make_asset(f"AC-{n + 10}", installed_on=date(2025, 1, 1))
         Downtime.objects.create(asset=asset, started_at=at(3, n), ended_at=at(3, n + 1))
     client.get(reverse("reports:maintenance"), NOVEMBER)
-    with django_assert_num_queries(18):
+    with django_assert_num_queries(19):
         assert client.get(reverse("reports:maintenance"), NOVEMBER).status_code == 200
 
 
@@ -141,7 +141,7 @@ def test_the_period_xlsx_has_the_maintenance_sheets(admin_user, history):
     assert sum(row[1] for row in weeks) == 3 and sum(row[2] for row in weeks) == 1
     types = {row[0]: row for row in book["Asset types"].iter_rows(min_row=2, values_only=True)}
     assert types["Air compressor"][1] == 2  # two failures on compressors (the press is one too)
-    assert "Parts consumption" not in book.sheetnames  # until the spare parts app fills it
+    assert "Parts consumption" in book.sheetnames  # filled by the spare parts app (none used here)
 
 
 def test_a_site_without_equipment_gets_no_maintenance_sheets(admin_user):
@@ -165,7 +165,7 @@ def test_the_api_gives_the_same_figures(admin_user, history, line_type):
     }
     assert data["totals"]["failures"] == 2 and data["totals"]["mttr_hours"] == 2
     assert [row["code"] for row in data["downtime_by_line"]] == ["L1", "AC-01"]
-    assert data["parts_consumption"] is None
+    assert data["parts_consumption"] == []  # the spare parts app answers; nothing used in the period
     refused = api.get("/api/v1/reports/maintenance", {"criticality": "Z"})
     assert refused.status_code == 422
     assert (

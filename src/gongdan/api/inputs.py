@@ -10,7 +10,7 @@ from typing import Annotated, Any, TypeVar
 from django.db.models import Model, QuerySet
 from django.utils.translation import gettext as _
 from ninja import Path, Schema
-from pydantic import ConfigDict, Field, Strict, model_validator
+from pydantic import BeforeValidator, ConfigDict, Field, Strict, model_validator
 
 from gongdan.core.domain_errors import ValidationFailed
 
@@ -36,6 +36,16 @@ def contains_nul(value: Any) -> bool:
 # Text in JSON, so parsed from a string even in a strict schema.
 DateTimeIn = Annotated[datetime, Strict(False)]
 DateIn = Annotated[date, Strict(False)]
+
+
+def _iso_date_text(value: Any) -> Any:
+    """A date in the query is text as the schema says (YYYY-MM-DD): pydantic alone would read `0` as 1970-01-01."""
+    if isinstance(value, str) and not (len(value) == 10 and value[4] == "-" and value[7] == "-"):
+        raise ValueError("a date as YYYY-MM-DD")
+    return value
+
+
+QueryDate = Annotated[date, BeforeValidator(_iso_date_text)]
 
 
 class StrictInput(Schema):

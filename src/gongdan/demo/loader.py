@@ -175,6 +175,9 @@ class _Builder:
         self.automation()
         self.chat_app()
         self.form_conditions()
+        # The equipment's past work orders (a missed PM, a round's finding, a sensor's excursion) have SLA
+        # steps that fell due on the simulated clock too: fire them there, not on the first real sweep.
+        self.escalations()
         self.tell("notices, surveys and reports over the history…")
         self.catch_up()
         self.tell(f"  {self.counts['events']} events read")

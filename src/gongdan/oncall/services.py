@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from gongdan.accounts.models import Team, User
 from gongdan.audit.services import audit_configuration_change
+from gongdan.audit.snapshots import field_values
 from gongdan.core.domain_errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from gongdan.notifications.services import notify
 from gongdan.oncall import events, tasks
@@ -318,13 +319,22 @@ def oncall_override_create(
         errors["ends_at"] = [_("An override can last at most 90 days.")]
     if errors:
         raise ValidationFailed(_("The override was not saved; check the marked fields."), details=errors)
-    return OnCallOverride.objects.create(schedule=schedule, user=user, starts_at=starts_at, ends_at=ends_at)
+    override = OnCallOverride.objects.create(
+        schedule=schedule, user=user, starts_at=starts_at, ends_at=ends_at
+    )
+    audit_configuration_change(actor=actor, instance=override, before=None, after=field_values(override))
+    return override
 
 
 @transaction.atomic
 def oncall_override_delete(*, actor: User, override_id: int) -> None:
 
     _require_admin(actor)
-    deleted, _rows = OnCallOverride.objects.filter(pk=override_id).delete()
-    if not deleted:
+    override = OnCallOverride.objects.filter(pk=override_id).first()
+    if override is None:
         raise NotFound(_("Override not found."))
+    before = field_values(override)
+    override.delete()
+    audit_configuration_change(
+        actor=actor, instance=override, before=before, after=None, object_id=override_id
+    )

@@ -12,10 +12,14 @@ class OutboxConfig(AppConfig):
 
     def ready(self) -> None:
         from gongdan.admin_console.registry import register_sections
+        from gongdan.audit.kinds import register_kind
         from gongdan.core.personal_data import register_personal_data_holder
         from gongdan.outbox.delivery import chat, email, webhooks  # noqa: F401 (each registers its channel)
         from gongdan.outbox.navigation import SECTIONS
         from gongdan.outbox.personal_data import OutboxPersonalData
+        from gongdan.outbox.services import OUTBOX_RETRY
+
+        register_kind(OUTBOX_RETRY, _("Message sent again"))
 
         register_sections(SECTIONS)
         register_personal_data_holder(OutboxPersonalData())

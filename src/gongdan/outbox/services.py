@@ -41,6 +41,7 @@ from gongdan.outbox.delivery.signing import new_webhook_secret, valid_webhook_se
 from gongdan.outbox.models import AllowedNetwork, ChatBot, OutboxMessage, Webhook
 
 log = logging.getLogger(__name__)
+OUTBOX_RETRY = "outbox.retry"  # an audit kind: an administrator sent a dead or failed message again
 
 DEFAULT_LEASE_SECONDS = 300  # far longer than one send can take (SMTP timeout 30 s)
 BACKOFF_BASE_SECONDS = 30
@@ -491,11 +492,13 @@ def outbox_retry(*, actor: User, message_id: int) -> OutboxMessage:
     if message.state not in (OutboxMessage.State.DEAD, OutboxMessage.State.FAILED):
         raise Conflict(_("Only a dead or failed message can be retried; this one is %(state)s.")
                        % {"state": message.get_state_display()})  # fmt: skip
+    attempts_before = message.attempts
     message.state = OutboxMessage.State.PENDING
     message.attempts = 0
     message.next_attempt_at = timezone.now()
     message.save(update_fields=["state", "attempts", "next_attempt_at"])
-
+    audit_record(kind=OUTBOX_RETRY, actor=actor, object_type="outbox.outboxmessage", object_id=message.pk,
+                 object_repr=message.channel, detail={"attempts_before": attempts_before})  # fmt: skip
     transaction.on_commit(lambda: _enqueue_delivery(message.pk))
     return message
 

@@ -14,7 +14,7 @@ from pydantic import Field
 
 from gongdan.accounts.models import Team, User
 from gongdan.api.errors import errors_for
-from gongdan.api.inputs import DateIn, Id, IdPath, StrictInput, optional_row, row_or_422
+from gongdan.api.inputs import DateIn, Id, IdPath, QueryDate, StrictInput, optional_row, row_or_422
 from gongdan.assets.models import Asset, Location
 from gongdan.core.domain_errors import NotFound, PermissionDenied
 from gongdan.maintenance.models import ChecklistTemplate
@@ -205,8 +205,8 @@ class ReportOut(Schema):
 class RunFilterIn(Schema):
     state: Literal["all", "open", "missed", "late", "done", "findings", "skipped"] = "all"
     round: int | None = Field(None, ge=1, le=2**31 - 1)
-    since: date | None = None
-    until: date | None = None
+    since: QueryDate | None = None
+    until: QueryDate | None = None
     after: str = Field("", max_length=40)
 
 

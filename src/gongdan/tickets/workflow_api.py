@@ -40,7 +40,7 @@ def _owner(key: str) -> TicketType | None:
     return found
 
 
-class VersionOut(Schema):
+class WorkflowVersionOut(Schema):
     number: int
     status: str
     note: str
@@ -58,7 +58,7 @@ class WorkflowOut(Schema):
 
 
 class WorkflowDetailOut(WorkflowOut):
-    versions: list[VersionOut]
+    versions: list[WorkflowVersionOut]
 
 
 class ProblemOut(Schema):

@@ -55,7 +55,7 @@ class ImportOut(Schema):
     changes: list[ChangeOut]
 
 
-class VersionOut(Schema):
+class ConfigurationVersionOut(Schema):
     number: int
     reason: str
     note: str
@@ -86,7 +86,7 @@ def import_(request: HttpRequest, payload: ImportIn, dry_run: bool = False) -> d
     return _report(report)
 
 
-@router.get("/configuration/versions", response={200: list[VersionOut], **errors_for(401, 403)},
+@router.get("/configuration/versions", response={200: list[ConfigurationVersionOut], **errors_for(401, 403)},
             summary="Versions of the configuration")  # fmt: skip
 def versions(request: HttpRequest) -> list[dict[str, Any]]:
     _admin(request)

@@ -3,7 +3,15 @@
 import django.db.models.deletion
 import django.utils.timezone
 from django.conf import settings
+from importlib import import_module
+
 from django.db import migrations, models
+
+# Adding Ticket.state rebuilds the ticket table on SQLite, which drops the triggers that keep the search
+# index (FTS5) current: install them again, as 0006 does (tests/tickets/test_search.py checks they survive).
+reinstall_search_triggers = import_module(
+    "gongdan.tickets.migrations.0006_fewer_ticket_indexes"
+).reinstall_search_triggers
 
 
 class Migration(migrations.Migration):
@@ -148,4 +156,5 @@ class Migration(migrations.Migration):
             model_name='workflowversion',
             constraint=models.UniqueConstraint(condition=models.Q(('status__in', ['draft', 'published']), ('ticket_type__isnull', True)), fields=('status',), name='tickets_wfversion_default_one_each'),
         ),
+        migrations.RunPython(reinstall_search_triggers, reinstall_search_triggers),
     ]

@@ -23,6 +23,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Count, Max, Q
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from gongdan.accounts.models import User
@@ -266,8 +267,6 @@ def _reach(starts: list[str], edges: dict[str, set[str]]) -> set[str]:
 
 
 def _english() -> bool:
-    from django.utils.translation import get_language
-
     return (get_language() or "").lower().startswith("en")
 
 

@@ -17,7 +17,7 @@ from gongdan.admin_console.access import AdminRequest, admin_required
 from gongdan.admin_console.views.page import form_status, render_page
 from gongdan.audit.services import audited_configuration_save
 from gongdan.core.domain_errors import DomainError
-from gongdan.tickets.models import Priority, TicketType
+from gongdan.tickets.models import DeskSettings, Priority, TicketType
 from gongdan.tickets.reference import reference
 from gongdan.tickets.services import configuration as config_services
 from gongdan.tickets.services.numbering import numbering_settings
@@ -167,7 +167,9 @@ def desk_settings(request: AdminRequest) -> HttpResponse:
         form = DeskSettingsForm(request.POST)
         if form.is_valid():
             try:
-                config_services.desk_settings_update(actor=request.user, **form.cleaned_data)
+                audited_configuration_save(actor=request.user, row=DeskSettings.objects.first(),
+                                           save=lambda: config_services.desk_settings_update(
+                                               actor=request.user, **form.cleaned_data))  # fmt: skip
             except DomainError as exc:
                 show_domain_error(form, exc)
             else:
