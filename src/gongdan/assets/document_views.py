@@ -92,28 +92,26 @@ def _serve(document: AssetDocument, *, thumbnail: bool) -> HttpResponseBase:
     return response
 
 
-@login_required
-@require_GET
-def document_file(request: SignedInRequest, code: str, document_id: int) -> HttpResponseBase:
+def _served(request: SignedInRequest, code: str, document_id: int, *, thumbnail: bool) -> HttpResponseBase:
     if not can_see_assets(request.user):
         raise HttpForbidden
     try:
         document = selectors.asset_document_get(actor=request.user, document_id=document_id, code=code)
     except NotFound as exc:
         raise Http404 from exc
-    return _serve(document, thumbnail=False)
+    return _serve(document, thumbnail=thumbnail)
+
+
+@login_required
+@require_GET
+def document_file(request: SignedInRequest, code: str, document_id: int) -> HttpResponseBase:
+    return _served(request, code, document_id, thumbnail=False)
 
 
 @login_required
 @require_GET
 def document_thumbnail(request: SignedInRequest, code: str, document_id: int) -> HttpResponseBase:
-    if not can_see_assets(request.user):
-        raise HttpForbidden
-    try:
-        document = selectors.asset_document_get(actor=request.user, document_id=document_id, code=code)
-    except NotFound as exc:
-        raise Http404 from exc
-    return _serve(document, thumbnail=True)
+    return _served(request, code, document_id, thumbnail=True)
 
 
 @login_required
