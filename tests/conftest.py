@@ -77,11 +77,22 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
             require_peer(name)
 
 
+class _InFlight:
+    """The live server's requests still running: a test's end waits for them before its tables are emptied."""
+
+    count = 0
+    idle = None  # a threading.Condition, made when the server starts
+
+
 def _serialize_live_server_on_in_memory_sqlite() -> None:
     """With an in-memory SQLite database the live server's request threads all use the test's one
     connection (it is the only copy of the database), and two requests at once — a page and the htmx call
     the previous page left in flight — can read each other's rows: a rare, random failure. There, let one
-    request run at a time; on PostgreSQL every thread has its own connection and requests stay concurrent."""
+    request run at a time; on PostgreSQL every thread has its own connection and requests stay concurrent.
+
+    On every database the server counts the requests in flight, so that a transactional test's end can wait
+    for them (`_quiet_live_server`): a request a peer sent as the test ended (an Alertmanager repeat, an htmx
+    call) would otherwise race the flush that empties the tables, and one of the two fails."""
     import threading
 
     from django.core.servers.basehttp import ThreadedWSGIServer
@@ -89,24 +100,40 @@ def _serialize_live_server_on_in_memory_sqlite() -> None:
 
     class OneRequestAtATime(ThreadedWSGIServer):
         def set_app(self, application):
+            from django.conf import settings
             from django.db import connection as db
 
-            if not (db.vendor == "sqlite" and db.is_in_memory_db()):
-                return super().set_app(application)
-            from django.conf import settings
-
+            _InFlight.idle = threading.Condition()
+            serialize = db.vendor == "sqlite" and db.is_in_memory_db()
             lock = threading.Lock()
             static = (settings.STATIC_URL or "/static/").rstrip("/") + "/"
 
-            def serialized(environ, start_response):
+            def counted(environ, start_response):
                 if environ.get("PATH_INFO", "").startswith(static):  # files only: no database
                     return application(environ, start_response)
-                with lock:
-                    return application(environ, start_response)
+                with _InFlight.idle:
+                    _InFlight.count += 1
+                try:
+                    if not serialize:
+                        return application(environ, start_response)
+                    with lock:
+                        return application(environ, start_response)
+                finally:
+                    with _InFlight.idle:
+                        _InFlight.count -= 1
+                        _InFlight.idle.notify_all()
 
-            return super().set_app(serialized)
+            return super().set_app(counted)
 
     testcases.LiveServerThread.server_class = OneRequestAtATime
+
+
+def _quiet_live_server(seconds: float = 15) -> None:
+    idle = _InFlight.idle
+    if idle is None:
+        return
+    with idle:
+        idle.wait_for(lambda: _InFlight.count == 0, timeout=seconds)
 
 
 @pytest.fixture(autouse=True)
@@ -123,6 +150,7 @@ def _default_configuration(request):
         "transactional_db" in request.fixturenames or "live_server" in request.fixturenames
     )
     if not transactional:
+        yield
         return
     import importlib
 
@@ -135,6 +163,9 @@ def _default_configuration(request):
     importlib.import_module(
         "gongdan.approvals.migrations.0003_approval_transitions_in_the_published_workflow"
     ).add(apps, None)
+    yield
+    # Before transactional_db empties the tables (this fixture asked for it, so it ends first)
+    _quiet_live_server()
 
 
 @pytest.fixture(autouse=True)
