@@ -62,3 +62,13 @@ def transfer_sections() -> list[TransferSection]:
 def changed_fields(before: Item, after: Item) -> tuple[str, ...]:
     """The keys whose values differ: what an update of an item changes."""
     return tuple(sorted(k for k in {*before, *after} if before.get(k) != after.get(k)))
+
+
+def explained(error: Any) -> str:
+    """A service's refusal as one line for an import report: its message and, when it says only "check the
+    marked fields" (a screen would mark them), what each field's complaint is."""
+    details = getattr(error, "details", None) or {}
+    reasons = [
+        f"{key}: {' '.join(str(m) for m in messages)}" for key, messages in details.items() if messages
+    ]
+    return " ".join([str(error.message), *(f"({r})" for r in reasons)]) if reasons else str(error.message)

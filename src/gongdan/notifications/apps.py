@@ -12,15 +12,18 @@ class NotificationsConfig(AppConfig):
     def ready(self) -> None:
         from gongdan.accounts.signals import account_locked
         from gongdan.admin_console.registry import register_sections
+        from gongdan.admin_console.transfer import register_transfer_sections
         from gongdan.core.personal_data import register_personal_data_holder
         from gongdan.mfa.signals import second_factors_reset
         from gongdan.notifications.navigation import SECTIONS
         from gongdan.notifications.personal_data import NotificationsPersonalData
         from gongdan.notifications.rules import CONSUMER, RELATED, handle_events
         from gongdan.notifications.sign_in import notify_account_locked, notify_second_factors_reset
+        from gongdan.notifications.transfer import SECTIONS as TRANSFER_SECTIONS
         from gongdan.tickets.pipeline import Consumer, register_consumer
 
         register_sections(SECTIONS)
+        register_transfer_sections(TRANSFER_SECTIONS)
         account_locked.connect(notify_account_locked, dispatch_uid="gongdan.notifications.account_locked")
         second_factors_reset.connect(
             notify_second_factors_reset, dispatch_uid="gongdan.notifications.second_factors_reset"

@@ -7,11 +7,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import ObjectDoesNotExist
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from gongdan.accounts.models import Organisation, Team, User
+from gongdan.accounts.models import Team, User
 from gongdan.admin_console.transfer import (
     CREATE,
     UNCHANGED,
@@ -21,49 +20,12 @@ from gongdan.admin_console.transfer import (
     TransferSection,
     changed_fields,
 )
-from gongdan.assets.models import AssetType, Location
 from gongdan.core.domain_errors import ValidationFailed
 from gongdan.routing import services
 from gongdan.routing.models import RoutingRule
-from gongdan.tickets.models import Category, Priority, TicketType
+from gongdan.tickets.natural_keys import KINDS, natural_key, row_by_key
 
 RULE_KEYS = ("team", "strategy", "max_open_per_agent", "conditions", "is_active")
-
-
-def _category_path(category: Category) -> str:
-    ids = [int(p) for p in category.path.strip("/").split("/") if p]
-    names = dict(Category.objects.filter(pk__in=ids).values_list("pk", "name"))
-    return " / ".join(names.get(i, "?") for i in ids)
-
-
-def _category_by_path(path: str) -> Category | None:
-    parent = None
-    for name in [p.strip() for p in str(path).split(" / ")]:
-        parent = Category.objects.filter(parent=parent, name=name).first()
-        if parent is None:
-            return None
-    return parent
-
-
-# condition kind → (id → natural key, natural key → the row or None)
-KINDS: dict[str, tuple[Any, Any]] = {
-    "category": (lambda pk: _category_path(Category.objects.get(pk=pk)), _category_by_path),
-    "ticket_type": (lambda pk: TicketType.objects.get(pk=pk).code, lambda k: TicketType.objects.filter(code=k).first()),
-    "priority": (lambda pk: Priority.objects.get(pk=pk).code, lambda k: Priority.objects.filter(code=k).first()),
-    "organisation": (lambda pk: Organisation.objects.get(pk=pk).name,
-                     lambda k: Organisation.objects.filter(name=k).first()),
-    "location": (lambda pk: Location.objects.get(pk=pk).full_name,
-                 lambda k: Location.objects.filter(full_name=k).first()),
-    "asset_type": (lambda pk: AssetType.objects.get(pk=pk).code, lambda k: AssetType.objects.filter(code=k).first()),
-}  # fmt: skip
-
-
-def _natural(to_key: Any, pk: Any) -> Any:
-    """The row's natural key; a row deleted since keeps its id (and the import names it as missing)."""
-    try:
-        return to_key(pk)
-    except ObjectDoesNotExist:
-        return pk
 
 
 def _exported_conditions(conditions: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -71,8 +33,7 @@ def _exported_conditions(conditions: list[dict[str, Any]]) -> list[dict[str, Any
     for condition in conditions or []:
         condition = dict(condition)
         if condition.get("kind") in KINDS:
-            to_key = KINDS[condition["kind"]][0]
-            condition["values"] = [_natural(to_key, v) for v in condition.get("values") or []]
+            condition["values"] = [natural_key(condition["kind"], v) for v in condition.get("values") or []]
         out.append(condition)
     return out
 
@@ -84,10 +45,9 @@ def _imported_conditions(conditions: Any, name: str) -> Any:
     for condition in conditions:
         if isinstance(condition, dict) and condition.get("kind") in KINDS:
             condition = dict(condition)
-            find = KINDS[condition["kind"]][1]
             values = []
             for key in condition.get("values") or []:
-                row = find(key)
+                row = row_by_key(condition["kind"], key)
                 if row is None:
                     message = _("Routing rule “%(name)s” names “%(value)s”, which does not exist on this site.") % {
                         "name": name, "value": key}  # fmt: skip

@@ -9,6 +9,7 @@ class SlaConfig(AppConfig):
 
     def ready(self) -> None:
         from gongdan.admin_console.registry import register_sections
+        from gongdan.admin_console.transfer import register_transfer_sections
         from gongdan.core.config_cache import watch_configuration
         from gongdan.oncall.reasons import register_page_reason
         from gongdan.sla import events
@@ -24,10 +25,12 @@ class SlaConfig(AppConfig):
         )
         from gongdan.sla.navigation import SECTIONS
         from gongdan.sla.selectors import ticket_sla_clocks
+        from gongdan.sla.transfer import SECTIONS as TRANSFER_SECTIONS
         from gongdan.tickets.page import Panel, register_panel, register_timeline
         from gongdan.tickets.reactions import register_reaction
 
         register_sections(SECTIONS)
+        register_transfer_sections(TRANSFER_SECTIONS)
         register_reaction("sla", sla_react, order=50)
         register_timeline({SLA_ESCALATED, SLA_BREACHED}, icon=lambda kind: "ti-alarm" if kind == SLA_BREACHED else "ti-urgent",
                           explain=describe_sla_event)  # fmt: skip
