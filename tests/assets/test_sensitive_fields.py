@@ -221,3 +221,20 @@ def test_an_import_keeps_a_masked_value_and_seals_a_new_one(compressor, admin_us
     assert "PIN-FROM-FILE" not in raw_custom_values(stored)
     assert open_values(stored.custom_values)["plc_pin"] == "PIN-FROM-FILE"
     assert AssetField.objects.get(key="plc_pin").sensitive
+
+
+def test_the_api_adds_a_sensitive_field_and_says_which_fields_are(admin_user, compressor_type, agent):
+    admin = ApiClient(admin_user)
+    created = admin.post(
+        f"asset-types/{compressor_type.pk}/fields",
+        {"key": "sim_pin", "label": "SIM 卡 PIN", "sensitive": True},
+    )
+    assert created.status_code == 201, created.content
+    listed = {f["key"]: f["sensitive"] for f in ApiClient(agent).get("asset-types").json()[0]["fields"]}
+    assert listed == {"power_kw": False, "oil": False, "sim_pin": True}
+    assert_error(
+        admin.post(
+            f"asset-types/{compressor_type.pk}/fields", {"key": "x", "label": "x", "sensitive": "yes"}
+        ),
+        422,
+    )
