@@ -39,6 +39,7 @@ from gongdan.assets.models import (
 )
 from gongdan.audit.services import audited_configuration_save
 from gongdan.core.domain_errors import NotFound, PermissionDenied, ValidationFailed
+from gongdan.core.sensitive_values import masked_values
 from gongdan.core.uploads import IncomingFile
 
 router = Router()
@@ -65,6 +66,9 @@ class AssetFieldOut(Schema):
     required: bool
     choices: list[str]
     order: int
+    sensitive: bool = Field(
+        description="Values stored encrypted, shown as the mask; `POST /assets/{code}/sensitive/{key}` reveals one."
+    )
 
 
 class AssetTypeOut(Schema):
@@ -110,6 +114,7 @@ class AssetFieldIn(StrictInput):
         default_factory=list, max_length=100
     )
     order: int = Field(0, ge=0, le=32767)
+    sensitive: bool = False
 
 
 class Ref(Schema):
@@ -133,7 +138,9 @@ class AssetOut(Schema):
     location: Ref | None
     parent: str | None = Field(description="The parent asset's code.")
     cost: str | None = Field(description="A decimal, as text (two decimals).")
-    custom_fields: dict[str, Any]
+    custom_fields: dict[str, Any] = Field(
+        description="By key. A sensitive field's value reads as the mask `••••••` (send the mask back to keep it)."
+    )
     public_reporting: PublicReporting = Field(
         description="Whether people without an account may report a problem by its QR label: `inherit` "
         "follows its location (and the location its parents)."
@@ -159,7 +166,7 @@ class AssetOut(Schema):
 
     @staticmethod
     def resolve_custom_fields(asset: Asset) -> dict[str, Any]:
-        return asset.custom_values
+        return masked_values(asset.custom_values)  # revealed one at a time, audited
 
 
 class AssetPage(Schema):
@@ -174,6 +181,13 @@ class AssetListQuery(Schema):
     status: AssetStatus | None = None
     location: int | None = Field(None, ge=1, le=MAX_ID, description="That location and everything inside it.")
     q: str = Field("", max_length=100, description="Code, name, model or serial number contains.")
+    field: str = Field(
+        "",
+        max_length=50,
+        description="A custom field's key, to compare with `value` "
+        "(refused for a sensitive field: its values are encrypted).",
+    )
+    value: str = Field("", max_length=100, description="The custom field's value, exactly.")
     retired: bool = Field(False, description="Include retired assets.")
     cursor: str = Field("", max_length=200, description="`next_cursor` of the previous page.")
     limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
@@ -324,11 +338,14 @@ def asset_list(request: HttpRequest, filters: Query[AssetListQuery]) -> dict[str
     """Staff only, by code. The same filters as the web list; retired assets only when asked."""
     actor = actor_of(request)
     _require_staff(actor)
+    if problems := selectors.custom_filter_errors(filters.field.strip(), filters.value.strip()):
+        raise ValidationFailed(next(iter(problems.values()))[0], details=problems)
     page = selectors.asset_list(
         actor=actor,
         filters=selectors.AssetFilters(
             asset_type=filters.asset_type, criticality=filters.criticality or "", status=filters.status or "",
             location=filters.location, q=filters.q.strip(), include_retired=filters.retired,
+            custom_key=filters.field.strip(), custom_value=filters.value.strip(),
         ),
         after=_decode(filters.cursor) if filters.cursor else "",
         limit=filters.limit,
@@ -371,6 +388,30 @@ def asset_update(request: HttpRequest, payload: AssetUpdateIn, code: str = CODE)
             )
     updated = services.asset_update(actor=actor, asset=asset, **_values(given))
     return _asset(actor, updated.code)
+
+
+class SensitiveValueOut(Schema):
+    key: str
+    value: Any = Field(description="The clear value (text, number or date as text).")
+
+
+@router.post(
+    "/assets/{code}/sensitive/{key}",
+    response={200: SensitiveValueOut, **errors_for(403, 404)},
+    summary="Reveal one sensitive custom value",
+)
+def asset_sensitive_reveal(
+    request: HttpRequest, code: str = CODE, key: str = Path(..., max_length=50)
+) -> dict[str, Any]:
+    """Staff only; the audit trail records who revealed which field of which asset (never the value). A POST:
+    each call is an access to record, not a read to cache."""
+    actor = actor_of(request)
+    _require_staff(actor)
+    asset = _asset(actor, code)
+    return {
+        "key": key,
+        "value": services.asset_sensitive_reveal(actor=actor, asset=asset, key=key, request=request),
+    }
 
 
 @router.post(

@@ -19,3 +19,10 @@ class AssetsConfig(AppConfig):
         register_kind(AUDIT_IMPORT, _("Equipment register imported"))
         register_kind(AUDIT_ADD, _("Asset document added"))
         register_kind(AUDIT_DELETE, _("Asset document deleted"))
+
+        from gongdan.assets.services import asset_custom_values_reseal
+        from gongdan.core.encrypted_stores import EncryptedStore, register_encrypted_store
+
+        register_encrypted_store(
+            EncryptedStore(label="assets.Asset (sensitive custom values)", rotate=asset_custom_values_reseal)
+        )

@@ -18,6 +18,7 @@ from gongdan.assets.models import (
     PublicReporting,
 )
 from gongdan.assets.selectors import location_tree
+from gongdan.core.sensitive_values import MASK
 from gongdan.core.trees import descendant_ids
 from gongdan.web.forms import TablerForm, TreeChoiceField
 
@@ -103,6 +104,15 @@ class AssetFieldForm(TablerForm):
         help_text=_("For a choice field: one choice per line."),
     )
     required = forms.BooleanField(label=_("Required"), required=False)
+    sensitive = forms.BooleanField(
+        label=_("Sensitive"),
+        required=False,
+        help_text=_(
+            "Stored encrypted, shown masked on the asset page, in lists, exports and the API, revealed one at a "
+            "time with an entry in the audit trail. It cannot be searched. Turning it on or off re-stores the "
+            "values assets already hold."
+        ),
+    )
     order = forms.IntegerField(label=_("Order"), min_value=0, max_value=32767, initial=0)
 
     def clean_choices(self) -> list[str]:
@@ -116,6 +126,7 @@ def asset_field_initial(asset_field: AssetField) -> dict[str, Any]:
         "asset_type": asset_field.asset_type_id, "key": asset_field.key, "label": asset_field.label,
         "label_en": asset_field.label_en, "field_type": asset_field.field_type,
         "choices": "\n".join(asset_field.choices), "required": asset_field.required, "order": asset_field.order,
+        "sensitive": asset_field.sensitive,
     }  # fmt: skip
 
 
@@ -194,7 +205,16 @@ class AssetForm(TablerForm):
 def _custom_form_field(field: AssetField) -> forms.Field:
     common: dict[str, Any] = {"label": field.display_label, "required": field.required}
     result: forms.Field
-    if field.field_type == AssetFieldType.NUMBER:
+    if field.sensitive:
+        # Shown as the mask, whatever its type: sent back unchanged it keeps the stored value; the service
+        # checks a new value against the field's type.
+        result = forms.CharField(
+            max_length=2000,
+            help_text=_("Stored encrypted. Leave %(mask)s to keep the value; type a new one to replace it.")
+            % {"mask": MASK},
+            **common,
+        )
+    elif field.field_type == AssetFieldType.NUMBER:
         result = forms.FloatField(**common)
     elif field.field_type == AssetFieldType.DATE:
         result = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), **common)
@@ -202,6 +222,8 @@ def _custom_form_field(field: AssetField) -> forms.Field:
         result = forms.ChoiceField(choices=[("", "—"), *((c, c) for c in field.choices)], **common)
     else:
         result = forms.CharField(max_length=2000, **common)
+    if field.sensitive:
+        result.widget.attrs["autocomplete"] = "off"
     result.widget.attrs["class"] = "form-select" if isinstance(result, forms.ChoiceField) else "form-control"
     return result
 
@@ -219,6 +241,13 @@ class AssetFilterForm(forms.Form):
     status = forms.ChoiceField(
         label=_("Status"), choices=[("", _("Any working status")), *AssetStatus.choices], required=False
     )
+    field = forms.CharField(
+        label=_("Custom field"),
+        required=False,
+        max_length=50,
+        help_text=_("The field's key, as in the export."),
+    )
+    value = forms.CharField(label=_("Value"), required=False, max_length=100)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -113,6 +113,9 @@ class AssetField(models.Model):
     # ["value", …] for choice fields: the value is what is shown and stored.
     choices = models.JSONField(_("choices"), default=list, blank=True)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
+    # Values stored sealed (SM4/AES, gongdan.core.field_crypto) in Asset.custom_values, masked on the page, in
+    # lists, exports and the API, revealed one at a time to staff with an audit entry (decision 0179).
+    sensitive = models.BooleanField(_("sensitive"), default=False)
 
     class Meta:
         ordering = ["order", "id"]

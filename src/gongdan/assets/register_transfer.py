@@ -38,6 +38,7 @@ from gongdan.assets.spreadsheets import (
 from gongdan.audit.kinds import DATA_EXPORT
 from gongdan.audit.services import audit_record
 from gongdan.core.domain_errors import ValidationFailed
+from gongdan.core.sensitive_values import masked_values
 
 LOCATIONS, ASSETS = "locations", "assets"
 KINDS = (LOCATIONS, ASSETS)
@@ -516,7 +517,10 @@ def _apply_asset(actor: User, values: dict[str, Any]) -> str:
         services.asset_create(actor=actor, **parsed)
         return "created"
     try:
-        normal = services.clean_asset_values(asset_type, parsed["custom_values"])
+        # The mask exported for a sensitive value means "unchanged"; an unchanged value keeps its sealed text.
+        normal = services.asset_custom_values_stored(
+            asset_type, parsed["custom_values"], existing.custom_values
+        )
     except ValidationFailed:
         normal = None
     compare = dict(parsed, custom_values=normal) if normal is not None else parsed
@@ -566,11 +570,12 @@ def _location_rows() -> Iterator[list[Any]]:
 def _asset_rows(keys: list[str]) -> Iterator[list[Any]]:
     assets = Asset.objects.select_related("asset_type", "location", "parent").order_by("path")
     for asset in assets.iterator(chunk_size=2000):
+        masked = masked_values(asset.custom_values)  # a sensitive value leaves only as the mask
         yield [
             asset.code, asset.name, asset.asset_type.code, asset.model_name, asset.serial_number,
             asset.manufacturer, asset.supplier, asset.installed_on, asset.warranty_ends_on, asset.criticality,
             asset.status, _location_ref(asset.location), asset.parent.code if asset.parent else "", asset.cost,
-            *(asset.custom_values.get(key) for key in keys),
+            *(masked.get(key) for key in keys),
         ]  # fmt: skip
 
 

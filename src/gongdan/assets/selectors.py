@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import math
+import re
 from dataclasses import dataclass, field
 
 from django.db.models import Q, QuerySet
@@ -21,11 +23,14 @@ from gongdan.assets.models import (
     Location,
     PublicReporting,
 )
+from gongdan.core import field_crypto
 from gongdan.core.domain_errors import NotFound
+from gongdan.core.sensitive_values import MASK
 from gongdan.core.trees import TreeRow, tree_rows
 
 MAX_PAGE = 200
 MAX_QUERY = 100
+FIELD_KEY = re.compile(r"^[-a-zA-Z0-9_]{1,50}$")
 
 
 def location_tree() -> list[TreeRow]:
@@ -52,6 +57,10 @@ class AssetFilters:
     location: int | None = None
     q: str = ""
     include_retired: bool = False
+    # One custom field's value (`field=<key>&value=<text>`): the assets whose value under that key is exactly
+    # that text. A sensitive field is refused: its values are sealed, there is nothing to compare.
+    custom_key: str = ""
+    custom_value: str = ""
     errors: dict[str, list[str]] = field(default_factory=dict)
 
     @classmethod
@@ -77,6 +86,9 @@ class AssetFilters:
         q = (params.get("q") or "").strip()
         if len(q) > MAX_QUERY:
             errors["q"] = [_("At most %(max)d characters.") % {"max": MAX_QUERY}]
+        custom_key = (params.get("field") or "").strip()
+        custom_value = (params.get("value") or "").strip()
+        errors.update(custom_filter_errors(custom_key, custom_value))
         return cls(
             asset_type=an_id("asset_type"),
             criticality=criticality if "criticality" not in errors else "",
@@ -85,8 +97,38 @@ class AssetFilters:
             q=q[:MAX_QUERY],
             include_retired=(params.get("retired") or "") in ("1", "true", "on")
             or status == AssetStatus.RETIRED,
+            custom_key=custom_key if "field" not in errors else "",
+            custom_value=custom_value[:MAX_QUERY],
             errors=errors,
         )
+
+
+def _number(text: str) -> int | float | None:
+    try:
+        number = float(text)
+    except ValueError:
+        return None
+    if not math.isfinite(number):
+        return None
+    return int(number) if number.is_integer() else number
+
+
+def custom_filter_errors(key: str, value: str) -> dict[str, list[str]]:
+    """Why a filter on a custom field's value cannot run (none when it can, or when none is asked for)."""
+    if not key:
+        return {"field": [_("Choose the field to compare.")]} if value else {}
+    if not FIELD_KEY.match(key):
+        return {"field": [_("Use 1–50 letters, digits, hyphens or underscores.")]}
+    if len(value) > MAX_QUERY:
+        return {"value": [_("At most %(max)d characters.") % {"max": MAX_QUERY}]}
+    found = list(AssetField.objects.filter(key=key).select_related("asset_type"))
+    if not found:
+        return {"field": [_("No asset type has a field “%(key)s”.") % {"key": key}]}
+    if sensitive := [f for f in found if f.sensitive]:
+        message = _("“%(label)s” is sensitive: its values are stored encrypted and cannot be searched or "
+                    "filtered.") % {"label": sensitive[0].display_label}  # fmt: skip
+        return {"field": [message]}
+    return {}
 
 
 def _require_staff(actor: User) -> None:
@@ -108,6 +150,13 @@ def asset_queryset(*, actor: User, filters: AssetFilters) -> QuerySet[Asset]:
     if filters.location is not None:
         place = Location.objects.filter(pk=filters.location).only("path").first()
         rows = rows.filter(location__path__startswith=place.path) if place else rows.none()
+    if filters.custom_key:
+        lookup = f"custom_values__{filters.custom_key}"
+        matches = Q(**{lookup: filters.custom_value})  # a JSON string equal to the text
+        number = _number(filters.custom_value)
+        if number is not None:  # a number field's value is stored as a JSON number
+            matches |= Q(**{lookup: number})
+        rows = rows.filter(matches)
     if filters.q:
         rows = rows.filter(
             Q(code__icontains=filters.q)
@@ -171,11 +220,31 @@ def asset_by_code(code: str) -> Asset | None:
 
 
 @dataclass(frozen=True)
+class CustomFieldRow:
+    key: str
+    label: str
+    value: object  # the mask for a sealed value
+    sealed: bool
+
+
+def custom_field_rows(asset: Asset) -> list[CustomFieldRow]:
+    values = asset.custom_values or {}
+    rows = []
+    for f in asset.asset_type.fields.all():
+        value = values.get(f.key)
+        sealed = field_crypto.is_encrypted(value)
+        rows.append(
+            CustomFieldRow(key=f.key, label=f.display_label, value=MASK if sealed else value, sealed=sealed)
+        )
+    return rows
+
+
+@dataclass(frozen=True)
 class AssetDetail:
     asset: Asset
     children: list[Asset]
     ancestors: list[Asset]
-    fields: list[tuple[str, object]]  # (label, value) of the type's custom fields
+    fields: list[CustomFieldRow]  # the type's custom fields, sensitive ones masked
     history: list[AssetEvent]
     documents: list[AssetDocument] = field(default_factory=list)
 
@@ -186,7 +255,7 @@ def asset_detail(*, actor: User, code: str) -> AssetDetail:
     ancestor_ids = [int(pk) for pk in asset.path.strip("/").split("/")[:-1] if pk]
     by_id = {a.pk: a for a in Asset.objects.filter(pk__in=ancestor_ids)}
     ancestors = [by_id[pk] for pk in ancestor_ids if pk in by_id]
-    fields = [(f.display_label, asset.custom_values.get(f.key)) for f in asset.asset_type.fields.all()]
+    fields = custom_field_rows(asset)
     history = list(asset.events.select_related("actor").order_by("-created_at", "-id")[:50])
     documents = asset_documents(actor=actor, asset=asset)
     return AssetDetail(

@@ -3,11 +3,12 @@
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.db.models import Value
@@ -17,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from gongdan.accounts.models import User
 from gongdan.accounts.services import require_admin
-from gongdan.assets.access import can_edit_assets
+from gongdan.assets.access import can_edit_assets, can_see_assets
 from gongdan.assets.models import (
     Asset,
     AssetEvent,
@@ -29,7 +30,14 @@ from gongdan.assets.models import (
     Location,
     PublicReporting,
 )
-from gongdan.core.domain_errors import PermissionDenied, ValidationFailed
+from gongdan.audit import kinds as audit_kinds
+from gongdan.audit.services import audit_record
+from gongdan.core import field_crypto
+from gongdan.core.domain_errors import NotFound, PermissionDenied, ValidationFailed
+from gongdan.core.sensitive_values import MASK, history_values, open_value, seal_values, stale_values
+
+if TYPE_CHECKING:
+    from django.http import HttpRequest
 
 FIELDS = (
     "parent", "kind", "name", "code", "address", "latitude", "longitude", "is_active", "public_reporting",
@@ -107,7 +115,9 @@ def location_update(*, actor: User | None, location: Location, **values: Any) ->
 # --- asset types and their fields ---------------------------------------------------------------------------
 
 ASSET_TYPE_FIELDS = ("name", "name_en", "code", "description", "is_active", "order")
-ASSET_FIELD_FIELDS = ("asset_type", "key", "label", "label_en", "field_type", "required", "choices", "order")
+ASSET_FIELD_FIELDS = (
+    "asset_type", "key", "label", "label_en", "field_type", "required", "choices", "order", "sensitive",
+)  # fmt: skip
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,59}$")
 MAX_FIELD_TEXT = 2000
 MAX_CHOICES = 100
@@ -183,6 +193,8 @@ def _check_asset_field(values: dict[str, Any], *, existing: AssetField | None) -
         ]
     elif field_type == AssetFieldType.CHOICE and not choices:
         errors["choices"] = [_("A choice field needs at least one choice.")]
+    if "sensitive" in values and not isinstance(values["sensitive"], bool):
+        errors["sensitive"] = [_("Give true or false.")]
     if errors:
         raise ValidationFailed(_("Some fields are not valid."), details=errors)
 
@@ -192,17 +204,118 @@ def asset_field_create(*, actor: User | None, **values: Any) -> AssetField:
     if actor is not None:
         require_admin(actor)
     _check_asset_field(values, existing=None)
-    return AssetField.objects.create(**values)
+    created = AssetField.objects.create(**values)
+    if created.sensitive:  # values a removed field of the same key left on assets
+        asset_values_seal(created)
+    return created
 
 
 @transaction.atomic
 def asset_field_update(*, actor: User, asset_field: AssetField, **values: Any) -> AssetField:
     require_admin(actor)
     _check_asset_field(values, existing=asset_field)
+    was_sensitive, old_key, old_type = asset_field.sensitive, asset_field.key, asset_field.asset_type_id
     for field, value in values.items():
         setattr(asset_field, field, value)
     asset_field.save()
+    if asset_field.sensitive and (
+        not was_sensitive or (old_key, old_type) != (asset_field.key, asset_field.asset_type_id)
+    ):
+        asset_values_seal(asset_field)
+    elif was_sensitive and not asset_field.sensitive:
+        asset_values_unseal(asset_field)
     return asset_field
+
+
+def _values_of(asset_field: AssetField) -> list[tuple[int, dict[str, Any]]]:
+    """The assets of the field's type that hold a value under its key, locked (id order, so two writers
+    meet in the same order)."""
+    rows = (
+        Asset.objects.select_for_update()
+        .filter(asset_type_id=asset_field.asset_type_id)
+        .order_by("pk")
+        .values_list("pk", "custom_values")
+    )
+    return [(pk, values) for pk, values in rows if values and values.get(asset_field.key) is not None]
+
+
+def asset_values_seal(asset_field: AssetField) -> int:
+    """Seal the values a field already holds (it was just marked sensitive); in the caller's transaction, so
+    the audit entry of the field's change commits with them. A re-seal is no change to the asset: no event."""
+    changed = 0
+    for pk, values in _values_of(asset_field):
+        sealed = seal_values(values, {asset_field.key})
+        if sealed != values:
+            Asset.objects.filter(pk=pk).update(custom_values=sealed)
+            changed += 1
+    _mask_in_history(asset_field)
+    return changed
+
+
+def _mask_in_history(asset_field: AssetField) -> None:
+    """The assets' own history kept earlier edits of the field in clear: from now on it keeps only that the
+    value changed (as edits of a sensitive value are recorded)."""
+    events = AssetEvent.objects.filter(
+        asset__asset_type_id=asset_field.asset_type_id, kind="edited", data__has_key="custom_values"
+    ).only("pk", "data")
+    for event in events.iterator(chunk_size=500):
+        change = event.data["custom_values"]
+        masked = {
+            side: history_values(change.get(side) or {}, {asset_field.key}) if isinstance(change.get(side), dict)
+            else change.get(side)
+            for side in ("from", "to")
+        }  # fmt: skip
+        if masked != {side: change.get(side) for side in ("from", "to")}:
+            AssetEvent.objects.filter(pk=event.pk).update(data={**event.data, "custom_values": masked})
+
+
+def asset_values_unseal(asset_field: AssetField) -> int:
+    """Store the field's values in clear again (it is no longer sensitive). A value no configured key opens
+    stays sealed (it still reads as unreadable rather than being lost)."""
+    changed = 0
+    for pk, values in _values_of(asset_field):
+        stored = values[asset_field.key]
+        if not field_crypto.is_encrypted(stored):
+            continue
+        try:
+            clear = json.loads(field_crypto.decrypt(stored))
+        except field_crypto.UndecryptableValue:
+            continue
+        Asset.objects.filter(pk=pk).update(custom_values={**values, asset_field.key: clear})
+        changed += 1
+    return changed
+
+
+def asset_custom_values_reseal(batch_size: int = 500) -> int:
+    """For `manage.py rotate_field_keys`: seal the sensitive values still in clear and re-seal those under an
+    older key or cipher; a batch per transaction, current values skipped (idempotent, resumable)."""
+    sensitive: dict[int, set[str]] = {}
+    for type_id, key in AssetField.objects.filter(sensitive=True).values_list("asset_type_id", "key"):
+        sensitive.setdefault(type_id, set()).add(key)
+    changed, last_pk = 0, 0
+    while True:
+        page = list(
+            Asset.objects.order_by("pk")
+            .filter(pk__gt=last_pk)
+            .values_list("pk", "asset_type_id", "custom_values")[:batch_size]
+        )
+        if not page:
+            return changed
+        last_pk = page[-1][0]
+        due = [pk for pk, tid, values in page if values and stale_values(values, sensitive.get(tid, set()))]
+        if not due:
+            continue
+        with transaction.atomic():
+            for pk, type_id, values in (
+                Asset.objects.select_for_update().filter(pk__in=due).values_list("pk", "asset_type_id",
+                                                                                 "custom_values")
+            ):  # fmt: skip
+                opened = stale_values(values or {}, sensitive.get(type_id, set()))
+                if opened:  # read again under the lock: a writer may have sealed it meanwhile
+                    Asset.objects.filter(pk=pk).update(
+                        custom_values={**values, **seal_values(opened, set(opened))}
+                    )
+                    changed += 1
 
 
 @transaction.atomic
@@ -237,6 +350,32 @@ def clean_asset_values(asset_type: AssetType, values: dict[str, Any] | None) -> 
     if errors:
         raise ValidationFailed(_("Some fields are not valid."), details=errors)
     return cleaned
+
+
+def asset_custom_values_stored(
+    asset_type: AssetType, given: dict[str, Any], previous: dict[str, Any] | None
+) -> dict[str, Any]:
+    """The custom values as stored: checked like `clean_asset_values`, sensitive ones sealed. A value sent
+    back as the mask (or as the sealed text it was read as) means "unchanged"; an unchanged sensitive value
+    keeps its sealed text, so saving the same value again is no change."""
+    previous = previous or {}
+    sensitive = {f.key for f in asset_type.fields.all() if f.sensitive}
+    clear: dict[str, Any] = {}
+    for key, value in given.items():
+        if value == MASK or field_crypto.is_encrypted(value):
+            if key in previous:
+                clear[key] = open_value(previous[key])
+            continue
+        clear[key] = value
+    cleaned = clean_asset_values(asset_type, clear)
+    stored: dict[str, Any] = {}
+    for key, value in cleaned.items():
+        before = previous.get(key)
+        if key in sensitive and field_crypto.is_encrypted(before) and open_value(before) == value:
+            stored[key] = before
+        else:
+            stored[key] = seal_values({key: value}, sensitive)[key]
+    return stored
 
 
 def _clean_value(field: AssetField, raw: Any) -> Any:
@@ -365,7 +504,7 @@ def _check_asset(values: dict[str, Any], *, existing: Asset | None) -> dict[str,
             if "custom_values" not in values:  # the type changed: keep what still fits
                 given = {k: v for k, v in given.items() if k in known}
             try:
-                cleaned["custom_values"] = clean_asset_values(asset_type, given)
+                cleaned["custom_values"] = asset_custom_values_stored(asset_type, given, previous)
             except ValidationFailed as exc:
                 errors.update(exc.details)
     if errors:
@@ -443,7 +582,10 @@ def asset_update(*, actor: User | None, asset: Asset, **values: Any) -> Asset:
     for field, value in cleaned.items():
         before = getattr(asset, field)
         if before != value:
-            changes[field] = {"from": _shown(before), "to": _shown(value)}
+            if field == "custom_values":  # the history keeps that a sensitive value changed, never the value
+                changes[field] = {"from": history_values(before, set()), "to": history_values(value, set())}
+            else:
+                changes[field] = {"from": _shown(before), "to": _shown(value)}
             setattr(asset, field, value)
     if not changes:
         return asset
@@ -505,3 +647,24 @@ def asset_retire(*, actor: User, asset: Asset) -> Asset:
         message = _("Retire or move its components first.")
         raise ValidationFailed(message, details={"status": [message]})
     return asset_set_status(actor=actor, asset=asset, status=AssetStatus.RETIRED)
+
+
+def asset_sensitive_reveal(*, actor: User, asset: Asset, key: str, request: HttpRequest | None = None) -> Any:
+    """The clear value of one sensitive custom field of an asset, for staff (who see the register, decision
+    0090), recorded in the audit trail as an access to restricted data (which field, never the value).
+    Anyone else: PermissionDenied; a key that holds no sealed value: NotFound."""
+    if not can_see_assets(actor):
+        raise PermissionDenied(_("Only staff can reveal sensitive values."))
+    stored = (asset.custom_values or {}).get(key)
+    if not field_crypto.is_encrypted(stored):
+        raise NotFound(_("This asset has no such sensitive value."))
+    audit_record(
+        kind=audit_kinds.RESTRICTED_ACCESS,
+        actor=actor,
+        object_type="assets.asset",
+        object_id=asset.pk,
+        object_repr=asset.code,
+        detail={"fields": [key]},
+        request=request,
+    )
+    return open_value(stored)

@@ -27,6 +27,7 @@ urlpatterns = [
     path("assets/new/fields/", views.asset_custom_fields, name="asset_custom_fields"),
     path("assets/<str:code>/", views.asset_detail, name="asset_detail"),
     path("assets/<str:code>/edit/", views.asset_edit, name="asset_edit"),
+    path("assets/<str:code>/sensitive/", views.asset_sensitive_value, name="asset_sensitive_value"),
     path("assets/<str:code>/retire/", views.asset_retire, name="asset_retire"),
     path("assets/<str:code>/documents/", document_views.document_upload, name="document_upload"),
     path(

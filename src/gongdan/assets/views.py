@@ -32,6 +32,7 @@ from gongdan.assets.models import Asset, AssetDocument, AssetField, AssetType, L
 from gongdan.assets.page import asset_panels
 from gongdan.core.domain_errors import DomainError, NotFound, ValidationFailed
 from gongdan.core.ids import parse_id
+from gongdan.core.sensitive_values import masked_values
 from gongdan.web.forms import show_domain_error
 from gongdan.web.http import HtmxRequest, SignedInRequest, wants_fragment
 
@@ -185,7 +186,7 @@ def _asset_form_page(request: SignedInRequest, asset: Asset | None) -> HttpRespo
                 "code", "name", "criticality", "status", "model_name", "serial_number", "manufacturer",
                 "supplier", "installed_on", "warranty_ends_on", "cost", "public_reporting")})  # fmt: skip
             initial.update(location=asset.location_id, parent_code=asset.parent.code if asset.parent else "")
-            initial.update({f"cf_{k}": v for k, v in asset.custom_values.items()})
+            initial.update({f"cf_{k}": masked for k, masked in masked_values(asset.custom_values).items()})
         else:
             parent = Asset.objects.filter(code=request.GET.get("parent", "")[:60]).first()
             if parent is not None:
@@ -220,6 +221,21 @@ def asset_edit(request: SignedInRequest, code: str) -> HttpResponse:
     except NotFound as exc:
         raise Http404 from exc
     return _asset_form_page(request, asset)
+
+
+@login_required
+@require_GET
+def asset_sensitive_value(request: SignedInRequest, code: str) -> HttpResponse:
+    """One sensitive custom value in clear, for staff; the audit trail records it (the ticket page's "Show")."""
+    _staff(request)
+    try:
+        asset = selectors.asset_get(actor=request.user, code=code)
+        value = assets.asset_sensitive_reveal(
+            actor=request.user, asset=asset, key=request.GET.get("key", "")[:50], request=request
+        )
+    except NotFound as exc:
+        raise Http404 from exc
+    return render(request, "assets/sensitive_value.html", {"value": value})
 
 
 @login_required

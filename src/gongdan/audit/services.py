@@ -8,6 +8,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+import psycopg
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
@@ -41,13 +42,14 @@ def hash_algorithm() -> str:
     return algorithm
 
 
-def _json_safe(detail: Mapping[str, Any] | None) -> dict[str, Any]:
-    """What the database will give back: plain JSON types (dates as ISO text, decimals as text)."""
+def _json_safe(detail: Mapping[str, Any] | None) -> tuple[dict[str, Any], str]:
+    """What the database will give back: plain JSON types (dates as ISO text, decimals as text), and the JSON
+    text the INSERT sends (built once)."""
     text = json.dumps(dict(detail or {}), cls=DjangoJSONEncoder, ensure_ascii=False)
     if len(text.encode()) > MAX_DETAIL_BYTES:
         raise ValueError(f"an audit entry's detail is limited to {MAX_DETAIL_BYTES} bytes")
     value: dict[str, Any] = json.loads(text)
-    return value
+    return value, text
 
 
 def _lock_head() -> ChainHead:
@@ -83,6 +85,7 @@ def audit_record(
     if not kinds.is_known(kind):
         raise ValueError(f"unknown audit kind {kind!r}: register it with gongdan.audit.kinds.register_kind")
     origin = origin_of(request) if request is not None else current_origin()
+    detail_value, detail_json = _json_safe(detail)
     user = actor if actor is not None and actor.is_authenticated else None
     entry = AuditEntry(
         occurred_at=timezone.now(),
@@ -95,21 +98,25 @@ def audit_record(
         object_type=object_type[:100],
         object_id=str(object_id)[:64],
         object_repr=str(object_repr)[:200],
-        detail=_json_safe(detail),
+        detail=detail_value,
         algorithm=hash_algorithm(),
         seq=None,
         prev_hash="",
         hash="",
     )
-    _insert(entry)
+    _insert(entry, detail_json)
     chain_after_commit()
     return entry
 
 
-def _insert(entry: AuditEntry) -> None:
-    """`entry.save(force_insert=True)` without compiling the same INSERT again on every change: the
-    statement is built once per database vendor, the values prepared by the fields themselves (bench/audit.py:
-    the ORM's compile was half the append's CPU on PostgreSQL)."""
+def _insert(entry: AuditEntry, detail_json: str) -> None:
+    """`entry.save(force_insert=True)`, cut to what the append needs (decisions 0135, 0180):
+    - the statement is built once per database vendor, not compiled by the ORM on every change;
+    - the row carries no sequence number (NULL until the chainer fills it) and the detail goes as the JSON
+      text already built by `_json_safe`, not serialised a second time;
+    - on PostgreSQL it is a server-side prepared statement per connection (psycopg's `prepare=True` on a
+      server-binding cursor; Django's cursors bind on the client and never prepare): parsed and planned once
+      per pooled connection, then each append sends only its values."""
     fields = _insert_fields()
     sql = _INSERT_SQL.get(connection.vendor)
     if sql is None:
@@ -118,8 +125,13 @@ def _insert(entry: AuditEntry) -> None:
             f"INSERT INTO {quote(AuditEntry._meta.db_table)} ({', '.join(quote(str(f.column)) for f in fields)})"  # noqa: S608 (our own table and columns)
             f" VALUES ({', '.join(['%s'] * len(fields))}) RETURNING {quote(str(AuditEntry._meta.pk.column))}"
         )
-    params = [field.get_db_prep_save(getattr(entry, field.attname), connection) for field in fields]
-    with connection.cursor() as cursor:
+    params = [
+        detail_json
+        if field.name == "detail"
+        else field.get_db_prep_save(getattr(entry, field.attname), connection)
+        for field in fields
+    ]
+    with _append_cursor() as cursor:
         cursor.execute(sql, params)
         entry.pk = cursor.fetchone()[0]
     entry._state.adding = False
@@ -127,10 +139,44 @@ def _insert(entry: AuditEntry) -> None:
 
 
 _INSERT_SQL: dict[str, str] = {}
+# Not sent: the chainer fills it after the commit (the column is NULL until then).
+_FILLED_LATER = frozenset({"seq"})
 
 
 def _insert_fields() -> list[Any]:
-    return [field for field in AuditEntry._meta.concrete_fields if not field.primary_key]
+    return [
+        field for field in AuditEntry._meta.concrete_fields
+        if not field.primary_key and field.name not in _FILLED_LATER
+    ]  # fmt: skip
+
+
+def _append_cursor() -> Any:
+    """Django's cursor on SQLite; on PostgreSQL a server-binding cursor that prepares what it runs, wrapped
+    like Django's own (query logging and counting, execute wrappers, error translation)."""
+    if connection.vendor != "postgresql":
+        return connection.cursor()
+    connection.ensure_connection()
+    raw = connection.connection
+    if raw.prepare_threshold is None:
+        # Django turns psycopg's automatic preparing off; its cursors bind on the client and never prepare,
+        # so this threshold only lets the explicit `prepare=True` below through.
+        raw.prepare_threshold = _NEVER_AUTOMATICALLY
+    connection.validate_thread_sharing()
+    with connection.wrap_database_errors:
+        cursor: Any = _PreparingCursor(raw)
+    return (
+        connection.make_debug_cursor(cursor) if connection.queries_logged else connection.make_cursor(cursor)
+    )
+
+
+_NEVER_AUTOMATICALLY = 2**31 - 1
+
+
+class _PreparingCursor(psycopg.Cursor[Any]):
+    def execute(
+        self, query: Any, params: Any = None, *, prepare: bool | None = None, binary: bool | None = None
+    ) -> Any:
+        return super().execute(query, params, prepare=True, binary=binary)
 
 
 def chain_after_commit() -> None:

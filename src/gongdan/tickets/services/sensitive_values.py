@@ -2,14 +2,14 @@
 recorded in the ticket's history only as "changed", shown masked until a member of staff who may see the
 ticket reveals them, which the audit trail records as an access to restricted data.
 
-A sealed value is the JSON text of the clean value, sealed as a string; any sealed value opens on the way
-out whatever the field's flag says now, so turning the flag off loses nothing. Sensitive values are not
-searchable and cannot drive routing or automation conditions (those see the sealed text).
+The sealed form and the masking rules are shared with the assets app (`gongdan.core.sensitive_values`); any
+sealed value opens on the way out whatever the field's flag says now, so turning the flag off loses nothing.
+Sensitive values are not searchable and cannot drive routing or automation conditions (those see the sealed
+text).
 """
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
@@ -20,6 +20,17 @@ from gongdan.audit import kinds as audit_kinds
 from gongdan.audit.services import audit_record
 from gongdan.core import field_crypto
 from gongdan.core.domain_errors import NotFound, PermissionDenied
+from gongdan.core.sensitive_values import (
+    MASK,
+    UNREADABLE,
+    drop_masks,
+    history_values,
+    masked_values,
+    open_value,
+    open_values,
+    seal_values,
+    stale_values,
+)
 from gongdan.tickets.access import can_view
 from gongdan.tickets.models import CustomField, Ticket
 from gongdan.tickets.reference import reference
@@ -27,60 +38,15 @@ from gongdan.tickets.reference import reference
 if TYPE_CHECKING:
     from django.http import HttpRequest
 
-MASK = "••••••"
-UNREADABLE = "[?]"
+# The tickets app's callers import the shared pieces from here.
+__all__ = [
+    "MASK", "UNREADABLE", "drop_masks", "history_values", "masked_values", "open_value", "open_values",
+    "seal_values", "sensitive_keys", "stale_values", "ticket_custom_values_reseal", "ticket_sensitive_reveal",
+]  # fmt: skip
 
 
 def sensitive_keys(fields: list[CustomField]) -> set[str]:
     return {f.key for f in fields if f.sensitive}
-
-
-def seal_values(values: dict[str, Any], keys: set[str]) -> dict[str, Any]:
-    """`values` with those under `keys` sealed (already sealed ones left as they are)."""
-    return {
-        key: field_crypto.encrypt(json.dumps(value, ensure_ascii=False))
-        if key in keys and value is not None and not field_crypto.is_encrypted(value)
-        else value
-        for key, value in values.items()
-    }
-
-
-def open_value(value: Any) -> Any:
-    if not field_crypto.is_encrypted(value):
-        return value
-    try:
-        return json.loads(field_crypto.decrypt(value))
-    except field_crypto.UndecryptableValue:
-        return UNREADABLE
-
-
-def open_values(values: dict[str, Any] | None) -> dict[str, Any]:
-    """The clear values (for the services and for whoever may see them)."""
-    return {key: open_value(value) for key, value in (values or {}).items()}
-
-
-def masked_values(values: dict[str, Any] | None) -> dict[str, Any]:
-    """What a list, an export or the API shows: every sealed value as the mask."""
-    return {key: MASK if field_crypto.is_encrypted(value) else value for key, value in (values or {}).items()}
-
-
-def history_values(values: dict[str, Any], keys: set[str]) -> dict[str, Any]:
-    """What the append-only history keeps of the values: sensitive ones as the mask only."""
-    return {
-        key: MASK if key in keys or field_crypto.is_encrypted(value) else value
-        for key, value in values.items()
-    }
-
-
-def drop_masks(given: dict[str, Any] | None, keys: set[str]) -> dict[str, Any] | None:
-    """A client that sends back the mask it was shown (or the sealed text it read) means "unchanged"."""
-    if given is None:
-        return None
-    return {
-        key: value
-        for key, value in given.items()
-        if not ((key in keys and value == MASK) or field_crypto.is_encrypted(value))
-    }
 
 
 def ticket_sensitive_reveal(
@@ -117,18 +83,6 @@ def _ticket_rows(after: int, batch_size: int) -> list[tuple[int, int | None, Any
     return list(rows)
 
 
-def _stale(values: dict[str, Any], keys: set[str]) -> dict[str, Any]:
-    """The values a rotation must (re-)seal: sealed under an older key or cipher, or clear under a sensitive
-    key. A sealed value no configured key opens is left as it is."""
-    stale = {
-        key: value for key, value in values.items()
-        if (field_crypto.is_encrypted(value) and not field_crypto.is_current(value))
-        or (key in keys and value is not None and not field_crypto.is_encrypted(value))
-    }  # fmt: skip
-    opened = {k: open_value(v) for k, v in stale.items()}
-    return {k: v for k, v in opened.items() if v != UNREADABLE}
-
-
 def ticket_custom_values_reseal(batch_size: int = 500) -> int:
     """Seal the sensitive values still in clear text (a field marked sensitive after it had values) and re-seal
     those under an older key or cipher; a batch per transaction, current values skipped (idempotent,
@@ -142,7 +96,9 @@ def ticket_custom_values_reseal(batch_size: int = 500) -> int:
             return changed
         last_pk = page[-1][0]
         keys_of = {cid: sensitive_keys(forms.get(cid, [])) for cid in {cid for _pk, cid, _v in page if cid}}
-        due = [pk for pk, cid, values in page if values and _stale(values, keys_of.get(cid or 0, set()))]
+        due = [
+            pk for pk, cid, values in page if values and stale_values(values, keys_of.get(cid or 0, set()))
+        ]
         if not due:
             continue
         with transaction.atomic():
@@ -151,7 +107,7 @@ def ticket_custom_values_reseal(batch_size: int = 500) -> int:
                 .filter(pk__in=due)
                 .values_list("pk", "category_id", "custom_values")
             ):
-                opened = _stale(values or {}, keys_of.get(category_id or 0, set()))
+                opened = stale_values(values or {}, keys_of.get(category_id or 0, set()))
                 if opened:  # read again under the lock: a writer may have sealed it meanwhile
                     Ticket.objects.filter(pk=pk).update(
                         custom_values={**values, **seal_values(opened, set(opened))}
