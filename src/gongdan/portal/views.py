@@ -287,7 +287,9 @@ def request_new(request: SignedInRequest) -> HttpResponse:
         return _new_page(request, RequestForm(initial=initial), category=category, values={}, errors={})
     if too_large := _body_too_large(request):
         return too_large
-    if refused := rate_limits.check(("submit_ip", client_address(request)), ("submit_user", str(request.user.pk))):
+    if refused := rate_limits.check(
+        ("submit_ip", client_address(request)), ("submit_user", str(request.user.pk))
+    ):
         return too_many(request, refused)
     form = RequestForm(request.POST, request.FILES)
     category = _pick(Category, request.POST.get("category"))
