@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 from django_htmx.http import HttpResponseClientRedirect
 
 from gongdan.accounts.password_policy import is_staff_account, password_expired, policy
-from gongdan.api.errors import error_response
+from gongdan.api.error_shape import error_response
 
 SIGNED_IN_AT = "gongdan_signed_in_at"
 SEEN_AT = "gongdan_seen_at"

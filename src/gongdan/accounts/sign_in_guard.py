@@ -38,7 +38,7 @@ from django.utils.translation import gettext as _
 
 from gongdan.accounts.models import SignInLease
 from gongdan.accounts.signals import account_locked
-from gongdan.api.errors import error_response
+from gongdan.api.error_shape import error_response
 from gongdan.core.client_address import client_address
 
 LEASE_SECONDS = 30  # a lease left by a process that died frees itself after this

@@ -9,8 +9,6 @@ from __future__ import annotations
 import functools
 import unicodedata
 
-from confusable_homoglyphs.confusables import confusables_data
-
 
 def normalise(username: str) -> str:
     """The form a username is stored in: NFKC, without surrounding spaces."""
@@ -34,6 +32,9 @@ def _representatives() -> dict[str, str]:
 
     def rank(char: str) -> tuple[bool, int]:
         return (not char.isascii(), ord(char))
+
+    # The confusables table is read when the first username is checked, not at start (decision 0176).
+    from confusable_homoglyphs.confusables import confusables_data
 
     for char, homoglyphs in confusables_data.items():
         if len(char) != 1:

@@ -9,7 +9,6 @@ else is a bug, logged and answered with a JSON 500.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -21,6 +20,7 @@ from django.utils.translation import gettext as _
 from ninja import Schema
 from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
 
+from gongdan.api.error_shape import CONTENT_TYPE, ApiError, error_body, error_response
 from gongdan.core.domain_errors import DomainError
 
 if TYPE_CHECKING:
@@ -28,24 +28,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("gongdan.api")
 
-CONTENT_TYPE = "application/json; charset=utf-8"
-
-
-class ApiError(DomainError):
-    """An edge failure with its own status (401, 413, 415, 428, 429 …) in the shared shape."""
-
-    def __init__(
-        self,
-        message: Any,
-        *,
-        status_code: int,
-        code: str,
-        details: dict[str, Any] | None = None,
-        headers: dict[str, str] | None = None,
-    ) -> None:
-        super().__init__(message, code=code, details=details)
-        self.status_code = status_code
-        self.headers = headers or {}
+__all__ = ["CONTENT_TYPE", "ApiError", "error_body", "error_response"]
 
 
 class ErrorDetail(Schema):
@@ -61,33 +44,6 @@ class ErrorOut(Schema):
 def errors_for(*codes: int) -> dict[int, Any]:
     """Document the error answers an operation can give (they all share ErrorOut)."""
     return dict.fromkeys(codes, ErrorOut)
-
-
-def error_body(code: str, message: Any, details: dict[str, Any] | None = None) -> dict[str, Any]:
-    return {
-        "error": {
-            "code": code,
-            "message": str(message),
-            "details": {str(k): [str(m) for m in v] for k, v in (details or {}).items()},
-        }
-    }
-
-
-def error_response(
-    status: int,
-    code: str,
-    message: Any,
-    details: dict[str, Any] | None = None,
-    headers: dict[str, str] | None = None,
-) -> HttpResponse:
-    response = HttpResponse(
-        json.dumps(error_body(code, message, details), ensure_ascii=False),
-        status=status,
-        content_type=CONTENT_TYPE,
-    )
-    for name, value in (headers or {}).items():
-        response[name] = value
-    return response
 
 
 def _normalise_details(details: dict[str, Any]) -> dict[str, list[str]]:

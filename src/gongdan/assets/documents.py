@@ -10,7 +10,6 @@ import io
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils.translation import gettext as _
-from PIL import Image, ImageOps
 
 from gongdan.accounts.models import User
 from gongdan.assets.models import Asset, AssetDocument
@@ -28,6 +27,8 @@ AUDIT_DELETE = "assets.document_delete"
 
 def _thumbnail(checked: CheckedFile) -> bytes | None:
     """A JPEG of at most 320×320, turned upright by its EXIF orientation; None if Pillow cannot draw it."""
+    from PIL import Image, ImageOps  # when a document is added, not at start (decision 0176)
+
     if not checked.is_image:
         return None
     try:

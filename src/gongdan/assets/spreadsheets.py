@@ -15,8 +15,6 @@ from decimal import Decimal
 from typing import Any
 
 from django.utils.translation import gettext as _
-from openpyxl import Workbook, load_workbook
-from openpyxl.utils.exceptions import InvalidFileException
 
 from gongdan.core.domain_errors import ValidationFailed
 
@@ -74,6 +72,10 @@ def read_table(content: bytes, *, sheet: str, max_rows: int) -> Table:
 
 
 def _xlsx_rows(content: bytes, *, sheet: str, max_rows: int) -> Iterable[tuple[int, list[Any]]]:
+    # openpyxl (0.15 s to import) only when a workbook is read or written, not at start (decision 0176).
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+
     try:
         with zipfile.ZipFile(io.BytesIO(content)) as archive:
             unpacked = sum(item.file_size for item in archive.infolist())
@@ -175,6 +177,8 @@ def write_csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
 
 
 def write_xlsx(sheet: str, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
+    from openpyxl import Workbook
+
     workbook = Workbook(write_only=True)
     worksheet = workbook.create_sheet(sheet)
     worksheet.append([escape_formula(h) for h in header])

@@ -34,6 +34,7 @@ from gongdan.core.domain_errors import DomainError
 from gongdan.demo import content
 from gongdan.demo.clock import replay_clock
 from gongdan.demo.equipment import build_equipment
+from gongdan.demo.marker import DEFAULT_TICKETS, LOGINS, demo_loaded
 from gongdan.demo.parts import build_parts
 from gongdan.demo.preventive import build_preventive
 from gongdan.demo.residential import build_residential
@@ -71,26 +72,11 @@ from gongdan.tickets.services import configuration, workflows
 from gongdan.transfer import services as transfer
 
 EXAMPLES = Path(approvals.__file__).resolve().parent / "examples"  # the shipped approval flows
-MARKER_USERNAME = "zhou.min"  # the demo manager: present means the demo site is loaded
-DEFAULT_TICKETS = 300
 CATCH_UP_BATCH = 25  # events handed to the consumers at a time when the load replays them
 DAYS = 90
 # How long after creation a ticket of each priority should be resolved (its due date).
 DUE_AFTER = {"P0": timedelta(hours=4), "P1": timedelta(hours=8), "P2": timedelta(days=2),
              "P3": timedelta(days=4), "P4": timedelta(days=10)}  # fmt: skip
-LOGINS = [
-    ("zhou.min", "manager"),
-    ("wang.lei", "IT Support lead"),
-    ("li.na", "agent"),
-    ("emily.carter", "Customer Service lead, English UI"),
-    ("david.miller", "Network agent, English UI"),
-    ("chen.jing", "requester at a VIP customer"),
-    ("sarah.lee", "requester, English UI"),
-    ("zhao.gang", "Facilities lead, approves renovations"),
-    ("chen.hao", "Application Support lead, system owner in access requests"),
-    ("qin.an", "security administrator"),
-    ("shen.shen", "audit administrator: the audit trail"),
-]
 # Separated administration (三权分立): the demo's security and audit administrators, beside `admin`.
 DUTY_ADMINS = [("qin.an", "秦安", Role.SECURITY_ADMIN), ("shen.shen", "沈审", Role.AUDIT_ADMIN)]
 
@@ -100,10 +86,6 @@ class DemoResult:
     created: bool
     password: str | None = None
     counts: dict[str, int] = field(default_factory=dict)
-
-
-def demo_loaded() -> bool:
-    return User.objects.filter(username=MARKER_USERNAME).exists()
 
 
 def load_demo(

@@ -10,7 +10,7 @@ from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
-from gongdan.api.errors import ApiError
+from gongdan.api.error_shape import ApiError
 from gongdan.api.parsing import loads_json
 from gongdan.integrations.models import Delivery, Integration
 from gongdan.integrations.services import secret_matches

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
-from gongdan.api.errors import ApiError
+from gongdan.api.error_shape import ApiError
 from gongdan.core.domain_errors import PermissionDenied
 from gongdan.mfa import selectors, services, sign_in_state
 

@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from gongdan.api.errors import error_response
+from gongdan.api.error_shape import error_response
 from gongdan.mfa import sign_in_state
 
 

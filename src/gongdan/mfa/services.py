@@ -6,29 +6,13 @@ from __future__ import annotations
 import json
 import secrets
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
-from webauthn import (
-    base64url_to_bytes,
-    generate_authentication_options,
-    generate_registration_options,
-    options_to_json,
-    verify_authentication_response,
-    verify_registration_response,
-)
-from webauthn.helpers import bytes_to_base64url
-from webauthn.helpers.exceptions import WebAuthnException
-from webauthn.helpers.structs import (
-    AuthenticatorSelectionCriteria,
-    PublicKeyCredentialDescriptor,
-    ResidentKeyRequirement,
-    UserVerificationRequirement,
-)
 
 from gongdan.accounts.models import User
 from gongdan.accounts.services import user_credentials_revoke
@@ -38,6 +22,12 @@ from gongdan.core.single_line import has_control_characters
 from gongdan.mfa import events, selectors
 from gongdan.mfa.models import MfaPolicy, Passkey, RecoveryCode
 from gongdan.mfa.signals import second_factors_reset
+
+if TYPE_CHECKING:
+    from webauthn.helpers.structs import PublicKeyCredentialDescriptor
+
+# The WebAuthn library (and the certificate checks it brings, 0.17 s of a start) is imported by the passkey
+# functions that use it, not when the sign-in gate is registered at start (decision 0176).
 
 RECOVERY_CODE_COUNT = 10
 RECOVERY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i to misread
@@ -162,11 +152,21 @@ def user_handle(user: User) -> bytes:
 
 
 def _descriptors(passkeys: Iterable[Passkey]) -> list[PublicKeyCredentialDescriptor]:
+    from webauthn import base64url_to_bytes
+    from webauthn.helpers.structs import PublicKeyCredentialDescriptor
+
     return [PublicKeyCredentialDescriptor(id=base64url_to_bytes(p.credential_id)) for p in passkeys]
 
 
 def passkey_registration_options(*, user: User, rp_id: str) -> tuple[str, bytes]:
     """The options for navigator.credentials.create() as JSON, and the challenge to keep in the session."""
+    from webauthn import generate_registration_options, options_to_json
+    from webauthn.helpers.structs import (
+        AuthenticatorSelectionCriteria,
+        ResidentKeyRequirement,
+        UserVerificationRequirement,
+    )
+
     options = generate_registration_options(
         rp_id=rp_id, rp_name=RP_NAME, user_name=user.username, user_id=user_handle(user),
         user_display_name=user.name, exclude_credentials=_descriptors(selectors.passkeys_of(user)),
@@ -213,6 +213,10 @@ def passkey_register(
 ) -> tuple[Passkey, list[str]]:
     """Keep a new passkey once its attestation checks out. Returns it and new recovery codes when the user
     had none left."""
+    from webauthn import verify_registration_response
+    from webauthn.helpers import bytes_to_base64url
+    from webauthn.helpers.exceptions import WebAuthnException
+
     if not user.is_active:
         raise PermissionDenied(_("The account is deactivated."))
     name = clean_passkey_name(user, name)
@@ -247,6 +251,9 @@ def _transports(credential: Any) -> list[str]:
 
 
 def passkey_authentication_options(*, user: User, rp_id: str) -> tuple[str, bytes]:
+    from webauthn import generate_authentication_options, options_to_json
+    from webauthn.helpers.structs import UserVerificationRequirement
+
     options = generate_authentication_options(
         rp_id=rp_id, allow_credentials=_descriptors(selectors.passkeys_of(user)),
         user_verification=UserVerificationRequirement.PREFERRED,
@@ -259,6 +266,9 @@ def passkey_authenticate(
     *, user: User, credential: Any, challenge: bytes, rp_id: str, origin: str, purpose: str = "sign_in"
 ) -> Passkey | None:
     """The user's passkey that signed this challenge, or None (recorded either way)."""
+    from webauthn import verify_authentication_response
+    from webauthn.helpers.exceptions import WebAuthnException
+
     passkey = None
     try:
         data = _credential(credential)

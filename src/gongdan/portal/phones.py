@@ -7,13 +7,11 @@ A Chinese landline without +86 is refused: a callback number on a public form sh
 
 from __future__ import annotations
 
-import phonenumbers
 from django.utils.translation import gettext as _
 
 from gongdan.core.domain_errors import ValidationFailed
 
 MAX_TYPED = 30
-MOBILE_TYPES = {phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE}
 
 
 def _refuse() -> ValidationFailed:
@@ -26,6 +24,9 @@ def _refuse() -> ValidationFailed:
 
 def clean_phone(raw: str) -> str:
     """The number in E.164, or ValidationFailed naming the `phone` field."""
+    import phonenumbers  # its metadata when a number is first checked, not at start (decision 0176)
+
+    mobile_types = {phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE}
     typed = (raw or "").strip()
     if not typed:
         return ""
@@ -40,6 +41,6 @@ def clean_phone(raw: str) -> str:
         raise _refuse() from None
     if not phonenumbers.is_valid_number(number):
         raise _refuse()
-    if not international and phonenumbers.number_type(number) not in MOBILE_TYPES:
+    if not international and phonenumbers.number_type(number) not in mobile_types:
         raise _refuse()
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)

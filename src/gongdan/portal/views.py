@@ -22,10 +22,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from gongdan.accounts.sign_in_guard import address_locked_out, count_failure_without_account, lockout_minutes
-from gongdan.api.auth import client_ip
 from gongdan.approvals.selectors import approval_status, my_pending_count
 from gongdan.assets.models import Location
 from gongdan.core import rate_limits
+from gongdan.core.client_address import client_address
 from gongdan.core.domain_errors import DomainError, ValidationFailed
 from gongdan.core.ids import parse_id
 from gongdan.core.rate_limits import Refused
@@ -159,7 +159,7 @@ def sign_in(request: HttpRequest) -> HttpResponse:
             return HttpResponseRedirect(next_path)
         form = EmailForm(initial={"next": next_path})
         return render(request, "portal/sign_in.html", {"form": form})
-    if refused := rate_limits.hit("link_ip", client_ip(request)):
+    if refused := rate_limits.hit("link_ip", client_address(request)):
         return too_many(request, refused)
     if address_locked_out(request):
         return locked_out(request)
@@ -212,7 +212,7 @@ def lookup(request: HttpRequest) -> HttpResponse:
     link goes to the address if they belong together."""
     if request.method == "GET":
         return render(request, "portal/lookup.html", {"form": LookupForm()})
-    if refused := rate_limits.hit("lookup_ip", client_ip(request)):
+    if refused := rate_limits.hit("lookup_ip", client_address(request)):
         return too_many(request, refused)
     form = LookupForm(request.POST)
     if form.is_bot:
@@ -287,7 +287,9 @@ def request_new(request: SignedInRequest) -> HttpResponse:
         return _new_page(request, RequestForm(initial=initial), category=category, values={}, errors={})
     if too_large := _body_too_large(request):
         return too_large
-    if refused := rate_limits.check(("submit_ip", client_ip(request)), ("submit_user", str(request.user.pk))):
+    if refused := rate_limits.check(
+        ("submit_ip", client_address(request)), ("submit_user", str(request.user.pk))
+    ):
         return too_many(request, refused)
     form = RequestForm(request.POST, request.FILES)
     category = _pick(Category, request.POST.get("category"))
@@ -351,7 +353,7 @@ def request_fields(request: SignedInRequest) -> HttpResponse:
 @require_GET
 def suggest(request: SignedInRequest) -> HttpResponse:
     """Open requests of yours that look like what you are typing (htmx, debounced in the page)."""
-    if refused := rate_limits.hit("suggest_ip", client_ip(request)):
+    if refused := rate_limits.hit("suggest_ip", client_address(request)):
         response = HttpResponse(status=429)
         response["Retry-After"] = str(refused.retry_after)
         return response
@@ -472,7 +474,7 @@ def request_action(request: SignedInRequest, number: str) -> HttpResponse:
 def survey(request: HttpRequest, token: str) -> HttpResponse:
     """The link in the mail opens this page (nothing recorded: mail scanners open links too); the rating
     is recorded by the POST of one of its buttons. No sign-in needed: the signed link is the key."""
-    if request.method == "POST" and (refused := rate_limits.hit("survey_ip", client_ip(request))):
+    if request.method == "POST" and (refused := rate_limits.hit("survey_ip", client_address(request))):
         return too_many(request, refused)
     try:
         found: Survey = services.survey_get(token=token)

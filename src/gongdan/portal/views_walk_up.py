@@ -15,9 +15,9 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from gongdan.api.auth import client_ip
 from gongdan.assets.models import Asset, Location
 from gongdan.core import rate_limits
+from gongdan.core.client_address import client_address
 from gongdan.core.domain_errors import DomainError
 from gongdan.portal import selectors, walk_up
 from gongdan.portal.forms import WalkUpForm, WalkUpReplyForm
@@ -59,7 +59,7 @@ def report_new(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":  # floods are refused before any query
         if too_large := _body_too_large(request):
             return too_large
-        if refused := rate_limits.hit("walkup_ip", client_ip(request)):
+        if refused := rate_limits.hit("walkup_ip", client_address(request)):
             return too_many(request, refused)
     # The form posts back to its own address (?asset= or ?location=); its hidden fields say the same.
     params = request.GET if ("asset" in request.GET or "location" in request.GET) else request.POST
@@ -105,7 +105,7 @@ def report_new(request: HttpRequest) -> HttpResponse:
 
 
 def _report_or_404(request: HttpRequest, token: str) -> WalkUpReport | HttpResponse:
-    if refused := rate_limits.hit("walkup_track_ip", client_ip(request)):
+    if refused := rate_limits.hit("walkup_track_ip", client_address(request)):
         return too_many(request, refused)
     try:
         return walk_up.walk_up_get(token=token)
@@ -147,7 +147,7 @@ def track(request: HttpRequest, token: str) -> HttpResponse:
         return _track_page(request, report, token)
     if too_large := _body_too_large(request):
         return too_large
-    if refused := rate_limits.check(("walkup_reply", str(report.pk)), ("walkup_ip", client_ip(request))):
+    if refused := rate_limits.check(("walkup_reply", str(report.pk)), ("walkup_ip", client_address(request))):
         return too_many(request, refused)
     form = WalkUpReplyForm(request.POST, request.FILES)
     if form.is_bot or not form.is_valid():

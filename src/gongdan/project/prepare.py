@@ -19,7 +19,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.db import DatabaseError, connection
 
-from gongdan.demo.loader import demo_loaded
+from gongdan.demo.marker import demo_loaded
 
 STATE_FILE = "start-state.json"
 

@@ -1,13 +1,21 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.urls.resolvers import RoutePattern
 
 from gongdan.accounts.views.auth import login_view
-from gongdan.project.api import api
+from gongdan.project.deferred_urls import DeferredURLResolver
 from gongdan.project.health import healthz
+
+# The REST API is mounted by its module's name: Django imports gongdan.project.api_urls (ninja's routers and
+# the API's ~700 pydantic schemas, a second of a start) on the first request under /api/v1/ or the first
+# reverse("api:…"), not when the first page is served (decision 0176).
+API_URLS = DeferredURLResolver(
+    RoutePattern("api/v1/"), "gongdan.project.api_urls", app_name="ninja", namespace="api"
+)
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
-    path("api/v1/", api.urls),
+    API_URLS,
     # The Django admin signs in through our sign-in page, so the second factor and the lockout apply there too.
     path("django-admin/login/", login_view),
     path("django-admin/", admin.site.urls),

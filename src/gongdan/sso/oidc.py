@@ -7,21 +7,21 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
 
-from authlib.common.security import generate_token
-from authlib.oauth2.rfc7636 import create_s256_code_challenge
-from authlib.oidc.core import CodeIDToken
 from django.core.cache import cache
 from django.utils.translation import gettext as _
-from joserfc import jwt
-from joserfc.errors import JoseError
-from joserfc.jwk import KeySet
 
 from gongdan.sso import outbound
 from gongdan.sso.models import IdentityProvider
 from gongdan.sso.profiles import ExternalProfile, SignInRefused
+
+if TYPE_CHECKING:
+    from joserfc.jwk import KeySet
+
+# authlib and joserfc (0.12 s of a start) are imported by the functions of a sign-in that use them, not when
+# the URL map is loaded (decision 0176).
 
 CACHE_SECONDS = 3600
 LEEWAY_SECONDS = 60
@@ -71,6 +71,9 @@ def discovery(provider: IdentityProvider) -> dict[str, Any]:
 
 
 def _keys(provider: IdentityProvider, document: dict[str, Any], *, fresh: bool = False) -> KeySet:
+    from joserfc.errors import JoseError
+    from joserfc.jwk import KeySet
+
     key = _cache_key(provider, "jwks")
     data = None if fresh else cache.get(key)
     if data is None:
@@ -90,10 +93,14 @@ def _keys(provider: IdentityProvider, document: dict[str, Any], *, fresh: bool =
 
 def new_flow() -> dict[str, str]:
     """What the browser's session keeps between leaving for the provider and coming back."""
+    from authlib.common.security import generate_token
+
     return {"state": generate_token(32), "nonce": generate_token(32), "verifier": generate_token(64)}
 
 
 def authorization_url(provider: IdentityProvider, flow: dict[str, str], redirect_uri: str) -> str:
+    from authlib.oauth2.rfc7636 import create_s256_code_challenge
+
     document = discovery(provider)
     query = {
         "response_type": "code",
@@ -129,6 +136,10 @@ def _token(provider: IdentityProvider, document: dict[str, Any], code: str, flow
 
 def _id_token_claims(provider: IdentityProvider, document: dict[str, Any], id_token: str, flow: dict[str, str],
                      access_token: str) -> dict[str, Any]:  # fmt: skip
+    from authlib.oidc.core import CodeIDToken
+    from joserfc import jwt
+    from joserfc.errors import JoseError
+
     refused = SignInRefused("bad_id_token", _("The identity provider's answer could not be verified. Please sign "
                                               "in again; if it keeps failing, ask an administrator."))  # fmt: skip
     try:

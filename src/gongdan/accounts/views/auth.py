@@ -23,7 +23,7 @@ from gongdan.accounts.models import Language
 from gongdan.accounts.services import user_update
 from gongdan.accounts.sign_in_guard import lockout_message, lockout_minutes
 from gongdan.accounts.sign_in_options import sign_in_options
-from gongdan.api.errors import error_response
+from gongdan.api.error_shape import error_response
 from gongdan.core.domain_errors import DomainError
 
 

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 from huey.contrib.djhuey import HUEY
 
-from gongdan.demo.loader import DEFAULT_TICKETS, LOGINS, demo_loaded, load_demo
+from gongdan.demo.marker import DEFAULT_TICKETS, LOGINS, demo_loaded
 
 
 @contextmanager
@@ -52,6 +52,8 @@ class Command(BaseCommand):
         if demo_loaded():
             self.stdout.write(f"Demo site already loaded. Demo sign-ins: {names}")
             return
+        from gongdan.demo.loader import load_demo  # the loader and its data's libraries: only to load
+
         started = time.monotonic()
 
         def progress(line: str) -> None:
