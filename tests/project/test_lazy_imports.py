@@ -67,3 +67,40 @@ def test_api_names_reverse_and_api_paths_resolve():
     assert resolve("/api/v1/openapi.json").namespace == "api"
     assert reverse("api:not-found", kwargs={"rest": "nowhere"}) == "/api/v1/nowhere"
     assert reverse("accounts:login") == "/login/"
+
+
+WARM = """
+import sys, threading, time, types
+import django
+django.setup()
+from gongdan.project import gunicorn_conf
+before = "gongdan.project.api_urls" in sys.modules
+gunicorn_conf.post_worker_init(types.SimpleNamespace(age=1))  # what gunicorn calls in a new worker
+deadline = time.monotonic() + 60
+while "gongdan.project.api_urls" not in sys.modules and time.monotonic() < deadline:
+    time.sleep(0.05)
+for thread in threading.enumerate():
+    if thread.name == "gongdan-load-api":
+        thread.join(60)
+from django.urls import reverse
+print(before, "gongdan.project.api_urls" in sys.modules, reverse("api:openapi-json"))
+"""
+
+
+@pytest.mark.slow
+def test_a_new_web_worker_loads_the_api_on_its_own_soon_after_it_starts(tmp_path):
+    # Given a worker process that served no API call, when gunicorn's hook has run and a moment has passed,
+    # then the API is loaded (the first API call does not pay for it) and its names reverse.
+    environment = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DATABASE_URL")}
+    environment.update(GONGDAN_DATA_DIR=str(tmp_path), PYTHONPATH=str(ROOT / "src"), GONGDAN_API_WARM_SECONDS="0",
+                       DJANGO_SETTINGS_MODULE="gongdan.project.settings", GONGDAN_LOG_LEVEL="ERROR")  # fmt: skip
+    result = subprocess.run(  # noqa: S603 (our own interpreter and script)
+        [sys.executable, "-c", WARM],
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["False", "True", "/api/v1/openapi.json"]

@@ -44,3 +44,26 @@ class DeferredURLResolver(URLResolver):
     def _reverse_with_prefix(self, lookup_view: Any, _prefix: str, *args: Any, **kwargs: Any) -> str:
         self._load()
         return str(super()._reverse_with_prefix(lookup_view, _prefix, *args, **kwargs))  # type: ignore[misc]
+
+
+def load_deferred() -> None:
+    """Import every deferred URL module and build its reverse map now (what its first request would do)."""
+    from django.urls import get_resolver
+
+    for pattern in get_resolver().url_patterns:
+        if isinstance(pattern, DeferredURLResolver):
+            pattern.reverse_dict  # noqa: B018 (imports the module and populates its names)
+
+
+def load_deferred_soon(delay: float) -> None:
+    """In a web worker: load the deferred modules on a background thread once the worker has had `delay`
+    seconds to answer its first pages, so the first API call (the phone app's, an integration's) does not pay
+    the import — including after gunicorn recycles a worker, which forks from an arbiter without them."""
+    import threading
+    import time
+
+    def run() -> None:
+        time.sleep(delay)
+        load_deferred()
+
+    threading.Thread(target=run, name="gongdan-load-api", daemon=True).start()

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 
 def _cores() -> int:
@@ -56,3 +57,16 @@ proc_name = "gongdan-web"
 # Heartbeat files on tmpfs, not on a possibly slow disk.
 if Path("/dev/shm").is_dir():  # noqa: S108 (gunicorn's heartbeat files, in memory: the documented setting)
     worker_tmp_dir = "/dev/shm"  # noqa: S108 (gunicorn's heartbeat files, in memory: the documented setting)
+
+# The REST API's URL map is not loaded before the fork (decision 0176: the first page comes sooner); each
+# worker loads it on a background thread a little after it starts, one worker after another, so the first
+# API call does not pay the import and the first pages do not compete with every worker importing at once.
+_api_warm_delay = float(os.environ.get("GONGDAN_API_WARM_SECONDS", "2"))
+
+
+def post_worker_init(worker: Any) -> None:
+    if _api_warm_delay < 0:
+        return
+    from gongdan.project.deferred_urls import load_deferred_soon
+
+    load_deferred_soon(_api_warm_delay + 1.5 * (worker.age % max(workers, 1)))
