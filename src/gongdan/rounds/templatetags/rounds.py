@@ -23,7 +23,9 @@ def distance(metres: float | None) -> str:
 def rounds_messages() -> str:
     """What the round pages' script says offline, translated, as a JSON data block (CSP allows it)."""
     messages = {
-        "queued_check_in": _("You are at the stop (recorded on the phone at %(time)s). Answer its checklist."),
+        "queued_check_in": _(
+            "You are at the stop (recorded on the phone at %(time)s). Answer its checklist."
+        ),
         "queued_answers": _("Checklist saved on the phone; it will be sent when the connection is back."),
         "waiting": _("Waiting to be sent"),
         "required": _("%(step)s: this step is required."),
