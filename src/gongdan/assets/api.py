@@ -1,5 +1,6 @@
-"""The equipment register over the API: asset types and their fields, assets (list with the web list's
-filters, get, create, update, retire). Changes go through gongdan.assets.services."""
+"""The equipment register over the API: the location tree (list, get by code with its path and children,
+create, update or move, delete), asset types and their fields, assets (list with the web list's filters,
+get, create, update, retire). Changes go through gongdan.assets.services."""
 
 from __future__ import annotations
 
@@ -37,7 +38,7 @@ from gongdan.assets.models import (
     Location,
     PublicReporting,
 )
-from gongdan.audit.services import audited_configuration_save
+from gongdan.audit.services import audited_configuration_delete, audited_configuration_save
 from gongdan.core.domain_errors import NotFound, PermissionDenied, ValidationFailed
 from gongdan.core.sensitive_values import masked_values
 from gongdan.core.uploads import IncomingFile
@@ -231,6 +232,210 @@ class AssetUpdateIn(StrictInput):
     cost: CostIn | None = None
     custom_fields: dict[str, Any] | None = None
     public_reporting: Annotated[PublicReporting, Strict(False)] | None = None
+
+
+# ---- locations (decision 0182) -----------------------------------------------------------------------------
+LOCATION_REF = Path(
+    ...,
+    max_length=60,
+    description="The location's code (case does not matter); a location without a code by its id.",
+)
+LatitudeIn = Annotated[Decimal, Strict(False), Field(ge=-90, le=90, decimal_places=6)]
+LongitudeIn = Annotated[Decimal, Strict(False), Field(ge=-180, le=180, decimal_places=6)]
+
+
+class LocationRef(Schema):
+    id: int
+    code: str
+    name: str
+
+
+class LocationOut(Schema):
+    id: int
+    code: str
+    name: str
+    kind: Location.Kind
+    full_name: str = Field(description="The names from the site down, joined by “ / ”.")
+    parent: LocationRef | None
+    address: str
+    latitude: str | None = Field(description="A decimal, as text (six decimals).")
+    longitude: str | None = Field(description="A decimal, as text (six decimals).")
+    is_active: bool
+    public_reporting: PublicReporting = Field(
+        description="Whether people without an account may report a problem here: `inherit` follows the parent."
+    )
+
+    @staticmethod
+    def resolve_latitude(location: Location) -> str | None:
+        return None if location.latitude is None else f"{location.latitude:.6f}"
+
+    @staticmethod
+    def resolve_longitude(location: Location) -> str | None:
+        return None if location.longitude is None else f"{location.longitude:.6f}"
+
+
+class LocationDetailOut(LocationOut):
+    path: list[LocationRef] = Field(description="Its ancestors, from the site down to its parent.")
+    children: list[LocationRef] = Field(description="The places directly inside it (inactive ones too).")
+
+    @staticmethod
+    def resolve_path(location: Location) -> list[Location]:
+        return selectors.location_ancestors(location)
+
+    @staticmethod
+    def resolve_children(location: Location) -> list[Location]:
+        return list(location.children.order_by("name", "id"))
+
+
+class LocationPage(Schema):
+    items: list[LocationOut]
+    next_cursor: str | None
+    has_more: bool
+
+
+class LocationListQuery(Schema):
+    parent: int | None = Field(None, ge=1, le=MAX_ID, description="Only the places directly inside this one.")
+    top_level: bool = Field(False, description="Only the places without a parent (the sites).")
+    q: str = Field("", max_length=100, description="Name, code or full name contains.")
+    inactive: bool = Field(False, description="Include deactivated places.")
+    cursor: str = Field("", max_length=600, description="`next_cursor` of the previous page.")
+    limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
+
+
+class LocationIn(StrictInput):
+    code: str = Field("", max_length=60, pattern=r"^([A-Za-z0-9][A-Za-z0-9._-]*)?$")
+    name: str = Field(..., min_length=1, max_length=200)
+    kind: Annotated[Location.Kind, Strict(False)] = Location.Kind.SITE
+    parent: Id | None = None
+    address: str = Field("", max_length=400)
+    latitude: LatitudeIn | None = None
+    longitude: LongitudeIn | None = None
+    is_active: bool = True
+    public_reporting: Annotated[PublicReporting, Strict(False)] = PublicReporting.INHERIT
+
+
+class LocationUpdateIn(StrictInput):
+    """Only the fields sent change. `parent` moves the place (and everything inside it); null makes it a site.
+    `is_active: false` deactivates it."""
+
+    code: str | None = Field(None, max_length=60, pattern=r"^([A-Za-z0-9][A-Za-z0-9._-]*)?$")
+    name: str | None = Field(None, min_length=1, max_length=200)
+    kind: Annotated[Location.Kind, Strict(False)] | None = None
+    parent: Id | None = None
+    address: str | None = Field(None, max_length=400)
+    latitude: LatitudeIn | None = None
+    longitude: LongitudeIn | None = None
+    is_active: bool | None = None
+    public_reporting: Annotated[PublicReporting, Strict(False)] | None = None
+
+
+def _location_values(given: dict[str, Any]) -> dict[str, Any]:
+    values = dict(given)
+    for required in ("name", "kind", "is_active", "public_reporting"):
+        if required in values and values[required] is None:
+            raise ValidationFailed(
+                _("This field is required."), details={required: [_("This field is required.")]}
+            )
+    for text in ("code", "address"):
+        if text in values and values[text] is None:
+            values[text] = ""
+    if "name" in values:
+        values["name"] = values["name"].strip()
+    if "parent" in values:
+        values["parent"] = optional_row(Location.objects.all(), "parent", values["parent"])
+    return values
+
+
+def _location(actor: User, ref: str) -> Location:
+    return selectors.location_get(actor=actor, ref=ref)
+
+
+def _encode_path(path: str) -> str:
+    return base64.urlsafe_b64encode(f"path:{path}".encode()).decode().rstrip("=")
+
+
+def _decode_path(cursor: str) -> str:
+    try:
+        raw = base64.urlsafe_b64decode((cursor + "=" * (-len(cursor) % 4)).encode()).decode()
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raw = ""
+    prefix, _sep, path = raw.partition(":")
+    if prefix != "path" or not path.startswith("/") or len(path) > 400:
+        raise ValidationFailed(_("The cursor is not valid."), details={"cursor": [_("Invalid cursor.")]})
+    return path
+
+
+@router.get("/locations", response={200: LocationPage, **errors_for(403, 422)}, summary="List locations")
+def location_list(request: HttpRequest, filters: Query[LocationListQuery]) -> dict[str, Any]:
+    """Staff only, in tree order (a place after its parent). Deactivated places only when asked."""
+    actor = actor_of(request)
+    _require_staff(actor)
+    parent = optional_row(Location.objects.all(), "parent", filters.parent)
+    page = selectors.location_list(
+        actor=actor, parent=parent, top_level=filters.top_level, q=filters.q.strip(),
+        include_inactive=filters.inactive, after=_decode_path(filters.cursor) if filters.cursor else "",
+        limit=filters.limit,
+    )  # fmt: skip
+    return {
+        "items": page.rows,
+        "next_cursor": _encode_path(page.next_after) if page.next_after else None,
+        "has_more": page.next_after is not None,
+    }
+
+
+@router.get(
+    "/locations/{code}", response={200: LocationDetailOut, **errors_for(403, 404)}, summary="Get a location"
+)
+def location_get(request: HttpRequest, code: str = LOCATION_REF) -> Location:
+    """Staff only. With its path from the site down and the places directly inside it."""
+    return _location(actor_of(request), code)
+
+
+@router.post(
+    "/locations", response={201: LocationDetailOut, **errors_for(403, 422)}, summary="Create a location"
+)
+def location_create(request: HttpRequest, payload: LocationIn) -> Status:
+    """Administrators only, like the settings screen (and audited like it)."""
+    actor = actor_of(request)
+    _require_staff(actor)
+    values = _location_values(payload.model_dump())
+    created = audited_configuration_save(
+        actor=actor, row=None, save=lambda: services.location_create(actor=actor, **values)
+    )
+    return Status(201, Location.objects.select_related("parent").get(pk=created.pk))
+
+
+@router.patch(
+    "/locations/{code}",
+    response={200: LocationDetailOut, **errors_for(403, 404, 409, 422)},
+    summary="Update or move a location",
+)
+def location_update(request: HttpRequest, payload: LocationUpdateIn, code: str = LOCATION_REF) -> Location:
+    """Administrators only. A move under one of its own places is a 422 naming the cycle; deactivating a place
+    with active places or assets not retired inside it is a 409 with their counts."""
+    actor = actor_of(request)
+    location = _location(actor, code)
+    values = _location_values(payload.model_dump(exclude_unset=True))
+    audited_configuration_save(
+        actor=actor,
+        row=location,
+        save=lambda: services.location_update(actor=actor, location=location, **values),
+    )
+    return Location.objects.select_related("parent").get(pk=location.pk)
+
+
+@router.delete(
+    "/locations/{code}", response={204: None, **errors_for(403, 404, 409)}, summary="Delete a location"
+)
+def location_delete(request: HttpRequest, code: str = LOCATION_REF) -> Status:
+    """Administrators only. Only a place nothing refers to: otherwise a 409 whose details count the places
+    inside it, its assets, its tickets and other records (deactivate it instead)."""
+    actor = actor_of(request)
+    location = _location(actor, code)
+    audited_configuration_delete(
+        actor=actor, row=location, delete=lambda: services.location_delete(actor=actor, location=location)
+    )
+    return Status(204, None)
 
 
 # ---- asset types -------------------------------------------------------------------------------------------

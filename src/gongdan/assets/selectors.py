@@ -33,6 +33,57 @@ MAX_QUERY = 100
 FIELD_KEY = re.compile(r"^[-a-zA-Z0-9_]{1,50}$")
 
 
+@dataclass(frozen=True)
+class LocationPage:
+    rows: list[Location]
+    next_after: str | None  # the path to continue after (keyset), None on the last page
+
+
+def location_list(
+    *, actor: User, parent: Location | None = None, top_level: bool = False, q: str = "",
+    include_inactive: bool = False, after: str = "", limit: int = 50,
+) -> LocationPage:  # fmt: skip
+    """Staff only. One page in tree order, by keyset on the materialised path (unique: it ends with the id).
+    `parent`: the places directly inside it; `top_level`: the sites; `q`: name, code or full name contains."""
+    _require_staff(actor)
+    limit = max(1, min(limit, MAX_PAGE))
+    rows = Location.objects.select_related("parent")
+    if parent is not None:
+        rows = rows.filter(parent=parent)
+    elif top_level:
+        rows = rows.filter(parent__isnull=True)
+    if not include_inactive:
+        rows = rows.filter(is_active=True)
+    if q:
+        rows = rows.filter(Q(name__icontains=q) | Q(code__icontains=q) | Q(full_name__icontains=q))
+    if after:
+        rows = rows.filter(path__gt=after)
+    page = list(rows.order_by("path")[: limit + 1])
+    more = len(page) > limit
+    page = page[:limit]
+    return LocationPage(rows=page, next_after=page[-1].path if more and page else None)
+
+
+def location_get(*, actor: User, ref: str) -> Location:
+    """Staff only. By code (any case); a place without a code by its id (a ref of digits no code matches)."""
+    if not can_see_assets(actor):
+        raise NotFound(_("Location not found."))
+    rows = Location.objects.select_related("parent")
+    found = rows.filter(code__iexact=ref).first() if ref.strip() else None
+    if found is None and ref.isdigit() and len(ref) <= 18:
+        found = rows.filter(pk=int(ref)).first()
+    if found is None:
+        raise NotFound(_("Location not found."))
+    return found
+
+
+def location_ancestors(location: Location) -> list[Location]:
+    """From the site down to its parent, in one query."""
+    ids = [int(part) for part in location.path.strip("/").split("/") if part.isdigit()][:-1]
+    by_id = Location.objects.in_bulk(ids)
+    return [by_id[pk] for pk in ids if pk in by_id]
+
+
 def location_tree() -> list[TreeRow]:
     return tree_rows(Location.objects.select_related("parent"), sort_key=lambda n: (n.name.lower(), n.pk))
 

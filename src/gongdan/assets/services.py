@@ -15,6 +15,7 @@ from django.db.models import Value
 from django.db.models.functions import Concat, Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from gongdan.accounts.models import User
 from gongdan.accounts.services import require_admin
@@ -33,7 +34,7 @@ from gongdan.assets.models import (
 from gongdan.audit import kinds as audit_kinds
 from gongdan.audit.services import audit_record
 from gongdan.core import field_crypto
-from gongdan.core.domain_errors import NotFound, PermissionDenied, ValidationFailed
+from gongdan.core.domain_errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from gongdan.core.sensitive_values import MASK, history_values, open_value, seal_values, stale_values
 
 if TYPE_CHECKING:
@@ -65,10 +66,30 @@ def _check(values: dict[str, Any], *, existing: Location | None) -> None:
         value = values.get(field)
         if value is not None and not -bound <= Decimal(str(value)) <= bound:
             errors[field] = [_("Out of range.")]
+    code = str(values.get("code") or "").strip()
+    if (
+        code
+        and Location.objects.filter(code__iexact=code)
+        .exclude(pk__in=[existing.pk] if existing else [])
+        .exists()
+    ):
+        errors["code"] = [_("Another location has this code.")]
+    chain: list[str] = []
     ancestor = parent
     while existing is not None and ancestor is not None:
+        chain.append(ancestor.name)
         if ancestor.pk == existing.pk:
-            errors["parent"] = [_("A location cannot be inside itself.")]
+            if len(chain) == 1:
+                errors["parent"] = [_("A location cannot be inside itself.")]
+            else:
+                errors["parent"] = [
+                    _("“%(place)s” cannot move under “%(parent)s”: that place is inside it (%(cycle)s).")
+                    % {
+                        "place": existing.name,
+                        "parent": chain[0],
+                        "cycle": " → ".join([*reversed(chain), existing.name]),
+                    }
+                ]
             break
         ancestor = ancestor.parent
     if errors:
@@ -93,12 +114,56 @@ def location_create(*, actor: User | None, name: str, **values: Any) -> Location
     return location
 
 
+def location_usage(location: Location, *, active_only: bool = False) -> dict[str, int]:
+    """What still points at a place, by kind: `children`, `assets`, `tickets` and any other row of any app
+    (rounds' stops, parts' stores…), counted through the reverse relations so this app imports none of them.
+    `active_only`: only what deactivating it would strand (active places inside it, assets not retired)."""
+    children, assets = location.children.all(), location.assets.all()
+    if active_only:
+        children, assets = children.filter(is_active=True), assets.exclude(status=AssetStatus.RETIRED)
+    counts = {"children": children.count(), "assets": assets.count()}
+    if active_only:
+        return {kind: n for kind, n in counts.items() if n}
+    counts["tickets"] = 0
+    counts["other"] = 0
+    for relation in Location._meta.related_objects:
+        if relation.related_model in (Location, Asset) or not relation.one_to_many:
+            continue
+        model = relation.related_model
+        found = model._default_manager.filter(**{relation.field.name: location}).count()
+        counts["tickets" if model._meta.label_lower == "tickets.ticket" else "other"] += found
+    return {kind: n for kind, n in counts.items() if n}
+
+
+def _in_use(location: Location, counts: dict[str, int], *, deactivating: bool) -> Conflict:
+    parts = []
+    for kind, n in counts.items():
+        if kind == "children":
+            parts.append(ngettext("%(n)d place inside it", "%(n)d places inside it", n) % {"n": n})
+        elif kind == "assets":
+            parts.append(ngettext("%(n)d asset", "%(n)d assets", n) % {"n": n})
+        elif kind == "tickets":
+            parts.append(ngettext("%(n)d ticket", "%(n)d tickets", n) % {"n": n})
+        else:
+            parts.append(ngettext("%(n)d other record", "%(n)d other records", n) % {"n": n})
+    message = (
+        _("“%(name)s” cannot be deactivated while these are still active in it: %(uses)s.")
+        if deactivating
+        else _("“%(name)s” cannot be deleted while it is in use (%(uses)s); deactivate it instead.")
+    ) % {"name": location.name, "uses": ", ".join(parts)}
+    return Conflict(message, code="location_in_use", details={kind: [str(n)] for kind, n in counts.items()})
+
+
 @transaction.atomic
 def location_update(*, actor: User | None, location: Location, **values: Any) -> Location:
-    """`actor=None` is the system (demo data); everyone else must be an administrator."""
+    """`actor=None` is the system (demo data); everyone else must be an administrator. Deactivating a place
+    is refused (409) while active places inside it or assets not retired are still there."""
     if actor is not None:
         require_admin(actor)
     _check(values, existing=location)
+    if location.is_active and values.get("is_active") is False:
+        if counts := location_usage(location, active_only=True):
+            raise _in_use(location, counts, deactivating=True)
     old_path, old_full = location.path, location.full_name
     for field, value in values.items():
         setattr(location, field, value)
@@ -110,6 +175,17 @@ def location_update(*, actor: User | None, location: Location, **values: Any) ->
             full_name=Concat(Value(location.full_name), Substr("full_name", len(old_full) + 1)),
         )
     return location
+
+
+@transaction.atomic
+def location_delete(*, actor: User, location: Location) -> None:
+    """Only a place nothing refers to (no place inside it, no asset, no ticket, no round stop…) is deleted;
+    otherwise 409 with the counts: a place with a history is deactivated, not deleted."""
+    require_admin(actor)
+    locked = Location.objects.select_for_update().get(pk=location.pk)
+    if counts := location_usage(locked):
+        raise _in_use(locked, counts, deactivating=False)
+    locked.delete()
 
 
 # --- asset types and their fields ---------------------------------------------------------------------------

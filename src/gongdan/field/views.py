@@ -44,7 +44,9 @@ from gongdan.tickets.services import fields_for_category
 from gongdan.tickets.views.create import custom_values_from, fields_context
 from gongdan.web.http import SignedInRequest
 
-SHELL_ASSETS = ("field/field.css", "field/field.js", "field/icons/icon-192.png")
+# The rounds' phone pages are under /m/ too and must work offline (decision 0183): their script and style.
+SHELL_ASSETS = ("field/field.css", "field/field.js", "field/icons/icon-192.png", "rounds/rounds.css",
+                "rounds/rounds.js")  # fmt: skip
 MAX_LOCATION_JOBS = 30
 
 

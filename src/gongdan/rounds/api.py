@@ -3,9 +3,12 @@ run's report, and walk a run stop by stop (check in with the stop's code, answer
 
 from __future__ import annotations
 
+import base64
+import binascii
 from datetime import date, datetime, time
 from typing import Any, Literal
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
@@ -14,9 +17,18 @@ from pydantic import Field
 
 from gongdan.accounts.models import Team, User
 from gongdan.api.errors import errors_for
-from gongdan.api.inputs import DateIn, Id, IdPath, QueryDate, StrictInput, optional_row, row_or_422
+from gongdan.api.inputs import (
+    DateIn,
+    DateTimeIn,
+    Id,
+    IdPath,
+    QueryDate,
+    StrictInput,
+    optional_row,
+    row_or_422,
+)
 from gongdan.assets.models import Asset, Location
-from gongdan.core.domain_errors import NotFound, PermissionDenied
+from gongdan.core.domain_errors import NotFound, PermissionDenied, ValidationFailed
 from gongdan.maintenance.models import ChecklistTemplate
 from gongdan.rounds import selectors, services
 from gongdan.rounds.models import Round, StopVisit
@@ -25,6 +37,7 @@ from gongdan.sla.models import BusinessCalendar
 from gongdan.tickets.models import Category
 
 router = Router()
+MAX_PHOTO_CHARS = 1_500_000  # about 1.1 MB of picture: the phone shrinks photos to 1600 px first
 
 
 def actor_of(request: HttpRequest) -> User:
@@ -210,7 +223,23 @@ class RunFilterIn(Schema):
     after: str = Field("", max_length=40)
 
 
-class CheckInIn(StrictInput):
+CLIENT_ID = Field(
+    None, min_length=8, max_length=64, pattern=r"^[A-Za-z0-9-]+$",
+    description="The phone's own id for this submission (a UUID): sending it again changes nothing and "
+    "answers 200 with what the first did (decision 0183).",
+)  # fmt: skip
+RECORDED_AT = Field(
+    None, description="When it was done on the phone (sent later from its outbox): the stop keeps this time. "
+    "Not in the future, not before the run started (422)."
+)  # fmt: skip
+
+
+class OutboxIn(StrictInput):
+    client_id: str | None = CLIENT_ID
+    recorded_at: DateTimeIn | None = RECORDED_AT
+
+
+class CheckInIn(OutboxIn):
     code: str = Field(
         ..., min_length=1, max_length=500, description="What the phone read from the stop's label."
     )
@@ -219,7 +248,7 @@ class CheckInIn(StrictInput):
     accuracy: float | None = Field(None, ge=0, le=100000)
 
 
-class ConfirmIn(StrictInput):
+class ConfirmIn(OutboxIn):
     reason: str = Field(..., min_length=1, max_length=services.MAX_REASON)
     latitude: float | None = Field(None, ge=-90, le=90)
     longitude: float | None = Field(None, ge=-180, le=180)
@@ -231,17 +260,23 @@ class AnswerIn(StrictInput):
     passed: bool | None = None
     number: float | None = Field(None, allow_inf_nan=False)
     note: str = Field("", max_length=services.MAX_NOTE)
+    photo: str | None = Field(
+        None, max_length=MAX_PHOTO_CHARS,
+        description="A photo step's picture: JPEG, PNG or WebP, base64 (a `data:` URL is accepted).",
+    )  # fmt: skip
 
 
-class AnswersIn(StrictInput):
+class AnswersIn(OutboxIn):
     answers: list[AnswerIn] = Field(..., max_length=200)
 
 
 class RecordedOut(Schema):
     status: str
     work_orders: list[str] = Field(
-        description="Corrective work orders this submission opened (none on a resend)."
+        description="Corrective work orders this submission opened (on a replay of its `client_id`: those the "
+        "first opened; on a resend without one: none)."
     )
+    replayed: bool = Field(description="This `client_id` had already been recorded; nothing changed.")
 
 
 # --- helpers -------------------------------------------------------------------------------------------------
@@ -379,7 +414,8 @@ def stop_check_in(
     `wrong_code`. Checking in again changes nothing."""
     actor = actor_of(request)
     visit = services.visit_check_in(actor=actor, visit=_visit(actor, run_id, position), code=payload.code,
-                                    position=_position(payload))  # fmt: skip
+                                    position=_position(payload), recorded_at=payload.recorded_at,
+                                    client_id=payload.client_id or "")  # fmt: skip
     return _visit_out(visit)
 
 
@@ -391,7 +427,8 @@ def stop_confirm(
     """Only on rounds that allow it (403 otherwise), with a reason."""
     actor = actor_of(request)
     visit = services.visit_confirm(actor=actor, visit=_visit(actor, run_id, position), reason=payload.reason,
-                                   position=_position(payload))  # fmt: skip
+                                   position=_position(payload), recorded_at=payload.recorded_at,
+                                   client_id=payload.client_id or "")  # fmt: skip
     return _visit_out(visit)
 
 
@@ -400,15 +437,34 @@ def stop_confirm(
 def stop_answers(
     request: HttpRequest, payload: AnswersIn, run_id: int = IdPath, position: int = IdPath
 ) -> dict[str, Any]:
-    """All steps at once, all or nothing (photo steps are answered from the phone app). Each failed check or
-    number outside its limits opens one corrective work order; sending the same answers again opens none."""
+    """All steps at once, all or nothing (a photo step's picture in base64). Each failed check or number
+    outside its limits opens one corrective work order; sending the same answers again opens none. The phone's
+    outbox sends `client_id` and `recorded_at`: a replay answers 200 and changes nothing."""
     actor = actor_of(request)
     visit = _visit(actor, run_id, position)
     answers = {
-        a.step: services.AnswerIn(passed=a.passed, number=a.number, note=a.note) for a in payload.answers
+        a.step: services.AnswerIn(passed=a.passed, number=a.number, note=a.note, photo=_photo(a))
+        for a in payload.answers
     }
-    result = services.visit_record(actor=actor, visit=visit, answers=answers)
-    return {"status": result.visit.status, "work_orders": [t.number for t in result.opened]}
+    result = services.visit_record(actor=actor, visit=visit, answers=answers, recorded_at=payload.recorded_at,
+                                   client_id=payload.client_id or "")  # fmt: skip
+    numbers = result.replayed if result.is_replay else [t.number for t in result.opened]
+    return {"status": result.visit.status, "work_orders": numbers, "replayed": result.is_replay}
+
+
+def _photo(answer: AnswerIn) -> SimpleUploadedFile | None:
+    if not answer.photo:
+        return None
+    text = answer.photo.partition(",")[2] if answer.photo.startswith("data:") else answer.photo
+    try:
+        content = base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        raise ValidationFailed(
+            _("The photo is not valid base64."),
+            details={f"step_{answer.step}": [_("The photo is not valid base64.")]},
+        ) from None
+    extension = "png" if content.startswith(b"\x89PNG") else "webp" if content.startswith(b"RIFF") else "jpg"
+    return SimpleUploadedFile(f"step-{answer.step}.{extension}", content)
 
 
 @router.post("/round-runs/{run_id}/finish", response={200: RunOut, **errors_for(403, 404, 409)},

@@ -259,3 +259,29 @@ class StopAnswer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.visit_id}/{self.step_id}"
+
+
+class Submission(models.Model):
+    """One thing the phone sent from its outbox — a check-in, a confirmation or a checklist — by the id the
+    phone gave it when it was recorded (decision 0183). A replay of the same id changes nothing and answers
+    what the first did, also after the idempotency keys' 24 hours."""
+
+    class Kind(models.TextChoices):
+        CHECK_IN = "check_in", _("Check-in")
+        CONFIRM = "confirm", _("Confirmation")
+        ANSWERS = "answers", _("Checklist")
+
+    client_id = models.CharField(max_length=64, unique=True)
+    visit = models.ForeignKey(StopVisit, on_delete=models.CASCADE, related_name="submissions")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    recorded_at = models.DateTimeField()
+    received_at = models.DateTimeField(default=timezone.now)
+    work_orders = models.JSONField(default=list, blank=True)  # the numbers the first submission opened
+
+    class Meta:
+        verbose_name = _("offline submission")
+        verbose_name_plural = _("offline submissions")
+
+    def __str__(self) -> str:
+        return f"{self.visit_id}/{self.kind}/{self.client_id}"

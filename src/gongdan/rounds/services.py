@@ -34,6 +34,7 @@ from gongdan.rounds.models import (
     RunStatus,
     StopAnswer,
     StopVisit,
+    Submission,
     VisitStatus,
 )
 from gongdan.rounds.presence import Position, code_names_stop, distance_m, stop_coordinates
@@ -49,6 +50,8 @@ MAX_NOTE = 2000
 MAX_PHOTO_BYTES = 10 * 1024 * 1024
 SUPERVISORS = frozenset({Role.ADMIN, Role.MANAGER, Role.TEAM_LEAD})
 PHOTO_SIGNATURES = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"RIFF")
+# How far ahead of the server's clock a phone's recorded time may be (phones' clocks drift a little).
+CLOCK_SKEW = timedelta(minutes=2)
 
 
 def _invalid(field_name: str, message: str) -> ValidationFailed:
@@ -292,6 +295,47 @@ def _lock_visit(actor: User, visit: StopVisit) -> tuple[StopVisit, RoundRun]:
     return locked, run
 
 
+# --- the phone's outbox (decision 0183) -----------------------------------------------------------------------
+
+
+def _replayed(actor: User, visit: StopVisit, kind: str, client_id: str) -> Submission | None:
+    """The submission this id already made, if any. An id used for another stop, kind or person is refused."""
+    if not client_id:
+        return None
+    found = Submission.objects.filter(client_id=client_id).first()
+    if found is not None and (found.visit_id != visit.pk or found.kind != kind or found.user_id != actor.pk):
+        raise _invalid("client_id", _("This id was already used for something else."))
+    return found
+
+
+def _recorded(run: RoundRun, recorded_at: datetime | None, now: datetime) -> datetime:
+    """The time the phone recorded the action (offline, it reaches the server later), checked: not in the
+    future, not before the run started — or, for a run not started yet, not before its day began."""
+    if recorded_at is None:
+        return now
+    if timezone.is_naive(recorded_at):
+        raise _invalid("recorded_at", _("Give the time with its time zone."))
+    if recorded_at > now + CLOCK_SKEW:
+        raise _invalid("recorded_at", _("The recorded time is in the future."))
+    if run.started_at is not None:
+        start = run.started_at
+    else:
+        start = datetime.combine(run.due_on, time.min, tzinfo=timezone.get_current_timezone())
+    if recorded_at < start:
+        message = _("The recorded time is before the round started (%(start)s).") % {
+            "start": timezone.localtime(start).strftime("%Y-%m-%d %H:%M")
+        }
+        raise _invalid("recorded_at", message)
+    return recorded_at
+
+
+def _remember(actor: User, visit: StopVisit, kind: str, client_id: str, when: datetime,
+              work_orders: list[str] | None = None) -> None:  # fmt: skip
+    if client_id:
+        Submission.objects.create(client_id=client_id, visit=visit, kind=kind, user=actor, recorded_at=when,
+                                  work_orders=work_orders or [])  # fmt: skip
+
+
 def _start(run: RoundRun, actor: User, now: datetime) -> None:
     if run.status == RunStatus.SCHEDULED:
         run.status, run.started_at = RunStatus.IN_PROGRESS, now
@@ -314,25 +358,36 @@ def _arrive(
 
 
 @transaction.atomic
-def visit_check_in(*, actor: User, visit: StopVisit, code: str, position: Position) -> StopVisit:
+def visit_check_in(*, actor: User, visit: StopVisit, code: str, position: Position,
+                   recorded_at: datetime | None = None, client_id: str = "") -> StopVisit:  # fmt: skip
     """The technician scanned the stop's code: presence proved, with the time and the phone's position.
-    A code of another stop (or of nothing) is refused; scanning a stop already arrived at changes nothing."""
+    A code of another stop (or of nothing) is refused; scanning a stop already arrived at changes nothing.
+    From the phone's outbox: `recorded_at` is when it was scanned, `client_id` makes a replay a no-op."""
+    if _replayed(actor, visit, Submission.Kind.CHECK_IN, client_id):
+        return StopVisit.objects.select_related("asset", "location").get(pk=visit.pk)
     visit, run = _lock_visit(actor, visit)
+    if _replayed(actor, visit, Submission.Kind.CHECK_IN, client_id):  # a twin replay won the lock
+        return visit
     if not code_names_stop(code, asset=visit.asset, location=visit.location):
         message = _("This code is not this stop's. Scan the label on %(stop)s.") % {"stop": visit.label}
         raise ValidationFailed(message, code="wrong_code", details={"code": [message]})
-    if visit.status in (VisitStatus.PRESENT, VisitStatus.DONE):
-        return visit
-    now = timezone.now()
-    _start(run, actor, now)
-    _arrive(visit, actor, Proof.QR, position, now)
+    when = _recorded(run, recorded_at, timezone.now())
+    if visit.status not in (VisitStatus.PRESENT, VisitStatus.DONE):
+        _start(run, actor, when)
+        _arrive(visit, actor, Proof.QR, position, when)
+    _remember(actor, visit, Submission.Kind.CHECK_IN, client_id, when)
     return visit
 
 
 @transaction.atomic
-def visit_confirm(*, actor: User, visit: StopVisit, reason: str, position: Position) -> StopVisit:
+def visit_confirm(*, actor: User, visit: StopVisit, reason: str, position: Position,
+                  recorded_at: datetime | None = None, client_id: str = "") -> StopVisit:  # fmt: skip
     """Presence without the code (a torn or missing label), where the round allows it, with a reason."""
+    if _replayed(actor, visit, Submission.Kind.CONFIRM, client_id):
+        return StopVisit.objects.select_related("asset", "location").get(pk=visit.pk)
     visit, run = _lock_visit(actor, visit)
+    if _replayed(actor, visit, Submission.Kind.CONFIRM, client_id):
+        return visit
     if not run.round.allow_manual_confirm:
         raise PermissionDenied(_("This round needs each stop's code scanned."))
     reason = (reason or "").strip()
@@ -342,11 +397,11 @@ def visit_confirm(*, actor: User, visit: StopVisit, reason: str, position: Posit
         raise _invalid("reason", _("Say why the code could not be scanned."))
     if len(reason) > MAX_REASON:
         raise _invalid("reason", _("Ensure this value has at most %(max)s characters.") % {"max": MAX_REASON})
-    if visit.status in (VisitStatus.PRESENT, VisitStatus.DONE):
-        return visit
-    now = timezone.now()
-    _start(run, actor, now)
-    _arrive(visit, actor, Proof.MANUAL, position, now, reason)
+    when = _recorded(run, recorded_at, timezone.now())
+    if visit.status not in (VisitStatus.PRESENT, VisitStatus.DONE):
+        _start(run, actor, when)
+        _arrive(visit, actor, Proof.MANUAL, position, when, reason)
+    _remember(actor, visit, Submission.Kind.CONFIRM, client_id, when)
     return visit
 
 
@@ -362,6 +417,8 @@ class AnswerIn:
 class Recorded:
     visit: StopVisit
     opened: list[Ticket] = field(default_factory=list)
+    replayed: list[str] = field(default_factory=list)  # a replay: the numbers the first submission opened
+    is_replay: bool = False
 
 
 def _parse_number(raw: object) -> Decimal | None:
@@ -468,12 +525,24 @@ def _open_corrective(
     return ticket
 
 
+def _replay(visit: StopVisit, submission: Submission) -> Recorded:
+    fresh = StopVisit.objects.select_related("asset", "location").get(pk=visit.pk)
+    return Recorded(visit=fresh, replayed=list(submission.work_orders), is_replay=True)
+
+
 @transaction.atomic
-def visit_record(*, actor: User, visit: StopVisit, answers: Mapping[int, AnswerIn]) -> Recorded:
+def visit_record(*, actor: User, visit: StopVisit, answers: Mapping[int, AnswerIn],
+                 recorded_at: datetime | None = None, client_id: str = "") -> Recorded:  # fmt: skip
     """Record the stop's checklist, all steps at once (all or nothing). Each failed check or number outside
     its limits opens one corrective work order, linked to the run's stop and its asset; sending the same
-    answers again (a retry, the phone's outbox) finds the work order already open and opens nothing."""
+    answers again (a retry, the phone's outbox) finds the work order already open and opens nothing.
+    From the outbox: the answers carry the time they were given (`recorded_at`), and a replay of the same
+    `client_id` changes nothing and answers what the first did."""
+    if submission := _replayed(actor, visit, Submission.Kind.ANSWERS, client_id):
+        return _replay(visit, submission)
     visit, run = _lock_visit(actor, visit)
+    if submission := _replayed(actor, visit, Submission.Kind.ANSWERS, client_id):
+        return _replay(visit, submission)
     if visit.status not in (VisitStatus.PRESENT, VisitStatus.DONE):
         raise Conflict(_("Scan the stop's code first."), code="not_present")
     steps = list(ChecklistStep.objects.filter(template_id=visit.checklist_id)) if visit.checklist_id else []
@@ -492,7 +561,7 @@ def visit_record(*, actor: User, visit: StopVisit, answers: Mapping[int, AnswerI
             ) from None
         if values is not None:
             rows.append((step, values))
-    now = timezone.now()
+    now = _recorded(run, recorded_at, timezone.now())
     existing = {a.step_id: a for a in StopAnswer.objects.filter(visit=visit)}
     result = Recorded(visit=visit)
     for step, values in rows:
@@ -509,6 +578,7 @@ def visit_record(*, actor: User, visit: StopVisit, answers: Mapping[int, AnswerI
             result.opened.append(answer.ticket)
     visit.status, visit.checked_at = VisitStatus.DONE, visit.checked_at or now
     visit.save(update_fields=["status", "checked_at"])
+    _remember(actor, visit, Submission.Kind.ANSWERS, client_id, now, [t.number for t in result.opened])
     return result
 
 

@@ -50,5 +50,8 @@ def field_messages() -> str:
         "kind_note": _("Note"),
         "kind_time": _("Time"),
         "kind_photo": _("Photo"),
+        "kind_round_check_in": _("Check-in at a round's stop"),
+        "kind_round_confirm": _("Presence at a round's stop"),
+        "kind_round_answers": _("A round stop's checklist"),
     }
     return json_script({k: str(v) for k, v in messages.items()}, "fa-messages")

@@ -76,7 +76,8 @@
     }
   }
   function post(url, payload, key, contentType) {
-    return fetch(API + url, {
+    // Job actions are relative to the field API; other apps' items (rounds) carry their full /api/ address.
+    return fetch(url.startsWith("/api/") ? url : API + url, {
       method: "POST",
       credentials: "same-origin",
       headers: {
@@ -174,10 +175,13 @@
           sent += 1;
           continue;
         }
-        if (response.status === 401 || response.status === 409 || response.status >= 500
+        if (response.status === 401 || response.status >= 500
             || (response.status === 403 && (await response.clone().text()).includes("csrf_failed"))) {
           if (response.status === 401 || response.status === 403) toast(t("signin"), true);
           break; // the session or the server needs a moment: keep it
+        }
+        if (response.status === 409 && !item.refusedOn409) {
+          break; // a ticket changed meanwhile: keep it
         }
         const message = await errorMessage(response);
         await outbox.remove(item.id);
@@ -190,11 +194,16 @@
     if (sent) {
       toast(t("synced", { count: sent }));
       await refreshActivity();
+      document.dispatchEvent(new CustomEvent("gongdan:synced", { detail: { count: sent } }));
     }
   }
 
-  async function enqueue(kind, url, payload, contentType, label) {
-    await outbox.add({ id: newKey(), job: JOB, kind, url, body: payload, contentType, label, createdAt: Date.now() });
+  /** `extra` may give the item's id (the client id its body carries), its `job` (rounds: "round-<run>"),
+   *  the stop it is about (`visit`) and `refusedOn409` (a round run finished meanwhile: sending again would be
+   *  refused again). */
+  async function enqueue(kind, url, payload, contentType, label, extra) {
+    await outbox.add(Object.assign(
+      { id: newKey(), job: JOB, kind, url, body: payload, contentType, label, createdAt: Date.now() }, extra || {}));
     await showPending();
     if (navigator.onLine === false) {
       toast(t("saved_offline"));
@@ -463,6 +472,9 @@
       button.disabled = false;
     });
   }
+
+  // ---- for the other phone pages (rounds): the same outbox, the same photo shrinking ---------------
+  window.gongdanOutbox = { enqueue, flush, all: () => outbox.all(), newKey, shrink, toast, t };
 
   // ---- start -------------------------------------------------------------------------------------
   const page = body.dataset.page;

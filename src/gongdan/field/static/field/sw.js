@@ -4,7 +4,9 @@
  * the page's outbox (IndexedDB) holds what waits.
  * The 3D models of the open jobs' assets and the viewer script are kept in their own cache: the page asks
  * for a sync ("sync-models"), the worker reads the list the server allows (bounded in size), fetches what
- * is missing and drops what is no longer listed; they are then answered from the cache first. */
+ * is missing and drops what is no longer listed; they are then answered from the cache first.
+ * A round's pages (its stops) are fetched and kept when the round is opened ("cache-pages"), so the walk goes
+ * on without signal; what is recorded meanwhile waits in the page's outbox. */
 const VERSION = "__VERSION__";
 const SHELL = __SHELL__;
 const SHELL_CACHE = `gongdan-field-shell-${VERSION}`;
@@ -33,7 +35,27 @@ function isModelRequest(url) {
   return url.pathname === new URL(VIEWER_URL, self.location.origin).pathname || url.pathname.endsWith(".glb");
 }
 
+/** Keep pages the technician will need without signal (a round's stops, asked for when the round is
+ *  opened): fetched now, stored as the network-first handler stores pages it serves. */
+function cachePages(urls) {
+  const scope = new URL(self.registration.scope).pathname;
+  const wanted = (Array.isArray(urls) ? urls : []).slice(0, 200)
+    .map((u) => new URL(u, self.location.origin))
+    .filter((url) => url.origin === self.location.origin && url.pathname.startsWith(scope));
+  return caches.open(PAGE_CACHE).then((cache) => Promise.all(wanted.map((url) =>
+    fetch(url.href, { credentials: "same-origin", cache: "no-store" })
+      .then((response) => (response.ok && !response.redirected ? cache.put(url.href, response) : null))
+      .catch(() => null))));
+}
+
 self.addEventListener("message", (event) => {
+  if (event.data && event.data.type === "cache-pages") {
+    const done = cachePages(event.data.urls).then(() => {
+      if (event.source) event.source.postMessage({ type: "pages-cached" });
+    });
+    event.waitUntil(done);
+    return;
+  }
   if (event.data && event.data.type === "sync-models") {
     const done = syncModels().then(() => {
       if (event.source) event.source.postMessage({ type: "models-synced" });
@@ -85,6 +107,6 @@ self.addEventListener("fetch", (event) => {
         }
         return response;
       })
-      .catch(() => caches.match(request).then((hit) => hit || caches.match(OFFLINE_URL))),
+      .catch(() => caches.match(request, { ignoreVary: true }).then((hit) => hit || caches.match(OFFLINE_URL))),
   );
 });
