@@ -3,12 +3,12 @@ that deletes, by whole segments behind a checkpoint)."""
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-import psycopg
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
@@ -163,7 +163,7 @@ def _append_cursor() -> Any:
         raw.prepare_threshold = _NEVER_AUTOMATICALLY
     connection.validate_thread_sharing()
     with connection.wrap_database_errors:
-        cursor: Any = _PreparingCursor(raw)
+        cursor: Any = _preparing_cursor_class()(raw)
     return (
         connection.make_debug_cursor(cursor) if connection.queries_logged else connection.make_cursor(cursor)
     )
@@ -172,11 +172,18 @@ def _append_cursor() -> Any:
 _NEVER_AUTOMATICALLY = 2**31 - 1
 
 
-class _PreparingCursor(psycopg.Cursor[Any]):
-    def execute(
-        self, query: Any, params: Any = None, *, prepare: bool | None = None, binary: bool | None = None
-    ) -> Any:
-        return super().execute(query, params, prepare=True, binary=binary)
+@functools.cache
+def _preparing_cursor_class() -> Any:
+    # psycopg is imported here, on PostgreSQL only: a SQLite site's web process marks it missing (project/start.py).
+    import psycopg
+
+    class PreparingCursor(psycopg.Cursor[Any]):
+        def execute(
+            self, query: Any, params: Any = None, *, prepare: bool | None = None, binary: bool | None = None
+        ) -> Any:
+            return super().execute(query, params, prepare=True, binary=binary)
+
+    return PreparingCursor
 
 
 def chain_after_commit() -> None:
