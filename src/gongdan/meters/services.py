@@ -42,6 +42,12 @@ CODE_RE = re.compile(r"^[-a-zA-Z0-9_]+$")
 # How far ahead of the server's clock a reading may be stamped (clocks on sensors drift a little).
 FUTURE_SLACK = timedelta(minutes=5)
 
+# The columns `readings_store` loads with each meter it locks.
+STATE_FIELDS = (
+    "name", "unit", "low_limit", "high_limit", "rate_limit", "rate_window_seconds", "hysteresis",
+    "opens_work_orders", "last_value", "last_read_at", "state", "asset__status",
+)  # fmt: skip
+
 METER_FIELDS = (
     "code", "name", "kind", "unit", "low_limit", "high_limit", "rate_limit", "rate_window_seconds",
     "hysteresis", "opens_work_orders", "mqtt_topic", "mqtt_value_path", "mqtt_time_path", "model_node",
@@ -357,6 +363,7 @@ def readings_store(rows: Sequence[NewReading], *, defer_work_orders: bool = Fals
     meters = list(
         Meter.objects.select_for_update(of=("self",))
         .select_related("asset")
+        .only(*STATE_FIELDS)  # what the rule and the excursions read: not the asset's custom fields (JSON)
         .filter(pk__in=by_meter)
         .order_by("pk")
     )
