@@ -68,7 +68,7 @@ def publisher(
 
     high = set(out_of_limit)
     client = mqtt.Client(callback_api_version=mqtt.CallbackAPIVersion.VERSION2, client_id="bench-publisher")
-    client.max_inflight_messages_set(1000)
+    client.max_inflight_messages_set(5000)
     client.max_queued_messages_set(0)
     client.connect("127.0.0.1", port)
     client.loop_start()
@@ -78,7 +78,11 @@ def publisher(
     for i in range(messages):
         value = 150.0 if i in high else 50.0 + (i % 7)
         body = json.dumps({"v": value, "ts": time.time()})
-        infos.append(client.publish(f"bench/m{i % meters}", body, qos=1))
+        info = client.publish(f"bench/m{i % meters}", body, qos=1)
+        while info.rc == mqtt.MQTT_ERR_QUEUE_SIZE:  # 65,535 unacknowledged (message ids): wait for the broker
+            time.sleep(0.01)
+            info = client.publish(f"bench/m{i % meters}", body, qos=1)
+        infos.append(info)
         due = started + (i + 1) / rate
         pause = due - time.monotonic()
         if pause > 0:
