@@ -8,12 +8,14 @@ Starts a private Mosquitto (tests/meters/broker.py: own port, persistence, no in
 consumer process (`bench.meters_mqtt_consumer`: `run_huey` with each ticket's commit time recorded; Huey's
 SQLite queue in the data folder, or Redis with --redis-url) and the ingester in this process (a thread, as
 `manage.py mqtt_ingest` runs it), on a fresh site (SQLite file by default: /tmp/bench-meters-mqtt.sqlite3,
-deleted first). --meters meters each listen on their own topic with a high limit of 100 and a hysteresis of 5.
-A publisher process sends --messages JSON messages (QoS 1) round-robin over the topics at up to --rate per
-second, each stamped with the time it was sent. --excursion-rate says how many of them leave the limit (value
-150; the meter's next message returns to normal): a share of the messages (`2%`, the stress case: 1,200 work
-orders in 60,000 readings) or a number per minute of publishing across all meters (`12/min`, the default: what a
-plant with a hundred sensors might see), spread evenly over the run.
+deleted first; a PostgreSQL database is dropped and created). --meters meters each listen on their own topic
+with a high limit of 100 and a hysteresis of 5. A publisher process sends --messages JSON messages (QoS 1)
+round-robin over the topics at up to --rate per second (--publishers processes share them), each stamped when
+its client has room for it (a publisher that cannot keep up waits rather than stamp a backlog).
+--excursion-rate says how many of them leave the limit (value 150; the meter's next message returns to normal): a share of
+the messages (`2%`, the stress case: 1,200 work orders in 60,000 readings) or a number per minute of
+publishing across all meters (`12/min`, the default: what a plant with a hundred sensors might see), spread
+evenly over the run.
 
 Prints: readings/s from the first message sent to the last reading committed; reading → work order from the
 reading's publish stamp to its ticket's commit (p50/p99/max); the CPU seconds of the ingester (this process)
@@ -62,28 +64,41 @@ def excursion_indexes(messages: int, meters: int, rate: float, spec: str) -> lis
 
 
 def publisher(
-    port: int, meters: int, messages: int, rate: float, out_of_limit: list[int], ready: multiprocessing.Event
+    port: int,
+    meters: int,
+    messages: int,
+    rate: float,
+    out_of_limit: list[int],
+    ready: multiprocessing.Event,
+    part: int = 0,
+    parts: int = 1,
 ) -> None:
+    """Publish messages part, part + parts, part + 2 × parts … at rate / parts per second. A message is stamped
+    when the client has room for it (at most 1,000 in flight and 100 queued): a publisher that cannot keep up
+    waits instead of piling up messages whose stamps grow old before they leave this process."""
     import paho.mqtt.client as mqtt
 
     high = set(out_of_limit)
-    client = mqtt.Client(callback_api_version=mqtt.CallbackAPIVersion.VERSION2, client_id="bench-publisher")
-    client.max_inflight_messages_set(5000)
-    client.max_queued_messages_set(0)
+    client = mqtt.Client(
+        callback_api_version=mqtt.CallbackAPIVersion.VERSION2, client_id=f"bench-publisher-{part}"
+    )
+    client.max_inflight_messages_set(1000)
+    client.max_queued_messages_set(1100)
     client.connect("127.0.0.1", port)
     client.loop_start()
     ready.wait()
     started = time.monotonic()
     infos = []
-    for i in range(messages):
+    for n, i in enumerate(range(part, messages, parts)):
         value = 150.0 if i in high else 50.0 + (i % 7)
-        body = json.dumps({"v": value, "ts": time.time()})
-        info = client.publish(f"bench/m{i % meters}", body, qos=1)
-        while info.rc == mqtt.MQTT_ERR_QUEUE_SIZE:  # 65,535 unacknowledged (message ids): wait for the broker
-            time.sleep(0.01)
+        while True:
+            body = json.dumps({"v": value, "ts": time.time()})
             info = client.publish(f"bench/m{i % meters}", body, qos=1)
+            if info.rc != mqtt.MQTT_ERR_QUEUE_SIZE:
+                break
+            time.sleep(0.001)
         infos.append(info)
-        due = started + (i + 1) / rate
+        due = started + (n + 1) * parts / rate
         pause = due - time.monotonic()
         if pause > 0:
             time.sleep(pause)
@@ -91,6 +106,16 @@ def publisher(
         info.wait_for_publish(60)
     client.disconnect()
     client.loop_stop()
+
+
+def fresh_postgres_database(url: str) -> None:
+    """A benchmark on PostgreSQL starts from an empty database of the URL's name (dropped and created)."""
+    import psycopg
+
+    base, _, name = url.rpartition("/")
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def cpu_seconds(pid: int) -> float:
@@ -112,10 +137,13 @@ def main() -> None:
     parser.add_argument("--meters", type=int, default=100)
     parser.add_argument("--messages", type=int, default=60_000)
     parser.add_argument("--rate", type=float, default=6000)
+    parser.add_argument("--publishers", type=int, default=2, help="publisher processes (default 2)")
     parser.add_argument("--excursion-rate", default="12/min", help="2%%, 0.02 or 12/min (default)")
     args = parser.parse_args()
     out_of_limit = excursion_indexes(args.messages, args.meters, args.rate, args.excursion_rate)
     remove_sqlite_database(args.database_url)
+    if args.database_url.startswith(("postgres://", "postgresql://")):
+        fresh_postgres_database(args.database_url)
     shutil.rmtree(DATA_DIR, ignore_errors=True)
     os.environ["REDIS_URL"] = args.redis_url
     os.environ["GONGDAN_HUEY_IMMEDIATE"] = "0"
@@ -161,10 +189,24 @@ def main() -> None:
     assert ingester.connected.wait(10)
     time.sleep(3)  # the consumer is up
     ready = multiprocessing.Event()
-    process = multiprocessing.Process(
-        target=publisher, args=(broker.port, args.meters, args.messages, args.rate, out_of_limit, ready)
-    )
-    process.start()
+    processes = [
+        multiprocessing.Process(
+            target=publisher,
+            args=(
+                broker.port,
+                args.meters,
+                args.messages,
+                args.rate,
+                out_of_limit,
+                ready,
+                k,
+                args.publishers,
+            ),
+        )
+        for k in range(args.publishers)
+    ]
+    for process in processes:
+        process.start()
     time.sleep(1)
     load_before = Path("/proc/loadavg").read_text().split()[:3]
     first_sent, cpu_started, consumer_started = (
@@ -184,7 +226,8 @@ def main() -> None:
     time.sleep(0.5)
     consumer_cpu = cpu_seconds(consumer.pid) - consumer_started
     load_after = Path("/proc/loadavg").read_text().split()[:3]
-    process.join(60)
+    for process in processes:
+        process.join(60)
     stop.set()
     thread.join(30)
     consumer.terminate()
@@ -196,7 +239,7 @@ def main() -> None:
     print(f"load average {' '.join(load_before)} before, {' '.join(load_after)} after; {connection.vendor}, "
           f"queue {'Redis' if args.redis_url else 'SQLite'}")  # fmt: skip
     print(f"{done['n']:,} of {args.messages:,} messages processed, {stored:,} readings stored in {elapsed:.1f} s: "
-          f"{stored / elapsed:,.0f} readings/s (target ≥ 5,000) — publisher asked for {args.rate:,.0f}/s")  # fmt: skip
+          f"{stored / elapsed:,.0f} readings/s (target ≥ 5,000) — publishers asked for {args.rate:,.0f}/s")  # fmt: skip
     print(f"CPU: ingester {cpu:.1f} s ({stored / cpu:,.0f} readings per CPU second), "
           f"consumer {consumer_cpu:.1f} s")  # fmt: skip
     awaiting = Excursion.objects.filter(awaiting_work_order=True).count()
