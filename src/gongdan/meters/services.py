@@ -279,9 +279,9 @@ def _rollups_add(rows: Iterable[NewReading]) -> None:
                 strict=True,
             ):
                 column.append(value)
-        rows = "SELECT * FROM unnest(%s::int8[], %s::int4[], %s::int8[], %s::int4[], %s::float8[], %s::float8[], %s::float8[])"
+        unnest_rows = "SELECT * FROM unnest(%s::int8[], %s::int4[], %s::int8[], %s::int4[], %s::float8[], %s::float8[], %s::float8[])"
         with connection.cursor() as cursor:
-            cursor.execute(_rollup_sql("postgresql").replace("VALUES %s", rows), columns)
+            cursor.execute(_rollup_sql("postgresql").replace("VALUES %s", unnest_rows), columns)
         return
     sql = _rollup_sql(connection.vendor)
     with connection.cursor() as cursor:
@@ -311,7 +311,7 @@ def _readings_insert(rows: Sequence[NewReading]) -> int:
                     [float(row.value) for row in rows],
                 ],
             )
-            return max(cursor.rowcount, 0)
+            return max(int(cursor.rowcount), 0)
     per_statement = max(1, min(2000, (connection.features.max_query_params or 999) // 3))
     adapt = connection.ops.adapt_datetimefield_value
     inserted = 0
