@@ -140,3 +140,51 @@ def test_a_broker_restart_loses_nothing_the_broker_took_with_qos_1(broker, make_
         publish(broker.port, msgs[50:])
         wait_for(lambda: again.processed >= 40, 20)
     assert sorted(Reading.objects.filter(meter=meter).values_list("value", flat=True)) == list(range(60))
+
+
+def test_the_ingester_hands_the_work_order_to_the_queue_and_the_consumer_opens_it_once(broker, make_meter):
+    from huey.contrib.djhuey import HUEY
+
+    from gongdan.meters.models import Excursion
+
+    meter = make_meter(mqtt_topic="plant/ac-01/temp", mqtt_value_path="$.temp", mqtt_time_path="$.ts",
+                       high_limit=90, hysteresis=2)  # fmt: skip
+    readings = [
+        ("plant/ac-01/temp", json.dumps({"temp": v, "ts": 1777622400 + i})) for i, v in enumerate([70, 95])
+    ]
+    # Given a queue that nobody consumes yet (a site's Huey, not the tests' immediate mode)
+    previous, HUEY.immediate = HUEY.immediate, False
+    try:
+        HUEY.flush()
+        with Running(broker.url) as running:
+            publish(broker.port, readings)
+            wait_for(lambda: running.processed == 2)
+        # Then the readings and the excursion are stored, but the ingester opened no work order itself …
+        excursion = Excursion.objects.get(meter=meter)
+        assert Reading.objects.filter(meter=meter).count() == 2
+        assert excursion.awaiting_work_order and not Ticket.objects.exists()
+        # … it queued one task naming the excursion,
+        (task,) = HUEY.pending()
+        assert task.name.endswith("excursion_work_orders_open_task") and task.args == ([excursion.pk],)
+        # which opens it when the consumer runs it, once however often it runs.
+        HUEY.execute(task)
+        HUEY.execute(task)
+    finally:
+        HUEY.flush()
+        HUEY.immediate = previous
+    ticket = Ticket.objects.get()
+    excursion.refresh_from_db()
+    assert excursion.ticket == ticket and not excursion.awaiting_work_order
+    assert ticket.asset_id == meter.asset_id and "above its limit (95 °C)" in ticket.subject
+
+
+def test_with_huey_immediate_the_queued_work_order_opens_at_once(broker, make_meter):
+    from huey.contrib.djhuey import HUEY
+
+    assert HUEY.immediate  # the test settings, as GONGDAN_HUEY_IMMEDIATE=1 on a site without a consumer
+    meter = make_meter(mqtt_topic="plant/ac-01/temp", mqtt_value_path="$.temp", high_limit=90)
+    with Running(broker.url) as running:
+        publish(broker.port, [("plant/ac-01/temp", b'{"temp": 99.5}')])
+        wait_for(lambda: running.processed == 1)
+    ticket = Ticket.objects.get()
+    assert ticket.asset_id == meter.asset_id and ticket.events.filter(kind="meter_excursion").exists()

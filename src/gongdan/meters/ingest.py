@@ -2,15 +2,22 @@
 session, to the topics meters listen on, turns messages into readings through `readings_store` in batches,
 and acknowledges each message only once its batch is committed — so neither a broker restart nor a crash of
 this process loses a reading the broker handed over. A payload it cannot read is logged and counted, never a
-crash."""
+crash.
+
+The per-message path is kept short (decision 0173): paho's callback only appends to a deque; topics are
+routed through a cache, payloads decoded and checked in the batch loop, PUBACKs written in one packet per
+batch, and the excursions' work orders handed to a Huey task so that `ticket_create` runs on the queue's
+consumer, not here."""
 
 from __future__ import annotations
 
 import json
 import logging
-import queue
+import math
+import struct
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -24,12 +31,15 @@ from django.utils import timezone
 
 from gongdan.meters.models import IngestCounter, Meter
 from gongdan.meters.services import (
+    FUTURE_SLACK,
+    MAX_ABS_VALUE,
     NewReading,
     check_reading,
     excursion_work_orders_open,
     excursions_awaiting_work_order,
     readings_store,
 )
+from gongdan.meters.tasks import excursion_work_orders_open_task
 from gongdan.meters.topics import extract, path_tokens, topic_matches
 
 logger = logging.getLogger("gongdan.meters.mqtt")
@@ -37,6 +47,9 @@ MAX_PAYLOAD = 64 * 1024
 # An excursion still waiting for its work order this long after it started was left by a process that stopped
 # between the readings' commit and the opening (or by another ingester that is slow): the sweep opens it.
 SWEEP_AFTER = timedelta(seconds=30)
+ROUTE_CACHE_SIZE = 10_000  # topics remembered with their meters; forgotten all at once past this
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)  # check_reading's "too far in the past"
+PUBACK = struct.Struct("!BBH")  # MQTT 3.1.1 PUBACK: type 4, remaining length 2, the message id
 
 
 @dataclass(frozen=True)
@@ -118,14 +131,23 @@ class Router:
             else:
                 self.exact.setdefault(mapping.topic_filter, []).append(mapping)
         self.filters = sorted({m.topic_filter for m in mappings})
+        self.cache: dict[str, list[Mapping]] = {}
 
     def route(self, topic: str) -> list[Mapping]:
-        return self.exact.get(topic, []) + [m for m in self.wild if topic_matches(m.topic_filter, topic)]
+        found = self.cache.get(topic)
+        if found is None:
+            found = self.exact.get(topic, []) + [m for m in self.wild if topic_matches(m.topic_filter, topic)]
+            if len(self.cache) >= ROUTE_CACHE_SIZE:
+                self.cache.clear()
+            self.cache[topic] = found
+        return found
 
 
 def readings_from(
-    router: Router, topic: str, payload: bytes, received_at: datetime, counts: Counts
+    router: Router, topic: str, payload: bytes, received: float, counts: Counts, now: datetime
 ) -> list[NewReading]:
+    """A message's readings (one per meter its topic feeds). `received` is when it arrived (seconds since the
+    epoch: the reading's time when the meter has no time field); `now` is the batch's clock for the checks."""
     mappings = router.route(topic)
     if not mappings:
         counts.unmatched += 1
@@ -136,22 +158,35 @@ def readings_from(
         problem = f"payload of {len(payload)} bytes is larger than {MAX_PAYLOAD}"
     else:
         try:
-            document = json.loads(payload)
+            document = json.loads(
+                payload.decode()
+            )  # UTF-8 only (RFC 8259 for JSON exchanged between systems)
         except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
             problem = f"not JSON: {exc}"[:200]
     rows: list[NewReading] = []
     if not problem:
+        latest = now + FUTURE_SLACK
         for mapping in mappings:
             try:
                 value = extract(document, mapping.value_path)
-                at = parse_time(extract(document, mapping.time_path)) if mapping.time_path else received_at
+                if mapping.time_path:
+                    at = parse_time(extract(document, mapping.time_path))
+                else:
+                    at = datetime.fromtimestamp(received, tz=UTC)
             except (LookupError, ValueError, TypeError, OverflowError, OSError) as exc:
                 problem = f"meter {mapping.meter_id}: field missing or unreadable ({exc!r})"[:200]
                 continue
-            trouble = check_reading(value, at, now=received_at)
-            if trouble:
-                problem = f"meter {mapping.meter_id}: " + "; ".join(f"{k}: {v}" for k, v in trouble.items())
-                continue
+            # The common case checked inline; anything else goes to check_reading, which says what is wrong.
+            if not (
+                type(value) in (float, int) and -MAX_ABS_VALUE <= value <= MAX_ABS_VALUE
+                and math.isfinite(value) and EARLIEST <= at <= latest
+            ):  # fmt: skip
+                trouble = check_reading(value, at, now=now)
+                if trouble:
+                    problem = f"meter {mapping.meter_id}: " + "; ".join(
+                        f"{k}: {v}" for k, v in trouble.items()
+                    )
+                    continue
             rows.append(NewReading(mapping.meter_id, at, float(value)))
     if problem:
         counts.malformed += 1
@@ -179,7 +214,9 @@ class Ingester:
         self.wait = wait
         self.refresh_every = refresh_every
         self.on_batch = on_batch
-        self.inbox: queue.Queue[tuple[str, bytes, int, int, float]] = queue.Queue()
+        # Appended by paho's thread, emptied by the batch loop (deque's append and popleft are thread-safe).
+        self.inbox: deque[tuple[str, bytes, int, int, float]] = deque()
+        self.counter_made = False
         self.router = Router([])
         self.subscribed: set[str] = set()
         self.connected = threading.Event()
@@ -223,7 +260,7 @@ class Ingester:
         logger.warning("MQTT connection lost (%s); reconnecting", reason)
 
     def _on_message(self, client: mqtt.Client, userdata: Any, message: mqtt.MQTTMessage) -> None:
-        self.inbox.put((message.topic, bytes(message.payload), message.mid, message.qos, time.time()))
+        self.inbox.append((message.topic, bytes(message.payload), message.mid, message.qos, time.time()))
 
     # -- the main loop --
     def refresh(self) -> None:
@@ -262,25 +299,19 @@ class Ingester:
             self._counter(connected=False)
 
     def _take(self) -> list[tuple[str, bytes, int, int, float]]:
-        try:
-            first = self.inbox.get(timeout=self.wait)
-        except queue.Empty:
-            return []
-        batch = [first]
-        while len(batch) < self.batch_size:
-            try:
-                batch.append(self.inbox.get_nowait())
-            except queue.Empty:
-                break
-        return batch
+        """What arrived during the last `wait` seconds (at most `batch_size`): one transaction per batch."""
+        time.sleep(self.wait)
+        inbox = self.inbox
+        return [inbox.popleft() for _ in range(min(len(inbox), self.batch_size))]
 
     def _process(self, batch: list[tuple[str, bytes, int, int, float]]) -> None:
         counts = Counts(received=len(batch))
         with self.lock:
             router = self.router
         rows: list[NewReading] = []
+        now = timezone.now()
         for topic, payload, _mid, _qos, received in batch:
-            rows += readings_from(router, topic, payload, datetime.fromtimestamp(received, tz=UTC), counts)
+            rows += readings_from(router, topic, payload, received, counts, now)
         awaiting: list[int] = []
         for attempt in range(1, 4):
             try:
@@ -303,13 +334,39 @@ class Ingester:
                     counts.malformed += 1
                     counts.last_error = f"meter {row.meter_id}: {exc}"[:400]
         self._counter(counts=counts, connected=self.connected.is_set())
-        for _topic, _payload, mid, qos, _received in batch:
-            if qos > 0:
-                self.client.ack(mid, qos)
+        self._ack(batch)
         if self.on_batch is not None:
             self.on_batch(len(batch))
-        # The work orders open after the readings are committed and acknowledged (decision 0172).
-        self._open_work_orders(awaiting)
+        # The work orders open after the readings are committed and acknowledged (decision 0172), on the
+        # queue's consumer (decision 0173).
+        self._queue_work_orders(awaiting)
+
+    def _ack(self, batch: list[tuple[str, bytes, int, int, float]]) -> None:
+        """Acknowledge a committed batch. paho writes each PUBACK with two system calls (one to wake its
+        thread, one to the socket); QoS 1 PUBACKs carry no state on our side (MQTT 3.1.1), so they go out as
+        one write: the same bytes the broker would get from `ack()` one by one."""
+        ones = [mid for _topic, _payload, mid, qos, _received in batch if qos == 1]
+        queue_packet = getattr(self.client, "_packet_queue", None)
+        if ones and queue_packet is not None and self.connected.is_set():
+            queue_packet(mqtt.PUBACK, b"".join(PUBACK.pack(mqtt.PUBACK, 2, mid) for mid in ones), 0, 0)
+        else:
+            for mid in ones:
+                self.client.ack(mid, 1)
+        for _topic, _payload, mid, qos, _received in batch:
+            if qos == 2:
+                self.client.ack(mid, qos)
+
+    def _queue_work_orders(self, excursion_ids: list[int]) -> None:
+        """Hand the excursions to the queue (in tests and with GONGDAN_HUEY_IMMEDIATE the task runs here, at
+        once). If the queue cannot take them, they are opened here; if that fails too, the sweep opens them."""
+        if not excursion_ids:
+            return
+        try:
+            excursion_work_orders_open_task(excursion_ids)
+        except Exception:
+            logger.exception("queueing the work orders of %d excursions failed; opening them here",
+                             len(excursion_ids))  # fmt: skip
+            self._open_work_orders(excursion_ids)
 
     def _open_work_orders(self, excursion_ids: list[int]) -> None:
         if not excursion_ids:
@@ -328,7 +385,9 @@ class Ingester:
             close_old_connections()
 
     def _counter(self, *, counts: Counts | None = None, connected: bool) -> None:
-        IngestCounter.objects.get_or_create(client_id=self.client_id)
+        if not self.counter_made:
+            IngestCounter.objects.get_or_create(client_id=self.client_id)
+            self.counter_made = True
         values: dict[str, Any] = {"connected": connected}
         if counts is not None:
             values.update(

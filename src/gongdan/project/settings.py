@@ -376,7 +376,13 @@ else:
         "name": "gongdan",
         "filename": str(DATA_DIR / "queue.sqlite3"),
         "immediate": HUEY_IMMEDIATE,
-        "consumer": {"workers": int(os.environ.get("GONGDAN_WORKERS", "2")), "worker_type": "thread"},
+        # SQLite is polled: an idle worker looks again after at most half a second (Huey's default backs off to
+        # 10 s), so a sensor's work order does not wait that long (decision 0173). Redis blocks instead.
+        "consumer": {
+            "workers": int(os.environ.get("GONGDAN_WORKERS", "2")),
+            "worker_type": "thread",
+            "max_delay": 0.5,
+        },
     }
 
 CACHES = {
