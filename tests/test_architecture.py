@@ -39,15 +39,18 @@ def test_imports_sit_at_the_top_of_modules_except_in_app_ready():
     for them: the app registry is not ready when an apps.py module is imported. Decision 0065 names the few
     others: the command line sets the settings before Django loads, and two heavy libraries load only when a
     PDF or an iCalendar file is made. Decision 0176 adds the optional libraries a start must not load (each
-    imported by the feature that uses it) and the demo's loader in `load_demo`."""
+    imported by the feature that uses it; psycopg, which a SQLite site's web process marks missing) and the
+    demo's loader in `load_demo`."""
     deferred_libraries = {"webauthn", "openpyxl", "authlib", "joserfc", "phonenumbers", "lxml", "PIL",
-                          "confusable_homoglyphs"}  # fmt: skip
+                          "confusable_homoglyphs", "psycopg"}  # fmt: skip
     allowed = {
         ("demo/management/commands/load_demo.py", "handle"),
         ("__main__.py", "main"),
         ("reports/exports.py", "pdf_bytes"),
         ("demo/asset_documents.py", "manual_pdf"),  # reportlab, as for pdf_bytes: only when the demo loads
         ("sla/services.py", "ical_parse"),
+        # gunicorn reads its settings file before Django is set up; the hook runs in a worker, after it is
+        ("project/gunicorn_conf.py", "post_worker_init"),
     }
     inside: list[str] = []
     for path in modules():

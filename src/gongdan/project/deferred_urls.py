@@ -7,9 +7,11 @@ a path under its prefix is resolved, or when a name in its namespace is reversed
 
 from __future__ import annotations
 
+import threading
+import time
 from typing import Any
 
-from django.urls import URLResolver
+from django.urls import URLResolver, get_resolver
 
 
 class DeferredURLResolver(URLResolver):
@@ -48,8 +50,6 @@ class DeferredURLResolver(URLResolver):
 
 def load_deferred() -> None:
     """Import every deferred URL module and build its reverse map now (what its first request would do)."""
-    from django.urls import get_resolver
-
     for pattern in get_resolver().url_patterns:
         if isinstance(pattern, DeferredURLResolver):
             pattern.reverse_dict  # noqa: B018 (imports the module and populates its names)
@@ -59,8 +59,6 @@ def load_deferred_soon(delay: float) -> None:
     """In a web worker: load the deferred modules on a background thread once the worker has had `delay`
     seconds to answer its first pages, so the first API call (the phone app's, an integration's) does not pay
     the import — including after gunicorn recycles a worker, which forks from an arbiter without them."""
-    import threading
-    import time
 
     def run() -> None:
         time.sleep(delay)
