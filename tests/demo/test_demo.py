@@ -267,6 +267,22 @@ def test_the_demo_has_a_factory_and_a_residence_with_downtime_and_reliability_fi
     assert figures.failures == 2 and figures.mttr is not None and figures.mttr.total_seconds() == 4.25 * 3600
 
 
+def test_the_demo_robot_keeps_its_service_pin_sealed_and_masked_until_shown(demo):
+    from django.db import connection
+
+    robot = Asset.objects.get(code="SZ-L1-RB01")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT custom_values FROM assets_asset WHERE id = %s", [robot.pk])
+        stored = str(cursor.fetchone()[0])
+    assert "4711-2026" not in stored and "gdenc:" in stored
+    client = Client()
+    client.force_login(User.objects.get(username="li.na"))
+    response = client.get(f"/assets/{robot.code}/")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "4711-2026" not in page and "••••••" in page
+
+
 def test_the_demo_assets_have_a_manual_and_a_photo(demo):
     from gongdan.assets.models import AssetDocument
 

@@ -18,6 +18,8 @@ from gongdan.maintenance.services import asset_down_from_ticket
 from gongdan.tickets import services as tickets
 
 # (code, name, name_en, fields: [(key, label, label_en, type, choices)])
+# Stored encrypted and shown masked until staff press "Show" (audited): the robot's service PIN.
+SENSITIVE_FIELDS = {"service_pin"}
 ASSET_TYPES: list[tuple[str, str, str, list[tuple[str, str, str, str, list[str]]]]] = [
     (
         "compressor",
@@ -39,7 +41,15 @@ ASSET_TYPES: list[tuple[str, str, str, list[tuple[str, str, str, str, list[str]]
             ("clamp_t", "锁模力 (吨)", "Clamping force (t)", "number", []),
         ],
     ),
-    ("robot", "机器人", "Robot", [("payload_kg", "负载 (kg)", "Payload (kg)", "number", [])]),
+    (
+        "robot",
+        "机器人",
+        "Robot",
+        [
+            ("payload_kg", "负载 (kg)", "Payload (kg)", "number", []),
+            ("service_pin", "示教器维护口令", "Teach pendant service PIN", "text", []),
+        ],
+    ),
     ("conveyor", "输送机", "Conveyor", []),
     ("motor", "电机", "Motor", [("power_kw", "功率 (kW)", "Power (kW)", "number", [])]),
     (
@@ -130,7 +140,11 @@ FACTORY: list[tuple[str, str, str, str, str | None, str, dict[str, Any]]] = [
         "B",
         "SZ-L1",
         "line_a",
-        {"manufacturer": "ABB", "model_name": "IRB 1200", "custom_values": {"payload_kg": 7}},
+        {
+            "manufacturer": "ABB",
+            "model_name": "IRB 1200",
+            "custom_values": {"payload_kg": 7, "service_pin": "4711-2026"},
+        },
     ),
     ("SZ-L1-CV01", "成品输送机 Output conveyor", "conveyor", "C", "SZ-L1", "line_a", {}),
     (
@@ -265,7 +279,8 @@ def _types() -> dict[str, AssetType]:
             kind = assets.asset_type_create(actor=None, code=code, name=name, name_en=name_en, order=order)
             for position, (key, label, label_en, field_type, choices) in enumerate(fields):
                 assets.asset_field_create(actor=None, asset_type=kind, key=key, label=label, label_en=label_en,
-                                          field_type=field_type, choices=choices, order=position)  # fmt: skip
+                                          field_type=field_type, choices=choices, order=position,
+                                          sensitive=key in SENSITIVE_FIELDS)  # fmt: skip
         found[code] = kind
     return found
 
