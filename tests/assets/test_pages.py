@@ -57,6 +57,22 @@ def test_the_asset_page_shows_components_work_orders_and_figures(agent_client, m
     assert Downtime.objects.filter(asset=machine).count() == 5
 
 
+def test_a_downtime_caused_by_another_teams_ticket_names_it_without_a_link(agent_client, make_asset, make_ticket,
+                                                                           other_agent, other_team):  # fmt: skip
+    # Given a machine set down by a Facilities ticket the IT agent may not open
+    machine = make_asset("M2")
+    ticket = make_ticket(
+        "Hydraulic leak", asset=machine, actor=other_agent, team=other_team, assignee=other_agent
+    )
+    asset_down_from_ticket(actor=other_agent, ticket=ticket)
+    # When the agent opens the machine's page
+    body = agent_client.get(reverse("assets:asset_detail", args=["m2"])).content.decode()
+    # Then the downtime names the ticket, but offers no link that would answer 404, and no work order is listed
+    assert ticket.number in body
+    assert reverse("tickets:ticket_detail", args=[ticket.number]) not in body
+    assert "Hydraulic leak" not in body
+
+
 def test_requesters_are_refused_the_register(requester_client, make_asset):
     make_asset("AC-01")
     assert requester_client.get(reverse("assets:asset_list")).status_code == 403

@@ -109,6 +109,13 @@ def asset_history(*, actor: User, asset: Asset) -> AssetHistory | None:
     )
     count = tickets.aggregate(n=Count("id"))["n"] if len(work_orders) == MAX_WORK_ORDERS else len(work_orders)
     downtimes = list(Downtime.objects.filter(asset=asset).select_related("ticket")[:MAX_DOWNTIMES])
+    # A downtime's ticket is a link only for who may open it (the others see its number, as on a label).
+    openable = {t.pk for t in work_orders}
+    unknown = {d.ticket_id for d in downtimes if d.ticket_id and d.ticket_id not in openable}
+    if unknown:
+        openable |= set(tickets.filter(pk__in=unknown).values_list("pk", flat=True))
+    for downtime in downtimes:
+        downtime.ticket_openable = downtime.ticket_id in openable  # type: ignore[attr-defined]
     minutes = TimeEntry.objects.filter(ticket__asset=asset).aggregate(m=Sum("minutes"))["m"] or 0
     return AssetHistory(
         work_orders=work_orders,
