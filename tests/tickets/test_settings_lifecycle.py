@@ -156,7 +156,10 @@ def test_bad_coordinates_and_moving_a_location_into_itself_are_refused(admin_bro
     assert bad.status_code == 422 and field_errors(bad, "latitude")
     assert not Location.objects.filter(name="X").exists()
     assert cycle.status_code == 422
-    assert field_errors(cycle, "parent") == ["A location cannot be inside itself."]
+    # the refusal names the loop it would make
+    assert field_errors(cycle, "parent") == [
+        "“北京” cannot move under “3F”: that place is inside it (北京 → 3F → 北京)."
+    ]
     site.refresh_from_db()
     assert site.parent is None
 
