@@ -92,7 +92,9 @@ def prepare_site(*, demo: bool) -> list[str]:
     static = static_fingerprint()
     if state.get("static") != static or not Path(settings.STATIC_ROOT).is_dir():
         say("Collecting static files")
-        call_command("collectstatic", interactive=False, verbosity=0)
+        # Cleared first: a file an npm upgrade (or a narrower STATICFILES_DIRS) no longer ships would otherwise
+        # stay, served, and read by WhiteNoise at every start.
+        call_command("collectstatic", interactive=False, verbosity=0, clear=True)
         state["static"] = static
 
     migrations = migrations_fingerprint()
