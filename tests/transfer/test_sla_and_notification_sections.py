@@ -157,6 +157,16 @@ def test_a_changed_file_updates_targets_days_and_steps(configured, admin_user):
             "“没有的群” does not exist",
         ),
         (lambda d: d["sections"]["notification_rules"][0].update(event="weather"), "Choose an event"),
+        # shapes a hand-edited file can have, refused by name rather than failing the import
+        (lambda d: d["sections"]["business_calendars"][0].update(weekly_hours=[1]), "Expected an object"),
+        (lambda d: _policy(d).update(conditions=[1]), "Expected an object"),
+        (lambda d: _policy(d).update(pause_statuses=5), "Expected a list"),
+        (
+            lambda d: _policy(d)["steps"].append({"target": "resolution", "percent": [90]}),
+            "Expected a list of steps",
+        ),
+        (lambda d: _policy(d).update(steps={"a": 1}), "Expected a list of steps"),
+        (lambda d: d["sections"]["notification_rules"][0].update(recipients=5), "Expected a list"),
     ],
 )
 def test_a_file_naming_what_the_site_lacks_is_refused_and_writes_nothing(

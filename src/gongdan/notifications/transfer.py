@@ -70,6 +70,13 @@ def _rows(model: Any, column: str, values: Any, name: str, key: str) -> list[Any
     return [found[v] for v in wanted]
 
 
+def _codes(item: Item, key: str, name: str) -> list[str]:
+    value = item.get(key) or []
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise _refuse(name, key, _("Expected a list."))
+    return value
+
+
 def _values(item: Item, name: str) -> dict[str, Any]:
     team = None
     if item.get("team"):
@@ -80,7 +87,7 @@ def _values(item: Item, name: str) -> dict[str, Any]:
             )
     return {"name": name, "event": str(item.get("event") or ""), "team": team,
             "priorities": _rows(Priority, "code", item.get("priorities", []), name, "priorities"),
-            "recipients": item.get("recipients") or [], "channels": item.get("channels") or [],
+            "recipients": _codes(item, "recipients", name), "channels": _codes(item, "channels", name),
             "fixed_address": str(item.get("fixed_address") or ""),
             "chat_bots": _rows(ChatBot, "name", item.get("chat_bots", []), name, "chat_bots"),
             "webhooks": _rows(Webhook, "name", item.get("webhooks", []), name, "webhooks"),

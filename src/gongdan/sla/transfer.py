@@ -95,7 +95,8 @@ def apply_calendars(actor: User, items: list[Item]) -> list[Change]:
         days = _days(item, name)
         values: dict[str, Any] = {"name": name, "name_en": str(item.get("name_en") or ""),
                   "time_zone": str(item.get("time_zone") or "Asia/Shanghai"), "is_24x7": bool(item.get("is_24x7")),
-                  "weekly_hours": item.get("weekly_hours") or {}, "description": str(item.get("description") or "")}  # fmt: skip
+                  "weekly_hours": _mapping(item, "weekly_hours", name, section="business_calendars"),
+                  "description": str(item.get("description") or "")}  # fmt: skip
         existing = BusinessCalendar.objects.filter(name=name).first()
         try:
             if existing is None:
@@ -161,9 +162,7 @@ def export_policies() -> list[Item]:
 
 
 def _conditions(item: Item, name: str) -> Any:
-    conditions = item.get("conditions") or {}
-    if not isinstance(conditions, dict):
-        return conditions  # the service says what is wrong with it
+    conditions = _mapping(item, "conditions", name)
     out = {}
     for key, values in conditions.items():
         if key in BY_ID and isinstance(values, list):
@@ -196,11 +195,30 @@ def _team(team_name: Any, name: str, key: str) -> Team | None:
     return team
 
 
-def _mapping(item: Item, key: str, name: str) -> dict[str, Any]:
+def _mapping(item: Item, key: str, name: str, *, section: str = "sla_policies") -> dict[str, Any]:
     value = item.get(key) or {}
     if not isinstance(value, dict):
-        raise _refuse("sla_policies", name, key, _("Expected an object."))
+        raise _refuse(section, name, key, _("Expected an object."))
     return value
+
+
+def _scalars(item: Item, key: str, name: str) -> list[Any]:
+    """A list of plain values (codes, statuses, ids), as the services expect; anything else is refused here."""
+    value = item.get(key) or []
+    if not isinstance(value, list) or not all(isinstance(v, str | int | float | bool) for v in value):
+        raise _refuse("sla_policies", name, key, _("Expected a list."))
+    return value
+
+
+def _steps(item: Item, name: str) -> list[Item]:
+    steps = item.get("steps") or []
+    if not isinstance(steps, list) or not all(
+        isinstance(step, dict)
+        and all(v is None or isinstance(v, str | int | float | bool) for v in step.values())
+        for step in steps
+    ):
+        raise _refuse("sla_policies", name, "steps", _("Expected a list of steps."))
+    return steps
 
 
 def _policy_values(item: Item, name: str) -> dict[str, Any]:
@@ -218,21 +236,19 @@ def _policy_values(item: Item, name: str) -> dict[str, Any]:
     }
     return {"name": name, "name_en": str(item.get("name_en") or ""), "calendar": calendar,
             "order": item.get("order", 0), "is_active": bool(item.get("is_active", True)),
-            "conditions": _conditions(item, name), "pause_statuses": item.get("pause_statuses") or [],
+            "conditions": _conditions(item, name), "pause_statuses": _scalars(item, "pause_statuses", name),
             "stage_minutes": item.get("stage_minutes"), "targets": targets, "stage_targets": stage_targets}  # fmt: skip
 
 
-def _sync_steps(actor: User, policy: SlaPolicy, steps: Any, name: str) -> None:
-    if not isinstance(steps, list) or not all(isinstance(s, dict) for s in steps):
-        raise _refuse("sla_policies", name, "steps", _("Expected a list of steps."))
+def _sync_steps(actor: User, policy: SlaPolicy, steps: list[Item], name: str) -> None:
     wanted = {_step_key(s): s for s in steps}
     held = {
         _step_key(_step_item(s)): s
         for s in policy.steps.filter(is_active=True).select_related("priority", "team", "raise_to")
     }
-    for key, step in held.items():
+    for key, row in held.items():
         if key not in wanted:
-            services.step_delete(actor=actor, step=step)
+            services.step_delete(actor=actor, step=row)
     for key, step in wanted.items():
         if key not in held:
             services.step_create(actor=actor, policy=policy, target=str(step.get("target") or ""),
@@ -256,16 +272,14 @@ def apply_policies(actor: User, items: list[Item]) -> list[Change]:
             else:
                 before = {k: v for k, v in _policy_item(existing).items() if k in POLICY_KEYS}
                 after = {k: item.get(k, before[k]) for k in POLICY_KEYS}
-                after["steps"] = sorted(
-                    after["steps"] or [], key=lambda s: tuple(str(v) for v in _step_key(s))
-                )
+                after["steps"] = sorted(_steps(item, name), key=lambda s: tuple(str(v) for v in _step_key(s)))
                 diff = changed_fields(before, after)
                 policy = existing
                 if set(diff) - {"steps"}:
                     services.policy_update(actor=actor, policy=existing, **values)
                 action = UPDATE if diff else UNCHANGED
             if action != UNCHANGED:
-                _sync_steps(actor, policy, item.get("steps", []), name)
+                _sync_steps(actor, policy, _steps(item, name), name)
         except ValidationFailed as exc:
             raise ValidationFailed(
                 _("SLA policy “%(name)s”: %(message)s") % {"name": name, "message": explained(exc)},
