@@ -40,9 +40,9 @@ def test_imports_sit_at_the_top_of_modules_except_in_app_ready():
     others: the command line sets the settings before Django loads, and two heavy libraries load only when a
     PDF or an iCalendar file is made. Decision 0176 adds the optional libraries a start must not load (each
     imported by the feature that uses it; psycopg, which a SQLite site's web process marks missing) and the
-    demo's loader in `load_demo`."""
+    demo's loader in `load_demo`; decision 0184 adds urllib3 (outgoing calls), markdown and segno (QR codes)."""
     deferred_libraries = {"webauthn", "openpyxl", "authlib", "joserfc", "phonenumbers", "lxml", "PIL",
-                          "confusable_homoglyphs", "psycopg"}  # fmt: skip
+                          "confusable_homoglyphs", "psycopg", "urllib3", "markdown", "segno"}  # fmt: skip
     allowed = {
         ("demo/management/commands/load_demo.py", "handle"),
         ("__main__.py", "main"),

@@ -16,7 +16,7 @@ from django.urls import resolve, reverse
 ROOT = Path(__file__).resolve().parents[2]
 # Features that need a library import it when they run, not when the site starts.
 DEFERRED = ("gongdan.project.api", "gongdan.project.api_urls", "ninja", "pydantic", "webauthn", "openpyxl",
-            "authlib", "joserfc")  # fmt: skip
+            "authlib", "joserfc", "PIL", "segno", "urllib3", "markdown")  # fmt: skip
 PROBE = """
 import json, sys
 import django

@@ -290,7 +290,7 @@ def common_reason(password: str) -> str | None:
     letters = re.sub(r"[\W\d_]", "", lowered)
     listed = chinese_common()
     try:
-        DJANGO_COMMON.validate(password)
+        django_common().validate(password)
     except ValidationError:
         return _("This password is too common.")
     if lowered in listed or (core and core in listed) or (letters and letters in listed):
@@ -306,7 +306,12 @@ def common_reason(password: str) -> str | None:
     return None
 
 
-DJANGO_COMMON = CommonPasswordValidator()
+@functools.cache
+def django_common() -> CommonPasswordValidator:
+    """Django's list of 20,000 common passwords, read with the first password checked (not at every start)."""
+    return CommonPasswordValidator()
+
+
 DJANGO_SIMILAR = UserAttributeSimilarityValidator(
     user_attributes=("username", "display_name", "first_name", "last_name", "email")
 )

@@ -3,7 +3,6 @@ Output is safe to mark as such in templates; everything else is escaped on the w
 
 from __future__ import annotations
 
-import markdown
 import nh3
 
 ALLOWED_TAGS = {
@@ -32,5 +31,7 @@ def sanitize_html(html: str) -> str:
 
 
 def render_markdown(text: str) -> str:
+    import markdown  # with the first text rendered, not at every start (decision 0176)
+
     html = markdown.markdown(text or "", extensions=["fenced_code", "tables", "sane_lists", "nl2br"])
     return sanitize_html(html)

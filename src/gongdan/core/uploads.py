@@ -11,7 +11,6 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.utils.translation import gettext as _
-from PIL import Image, UnidentifiedImageError
 
 from gongdan.core.domain_errors import ValidationFailed
 
@@ -109,6 +108,8 @@ def check_file(incoming: IncomingFile) -> CheckedFile:
 
 def _image_type(content: bytes) -> str | None:
     """Only a file Pillow opens as PNG/JPEG/GIF/WebP is an image; a renamed file stays a download."""
+    from PIL import Image, UnidentifiedImageError  # with the first upload, not at every start (decision 0176)
+
     try:
         with Image.open(io.BytesIO(content)) as image:
             image.verify()

@@ -13,13 +13,15 @@ import io
 import os
 from collections.abc import Sequence
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-import segno
 from django.conf import settings
 from django.urls import reverse
-from PIL import Image, ImageDraw, ImageFont
 
 from gongdan.assets.models import Asset, Location
+
+if TYPE_CHECKING:  # segno and Pillow load with the first label drawn, not at every start (decision 0176)
+    from PIL import Image, ImageDraw, ImageFont
 
 KINDS = ("technician", "report")
 FORMATS = ("pdf", "png")
@@ -51,6 +53,8 @@ def label_url(location: Location, kind: str) -> str:
 @lru_cache(maxsize=8)
 def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
     """A font that has Chinese glyphs when the machine has one (GONGDAN_LABEL_FONT names another)."""
+    from PIL import ImageFont
+
     for path in (os.environ.get("GONGDAN_LABEL_FONT", ""), *FONT_CANDIDATES):
         if path and os.path.exists(path):
             try:
@@ -99,6 +103,9 @@ def asset_label_png(asset: Asset) -> bytes:
 
 
 def _draw(url: str, title: str, caption: str, size: tuple[int, int]) -> Image.Image:
+    import segno
+    from PIL import Image, ImageDraw
+
     width, height = size
     label = Image.new("RGB", size, "white")
     draw = ImageDraw.Draw(label)
@@ -124,6 +131,8 @@ def _draw(url: str, title: str, caption: str, size: tuple[int, int]) -> Image.Im
 
 
 def label_pages(locations: Sequence[Location], kind: str) -> list[Image.Image]:
+    from PIL import Image
+
     cell = ((PAGE[0] - 2 * MARGIN) // COLUMNS, (PAGE[1] - 2 * MARGIN) // ROWS)
     per_page = COLUMNS * ROWS
     pages = []

@@ -9,7 +9,6 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-import segno
 from axes.handlers.proxy import AxesProxyHandler
 from django.contrib import messages
 from django.contrib.auth import login
@@ -163,6 +162,8 @@ def enrol(request: SignedInRequest) -> HttpResponse:
 
 
 def _qr_data_uri(text: str) -> str:
+    import segno  # with the first enrolment, not at every start (decision 0176)
+
     return segno.make(text, error="m").svg_data_uri(scale=5, border=2)  # type: ignore[no-any-return]
 
 

@@ -13,7 +13,10 @@ from django.utils.translation import gettext_lazy as _
 from gongdan.accounts.models import STAFF_ROLES, Team, User
 from gongdan.web.forms import TablerForm
 
-TIME_ZONES = sorted(zoneinfo.available_timezones() - {"localtime", "Factory"})
+
+def time_zone_choices() -> list[tuple[str, str]]:
+    """The zone database's names, listed when a form is shown (a walk of the zone files, not at every start)."""
+    return [(z, z) for z in sorted(zoneinfo.available_timezones() - {"localtime", "Factory"})]
 
 
 class PeopleField(forms.CharField):
@@ -49,9 +52,7 @@ class ScheduleForm(TablerForm):
         required=False,
         empty_label=_("Global (teams without a schedule)"),
     )
-    time_zone = forms.ChoiceField(
-        label=_("Time zone"), choices=[(z, z) for z in TIME_ZONES], initial="Asia/Shanghai"
-    )
+    time_zone = forms.ChoiceField(label=_("Time zone"), choices=time_zone_choices, initial="Asia/Shanghai")
     rotation_days = forms.IntegerField(
         label=_("Rotation length (days)"), min_value=1, max_value=366, initial=7,
         help_text=_("How long each person stays on call: 1 for daily, 7 for weekly."),

@@ -114,7 +114,7 @@ MIDDLEWARE = [
     "gongdan.project.security_headers.PermissionsPolicyMiddleware",
     "gongdan.accounts.sign_in_guard.SignInLeaseMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "gongdan.project.static_files.StaticFilesOnDemand",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "gongdan.accounts.middleware.UserLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",

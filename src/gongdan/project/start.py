@@ -40,7 +40,7 @@ NOTES_FILE = "start-notes.txt"
 notes = prepare_site(demo=os.environ.get("GONGDAN_START_DEMO", "") == "1")
 (Path(settings.DATA_DIR) / NOTES_FILE).write_text("".join(f"{line}\n" for line in notes))
 
-# Only now: WhiteNoise lists the collected static files when the handler builds its middleware.
+# Only now: the handler builds its middleware (static files are looked up on demand, decision 0184).
 from gongdan.project.asgi import application  # noqa: E402
 
 warm_up()

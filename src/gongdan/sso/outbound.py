@@ -4,17 +4,27 @@ there is no allow-list here; what a provider answers is untrusted and parsed def
 
 from __future__ import annotations
 
+import functools
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
-import urllib3
+if TYPE_CHECKING:
+    import urllib3
 
-TIMEOUT = urllib3.Timeout(connect=5.0, read=10.0)
+CONNECT_TIMEOUT, READ_TIMEOUT = 5.0, 10.0
 MAX_BYTES = 512 * 1024
 USER_AGENT = "Gongdan-SSO/1.0"
 
-_pool = urllib3.PoolManager(retries=False, timeout=TIMEOUT, headers={"User-Agent": USER_AGENT})
+
+@functools.cache
+def _pool() -> urllib3.PoolManager:
+    """One connection pool for the process, made with the first sign-in through a provider (urllib3 is not
+    loaded at every start, decision 0176)."""
+    import urllib3
+
+    timeout = urllib3.Timeout(connect=CONNECT_TIMEOUT, read=READ_TIMEOUT)
+    return urllib3.PoolManager(retries=False, timeout=timeout, headers={"User-Agent": USER_AGENT})
 
 
 class ProviderUnreachable(Exception):
@@ -46,8 +56,10 @@ def call(method: str, url: str, *, query: dict[str, str] | None = None, form: di
     elif body is not None:
         payload = json.dumps(body).encode()
         sent["Content-Type"] = "application/json; charset=utf-8"
+    import urllib3
+
     try:
-        response = _pool.request(
+        response = _pool().request(
             method, url, body=payload, headers=sent, redirect=False, preload_content=False
         )
         raw = response.read(MAX_BYTES + 1, decode_content=True)

@@ -23,7 +23,6 @@ import json
 from typing import Any
 from urllib.parse import urlencode
 
-import urllib3
 from django.db import transaction
 from django.utils import timezone
 
@@ -44,6 +43,8 @@ def base(app: ChatApp) -> str:
 
 def _call(method: str, url: str, payload: dict[str, Any] | None = None, headers: dict[str, str] | None = None
           ) -> dict[str, Any]:  # fmt: skip
+    import urllib3  # loaded by the call itself; not at every start (decision 0176)
+
     try:
         if method == "GET":
             reply = network.get(url, headers=headers)

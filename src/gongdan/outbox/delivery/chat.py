@@ -19,7 +19,6 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-import urllib3
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -223,6 +222,7 @@ class ChatChannel:
         raise NotImplementedError
 
     def deliver(self, message_id: int, *, now: dt.datetime) -> str | None:
+        import urllib3  # loaded by the delivery itself; not at every start (decision 0176)
 
         State = OutboxMessage.State
         bot_id = OutboxMessage.objects.filter(pk=message_id).values_list("chat_bot_id", flat=True).first()

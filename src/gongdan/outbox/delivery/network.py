@@ -16,8 +16,6 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-import urllib3
-
 from gongdan.outbox.models import AllowedNetwork
 
 CONNECT_TIMEOUT = 5.0
@@ -134,6 +132,8 @@ def get(url: str, *, headers: dict[str, str] | None = None) -> Response:
 
 
 def request(method: str, url: str, *, body: bytes | None, headers: dict[str, str]) -> Response:
+    import urllib3  # with the first delivery, not at every start (decision 0176)
+
     target = check_url(url)
     host_header = target.host if target.port in (80, 443) else f"{target.host}:{target.port}"
     common: dict[str, Any] = {

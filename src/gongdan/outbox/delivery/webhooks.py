@@ -11,7 +11,6 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING
 
-import urllib3
 from django.utils import timezone
 
 from gongdan.outbox.delivery import PermanentFailure, TemporaryFailure, network, register
@@ -32,6 +31,7 @@ class WebhookChannel:
         return ""
 
     def send(self, message: OutboxMessage) -> None:
+        import urllib3  # loaded by the delivery itself; not at every start (decision 0176)
 
         hook = Webhook.objects.filter(pk=message.webhook_id).first() if message.webhook_id else None
         if hook is None:
