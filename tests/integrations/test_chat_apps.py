@@ -242,6 +242,61 @@ def test_an_agent_takes_a_ticket_from_a_dingtalk_group_card(
     assert ticket.assignee == agent and ticket.status == "in_progress"
 
 
+def dingtalk_signed(data: dict, *, receive_id: str = "app-1", token: str = "callback-token",
+                    timestamp: str | None = None) -> tuple[str, str]:  # fmt: skip
+    """The query and body DingTalk's event push sends (timestamp in milliseconds, as DingTalk sends it)."""
+    encrypted = wx_encrypt(json.dumps(data), aes_key=AES_KEY, receive_id=receive_id)
+    stamp = timestamp or str(int(time.time() * 1000))
+    query = wx_query(token=token, encrypted=encrypted, name="signature", timestamp=stamp)
+    return query, json.dumps({"encrypt": encrypted})
+
+
+def test_dingtalk_card_callbacks_that_are_forged_stale_for_another_app_or_replayed_do_nothing(
+    client, chat_app, agent, requester, team
+):
+    app = chat_app("dingtalk")
+    ChatAccount.objects.create(app=app, user=agent, external_id="staff-agent")
+    ticket = ticket_create(actor=requester, subject="Scanner offline", requester=requester)
+    Ticket.objects.filter(pk=ticket.pk).update(team=team, assignee=None)
+    click = {"type": "actionCallback", "outTrackId": "chatcard-take-1", "corpId": "ding1", "userId": "staff-agent",
+             "content": json.dumps({"cardPrivateData": {"actionIds": ["take"],
+                                                        "params": {"gd": button_value(TAKE, ticket.pk)}}})}  # fmt: skip
+
+    def post(query: str, body: str):
+        return client.post(f"{hook(app)}?{query}", body, content_type="application/json")
+
+    def untouched() -> bool:
+        return Ticket.objects.get(pk=ticket.pk).assignee_id is None
+
+    # A wrong signature (or one made with another token): 403
+    query, body = dingtalk_signed(click)
+    bad = query.replace("signature=", "signature=0", 1)
+    assert post(bad, body).status_code == 403
+    assert post(*dingtalk_signed(click, token="another-token")).status_code == 403
+    # A stale timestamp, properly signed: 403
+    old = str(int((time.time() - 3600) * 1000))
+    assert post(*dingtalk_signed(click, timestamp=old)).status_code == 403
+    # Encrypted for another app (the app key at the end of the message is not ours): 403
+    assert post(*dingtalk_signed(click, receive_id="ding-another-app")).status_code == 403
+    # Unsigned, or a body that is not the encrypted envelope
+    assert post("", body).status_code == 403
+    assert post(query, "not json").status_code == 400
+    assert untouched() and not ChatCallback.objects.filter(app=app).exists()
+    # The good one takes the ticket; the same request again (a replay) is refused and changes nothing
+    assert post(query, body).status_code == 200
+    taken = Ticket.objects.get(pk=ticket.pk)
+    assert taken.assignee == agent
+    assert post(query, body).status_code == 409
+    assert Ticket.objects.get(pk=ticket.pk).version == taken.version
+    assert ChatCallback.objects.filter(app=app).count() == 1
+    # A button value we did not sign is answered (DingTalk expects its "success") but does nothing
+    Ticket.objects.filter(pk=ticket.pk).update(assignee=None)
+    forged = {**click, "content": json.dumps({"cardPrivateData": {"params": {"gd": button_value(TAKE, ticket.pk)[:-2] + "xx"}}})}
+    assert post(*dingtalk_signed(forged)).status_code == 200
+    assert untouched()
+    assert ChatCallback.objects.filter(app=app).latest("pk").outcome.startswith("refused")
+
+
 def test_a_message_to_the_dingtalk_robot_in_a_team_group_opens_a_ticket(client, chat_app, requester, team):
     app = chat_app("dingtalk")
     ChatAccount.objects.create(app=app, user=requester, external_id="staff-req")
