@@ -69,17 +69,36 @@ def hook(app: ChatApp) -> str:
     return reverse("integrations:chat_callback", args=[app.pk])
 
 
-def feishu_click(client, app, *, user: str, value: dict, event_id: str = "ev-1", **sign):
-    raw, headers = feishu_click_request(user=user, value=value, event_id=event_id, **sign)
+def feishu_click(client, app, *, user: str, value: dict, event_id: str = "ev-1", form: dict | None = None,
+                 name: str = "", **sign):  # fmt: skip
+    raw, headers = feishu_click_request(
+        user=user, value=value, event_id=event_id, form=form, name=name, **sign
+    )
     return raw, headers, client.post(hook(app), raw, content_type="application/json", **headers)
 
 
-def feishu_click_request(*, user: str, value: dict, event_id: str, **sign):
+def feishu_click_request(*, user: str, value: dict, event_id: str, form: dict | None = None, name: str = "",
+                         **sign):  # fmt: skip
+    """card.action.trigger as Feishu sends it; a button in a form container adds its name and the form's
+    fields (form_value, keyed by each field's name)."""
+    action = {"tag": "button", "value": value}
+    if form is not None:
+        action.update(name=name, form_value=form)
     body = {"schema": "2.0", "header": {"event_id": event_id, "token": VERIFY, "event_type": "card.action.trigger",
             "create_time": str(int(time.time() * 1e6)), "app_id": "app-1", "tenant_key": "t1"},
             "event": {"operator": {"user_id": user, "open_id": "ou_x"}, "token": "c-1",
-                      "action": {"tag": "button", "value": value}, "context": {"open_chat_id": "oc_1"}}}  # fmt: skip
+                      "action": action, "context": {"open_chat_id": "oc_1"}}}  # fmt: skip
     return feishu_request(body, encrypt_key=FEISHU_KEY, **sign)
+
+
+def feishu_decision_buttons(card: dict) -> dict[str, dict]:
+    """The approval card's form: its buttons by name (the comment box is checked too)."""
+    (form,) = [e for e in card["body"]["elements"] if e["tag"] == "form"]
+    (comment,) = [e for e in form["elements"] if e["tag"] == "input"]
+    assert comment["name"] == "comment"
+    buttons = [c["elements"][0] for c in form["elements"][1]["columns"]]
+    assert all(b["form_action_type"] == "submit" for b in buttons)
+    return {b["name"]: b for b in buttons}
 
 
 # --- Feishu: an approver approves from the card ------------------------------------------------------------------
@@ -98,10 +117,12 @@ def test_an_approver_approves_from_a_feishu_card_once(
     sent = platform.sent[-1]
     assert sent["query"]["receive_id_type"] == "user_id" and sent["body"]["receive_id"] == "u-approver"
     card = json.loads(sent["body"]["content"])
-    button = next(e for e in card["body"]["elements"] if e["tag"] == "button")
+    buttons = feishu_decision_buttons(card)
+    assert [b["text"]["content"] for b in buttons.values()] == ["Approve", "Reject", "Send back"]
     assert ticket.number in card["header"]["title"]["content"]
-    # When the approver presses Approve, Feishu calls back, signed and encrypted
-    raw, headers, answer = feishu_click(client, app, user="u-approver", value=button["behaviors"][0]["value"])
+    # When the approver presses Approve with an empty comment box, Feishu calls back, signed and encrypted
+    raw, headers, answer = feishu_click(client, app, user="u-approver", value=buttons["approve"]["behaviors"][0]["value"],
+                                        form={"comment": ""}, name="approve")  # fmt: skip
     assert answer.status_code == 200, answer.content
     assert answer.json()["toast"]["type"] == "success"
     task = ApprovalTask.objects.get(step__request__ticket=ticket, approver=approver)
@@ -114,6 +135,68 @@ def test_an_approver_approves_from_a_feishu_card_once(
     raw, _headers = feishu_request({"challenge": "ch-1", "token": VERIFY, "type": "url_verification"},
                                    encrypt_key=FEISHU_KEY)  # fmt: skip
     assert client.post(hook(app), raw, content_type="application/json").json() == {"challenge": "ch-1"}
+
+
+def test_an_approver_rejects_from_a_feishu_card_with_the_reason_typed_in_it(
+    client, chat_app, platform, make_flow, file_ticket, approver
+):
+    app = chat_app("feishu")
+    ChatAccount.objects.create(app=app, user=approver, external_id="u-approver")
+    make_flow(people_stage(approver))
+    ticket = file_ticket()
+    (message,) = cards_now()
+    assert deliver(message.pk) == OutboxMessage.State.SENT
+    reject = feishu_decision_buttons(json.loads(platform.sent[-1]["body"]["content"]))["reject"]
+    value = reject["behaviors"][0]["value"]
+    # Reject with the comment box left empty: the card says why, and nothing is decided
+    *_rest, answer = feishu_click(client, app, user="u-approver", value=value, event_id="e-empty",
+                                  form={"comment": "   "}, name="reject")  # fmt: skip
+    assert answer.json()["toast"] == {"type": "error", "content": "Say why in a comment."}
+    task = ApprovalTask.objects.get(step__request__ticket=ticket, approver=approver)
+    assert task.status == TaskStatus.PENDING
+    # Reject with a reason: the request ends and the ticket is closed with it, as from the web
+    *_rest, answer = feishu_click(client, app, user="u-approver", value=value, event_id="e-reason",
+                                  form={"comment": "押金未缴，暂不同意。"}, name="reject")  # fmt: skip
+    assert answer.json()["toast"] == {"type": "success", "content": f"Rejected: {ticket.number}."}
+    task.refresh_from_db()
+    assert (task.status, task.comment, task.via) == (TaskStatus.REJECTED, "押金未缴，暂不同意。", "feishu")
+    ticket.refresh_from_db()
+    assert ticket.status == "closed"
+
+
+def test_an_approver_sends_back_from_a_feishu_card_and_the_requester_is_asked(
+    client, chat_app, platform, make_flow, file_ticket, approver
+):
+    app = chat_app("feishu")
+    ChatAccount.objects.create(app=app, user=approver, external_id="u-approver")
+    make_flow(people_stage(approver))
+    ticket = file_ticket()
+    (message,) = cards_now()
+    assert deliver(message.pk) == OutboxMessage.State.SENT
+    send_back = feishu_decision_buttons(json.loads(platform.sent[-1]["body"]["content"]))["send_back"]
+    # A comment longer than the service takes is refused with the limit, and nothing changes
+    *_rest, answer = feishu_click(client, app, user="u-approver", value=send_back["behaviors"][0]["value"],
+                                  event_id="e-long", form={"comment": "x" * 2001}, name="send_back")  # fmt: skip
+    assert answer.json()["toast"]["type"] == "error" and "2000" in answer.json()["toast"]["content"]
+    assert Ticket.objects.get(pk=ticket.pk).status == "pending_third_party"
+    *_rest, answer = feishu_click(client, app, user="u-approver", value=send_back["behaviors"][0]["value"],
+                                  event_id="e-ask", form={"comment": "请补充施工图纸。"}, name="send_back")  # fmt: skip
+    assert answer.json()["toast"]["type"] == "success"
+    ticket.refresh_from_db()
+    assert ticket.status == "pending_requester"
+    # The question is on the ticket's timeline, which the requester sees, marked as decided from Feishu
+    decided = ticket.events.filter(kind="approval_decided").latest("pk")
+    assert (decided.data["decision"], decided.data["comment"], decided.data["via"]) == (
+        "send_back",
+        "请补充施工图纸。",
+        "feishu",
+    )
+    # The same card's Reject is now stale: the stage waits on the requester
+    reject = feishu_decision_buttons(json.loads(platform.sent[-1]["body"]["content"]))["reject"]
+    *_rest, answer = feishu_click(client, app, user="u-approver", value=reject["behaviors"][0]["value"],
+                                  event_id="e-late", form={"comment": "算了"}, name="reject")  # fmt: skip
+    assert answer.json()["toast"]["type"] == "error"
+    assert Ticket.objects.get(pk=ticket.pk).status == "pending_requester"
 
 
 def test_feishu_callbacks_that_are_forged_stale_or_from_strangers_do_nothing(
@@ -291,7 +374,12 @@ def test_dingtalk_card_callbacks_that_are_forged_stale_for_another_app_or_replay
     assert ChatCallback.objects.filter(app=app).count() == 1
     # A button value we did not sign is answered (DingTalk expects its "success") but does nothing
     Ticket.objects.filter(pk=ticket.pk).update(assignee=None)
-    forged = {**click, "content": json.dumps({"cardPrivateData": {"params": {"gd": button_value(TAKE, ticket.pk)[:-2] + "xx"}}})}
+    forged = {
+        **click,
+        "content": json.dumps(
+            {"cardPrivateData": {"params": {"gd": button_value(TAKE, ticket.pk)[:-2] + "xx"}}}
+        ),
+    }
     assert post(*dingtalk_signed(forged)).status_code == 200
     assert untouched()
     assert ChatCallback.objects.filter(app=app).latest("pk").outcome.startswith("refused")
