@@ -4,10 +4,13 @@ approvers deciding at the same moment (never a double advance)."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import threading
+from pathlib import Path
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 
 from gongdan.accounts.models import User
 from gongdan.approvals import services
@@ -20,7 +23,7 @@ from gongdan.sla.services import calendar_create
 from gongdan.tickets.models import TicketEvent
 from gongdan.tickets.services import ticket_create
 from tests.approvals.conftest import people_stage
-from tests.factories import CategoryFactory, UserFactory
+from tests.factories import CategoryFactory, TeamFactory, UserFactory
 
 WEEKDAYS = dict.fromkeys(range(5), "09:00-18:00")
 
@@ -154,3 +157,39 @@ def test_two_workers_sweeping_at_once_remind_once():
         thread.join(timeout=60)
     assert sorted(counts) == [0, 1]
     assert TicketEvent.objects.filter(ticket=ticket, kind="approval_reminded").count() == 1
+
+
+# --- the shipped examples count working hours on the site's calendar -------------------------------------------
+
+SHANGHAI = dt.timezone(dt.timedelta(hours=8))
+
+
+@pytest.mark.parametrize(
+    ("started", "due", "escalated"),
+    [
+        # Friday 17:00 → one hour on Friday, seven on Monday; escalated 8 working hours later, on Tuesday
+        (dt.datetime(2026, 3, 13, 17, tzinfo=SHANGHAI), dt.datetime(2026, 3, 16, 17, tzinfo=SHANGHAI),
+         dt.datetime(2026, 3, 17, 17, tzinfo=SHANGHAI)),
+        # Friday 8 May 2026: Saturday 9 May is a make-up working day (劳动节调休上班), so the deadline falls on it
+        (dt.datetime(2026, 5, 8, 17, tzinfo=SHANGHAI), dt.datetime(2026, 5, 9, 17, tzinfo=SHANGHAI),
+         dt.datetime(2026, 5, 11, 17, tzinfo=SHANGHAI)),
+    ],
+)  # fmt: skip
+def test_the_shipped_access_request_counts_its_8_hours_on_the_mainland_china_calendar(
+    monkeypatch, admin_user, requester, approver, started, due, escalated
+):
+    # Given the shipped 权限申请 example imported on a site that has its team and category
+    TeamFactory(name="应用支持", name_en="Application Support")
+    category = CategoryFactory(name="权限申请", name_en="Access request")
+    example = (Path(services.__file__).parent / "examples" / "access.json").read_text(encoding="utf-8")
+    flow = services.flow_import(actor=admin_user, data=json.loads(example))
+    assert flow.calendar is not None and flow.calendar.name == "中国大陆"
+    requester.manager = approver
+    requester.save(update_fields=["manager"])
+    # When an access request is filed at the given moment
+    monkeypatch.setattr(timezone, "now", lambda: started.astimezone(dt.UTC))
+    ticket = ticket_create(actor=requester, subject="ERP 只读权限", requester=requester, category=category)
+    # Then the line manager's 8 hours are working hours: due on the next working day, escalated a day later
+    step = ApprovalStep.objects.get(request__ticket=ticket)
+    assert step.remind_at == due
+    assert step.escalate_at == escalated

@@ -8,6 +8,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from gongdan.accounts.models import User
 from gongdan.approvals import services
 from gongdan.approvals.models import ApprovalRequest, ApprovalTask, RequestStatus, TaskStatus
 from gongdan.core.domain_errors import Conflict, NotFound, PermissionDenied, ValidationFailed
@@ -15,6 +16,7 @@ from gongdan.outbox.models import OutboxMessage
 from gongdan.tickets import services as tickets
 from gongdan.tickets.models import Ticket, TicketEvent
 from tests.approvals.conftest import people_stage
+from tests.factories import UserFactory
 
 
 def task_of(ticket: Ticket, person) -> ApprovalTask:
@@ -238,6 +240,75 @@ def test_a_stage_with_nobody_to_ask_goes_to_the_administrators(make_flow, file_t
     task = task_of(ticket, admin_user)
     services.approval_decide(actor=admin_user, task_id=task.pk, decision="approve")
     assert ApprovalRequest.objects.get(ticket=ticket).status == RequestStatus.APPROVED
+
+
+def asked(ticket: Ticket) -> set[str]:
+    """Whom the ticket's open stage asks (their tasks wait for them, and each got a mail)."""
+    people = set(ApprovalTask.objects.filter(step__request__ticket=ticket, status=TaskStatus.PENDING)
+                 .values_list("approver__username", flat=True))  # fmt: skip
+    mailed = set(
+        OutboxMessage.objects.filter(kind="approval", ticket=ticket).values_list("address", flat=True)
+    )
+    assert mailed == set(User.objects.filter(username__in=people).values_list("email", flat=True))
+    return people
+
+
+def test_a_stage_by_role_asks_the_active_people_holding_it(make_flow, file_ticket, manager, requester, agent):
+    # Given two managers, one of them switched off, and people of other roles
+    UserFactory(username="manager_b", role="manager")
+    UserFactory(username="manager_gone", role="manager", is_active=False)
+    UserFactory(username="requester_b", role="requester")
+    make_flow({"approver_kind": "role", "approver_role": "manager"})
+    # When a renovation is filed
+    ticket = file_ticket()
+    # Then exactly the active managers are asked and mailed: not the switched-off one, not requesters or agents
+    assert ticket.status == "pending_third_party"
+    assert asked(ticket) == {"manager", "manager_b"}
+    # And the stage (all of them, the default) needs both
+    services.approval_decide(actor=manager, task_id=task_of(ticket, manager).pk, decision="approve")
+    assert ApprovalRequest.objects.get(ticket=ticket).status == RequestStatus.PENDING
+    manager_b = User.objects.get(username="manager_b")
+    services.approval_decide(actor=manager_b, task_id=task_of(ticket, manager_b).pk, decision="approve")
+    assert ApprovalRequest.objects.get(ticket=ticket).status == RequestStatus.APPROVED
+
+
+def test_a_stage_by_team_members_asks_that_teams_members(
+    make_flow, file_ticket, team, agent, lead, other_agent
+):
+    # Given a team with an agent, a lead and a switched-off member, and another team's agent
+    gone = UserFactory(username="gone_member", role="agent", is_active=False)
+    team.memberships.create(user=gone)
+    make_flow({"approver_kind": "team_members", "approver_team": team, "mode": "any"})
+    # When a renovation is filed
+    ticket = file_ticket()
+    # Then the team's active members are asked, leads included, and nobody from another team
+    assert asked(ticket) == {"agent", "lead"}
+    # And the first of them to approve settles an "any one" stage; the other's task is released
+    services.approval_decide(actor=agent, task_id=task_of(ticket, agent).pk, decision="approve")
+    assert ApprovalRequest.objects.get(ticket=ticket).status == RequestStatus.APPROVED
+    assert not ApprovalTask.objects.filter(step__request__ticket=ticket, status=TaskStatus.PENDING).exists()
+
+
+@pytest.mark.parametrize("kind", ["role", "team_members"])
+def test_a_role_or_team_with_nobody_active_sends_the_stage_to_the_administrators(
+    make_flow, file_ticket, admin_user, other_team, kind
+):
+    # Given a stage asking a role or a team whose only holder is switched off
+    if kind == "role":
+        UserFactory(username="manager_gone", role="manager", is_active=False)
+        stage = {"approver_kind": "role", "approver_role": "manager"}
+    else:
+        other_team.memberships.create(user=UserFactory(username="gone_member", role="agent", is_active=False))
+        stage = {"approver_kind": "team_members", "approver_team": other_team}
+    make_flow(stage)
+    # When a renovation is filed
+    ticket = file_ticket()
+    # Then it still waits, never passes unapproved: the administrators are asked and mailed instead
+    assert ticket.status == "pending_third_party"
+    assert asked(ticket) == {"admin"}
+    services.approval_decide(actor=admin_user, task_id=task_of(ticket, admin_user).pk, decision="approve")
+    assert ApprovalRequest.objects.get(ticket=ticket).status == RequestStatus.APPROVED
+    assert Ticket.objects.get(pk=ticket.pk).status == "new"
 
 
 def test_a_delegate_decides_on_behalf_while_the_delegation_runs(make_flow, file_ticket, approver, approver_b):

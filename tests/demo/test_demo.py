@@ -242,6 +242,10 @@ def test_the_csat_panel_of_the_dashboard_shows_the_demo_ratings(demo):
 
 def test_the_demo_imports_both_approval_flows_and_leaves_approvals_to_decide(demo):
     assert set(ApprovalFlow.objects.values_list("code", flat=True)) == {"renovation", "access-request"}
+    # Their deadlines count working hours on the demo's calendar, make-up working days (调休) included
+    for flow in ApprovalFlow.objects.select_related("calendar"):
+        assert flow.calendar is not None and not flow.calendar.is_24x7
+        assert flow.calendar.days.filter(kind="workday").exists()
     waiting = {
         t.approver.username
         for t in ApprovalTask.objects.filter(

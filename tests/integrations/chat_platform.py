@@ -70,7 +70,8 @@ class Platform:
                     ok = (self.headers.get("Authorization") == f"Bearer {TOKENS['feishu']}"
                           and q.get("receive_id_type") in ("user_id", "chat_id", "open_id")
                           and body.get("msg_type") == "interactive" and body.get("receive_id")
-                          and isinstance(json.loads(body.get("content") or "null"), dict))  # fmt: skip
+                          and isinstance(json.loads(body.get("content") or "null"), dict)
+                          and feishu_forms_are_valid(json.loads(body["content"])))  # fmt: skip
                     if not ok:
                         return self._answer(400, {"code": 230001, "msg": "invalid request"})
                     platform.sent.append({"platform": "feishu", "query": q, "body": body})
@@ -110,6 +111,39 @@ class Platform:
     def close(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+def _feishu_nodes(element: dict[str, Any]) -> list[dict[str, Any]]:
+    found = [element]
+    for child in element.get("elements", []):
+        found += _feishu_nodes(child)
+    for column in element.get("columns", []):
+        found += _feishu_nodes(column)
+    return found
+
+
+def feishu_forms_are_valid(card: dict[str, Any]) -> bool:
+    """Feishu's rules for a form container (card JSON 2.0, 表单容器): it sits at the card's root, holds no form,
+    every interactive element in it has a name unique in the card, it has a submit button, and an input takes at
+    most 1,000 characters."""
+    root = card.get("body", {}).get("elements", [])
+    for element in root:
+        for node in _feishu_nodes(element)[1:]:
+            if node.get("tag") == "form":
+                return False  # a form inside another element
+    for form in (e for e in root if e.get("tag") == "form"):
+        if not form.get("name"):
+            return False
+        nodes = _feishu_nodes(form)[1:]
+        fields = [n for n in nodes if n.get("tag") in ("input", "button", "select_static", "checker")]
+        names = [n.get("name") for n in fields]
+        if not all(names) or len(set(names)) != len(names):
+            return False
+        if not any(n.get("tag") == "button" and n.get("form_action_type") == "submit" for n in nodes):
+            return False
+        if any(n.get("tag") == "input" and not 1 <= int(n.get("max_length", 1000)) <= 1000 for n in nodes):
+            return False
+    return True
 
 
 # --- the platforms' side of a callback --------------------------------------------------------------------------

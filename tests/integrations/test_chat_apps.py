@@ -69,17 +69,36 @@ def hook(app: ChatApp) -> str:
     return reverse("integrations:chat_callback", args=[app.pk])
 
 
-def feishu_click(client, app, *, user: str, value: dict, event_id: str = "ev-1", **sign):
-    raw, headers = feishu_click_request(user=user, value=value, event_id=event_id, **sign)
+def feishu_click(client, app, *, user: str, value: dict, event_id: str = "ev-1", form: dict | None = None,
+                 name: str = "", **sign):  # fmt: skip
+    raw, headers = feishu_click_request(
+        user=user, value=value, event_id=event_id, form=form, name=name, **sign
+    )
     return raw, headers, client.post(hook(app), raw, content_type="application/json", **headers)
 
 
-def feishu_click_request(*, user: str, value: dict, event_id: str, **sign):
+def feishu_click_request(*, user: str, value: dict, event_id: str, form: dict | None = None, name: str = "",
+                         **sign):  # fmt: skip
+    """card.action.trigger as Feishu sends it; a button in a form container adds its name and the form's
+    fields (form_value, keyed by each field's name)."""
+    action = {"tag": "button", "value": value}
+    if form is not None:
+        action.update(name=name, form_value=form)
     body = {"schema": "2.0", "header": {"event_id": event_id, "token": VERIFY, "event_type": "card.action.trigger",
             "create_time": str(int(time.time() * 1e6)), "app_id": "app-1", "tenant_key": "t1"},
             "event": {"operator": {"user_id": user, "open_id": "ou_x"}, "token": "c-1",
-                      "action": {"tag": "button", "value": value}, "context": {"open_chat_id": "oc_1"}}}  # fmt: skip
+                      "action": action, "context": {"open_chat_id": "oc_1"}}}  # fmt: skip
     return feishu_request(body, encrypt_key=FEISHU_KEY, **sign)
+
+
+def feishu_decision_buttons(card: dict) -> dict[str, dict]:
+    """The approval card's form: its buttons by name (the comment box is checked too)."""
+    (form,) = [e for e in card["body"]["elements"] if e["tag"] == "form"]
+    (comment,) = [e for e in form["elements"] if e["tag"] == "input"]
+    assert comment["name"] == "comment"
+    buttons = [c["elements"][0] for c in form["elements"][1]["columns"]]
+    assert all(b["form_action_type"] == "submit" for b in buttons)
+    return {b["name"]: b for b in buttons}
 
 
 # --- Feishu: an approver approves from the card ------------------------------------------------------------------
@@ -98,10 +117,12 @@ def test_an_approver_approves_from_a_feishu_card_once(
     sent = platform.sent[-1]
     assert sent["query"]["receive_id_type"] == "user_id" and sent["body"]["receive_id"] == "u-approver"
     card = json.loads(sent["body"]["content"])
-    button = next(e for e in card["body"]["elements"] if e["tag"] == "button")
+    buttons = feishu_decision_buttons(card)
+    assert [b["text"]["content"] for b in buttons.values()] == ["Approve", "Reject", "Send back"]
     assert ticket.number in card["header"]["title"]["content"]
-    # When the approver presses Approve, Feishu calls back, signed and encrypted
-    raw, headers, answer = feishu_click(client, app, user="u-approver", value=button["behaviors"][0]["value"])
+    # When the approver presses Approve with an empty comment box, Feishu calls back, signed and encrypted
+    raw, headers, answer = feishu_click(client, app, user="u-approver", value=buttons["approve"]["behaviors"][0]["value"],
+                                        form={"comment": ""}, name="approve")  # fmt: skip
     assert answer.status_code == 200, answer.content
     assert answer.json()["toast"]["type"] == "success"
     task = ApprovalTask.objects.get(step__request__ticket=ticket, approver=approver)
@@ -114,6 +135,68 @@ def test_an_approver_approves_from_a_feishu_card_once(
     raw, _headers = feishu_request({"challenge": "ch-1", "token": VERIFY, "type": "url_verification"},
                                    encrypt_key=FEISHU_KEY)  # fmt: skip
     assert client.post(hook(app), raw, content_type="application/json").json() == {"challenge": "ch-1"}
+
+
+def test_an_approver_rejects_from_a_feishu_card_with_the_reason_typed_in_it(
+    client, chat_app, platform, make_flow, file_ticket, approver
+):
+    app = chat_app("feishu")
+    ChatAccount.objects.create(app=app, user=approver, external_id="u-approver")
+    make_flow(people_stage(approver))
+    ticket = file_ticket()
+    (message,) = cards_now()
+    assert deliver(message.pk) == OutboxMessage.State.SENT
+    reject = feishu_decision_buttons(json.loads(platform.sent[-1]["body"]["content"]))["reject"]
+    value = reject["behaviors"][0]["value"]
+    # Reject with the comment box left empty: the card says why, and nothing is decided
+    *_rest, answer = feishu_click(client, app, user="u-approver", value=value, event_id="e-empty",
+                                  form={"comment": "   "}, name="reject")  # fmt: skip
+    assert answer.json()["toast"] == {"type": "error", "content": "Say why in a comment."}
+    task = ApprovalTask.objects.get(step__request__ticket=ticket, approver=approver)
+    assert task.status == TaskStatus.PENDING
+    # Reject with a reason: the request ends and the ticket is closed with it, as from the web
+    *_rest, answer = feishu_click(client, app, user="u-approver", value=value, event_id="e-reason",
+                                  form={"comment": "押金未缴，暂不同意。"}, name="reject")  # fmt: skip
+    assert answer.json()["toast"] == {"type": "success", "content": f"Rejected: {ticket.number}."}
+    task.refresh_from_db()
+    assert (task.status, task.comment, task.via) == (TaskStatus.REJECTED, "押金未缴，暂不同意。", "feishu")
+    ticket.refresh_from_db()
+    assert ticket.status == "closed"
+
+
+def test_an_approver_sends_back_from_a_feishu_card_and_the_requester_is_asked(
+    client, chat_app, platform, make_flow, file_ticket, approver
+):
+    app = chat_app("feishu")
+    ChatAccount.objects.create(app=app, user=approver, external_id="u-approver")
+    make_flow(people_stage(approver))
+    ticket = file_ticket()
+    (message,) = cards_now()
+    assert deliver(message.pk) == OutboxMessage.State.SENT
+    send_back = feishu_decision_buttons(json.loads(platform.sent[-1]["body"]["content"]))["send_back"]
+    # A comment longer than the service takes is refused with the limit, and nothing changes
+    *_rest, answer = feishu_click(client, app, user="u-approver", value=send_back["behaviors"][0]["value"],
+                                  event_id="e-long", form={"comment": "x" * 2001}, name="send_back")  # fmt: skip
+    assert answer.json()["toast"]["type"] == "error" and "2000" in answer.json()["toast"]["content"]
+    assert Ticket.objects.get(pk=ticket.pk).status == "pending_third_party"
+    *_rest, answer = feishu_click(client, app, user="u-approver", value=send_back["behaviors"][0]["value"],
+                                  event_id="e-ask", form={"comment": "请补充施工图纸。"}, name="send_back")  # fmt: skip
+    assert answer.json()["toast"]["type"] == "success"
+    ticket.refresh_from_db()
+    assert ticket.status == "pending_requester"
+    # The question is on the ticket's timeline, which the requester sees, marked as decided from Feishu
+    decided = ticket.events.filter(kind="approval_decided").latest("pk")
+    assert (decided.data["decision"], decided.data["comment"], decided.data["via"]) == (
+        "send_back",
+        "请补充施工图纸。",
+        "feishu",
+    )
+    # The same card's Reject is now stale: the stage waits on the requester
+    reject = feishu_decision_buttons(json.loads(platform.sent[-1]["body"]["content"]))["reject"]
+    *_rest, answer = feishu_click(client, app, user="u-approver", value=reject["behaviors"][0]["value"],
+                                  event_id="e-late", form={"comment": "算了"}, name="reject")  # fmt: skip
+    assert answer.json()["toast"]["type"] == "error"
+    assert Ticket.objects.get(pk=ticket.pk).status == "pending_requester"
 
 
 def test_feishu_callbacks_that_are_forged_stale_or_from_strangers_do_nothing(
@@ -240,6 +323,66 @@ def test_an_agent_takes_a_ticket_from_a_dingtalk_group_card(
     assert dingtalk_event(client, app, click).status_code == 200
     ticket.refresh_from_db()
     assert ticket.assignee == agent and ticket.status == "in_progress"
+
+
+def dingtalk_signed(data: dict, *, receive_id: str = "app-1", token: str = "callback-token",
+                    timestamp: str | None = None) -> tuple[str, str]:  # fmt: skip
+    """The query and body DingTalk's event push sends (timestamp in milliseconds, as DingTalk sends it)."""
+    encrypted = wx_encrypt(json.dumps(data), aes_key=AES_KEY, receive_id=receive_id)
+    stamp = timestamp or str(int(time.time() * 1000))
+    query = wx_query(token=token, encrypted=encrypted, name="signature", timestamp=stamp)
+    return query, json.dumps({"encrypt": encrypted})
+
+
+def test_dingtalk_card_callbacks_that_are_forged_stale_for_another_app_or_replayed_do_nothing(
+    client, chat_app, agent, requester, team
+):
+    app = chat_app("dingtalk")
+    ChatAccount.objects.create(app=app, user=agent, external_id="staff-agent")
+    ticket = ticket_create(actor=requester, subject="Scanner offline", requester=requester)
+    Ticket.objects.filter(pk=ticket.pk).update(team=team, assignee=None)
+    click = {"type": "actionCallback", "outTrackId": "chatcard-take-1", "corpId": "ding1", "userId": "staff-agent",
+             "content": json.dumps({"cardPrivateData": {"actionIds": ["take"],
+                                                        "params": {"gd": button_value(TAKE, ticket.pk)}}})}  # fmt: skip
+
+    def post(query: str, body: str):
+        return client.post(f"{hook(app)}?{query}", body, content_type="application/json")
+
+    def untouched() -> bool:
+        return Ticket.objects.get(pk=ticket.pk).assignee_id is None
+
+    # A wrong signature (or one made with another token): 403
+    query, body = dingtalk_signed(click)
+    bad = query.replace("signature=", "signature=0", 1)
+    assert post(bad, body).status_code == 403
+    assert post(*dingtalk_signed(click, token="another-token")).status_code == 403
+    # A stale timestamp, properly signed: 403
+    old = str(int((time.time() - 3600) * 1000))
+    assert post(*dingtalk_signed(click, timestamp=old)).status_code == 403
+    # Encrypted for another app (the app key at the end of the message is not ours): 403
+    assert post(*dingtalk_signed(click, receive_id="ding-another-app")).status_code == 403
+    # Unsigned, or a body that is not the encrypted envelope
+    assert post("", body).status_code == 403
+    assert post(query, "not json").status_code == 400
+    assert untouched() and not ChatCallback.objects.filter(app=app).exists()
+    # The good one takes the ticket; the same request again (a replay) is refused and changes nothing
+    assert post(query, body).status_code == 200
+    taken = Ticket.objects.get(pk=ticket.pk)
+    assert taken.assignee == agent
+    assert post(query, body).status_code == 409
+    assert Ticket.objects.get(pk=ticket.pk).version == taken.version
+    assert ChatCallback.objects.filter(app=app).count() == 1
+    # A button value we did not sign is answered (DingTalk expects its "success") but does nothing
+    Ticket.objects.filter(pk=ticket.pk).update(assignee=None)
+    forged = {
+        **click,
+        "content": json.dumps(
+            {"cardPrivateData": {"params": {"gd": button_value(TAKE, ticket.pk)[:-2] + "xx"}}}
+        ),
+    }
+    assert post(*dingtalk_signed(forged)).status_code == 200
+    assert untouched()
+    assert ChatCallback.objects.filter(app=app).latest("pk").outcome.startswith("refused")
 
 
 def test_a_message_to_the_dingtalk_robot_in_a_team_group_opens_a_ticket(client, chat_app, requester, team):

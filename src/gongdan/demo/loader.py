@@ -471,7 +471,8 @@ class _Builder:
         """The two shipped approval flows (imported from their JSON, as an admin would), who reports to whom,
         and requests at every stage: waiting for 周敏 (manager), 赵刚 (property manager) and 陈浩 (system
         owner); a renovation and an access request approved at their first stage and waiting at the next; one
-        rejected, with its reason."""
+        rejected, with its reason. The examples name the shipped 中国大陆 calendar, so their deadlines count the
+        demo's working hours, holidays and make-up working days (调休) included."""
         people = {u.username: u for u in User.objects.filter(username__in={*content.APPROVAL_MANAGERS,
                                                                              *content.APPROVAL_MANAGERS.values()})}  # fmt: skip
         for username, manager in content.APPROVAL_MANAGERS.items():

@@ -4,7 +4,10 @@ A card's button carries a value we signed when we sent the card (`button_value`)
 for a card sent to one person, who it was for. The platform tells us who pressed it; their linked
 `ChatAccount` is the actor, and the same services as the web decide whether they may (an approver or their
 delegate, someone paged or able to work the ticket, an agent who may take it). Each callback is recorded once
-by its platform-given key before anything acts, so a replay does nothing a second time."""
+by its platform-given key before anything acts, so a replay does nothing a second time.
+
+A Feishu approval card also sends back the comment typed in its form (`Inbound.text`): Reject and Send back
+need one, as on the web, and the service's refusal is the toast the person sees (decision 0190)."""
 
 from __future__ import annotations
 
@@ -36,6 +39,8 @@ SALT = "gongdan.integrations.chat-button"
 BUTTON_MAX_AGE = timedelta(days=14)
 KEEP_CALLBACKS = timedelta(days=1)
 APPROVE, ACKNOWLEDGE, TAKE = "approve", "ack", "take"
+REJECT, SEND_BACK = "reject", "send_back"
+DECISIONS = {APPROVE: Decision.APPROVE, REJECT: Decision.REJECT, SEND_BACK: Decision.SEND_BACK}
 
 
 class Replayed(Exception):
@@ -61,7 +66,7 @@ def _claim(value: dict[str, Any]) -> dict[str, Any] | None:
         claim = signing.loads(token, salt=SALT, max_age=BUTTON_MAX_AGE)
     except signing.BadSignature:
         return None
-    return claim if isinstance(claim, dict) and claim.get("a") in (APPROVE, ACKNOWLEDGE, TAKE) else None
+    return claim if isinstance(claim, dict) and claim.get("a") in (*DECISIONS, ACKNOWLEDGE, TAKE) else None
 
 
 def record(app: ChatApp, inbound: Inbound) -> ChatCallback:
@@ -110,15 +115,20 @@ def _action(app: ChatApp, inbound: Inbound, actor: User) -> Outcome:
     if claim.get("u") and claim["u"] != actor.pk:
         return Outcome(_("This card was sent to someone else."), ok=False)
     object_id, via = int(claim["o"]), app.platform
-    if claim["a"] == APPROVE:
+    if claim["a"] in DECISIONS:
         task = ApprovalTask.objects.filter(pk=object_id).values_list("round", flat=True).first()
         if task is None or task != claim.get("r", 0):
             return Outcome(
                 _("This approval was already decided or asked again: open Gongdan to see it."), ok=False
             )
-        decided = approval_decide(actor=actor, task_id=object_id, decision=Decision.APPROVE, via=via)
+        decision = DECISIONS[claim["a"]]
+        decided = approval_decide(
+            actor=actor, task_id=object_id, decision=decision, comment=inbound.text, via=via
+        )
         number = decided.step.request.ticket.number
-        return Outcome(_("Approved: %(number)s.") % {"number": number}, ok=True)
+        done = {Decision.APPROVE: _("Approved: %(number)s."), Decision.REJECT: _("Rejected: %(number)s."),
+                Decision.SEND_BACK: _("Sent back to the requester: %(number)s.")}[decision]  # fmt: skip
+        return Outcome(done % {"number": number}, ok=True)
     if claim["a"] == ACKNOWLEDGE:
         page = page_acknowledge(actor=actor, page_id=object_id, via=via)
         return Outcome(_("Acknowledged: %(number)s is yours.") % {"number": page.ticket.number}, ok=True)

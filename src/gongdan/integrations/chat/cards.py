@@ -1,8 +1,9 @@
 """The pipeline consumer that puts chat cards in the outbox, after the change that calls for them commits:
 
-- an approval waiting for someone (asked, reminded, escalated, or the next stage) → an "Approve" card to each
-  person who may decide it and has an account on an active chat app (rejecting asks for a reason: the card
-  links to the confirmation page for that);
+- an approval waiting for someone (asked, reminded, escalated, or the next stage) → a card to each person who
+  may decide it and has an account on an active chat app. On Feishu, whose cards carry a form's text back in
+  the callback, the card has a comment box with Approve, Reject and Send back (decision 0190); DingTalk and
+  WeCom cards carry Approve only and link to the confirmation page, which asks for the reason to reject;
 - an on-call page → an "Acknowledge" card to each person paged;
 - a new ticket left unassigned in a team → a "Take it" card in the team's chat groups.
 
@@ -22,9 +23,9 @@ from django.utils.translation import override
 
 from gongdan.approvals import events as approval_events
 from gongdan.approvals.models import ApprovalTask, TaskStatus
-from gongdan.approvals.services import delegates_of
-from gongdan.integrations.chat.actions import ACKNOWLEDGE, APPROVE, TAKE, button_value
-from gongdan.integrations.models import ChatAccount, ChatGroup
+from gongdan.approvals.services import MAX_COMMENT, delegates_of
+from gongdan.integrations.chat.actions import ACKNOWLEDGE, APPROVE, REJECT, SEND_BACK, TAKE, button_value
+from gongdan.integrations.models import ChatAccount, ChatGroup, ChatPlatform
 from gongdan.notifications.kinds import ticket_url
 from gongdan.oncall import events as oncall_events
 from gongdan.outbox.models import OutboxMessage
@@ -47,10 +48,28 @@ def _accounts(user_ids: Iterable[int]) -> dict[int, list[ChatAccount]]:
     return found
 
 
-def _card(title: str, lines: list[str], url: str, button: tuple[str, str] | None) -> str:
+def _card(title: str, lines: list[str], url: str, button: tuple[str, str] | None,
+          form: dict[str, Any] | None = None) -> str:  # fmt: skip
+    """`form`: a comment box and several buttons that send it back (only where the platform can carry it)."""
     return json.dumps({"title": title, "lines": lines, "url": url, "link_label": _("Open in Gongdan"),
-                       "button": {"label": button[0], "value": button[1]} if button else None},
+                       "button": {"label": button[0], "value": button[1]} if button else None, "form": form},
                       ensure_ascii=False)  # fmt: skip
+
+
+def _decision_form(task: ApprovalTask, user_id: int) -> dict[str, Any]:
+    """Approve, Reject and Send back under one comment box; the service asks for the comment to reject or send
+    back, and the card shows its answer."""
+    signed = {action: button_value(action, task.pk, for_user=user_id, round=task.round)
+              for action in (APPROVE, REJECT, SEND_BACK)}  # fmt: skip
+    return {
+        "comment_label": _("Comment (required to reject or send back)"),
+        "comment_max": min(MAX_COMMENT, 1000),  # Feishu's input takes at most 1,000 characters
+        "buttons": [
+            {"name": APPROVE, "label": _("Approve"), "value": signed[APPROVE], "style": "primary"},
+            {"name": REJECT, "label": _("Reject"), "value": signed[REJECT], "style": "danger"},
+            {"name": SEND_BACK, "label": _("Send back"), "value": signed[SEND_BACK], "style": "default"},
+        ],
+    }
 
 
 def _draft(account: ChatAccount, key: str, ticket: Ticket, body: str, *, urgent: bool = False) -> Draft:
@@ -73,13 +92,29 @@ def _approval_drafts(ticket_ids: set[int]) -> list[Draft]:
         for user_id in deciders[task.pk]:
             for account in accounts.get(user_id, []):
                 with override(account.user.language or None):
-                    body = _card(
-                        _("Approval needed: %(number)s %(subject)s") % {"number": ticket.number, "subject": ticket.subject},
-                        [_("Stage: %(stage)s") % {"stage": task.step.label},
-                         _("Requested by %(name)s") % {"name": ticket.requester.name if ticket.requester_id else "?"},
-                         _("To reject, open it and give a reason.")],
-                        ticket_url(ticket), (_("Approve"), button_value(APPROVE, task.pk, for_user=user_id, round=task.round)),
-                    )  # fmt: skip
+                    title = _("Approval needed: %(number)s %(subject)s") % {
+                        "number": ticket.number,
+                        "subject": ticket.subject,
+                    }
+                    lines = [
+                        _("Stage: %(stage)s") % {"stage": task.step.label},
+                        _("Requested by %(name)s")
+                        % {"name": ticket.requester.name if ticket.requester_id else "?"},
+                    ]
+                    if account.app.platform == ChatPlatform.FEISHU:
+                        body = _card(
+                            title, lines, ticket_url(ticket), None, form=_decision_form(task, user_id)
+                        )
+                    else:
+                        body = _card(
+                            title,
+                            [*lines, _("To reject, open it and give a reason.")],
+                            ticket_url(ticket),
+                            (
+                                _("Approve"),
+                                button_value(APPROVE, task.pk, for_user=user_id, round=task.round),
+                            ),
+                        )
                 drafts.append(
                     _draft(account, f"chatcard-approval-{task.pk}-r{task.round}-a{account.pk}", ticket, body)
                 )

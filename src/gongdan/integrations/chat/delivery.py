@@ -5,7 +5,8 @@ The message's body holds the card (title, lines, link, button) as JSON and its a
 
 - Feishu: ``POST /open-apis/auth/v3/tenant_access_token/internal`` for a token, then
   ``POST /open-apis/im/v1/messages?receive_id_type=user_id|chat_id`` with an ``interactive`` card whose button
-  has ``behaviors: [{type: callback, value}]`` (card JSON 2.0).
+  has ``behaviors: [{type: callback, value}]`` (card JSON 2.0); an approval's card puts a comment box and its
+  three buttons in a ``form`` container, so the comment comes back with the press.
 - WeCom: ``GET /cgi-bin/gettoken?corpid&corpsecret``, then ``POST /cgi-bin/message/send`` with a
   ``template_card`` of type ``button_interaction`` (the button's ``key`` comes back in the callback). WeCom's
   group chats take no button cards: a group gets a ``markdown`` message with the link.
@@ -104,12 +105,30 @@ def _feishu_card(card: dict[str, Any]) -> dict[str, Any]:
         [*card.get("lines", []), f"[{card['link_label']}]({card['url']})" if card.get("url") else ""]
     )
     elements: list[dict[str, Any]] = [{"tag": "markdown", "content": text.strip()}]
+    if card.get("form"):
+        elements.append(_feishu_form(card["form"]))
     if card.get("button"):
         elements.append({"tag": "button", "type": "primary",
                          "text": {"tag": "plain_text", "content": card["button"]["label"]},
                          "behaviors": [{"type": "callback", "value": {"gd": card["button"]["value"]}}]})  # fmt: skip
     return {"schema": "2.0", "header": {"title": {"tag": "plain_text", "content": card["title"][:100]},
             "template": "blue"}, "body": {"elements": elements}}  # fmt: skip
+
+
+def _feishu_form(form: dict[str, Any]) -> dict[str, Any]:
+    """A form container (card JSON 2.0): a comment box and submit buttons, each with its signed value. Pressing
+    one sends the button's value and the form's fields (`form_value.comment`) in the card.action.trigger
+    callback; a form sits at the card's root and every field in it has a name."""
+    buttons = [{"tag": "column", "width": "auto", "elements": [{
+        "tag": "button", "name": button["name"], "type": button["style"], "form_action_type": "submit",
+        "text": {"tag": "plain_text", "content": button["label"]},
+        "behaviors": [{"type": "callback", "value": {"gd": button["value"]}}]}]}
+        for button in form["buttons"]]  # fmt: skip
+    return {"tag": "form", "name": "decide", "elements": [
+        {"tag": "input", "name": "comment", "input_type": "multiline_text", "rows": 2, "width": "fill",
+         "max_length": form["comment_max"], "placeholder": {"tag": "plain_text", "content": form["comment_label"]}},
+        {"tag": "column_set", "flex_mode": "flow", "horizontal_spacing": "8px", "columns": buttons},
+    ]}  # fmt: skip
 
 
 def build(app: ChatApp, message: OutboxMessage, card: dict[str, Any]) -> tuple[str, dict[str, Any]]:

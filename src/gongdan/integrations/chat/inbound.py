@@ -49,7 +49,7 @@ class Inbound:
     key: str = ""  # what makes this callback unique (replays are refused on it)
     user: str = ""  # the person's id on the platform
     value: dict[str, Any] = field(default_factory=dict)  # a button's value
-    text: str = ""
+    text: str = ""  # a message's text, or the comment typed in a card's form
     chat_id: str = ""
     challenge: str = ""
     # DingTalk/WeCom reply encryption needs the request's nonce; DingTalk robots answer in the same request.
@@ -128,12 +128,12 @@ def _feishu(app: ChatApp, request: HttpRequest) -> Inbound:
     kind = header.get("event_type", "")
     event_id = str(header.get("event_id") or f"{nonce}:{timestamp}")
     if kind == "card.action.trigger":
-        operator, value, context = (
-            _obj(event, "operator"),
-            _obj(_obj(event, "action"), "value"),
-            _obj(event, "context"),
-        )
+        action = _obj(event, "action")
+        operator, value, context = _obj(event, "operator"), _obj(action, "value"), _obj(event, "context")
+        # A button inside a form container sends the form's fields in form_value, keyed by their names.
+        comment = _obj(action, "form_value").get("comment")
         return Inbound("action", key=f"e:{event_id}", user=str(operator.get("user_id", "")), value=value,
+                       text=comment if isinstance(comment, str) else "",
                        chat_id=str(context.get("open_chat_id", "")))  # fmt: skip
     if kind == "im.message.receive_v1":
         message, sender = _obj(event, "message"), _obj(_obj(event, "sender"), "sender_id")
