@@ -289,6 +289,28 @@ def test_a_stage_by_team_members_asks_that_teams_members(
     assert not ApprovalTask.objects.filter(step__request__ticket=ticket, status=TaskStatus.PENDING).exists()
 
 
+def test_nobody_is_asked_to_approve_their_own_request(
+    make_flow, make_ticket, renovation, manager, admin_user
+):
+    # Given a stage asking the managers, and a second manager
+    manager_b = UserFactory(username="manager_b", role="manager")
+    make_flow({"approver_kind": "role", "approver_role": "manager"})
+    # When a manager files a renovation for themselves
+    ticket = make_ticket(
+        "Repaint my office", actor=manager, requester=manager, team=None, category=renovation
+    )
+    # Then only the other manager is asked
+    assert asked(ticket) == {"manager_b"}
+    # And once the other manager is switched off, the next request goes to the administrators, not to its requester
+    services.approval_decide(actor=manager_b, task_id=task_of(ticket, manager_b).pk, decision="approve")
+    manager_b.is_active = False
+    manager_b.save(update_fields=["is_active"])
+    second = make_ticket("Repaint the hall", actor=manager, requester=manager, team=None, category=renovation)
+    assert asked(second) == {"admin"}
+    with pytest.raises(NotFound):  # and cannot decide the administrator's task
+        services.approval_decide(actor=manager, task_id=task_of(second, admin_user).pk, decision="approve")
+
+
 @pytest.mark.parametrize("kind", ["role", "team_members"])
 def test_a_role_or_team_with_nobody_active_sends_the_stage_to_the_administrators(
     make_flow, file_ticket, admin_user, other_team, kind

@@ -489,7 +489,9 @@ def condition_holds(stage: ApprovalStage, values: dict[str, Any]) -> bool:
 
 
 def approvers_for(stage: ApprovalStage, ticket: Ticket) -> list[User]:
-    """Who approves this stage for this ticket, in a stable order; active people only."""
+    """Who approves this stage for this ticket, in a stable order; active people only, and never the ticket's
+    requester: nobody approves their own request (a manager's renovation goes to the other managers, or to the
+    administrators when they were the only one)."""
     kind = stage.approver_kind
     people: list[User] = []
     if kind == ApproverKind.REQUESTER_MANAGER:
@@ -507,7 +509,7 @@ def approvers_for(stage: ApprovalStage, ticket: Ticket) -> list[User]:
         people = [m.user for m in memberships.select_related("user").order_by("joined_at", "pk")]
     elif kind == ApproverKind.PEOPLE:
         people = list(stage.approver_people.filter(is_active=True).order_by("pk"))
-    return people
+    return [person for person in people if person.pk != ticket.requester_id]
 
 
 def _org_heads(organisation_id: int | None) -> list[int]:
@@ -635,8 +637,10 @@ def _activate_from(
         people = approvers_for(stage, ticket)
         fallback = not people
         if fallback:  # nobody to ask (no manager recorded…): the administrators decide, never a silent pass
-            people = list(User.objects.filter(is_active=True).filter(Q(role=Role.ADMIN) | Q(is_superuser=True))
+            admins = list(User.objects.filter(is_active=True).filter(Q(role=Role.ADMIN) | Q(is_superuser=True))
                           .order_by("pk")[:10])  # fmt: skip
+            # Not the requester either, unless they are the site's only administrator (the request must end).
+            people = [person for person in admins if person.pk != ticket.requester_id] or admins
         serial = stage.mode == StageMode.SERIAL
         tasks = ApprovalTask.objects.bulk_create([
             ApprovalTask(step=step, approver=person, order=index,
