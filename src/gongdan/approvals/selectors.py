@@ -4,6 +4,7 @@ decide, where a ticket's approval stands (the requester's portal, the ticket pag
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -11,6 +12,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from gongdan.accounts.models import User
+from gongdan.approvals import services
 from gongdan.approvals.models import (
     ApprovalFlow,
     ApprovalRequest,
@@ -18,12 +20,14 @@ from gongdan.approvals.models import (
     ApprovalStep,
     ApprovalTask,
     Delegation,
+    FlowVersion,
     RequestStatus,
     StepStatus,
     TaskStatus,
 )
 from gongdan.approvals.services import flow_for_ticket, may_decide, represented_by
 from gongdan.core.domain_errors import NotFound
+from gongdan.core.snapshot_diff import snapshot_diff
 from gongdan.tickets.access import can_view, can_work
 from gongdan.tickets.models import Ticket
 from gongdan.tickets.services import fields_for_category
@@ -191,6 +195,39 @@ def flow_stages(flow: ApprovalFlow) -> list[ApprovalStage]:
     return list(
         flow.stages.select_related("approver_team").prefetch_related("approver_people").order_by("position")
     )
+
+
+MAX_VERSIONS = 200
+
+
+@dataclass
+class VersionLine:
+    """One version on the versions screen: what it was, and what differs between it and the flow now."""
+
+    version: FlowVersion
+    changes: list[tuple[str, str, str]] = field(default_factory=list)  # (path, then, now)
+    is_current: bool = False
+
+
+def flow_versions(flow: ApprovalFlow) -> list[VersionLine]:
+    """The flow's versions, newest first, each with its differences from the flow as it is now (what a
+    revert to it would change)."""
+    current = services.flow_snapshot(flow)
+    rows = list(FlowVersion.objects.filter(flow_id=flow.pk).select_related("actor")[:MAX_VERSIONS])
+    lines = []
+    for row in rows:
+        changes = [
+            (path, _shown(then), _shown(now))
+            for path, (then, now) in snapshot_diff(row.snapshot, current).items()
+        ]
+        lines.append(VersionLine(version=row, changes=changes, is_current=not changes))
+    return lines
+
+
+def _shown(value: Any) -> str:
+    if value in (None, "", []):
+        return "—"
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
 
 
 def my_delegations(*, actor: User) -> list[Delegation]:
