@@ -34,6 +34,7 @@ class TicketsConfig(AppConfig):
         register_kind(workflows.AUDIT_DRAFT, _("Workflow draft saved"))
         register_kind(workflows.AUDIT_PUBLISH, _("Workflow version published"))
         register_kind(workflows.AUDIT_DISCARD, _("Workflow draft discarded"))
+        register_kind(workflows.AUDIT_RESTORE, _("Workflow version restored as the draft"))
         register_transfer_sections(TRANSFER_SECTIONS)
         watch_configuration(
             Category,
