@@ -80,7 +80,8 @@ def apply_workflows(actor: User, items: list[Item]) -> list[Change]:
         ):
             changes.append(Change(SECTION, key, UNCHANGED))
             continue
-        before = (draft or published).definition if (draft or published) else {}
+        held = draft or published
+        before = held.definition if held is not None else {}
         diff = workflows.workflow_diff(before, definition)
         fields = tuple(part for part in ("states", "transitions") if any(diff[part].values()))
         workflows.workflow_draft_save(actor=actor, ticket_type=ticket_type, definition=definition,
