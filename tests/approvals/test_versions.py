@@ -102,7 +102,7 @@ def test_the_versions_screen_shows_what_differs_from_now_and_reverts(admin_brows
     # Then version 2 (A's stage) shows A then, B now; the latest is the same as now
     assert page.status_code == 200
     assert html.count("data-version=") == 4
-    assert "approver_a" in html and "approver_b" in html and "stages.1.approver_people" in html
+    assert "approver_a" in html and "approver_b" in html and "Stage 1 · people" in html
     # When they revert to version 2
     answer = admin_browser.post(f"/settings/approvals/{flow.pk}/revert/", {"version": "2"})
     assert answer.status_code == 302

@@ -8,8 +8,10 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import pgettext
 
 from gongdan.accounts.models import User
 from gongdan.approvals import services
@@ -217,16 +219,42 @@ def flow_versions(flow: ApprovalFlow) -> list[VersionLine]:
     lines = []
     for row in rows:
         changes = [
-            (path, _shown(then), _shown(now))
+            (_path_label(path), _shown(then), _shown(now))
             for path, (then, now) in snapshot_diff(row.snapshot, current).items()
         ]
         lines.append(VersionLine(version=row, changes=changes, is_current=not changes))
     return lines
 
 
+def _field_label(model: Any, name: str) -> str:
+    try:
+        field = model._meta.get_field(name)
+    except FieldDoesNotExist:
+        return name
+    if field.auto_created and not field.concrete:  # the flow's stages, seen from the flow
+        return str(field.related_model._meta.verbose_name_plural)
+    return str(field.verbose_name)
+
+
+def _path_label(path: str) -> str:
+    """`stages.2.mode` as the reader's words: "Stage 2 · how they decide"."""
+    parts = path.split(".")
+    if parts[0] != "stages" or len(parts) < 2:
+        return _field_label(ApprovalFlow, parts[0])
+    words = [pgettext("approval flow version", "Stage %(n)s") % {"n": parts[1]}]
+    if len(parts) > 2:
+        words.append(_field_label(ApprovalStage, parts[2]))
+    return " · ".join(words)
+
+
 def _shown(value: Any) -> str:
+    """A value as the screen shows it: a whole stage as its values in a line (name · approvers · mode …)."""
     if value in (None, "", []):
         return "—"
+    if isinstance(value, dict):
+        return " · ".join(_shown(v) for v in value.values() if v not in (None, "", []))
+    if isinstance(value, list):
+        return ", ".join(_shown(v) for v in value)
     return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
 
 

@@ -35,14 +35,46 @@ def flatten(value: Any, prefix: str = "") -> dict[str, Any]:
     return flat
 
 
-def snapshot_diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, list[Any]]:
-    """`{path: [before, after]}` for every value that differs, in path order."""
+def snapshot_diff(
+    before: Mapping[str, Any], after: Mapping[str, Any], *, whole_over: int = 3
+) -> dict[str, list[Any]]:
+    """`{path: [before, after]}` for every value that differs, in path order. A row of a list (a stage) that
+    differs in more than `whole_over` values — another stage moved into its place, or a new one — is one line
+    with the whole row on each side, which reads better than a dozen of its fields."""
     old, new = flatten(before), flatten(after)
-    return {
-        path: [old.get(path, MISSING), new.get(path, MISSING)]
-        for path in sorted({*old, *new}, key=_natural)
-        if old.get(path, MISSING) != new.get(path, MISSING)
-    }
+    changed = [p for p in sorted({*old, *new}, key=_natural) if old.get(p, MISSING) != new.get(p, MISSING)]
+    rows: dict[str, int] = {}
+    for path in changed:
+        if (row := _row_of(path)) is not None:
+            rows[row] = rows.get(row, 0) + 1
+    result: dict[str, list[Any]] = {}
+    for path in changed:
+        row = _row_of(path)
+        if row is not None and rows[row] > whole_over:
+            result.setdefault(row, [_at(before, row), _at(after, row)])
+        else:
+            result[path] = [old.get(path, MISSING), new.get(path, MISSING)]
+    return result
+
+
+def _row_of(path: str) -> str | None:
+    """`stages.2` for `stages.2.mode`: the list row a value belongs to (None for a top-level value)."""
+    parts = path.split(".")
+    for index in range(len(parts) - 1, 0, -1):
+        if parts[index].isdigit():
+            return ".".join(parts[: index + 1]) if index + 1 < len(parts) else None
+    return None
+
+
+def _at(value: Any, path: str) -> Any:
+    for part in path.split("."):
+        if isinstance(value, Mapping):
+            value = value.get(part)
+        elif isinstance(value, list) and part.isdigit() and 0 < int(part) <= len(value):
+            value = value[int(part) - 1]
+        else:
+            return MISSING
+    return value
 
 
 def _natural(path: str) -> list[tuple[int, Any]]:
