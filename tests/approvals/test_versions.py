@@ -137,3 +137,18 @@ def test_revert_guards(admin_browser, admin_user, agent, make_flow, approver):
         services.flow_revert(actor=agent, flow=flow, number=1)
     answer = admin_browser.post(f"/settings/approvals/{flow.pk}/revert/", {"version": "nope"}, follow=True)
     assert "That version does not exist." in answer.content.decode()
+
+
+def test_erasing_an_approver_takes_their_username_out_of_the_flows_versions(admin_user, make_flow, approver_b,
+                                                                           django_capture_on_commit_callbacks):  # fmt: skip
+    from gongdan.privacy import services as privacy
+
+    gone = UserFactory(username="li_leaving", role="team_lead")
+    flow = make_flow(people_stage(gone, approver_b))
+    assert "li_leaving" in str(FlowVersion.objects.filter(flow_id=flow.pk).first().snapshot)
+    with django_capture_on_commit_callbacks(execute=True):
+        erasure = privacy.person_erase(actor=admin_user, user=gone, confirm="li_leaving")
+    for version in FlowVersion.objects.filter(flow_id=flow.pk):
+        assert "li_leaving" not in str(version.snapshot)
+    people = FlowVersion.objects.filter(flow_id=flow.pk).first().snapshot["stages"][0]["approver_people"]
+    assert set(people) == {erasure.pseudonym, "approver_b"}
