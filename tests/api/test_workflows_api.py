@@ -1,12 +1,15 @@
-"""The workflows API: administrators read, save a draft, validate and publish; everyone else is refused."""
+"""The workflows API: administrators read, save a draft, validate, publish and restore an old version as the
+draft; everyone else is refused."""
 
 from __future__ import annotations
 
 import pytest
 
-from gongdan.tickets.models import TicketType, VersionStatus, WorkflowVersion
+from gongdan.tickets.models import Status, TicketType, VersionStatus, WorkflowVersion
+from gongdan.tickets.services import workflows
 from tests.api.conftest import assert_error
-from tests.tickets.test_workflows import THREE_STATES
+from tests.tickets.test_workflow_restore import with_inspection
+from tests.tickets.test_workflows import THREE_STATES, publish
 
 pytestmark = pytest.mark.django_db
 
@@ -52,3 +55,16 @@ def test_the_workflow_list_reads_a_fixed_number_of_queries(admin_api, permit, dj
     admin_api.get("workflows")
     with django_assert_max_num_queries(8):
         assert admin_api.get("workflows").status_code == 200
+
+
+def test_the_api_restores_a_version_as_the_draft(admin_api, agent_api, admin_user, permit):
+    publish(admin_user, permit, THREE_STATES)
+    publish(admin_user, permit, with_inspection())
+    answer = admin_api.post("workflows/permit/versions/1/restore", {})
+    assert answer.status_code == 200
+    assert answer.json() == {"version": 3, "restored": 1, "problems": [], "stranded": {}}
+    assert_error(admin_api.post("workflows/permit/versions/3/restore", {}), 409, "already_draft")
+    assert_error(admin_api.post("workflows/permit/versions/9/restore", {}), 404)
+    assert_error(agent_api.post("workflows/permit/versions/1/restore", {}), 403)
+    assert workflows.published_version(permit).definition["states"][2]["code"] == "inspect"
+    assert Status.NEW in {s["status"] for s in workflows.draft_version(permit).definition["states"]}

@@ -102,6 +102,8 @@ class SettingsScreen[M: models.Model]:
     delete_failed_url: Callable[[M], Target] | None = None  # default: its edit page
 
     edit_url: str = ""  # URL name of the edit page (for the confirmation's Cancel and a refused delete)
+    # The services write the audit entries themselves (with the versions they keep): the screen does not.
+    audited_by_service: bool = False
 
     # ---------------------------------------------------------------------------------------------- views
 
@@ -166,9 +168,10 @@ class SettingsScreen[M: models.Model]:
                 with transaction.atomic():  # the audit entry commits with the delete, or neither does
                     pk, before = row.pk, field_values(row)
                     self.delete(actor=request.user, **{self.instance_key: row})
-                    audit_configuration_change(
-                        actor=request.user, instance=row, before=before, after=None, object_id=pk
-                    )
+                    if not self.audited_by_service:
+                        audit_configuration_change(
+                            actor=request.user, instance=row, before=before, after=None, object_id=pk
+                        )
             except DomainError as exc:
                 messages.error(request, str(exc.message))
                 return self._redirect(self._failed_target(row))
@@ -210,13 +213,16 @@ class SettingsScreen[M: models.Model]:
         if row is None:
             assert self.create is not None, "a screen with a create view has a create service"
             created = self.create(actor=request.user, **values)
-            audit_configuration_change(actor=request.user, instance=created, before=None,
-                                       after=field_values(created))  # fmt: skip
+            if not self.audited_by_service:
+                audit_configuration_change(actor=request.user, instance=created, before=None,
+                                           after=field_values(created))  # fmt: skip
             return created
         assert self.update is not None, "a screen with an edit view has an update service"
         before = field_values(row)
         updated = self.update(actor=request.user, **{self.instance_key: row}, **values)
         saved = updated if isinstance(updated, self.model) else row
+        if self.audited_by_service:
+            return saved
         after = field_values(type(saved)._default_manager.get(pk=saved.pk))
         audit_configuration_change(actor=request.user, instance=saved, before=before, after=after)
         return saved

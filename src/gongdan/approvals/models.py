@@ -315,3 +315,40 @@ class Delegation(models.Model):
             ),
         ]
         indexes = [models.Index(fields=["delegate", "ends_at"], name="approvals_delegation_idx")]
+
+
+class FlowVersion(models.Model):
+    """Every saved change of an approval flow or its stages: who, when, and the flow as it became (`snapshot`,
+    `flow_export`'s form: names, never ids). Reverting restores an old snapshot through the services, which
+    records one more version. Versions outlive their flow (`flow_id` is not a key), so a deleted flow's
+    history stays for the record."""
+
+    class Action(models.TextChoices):
+        CREATED = "created", pgettext_lazy("version", "Created")
+        UPDATED = "updated", pgettext_lazy("version", "Changed")
+        STAGES = "stages", pgettext_lazy("version", "Stages changed")
+        IMPORTED = "imported", pgettext_lazy("version", "Imported")
+        REVERTED = "reverted", pgettext_lazy("version", "Reverted")
+        DELETED = "deleted", pgettext_lazy("version", "Deleted")
+
+    flow_id = models.PositiveIntegerField(db_index=False)
+    code = models.SlugField(max_length=60)
+    number = models.PositiveIntegerField(_("version"))
+    action = models.CharField(max_length=10, choices=Action.choices)
+    snapshot = models.JSONField(default=dict)
+    reverted_from = models.PositiveIntegerField(null=True, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("time"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-number"]
+        verbose_name = _("approval flow version")
+        verbose_name_plural = _("approval flow versions")
+        constraints = [
+            models.UniqueConstraint(fields=["flow_id", "number"], name="approvals_flow_version_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} v{self.number}"

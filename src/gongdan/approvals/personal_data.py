@@ -4,13 +4,14 @@ comments), the delegations they gave or took, and their name in anyone's approva
 
 Erasure keeps the decisions themselves — who approved a purchase is the organisation's record, and the
 user row they point to is pseudonymised by the accounts app — but takes the person's name out of every
-comment and removes their delegations (a note about someone's leave says nothing the record needs)."""
+comment and removes their delegations (a note about someone's leave says nothing the record needs). A flow's
+versions name approvers by username: an erased person's username there becomes the pseudonym too."""
 
 from __future__ import annotations
 
 from django.db.models import Q
 
-from gongdan.approvals.models import ApprovalRequest, ApprovalTask, Delegation
+from gongdan.approvals.models import ApprovalRequest, ApprovalTask, Delegation, FlowVersion
 from gongdan.core.personal_data import Person, PersonalExport, scrub
 
 
@@ -84,4 +85,24 @@ class ApprovalsPersonalData:
             "delegations_deleted": delegations,
             "comments_scrubbed": comments,
             "outcomes_scrubbed": outcomes,
+            "flow_versions_scrubbed": _scrub_flow_versions(person.username, pseudonym),
         }
+
+
+def _scrub_flow_versions(username: str, pseudonym: str) -> int:
+    """The versions whose stages name the person as an approver (a small table: read whole, in batches)."""
+    scrubbed = 0
+    for version in FlowVersion.objects.only("pk", "snapshot").iterator(chunk_size=500):
+        stages = version.snapshot.get("stages") if isinstance(version.snapshot, dict) else None
+        if not isinstance(stages, list) or not any(
+            isinstance(stage, dict) and username in (stage.get("approver_people") or []) for stage in stages
+        ):
+            continue
+        for stage in stages:
+            if isinstance(stage, dict) and username in (stage.get("approver_people") or []):
+                stage["approver_people"] = [
+                    pseudonym if name == username else name for name in stage["approver_people"]
+                ]
+        FlowVersion.objects.filter(pk=version.pk).update(snapshot=version.snapshot)
+        scrubbed += 1
+    return scrubbed

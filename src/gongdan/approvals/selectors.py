@@ -4,13 +4,17 @@ decide, where a ticket's approval stands (the requester's portal, the ticket pag
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import pgettext
 
 from gongdan.accounts.models import User
+from gongdan.approvals import services
 from gongdan.approvals.models import (
     ApprovalFlow,
     ApprovalRequest,
@@ -18,12 +22,14 @@ from gongdan.approvals.models import (
     ApprovalStep,
     ApprovalTask,
     Delegation,
+    FlowVersion,
     RequestStatus,
     StepStatus,
     TaskStatus,
 )
 from gongdan.approvals.services import flow_for_ticket, may_decide, represented_by
 from gongdan.core.domain_errors import NotFound
+from gongdan.core.snapshot_diff import snapshot_diff
 from gongdan.tickets.access import can_view, can_work
 from gongdan.tickets.models import Ticket
 from gongdan.tickets.services import fields_for_category
@@ -191,6 +197,65 @@ def flow_stages(flow: ApprovalFlow) -> list[ApprovalStage]:
     return list(
         flow.stages.select_related("approver_team").prefetch_related("approver_people").order_by("position")
     )
+
+
+MAX_VERSIONS = 200
+
+
+@dataclass
+class VersionLine:
+    """One version on the versions screen: what it was, and what differs between it and the flow now."""
+
+    version: FlowVersion
+    changes: list[tuple[str, str, str]] = field(default_factory=list)  # (path, then, now)
+    is_current: bool = False
+
+
+def flow_versions(flow: ApprovalFlow) -> list[VersionLine]:
+    """The flow's versions, newest first, each with its differences from the flow as it is now (what a
+    revert to it would change)."""
+    current = services.flow_snapshot(flow)
+    rows = list(FlowVersion.objects.filter(flow_id=flow.pk).select_related("actor")[:MAX_VERSIONS])
+    lines = []
+    for row in rows:
+        changes = [
+            (_path_label(path), _shown(then), _shown(now))
+            for path, (then, now) in snapshot_diff(row.snapshot, current).items()
+        ]
+        lines.append(VersionLine(version=row, changes=changes, is_current=not changes))
+    return lines
+
+
+def _field_label(model: Any, name: str) -> str:
+    try:
+        field = model._meta.get_field(name)
+    except FieldDoesNotExist:
+        return name
+    if field.auto_created and not field.concrete:  # the flow's stages, seen from the flow
+        return str(field.related_model._meta.verbose_name_plural)
+    return str(field.verbose_name)
+
+
+def _path_label(path: str) -> str:
+    """`stages.2.mode` as the reader's words: "Stage 2 · how they decide"."""
+    parts = path.split(".")
+    if parts[0] != "stages" or len(parts) < 2:
+        return _field_label(ApprovalFlow, parts[0])
+    words = [pgettext("approval flow version", "Stage %(n)s") % {"n": parts[1]}]
+    if len(parts) > 2:
+        words.append(_field_label(ApprovalStage, parts[2]))
+    return " · ".join(words)
+
+
+def _shown(value: Any) -> str:
+    """A value as the screen shows it: a whole stage as its values in a line (name · approvers · mode …)."""
+    if value in (None, "", []):
+        return "—"
+    if isinstance(value, dict):
+        return " · ".join(_shown(v) for v in value.values() if v not in (None, "", []))
+    if isinstance(value, list):
+        return ", ".join(_shown(v) for v in value)
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
 
 
 def my_delegations(*, actor: User) -> list[Delegation]:

@@ -20,7 +20,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import F, Max, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -39,6 +39,7 @@ from gongdan.approvals.models import (
     ConditionOperator,
     Decision,
     Delegation,
+    FlowVersion,
     RequestStatus,
     StageMode,
     StepStatus,
@@ -111,10 +112,60 @@ def _clean_flow(values: dict[str, Any], *, flow: ApprovalFlow | None) -> dict[st
     }
 
 
+# --- versions: every save of a flow or its stages ---------------------------------------------------------
+
+
+def flow_snapshot(flow: ApprovalFlow) -> dict[str, Any]:
+    """The flow as a version keeps it and the audit trail shows it: its export, without the file's format."""
+    return {k: v for k, v in flow_export(flow).items() if k != "format"}
+
+
+def _record(
+    flow: ApprovalFlow,
+    *,
+    actor: User | None,
+    action: str,
+    before: dict[str, Any] | None,
+    reverted_from: int | None = None,
+    flow_id: int | None = None,
+) -> FlowVersion | None:
+    """Write the audit entry and the version of one change (in the change's transaction). A save that
+    changed nothing is neither audited nor a version."""
+    after = flow_snapshot(flow) if action != FlowVersion.Action.DELETED else None
+    if before is not None and after is not None and before == after:
+        return None
+    pk = flow_id if flow_id is not None else flow.pk
+    audit_configuration_change(actor=actor, instance=flow, before=before, after=after, object_id=pk)
+    last = FlowVersion.objects.filter(flow_id=pk).aggregate(n=Max("number"))["n"] or 0
+    return FlowVersion.objects.create(
+        flow_id=pk, code=flow.code, number=last + 1, action=action, snapshot=after if after is not None else before,
+        reverted_from=reverted_from, actor=actor if actor is not None and actor.pk else None,
+    )  # fmt: skip
+
+
+def _locked(flow: ApprovalFlow) -> None:
+    """Two admins saving one flow at once take turns (their versions are numbered in that order)."""
+    ApprovalFlow.objects.select_for_update().filter(pk=flow.pk).first()
+
+
+# --- flows and their stages --------------------------------------------------------------------------------
+
+
 @transaction.atomic
 def flow_create(*, actor: User | None, **values: Any) -> ApprovalFlow:
     _require_admin(actor)
     flow = ApprovalFlow.objects.create(**_clean_flow(values, flow=None), updated_at=timezone.now())
+    configuration_changed()
+    _record(flow, actor=actor, action=FlowVersion.Action.CREATED, before=None)
+    return flow
+
+
+def _flow_save(flow: ApprovalFlow, values: dict[str, Any]) -> ApprovalFlow:
+    cleaned = _clean_flow(values, flow=flow)
+    for name, value in cleaned.items():
+        setattr(flow, name, value)
+    flow.updated_at = timezone.now()
+    flow.save()
     configuration_changed()
     return flow
 
@@ -122,12 +173,10 @@ def flow_create(*, actor: User | None, **values: Any) -> ApprovalFlow:
 @transaction.atomic
 def flow_update(*, actor: User | None, flow: ApprovalFlow, **values: Any) -> ApprovalFlow:
     _require_admin(actor)
-    cleaned = _clean_flow(values, flow=flow)
-    for name, value in cleaned.items():
-        setattr(flow, name, value)
-    flow.updated_at = timezone.now()
-    flow.save()
-    configuration_changed()
+    _locked(flow)
+    before = flow_snapshot(flow)
+    _flow_save(flow, values)
+    _record(flow, actor=actor, action=FlowVersion.Action.UPDATED, before=before)
     return flow
 
 
@@ -139,8 +188,10 @@ def flow_delete(*, actor: User | None, flow: ApprovalFlow) -> None:
             _("This flow has run on tickets and is kept for their history; switch it off instead."),
             code="flow_in_use",
         )
+    pk, before = flow.pk, flow_snapshot(flow)
     flow.delete()
     configuration_changed()
+    _record(flow, actor=actor, action=FlowVersion.Action.DELETED, before=before, flow_id=pk)
 
 
 def _clean_stage(values: dict[str, Any]) -> dict[str, Any]:
@@ -200,17 +251,13 @@ def _clean_stage(values: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _stages_of(flow: ApprovalFlow) -> dict[str, Any]:
-    """A flow's stages as the audit trail shows them (the export's form: names, not ids)."""
-    return {"stages": flow_export(flow)["stages"]}
-
-
 @transaction.atomic
 def stage_create(*, actor: User | None, flow: ApprovalFlow, **values: Any) -> ApprovalStage:
     _require_admin(actor)
-    before = _stages_of(flow)
+    _locked(flow)
+    before = flow_snapshot(flow)
     stage = _stage_insert(flow=flow, values=values)
-    audit_configuration_change(actor=actor, instance=flow, before=before, after=_stages_of(flow))
+    _record(flow, actor=actor, action=FlowVersion.Action.STAGES, before=before)
     return stage
 
 
@@ -232,7 +279,8 @@ def _stage_insert(*, flow: ApprovalFlow, values: dict[str, Any]) -> ApprovalStag
 def stage_delete(*, actor: User | None, stage: ApprovalStage) -> None:
     _require_admin(actor)
     flow_id = stage.flow_id
-    before = _stages_of(stage.flow)
+    _locked(stage.flow)
+    before = flow_snapshot(stage.flow)
     stage.delete()
     for position, row in enumerate(
         ApprovalStage.objects.filter(flow_id=flow_id).order_by("position"), start=1
@@ -240,14 +288,15 @@ def stage_delete(*, actor: User | None, stage: ApprovalStage) -> None:
         if row.position != position:
             ApprovalStage.objects.filter(pk=row.pk).update(position=position)
     flow = ApprovalFlow.objects.get(pk=flow_id)
-    audit_configuration_change(actor=actor, instance=flow, before=before, after=_stages_of(flow))
     configuration_changed()
+    _record(flow, actor=actor, action=FlowVersion.Action.STAGES, before=before)
 
 
 @transaction.atomic
 def stage_move(*, actor: User | None, stage: ApprovalStage, up: bool) -> None:
     """Swap a stage with its neighbour (the stage editor's arrows)."""
     _require_admin(actor)
+    _locked(stage.flow)
     siblings = list(
         ApprovalStage.objects.select_for_update().filter(flow_id=stage.flow_id).order_by("position")
     )
@@ -256,12 +305,12 @@ def stage_move(*, actor: User | None, stage: ApprovalStage, up: bool) -> None:
     if not 0 <= other < len(siblings):
         return
     a, b = siblings[index], siblings[other]
-    before = _stages_of(stage.flow)
+    before = flow_snapshot(stage.flow)
     ApprovalStage.objects.filter(pk=a.pk).update(position=0)  # free the position (unique per flow)
     ApprovalStage.objects.filter(pk=b.pk).update(position=a.position)
     ApprovalStage.objects.filter(pk=a.pk).update(position=b.position)
-    audit_configuration_change(actor=actor, instance=stage.flow, before=before, after=_stages_of(stage.flow))
     configuration_changed()
+    _record(stage.flow, actor=actor, action=FlowVersion.Action.STAGES, before=before)
 
 
 # --- export and import ------------------------------------------------------------------------------------
@@ -306,11 +355,9 @@ def _named(model: Any, field: str, value: Any, error_key: str, errors: dict[str,
     return row
 
 
-@transaction.atomic
-def flow_import(*, actor: User | None, data: Any) -> ApprovalFlow:
-    """Create a flow from `flow_export`'s JSON, or replace the stages of the flow with the same code. Every
-    name must resolve on this site, or nothing is written."""
-    _require_admin(actor)
+def _resolved(data: Any) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """An exported flow's values and stages with every name resolved on this site, or ValidationFailed
+    naming each that is not here (nothing is written)."""
     if not isinstance(data, dict) or data.get("format") != "gongdan.approval_flow/1":
         raise ValidationFailed(
             _("This is not an exported approval flow."), details={"file": [_("Wrong format.")]}
@@ -344,13 +391,51 @@ def flow_import(*, actor: User | None, data: Any) -> ApprovalFlow:
     values = {k: data.get(k) for k in ("code", "name", "name_en", "description", "start_on_create", "is_active",
                                          "order")}  # fmt: skip
     values.update(ticket_type=ticket_type, category=category, calendar=calendar)
-    flow = ApprovalFlow.objects.filter(code=str(values.get("code") or "").strip().lower()).first()
-    before = flow_export(flow) if flow else None
-    flow = flow_update(actor=actor, flow=flow, **values) if flow else flow_create(actor=actor, **values)
+    return values, stage_values
+
+
+def _replace(flow: ApprovalFlow, values: dict[str, Any], stage_values: list[dict[str, Any]]) -> ApprovalFlow:
+    _flow_save(flow, values)
     flow.stages.all().delete()
     for raw_stage in stage_values:
         _stage_insert(flow=flow, values=raw_stage)
-    audit_configuration_change(actor=actor, instance=flow, before=before, after=flow_export(flow))
+    return flow
+
+
+@transaction.atomic
+def flow_import(*, actor: User | None, data: Any) -> ApprovalFlow:
+    """Create a flow from `flow_export`'s JSON, or replace the stages of the flow with the same code. Every
+    name must resolve on this site, or nothing is written. One version either way."""
+    _require_admin(actor)
+    values, stage_values = _resolved(data)
+    flow = ApprovalFlow.objects.filter(code=str(values.get("code") or "").strip().lower()).first()
+    if flow is None:
+        flow = ApprovalFlow.objects.create(**_clean_flow(values, flow=None), updated_at=timezone.now())
+        before = None
+    else:
+        _locked(flow)
+        before = flow_snapshot(flow)
+    _replace(flow, values, stage_values)
+    _record(flow, actor=actor, action=FlowVersion.Action.IMPORTED, before=before)
+    return flow
+
+
+@transaction.atomic
+def flow_revert(*, actor: User | None, flow: ApprovalFlow, number: int) -> ApprovalFlow:
+    """Make the flow what it was at version `number`, through the same checks as a save (a team, person or
+    calendar deleted since is refused by name); the result is one more version."""
+    _require_admin(actor)
+    old = FlowVersion.objects.filter(flow_id=flow.pk, number=number).first()
+    if old is None or old.action == FlowVersion.Action.DELETED:
+        raise NotFound(_("That version does not exist."))
+    _locked(flow)
+    before = flow_snapshot(flow)
+    if old.snapshot == before:
+        raise Conflict(_("The flow is already as it was at version %(number)d.") % {"number": number},
+                       code="nothing_to_revert")  # fmt: skip
+    values, stage_values = _resolved({**old.snapshot, "format": "gongdan.approval_flow/1"})
+    _replace(flow, values, stage_values)
+    _record(flow, actor=actor, action=FlowVersion.Action.REVERTED, before=before, reverted_from=number)
     return flow
 
 

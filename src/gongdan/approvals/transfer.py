@@ -26,9 +26,7 @@ def _code(item: Item) -> str:
 
 
 def export_flows() -> list[Item]:
-    return [
-        {k: v for k, v in services.flow_export(f).items() if k != "format"} for f in selectors.flow_list()
-    ]
+    return [services.flow_snapshot(f) for f in selectors.flow_list()]
 
 
 def apply_flows(actor: User, items: list[Item]) -> list[Change]:
@@ -37,7 +35,7 @@ def apply_flows(actor: User, items: list[Item]) -> list[Change]:
         code = _code(item)
         existing = ApprovalFlow.objects.filter(code=code).first() if code else None
         if existing is not None:
-            before = {k: v for k, v in services.flow_export(existing).items() if k != "format"}
+            before = services.flow_snapshot(existing)
             diff = changed_fields(before, {**before, **item})
             if not diff:
                 changes.append(Change("approval_flows", code, UNCHANGED))

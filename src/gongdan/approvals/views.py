@@ -201,7 +201,7 @@ FLOWS = SettingsScreen(
     new_title=gettext_lazy("New approval flow"), edit_title=gettext_lazy("Approval flow: %(name)s"),
     created=gettext_lazy("Flow %(name)s was created; now add its stages."),
     saved=gettext_lazy("Changes to %(name)s were saved."), deleted=gettext_lazy("Flow %(name)s was deleted."),
-    after_save=lambda flow: ("approvals:flow_edit", flow.pk),
+    after_save=lambda flow: ("approvals:flow_edit", flow.pk), audited_by_service=True,
 )  # fmt: skip
 flow_list, flow_create, flow_edit, flow_delete = (
     FLOWS.list_view,
@@ -250,6 +250,30 @@ def stage_move(request: AdminRequest, pk: int) -> HttpResponse:
     stage = get_object_or_404(ApprovalStage, pk=pk)
     services.stage_move(actor=request.user, stage=stage, up=request.POST.get("direction") == "up")
     return redirect("approvals:flow_edit", pk=stage.flow_id)
+
+
+@admin_required
+@require_GET
+def flow_versions(request: AdminRequest, pk: int) -> HttpResponse:
+    """Every saved change of the flow, newest first, each with what differs from the flow now."""
+    flow = get_object_or_404(ApprovalFlow, pk=pk)
+    return render_page(request, "approvals/settings/versions.html", section="approval_flows", flow=flow,
+                       versions=selectors.flow_versions(flow))  # fmt: skip
+
+
+@admin_required
+@require_POST
+def flow_revert(request: AdminRequest, pk: int) -> HttpResponse:
+    flow = get_object_or_404(ApprovalFlow, pk=pk)
+    number = request.POST.get("version", "")
+    try:
+        services.flow_revert(actor=request.user, flow=flow, number=int(number) if number.isdigit() else 0)
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(request, _("Flow %(name)s is back to version %(number)s; that is a new version.")
+                         % {"name": flow.label, "number": number})  # fmt: skip
+    return redirect("approvals:flow_versions", flow.pk)
 
 
 @admin_required

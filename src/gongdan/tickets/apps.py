@@ -26,6 +26,7 @@ class TicketsConfig(AppConfig):
         from gongdan.tickets.services.personal_data import TicketsPersonalData, TicketsRetention
         from gongdan.tickets.services.sensitive_values import ticket_custom_values_reseal
         from gongdan.tickets.transfer import SECTIONS as TRANSFER_SECTIONS
+        from gongdan.tickets.workflow_transfer import SECTIONS as WORKFLOW_SECTIONS
 
         register_sections(SECTIONS)
         from gongdan.audit.kinds import register_kind
@@ -34,7 +35,9 @@ class TicketsConfig(AppConfig):
         register_kind(workflows.AUDIT_DRAFT, _("Workflow draft saved"))
         register_kind(workflows.AUDIT_PUBLISH, _("Workflow version published"))
         register_kind(workflows.AUDIT_DISCARD, _("Workflow draft discarded"))
+        register_kind(workflows.AUDIT_RESTORE, _("Workflow version restored as the draft"))
         register_transfer_sections(TRANSFER_SECTIONS)
+        register_transfer_sections(WORKFLOW_SECTIONS)
         watch_configuration(
             Category,
             CustomField,

@@ -80,6 +80,11 @@ urlpatterns = [
         settings_workflow.workflow_export,
         name="workflow_export",
     ),
+    path(
+        "settings/workflow/<slug:key>/versions/<int:number>/restore/",
+        settings_workflow.workflow_restore,
+        name="workflow_restore",
+    ),
     path("settings/workflow/<slug:key>/import/", settings_workflow.workflow_import, name="workflow_import"),
     path("settings/desk/", settings_lifecycle.desk_settings, name="desk_settings"),
 ]

@@ -1,6 +1,7 @@
 """The workflows part of the REST API (administrators): read the workflows and their versions, save a draft,
-validate a definition, publish the draft with a mapping for the open tickets of removed states. The same
-services as the editor (tickets.services.workflows) do the work and write the audit entries."""
+validate a definition, publish the draft with a mapping for the open tickets of removed states, restore an old
+version as the draft (revert). The same services as the editor (tickets.services.workflows) do the work and
+write the audit entries."""
 
 from __future__ import annotations
 
@@ -182,3 +183,24 @@ def workflow_publish(request: HttpRequest, payload: PublishIn, key: str = KeyPat
     actor = _admin(request)
     version = workflows.workflow_publish(actor=actor, ticket_type=_owner(key), mapping=payload.mapping)
     return {"version": version.number, "moved": int(version.moved.get("tickets", 0))}
+
+
+class RestoreOut(DraftOut):
+    restored: int = Field(description="The version whose definition the draft now is")
+
+
+@router.post(
+    "/workflows/{key}/versions/{number}/restore",
+    response={200: RestoreOut, **errors_for(401, 403, 404, 409, 422)},
+    summary="Restore a version as the draft",
+)
+def workflow_restore(
+    request: HttpRequest, key: str = KeyPath, number: int = Path(..., ge=1, le=2**31 - 1)
+) -> dict[str, Any]:
+    """Revert: the version's definition becomes the draft (replacing the draft there is); publish it as
+    usual. 409 `already_draft` for the draft itself; 422 when it names what this site no longer has."""
+    actor = _admin(request)
+    ticket_type = _owner(key)
+    draft = workflows.workflow_restore(actor=actor, ticket_type=ticket_type, number=number)
+    return {"version": draft.number, "restored": number, "problems": _problems(draft.definition),
+            "stranded": workflows.stranded_states(ticket_type, draft.definition)}  # fmt: skip

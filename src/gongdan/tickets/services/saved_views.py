@@ -1,6 +1,8 @@
 """Agents' own queue views: save the queue's filters and sort under a name, rename, share with a team, delete.
 
-Only the owner changes a view, and a lead of the team it is shared with (who looks after the team's tabs)."""
+Only the owner changes a view, and a lead of the team it is shared with (who looks after the team's tabs).
+A view shared with a team is configuration the whole team sees: its creation, every change (sharing and
+unsharing included) and its deletion are in the audit trail; a personal view is not."""
 
 from __future__ import annotations
 
@@ -9,6 +11,8 @@ from django.http import QueryDict
 from django.utils.translation import gettext as _
 
 from gongdan.accounts.models import Team, User
+from gongdan.audit.services import audit_configuration_change
+from gongdan.audit.snapshots import field_values
 from gongdan.core.domain_errors import NotFound, PermissionDenied, ValidationFailed
 from gongdan.tickets.access import lead_team_ids, team_ids
 from gongdan.tickets.filters import TicketFilters
@@ -103,12 +107,15 @@ def saved_view_create(
         raise ValidationFailed(message, details={"name": [message]})
     try:
         with transaction.atomic():
-            return SavedView.objects.create(
+            view = SavedView.objects.create(
                 owner=actor, name=cleaned, query=query, team=team, columns=kept_columns
             )
     except IntegrityError as exc:  # two saves of one name at once
         message = _("You already have a view of that name.")
         raise ValidationFailed(message, details={"name": [message]}) from exc
+    if view.team_id is not None:
+        audit_configuration_change(actor=actor, instance=view, before=None, after=field_values(view))
+    return view
 
 
 @transaction.atomic
@@ -125,6 +132,7 @@ def saved_view_update(
     view = SavedView.objects.select_for_update().get(pk=view.pk)
     if not may_edit_view(actor, view):
         raise PermissionDenied(_("Only the owner of a view or a lead of its team may change it."))
+    before = field_values(view)
     fields = ["updated_at"]
     if name is not None:
         view.name = _clean_name(name)
@@ -145,13 +153,19 @@ def saved_view_update(
         view.team = team
         fields.append("team")
     view.save(update_fields=fields)
+    if before["team"] is not None or view.team_id is not None:
+        audit_configuration_change(actor=actor, instance=view, before=before, after=field_values(view))
     return view
 
 
 @transaction.atomic
 def saved_view_delete(*, actor: User, view: SavedView) -> None:
-    if not may_edit_view(actor, view):
-        raise PermissionDenied(_("Only the owner of a view or a lead of its team may change it."))
-    deleted, _rows = SavedView.objects.filter(pk=view.pk).delete()
-    if not deleted:
+    held = SavedView.objects.select_for_update().filter(pk=view.pk).first()  # as it is now, for the trail
+    if held is None:
         raise NotFound(_("No such view."))
+    if not may_edit_view(actor, held):
+        raise PermissionDenied(_("Only the owner of a view or a lead of its team may change it."))
+    pk, before = held.pk, field_values(held)
+    held.delete()
+    if before["team"] is not None:
+        audit_configuration_change(actor=actor, instance=held, before=before, after=None, object_id=pk)

@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 from gongdan.accounts.models import User
 from gongdan.audit.services import audit_record
 from gongdan.core.config_cache import configuration_changed
-from gongdan.core.domain_errors import NotFound, PermissionDenied, ValidationFailed
+from gongdan.core.domain_errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from gongdan.tickets import workflow_rules
 from gongdan.tickets.models import (
     CustomField,
@@ -59,6 +59,7 @@ ENTRY_STATUSES = (Status.NEW, Status.ASSIGNED)
 AUDIT_DRAFT = "workflow.draft"
 AUDIT_PUBLISH = "workflow.publish"
 AUDIT_DISCARD = "workflow.discard"
+AUDIT_RESTORE = "workflow.restore"
 
 
 def _require_admin(actor: User | None) -> None:
@@ -393,6 +394,34 @@ def workflow_draft_discard(*, actor: User | None, ticket_type: TicketType | None
     audit_record(kind=AUDIT_DISCARD, actor=actor, object_type="tickets.workflowversion", object_id=draft.pk,
                  object_repr=f"{_owner_label(ticket_type)} v{draft.number}", detail={"version": draft.number})  # fmt: skip
     draft.delete()
+
+
+def restorable_version(ticket_type: TicketType | None, number: int) -> WorkflowVersion:
+    """A version that may be restored as the draft: any but the draft itself."""
+    version = WorkflowVersion.objects.filter(_owner_key(ticket_type), number=number).first()
+    if version is None:
+        raise NotFound(_("That version does not exist."))
+    if version.status == VersionStatus.DRAFT:
+        raise Conflict(_("Version %(number)d is the draft already; edit it.") % {"number": number},
+                       code="already_draft")  # fmt: skip
+    return version
+
+
+@transaction.atomic
+def workflow_restore(*, actor: User | None, ticket_type: TicketType | None, number: int) -> WorkflowVersion:
+    """Revert: make version `number`'s definition the type's draft (replacing a draft there is). Nothing goes
+    live: the admin validates and publishes the draft as usual, mapping the open tickets of any state it
+    removes. A definition naming what is gone since (an approval flow, a field) is refused by its place."""
+    _require_admin(actor)
+    old = restorable_version(ticket_type, number)
+    replaced = draft_version(ticket_type)
+    draft = workflow_draft_save(actor=actor, ticket_type=ticket_type, definition=old.definition,
+                                note=_("Restored from version %(number)d") % {"number": number})  # fmt: skip
+    audit_record(kind=AUDIT_RESTORE, actor=actor, object_type="tickets.workflowversion", object_id=draft.pk,
+                 object_repr=f"{_owner_label(ticket_type)} v{draft.number}",
+                 detail={"ticket_type": getattr(ticket_type, "code", None), "restored": number,
+                         "draft": draft.number, "replaced_draft": replaced is not None})  # fmt: skip
+    return draft
 
 
 def _types_following(ticket_type: TicketType | None) -> list[int]:

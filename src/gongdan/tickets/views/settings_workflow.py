@@ -1,5 +1,6 @@
 """The workflow editor (decision 0150): the list of workflows, the diagram editor and its JSON endpoints (save a
-draft, validate, publish with a mapping, discard), the versions with their differences, export and import.
+draft, validate, publish with a mapping, discard), the versions with their differences, restoring one as the
+draft, export and import.
 
 The endpoints answer JSON for the editor's script; every change goes through tickets.services.workflows,
 which validates and writes the audit entry."""
@@ -15,11 +16,11 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from gongdan.admin_console.access import AdminRequest, admin_required
 from gongdan.admin_console.views.page import render_page
-from gongdan.core.domain_errors import DomainError
+from gongdan.core.domain_errors import DomainError, NotFound
 from gongdan.tickets import workflow_rules
 from gongdan.tickets.models import CustomField, Status, TicketType, VersionStatus, WorkflowVersion
 from gongdan.tickets.models.workflow import SLA_EFFECT, StateCategory, category_of
@@ -242,6 +243,38 @@ def workflow_versions(request: AdminRequest, key: str) -> HttpResponse:
         key=key,
         rows=rows,
     )
+
+
+@admin_required
+@require_http_methods(["GET", "POST"])
+def workflow_restore(request: AdminRequest, key: str, number: int) -> HttpResponse:
+    """GET asks, showing what restoring changes against the draft (or the version in use); POST restores the
+    version as the draft and opens the editor, where it is validated and published as usual."""
+    ticket_type = _owner(key)
+    try:
+        version = workflows.restorable_version(ticket_type, number)
+    except NotFound:
+        raise Http404 from None
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
+        return redirect("tickets:workflow_versions", key)
+    if request.method == "POST":
+        try:
+            restored = workflows.workflow_restore(actor=request.user, ticket_type=ticket_type, number=number)
+        except DomainError as exc:
+            messages.error(request, str(exc.message))
+            return redirect("tickets:workflow_versions", key)
+        messages.success(request, _("Version %(old)d is the draft now (version %(new)d): check it and publish it.")
+                         % {"old": number, "new": restored.number})  # fmt: skip
+        return redirect("tickets:workflow_edit", key)
+    draft = workflows.draft_version(ticket_type)
+    compared = draft.definition if draft is not None else workflows.definition_in_use(ticket_type)
+    return render_page(
+        request, "tickets/settings/workflow/restore.html", section="workflow", key=key, version=version,
+        owner_label=ticket_type.label if ticket_type else _("Default workflow"), draft=draft,
+        diff=workflows.workflow_diff(compared, version.definition),
+        stranded=workflows.stranded_states(ticket_type, version.definition),
+    )  # fmt: skip
 
 
 @admin_required
