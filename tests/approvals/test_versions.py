@@ -152,3 +152,20 @@ def test_erasing_an_approver_takes_their_username_out_of_the_flows_versions(admi
         assert "li_leaving" not in str(version.snapshot)
     people = FlowVersion.objects.filter(flow_id=flow.pk).first().snapshot["stages"][0]["approver_people"]
     assert set(people) == {erasure.pseudonym, "approver_b"}
+
+
+def test_a_changed_stage_reads_in_words_not_codes(admin_browser, admin_user, make_flow, approver):
+    # Given a stage by people, then the same place taken by a stage of managers with a deadline
+    flow = make_flow(people_stage(approver))
+    services.stage_delete(actor=admin_user, stage=flow.stages.get())
+    services.stage_create(actor=admin_user, flow=flow, name="经理", name_en="Managers", approver_kind="role",
+                          approver_role="manager", mode="any", deadline_hours=16)  # fmt: skip
+    # When the admin reads the versions in English
+    html = admin_browser.get(
+        f"/settings/approvals/{flow.pk}/versions/", HTTP_ACCEPT_LANGUAGE="en"
+    ).content.decode()
+    # Then the stage's mode, kind of approver, role and deadline are words
+    assert "Everyone with a role" in html and "Any one of them" in html and "16 working hours" in html
+    assert "Manager" in html
+    for code in ("· role ·", "· any ·", "· manager ·", "team_members"):
+        assert code not in html

@@ -11,9 +11,9 @@ from typing import Any
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
-from django.utils.translation import pgettext
+from django.utils.translation import ngettext, pgettext
 
-from gongdan.accounts.models import User
+from gongdan.accounts.models import Role, User
 from gongdan.approvals import services
 from gongdan.approvals.models import (
     ApprovalFlow,
@@ -219,7 +219,7 @@ def flow_versions(flow: ApprovalFlow) -> list[VersionLine]:
     lines = []
     for row in rows:
         changes = [
-            (_path_label(path), _shown(then), _shown(now))
+            (_path_label(path), _shown(then, path), _shown(now, path))
             for path, (then, now) in snapshot_diff(row.snapshot, current).items()
         ]
         lines.append(VersionLine(version=row, changes=changes, is_current=not changes))
@@ -247,14 +247,34 @@ def _path_label(path: str) -> str:
     return " · ".join(words)
 
 
-def _shown(value: Any) -> str:
-    """A value as the screen shows it: a whole stage as its values in a line (name · approvers · mode …)."""
+def _choice_label(path: str, value: Any) -> str | None:
+    """A coded value (a mode, a kind of approver, a role, an operator, hours) in the reader's words, by the field
+    its path ends in; None when that field has none."""
+    parts = path.split(".")
+    if parts[-1] == "approver_role":
+        return str(dict(Role.choices).get(str(value), value))
+    if parts[-1].endswith("_hours") and isinstance(value, int):
+        return ngettext("%(n)d working hour", "%(n)d working hours", value) % {"n": value}
+    model = ApprovalStage if parts[0] == "stages" and len(parts) > 2 else ApprovalFlow
+    try:
+        field = model._meta.get_field(parts[-1])
+    except FieldDoesNotExist:
+        return None
+    labels = {str(code): str(label) for code, label in (field.choices or ())}
+    return labels.get(str(value))
+
+
+def _shown(value: Any, path: str = "") -> str:
+    """A value as the screen shows it: codes in words, a whole stage as its values in a line (name ·
+    approvers · mode …)."""
     if value in (None, "", []):
         return "—"
     if isinstance(value, dict):
-        return " · ".join(_shown(v) for v in value.values() if v not in (None, "", []))
+        return " · ".join(_shown(v, f"{path}.{k}") for k, v in value.items() if v not in (None, "", []))
     if isinstance(value, list):
-        return ", ".join(_shown(v) for v in value)
+        return ", ".join(_shown(v, path) for v in value)
+    if (label := _choice_label(path, value)) is not None:
+        return label
     return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
 
 
