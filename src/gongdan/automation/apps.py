@@ -18,6 +18,8 @@ class AutomationConfig(AppConfig):
         from gongdan.admin_console.transfer import register_transfer_sections
         from gongdan.automation import events, tasks  # noqa: F401  (event kinds and periodic tasks)
         from gongdan.automation.actions import NOTICE_KIND
+        from gongdan.automation.asset_fields import SOURCE as ASSET_FIELDS
+        from gongdan.automation.conditions import register_field_source
         from gongdan.automation.engine import CONSUMER, handle_events
         from gongdan.automation.models import Rule
         from gongdan.automation.navigation import SECTIONS
@@ -30,6 +32,7 @@ class AutomationConfig(AppConfig):
         from gongdan.tickets.pipeline import Consumer, register_consumer
 
         register_sections(SECTIONS)
+        register_field_source(ASSET_FIELDS)
         register_transfer_sections(TRANSFER_SECTIONS)
         watch_configuration(Rule)
         register_consumer(Consumer(CONSUMER, handle=handle_events))
