@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 
 from gongdan.assets.services import asset_field_create, asset_field_update, location_create
 from gongdan.automation import services
@@ -80,6 +81,10 @@ def test_a_sensitive_asset_field_is_refused_naming_it(admin_user, compressor_typ
     assert "asset.field.vendor_pin" not in offered
     assert offered["asset.field.oil"] == "Asset field: Oil"
     assert offered["asset.type"] == "Asset: type (code)"
+    with translation.override("zh-hans"):
+        offered = dict(condition_field_choices())
+    assert offered["asset.type"] == "资产：类型（代码）"
+    assert offered["asset.field.oil"] == "资产字段：润滑油"
 
 
 def test_a_rule_saved_before_its_field_became_sensitive_no_longer_matches(

@@ -112,7 +112,7 @@ def lookup(name: str) -> SourceField | None:
             _("“%(field)s” is a sensitive asset field (%(type)s): a condition may not read it.")
             % {"field": sensitive.display_label, "type": str(sensitive.asset_type)}
         )
-    label = f"{_('Asset field')}: {fields[0].display_label}"
+    label = _("Asset field: %(label)s") % {"label": fields[0].display_label}
     if all(f.field_type == "choice" for f in fields):
         choices = list(fields)
         return SourceField(label, "choice", lambda: _custom_options(choices))
@@ -127,7 +127,9 @@ def listing() -> list[tuple[str, str]]:
     seen: dict[str, str] = {}
     for row in rows:
         if row.key not in refused:
-            seen.setdefault(f"{PREFIX}.{CUSTOM}{row.key}", f"{_('Asset field')}: {row.display_label}")
+            seen.setdefault(
+                f"{PREFIX}.{CUSTOM}{row.key}", _("Asset field: %(label)s") % {"label": row.display_label}
+            )
     return listed + list(seen.items())
 
 
