@@ -125,7 +125,7 @@ def test_the_sla_warning_and_breach_triggers_fire_at_their_point_on_the_clock(
             actor=agent, requester=requester, subject="ERP 登录失败", category=category, priority=p2
         )
         ticket = ticket_assign(actor=agent, ticket=ticket, assignee=agent)
-        ticket = ticket_comment(actor=agent, ticket=ticket, body="Looking at it")  # first response in time
+        ticket_comment(actor=agent, ticket=ticket, body="Looking at it")  # the first response, in time
 
         def sweep_and_settle(minutes: int) -> list[str]:
             clock.now += timedelta(minutes=minutes)
