@@ -118,7 +118,10 @@ def test_unknown_asset_fields_and_values_are_refused_by_name(compressor_type, co
     assert [said] in refused.value.details.values()
 
 
-def test_asset_conditions_add_no_query_per_rule(make_rule, make_ticket, make_asset, settle):
+def test_asset_conditions_add_no_query_per_rule(make_rule, make_ticket, make_asset, plant, settle):
+    plant["site"].code = "EAST"
+    plant["site"].save(update_fields=["code"])
+
     def queries_for_one_event(rule_count: int, *, on_asset: bool) -> int:
         for index in range(rule_count):
             conditions = [{"field": "priority", "op": "eq", "value": "P1"}]
@@ -127,6 +130,7 @@ def test_asset_conditions_add_no_query_per_rule(make_rule, make_ticket, make_ass
                     {"field": "asset.type", "op": "eq", "value": "compressor"},
                     {"field": "asset.field.power_kw", "op": "gt", "value": str(1000 + index)},
                     {"field": "asset.criticality", "op": "in", "value": ["A", "B"]},
+                    {"field": "asset.location", "op": "in", "value": ["EAST"]},
                 ]
             make_rule(f"Rule {index}", "created", [{"type": "add_tags", "tags": [f"r{index}"]}], conditions)
         make_ticket("Compressor stopped", asset=make_asset(f"AC-{rule_count}{on_asset}", criticality="A"))

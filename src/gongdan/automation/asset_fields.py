@@ -5,8 +5,9 @@ pyproject.toml), so the automation registers this source itself, from its AppCon
 assets' rows. Decision 0188 says why and what a condition may not read.
 
 **No query per rule.** The engine loads each event's ticket with its asset, the asset's type and place (one
-query, `engine.TICKET_RELATED`); every rule then reads those rows. Only "asset.location", which also matches the
-places above the asset's, reads the codes of those places: once per event, and only when a rule asks.
+query, `engine.TICKET_RELATED`); every rule then reads those rows. "asset.location" also matches the places
+above the asset's: a rule's place codes become ids when it is compiled, and the asset's place path lists the
+ids above it, so that needs no query either.
 
 **Sensitive fields.** A sensitive asset field's values are sealed (decision 0179); a condition on one would
 either never match or leak what it holds by what it does, so saving one is refused naming the field, and a rule
@@ -36,6 +37,18 @@ def _location_options() -> list[tuple[str, str]]:
     return [(code, full) for code, full in Location.objects.exclude(code="").values_list("code", "full_name")]
 
 
+NO_PLACE = "-"  # what a code no place has compiles to: matches no asset
+
+
+def _place_ids(value: Any) -> Any:
+    """A rule's place codes as the ids of those places, worked out when the rule is compiled: an asset's place
+    and the places above it are then read from its place's path, with no query per event."""
+    codes = [str(v) for v in value] if isinstance(value, list) else [str(value)]
+    found = dict(Location.objects.filter(code__in=codes).values_list("code", "pk"))
+    ids = [str(found[code]) if code in found else NO_PLACE for code in codes]
+    return ids if isinstance(value, list) else ids[0]
+
+
 BUILT_IN: dict[str, SourceField] = {
     "code": SourceField(gettext_lazy("Asset: code")),
     "name": SourceField(gettext_lazy("Asset: name")),
@@ -47,7 +60,7 @@ BUILT_IN: dict[str, SourceField] = {
     "status": SourceField(gettext_lazy("Asset: status"), "choice",
                           lambda: [(v, str(label)) for v, label in AssetStatus.choices]),
     "location": SourceField(gettext_lazy("Asset: place or a place it is inside (code)"), "multi",
-                            _location_options),
+                            _location_options, prepare=_place_ids),
 }  # fmt: skip
 
 
@@ -56,17 +69,10 @@ def _asset(subject: Subject) -> Asset | None:
     return subject.ticket.asset if subject.ticket.asset_id else None
 
 
-def _places(subject: Subject, asset: Asset) -> list[str]:
-    """The codes of the asset's place and of every place above it (read once per event)."""
-    if "_asset_places" not in subject.memo:
-        location = asset.location
-        if location is None:
-            subject.memo["_asset_places"] = []
-        else:
-            ids = [int(part) for part in location.path.strip("/").split("/") if part.isdigit()]
-            codes = dict(Location.objects.filter(pk__in=ids).exclude(code="").values_list("pk", "code"))
-            subject.memo["_asset_places"] = [codes[pk] for pk in ids if pk in codes]
-    return list(subject.memo["_asset_places"])
+def _places(asset: Asset) -> list[str]:
+    """The ids of the asset's place and of every place above it ("/1/4/9/"), as text."""
+    location = asset.location
+    return [] if location is None else [part for part in location.path.strip("/").split("/") if part]
 
 
 def read(subject: Subject, name: str) -> Any:
@@ -81,7 +87,7 @@ def read(subject: Subject, name: str) -> Any:
     if name == "model":
         return asset.model_name
     if name == "location":
-        return _places(subject, asset)
+        return _places(asset)
     return getattr(asset, name)
 
 

@@ -90,6 +90,7 @@ class FieldDef:
     shape: str  # "choice", "text", "multi"
     read: Callable[[Subject], Any]
     options: Callable[[], list[tuple[str, str]]] | None = None
+    prepare: Callable[[Any], Any] | None = None
 
 
 def _str_or_none(value: Any) -> str | None:
@@ -210,6 +211,8 @@ class SourceField:
     label: str | Promise
     shape: str = "text"
     options: Callable[[], list[tuple[str, str]]] | None = None
+    # The saved value as the reads compare it, worked out once when the rule is compiled (a place's code → its id)
+    prepare: Callable[[Any], Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -256,7 +259,9 @@ def field_def(key: str) -> FieldDef | None:
     known = source.lookup(name)
     if known is None:
         return None
-    return FieldDef(key, known.label, known.shape, lambda s: source.read(s, name), known.options)
+    return FieldDef(
+        key, known.label, known.shape, lambda s: source.read(s, name), known.options, known.prepare
+    )
 
 
 def source_field_choices() -> list[tuple[str, str]]:
@@ -430,7 +435,10 @@ def compile_conditions(conditions: list[dict[str, Any]]) -> Check:
             return lambda _subject: False
         if definition is None:  # a source that is gone: the rule can never match
             return lambda _subject: False
-        compiled.append((definition.key, definition.read, _test(condition["op"], condition.get("value"))))
+        value = condition.get("value")
+        if definition.prepare is not None and condition["op"] not in NO_VALUE_OPS:
+            value = definition.prepare(value)
+        compiled.append((definition.key, definition.read, _test(condition["op"], value)))
     if not compiled:
         return lambda _subject: True
     return lambda subject: all(test(subject.value(key, read)) for key, read, test in compiled)
