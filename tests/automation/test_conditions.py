@@ -69,10 +69,10 @@ def test_what_the_event_changed(ticket, agent):
 
 def test_another_app_adds_fields_under_its_prefix(ticket):
     register_field_source(
-        FieldSource("asset", "Asset", lambda subject, name: {"model": "ThinkPad X1"}.get(name))
+        FieldSource("laptop", "Laptop", lambda subject, name: {"model": "ThinkPad X1"}.get(name))
     )
     check = compile_conditions(
-        clean_conditions([{"field": "asset.model", "op": "contains", "value": "thinkpad"}])
+        clean_conditions([{"field": "laptop.model", "op": "contains", "value": "thinkpad"}])
     )
     assert check(Subject(ticket))
 

@@ -99,3 +99,64 @@ def test_screens_for_review(browser, live_server, admin_user, agent, make_ticket
         page.locator("#ticket-macros").scroll_into_view_if_needed()
         shot(page, f"ticket-macros-{suffix}-{label}")
         context.close()
+
+
+def _two_tickets_and_a_macro(admin_user, make_ticket):
+    macro = services.macro_create(actor=admin_user, name="需要截图 · Need a screenshot", visibility="everyone",
+                                  body="Hello {{requester}}, could you send a screenshot of the error?",
+                                  actions=[{"type": "set_field", "field": "priority", "value": "P2"}])  # fmt: skip
+    return macro, [make_ticket("VPN 连不上 / VPN down"), make_ticket("邮件退信 / Mail bounces")]
+
+
+def test_an_agent_applies_a_macro_to_two_ticked_tickets_from_the_keyboard(
+    page, live_server, admin_user, agent, make_ticket
+):
+    from playwright.sync_api import expect
+
+    macro, tickets = _two_tickets_and_a_macro(admin_user, make_ticket)
+    other = make_ticket("Not ticked")
+    sign_in(page, live_server, agent)
+    page.goto(f"{live_server.url}/?view=all")
+    page.wait_for_load_state("networkidle")
+    # the two rows ticked with the space bar: the bulk bar opens with the macro picker
+    for ticket in tickets:
+        box = page.locator("tr", has_text=ticket.number).locator("input[name=ticket]")
+        box.focus()
+        page.keyboard.press("Space")
+    picker = page.locator("#bulk-macro")
+    expect(picker).to_be_visible()
+    expect(picker.locator("option")).to_have_text(["需要截图 · Need a screenshot · 2 actions"])
+    picker.focus()
+    page.keyboard.press("Tab")  # to its Apply button
+    expect(page.locator("[data-bulk-macro] button[value=macro]")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator("main")).to_contain_text(f"Macro “{macro.name}” applied to 2 tickets.")
+    for ticket in tickets:
+        page.goto(f"{live_server.url}/tickets/{ticket.number}/")
+        expect(page.locator("main")).to_contain_text("could you send a screenshot of the error?")
+        ticket.refresh_from_db()
+        assert ticket.priority.code == "P2"
+    other.refresh_from_db()
+    assert not other.comments.exists()
+
+
+@pytest.mark.skipif(not SHOTS, reason="screenshots only when GONGDAN_SHOTS is set")
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_bulk_macro_screens_for_review(browser, live_server, admin_user, agent, make_ticket, language):
+    agent.language = language
+    agent.save(update_fields=["language"])
+    _two_tickets_and_a_macro(admin_user, make_ticket)
+    services.macro_create(actor=agent, name="已解决请确认 · Resolved, please confirm", body="{{agent}}",
+                          visibility="personal", actions=[{"type": "transition", "action": "resolve"}])  # fmt: skip
+    suffix = "en" if language == "en" else "zh"
+    for width, height, label in ((1440, 900, "desktop"), (390, 844, "phone")):
+        context = browser.new_context(viewport={"width": width, "height": height})
+        page = context.new_page()
+        sign_in(page, live_server, agent)
+        page.goto(f"{live_server.url}/?view=all")
+        page.wait_for_load_state("networkidle")
+        for box in page.locator("input[name=ticket]").all():
+            box.check()
+        page.locator("#bulk-macro").wait_for()
+        page.screenshot(path=f"{SHOTS}/queue-bulk-macro-{suffix}-{label}.png")
+        context.close()

@@ -18,7 +18,10 @@ class AutomationConfig(AppConfig):
         from gongdan.admin_console.transfer import register_transfer_sections
         from gongdan.automation import events, tasks  # noqa: F401  (event kinds and periodic tasks)
         from gongdan.automation.actions import NOTICE_KIND
+        from gongdan.automation.asset_fields import SOURCE as ASSET_FIELDS
+        from gongdan.automation.conditions import register_field_source
         from gongdan.automation.engine import CONSUMER, handle_events
+        from gongdan.automation.macro_bulk import OPERATION as MACRO_BULK
         from gongdan.automation.models import Rule
         from gongdan.automation.navigation import SECTIONS
         from gongdan.automation.notices import explain_event, render_notice
@@ -26,10 +29,13 @@ class AutomationConfig(AppConfig):
         from gongdan.automation.transfer import SECTIONS as TRANSFER_SECTIONS
         from gongdan.core.config_cache import watch_configuration
         from gongdan.notifications.kinds import register_renderer
+        from gongdan.tickets.bulk import register_bulk_operation
         from gongdan.tickets.page import Panel, register_panel, register_timeline
         from gongdan.tickets.pipeline import Consumer, register_consumer
 
         register_sections(SECTIONS)
+        register_field_source(ASSET_FIELDS)
+        register_bulk_operation(MACRO_BULK)
         register_transfer_sections(TRANSFER_SECTIONS)
         watch_configuration(Rule)
         register_consumer(Consumer(CONSUMER, handle=handle_events))

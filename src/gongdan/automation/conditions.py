@@ -9,10 +9,15 @@ A condition is {"field": …, "op": …, "value": …}; all of a rule's conditio
     event.changed        the fields the triggering event changed (several values)
     event.to_status      the status a state change went to
     event.by             who caused the event: requester, staff or system
+    event.decision       an approval's decision (approve, reject, send_back) or outcome (approved, rejected,
+                         cancelled), on the "Approval decided" and "Approval finished" triggers
+    asset.<field>        the equipment the ticket is about: asset.code, asset.type, asset.location,
+                         asset.field.<key> … (automation.asset_fields)
 
-Other apps add fields under a prefix with `register_field_source` (the assets app, once tickets link to
-equipment: "asset.model", "asset.site" …) from their AppConfig.ready(); a condition on such a field reads it
-through that source, so neither this module nor a rule changes when they arrive.
+More fields arrive under a prefix with `register_field_source`; a condition on such a field reads it through
+that source, so neither this module nor a rule changes when they arrive. A source that knows its fields (the
+assets') names them for the rule editor's picker, refuses a name it does not know, and refuses by name a field
+no condition may read (a sensitive asset field, decision 0188).
 """
 
 from __future__ import annotations
@@ -85,6 +90,7 @@ class FieldDef:
     shape: str  # "choice", "text", "multi"
     read: Callable[[Subject], Any]
     options: Callable[[], list[tuple[str, str]]] | None = None
+    prepare: Callable[[Any], Any] | None = None
 
 
 def _str_or_none(value: Any) -> str | None:
@@ -112,6 +118,31 @@ def _changed(subject: Subject) -> list[str]:
     if event.kind == "transitioned":
         return ["status"]
     return []
+
+
+APPROVAL_DECIDED = "approval_decided"
+APPROVAL_FINISHED = "approval_finished"
+# What "event.decision" reads: the approver's decision, or how the whole request ended. The approvals app sits
+# beside this one (neither imports the other), so the words are its events' data, named here.
+DECISIONS = {
+    "approve": gettext_lazy("approve (one approver)"),
+    "reject": gettext_lazy("reject (one approver)"),
+    "send_back": gettext_lazy("send back for more information"),
+    "approved": gettext_lazy("approved (the request)"),
+    "rejected": gettext_lazy("rejected (the request)"),
+    "cancelled": gettext_lazy("cancelled (the request)"),
+}
+
+
+def _decision(subject: Subject) -> str | None:
+    """The decision on an "approval decided" event, the outcome on an "approval finished" one (a stage approved
+    with another to come is not an outcome: None)."""
+    event = subject.event
+    if event is None or event.kind not in (APPROVAL_DECIDED, APPROVAL_FINISHED):
+        return None
+    data = event.data or {}
+    said = data.get("decision") if event.kind == APPROVAL_DECIDED else data.get("outcome")
+    return said if said in DECISIONS else None
 
 
 def _by(subject: Subject) -> str:
@@ -159,18 +190,43 @@ FIELDS: dict[str, FieldDef] = {
         FieldDef("event.by", gettext_lazy("Event caused by"), "choice", _by,
                  lambda: [("requester", str(gettext_lazy("the requester"))), ("staff", str(gettext_lazy("staff"))),
                           ("system", str(gettext_lazy("the system")))]),
+        FieldDef("event.decision", gettext_lazy("Approval decision or outcome"), "choice", _decision,
+                 lambda: [(code, str(label)) for code, label in DECISIONS.items()]),
     )
 }  # fmt: skip
 
 
+class FieldRefused(Exception):
+    """A field its source knows but no condition may read (a sensitive value), with the reason to show."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True)
+class SourceField:
+    """One field a source knows: how the picker names it, its shape and, for a choice, its values."""
+
+    label: str | Promise
+    shape: str = "text"
+    options: Callable[[], list[tuple[str, str]]] | None = None
+    # The saved value as the reads compare it, worked out once when the rule is compiled (a place's code → its id)
+    prepare: Callable[[Any], Any] | None = None
+
+
 @dataclass(frozen=True)
 class FieldSource:
-    """Fields under a prefix that another app provides: `read(subject, name)` gives the value of
-    "<prefix>.<name>" for the ticket (None when the ticket has none)."""
+    """Fields under a prefix: `read(subject, name)` gives the value of "<prefix>.<name>" for the ticket (None
+    when the ticket has none). Without `lookup`, any name is a text field (custom fields: a rule may name one
+    before it is created); with it, `lookup(name)` gives the field, None for a name it does not know, or raises
+    FieldRefused; `listing()` gives the picker's (key, label) pairs."""
 
     prefix: str
     label: str | Promise
     read: Callable[[Subject, str], Any]
+    lookup: Callable[[str], SourceField | None] | None = None
+    listing: Callable[[], list[tuple[str, str]]] | None = None
 
 
 _sources: dict[str, FieldSource] = {
@@ -188,20 +244,37 @@ def register_field_source(source: FieldSource) -> None:
 
 
 def field_def(key: str) -> FieldDef | None:
-    """The field behind a condition's key: a built-in, or a registered prefix's (text-shaped)."""
+    """The field behind a condition's key: a built-in, or a registered prefix's. Raises FieldRefused for a
+    field its source will not let a condition read."""
     if key in FIELDS:
         return FIELDS[key]
     prefix, _dot, name = key.partition(".")
     source = _sources.get(prefix)
-    if source is None or not name or not KEY.match(name):
+    if source is None or not name:
         return None
-    return FieldDef(key, f"{source.label}: {name}", "text", lambda s: source.read(s, name))
+    if source.lookup is None:
+        if not KEY.match(name):
+            return None
+        return FieldDef(key, f"{source.label}: {name}", "text", lambda s: source.read(s, name))
+    known = source.lookup(name)
+    if known is None:
+        return None
+    return FieldDef(
+        key, known.label, known.shape, lambda s: source.read(s, name), known.options, known.prepare
+    )
+
+
+def source_field_choices() -> list[tuple[str, str]]:
+    """The named fields of the sources that list theirs (the rule editor's picker)."""
+    return [pair for source in _sources.values() if source.listing is not None for pair in source.listing()]
 
 
 def field_choices() -> list[tuple[str, str]]:
     listed = [(key, str(f.label)) for key, f in FIELDS.items()]
-    listed += [(f"{prefix}.", f"{source.label} …") for prefix, source in _sources.items()]
-    return listed
+    listed += [
+        (f"{prefix}.", f"{source.label} …") for prefix, source in _sources.items() if source.listing is None
+    ]
+    return listed + source_field_choices()
 
 
 # --- checking what an admin saved ---------------------------------------------------------------------------
@@ -235,7 +308,11 @@ def clean_conditions(raw: Any, *, prefix: str = "conditions") -> list[dict[str, 
             errors[f"{where}.field"] = [_("Choose a field.")]
             continue
         key = str(item.get("field") or "").strip()
-        definition = field_def(key)
+        try:
+            definition = field_def(key)
+        except FieldRefused as refused:
+            errors[f"{where}.field"] = [refused.message]
+            continue
         if definition is None:
             errors[f"{where}.field"] = [_("Unknown field “%(field)s”.") % {"field": key[:60]}]
             continue
@@ -352,17 +429,26 @@ def compile_conditions(conditions: list[dict[str, Any]]) -> Check:
     """One function that checks all of them (the field lookups and the values' parsing done here, once)."""
     compiled: list[tuple[str, Callable[[Subject], Any], Callable[[Any], bool]]] = []
     for condition in conditions:
-        definition = field_def(condition["field"])
+        try:
+            definition = field_def(condition["field"])
+        except FieldRefused:  # made sensitive since the rule was saved: it can never match
+            return lambda _subject: False
         if definition is None:  # a source that is gone: the rule can never match
             return lambda _subject: False
-        compiled.append((definition.key, definition.read, _test(condition["op"], condition.get("value"))))
+        value = condition.get("value")
+        if definition.prepare is not None and condition["op"] not in NO_VALUE_OPS:
+            value = definition.prepare(value)
+        compiled.append((definition.key, definition.read, _test(condition["op"], value)))
     if not compiled:
         return lambda _subject: True
     return lambda subject: all(test(subject.value(key, read)) for key, read, test in compiled)
 
 
 def describe(condition: dict[str, Any]) -> str:
-    definition = field_def(condition.get("field", ""))
+    try:
+        definition = field_def(condition.get("field", ""))
+    except FieldRefused:
+        definition = None
     label = str(definition.label) if definition else condition.get("field", "")
     value = condition.get("value")
     shown = ", ".join(value) if isinstance(value, list) else ("" if value is None else str(value))

@@ -44,7 +44,16 @@ log = logging.getLogger(__name__)
 CONSUMER = "automation.rules"
 MAX_DEPTH = 5
 SERVICE_USERNAME = "automation"
-TICKET_RELATED = ("requester", "assignee", "team", "priority", "category")
+# The asset with its type and place come in the same query: conditions on "asset.…" read them for every rule.
+TICKET_RELATED = (
+    "requester",
+    "assignee",
+    "team",
+    "priority",
+    "category",
+    "asset__asset_type",
+    "asset__location",
+)
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,7 @@ def custom_field_choices() -> list[tuple[str, str]]:
 
 def condition_field_choices() -> list[tuple[str, str]]:
     built_in = [(key, str(f.label)) for key, f in conditions.FIELDS.items()]
-    return built_in + custom_field_choices()
+    return built_in + custom_field_choices() + conditions.source_field_choices()
 
 
 def workflow_actions() -> list[tuple[str, str]]:

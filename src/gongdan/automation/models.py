@@ -148,6 +148,11 @@ class Macro(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def action_count(self) -> int:
+        """What one click does: each field change, and the reply or note (the picker shows it)."""
+        return len(self.actions or []) + (1 if self.body.strip() else 0)
+
 
 class ConfigVersion(models.Model):
     """Every change of a rule or a macro: who, when, the whole row as it became (`snapshot`) and what changed

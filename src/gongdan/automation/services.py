@@ -433,9 +433,12 @@ class MacroResult:
 
 
 @transaction.atomic
-def macro_apply(*, actor: User, macro: Macro, ticket: Ticket) -> MacroResult:
+def macro_apply(
+    *, actor: User, macro: Macro, ticket: Ticket, expected_version: int | None = None
+) -> MacroResult:
     """The macro's field changes, then its reply or note, on one ticket as the agent: all of it or nothing
-    (a refused value rolls the whole ticket back and raises)."""
+    (a refused value rolls the whole ticket back and raises). With `expected_version`, a ticket changed since
+    the agent read it is refused (Conflict) rather than answered from a stale page."""
     if not may_use_macro(actor, macro):
         raise NotFound(_("Macro not found."))
     if not can_work(actor, ticket):
@@ -443,7 +446,7 @@ def macro_apply(*, actor: User, macro: Macro, ticket: Ticket) -> MacroResult:
     context = action_types.Context(actor=actor, author=actor, key=f"m{macro.pk}", agent_name=actor.name,
                                    source={"macro": macro.pk, "name": macro.name})  # fmt: skip
     done: list[str] = []
-    current = lock_ticket(ticket, expected_version=None)
+    current = lock_ticket(ticket, expected_version=expected_version)
     for action in macro.actions:
         current, described = action_types.apply(action, fresh_ticket(current.pk), context)
         if described:
@@ -460,9 +463,12 @@ def macro_apply(*, actor: User, macro: Macro, ticket: Ticket) -> MacroResult:
     return MacroResult(number=current.number, ok=True, changes=done)
 
 
-def macro_apply_bulk(*, actor: User, macro: Macro, numbers: Sequence[str]) -> list[MacroResult]:
+def macro_apply_bulk(
+    *, actor: User, macro: Macro, numbers: Sequence[str], versions: Mapping[str, int] | None = None
+) -> list[MacroResult]:
     """The macro on many tickets, each in its own transaction: a ticket that refuses a change is left as it was
-    and reported with the reason; the others are done."""
+    and reported with the reason; the others are done. `versions` (number → the version the agent saw, the
+    queue's bulk bar) reports a ticket changed since as a conflict instead of applying to it."""
     if not may_use_macro(actor, macro):
         raise NotFound(_("Macro not found."))
     wanted = list(dict.fromkeys(str(n).strip() for n in numbers if str(n).strip()))
@@ -483,7 +489,8 @@ def macro_apply_bulk(*, actor: User, macro: Macro, numbers: Sequence[str]) -> li
             )
             continue
         try:
-            results.append(macro_apply(actor=actor, macro=macro, ticket=ticket))
+            results.append(macro_apply(actor=actor, macro=macro, ticket=ticket,
+                                       expected_version=(versions or {}).get(number)))  # fmt: skip
         except DomainError as exc:
             results.append(MacroResult(number=number, ok=False, error=str(exc.message), code=exc.code,
                                        details=exc.details))  # fmt: skip

@@ -43,6 +43,12 @@ register_trigger("note_added", _("Internal note added"), {ticket_events.NOTE_ADD
 register_trigger("state_changed", _("Status changed"), {ticket_events.TRANSITIONED})
 register_trigger("sla_warning", _("SLA warning"), {"sla_escalated"})
 register_trigger("sla_breached", _("SLA breached"), {"sla_breached"})
+# The approvals app's event kinds (it sits beside this app: neither imports the other). "event.decision" reads
+# the decision or the outcome (automation.conditions).
+register_trigger("approval_decided", _("Approval decided (by one approver)"), {"approval_decided"})
+register_trigger(
+    "approval_finished", _("Approval finished (approved, rejected or cancelled)"), {"approval_finished"}
+)
 
 # Kinds that are never a trigger: the automation's own warning (it would feed the loop it reports).
 NOT_TRIGGERS = {"automation_loop_stopped"}

@@ -22,6 +22,7 @@ from gongdan.accounts.views.auth import safe_next
 from gongdan.core.domain_errors import DomainError, ValidationFailed
 from gongdan.core.ids import parse_id
 from gongdan.tickets.access import can_take, team_ids
+from gongdan.tickets.bulk import BulkOperation, bulk_operation, bulk_operations
 from gongdan.tickets.filters import DEFAULT_PAGE_SIZE, SAVED_VIEWS, SORTS, TicketFilters, paginate
 from gongdan.tickets.forms import category_choices, staff_choices, staff_users
 from gongdan.tickets.models import Priority, Status, TicketType, WorkflowTransition
@@ -167,7 +168,7 @@ def queue(request: SignedInRequest) -> HttpResponse:
                 "updated_to", "more")  # fmt: skip
         # The "More filters" and "Bulk actions" panels start closed and load their select lists when
         # opened (the queue is the hottest page; a few hundred agents in two lists cost more than the rows).
-        context |= _panel_options() | {
+        context |= _panel_options(actor) | {
             "more_filters_open": any(params.get(name) for name in more),
             "active_filters": sum(1 for name in ("status", "priority", *more[:-1]) if params.get(name))
             + (1 if params.get("sort", "-updated") != "-updated" else 0),
@@ -193,9 +194,12 @@ def queue_density(request: SignedInRequest) -> HttpResponse:
     return HttpResponseRedirect(safe_next(request))
 
 
-def _panel_options() -> dict[str, Any]:
+def _panel_options(actor: User) -> dict[str, Any]:
     """Option lists of the closed panels, as callables: a template evaluates only those it renders."""
     return {
+        "bulk_extras": lambda: [
+            {"template": op.template, "context": op.context(actor)} for op in bulk_operations()
+        ],
         "team_options": lambda: [(team.pk, team.label) for team in Team.objects.filter(is_active=True)],
         "agent_options": staff_choices,
         "category_options": lambda: [("", _("Any")), *category_choices()[1:]],
@@ -215,7 +219,7 @@ def queue_panel(request: SignedInRequest, name: str) -> HttpResponse:
         raise HttpForbidden
     if name not in PANELS:
         raise Http404
-    context = _panel_options() | {
+    context = _panel_options(actor) | {
         "params": defaultdict(str),
         "priority_options": list(Priority.objects.all()),
     }
@@ -242,6 +246,9 @@ def bulk_action(request: SignedInRequest) -> HttpResponse:
     if not numbers:
         messages.warning(request, _("Select at least one ticket."))
         return redirect
+    registered = bulk_operation(operation)
+    if registered is not None:
+        return _registered_bulk(request, registered, numbers, redirect)
     try:
         change = _bulk_change(request, operation)
         if operation == "merge":  # the ticket kept is not merged into itself
@@ -266,6 +273,39 @@ def bulk_action(request: SignedInRequest) -> HttpResponse:
             request,
             ngettext("%(count)d failed: %(reasons)s", "%(count)d failed: %(reasons)s", len(failures))
             % {"count": len(failures), "reasons": "; ".join(failures)},
+        )
+    return redirect
+
+
+def _row_versions(request: SignedInRequest, numbers: list[str]) -> dict[str, int]:
+    """The version of each ticked row as the agent saw it (the queue posts `v-<number>` beside each box)."""
+    versions: dict[str, int] = {}
+    for number in numbers:
+        version = parse_id(request.POST.get(f"v-{number}", ""))
+        if version is not None:
+            versions[number] = version
+    return versions
+
+
+def _registered_bulk(
+    request: SignedInRequest, operation: BulkOperation, numbers: list[str], redirect: HttpResponse
+) -> HttpResponse:
+    """Another app's operation (tickets.bulk): it changes what it may and says what it skipped, and why."""
+    try:
+        outcome = operation.run(request.user, request.POST, numbers, _row_versions(request, numbers))
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
+        return redirect
+    if outcome.changed:
+        messages.success(request, outcome.summary)
+    if outcome.skipped:
+        messages.error(
+            request,
+            ngettext("%(count)d skipped: %(reasons)s", "%(count)d skipped: %(reasons)s", len(outcome.skipped))
+            % {
+                "count": len(outcome.skipped),
+                "reasons": "; ".join(f"{n}: {why}" for n, why in outcome.skipped),
+            },
         )
     return redirect
 
