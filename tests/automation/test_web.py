@@ -141,3 +141,17 @@ def test_the_list_says_how_long_a_time_rule_waits(admin_browser, admin_user):
                          wait_business_days=3, actions=[{"type": "reply", "body": "Any news?"}])  # fmt: skip
     page = admin_browser.get(reverse("automation:rule_list")).content.decode()
     assert "Pending on requester for 3 business days" in page
+
+
+def test_the_screens_audit_each_change_once(admin_browser, admin_user):
+    """The services write each version's audit entry; the settings screens do not add a second one."""
+    from gongdan.audit.models import AuditEntry
+
+    rule = services.rule_create(actor=admin_user, name="Tag", trigger="created",
+                                actions=[{"type": "add_tags", "tags": ["one"]}])  # fmt: skip
+    macro = services.macro_create(actor=admin_user, name="Thanks", body="Thank you.", visibility="everyone")
+    assert admin_browser.post(reverse("automation:rule_delete", args=[rule.pk])).status_code == 302
+    assert admin_browser.post(reverse("automation:macro_delete", args=[macro.pk])).status_code == 302
+    for kind, pk in (("automation.rule", rule.pk), ("automation.macro", macro.pk)):
+        entries = AuditEntry.objects.filter(object_type=kind, object_id=str(pk)).order_by("pk")
+        assert [e.kind for e in entries] == ["config.create", "config.delete"], kind

@@ -229,6 +229,7 @@ RULES = SettingsScreen(
     delete=services.rule_delete, instance_key="rule", name_of=lambda rule: rule.name,
     delete_question=gettext_lazy("Delete this rule?"), deleted=gettext_lazy("Rule “%(name)s” was deleted."),
     delete_warning=gettext_lazy("Its run history goes with it; its versions stay."),
+    audited_by_service=True,  # each version is an audit entry too (services._version)
 )  # fmt: skip
 rule_delete = (
     RULES.delete_view
@@ -295,6 +296,7 @@ MACROS = SettingsScreen(
     new_title=gettext_lazy("New macro"), edit_title=gettext_lazy("Macro: %(name)s"),
     saved=gettext_lazy("Macro “%(name)s” was saved."), delete_question=gettext_lazy("Delete this macro?"),
     deleted=gettext_lazy("Macro “%(name)s” was deleted."),
+    audited_by_service=True,  # each version is an audit entry too (services._version)
 )  # fmt: skip
 macro_list, macro_create, macro_edit, macro_delete = (
     MACROS.list_view, MACROS.create_view, MACROS.edit_view, MACROS.delete_view
