@@ -260,7 +260,7 @@ def _choice_label(path: str, value: Any) -> str | None:
         field = model._meta.get_field(parts[-1])
     except FieldDoesNotExist:
         return None
-    labels = {str(code): str(label) for code, label in (field.choices or ())}
+    labels = {str(code): str(label) for code, label in (getattr(field, "choices", None) or ())}
     return labels.get(str(value))
 
 
