@@ -472,13 +472,22 @@ class _Builder:
         and requests at every stage: waiting for 周敏 (manager), 赵刚 (property manager) and 陈浩 (system
         owner); a renovation and an access request approved at their first stage and waiting at the next; one
         rejected, with its reason. The examples name the shipped 中国大陆 calendar, so their deadlines count the
-        demo's working hours, holidays and make-up working days (调休) included."""
+        demo's working hours, holidays and make-up working days (调休) included (or the site's first working-hours
+        calendar if that one is gone; none: round the clock)."""
         people = {u.username: u for u in User.objects.filter(username__in={*content.APPROVAL_MANAGERS,
                                                                              *content.APPROVAL_MANAGERS.values()})}  # fmt: skip
         for username, manager in content.APPROVAL_MANAGERS.items():
             accounts.user_set_manager(actor=None, user=people[username], manager=people[manager])
+        # A site whose shipped calendar was renamed or removed counts on its first working-hours calendar.
+        calendars = set(BusinessCalendar.objects.values_list("name", flat=True))
+        fallback = (
+            BusinessCalendar.objects.filter(is_24x7=False).order_by("pk").values_list("name", flat=True)
+        )
         for name in ("renovation.json", "access.json"):
-            approvals.flow_import(actor=None, data=json.loads((EXAMPLES / name).read_text(encoding="utf-8")))
+            data = json.loads((EXAMPLES / name).read_text(encoding="utf-8"))
+            if data.get("calendar") and data["calendar"] not in calendars:
+                data["calendar"] = fallback.first()
+            approvals.flow_import(actor=None, data=data)
         created = []
         for username, key, subject, description, values in content.APPROVAL_REQUESTS:
             requester = User.objects.get(username=username)
