@@ -2,11 +2,13 @@
 
 WhiteNoise's middleware reads the whole collected folder when the handler is built: a stat of every file, a
 MIME type, cache and CORS headers and the compressed variants of each, before the first page (882 files, 50-60
-ms of every start, and again in each worker gunicorn recycles). A page asks for a dozen of them. Here the folder
-is only recorded at start; a request under STATIC_URL (or WHITENOISE_ROOT) looks for its file then, through WhiteNoise's own lookup
-(canonical URL, no path outside the folder, the .gz/.br variants), and the prepared file is kept for the
-next request. A path that is not a file is looked up again each time and never kept, so unknown URLs cannot
-grow the table. With DEBUG (or WHITENOISE_AUTOREFRESH) WhiteNoise's own behaviour is unchanged.
+ms of every start, and again in each worker gunicorn recycles). A page asks for a dozen of them. Here the
+folder is only recorded at start; a request under STATIC_URL (or WHITENOISE_ROOT) looks for its file then,
+through WhiteNoise's own lookup (canonical URL, no path outside the folder, the .gz/.br variants), and the
+prepared file is kept for the next request — as WhiteNoise kept every file from its start, so a file changed
+in place afterwards needs a restart, as before. A path that is not a file is looked up again each time and
+never kept, so unknown URLs cannot grow the table. With DEBUG (or WHITENOISE_AUTOREFRESH) WhiteNoise's own
+behaviour is unchanged.
 """
 
 from __future__ import annotations
