@@ -24,6 +24,7 @@ from gongdan.approvals import links, selectors, services
 from gongdan.approvals.forms import DecisionForm, DelegationForm, FlowForm, ImportForm, StageForm
 from gongdan.approvals.models import ApprovalFlow, ApprovalStage, Decision, Delegation, TaskStatus
 from gongdan.core.domain_errors import DomainError, NotFound
+from gongdan.core.ids import parse_id
 from gongdan.tickets.selectors import ticket_get
 from gongdan.web.forms import show_domain_error
 from gongdan.web.http import SignedInRequest
@@ -267,7 +268,7 @@ def flow_revert(request: AdminRequest, pk: int) -> HttpResponse:
     flow = get_object_or_404(ApprovalFlow, pk=pk)
     number = request.POST.get("version", "")
     try:
-        services.flow_revert(actor=request.user, flow=flow, number=int(number) if number.isdigit() else 0)
+        services.flow_revert(actor=request.user, flow=flow, number=parse_id(number) or 0)
     except DomainError as exc:
         messages.error(request, str(exc.message))
     else:

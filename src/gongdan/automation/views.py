@@ -37,6 +37,7 @@ from gongdan.automation.forms import (
 )
 from gongdan.automation.models import ConfigVersion, Macro, Rule
 from gongdan.core.domain_errors import DomainError, ValidationFailed
+from gongdan.core.ids import parse_id
 from gongdan.tickets.models import Status
 from gongdan.tickets.selectors import ticket_get
 from gongdan.web.forms import show_domain_error
@@ -216,7 +217,7 @@ def rule_revert(request: AdminRequest, pk: int) -> HttpResponse:
     rule = get_object_or_404(Rule, pk=pk)
     version = request.POST.get("version", "")
     try:
-        services.rule_revert(actor=request.user, rule=rule, version=int(version) if version.isdigit() else 0)
+        services.rule_revert(actor=request.user, rule=rule, version=parse_id(version) or 0)
         messages.success(request, _("Rule “%(name)s” is back to version %(version)s.") % {"name": rule.name,
                                                                                             "version": version})  # fmt: skip
     except DomainError as exc:
@@ -316,9 +317,7 @@ def macro_revert(request: AdminRequest, pk: int) -> HttpResponse:
     macro = get_object_or_404(Macro, pk=pk)
     version = request.POST.get("version", "")
     try:
-        services.macro_revert(
-            actor=request.user, macro=macro, version=int(version) if version.isdigit() else 0
-        )
+        services.macro_revert(actor=request.user, macro=macro, version=parse_id(version) or 0)
         messages.success(request, _("Macro “%(name)s” is back to version %(version)s.") % {"name": macro.name,
                                                                                              "version": version})  # fmt: skip
     except DomainError as exc:
