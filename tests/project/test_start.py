@@ -97,6 +97,9 @@ def test_start_runs_web_and_queue_and_stops_both_on_sigterm(tmp_path, free_port)
         assert f"http://localhost:{free_port}" in output
         assert "Administrator: admin / " in output  # first start: the generated password, once
         assert "Collecting static files" in output and "Migrating the database" in output
+        # The files this start loaded are listed for the next start to read ahead (decision 0191)
+        listed = (ROOT / ".venv" / ".gongdan-start-files").read_bytes().decode().split("\0")
+        assert any(name.endswith(".pyc") and "/gongdan/project/" in name for name in listed), listed[:20]
 
         # When the operator stops it, neither the web server nor the consumer is left behind
         stop_site(process, lines)
