@@ -15,7 +15,7 @@ from django.utils import timezone
 from gongdan.accounts.models import User
 from gongdan.approvals import services
 from gongdan.approvals.models import ApprovalRequest, ApprovalStep, ApprovalTask, RequestStatus, TaskStatus
-from gongdan.core.domain_errors import Conflict
+from gongdan.core.domain_errors import Conflict, NotFound
 from gongdan.outbox.models import OutboxMessage
 from gongdan.sla import business_time
 from gongdan.sla.rules import current_rules
@@ -193,3 +193,27 @@ def test_the_shipped_access_request_counts_its_8_hours_on_the_mainland_china_cal
     step = ApprovalStep.objects.get(request__ticket=ticket)
     assert step.remind_at == due
     assert step.escalate_at == escalated
+
+
+def test_an_escalation_never_reaches_the_requester(make_flow, file_ticket, calendar, approver, requester):
+    # Given an approver whose manager is the person who files the request
+    approver.manager = requester
+    approver.save(update_fields=["manager"])
+    make_flow(people_stage(approver, deadline_hours=16, escalate_after_hours=4), calendar=calendar)
+    ticket = file_ticket()
+    step = ApprovalStep.objects.get(request__ticket=ticket)
+    # When the stage is past its escalation time
+    services.approval_deadline_sweep(now=step.remind_at)
+    services.approval_deadline_sweep(now=step.escalate_at)
+    # Then the task is not handed to the requester: nobody decides their own request
+    task = ApprovalTask.objects.get(step=step)
+    assert task.escalated_to_id is None
+    assert TicketEvent.objects.get(ticket=ticket, kind="approval_escalated").data["people"] == []
+    assert not OutboxMessage.objects.filter(
+        kind="approval", address=requester.email, subject__startswith="Escalated"
+    ).exists()
+    with pytest.raises(NotFound):
+        services.approval_decide(actor=requester, task_id=task.pk, decision="approve")
+    # And the approver still decides it
+    services.approval_decide(actor=approver, task_id=task.pk, decision="approve")
+    assert ApprovalTask.objects.get(pk=task.pk).status == "approved"

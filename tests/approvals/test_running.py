@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from gongdan.accounts.models import User
-from gongdan.approvals import services
+from gongdan.approvals import selectors, services
 from gongdan.approvals.models import ApprovalRequest, ApprovalTask, RequestStatus, TaskStatus
 from gongdan.core.domain_errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from gongdan.outbox.models import OutboxMessage
@@ -390,3 +390,25 @@ def test_resolving_the_ticket_cancels_its_open_approval(make_flow, file_ticket, 
     with pytest.raises(Conflict):
         services.approval_decide(actor=approver, task_id=ApprovalTask.objects.get(step__request=request).pk,
                                  decision="approve")  # fmt: skip
+
+
+def test_a_requester_who_is_the_approvers_delegate_cannot_decide_their_own_request(
+    make_flow, file_ticket, approver, requester
+):
+    # Given an approver who delegated to the person who then files a request the approver must decide
+    now = timezone.now()
+    services.delegation_create(actor=approver, delegate=requester, starts_at=now - dt.timedelta(hours=1),
+                               ends_at=now + dt.timedelta(days=3))  # fmt: skip
+    make_flow(people_stage(approver))
+    ticket = file_ticket()
+    task = task_of(ticket, approver)
+    # Then the request is not in the requester's approvals, and deciding it is refused as if it did not exist
+    assert selectors.my_pending_tasks(actor=requester) == []
+    assert selectors.my_pending_count(actor=requester) == 0
+    with pytest.raises(NotFound):
+        selectors.task_for_decision(actor=requester, task_id=task.pk)
+    with pytest.raises(NotFound):
+        services.approval_decide(actor=requester, task_id=task.pk, decision="approve")
+    assert ApprovalTask.objects.get(pk=task.pk).status == TaskStatus.PENDING
+    # While the approver still has it
+    assert [t.pk for t in selectors.my_pending_tasks(actor=approver)] == [task.pk]

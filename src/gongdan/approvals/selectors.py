@@ -39,7 +39,7 @@ MAX_MINE = 200
 
 def my_pending_tasks(*, actor: User, now: dt.datetime | None = None) -> list[ApprovalTask]:
     """The tasks waiting for `actor`'s decision now: their own, their delegators', escalated to them; oldest
-    first. Three queries whatever their number."""
+    first; never on their own request. Three queries whatever their number."""
     now = now or timezone.now()
     people = represented_by(actor, at=now)
     return list(
@@ -49,6 +49,7 @@ def my_pending_tasks(*, actor: User, now: dt.datetime | None = None) -> list[App
             step__status=StepStatus.ACTIVE,
             step__request__status=RequestStatus.PENDING,
         )
+        .exclude(step__request__ticket__requester=actor)
         .select_related(
             "approver",
             "step__request__flow",
@@ -63,12 +64,16 @@ def my_pending_tasks(*, actor: User, now: dt.datetime | None = None) -> list[App
 def my_pending_count(*, actor: User) -> int:
     """How many decisions wait for `actor` (a badge): two queries."""
     now = timezone.now()
-    return ApprovalTask.objects.filter(
-        Q(approver_id__in=represented_by(actor, at=now)) | Q(escalated_to=actor),
-        status=TaskStatus.PENDING,
-        step__status=StepStatus.ACTIVE,
-        step__request__status=RequestStatus.PENDING,
-    ).count()
+    return (
+        ApprovalTask.objects.filter(
+            Q(approver_id__in=represented_by(actor, at=now)) | Q(escalated_to=actor),
+            status=TaskStatus.PENDING,
+            step__status=StepStatus.ACTIVE,
+            step__request__status=RequestStatus.PENDING,
+        )
+        .exclude(step__request__ticket__requester=actor)
+        .count()
+    )
 
 
 def request_values(ticket: Ticket) -> list[tuple[str, str]]:
@@ -112,7 +117,8 @@ def task_for_decision(*, actor: User, task_id: int) -> ApprovalTask:
         .first()
     )
     if task is None or (
-        may_decide(actor, task, at=timezone.now()) is None and task.decided_by_id != actor.pk
+        may_decide(actor, task, at=timezone.now(), requester_id=task.step.request.ticket.requester_id) is None
+        and task.decided_by_id != actor.pk
     ):
         raise NotFound("Approval not found.")
     return task

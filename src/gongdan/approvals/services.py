@@ -748,9 +748,13 @@ def _needed(step: ApprovalStep, task_count: int) -> int:
     return task_count
 
 
-def may_decide(actor: User, task: ApprovalTask, *, at: dt.datetime) -> User | None:
+def may_decide(actor: User, task: ApprovalTask, *, at: dt.datetime, requester_id: int | None) -> User | None:
     """Whom `actor` decides this task for (the approver), or None if they may not: the approver, the
-    person it was escalated to, or a delegate of the approver while the delegation runs."""
+    person it was escalated to, or a delegate of the approver while the delegation runs. Never the ticket's
+    requester (`requester_id`): nobody decides their own request, not as a delegate nor as the manager an
+    escalation reached."""
+    if actor.pk == requester_id:
+        return None
     if actor.pk == task.approver_id or actor.pk == task.escalated_to_id:
         return task.approver
     if actor.pk in delegates_of(task.approver_id, at=at):
@@ -778,7 +782,7 @@ def approval_decide(
     request = ApprovalRequest.objects.select_for_update().select_related("flow").get(pk=found[1])
     task = ApprovalTask.objects.select_for_update().select_related("step", "approver").get(pk=task_id)
     now = timezone.now()
-    represented = may_decide(actor, task, at=now)
+    represented = may_decide(actor, task, at=now, requester_id=ticket.requester_id)
     if represented is None:
         raise NotFound(_("Approval not found."))
     step = task.step
@@ -969,7 +973,14 @@ def _step_deadline(step_id: int, *, now: dt.datetime, escalate: bool) -> int:
     if escalate:
         for task in pending:
             manager = task.approver.manager
-            if manager is not None and manager.is_active and task.escalated_to_id is None:
+            # Not to the requester: nobody decides their own request (a task whose only manager filed it
+            # stays with its approver, and its reminder said so).
+            if (
+                manager is not None
+                and manager.is_active
+                and manager.pk != ticket.requester_id
+                and task.escalated_to_id is None
+            ):
                 task.escalated_to = manager
                 task.save(update_fields=["escalated_to"])
         people = [t.escalated_to.name for t in pending if t.escalated_to]
