@@ -26,7 +26,7 @@ from gongdan.assets.models import (
 from gongdan.core import field_crypto
 from gongdan.core.domain_errors import NotFound
 from gongdan.core.sensitive_values import MASK
-from gongdan.core.trees import TreeRow, tree_rows
+from gongdan.core.trees import TreeRow, path_ids, tree_rows
 
 MAX_PAGE = 200
 MAX_QUERY = 100
@@ -79,7 +79,7 @@ def location_get(*, actor: User, ref: str) -> Location:
 
 def location_ancestors(location: Location) -> list[Location]:
     """From the site down to its parent, in one query."""
-    ids = [int(part) for part in location.path.strip("/").split("/") if part.isdigit()][:-1]
+    ids = path_ids(location.path)[:-1]
     by_id = Location.objects.in_bulk(ids)
     return [by_id[pk] for pk in ids if pk in by_id]
 
@@ -239,9 +239,7 @@ def asset_list(*, actor: User, filters: AssetFilters, after: str = "", limit: in
 def asset_tree(*, actor: User, filters: AssetFilters) -> list[TreeRow]:
     """Line → machine → component. Filtered assets keep their ancestors so each sits under its line."""
     matching = list(asset_queryset(actor=actor, filters=filters)[:2000])
-    ancestor_ids = {int(pk) for a in matching for pk in a.path.strip("/").split("/") if pk} - {
-        a.pk for a in matching
-    }
+    ancestor_ids = {pk for a in matching for pk in path_ids(a.path)} - {a.pk for a in matching}
     if ancestor_ids:
         matching += list(
             Asset.objects.select_related("asset_type", "location", "parent").filter(pk__in=ancestor_ids)
@@ -303,7 +301,7 @@ class AssetDetail:
 def asset_detail(*, actor: User, code: str) -> AssetDetail:
     asset = asset_get(actor=actor, code=code)
     children = list(asset.children.select_related("asset_type").order_by("code"))
-    ancestor_ids = [int(pk) for pk in asset.path.strip("/").split("/")[:-1] if pk]
+    ancestor_ids = path_ids(asset.path)[:-1]
     by_id = {a.pk: a for a in Asset.objects.filter(pk__in=ancestor_ids)}
     ancestors = [by_id[pk] for pk in ancestor_ids if pk in by_id]
     fields = custom_field_rows(asset)
@@ -350,7 +348,7 @@ def location_allows_public_reports(location: Location | None) -> bool:
         return False
     if location.public_reporting != PublicReporting.INHERIT:
         return location.public_reporting == PublicReporting.ALLOWED
-    ancestor_ids = [int(part) for part in location.path.strip("/").split("/") if part.isdigit()]
+    ancestor_ids = path_ids(location.path)
     choices = dict(
         Location.objects.filter(pk__in=ancestor_ids)
         .exclude(public_reporting=PublicReporting.INHERIT)
@@ -376,7 +374,7 @@ def public_reporting_source(location: Location) -> Location | None:
     settings screen to say where an inherited choice comes from."""
     if location.public_reporting != PublicReporting.INHERIT:
         return location
-    ancestor_ids = [int(part) for part in location.path.strip("/").split("/") if part.isdigit()]
+    ancestor_ids = path_ids(location.path)
     chosen = {
         row.pk: row
         for row in Location.objects.filter(pk__in=ancestor_ids).exclude(

@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy
 from gongdan.assets.models import Asset, AssetField, AssetStatus, AssetType, Criticality, Location
 from gongdan.automation.conditions import KEY, FieldRefused, FieldSource, SourceField, Subject
 from gongdan.core.field_crypto import is_encrypted
+from gongdan.core.trees import path_ids
 
 PREFIX = "asset"
 CUSTOM = "field."
@@ -72,7 +73,7 @@ def _asset(subject: Subject) -> Asset | None:
 def _places(asset: Asset) -> list[str]:
     """The ids of the asset's place and of every place above it ("/1/4/9/"), as text."""
     location = asset.location
-    return [] if location is None else [part for part in location.path.strip("/").split("/") if part]
+    return [] if location is None else [str(pk) for pk in path_ids(location.path)]
 
 
 def read(subject: Subject, name: str) -> Any:

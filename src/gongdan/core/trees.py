@@ -32,6 +32,12 @@ def tree_rows[T](nodes: Iterable[T], *, sort_key: Callable[[T], Any]) -> list[Tr
     return rows
 
 
+def path_ids(path: str) -> list[int]:
+    """The ids on a materialised path, root first and the node itself last: "/1/4/9/" → [1, 4, 9]. Anything
+    that is not a row id is left out (an empty path gives [])."""
+    return [int(part) for part in path.split("/") if part.isascii() and part.isdigit()]
+
+
 def descendant_ids(model: Any, node: Any) -> set[int]:
     """The node and everything below it (by materialised path)."""
     if node is None or node.pk is None:

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from gongdan.assets.models import Location
 from gongdan.core.domain_errors import ValidationFailed
+from gongdan.core.trees import path_ids
 from gongdan.field.models import GeoStatus
 from gongdan.routing.presence import great_circle_km
 from gongdan.tickets.models import Ticket
@@ -73,10 +74,6 @@ def clean_fix(*, latitude: Any = None, longitude: Any = None, accuracy: Any = No
     )
 
 
-def _path_ids(location: Location) -> list[int]:
-    return [int(part) for part in location.path.strip("/").split("/") if part.isdigit()]
-
-
 def job_positions(tickets: Iterable[Ticket]) -> dict[int, tuple[float, float]]:
     """Ticket id → the coordinates of its location, or of the nearest place above it that has them.
 
@@ -84,7 +81,7 @@ def job_positions(tickets: Iterable[Ticket]) -> dict[int, tuple[float, float]]:
     wanted: dict[int, list[int]] = {}
     for ticket in tickets:
         if ticket.location_id and ticket.location is not None:
-            wanted[ticket.pk] = _path_ids(ticket.location) or [ticket.location_id]
+            wanted[ticket.pk] = path_ids(ticket.location.path) or [ticket.location_id]
     ids = {pk for path in wanted.values() for pk in path}
     if not ids:
         return {}

@@ -16,6 +16,7 @@ from django.urls import reverse
 from gongdan.accounts.models import User
 from gongdan.assets.access import can_see_assets
 from gongdan.assets.models import Asset
+from gongdan.core.trees import path_ids
 from gongdan.field.selectors import my_jobs
 from gongdan.meters.models import TwinModel
 from gongdan.meters.selectors import twin_view
@@ -43,11 +44,7 @@ class OfflineModels:
 def _model_for(asset: Asset, by_asset: dict[int, TwinModel], by_type: dict[int, TwinModel],
                ancestors: dict[int, Asset]) -> TwinModel | None:  # fmt: skip
     """As meters.selectors.twin_model_for, on rows read in bulk: the asset's, its type's, then up the tree."""
-    chain = [asset] + [
-        ancestors[int(pk)]
-        for pk in reversed(asset.path.strip("/").split("/")[:-1])
-        if pk and int(pk) in ancestors
-    ]
+    chain = [asset] + [ancestors[pk] for pk in reversed(path_ids(asset.path)[:-1]) if pk in ancestors]
     for current in chain:
         found = by_asset.get(current.pk) or by_type.get(current.asset_type_id)
         if found is not None:
@@ -65,7 +62,7 @@ def offline_models(*, actor: User) -> OfflineModels:
     if not asset_ids:
         return result
     assets = {a.pk: a for a in Asset.objects.filter(pk__in=asset_ids).only("pk", "path", "asset_type_id")}
-    above = {int(pk) for a in assets.values() for pk in a.path.strip("/").split("/")[:-1] if pk}
+    above = {pk for a in assets.values() for pk in path_ids(a.path)[:-1]}
     ancestors = {a.pk: a for a in Asset.objects.filter(pk__in=above).only("pk", "path", "asset_type_id")}
     every = {**assets, **ancestors}
     models = list(

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from gongdan.assets.models import Asset, Location
 from gongdan.core.domain_errors import ValidationFailed
+from gongdan.core.trees import path_ids
 from gongdan.routing.presence import great_circle_km
 
 MAX_CODE = 500
@@ -111,7 +112,7 @@ def stop_coordinates(location: Location | None) -> tuple[float, float] | None:
     """The place's coordinates, or those of the nearest place above it that has them."""
     if location is None:
         return None
-    ids = [int(p) for p in location.path.strip("/").split("/") if p.isdigit()] or [location.pk]
+    ids = path_ids(location.path) or [location.pk]
     known = {
         pk: (float(lat), float(lon))
         for pk, lat, lon in Location.objects.filter(

@@ -34,6 +34,7 @@ from django.utils.translation import gettext_lazy
 from gongdan.accounts.models import Organisation, ServiceTier
 from gongdan.assets.models import AssetType, Criticality, Location
 from gongdan.core.domain_errors import ValidationFailed
+from gongdan.core.trees import path_ids
 from gongdan.tickets.models import Category, Channel, Priority, Ticket, TicketType
 
 MAX_CONDITIONS = 20
@@ -228,12 +229,13 @@ class TicketFacts:
         asset = ticket.asset if ticket.asset_id else None
         return cls(
             ticket_type_id=ticket.ticket_type_id,
-            category_ids=_path_ids(category.path) if category else frozenset(),
+            # a node and its ancestors ("/3/7/" → {3, 7}): "in the subtree of X" is "X among them"
+            category_ids=frozenset(path_ids(category.path)) if category else frozenset(),
             priority_id=ticket.priority_id,
             organisation_id=ticket.organisation_id,
             service_tier=organisation.service_tier if organisation else "",
             channel=ticket.channel,
-            location_ids=_path_ids(location.path) if location else frozenset(),
+            location_ids=frozenset(path_ids(location.path)) if location else frozenset(),
             asset_type_id=asset.asset_type_id if asset else None,
             criticality=asset.criticality if asset else "",
             custom_values=ticket.custom_values or {},
@@ -241,11 +243,6 @@ class TicketFacts:
             description=(ticket.description or "").lower(),
             now=now,
         )
-
-
-def _path_ids(path: str) -> frozenset[int]:
-    """ "/3/7/" → {3, 7}: a node and its ancestors, so "in the subtree of X" is "X among them"."""
-    return frozenset(int(part) for part in path.strip("/").split("/") if part.isdigit())
 
 
 def _text_values(value: Any) -> list[str]:

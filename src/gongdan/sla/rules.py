@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from gongdan.core.config_cache import cached, configuration_changed, forget
+from gongdan.core.trees import path_ids
 from gongdan.sla import business_time
 from gongdan.sla.business_time import CalendarSnapshot
 from gongdan.sla.models import (
@@ -100,11 +101,7 @@ class SlaRules:
                 continue
             if policy.location_ids:
                 location = ticket.location if ticket.location_id else None
-                inside = (
-                    {int(i) for i in location.path.strip("/").split("/") if i.isdigit()}
-                    if location
-                    else set()
-                )
+                inside = set(path_ids(location.path)) if location else set()
                 if policy.location_ids.isdisjoint(inside):
                     continue
             return policy

@@ -12,13 +12,14 @@ from django.core.exceptions import ObjectDoesNotExist
 
 from gongdan.accounts.models import Organisation
 from gongdan.assets.models import AssetType, Location
+from gongdan.core.trees import path_ids
 from gongdan.tickets.models import Category, Priority, TicketType
 
 SEP = " / "
 
 
 def category_path(category: Category) -> str:
-    ids = [int(p) for p in category.path.strip("/").split("/") if p]
+    ids = path_ids(category.path)
     names = dict(Category.objects.filter(pk__in=ids).values_list("pk", "name"))
     return SEP.join(names.get(i, "?") for i in ids)
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from gongdan.accounts.models import Team
 from gongdan.core.config_cache import cached
+from gongdan.core.trees import path_ids
 from gongdan.tickets.models import (
     Category,
     CustomField,
@@ -64,7 +65,7 @@ def _load() -> Reference:
         by_category.setdefault(field_.category_id, []).append(field_)
     forms: dict[int, list[CustomField]] = {}
     for category in categories.values():
-        ids = [int(part) for part in category.path.strip("/").split("/") if part] or [category.pk]
+        ids = path_ids(category.path) or [category.pk]
         depth = {cid: i for i, cid in enumerate(ids)}
         rows = [f for cid in ids for f in by_category.get(cid, [])]
         rows.sort(key=lambda f: (depth.get(f.category_id, 0), f.order, f.pk))

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from gongdan.accounts.models import User
 from gongdan.core.domain_errors import NotFound
-from gongdan.core.trees import TreeRow, tree_rows
+from gongdan.core.trees import TreeRow, path_ids, tree_rows
 from gongdan.tickets import events
 from gongdan.tickets.access import can_view, can_work, team_ids, visible_tickets
 from gongdan.tickets.filters import TicketFilters
@@ -169,8 +169,7 @@ def category_tree() -> list[TreeRow]:
 
 
 def category_ancestors(category: Category) -> list[Category]:
-    ids = [int(part) for part in category.path.strip("/").split("/") if part.isdigit()]
-    ids = [pk for pk in ids if pk != category.pk]
+    ids = [pk for pk in path_ids(category.path) if pk != category.pk]
     by_pk = Category.objects.in_bulk(ids)
     return [by_pk[pk] for pk in ids if pk in by_pk]
 

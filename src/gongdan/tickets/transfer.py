@@ -20,6 +20,7 @@ from gongdan.admin_console.transfer import (
     changed_fields,
 )
 from gongdan.core.domain_errors import ValidationFailed
+from gongdan.core.trees import path_ids
 from gongdan.tickets.models import Category, CustomField, Priority, TicketType
 from gongdan.tickets.services import configuration
 
@@ -36,8 +37,7 @@ FIELD_DEFAULTS: Item = {"label_en": "", "field_type": "text", "required": False,
 
 def _paths() -> dict[int, list[str]]:
     rows = {c.pk: c for c in Category.objects.all()}
-    return {pk: [rows[int(p)].name for p in c.path.strip("/").split("/") if p and int(p) in rows]
-            for pk, c in rows.items()}  # fmt: skip
+    return {pk: [rows[i].name for i in path_ids(c.path) if i in rows] for pk, c in rows.items()}
 
 
 def _swap_categories(logic: dict[str, Any], swap: Any) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from gongdan.audit.kinds import CONFIG_UPDATE
 from gongdan.audit.services import audit_record
 from gongdan.core.config_cache import configuration_changed
 from gongdan.core.domain_errors import ValidationFailed
+from gongdan.core.trees import path_ids
 from gongdan.tickets.models import (
     Category,
     CustomField,
@@ -207,7 +208,7 @@ def fields_above(category: Category, field: CustomField | None, *, order: int) -
 
 def _form_of(category: Category) -> list[CustomField]:
     """The category's form as stored now (parents' fields first), not the per-process copy."""
-    ids = [int(part) for part in category.path.strip("/").split("/") if part] or [category.pk]
+    ids = path_ids(category.path) or [category.pk]
     depth = {cid: i for i, cid in enumerate(ids)}
     rows = list(CustomField.objects.filter(category_id__in=ids, is_active=True))
     return sorted(rows, key=lambda f: (depth.get(f.category_id, 0), f.order, f.pk))
