@@ -136,6 +136,40 @@ def test_macros_single_and_bulk_with_a_report_of_what_failed(agent, admin_user, 
         )
 
 
+def test_a_macro_applied_with_the_versions_read_leaves_a_ticket_changed_since(agent, make_ticket):
+    api = ApiClient(agent)
+    macro = api.post("macros", {"name": "Tag it", "actions": [{"type": "add_tags", "tags": ["seen"]}]}).json()
+    stale, fresh = make_ticket("Printer jam"), make_ticket("Scanner jam")
+    read = {ticket.number: ticket.version for ticket in (stale, fresh)}
+    # The ticket moves on (another tab, another client) after the client read both
+    ticket_transition(actor=agent, ticket=Ticket.objects.get(pk=stale.pk), action="start")
+
+    # One ticket: 409 and nothing changed
+    single = api.post(f"macros/{macro['id']}/apply", {"ticket": stale.number, "version": read[stale.number]})
+    assert_error(single, 409)
+    assert not Ticket.objects.get(pk=stale.pk).tags.exists()
+
+    # Many: the changed ticket is reported as a conflict and left alone, the other is done
+    bulk = api.post(f"macros/{macro['id']}/apply-bulk", {"tickets": list(read), "versions": read})
+    assert bulk.status_code == 200, bulk.content
+    results = {r["number"]: r for r in bulk.json()["results"]}
+    assert results[stale.number]["ok"] is False and results[stale.number]["code"] == "version_conflict"
+    assert results[fresh.number]["ok"] is True
+    assert not Ticket.objects.get(pk=stale.pk).tags.exists()
+    assert Ticket.objects.get(pk=fresh.pk).tags.filter(name="seen").exists()
+
+    # Refused whole, nothing written: a version for a ticket not in the list, or not a version at all
+    other = make_ticket("Fax jam")
+    error = assert_error(api.post(f"macros/{macro['id']}/apply-bulk",
+                                  {"tickets": [other.number], "versions": {"NOPE-1": 3}}), 422)  # fmt: skip
+    assert "NOPE-1" in error["message"]
+    for version in (0, -1, "three", 2**31):
+        assert_error(api.post(f"macros/{macro['id']}/apply-bulk",
+                              {"tickets": [other.number], "versions": {other.number: version}}), 422)  # fmt: skip
+    assert_error(api.post(f"macros/{macro['id']}/apply", {"ticket": other.number, "version": 0}), 422)
+    assert not Ticket.objects.get(pk=other.pk).tags.exists()
+
+
 def test_a_macro_with_a_bad_value_is_refused_and_others_cannot_use_a_personal_macro(
     agent, other_agent, make_ticket
 ):

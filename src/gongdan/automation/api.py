@@ -5,7 +5,7 @@ bulk action calls `POST /macros/{id}/apply-bulk`). Every change goes through gon
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
@@ -20,7 +20,7 @@ from gongdan.automation import conditions as condition_fields
 from gongdan.automation import selectors, services, triggers
 from gongdan.automation.actions import TYPES
 from gongdan.automation.models import ConfigVersion, Macro, Rule, RuleRun
-from gongdan.core.domain_errors import NotFound, PermissionDenied
+from gongdan.core.domain_errors import NotFound, PermissionDenied, ValidationFailed
 from gongdan.tickets.selectors import ticket_get
 
 router = Router()
@@ -196,12 +196,25 @@ class MacroOut(Schema):
     updated_at: datetime
 
 
+Version = Annotated[int, Field(ge=1, le=2**31 - 1)]
+
+
 class ApplyIn(StrictInput):
     ticket: str = Field(..., min_length=1, max_length=40, description="The ticket's number.")
+    version: Version | None = Field(
+        None,
+        description="The ticket's version as you read it: changed since, the answer is 409 and nothing changes.",
+    )
 
 
 class BulkApplyIn(StrictInput):
     tickets: list[str] = Field(..., min_length=1, max_length=services.MAX_BULK, description="Ticket numbers.")
+    versions: dict[str, Version] = Field(
+        default_factory=dict,
+        max_length=services.MAX_BULK,
+        description="Each ticket's version as you read it (number → version). A ticket changed since is left as "
+        "it was and reported with code `version_conflict`; a ticket not named here is applied to as it is now.",
+    )
 
 
 class ApplyResultOut(Schema):
@@ -421,7 +434,7 @@ def macro_apply(request: HttpRequest, payload: ApplyIn, macro_id: int = IdPath) 
     if macro is None:
         raise NotFound(_("Macro not found."))
     ticket = ticket_get(actor=actor, number=payload.ticket)
-    return services.macro_apply(actor=actor, macro=macro, ticket=ticket)
+    return services.macro_apply(actor=actor, macro=macro, ticket=ticket, expected_version=payload.version)
 
 
 @router.post("/macros/{macro_id}/apply-bulk", response={200: BulkApplyOut, **errors_for(401, 403, 404, 415, 422)},
@@ -432,6 +445,13 @@ def macro_apply_bulk(request: HttpRequest, payload: BulkApplyIn, macro_id: int =
     macro = selectors.macros_usable(actor=actor).filter(pk=macro_id).first()
     if macro is None:
         raise NotFound(_("Macro not found."))
-    results = services.macro_apply_bulk(actor=actor, macro=macro, numbers=payload.tickets)
+    versions = {number.strip(): version for number, version in payload.versions.items()}
+    strays = sorted(set(versions) - {number.strip() for number in payload.tickets})
+    if strays:
+        message = _("These tickets have a version but are not among the tickets: %(numbers)s.") % {
+            "numbers": ", ".join(strays)
+        }
+        raise ValidationFailed(message, details={"versions": [message]})
+    results = services.macro_apply_bulk(actor=actor, macro=macro, numbers=payload.tickets, versions=versions)
     applied = sum(1 for r in results if r.ok)
     return {"applied": applied, "failed": len(results) - applied, "results": results}
