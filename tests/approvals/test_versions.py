@@ -10,6 +10,7 @@ from gongdan.approvals import services
 from gongdan.approvals.models import ApprovalFlow, FlowVersion
 from gongdan.audit.models import AuditEntry
 from gongdan.core.domain_errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from tests.api.conftest import ApiClient, assert_error
 from tests.approvals.conftest import people_stage
 from tests.factories import UserFactory
 
@@ -170,3 +171,44 @@ def test_a_changed_stage_reads_in_words_not_codes(admin_browser, admin_user, mak
     assert "Manager" in html
     for code in ("· role ·", "· any ·", "· manager ·", "team_members"):
         assert code not in html
+
+
+def test_versions_over_the_api_and_a_revert_through_the_same_checks(admin_user, agent, make_flow, approver,
+                                                                    approver_b):  # fmt: skip
+    # Given a flow whose one stage named approver A, then B
+    flow = make_flow(people_stage(approver))
+    services.stage_delete(actor=admin_user, stage=flow.stages.get())
+    services.stage_create(actor=admin_user, flow=flow, name="经理", **people_stage(approver_b))
+    api = ApiClient(admin_user)
+    # When an administrator reads the versions
+    answer = api.get(f"approvals/flows/{flow.pk}/versions")
+    assert answer.status_code == 200, answer.content
+    versions = answer.json()
+    # Then they come newest first, the latest is the flow now, and version 2 says what a revert would change
+    assert [v["version"] for v in versions] == [4, 3, 2, 1]
+    assert versions[0]["is_current"] and versions[0]["changes"] == []
+    two = versions[2]
+    assert (two["action"], two["actor"], two["is_current"]) == ("stages", "admin", False)
+    assert two["snapshot"]["stages"][0]["approver_people"] == ["approver_a"]
+    assert {"field": "Stage 1 · people", "then": "approver_a", "now": "approver_b"} in [
+        {k: c[k] for k in ("field", "then", "now")} for c in two["changes"]
+    ]
+    # When they revert to it, the flow names A again and the revert is version 5, from 2
+    reverted = api.post(f"approvals/flows/{flow.pk}/revert", {"version": 2})
+    assert reverted.status_code == 200, reverted.content
+    assert reverted.json()["definition"]["stages"][0]["approver_people"] == ["approver_a"]
+    latest = api.get(f"approvals/flows/{flow.pk}/versions").json()[0]
+    assert (latest["version"], latest["action"], latest["reverted_from"]) == (5, "reverted", 2)
+
+    # Refused, nothing written: a version that does not exist, the version the flow is now, not a version,
+    # an agent, no one signed in, a flow that does not exist
+    count = FlowVersion.objects.count()
+    assert_error(api.post(f"approvals/flows/{flow.pk}/revert", {"version": 99}), 404)
+    assert_error(api.post(f"approvals/flows/{flow.pk}/revert", {"version": 5}), 409)
+    for bad in (0, -1, "two", 1.5, 2**31):
+        assert_error(api.post(f"approvals/flows/{flow.pk}/revert", {"version": bad}), 422)
+    assert_error(ApiClient(agent).get(f"approvals/flows/{flow.pk}/versions"), 403)
+    assert_error(ApiClient(agent).post(f"approvals/flows/{flow.pk}/revert", {"version": 2}), 403)
+    assert_error(ApiClient().get(f"approvals/flows/{flow.pk}/versions"), 401)
+    assert_error(api.get("approvals/flows/999999/versions"), 404)
+    assert FlowVersion.objects.count() == count

@@ -14,8 +14,8 @@ from gongdan.accounts.models import User
 from gongdan.api.errors import errors_for
 from gongdan.api.inputs import IdPath, StrictInput
 from gongdan.approvals import selectors, services
-from gongdan.approvals.models import ApprovalTask
-from gongdan.core.domain_errors import PermissionDenied
+from gongdan.approvals.models import ApprovalFlow, ApprovalTask
+from gongdan.core.domain_errors import NotFound, PermissionDenied
 from gongdan.tickets.selectors import ticket_get
 
 router = Router()
@@ -98,6 +98,27 @@ class FlowOut(Schema):
     definition: dict[str, Any] = Field(description="The flow as exported (the import format)")
 
 
+class ChangeOut(Schema):
+    field: str = Field(description='What differs, in the reader\'s language ("Stage 2 · how they decide")')
+    then: str = Field(description="Its value in this version")
+    now: str = Field(description="Its value in the flow as it is now")
+
+
+class FlowVersionOut(Schema):
+    version: int
+    action: str = Field(description="created, updated, stages, imported, reverted or deleted")
+    actor: str | None
+    created_at: datetime
+    reverted_from: int | None
+    is_current: bool = Field(description="The flow is as this version left it")
+    changes: list[ChangeOut] = Field(description="What a revert to this version would change")
+    snapshot: dict[str, Any] = Field(description="The flow as this version left it (the import format)")
+
+
+class RevertIn(StrictInput):
+    version: int = Field(..., ge=1, le=2**31 - 1)
+
+
 @router.get(
     "/approvals/mine", response={200: list[TaskOut], **errors_for(401)}, summary="Approvals waiting for me"
 )
@@ -163,7 +184,57 @@ def ticket_approval_start(request: HttpRequest, number: str) -> tuple[int, dict[
     "/approvals/flows", response={200: list[FlowOut], **errors_for(401, 403)}, summary="Approval flows"
 )
 def flow_list(request: HttpRequest) -> list[dict[str, Any]]:
-    if not actor_of(request).is_admin:
+    _require_admin(request)
+    return [flow_out(f) for f in selectors.flow_list()]
+
+
+def _require_admin(request: HttpRequest) -> User:
+    actor = actor_of(request)
+    if not actor.is_admin:
         raise PermissionDenied(_("Only administrators can read approval flows."))
-    return [{"id": f.pk, "code": f.code, "name": f.label, "is_active": f.is_active,
-             "definition": services.flow_export(f)} for f in selectors.flow_list()]  # fmt: skip
+    return actor
+
+
+def _flow(flow_id: int) -> ApprovalFlow:
+    flow = selectors.flow_list().filter(pk=flow_id).first()
+    if flow is None:
+        raise NotFound(_("Approval flow not found."))
+    return flow
+
+
+def flow_out(flow: ApprovalFlow) -> dict[str, Any]:
+    return {"id": flow.pk, "code": flow.code, "name": flow.label, "is_active": flow.is_active,
+            "definition": services.flow_export(flow)}  # fmt: skip
+
+
+@router.get(
+    "/approvals/flows/{flow_id}/versions",
+    response={200: list[FlowVersionOut], **errors_for(401, 403, 404)},
+    summary="An approval flow's versions",
+)
+def flow_versions(request: HttpRequest, flow_id: int = IdPath) -> list[dict[str, Any]]:
+    """Newest first (the last 200), each with what differs between it and the flow now, as the Versions screen
+    shows it."""
+    _require_admin(request)
+    return [
+        {"version": line.version.number, "action": line.version.action,
+         "actor": line.version.actor.username if line.version.actor else None,
+         "created_at": line.version.created_at, "reverted_from": line.version.reverted_from,
+         "is_current": line.is_current, "snapshot": line.version.snapshot,
+         "changes": [{"field": what, "then": then, "now": now} for what, then, now in line.changes]}
+        for line in selectors.flow_versions(_flow(flow_id))
+    ]  # fmt: skip
+
+
+@router.post(
+    "/approvals/flows/{flow_id}/revert",
+    response={200: FlowOut, **errors_for(401, 403, 404, 409, 415, 422)},
+    summary="Revert an approval flow to a version",
+)
+def flow_revert(request: HttpRequest, payload: RevertIn, flow_id: int = IdPath) -> dict[str, Any]:
+    """Through the same checks as a save: a team, person or calendar deleted since is refused by name (422);
+    the version the flow already is answers 409. The revert is one more version; requests already running
+    keep the stages they copied."""
+    actor = _require_admin(request)
+    flow = services.flow_revert(actor=actor, flow=_flow(flow_id), number=payload.version)
+    return flow_out(_flow(flow.pk))
