@@ -28,3 +28,13 @@ def test_the_sign_in_page_renders_before_the_fork_and_writes_nothing(settings, s
         request_finished.connect(close_old_connections)
     statements = [query["sql"].lstrip().split(None, 1)[0].upper() for query in queries.captured_queries]
     assert statements and set(statements) == {"SELECT"}, statements
+
+
+@pytest.mark.django_db
+def test_a_site_address_outside_the_allowed_hosts_is_not_rendered_nor_logged(settings, caplog):
+    settings.SITE_URL = "http://localhost:8000"
+    settings.ALLOWED_HOSTS = ["desk.example.com"]
+    with CaptureQueriesContext(connection) as queries:
+        assert render_sign_in_page() == 0
+    assert queries.captured_queries == []
+    assert not [record for record in caplog.records if record.name.startswith("django.security")]

@@ -1,6 +1,6 @@
 """The files a start reads, read ahead of it (decision 0191).
 
-A start loads some 1,200 compiled modules, 30 extension and shared libraries, the pages' first templates and
+A start loads some 1,200 compiled modules, about 50 extension and shared libraries, the pages' first templates and
 the translation catalogues, one file after another. On a machine whose file cache has gone cold (a site
 started in the morning, a virtual machine that hands its idle memory back) each of those reads waits for the
 disk in turn: measured here, a cold preload took 1,000–1,200 ms against 730 ms warm. The arbiter records the
@@ -56,7 +56,7 @@ def record(files: Iterable[str] | None = None) -> bool:
     try:
         if target.is_file() and target.read_bytes() == content:
             return False
-        partial = target.with_name(f"{LIST_NAME}.new")
+        partial = target.with_name(f"{LIST_NAME}.{os.getpid()}")  # two sites starting at once do not mix
         partial.write_bytes(content)
         partial.replace(target)
     except OSError:
