@@ -146,7 +146,12 @@ BUSINESS_RULE_REFUSALS: list[tuple[str, tuple[int, ...], str]] = [
     ("PUT /api/v1/macros/{macro_id}", (422,), "as for create; text must not contain NUL"),
     ("POST /api/v1/macros/{macro_id}/revert", (422,), "a version is a whole number, not 1.0"),
     ("POST /api/v1/approvals/flows/{flow_id}/revert", (422,), "a version is a whole number, not 1.0"),
-    ("POST /api/v1/macros/{macro_id}/apply-bulk", (422,), "blank ticket numbers name no ticket"),
+    ("POST /api/v1/macros/{macro_id}/apply", (422,), "a version is a whole number, not 1.0"),
+    (
+        "POST /api/v1/macros/{macro_id}/apply-bulk",
+        (422,),
+        "blank ticket numbers name no ticket; versions are whole numbers",
+    ),
     (
         "PUT /api/v1/workflows/{key}/draft",
         (422,),
