@@ -19,6 +19,8 @@ M = TypeVar("M", bound=Model)
 
 MAX_ID = 2**63 - 1  # the largest key the databases hold: anything above is a 422, never an overflow
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+# A row's version (a ticket's, a flow's): an integer column, so anything above it is a 422, never an overflow.
+Version = Annotated[int, Field(ge=1, le=2**31 - 1)]
 # An id in the address: `thing_id: int = IdPath`.
 IdPath: Any = Path(..., ge=1, le=MAX_ID)
 

@@ -12,7 +12,7 @@ from ninja import Field, Router, Schema
 
 from gongdan.accounts.models import User
 from gongdan.api.errors import errors_for
-from gongdan.api.inputs import IdPath, StrictInput
+from gongdan.api.inputs import IdPath, StrictInput, Version
 from gongdan.approvals import selectors, services
 from gongdan.approvals.models import ApprovalFlow, ApprovalTask
 from gongdan.core.domain_errors import NotFound, PermissionDenied
@@ -116,7 +116,7 @@ class FlowVersionOut(Schema):
 
 
 class RevertIn(StrictInput):
-    version: int = Field(..., ge=1, le=2**31 - 1)
+    version: Version
 
 
 @router.get(

@@ -5,7 +5,7 @@ bulk action calls `POST /macros/{id}/apply-bulk`). Every change goes through gon
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
@@ -15,7 +15,7 @@ from pydantic import Field
 from gongdan.accounts.models import User
 from gongdan.accounts.services import require_admin
 from gongdan.api.errors import errors_for
-from gongdan.api.inputs import MAX_ID, IdPath, StrictInput
+from gongdan.api.inputs import MAX_ID, IdPath, StrictInput, Version
 from gongdan.automation import conditions as condition_fields
 from gongdan.automation import selectors, services, triggers
 from gongdan.automation.actions import TYPES
@@ -194,9 +194,6 @@ class MacroOut(Schema):
     is_active: bool
     version: int
     updated_at: datetime
-
-
-Version = Annotated[int, Field(ge=1, le=2**31 - 1)]
 
 
 class ApplyIn(StrictInput):

@@ -215,9 +215,9 @@ def rule_versions(request: AdminRequest, pk: int) -> HttpResponse:
 @require_POST
 def rule_revert(request: AdminRequest, pk: int) -> HttpResponse:
     rule = get_object_or_404(Rule, pk=pk)
-    version = request.POST.get("version", "")
+    version = parse_id(request.POST.get("version", "")) or 0
     try:
-        services.rule_revert(actor=request.user, rule=rule, version=parse_id(version) or 0)
+        services.rule_revert(actor=request.user, rule=rule, version=version)
         messages.success(request, _("Rule “%(name)s” is back to version %(version)s.") % {"name": rule.name,
                                                                                             "version": version})  # fmt: skip
     except DomainError as exc:
@@ -315,9 +315,9 @@ def macro_versions(request: AdminRequest, pk: int) -> HttpResponse:
 @require_POST
 def macro_revert(request: AdminRequest, pk: int) -> HttpResponse:
     macro = get_object_or_404(Macro, pk=pk)
-    version = request.POST.get("version", "")
+    version = parse_id(request.POST.get("version", "")) or 0
     try:
-        services.macro_revert(actor=request.user, macro=macro, version=parse_id(version) or 0)
+        services.macro_revert(actor=request.user, macro=macro, version=version)
         messages.success(request, _("Macro “%(name)s” is back to version %(version)s.") % {"name": macro.name,
                                                                                              "version": version})  # fmt: skip
     except DomainError as exc:

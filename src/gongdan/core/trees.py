@@ -7,6 +7,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from gongdan.core.ids import parse_id
+
 
 @dataclass(frozen=True)
 class TreeRow:
@@ -35,7 +37,7 @@ def tree_rows[T](nodes: Iterable[T], *, sort_key: Callable[[T], Any]) -> list[Tr
 def path_ids(path: str) -> list[int]:
     """The ids on a materialised path, root first and the node itself last: "/1/4/9/" → [1, 4, 9]. Anything
     that is not a row id is left out (an empty path gives [])."""
-    return [int(part) for part in path.split("/") if part.isascii() and part.isdigit()]
+    return [pk for part in path.split("/") if (pk := parse_id(part)) is not None]
 
 
 def descendant_ids(model: Any, node: Any) -> set[int]:
